@@ -1,0 +1,17 @@
+package dev.tollgate.api.v1alpha1;
+
+/** Constants of the API group. */
+public final class Api {
+    public static final String GROUP = "llm.tollgate.dev";
+    public static final String VERSION = "v1alpha1";
+    public static final String API_VERSION = GROUP + "/" + VERSION;
+    /** Label a Secret must carry for Tollgate to read it (provider credentials, bring-your-own keys). */
+    public static final String SECRET_LABEL = GROUP + "/secret";
+    static final String READY_JSON_PATH = ".status.conditions[?(@.type==\"Ready\")].status";
+    /** Pattern of a decimal USD amount: no sign, at most 6 fractional digits (micro-dollars). */
+    static final String MONEY_PATTERN = "^[0-9]{1,12}(\\.[0-9]{1,6})?$";
+    /** Pattern of a duration such as 500ms, 30s, 5m, 2h, 1d. */
+    static final String DURATION_PATTERN = "^[0-9]+(ms|s|m|h|d)$";
+
+    private Api() {}
+}

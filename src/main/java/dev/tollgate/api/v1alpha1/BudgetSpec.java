@@ -1,0 +1,57 @@
+package dev.tollgate.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.PrinterColumn;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import java.util.ArrayList;
+import java.util.List;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class BudgetSpec {
+    @Required
+    @Pattern(Api.MONEY_PATTERN)
+    @PrinterColumn(name = "Limit")
+    @JsonPropertyDescription("Spend limit per period in USD, as a decimal string, e.g. \"25.00\".")
+    private String limit;
+
+    @Default("monthly")
+    @Pattern("^(daily|weekly|monthly|[0-9]+(m|h|d))$")
+    @PrinterColumn(name = "Period")
+    @JsonPropertyDescription("daily, weekly (from Monday), monthly (default), or a rolling duration such as 12h or 7d.")
+    private String period = "monthly";
+
+    @Default("UTC")
+    @JsonPropertyDescription("IANA time zone for daily/weekly/monthly boundaries, e.g. Europe/Berlin. Default UTC.")
+    private String timeZone = "UTC";
+
+    @Min(1)
+    @Max(100)
+    @Default("80")
+    @JsonPropertyDescription("Percent of the limit at which a NearLimit condition and a Kubernetes Event are raised. Default 80.")
+    private Integer alertThresholdPercent = 80;
+
+    @JsonPropertyDescription("VirtualKeys in this namespace bound by this Budget, by label. Keys naming it in budgetRefs are bound too.")
+    private LabelSelector keySelector;
+
+    @JsonPropertyDescription("Public model names the Budget counts. Empty: all models.")
+    private List<String> models = new ArrayList<>();
+
+    public String getLimit() { return limit; }
+    public void setLimit(String limit) { this.limit = limit; }
+    public String getPeriod() { return period; }
+    public void setPeriod(String period) { this.period = period; }
+    public String getTimeZone() { return timeZone; }
+    public void setTimeZone(String timeZone) { this.timeZone = timeZone; }
+    public Integer getAlertThresholdPercent() { return alertThresholdPercent; }
+    public void setAlertThresholdPercent(Integer alertThresholdPercent) { this.alertThresholdPercent = alertThresholdPercent; }
+    public LabelSelector getKeySelector() { return keySelector; }
+    public void setKeySelector(LabelSelector keySelector) { this.keySelector = keySelector; }
+    public List<String> getModels() { return models; }
+    public void setModels(List<String> models) { this.models = models == null ? new ArrayList<>() : models; }
+}

@@ -1,0 +1,101 @@
+package dev.tollgate.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.PrinterColumn;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Toleration;
+import java.util.List;
+import java.util.Map;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class GatewayDeploymentSpec {
+    public enum ServiceType { ClusterIP, NodePort, LoadBalancer }
+
+    @Min(0)
+    @Max(1000)
+    @Default("1")
+    @PrinterColumn(name = "Replicas")
+    @JsonPropertyDescription("Number of gateway pods. Default 1. Limits are exact across replicas only with redis set.")
+    private Integer replicas = 1;
+
+    @JsonPropertyDescription("Gateway container image. Default: the operator's own image (tollgate.gateway.image).")
+    private String image;
+
+    @JsonPropertyDescription("Compute resources of the gateway container.")
+    private ResourceRequirements resources;
+
+    @Min(1)
+    @Max(65535)
+    @Default("4000")
+    @JsonPropertyDescription("Port the gateway serves the LLM API on, in the pod and on the Service. Default 4000.")
+    private Integer port = 4000;
+
+    @Default("ClusterIP")
+    @JsonPropertyDescription("Kubernetes Service type: ClusterIP (default), NodePort or LoadBalancer.")
+    private ServiceType serviceType = ServiceType.ClusterIP;
+
+    @JsonPropertyDescription("Which LlmModels this gateway serves. Absent: all in the gateway's namespace.")
+    private Selection models;
+
+    @JsonPropertyDescription("Which VirtualKeys this gateway accepts. Absent: all in the gateway's namespace. "
+            + "A key with a gatewayRef is served only by the gateway it names.")
+    private Selection keys;
+
+    @JsonPropertyDescription("Which Budgets this gateway enforces. Absent: all in the gateway's namespace.")
+    private Selection budgets;
+
+    @JsonPropertyDescription("Shared state for exact rate limits and budgets across replicas. Absent: in-memory per pod.")
+    private RedisSpec redis;
+
+    @Pattern(Api.DURATION_PATTERN)
+    @Default("10s")
+    @JsonPropertyDescription("How often usage (spend, tokens, requests) is collected into resource status, e.g. 10s.")
+    private String usageSyncInterval = "10s";
+
+    @JsonPropertyDescription("Node labels the gateway pods must run on.")
+    private Map<String, String> nodeSelector;
+
+    @JsonPropertyDescription("Tolerations of the gateway pods.")
+    private List<Toleration> tolerations;
+
+    @JsonPropertyDescription("Affinity rules of the gateway pods.")
+    private Affinity affinity;
+
+    @JsonPropertyDescription("Extra annotations on the gateway pods (e.g. for a service mesh or log shipper).")
+    private Map<String, String> podAnnotations;
+
+    public Integer getReplicas() { return replicas; }
+    public void setReplicas(Integer replicas) { this.replicas = replicas; }
+    public String getImage() { return image; }
+    public void setImage(String image) { this.image = image; }
+    public ResourceRequirements getResources() { return resources; }
+    public void setResources(ResourceRequirements resources) { this.resources = resources; }
+    public Integer getPort() { return port; }
+    public void setPort(Integer port) { this.port = port; }
+    public ServiceType getServiceType() { return serviceType; }
+    public void setServiceType(ServiceType serviceType) { this.serviceType = serviceType; }
+    public Selection getModels() { return models; }
+    public void setModels(Selection models) { this.models = models; }
+    public Selection getKeys() { return keys; }
+    public void setKeys(Selection keys) { this.keys = keys; }
+    public Selection getBudgets() { return budgets; }
+    public void setBudgets(Selection budgets) { this.budgets = budgets; }
+    public RedisSpec getRedis() { return redis; }
+    public void setRedis(RedisSpec redis) { this.redis = redis; }
+    public String getUsageSyncInterval() { return usageSyncInterval; }
+    public void setUsageSyncInterval(String usageSyncInterval) { this.usageSyncInterval = usageSyncInterval; }
+    public Map<String, String> getNodeSelector() { return nodeSelector; }
+    public void setNodeSelector(Map<String, String> nodeSelector) { this.nodeSelector = nodeSelector; }
+    public List<Toleration> getTolerations() { return tolerations; }
+    public void setTolerations(List<Toleration> tolerations) { this.tolerations = tolerations; }
+    public Affinity getAffinity() { return affinity; }
+    public void setAffinity(Affinity affinity) { this.affinity = affinity; }
+    public Map<String, String> getPodAnnotations() { return podAnnotations; }
+    public void setPodAnnotations(Map<String, String> podAnnotations) { this.podAnnotations = podAnnotations; }
+}

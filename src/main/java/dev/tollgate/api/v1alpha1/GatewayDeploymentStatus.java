@@ -1,0 +1,42 @@
+package dev.tollgate.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.PrinterColumn;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class GatewayDeploymentStatus extends StatusBase {
+    @PrinterColumn(name = "Available")
+    @JsonPropertyDescription("Gateway pods that are ready.")
+    private Integer readyReplicas;
+    @PrinterColumn(name = "Endpoint")
+    @JsonPropertyDescription("In-cluster base URL of the gateway's OpenAI-compatible API.")
+    private String endpoint;
+    @JsonPropertyDescription("Hash of the rendered configuration (ConfigMap and Secret) the gateway should serve.")
+    private String configHash;
+    @PrinterColumn(name = "Models")
+    @JsonPropertyDescription("LlmModels in the rendered configuration.")
+    private Integer models;
+    @PrinterColumn(name = "Keys")
+    @JsonPropertyDescription("VirtualKeys in the rendered configuration.")
+    private Integer keys;
+    @JsonPropertyDescription("Budgets in the rendered configuration.")
+    private Integer budgets;
+    @JsonPropertyDescription("Usage totals over all keys of this gateway.")
+    private Usage usage;
+
+    public Integer getReadyReplicas() { return readyReplicas; }
+    public void setReadyReplicas(Integer readyReplicas) { this.readyReplicas = readyReplicas; }
+    public String getEndpoint() { return endpoint; }
+    public void setEndpoint(String endpoint) { this.endpoint = endpoint; }
+    public String getConfigHash() { return configHash; }
+    public void setConfigHash(String configHash) { this.configHash = configHash; }
+    public Integer getModels() { return models; }
+    public void setModels(Integer models) { this.models = models; }
+    public Integer getKeys() { return keys; }
+    public void setKeys(Integer keys) { this.keys = keys; }
+    public Integer getBudgets() { return budgets; }
+    public void setBudgets(Integer budgets) { this.budgets = budgets; }
+    public Usage getUsage() { return usage; }
+    public void setUsage(Usage usage) { this.usage = usage; }
+}

@@ -1,0 +1,132 @@
+package dev.tollgate.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
+import io.fabric8.crd.generator.annotation.PrinterColumn;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "self.provider != 'azure' || (has(self.apiBase) && has(self.apiVersion))",
+        message = "provider azure needs apiBase (https://<resource>.openai.azure.com) and apiVersion (e.g. 2024-10-21)")
+@ValidationRule(value = "self.provider != 'openai-compatible' || has(self.apiBase)",
+        message = "provider openai-compatible needs apiBase, the server's base URL (e.g. http://vllm:8000/v1)")
+@ValidationRule(value = "self.provider != 'bedrock' || has(self.region)",
+        message = "provider bedrock needs region (e.g. us-east-1)")
+@ValidationRule(value = "self.provider == 'mock' || !has(self.mock)",
+        message = "mock settings are only allowed with provider mock")
+public class LlmModelSpec {
+    /** Wire-protocol families, as spelled in the spec. Validated by CEL so that new ones stay additive. */
+    public static final String PROVIDERS =
+            "['openai','azure','anthropic','gemini','vertex','bedrock','cohere','huggingface','replicate','ai21','palm','ollama','openai-compatible','mock']";
+
+    @Required
+    @Pattern("^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$")
+    @PrinterColumn(name = "Model Name")
+    @JsonPropertyDescription("Public model name clients send (e.g. gpt-4o). LlmModels sharing one name form a load-balanced group.")
+    private String modelName;
+
+    @Required
+    @ValidationRule(value = "self in " + PROVIDERS,
+            message = "provider must be one of openai, azure, anthropic, gemini, vertex, bedrock, cohere, huggingface, replicate, ai21, palm, ollama, openai-compatible, mock")
+    @PrinterColumn(name = "Provider")
+    @JsonPropertyDescription("Wire-protocol family of the upstream: openai, azure, anthropic, gemini, vertex, bedrock, "
+            + "cohere, huggingface, replicate, ai21, palm, ollama, openai-compatible (vLLM, Groq, Mistral, Together, "
+            + "DeepSeek, OpenRouter …) or mock (deterministic, no network).")
+    private String provider;
+
+    @Required
+    @JsonPropertyDescription("Model id at the upstream (e.g. gpt-4o-2024-08-06, claude-sonnet-4-20250514; for azure the deployment name).")
+    private String model;
+
+    @Pattern("^https?://\\S+$")
+    @JsonPropertyDescription("Base URL of the upstream API. Default: the provider's public endpoint.")
+    private String apiBase;
+
+    @JsonPropertyDescription("API version (azure: api-version query parameter; anthropic: anthropic-version header).")
+    private String apiVersion;
+
+    @JsonPropertyDescription("Cloud region (bedrock, vertex).")
+    private String region;
+
+    @JsonPropertyDescription("Secret key holding the provider credential (API key). Not needed for mock, or for "
+            + "ollama/openai-compatible servers without auth.")
+    private SecretKeyRef credentialsSecretRef;
+
+    @JsonPropertyDescription("Prices for this deployment, overriding the bundled catalogue.")
+    private Pricing pricing;
+
+    @Min(1)
+    @JsonPropertyDescription("Requests per minute this deployment may receive (its upstream quota).")
+    private Long rpm;
+
+    @Min(1)
+    @JsonPropertyDescription("Tokens per minute this deployment may receive (its upstream quota).")
+    private Long tpm;
+
+    @Min(0)
+    @Max(1000)
+    @Default("1")
+    @JsonPropertyDescription("Share of traffic within its modelName group, relative to the others. 0 takes no traffic. Default 1.")
+    private Integer weight = 1;
+
+    @Pattern(Api.DURATION_PATTERN)
+    @Default("600s")
+    @JsonPropertyDescription("Upstream request timeout, e.g. 60s. Default 600s.")
+    private String timeout = "600s";
+
+    @Min(1)
+    @JsonPropertyDescription("Context window in tokens (prompt + completion), for validation and routing.")
+    private Integer contextWindow;
+
+    @PreserveUnknownFields
+    @JsonPropertyDescription("Request parameters applied when the client does not set them (e.g. {max_tokens: 1024, temperature: 0.2}).")
+    private JsonNode defaultParams;
+
+    @Default("reject")
+    @ValidationRule(value = "self in ['reject','drop']", message = "unsupportedParams must be reject or drop")
+    @JsonPropertyDescription("What to do with a request parameter the provider cannot honour: reject (400, the default) or drop it.")
+    private String unsupportedParams = "reject";
+
+    @JsonPropertyDescription("Behaviour of the mock provider (only with provider mock).")
+    private MockSpec mock;
+
+    public String getModelName() { return modelName; }
+    public void setModelName(String modelName) { this.modelName = modelName; }
+    public String getProvider() { return provider; }
+    public void setProvider(String provider) { this.provider = provider; }
+    public String getModel() { return model; }
+    public void setModel(String model) { this.model = model; }
+    public String getApiBase() { return apiBase; }
+    public void setApiBase(String apiBase) { this.apiBase = apiBase; }
+    public String getApiVersion() { return apiVersion; }
+    public void setApiVersion(String apiVersion) { this.apiVersion = apiVersion; }
+    public String getRegion() { return region; }
+    public void setRegion(String region) { this.region = region; }
+    public SecretKeyRef getCredentialsSecretRef() { return credentialsSecretRef; }
+    public void setCredentialsSecretRef(SecretKeyRef credentialsSecretRef) { this.credentialsSecretRef = credentialsSecretRef; }
+    public Pricing getPricing() { return pricing; }
+    public void setPricing(Pricing pricing) { this.pricing = pricing; }
+    public Long getRpm() { return rpm; }
+    public void setRpm(Long rpm) { this.rpm = rpm; }
+    public Long getTpm() { return tpm; }
+    public void setTpm(Long tpm) { this.tpm = tpm; }
+    public Integer getWeight() { return weight; }
+    public void setWeight(Integer weight) { this.weight = weight; }
+    public String getTimeout() { return timeout; }
+    public void setTimeout(String timeout) { this.timeout = timeout; }
+    public Integer getContextWindow() { return contextWindow; }
+    public void setContextWindow(Integer contextWindow) { this.contextWindow = contextWindow; }
+    public JsonNode getDefaultParams() { return defaultParams; }
+    public void setDefaultParams(JsonNode defaultParams) { this.defaultParams = defaultParams; }
+    public String getUnsupportedParams() { return unsupportedParams; }
+    public void setUnsupportedParams(String unsupportedParams) { this.unsupportedParams = unsupportedParams; }
+    public MockSpec getMock() { return mock; }
+    public void setMock(MockSpec mock) { this.mock = mock; }
+}

@@ -1,0 +1,38 @@
+package dev.tollgate.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+
+/** Prices in USD as decimal strings (at most 6 decimals), never floats. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class Pricing {
+    @Pattern(Api.MONEY_PATTERN)
+    @JsonPropertyDescription("USD per 1,000,000 input (prompt) tokens, e.g. \"2.50\".")
+    private String inputPerMillion;
+    @Pattern(Api.MONEY_PATTERN)
+    @JsonPropertyDescription("USD per 1,000,000 output (completion) tokens, e.g. \"10.00\".")
+    private String outputPerMillion;
+    @Pattern(Api.MONEY_PATTERN)
+    @JsonPropertyDescription("USD per generated image (image models).")
+    private String perImage;
+    @Pattern(Api.MONEY_PATTERN)
+    @JsonPropertyDescription("USD per second of compute (models priced by time, e.g. on Replicate).")
+    private String perSecond;
+
+    public Pricing() {}
+
+    public Pricing(String inputPerMillion, String outputPerMillion) {
+        this.inputPerMillion = inputPerMillion;
+        this.outputPerMillion = outputPerMillion;
+    }
+
+    public String getInputPerMillion() { return inputPerMillion; }
+    public void setInputPerMillion(String inputPerMillion) { this.inputPerMillion = inputPerMillion; }
+    public String getOutputPerMillion() { return outputPerMillion; }
+    public void setOutputPerMillion(String outputPerMillion) { this.outputPerMillion = outputPerMillion; }
+    public String getPerImage() { return perImage; }
+    public void setPerImage(String perImage) { this.perImage = perImage; }
+    public String getPerSecond() { return perSecond; }
+    public void setPerSecond(String perSecond) { this.perSecond = perSecond; }
+}

@@ -1,0 +1,46 @@
+package dev.tollgate.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/** Metered usage written back by the operator from the gateway pods. Money as decimal strings (USD). */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class Usage {
+    @JsonPropertyDescription("Spend in the current budget period (USD, decimal string).")
+    private String periodSpend;
+    @JsonPropertyDescription("Spend since the resource was created (USD, decimal string).")
+    private String totalSpend;
+    @JsonPropertyDescription("Requests served.")
+    private Long requests;
+    @JsonPropertyDescription("Input (prompt) tokens.")
+    private Long inputTokens;
+    @JsonPropertyDescription("Output (completion) tokens.")
+    private Long outputTokens;
+    @JsonPropertyDescription("Requests that ended in an error.")
+    private Long errors;
+    @JsonPropertyDescription("Requests per minute in use right now.")
+    private Long rpm;
+    @JsonPropertyDescription("Tokens per minute in use right now.")
+    private Long tpm;
+    @JsonPropertyDescription("Time of the last request (RFC 3339).")
+    private String lastUsedAt;
+
+    public String getPeriodSpend() { return periodSpend; }
+    public void setPeriodSpend(String periodSpend) { this.periodSpend = periodSpend; }
+    public String getTotalSpend() { return totalSpend; }
+    public void setTotalSpend(String totalSpend) { this.totalSpend = totalSpend; }
+    public Long getRequests() { return requests; }
+    public void setRequests(Long requests) { this.requests = requests; }
+    public Long getInputTokens() { return inputTokens; }
+    public void setInputTokens(Long inputTokens) { this.inputTokens = inputTokens; }
+    public Long getOutputTokens() { return outputTokens; }
+    public void setOutputTokens(Long outputTokens) { this.outputTokens = outputTokens; }
+    public Long getErrors() { return errors; }
+    public void setErrors(Long errors) { this.errors = errors; }
+    public Long getRpm() { return rpm; }
+    public void setRpm(Long rpm) { this.rpm = rpm; }
+    public Long getTpm() { return tpm; }
+    public void setTpm(Long tpm) { this.tpm = tpm; }
+    public String getLastUsedAt() { return lastUsedAt; }
+    public void setLastUsedAt(String lastUsedAt) { this.lastUsedAt = lastUsedAt; }
+}

@@ -1,0 +1,64 @@
+package dev.tollgate.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "!(has(self.secretName) && has(self.existingSecret))",
+        message = "set either secretName (Tollgate generates the key) or existingSecret (bring your own key), not both")
+public class VirtualKeySpec {
+    @JsonPropertyDescription("The GatewayDeployment that serves this key. Absent: every gateway whose keys selection matches it.")
+    private GatewayRef gatewayRef;
+
+    @JsonPropertyDescription("Public model names this key may call. Empty: every model of the gateway.")
+    private List<String> models = new ArrayList<>();
+
+    @JsonPropertyDescription("Names of Budgets in this namespace that bind this key (besides Budgets whose keySelector matches it).")
+    private List<String> budgetRefs = new ArrayList<>();
+
+    @JsonPropertyDescription("Rate limits of this key.")
+    private KeyLimits limits;
+
+    @JsonPropertyDescription("When the key stops working (RFC 3339, e.g. 2026-12-31T23:59:59Z).")
+    private String expiresAt;
+
+    @Default("false")
+    @JsonPropertyDescription("Set true to stop the key working without deleting it.")
+    private Boolean disabled = false;
+
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    @JsonPropertyDescription("Name of the Secret the generated key is written to (key 'key'). Default: <name>-key.")
+    private String secretName;
+
+    @JsonPropertyDescription("Use a key you already have (e.g. migrating from LiteLLM) instead of generating one. "
+            + "The Secret must carry the label llm.tollgate.dev/secret.")
+    private SecretKeyRef existingSecret;
+
+    @JsonPropertyDescription("Free-form attributes for chargeback and reporting (team, cost center …). Never used for auth.")
+    private Map<String, String> attributes;
+
+    public GatewayRef getGatewayRef() { return gatewayRef; }
+    public void setGatewayRef(GatewayRef gatewayRef) { this.gatewayRef = gatewayRef; }
+    public List<String> getModels() { return models; }
+    public void setModels(List<String> models) { this.models = models == null ? new ArrayList<>() : models; }
+    public List<String> getBudgetRefs() { return budgetRefs; }
+    public void setBudgetRefs(List<String> budgetRefs) { this.budgetRefs = budgetRefs == null ? new ArrayList<>() : budgetRefs; }
+    public KeyLimits getLimits() { return limits; }
+    public void setLimits(KeyLimits limits) { this.limits = limits; }
+    public String getExpiresAt() { return expiresAt; }
+    public void setExpiresAt(String expiresAt) { this.expiresAt = expiresAt; }
+    public Boolean getDisabled() { return disabled; }
+    public void setDisabled(Boolean disabled) { this.disabled = disabled; }
+    public String getSecretName() { return secretName; }
+    public void setSecretName(String secretName) { this.secretName = secretName; }
+    public SecretKeyRef getExistingSecret() { return existingSecret; }
+    public void setExistingSecret(SecretKeyRef existingSecret) { this.existingSecret = existingSecret; }
+    public Map<String, String> getAttributes() { return attributes; }
+    public void setAttributes(Map<String, String> attributes) { this.attributes = attributes; }
+}

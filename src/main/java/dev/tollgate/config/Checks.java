@@ -1,0 +1,153 @@
+package dev.tollgate.config;
+
+import dev.tollgate.api.v1alpha1.Budget;
+import dev.tollgate.api.v1alpha1.LlmModel;
+import dev.tollgate.api.v1alpha1.LlmModelSpec;
+import dev.tollgate.api.v1alpha1.Pricing;
+import dev.tollgate.api.v1alpha1.SecretKeyRef;
+import dev.tollgate.api.v1alpha1.VirtualKey;
+import dev.tollgate.api.v1alpha1.VirtualKeySpec;
+import java.time.DateTimeException;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+
+/**
+ * Validation shared by the renderer and the per-kind status builders, so a problem reads the same in a
+ * gateway's view and in the resource's own status. The API server validates the schema; these catch what a
+ * schema cannot (references, Secrets) and what slips past it (the CEL-less mock server, standalone folders).
+ */
+public final class Checks {
+    private Checks() {}
+
+    /** A resolved virtual key: its SHA-256, what status may show, and where it lives. */
+    public record ResolvedKey(String hash, String shown, String secretName) {}
+
+    public static String keySecretName(VirtualKey vk) {
+        VirtualKeySpec spec = vk.getSpec();
+        if (spec != null && spec.getExistingSecret() != null) {
+            return spec.getExistingSecret().getName();
+        }
+        return spec != null && spec.getSecretName() != null ? spec.getSecretName() : vk.getMetadata().getName() + "-key";
+    }
+
+    public static String keySecretKey(VirtualKey vk) {
+        VirtualKeySpec spec = vk.getSpec();
+        return spec != null && spec.getExistingSecret() != null ? spec.getExistingSecret().getKey() : "key";
+    }
+
+    public static Result<ResolvedKey> resolveKey(VirtualKey vk, SecretLookup secrets) {
+        String ns = vk.getMetadata().getNamespace();
+        String secretName = keySecretName(vk);
+        String field = keySecretKey(vk);
+        boolean byo = vk.getSpec() != null && vk.getSpec().getExistingSecret() != null;
+        if (vk.getSpec() != null && vk.getSpec().getSecretName() != null && byo) {
+            return problem(vk, "InvalidSpec", "set either secretName or existingSecret, not both");
+        }
+        if (secrets.find(ns, secretName).isEmpty()) {
+            return problem(vk, "KeySecretNotFound", byo
+                    ? "Secret " + ns + "/" + secretName + " (existingSecret) was not found: create it, and label it "
+                            + "llm.tollgate.dev/secret=key so Tollgate can read it"
+                    : "Secret " + ns + "/" + secretName + " holding the generated key does not exist yet");
+        }
+        Optional<String> key = secrets.value(ns, secretName, field).map(String::trim);
+        if (key.isEmpty() || key.get().isEmpty()) {
+            return problem(vk, "KeySecretNotFound", "Secret " + ns + "/" + secretName + " has no key '" + field
+                    + "': put the API key under that key, or point existingSecret.key at the right one");
+        }
+        if (key.get().length() < Keys.MIN_LENGTH) {
+            return problem(vk, "InvalidKey", "the key in Secret " + ns + "/" + secretName + " is shorter than "
+                    + Keys.MIN_LENGTH + " characters: use a longer random key (or let Tollgate generate one)");
+        }
+        return Result.ok(new ResolvedKey(Keys.sha256Hex(key.get()), Keys.shown(key.get()), secretName));
+    }
+
+    /** Null when the key never expires; a problem when the time cannot be read. */
+    public static Result<OffsetDateTime> expiry(VirtualKey vk) {
+        String at = vk.getSpec() == null ? null : vk.getSpec().getExpiresAt();
+        if (at == null || at.isBlank()) {
+            return Result.ok(null);
+        }
+        try {
+            return Result.ok(OffsetDateTime.parse(at));
+        } catch (DateTimeParseException e) {
+            return problem(vk, "InvalidSpec", "expiresAt '" + at + "' is not an RFC 3339 time: write e.g. 2026-12-31T23:59:59Z");
+        }
+    }
+
+    /** The model's credential value (null when none is configured and none is needed), or why it cannot be had. */
+    public static Result<String> credential(LlmModel m, SecretLookup secrets) {
+        LlmModelSpec spec = m.getSpec();
+        Optional<Provider> provider = Provider.fromWireName(spec.getProvider());
+        if (provider.isEmpty()) {
+            return problem(m, "UnknownProvider", "provider '" + spec.getProvider() + "' is not known: use one of "
+                    + Provider.wireNames());
+        }
+        SecretKeyRef ref = spec.getCredentialsSecretRef();
+        String ns = m.getMetadata().getNamespace();
+        if (ref == null) {
+            return provider.get().requiresCredentials()
+                    ? problem(m, "CredentialsRequired", "provider " + spec.getProvider() + " needs an API key: set "
+                            + "credentialsSecretRef to a Secret key holding it")
+                    : Result.ok(null);
+        }
+        if (secrets.find(ns, ref.getName()).isEmpty()) {
+            return problem(m, "CredentialsNotFound", "Secret " + ns + "/" + ref.getName() + " was not found: create it "
+                    + "with the API key under '" + ref.getKey() + "' and the label llm.tollgate.dev/secret=credentials");
+        }
+        Optional<String> v = secrets.value(ns, ref.getName(), ref.getKey()).map(String::trim);
+        if (v.isEmpty() || v.get().isEmpty()) {
+            return problem(m, "CredentialsNotFound", "Secret " + ns + "/" + ref.getName() + " has no key '"
+                    + ref.getKey() + "': add the API key under that key or fix credentialsSecretRef.key");
+        }
+        return Result.ok(v.get());
+    }
+
+    /** Everything about a model that does not involve Secrets. */
+    public static Result<GatewayConfig.Prices> prices(LlmModel m) {
+        Pricing p = m.getSpec().getPricing();
+        if (p == null) {
+            return Result.ok(null);
+        }
+        try {
+            return Result.ok(new GatewayConfig.Prices(micros(p.getInputPerMillion()), micros(p.getOutputPerMillion()),
+                    micros(p.getPerImage()), micros(p.getPerSecond()), "spec"));
+        } catch (IllegalArgumentException e) {
+            return problem(m, "InvalidSpec", "pricing: " + e.getMessage());
+        }
+    }
+
+    public static Result<Long> timeoutMillis(LlmModel m) {
+        try {
+            return Result.ok(Durations.parse(m.getSpec().getTimeout() == null ? "600s" : m.getSpec().getTimeout()).toMillis());
+        } catch (IllegalArgumentException e) {
+            return problem(m, "InvalidSpec", "timeout: " + e.getMessage());
+        }
+    }
+
+    public static Result<Long> limitMicros(Budget b) {
+        try {
+            return Result.ok(Money.parseMicros(b.getSpec().getLimit()));
+        } catch (IllegalArgumentException e) {
+            return problem(b, "InvalidSpec", "limit: " + e.getMessage());
+        }
+    }
+
+    public static Result<ZoneId> zone(Budget b) {
+        String tz = b.getSpec().getTimeZone() == null ? "UTC" : b.getSpec().getTimeZone();
+        try {
+            return Result.ok(ZoneId.of(tz));
+        } catch (DateTimeException e) {
+            return problem(b, "InvalidTimeZone", "timeZone '" + tz + "' is not an IANA time zone: use e.g. UTC or Europe/Berlin");
+        }
+    }
+
+    private static Long micros(String s) {
+        return s == null ? null : Money.parseMicros(s);
+    }
+
+    static <T> Result<T> problem(io.fabric8.kubernetes.api.model.HasMetadata r, String reason, String message) {
+        return Result.fail(new Problem(r.getKind(), r.getMetadata().getNamespace(), r.getMetadata().getName(), reason, message));
+    }
+}

@@ -1,0 +1,92 @@
+package dev.tollgate.config;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The rendered configuration of one gateway: the contract between the operator (or standalone mode), which
+ * writes it, and the gateway, which serves it. It holds no secrets: key hashes and provider credentials travel
+ * in {@link GatewaySecrets}. Stored as {@code config.json} in the ConfigMap {@code <gateway>-config}.
+ *
+ * <p>Versioned by {@link #schema}; a gateway refuses a schema it does not know. Ids are
+ * {@code namespace/name} of the resource they come from. Lists are sorted by id so that equal inputs render to
+ * byte-identical JSON (the config hash depends on it).
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record GatewayConfig(
+        String schema,
+        String gateway,
+        Settings settings,
+        List<Model> models,
+        List<Key> keys,
+        List<Budget> budgets) {
+
+    public static final String SCHEMA = "tollgate.dev/gateway-config/v1";
+
+    /** What a gateway pod reads at start: changing it restarts the pods (see Settings hash on the pod template). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Settings(int port, long usageSyncIntervalMillis, String redisUrl) {}
+
+    /** One upstream deployment. Models sharing {@code modelName} form a load-balanced group. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Model(
+            String id,
+            String modelName,
+            String provider,
+            String upstreamModel,
+            String apiBase,
+            String apiVersion,
+            String region,
+            /** Id of the credential in {@link GatewaySecrets#credentials()}, or null when none is needed. */
+            String credentialRef,
+            Prices prices,
+            Long rpm,
+            Long tpm,
+            int weight,
+            long timeoutMillis,
+            Integer contextWindow,
+            JsonNode defaultParams,
+            /** "reject" (400) or "drop". */
+            String unsupportedParams,
+            Mock mock) {}
+
+    /** Prices in integer micro-USD; null when neither the spec nor the catalogue knows them. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Prices(Long inputMicrosPerMillion, Long outputMicrosPerMillion, Long perImageMicros,
+            Long perSecondMicros, String source) {}
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Mock(long latencyMillis, long chunkIntervalMillis, int outputTokens, String response) {}
+
+    /**
+     * A virtual key's policy. The key itself never appears here: {@link GatewaySecrets#keys()} maps the SHA-256
+     * of each key to this id. Disabled and expired keys are rendered so the gateway can say why it refuses them.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Key(
+            String id,
+            /** Allowed public model names; empty means all. */
+            List<String> models,
+            /** Ids of every Budget binding this key (its budgetRefs and the Budgets whose keySelector matches). */
+            List<String> budgets,
+            Long rpm,
+            Long tpm,
+            Integer maxParallelRequests,
+            /** RFC 3339, or null for never. */
+            String expiresAt,
+            boolean disabled,
+            Map<String, String> attributes) {}
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Budget(
+            String id,
+            long limitMicros,
+            /** daily, weekly, monthly, or a rolling duration such as 12h. */
+            String period,
+            String timeZone,
+            int alertThresholdPercent,
+            /** Public model names counted; empty means all. */
+            List<String> models) {}
+}

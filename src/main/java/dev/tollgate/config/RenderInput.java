@@ -1,0 +1,23 @@
+package dev.tollgate.config;
+
+import dev.tollgate.api.v1alpha1.Budget;
+import dev.tollgate.api.v1alpha1.GatewayDeployment;
+import dev.tollgate.api.v1alpha1.LlmModel;
+import dev.tollgate.api.v1alpha1.VirtualKey;
+import java.util.Collection;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Everything the renderer looks at. The collections may hold resources the gateway does not select: the
+ * renderer applies the gateway's selections itself, so callers can pass whole caches.
+ *
+ * @param namespaceLabels labels of a namespace by name (empty map when unknown)
+ */
+public record RenderInput(
+        GatewayDeployment gateway,
+        Collection<LlmModel> models,
+        Collection<VirtualKey> keys,
+        Collection<Budget> budgets,
+        Function<String, Map<String, String>> namespaceLabels,
+        SecretLookup secrets) {}

@@ -1,0 +1,241 @@
+package dev.tollgate.config;
+
+import dev.tollgate.api.v1alpha1.Budget;
+import dev.tollgate.api.v1alpha1.BudgetSpec;
+import dev.tollgate.api.v1alpha1.GatewayDeployment;
+import dev.tollgate.api.v1alpha1.GatewayDeploymentSpec;
+import dev.tollgate.api.v1alpha1.GatewayRef;
+import dev.tollgate.api.v1alpha1.KeyLimits;
+import dev.tollgate.api.v1alpha1.LlmModel;
+import dev.tollgate.api.v1alpha1.LlmModelSpec;
+import dev.tollgate.api.v1alpha1.MockSpec;
+import dev.tollgate.api.v1alpha1.RedisSpec;
+import dev.tollgate.api.v1alpha1.VirtualKey;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The pure function {@code render(manifests) -> GatewayConfig} that the operator and standalone mode share.
+ * No I/O, no clock, no randomness: the same input always renders to the same bytes.
+ */
+public final class Renderer {
+    private Renderer() {}
+
+    public static RenderResult render(RenderInput in) {
+        GatewayDeployment gw = in.gateway();
+        String gwNs = gw.getMetadata().getNamespace();
+        GatewayDeploymentSpec spec = gw.getSpec() == null ? new GatewayDeploymentSpec() : gw.getSpec();
+        List<Problem> problems = new ArrayList<>();
+        Map<String, String> credentials = new TreeMap<>();
+
+        List<GatewayConfig.Model> models = new ArrayList<>();
+        for (LlmModel m : sorted(in.models())) {
+            if (m.getSpec() == null || !Selectors.admits(spec.getModels(), gwNs, m.getMetadata().getNamespace(),
+                    m.getMetadata().getLabels(), in.namespaceLabels())) {
+                continue;
+            }
+            Result<String> cred = Checks.credential(m, in.secrets());
+            Result<GatewayConfig.Prices> prices = Checks.prices(m);
+            Result<Long> timeout = Checks.timeoutMillis(m);
+            Optional<Problem> p = firstProblem(cred, prices, timeout);
+            if (p.isPresent()) {
+                problems.add(p.get());
+                continue;
+            }
+            String credRef = null;
+            if (cred.value() != null) {
+                credRef = m.getMetadata().getNamespace() + "/" + m.getSpec().getCredentialsSecretRef().getName() + "/"
+                        + m.getSpec().getCredentialsSecretRef().getKey();
+                credentials.put(credRef, cred.value());
+            }
+            models.add(model(m, credRef, prices.value(), timeout.value()));
+        }
+
+        Map<String, Budget> budgetsById = new TreeMap<>();
+        List<GatewayConfig.Budget> budgets = new ArrayList<>();
+        for (Budget b : sorted(in.budgets())) {
+            if (b.getSpec() == null || !Selectors.admits(spec.getBudgets(), gwNs, b.getMetadata().getNamespace(),
+                    b.getMetadata().getLabels(), in.namespaceLabels())) {
+                continue;
+            }
+            Result<Long> limit = Checks.limitMicros(b);
+            Result<java.time.ZoneId> zone = Checks.zone(b);
+            Optional<Problem> p = firstProblem(limit, zone);
+            if (p.isPresent()) {
+                problems.add(p.get());
+                continue;
+            }
+            BudgetSpec bs = b.getSpec();
+            budgetsById.put(id(b), b);
+            budgets.add(new GatewayConfig.Budget(id(b), limit.value(), orDefault(bs.getPeriod(), "monthly"),
+                    zone.value().getId(), bs.getAlertThresholdPercent() == null ? 80 : bs.getAlertThresholdPercent(),
+                    List.copyOf(bs.getModels())));
+        }
+
+        // Keys: resolve hashes, then let the oldest of any duplicates win so an existing key never breaks.
+        record Candidate(VirtualKey vk, GatewayConfig.Key key, String hash) {}
+        List<Candidate> candidates = new ArrayList<>();
+        for (VirtualKey vk : sorted(in.keys())) {
+            if (vk.getSpec() == null || !servedBy(vk, gw, in)) {
+                continue;
+            }
+            Result<Checks.ResolvedKey> resolved = Checks.resolveKey(vk, in.secrets());
+            Result<java.time.OffsetDateTime> expiry = Checks.expiry(vk);
+            Optional<Problem> p = firstProblem(resolved, expiry);
+            if (p.isEmpty()) {
+                p = missingBudget(vk, budgetsById);
+            }
+            if (p.isPresent()) {
+                problems.add(p.get());
+                continue;
+            }
+            candidates.add(new Candidate(vk, key(vk, budgetsById), resolved.value().hash()));
+        }
+        Map<String, Candidate> byHash = new HashMap<>();
+        candidates.stream().sorted(Comparator.comparing((Candidate c) -> age(c.vk())).thenComparing(c -> id(c.vk())))
+                .forEach(c -> {
+                    Candidate first = byHash.putIfAbsent(c.hash(), c);
+                    if (first != null) {
+                        problems.add(duplicate(c.vk(), first.vk()));
+                    }
+                });
+        Map<String, String> keyHashes = new TreeMap<>();
+        List<GatewayConfig.Key> keys = new ArrayList<>();
+        byHash.values().stream().sorted(Comparator.comparing(c -> c.key().id())).forEach(c -> {
+            keyHashes.put(c.hash(), c.key().id());
+            keys.add(c.key());
+        });
+
+        String redisPassword = null;
+        RedisSpec redis = spec.getRedis();
+        if (redis != null && redis.getPasswordSecretRef() != null) {
+            var ref = redis.getPasswordSecretRef();
+            Optional<String> pw = in.secrets().value(gwNs, ref.getName(), ref.getKey());
+            if (pw.isEmpty()) {
+                problems.add(new Problem(gw.getKind(), gwNs, gw.getMetadata().getName(), "RedisSecretNotFound",
+                        "Secret " + gwNs + "/" + ref.getName() + " with key '" + ref.getKey() + "' (redis.passwordSecretRef) "
+                                + "was not found: create it with the label llm.tollgate.dev/secret"));
+            } else {
+                redisPassword = pw.get();
+            }
+        }
+        long syncMillis;
+        try {
+            syncMillis = Durations.parse(orDefault(spec.getUsageSyncInterval(), "10s")).toMillis();
+        } catch (IllegalArgumentException e) {
+            problems.add(new Problem(gw.getKind(), gwNs, gw.getMetadata().getName(), "InvalidSpec", "usageSyncInterval: " + e.getMessage()));
+            syncMillis = 10_000;
+        }
+        GatewayConfig.Settings settings = new GatewayConfig.Settings(spec.getPort() == null ? 4000 : spec.getPort(),
+                syncMillis, redis == null ? null : redis.getUrl());
+        GatewayConfig config = new GatewayConfig(GatewayConfig.SCHEMA, id(gw), settings, models, keys, budgets);
+        GatewaySecrets secrets = new GatewaySecrets(GatewaySecrets.SCHEMA, keyHashes, credentials, redisPassword);
+        String configJson = ConfigCodec.toJson(config);
+        String secretsJson = ConfigCodec.toJson(secrets);
+        return new RenderResult(config, secrets, ConfigCodec.shortHash(configJson, secretsJson),
+                ConfigCodec.shortHash(ConfigCodec.toJson(settings), redisPassword), List.copyOf(problems));
+    }
+
+    /** Whether the gateway serves this key: its keys selection admits it, and its gatewayRef (if any) names it. */
+    public static boolean servedBy(VirtualKey vk, GatewayDeployment gw, RenderInput in) {
+        GatewayDeploymentSpec spec = gw.getSpec() == null ? new GatewayDeploymentSpec() : gw.getSpec();
+        String gwNs = gw.getMetadata().getNamespace();
+        GatewayRef ref = vk.getSpec().getGatewayRef();
+        if (ref != null && !(ref.getName().equals(gw.getMetadata().getName())
+                && orDefault(ref.getNamespace(), vk.getMetadata().getNamespace()).equals(gwNs))) {
+            return false;
+        }
+        return Selectors.admits(spec.getKeys(), gwNs, vk.getMetadata().getNamespace(), vk.getMetadata().getLabels(),
+                in.namespaceLabels());
+    }
+
+    /** Budgets (ids) binding a key: those it names in budgetRefs, and those in its namespace whose keySelector matches it. */
+    static List<String> budgetsOf(VirtualKey vk, Map<String, Budget> budgetsById) {
+        String ns = vk.getMetadata().getNamespace();
+        List<String> out = new ArrayList<>();
+        for (Budget b : budgetsById.values()) {
+            boolean sameNs = ns.equals(b.getMetadata().getNamespace());
+            boolean named = vk.getSpec().getBudgetRefs().contains(b.getMetadata().getName());
+            boolean selected = b.getSpec().getKeySelector() != null
+                    && Selectors.matches(b.getSpec().getKeySelector(), vk.getMetadata().getLabels());
+            if (sameNs && (named || selected)) {
+                out.add(id(b));
+            }
+        }
+        return out;
+    }
+
+    private static Optional<Problem> missingBudget(VirtualKey vk, Map<String, Budget> budgetsById) {
+        String ns = vk.getMetadata().getNamespace();
+        for (String ref : vk.getSpec().getBudgetRefs()) {
+            if (!budgetsById.containsKey(ns + "/" + ref)) {
+                return Optional.of(new Problem(vk.getKind(), ns, vk.getMetadata().getName(), "BudgetNotFound",
+                        "budgetRefs names Budget " + ns + "/" + ref + ", which does not exist, is invalid or is not "
+                                + "served by this gateway: the key is refused until it is (budgets fail closed)"));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Problem duplicate(VirtualKey loser, VirtualKey winner) {
+        return new Problem(loser.getKind(), loser.getMetadata().getNamespace(), loser.getMetadata().getName(), "DuplicateKey",
+                "the key value is the same as that of VirtualKey " + id(winner) + ", which is older and keeps it: give "
+                        + "this VirtualKey its own key");
+    }
+
+    private static GatewayConfig.Model model(LlmModel m, String credRef, GatewayConfig.Prices prices, long timeoutMillis) {
+        LlmModelSpec s = m.getSpec();
+        Provider provider = Provider.fromWireName(s.getProvider()).orElseThrow();
+        MockSpec ms = provider == Provider.MOCK ? Optional.ofNullable(s.getMock()).orElseGet(MockSpec::new) : null;
+        GatewayConfig.Mock mock = ms == null ? null : new GatewayConfig.Mock(
+                Durations.parse(orDefault(ms.getLatency(), "0ms")).toMillis(),
+                Durations.parse(orDefault(ms.getChunkInterval(), "0ms")).toMillis(),
+                ms.getOutputTokens() == null ? 16 : ms.getOutputTokens(), ms.getResponse());
+        return new GatewayConfig.Model(id(m), s.getModelName(), provider.wireName(), s.getModel(),
+                Optional.ofNullable(s.getApiBase()).or(provider::defaultApiBase).orElse(null), s.getApiVersion(),
+                s.getRegion(), credRef, prices, s.getRpm(), s.getTpm(), s.getWeight() == null ? 1 : s.getWeight(),
+                timeoutMillis, s.getContextWindow(), s.getDefaultParams(), orDefault(s.getUnsupportedParams(), "reject"),
+                mock);
+    }
+
+    private static GatewayConfig.Key key(VirtualKey vk, Map<String, Budget> budgetsById) {
+        var s = vk.getSpec();
+        KeyLimits l = s.getLimits() == null ? new KeyLimits() : s.getLimits();
+        return new GatewayConfig.Key(id(vk), List.copyOf(s.getModels()), budgetsOf(vk, budgetsById), l.getRpm(),
+                l.getTpm(), l.getMaxParallelRequests(), s.getExpiresAt(), Boolean.TRUE.equals(s.getDisabled()),
+                s.getAttributes() == null ? null : new TreeMap<>(s.getAttributes()));
+    }
+
+    @SafeVarargs
+    private static Optional<Problem> firstProblem(Result<?>... results) {
+        for (Result<?> r : results) {
+            if (!r.ok()) {
+                return Optional.of(r.problem());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static <T extends HasMetadata> List<T> sorted(java.util.Collection<T> items) {
+        return items.stream().sorted(Comparator.comparing(Renderer::id)).toList();
+    }
+
+    private static String age(HasMetadata r) {
+        String ts = r.getMetadata().getCreationTimestamp();
+        return ts == null ? "9999" : ts;
+    }
+
+    public static String id(HasMetadata r) {
+        return r.getMetadata().getNamespace() + "/" + r.getMetadata().getName();
+    }
+
+    private static String orDefault(String v, String d) {
+        return v == null || v.isBlank() ? d : v;
+    }
+}

@@ -1,0 +1,80 @@
+package dev.tollgate.operator;
+
+import dev.tollgate.api.v1alpha1.Api;
+import dev.tollgate.config.SecretLookup;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The informers the controllers read other resources through (never a client list inside reconcile()), and
+ * the lookups built on them.
+ */
+public final class Caches {
+    /** Name of the informer over Secrets Tollgate may read (label llm.tollgate.dev/secret). */
+    public static final String INPUT_SECRETS = "input-secrets";
+
+    private Caches() {}
+
+    /** An informer on another kind whose every change re-triggers every primary (fine for a handful of primaries). */
+    public static <R extends HasMetadata, P extends HasMetadata> InformerEventSource<R, P> mappedToAll(
+            Class<R> type, EventSourceContext<P> ctx) {
+        SecondaryToPrimaryMapper<R> all = r -> ctx.getPrimaryCache().list().map(ResourceID::fromResource).collect(Collectors.toSet());
+        return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, ctx.getPrimaryResourceClass())
+                .withSecondaryToPrimaryMapper(all).build(), ctx);
+    }
+
+    public static <R extends HasMetadata, P extends HasMetadata> InformerEventSource<R, P> mapped(
+            Class<R> type, EventSourceContext<P> ctx, SecondaryToPrimaryMapper<R> mapper) {
+        return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, ctx.getPrimaryResourceClass())
+                .withSecondaryToPrimaryMapper(mapper).build(), ctx);
+    }
+
+    /** The informer over labelled Secrets, mapped to primaries by {@code mapper}. */
+    public static <P extends HasMetadata> InformerEventSource<Secret, P> inputSecrets(EventSourceContext<P> ctx,
+            SecondaryToPrimaryMapper<Secret> mapper) {
+        return new InformerEventSource<>(InformerEventSourceConfiguration.from(Secret.class, ctx.getPrimaryResourceClass())
+                .withName(INPUT_SECRETS).withLabelSelector(Api.SECRET_LABEL)
+                .withSecondaryToPrimaryMapper(mapper).build(), ctx);
+    }
+
+    /** Primaries in the Secret's namespace whose {@code secretNames} include it. */
+    public static <P extends HasMetadata> Set<ResourceID> referencing(Secret s, EventSourceContext<P> ctx,
+            Function<P, java.util.Collection<String>> secretNames) {
+        String ns = s.getMetadata().getNamespace();
+        String name = s.getMetadata().getName();
+        return ctx.getPrimaryCache().list(p -> ns.equals(p.getMetadata().getNamespace()) && secretNames.apply(p).contains(name))
+                .map(ResourceID::fromResource).collect(Collectors.toSet());
+    }
+
+    @SuppressWarnings("unchecked")
+    public static <P extends HasMetadata> SecretLookup secretLookup(Context<P> ctx) {
+        InformerEventSource<Secret, P> es = (InformerEventSource<Secret, P>) ctx.eventSourceRetriever()
+                .getEventSourceFor(Secret.class, INPUT_SECRETS);
+        return (ns, name) -> es.get(new ResourceID(name, ns));
+    }
+
+    public static <P extends HasMetadata> Function<String, Map<String, String>> namespaceLabels(Context<P> ctx) {
+        @SuppressWarnings("unchecked")
+        InformerEventSource<Namespace, P> es = (InformerEventSource<Namespace, P>) ctx.eventSourceRetriever()
+                .getEventSourceFor(Namespace.class);
+        return ns -> es.get(new ResourceID(ns)).map(n -> n.getMetadata().getLabels())
+                .map(l -> (Map<String, String>) l).orElse(Map.of());
+    }
+
+    public static <R extends HasMetadata, P extends HasMetadata> java.util.List<R> all(Context<P> ctx, Class<R> type) {
+        @SuppressWarnings("unchecked")
+        InformerEventSource<R, P> es = (InformerEventSource<R, P>) ctx.eventSourceRetriever().getEventSourceFor(type);
+        return es.list().toList();
+    }
+}

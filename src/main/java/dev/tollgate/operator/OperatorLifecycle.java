@@ -1,0 +1,69 @@
+package dev.tollgate.operator;
+
+import dev.tollgate.Mode;
+import dev.tollgate.TollgateConfig;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.ext.web.Router;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+/**
+ * Starts the controllers in operator mode only. The operator SDK is built with start-operator=false, so in
+ * gateway and standalone mode no informer is opened and no CRD is read.
+ */
+@ApplicationScoped
+public class OperatorLifecycle {
+    private static final Logger LOG = Logger.getLogger(OperatorLifecycle.class);
+
+    private final Operator operator;
+    private final TollgateConfig config;
+    private volatile boolean started;
+
+    public OperatorLifecycle(Operator operator, TollgateConfig config) {
+        this.operator = operator;
+        this.config = config;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (config.mode() == Mode.OPERATOR) {
+            LOG.infof("Starting the Tollgate operator (%d controllers)", operator.getRegisteredControllersNumber());
+            operator.start();
+            started = true;
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (started) {
+            operator.stop();
+        }
+    }
+
+    /** Probes of the operator pod, on the main HTTP port like the gateway's. */
+    void routes(@Observes Router router) {
+        if (config.mode() != Mode.OPERATOR) {
+            return;
+        }
+        router.get("/health/liveness").handler(rc -> rc.response().setStatusCode(200).end("{\"status\":\"UP\"}"));
+        router.get("/health/readiness").handler(rc -> {
+            boolean ok = started && operator.getRuntimeInfo().allEventSourcesAreHealthy();
+            rc.response().setStatusCode(ok ? 200 : 503).end(ok ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\"}");
+        });
+    }
+
+    public boolean isStarted() {
+        return started && operator.getRuntimeInfo().isStarted();
+    }
+
+    /** One active operator replica at a time (QOSDK turns leader election on in the prod profile only). */
+    @Produces
+    @Singleton
+    LeaderElectionConfiguration leaderElection() {
+        return new LeaderElectionConfiguration("tollgate-operator");
+    }
+}

@@ -1,0 +1,80 @@
+package dev.tollgate.operator.budget;
+
+import dev.tollgate.api.v1alpha1.Budget;
+import dev.tollgate.api.v1alpha1.VirtualKey;
+import dev.tollgate.config.BudgetPeriods;
+import dev.tollgate.config.Checks;
+import dev.tollgate.config.Problem;
+import dev.tollgate.config.Selectors;
+import dev.tollgate.operator.Caches;
+import dev.tollgate.operator.status.StatusBuilders;
+import dev.tollgate.operator.status.StatusPatch;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/** Budget status: validity, the current period (rescheduled to roll at its end) and the keys it binds. */
+@ControllerConfiguration(name = "budget")
+public class BudgetReconciler implements Reconciler<Budget> {
+    private final Clock clock;
+
+    public BudgetReconciler() {
+        this(Clock.systemUTC());
+    }
+
+    BudgetReconciler(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public List<EventSource<?, Budget>> prepareEventSources(EventSourceContext<Budget> ctx) {
+        // A key's labels or budgetRefs changing can change which Budgets cover it: recheck its namespace's Budgets.
+        return List.of(Caches.mapped(VirtualKey.class, ctx, vk -> ctx.getPrimaryCache()
+                .list(b -> b.getMetadata().getNamespace().equals(vk.getMetadata().getNamespace()))
+                .map(ResourceID::fromResource).collect(Collectors.toSet())));
+    }
+
+    @Override
+    public UpdateControl<Budget> reconcile(Budget b, Context<Budget> ctx) {
+        Instant now = clock.instant();
+        var zone = Checks.zone(b);
+        var limit = Checks.limitMicros(b);
+        Optional<Problem> problem = Optional.ofNullable(zone.problem()).or(() -> Optional.ofNullable(limit.problem()));
+        BudgetPeriods.Window window = null;
+        if (problem.isEmpty()) {
+            try {
+                window = BudgetPeriods.current(b.getSpec().getPeriod(), zone.value(), created(b, now), now);
+            } catch (IllegalArgumentException e) {
+                problem = Optional.of(new Problem("Budget", b.getMetadata().getNamespace(), b.getMetadata().getName(),
+                        "InvalidSpec", "period: " + e.getMessage() + " (or use daily, weekly, monthly)"));
+            }
+        }
+        String ns = b.getMetadata().getNamespace();
+        String name = b.getMetadata().getName();
+        int covered = (int) Caches.all(ctx, VirtualKey.class).stream()
+                .filter(vk -> ns.equals(vk.getMetadata().getNamespace()) && vk.getSpec() != null)
+                .filter(vk -> vk.getSpec().getBudgetRefs().contains(name) || (b.getSpec().getKeySelector() != null
+                        && Selectors.matches(b.getSpec().getKeySelector(), vk.getMetadata().getLabels())))
+                .count();
+        UpdateControl<Budget> control = StatusPatch.ifChanged(b, StatusBuilders.budget(b, problem, window, covered, now));
+        if (window != null) {
+            control.rescheduleAfter(Duration.between(now, window.end()).plusMillis(50));
+        }
+        return control;
+    }
+
+    private static Instant created(Budget b, Instant fallback) {
+        String ts = b.getMetadata().getCreationTimestamp();
+        return ts == null ? fallback : Instant.parse(ts);
+    }
+}

@@ -1,0 +1,103 @@
+package dev.tollgate.operator.gateway;
+
+import dev.tollgate.api.v1alpha1.GatewayDeployment;
+import dev.tollgate.api.v1alpha1.GatewayDeploymentSpec;
+import dev.tollgate.operator.Names;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.HTTPGetActionBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import java.util.Map;
+import java.util.TreeMap;
+import org.eclipse.microprofile.config.ConfigProvider;
+
+/**
+ * The gateway pods: this same image in {@code gateway} mode. Routing, keys and budgets reach running pods live
+ * (they watch their ConfigMap and Secret), so the pod template carries only the hash of start-time settings:
+ * adding a key never restarts the gateway; changing its port or Redis does.
+ */
+@KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR))
+public class GatewayDeploymentDependent extends CRUDKubernetesDependentResource<Deployment, GatewayDeployment> {
+    static final String CONFIG_DIR = "/etc/tollgate/config";
+    static final String SECRETS_DIR = "/etc/tollgate/secrets";
+
+    public GatewayDeploymentDependent() {
+        super(Deployment.class);
+    }
+
+    @Override
+    protected Deployment desired(GatewayDeployment gw, Context<GatewayDeployment> ctx) {
+        GatewayDeploymentSpec spec = gw.getSpec();
+        var render = RenderSupport.render(gw, ctx);
+        Map<String, String> podAnnotations = new TreeMap<>();
+        if (spec.getPodAnnotations() != null) {
+            podAnnotations.putAll(spec.getPodAnnotations());
+        }
+        podAnnotations.put(Names.SETTINGS_HASH_ANNOTATION, render.settingsHash());
+        return new DeploymentBuilder()
+                .withNewMetadata().withName(Names.deployment(gw)).withNamespace(gw.getMetadata().getNamespace())
+                .withLabels(Names.gatewayLabels(gw)).endMetadata()
+                .withNewSpec()
+                .withReplicas(spec.getReplicas() == null ? 1 : spec.getReplicas())
+                .withNewSelector().withMatchLabels(Names.selectorLabels(gw)).endSelector()
+                .withNewTemplate()
+                .withNewMetadata().withLabels(Names.gatewayLabels(gw)).withAnnotations(podAnnotations).endMetadata()
+                .withNewSpec()
+                .withServiceAccountName(Names.serviceAccount(gw))
+                .withNodeSelector(spec.getNodeSelector())
+                .withTolerations(spec.getTolerations())
+                .withAffinity(spec.getAffinity())
+                .withNewSecurityContext().withRunAsNonRoot(true).withNewSeccompProfile().withType("RuntimeDefault")
+                .endSeccompProfile().endSecurityContext()
+                .withContainers(container(gw, spec))
+                .addNewVolume().withName("config").withNewConfigMap().withName(Names.configMap(gw)).endConfigMap().endVolume()
+                .addNewVolume().withName("secrets").withNewSecret().withSecretName(Names.secret(gw)).endSecret().endVolume()
+                .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build();
+    }
+
+    private static Container container(GatewayDeployment gw, GatewayDeploymentSpec spec) {
+        int port = spec.getPort() == null ? 4000 : spec.getPort();
+        String image = spec.getImage() != null ? spec.getImage()
+                : ConfigProvider.getConfig().getOptionalValue("tollgate.gateway.image", String.class)
+                        .orElse("ghcr.io/tollgate-dev/tollgate:latest");
+        return new ContainerBuilder()
+                .withName("gateway")
+                .withImage(image)
+                .withArgs("gateway")
+                .addNewEnv().withName("TOLLGATE_GATEWAY_NAME").withValue(gw.getMetadata().getName()).endEnv()
+                .addNewEnv().withName("TOLLGATE_GATEWAY_NAMESPACE").withNewValueFrom().withNewFieldRef()
+                .withFieldPath("metadata.namespace").endFieldRef().endValueFrom().endEnv()
+                .addNewEnv().withName("QUARKUS_HTTP_PORT").withValue(Integer.toString(port)).endEnv()
+                .addNewEnv().withName("TOLLGATE_GATEWAY_CONFIG_DIR").withValue(CONFIG_DIR).endEnv()
+                .addNewEnv().withName("TOLLGATE_GATEWAY_SECRETS_DIR").withValue(SECRETS_DIR).endEnv()
+                .addNewPort().withName("http").withContainerPort(port).withProtocol("TCP").endPort()
+                .addNewPort().withName("metrics").withContainerPort(Names.MANAGEMENT_PORT).withProtocol("TCP").endPort()
+                .withReadinessProbe(probe("/health/readiness", 5))
+                .withLivenessProbe(probe("/health/liveness", 10))
+                .withResources(spec.getResources())
+                .addNewVolumeMount().withName("config").withMountPath(CONFIG_DIR).withReadOnly(true).endVolumeMount()
+                .addNewVolumeMount().withName("secrets").withMountPath(SECRETS_DIR).withReadOnly(true).endVolumeMount()
+                .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
+                .withNewSecurityContext().withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true)
+                .withNewCapabilities().addToDrop("ALL").endCapabilities().endSecurityContext()
+                .build();
+    }
+
+    private static Probe probe(String path, int period) {
+        return new ProbeBuilder()
+                .withHttpGet(new HTTPGetActionBuilder().withPath(path).withPort(new IntOrString("http")).build())
+                .withPeriodSeconds(period).withFailureThreshold(3).withTimeoutSeconds(2).build();
+    }
+}

@@ -1,0 +1,85 @@
+package dev.tollgate.operator.gateway;
+
+import dev.tollgate.api.v1alpha1.Budget;
+import dev.tollgate.api.v1alpha1.GatewayDeployment;
+import dev.tollgate.api.v1alpha1.GatewayDeploymentStatus;
+import dev.tollgate.api.v1alpha1.LlmModel;
+import dev.tollgate.api.v1alpha1.VirtualKey;
+import dev.tollgate.operator.Caches;
+import dev.tollgate.operator.status.Conditions;
+import dev.tollgate.operator.status.StatusBuilders;
+import dev.tollgate.operator.status.StatusPatch;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * GatewayDeployment -> ConfigMap, Secret, ServiceAccount, Role, RoleBinding, Deployment, Service. Any change to
+ * an LlmModel, VirtualKey, Budget, labelled Secret or Namespace re-renders every gateway from the informer
+ * caches: gateways are few, and the renderer applies each gateway's selections itself. Deletions need no
+ * finalizer: a deleted VirtualKey leaves the cache, and the next render (triggered by that very event) drops it.
+ */
+@Workflow(dependents = {
+        @Dependent(name = "config", type = GatewayConfigMapDependent.class),
+        @Dependent(name = "secrets", type = GatewaySecretDependent.class),
+        @Dependent(name = "serviceaccount", type = GatewayServiceAccountDependent.class),
+        @Dependent(name = "role", type = GatewayRoleDependent.class),
+        @Dependent(name = "rolebinding", type = GatewayRoleBindingDependent.class, dependsOn = {"role", "serviceaccount"}),
+        @Dependent(name = "deployment", type = GatewayDeploymentDependent.class,
+                dependsOn = {"config", "secrets", "rolebinding"}),
+        @Dependent(name = "service", type = GatewayServiceDependent.class)
+})
+@ControllerConfiguration(name = "gatewaydeployment")
+public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment> {
+    private final Clock clock;
+
+    public GatewayDeploymentReconciler() {
+        this(Clock.systemUTC());
+    }
+
+    GatewayDeploymentReconciler(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public List<EventSource<?, GatewayDeployment>> prepareEventSources(EventSourceContext<GatewayDeployment> ctx) {
+        return List.of(
+                Caches.mappedToAll(LlmModel.class, ctx),
+                Caches.mappedToAll(VirtualKey.class, ctx),
+                Caches.mappedToAll(Budget.class, ctx),
+                Caches.mappedToAll(Namespace.class, ctx),
+                Caches.inputSecrets(ctx, s -> ctx.getPrimaryCache().list().map(ResourceID::fromResource).collect(Collectors.toSet())));
+    }
+
+    @Override
+    public UpdateControl<GatewayDeployment> reconcile(GatewayDeployment gw, Context<GatewayDeployment> ctx) {
+        var render = RenderSupport.render(gw, ctx);
+        Deployment deployment = ctx.getSecondaryResource(Deployment.class).orElse(null);
+        GatewayDeploymentStatus status = StatusBuilders.gateway(gw, render, deployment, clock.instant());
+        return StatusPatch.ifChanged(gw, status);
+    }
+
+    @Override
+    public ErrorStatusUpdateControl<GatewayDeployment> updateErrorStatus(GatewayDeployment gw, Context<GatewayDeployment> ctx,
+            Exception e) {
+        GatewayDeploymentStatus s = Optional.ofNullable(gw.getStatus()).orElseGet(GatewayDeploymentStatus::new);
+        s.setConditions(Conditions.merge(s.getConditions(), List.of(
+                Conditions.of(StatusBuilders.READY, false, "ReconcileFailed", StatusPatch.describe(e))),
+                gw.getMetadata().getGeneration(), clock.instant()));
+        gw.setStatus(s);
+        return ErrorStatusUpdateControl.patchStatus(gw);
+    }
+}

@@ -1,0 +1,36 @@
+package dev.tollgate.operator.gateway;
+
+import dev.tollgate.api.v1alpha1.GatewayDeployment;
+import dev.tollgate.api.v1alpha1.GatewayDeploymentSpec;
+import dev.tollgate.operator.Names;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+
+@KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR))
+public class GatewayServiceDependent extends CRUDKubernetesDependentResource<Service, GatewayDeployment> {
+    public GatewayServiceDependent() {
+        super(Service.class);
+    }
+
+    @Override
+    protected Service desired(GatewayDeployment gw, Context<GatewayDeployment> ctx) {
+        GatewayDeploymentSpec spec = gw.getSpec();
+        int port = spec.getPort() == null ? 4000 : spec.getPort();
+        return new ServiceBuilder()
+                .withNewMetadata().withName(Names.service(gw)).withNamespace(gw.getMetadata().getNamespace())
+                .withLabels(Names.gatewayLabels(gw)).endMetadata()
+                .withNewSpec()
+                .withType((spec.getServiceType() == null ? GatewayDeploymentSpec.ServiceType.ClusterIP : spec.getServiceType()).name())
+                .withSelector(Names.selectorLabels(gw))
+                .addNewPort().withName("http").withProtocol("TCP").withPort(port).withTargetPort(new IntOrString("http")).endPort()
+                .addNewPort().withName("metrics").withProtocol("TCP").withPort(Names.MANAGEMENT_PORT)
+                .withTargetPort(new IntOrString("metrics")).endPort()
+                .endSpec()
+                .build();
+    }
+}

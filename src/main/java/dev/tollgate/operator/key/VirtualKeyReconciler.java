@@ -1,0 +1,98 @@
+package dev.tollgate.operator.key;
+
+import dev.tollgate.api.v1alpha1.VirtualKey;
+import dev.tollgate.api.v1alpha1.VirtualKeyStatus;
+import dev.tollgate.config.Checks;
+import dev.tollgate.config.Problem;
+import dev.tollgate.config.Result;
+import dev.tollgate.operator.Caches;
+import dev.tollgate.operator.status.Conditions;
+import dev.tollgate.operator.status.StatusBuilders;
+import dev.tollgate.operator.status.StatusPatch;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * VirtualKey -> its generated key Secret (created once) and its status. Reads keys from the Secrets labelled
+ * llm.tollgate.dev/secret: generated ones (owned) and bring-your-own ones (named by spec.existingSecret).
+ */
+@Workflow(dependents = @Dependent(name = "key-secret", type = VirtualKeySecretDependent.class,
+        reconcilePrecondition = GeneratesKeyCondition.class, useEventSourceWithName = Caches.INPUT_SECRETS))
+@ControllerConfiguration(name = "virtualkey")
+public class VirtualKeyReconciler implements Reconciler<VirtualKey> {
+    private final Clock clock;
+    private final DuplicateKeys duplicates = new DuplicateKeys();
+    private final SimpleInboundEventSource<VirtualKey> recheck = new SimpleInboundEventSource<>("duplicate-recheck");
+
+    public VirtualKeyReconciler() {
+        this(Clock.systemUTC());
+    }
+
+    VirtualKeyReconciler(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public List<EventSource<?, VirtualKey>> prepareEventSources(EventSourceContext<VirtualKey> ctx) {
+        var owners = Mappers.<Secret>fromOwnerReferences(VirtualKey.class, false);
+        return List.of(recheck, Caches.inputSecrets(ctx, s -> {
+            Set<ResourceID> ids = new HashSet<>(owners.toPrimaryResourceIDs(s));
+            ids.addAll(Caches.referencing(s, ctx, vk -> List.of(Checks.keySecretName(vk))));
+            return ids;
+        }));
+    }
+
+    @Override
+    public UpdateControl<VirtualKey> reconcile(VirtualKey vk, Context<VirtualKey> ctx) {
+        Instant now = clock.instant();
+        Result<Checks.ResolvedKey> resolved = Checks.resolveKey(vk, Caches.secretLookup(ctx));
+        ResourceID id = ResourceID.fromResource(vk);
+        var outcome = duplicates.register(id, resolved.ok() ? resolved.value().hash() : null,
+                vk.getMetadata().getCreationTimestamp(), other -> ctx.getPrimaryCache().get(other).isPresent());
+        outcome.affected().forEach(recheck::propagateEvent);
+
+        Optional<Problem> problem = Optional.ofNullable(resolved.problem());
+        if (problem.isEmpty() && outcome.keptBy().isPresent()) {
+            ResourceID w = outcome.keptBy().get();
+            problem = Optional.of(new Problem("VirtualKey", vk.getMetadata().getNamespace(), vk.getMetadata().getName(),
+                    "DuplicateKey", "the key value is the same as that of VirtualKey " + w.getNamespace().orElse("") + "/"
+                            + w.getName() + ", which is older and keeps it: give this VirtualKey its own key"));
+        }
+        VirtualKeyStatus status = StatusBuilders.virtualKey(vk, problem, resolved.ok() ? resolved.value().shown() : null, now);
+        UpdateControl<VirtualKey> control = StatusPatch.ifChanged(vk, status);
+        // Flip Expired exactly when it is due; the gateway enforces expiry on its own clock regardless.
+        var expiry = Checks.expiry(vk).value();
+        if (expiry != null && expiry.toInstant().isAfter(now)) {
+            control.rescheduleAfter(Duration.between(now, expiry.toInstant()).plusMillis(50));
+        }
+        return control;
+    }
+
+    @Override
+    public ErrorStatusUpdateControl<VirtualKey> updateErrorStatus(VirtualKey vk, Context<VirtualKey> ctx, Exception e) {
+        VirtualKeyStatus s = Optional.ofNullable(vk.getStatus()).orElseGet(VirtualKeyStatus::new);
+        s.setConditions(Conditions.merge(s.getConditions(), List.of(
+                Conditions.of(StatusBuilders.READY, false, "ReconcileFailed", StatusPatch.describe(e))),
+                vk.getMetadata().getGeneration(), clock.instant()));
+        vk.setStatus(s);
+        return ErrorStatusUpdateControl.patchStatus(vk);
+    }
+}

@@ -1,0 +1,51 @@
+package dev.tollgate.operator.model;
+
+import dev.tollgate.api.v1alpha1.GatewayDeployment;
+import dev.tollgate.api.v1alpha1.LlmModel;
+import dev.tollgate.config.Checks;
+import dev.tollgate.config.Problem;
+import dev.tollgate.config.Renderer;
+import dev.tollgate.config.Result;
+import dev.tollgate.config.Selectors;
+import dev.tollgate.operator.Caches;
+import dev.tollgate.operator.status.StatusBuilders;
+import dev.tollgate.operator.status.StatusPatch;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/** LlmModel status: whether it can be served (provider, credentials, pricing) and which gateways serve it. */
+@ControllerConfiguration(name = "llmmodel")
+public class LlmModelReconciler implements Reconciler<LlmModel> {
+    private final Clock clock = Clock.systemUTC();
+
+    @Override
+    public List<EventSource<?, LlmModel>> prepareEventSources(EventSourceContext<LlmModel> ctx) {
+        return List.of(
+                Caches.inputSecrets(ctx, s -> Caches.referencing(s, ctx, m -> m.getSpec() == null
+                        || m.getSpec().getCredentialsSecretRef() == null ? List.of()
+                        : List.of(m.getSpec().getCredentialsSecretRef().getName()))),
+                Caches.mappedToAll(GatewayDeployment.class, ctx),
+                Caches.mappedToAll(Namespace.class, ctx));
+    }
+
+    @Override
+    public UpdateControl<LlmModel> reconcile(LlmModel m, Context<LlmModel> ctx) {
+        Optional<Problem> problem = Stream.<Result<?>>of(Checks.credential(m, Caches.secretLookup(ctx)), Checks.prices(m),
+                Checks.timeoutMillis(m)).filter(r -> !r.ok()).map(Result::problem).findFirst();
+        var nsLabels = Caches.namespaceLabels(ctx);
+        List<String> gateways = Caches.all(ctx, GatewayDeployment.class).stream()
+                .filter(gw -> Selectors.admits(gw.getSpec() == null ? null : gw.getSpec().getModels(),
+                        gw.getMetadata().getNamespace(), m.getMetadata().getNamespace(), m.getMetadata().getLabels(), nsLabels))
+                .map(Renderer::id).sorted().toList();
+        return StatusPatch.ifChanged(m, StatusBuilders.model(m, problem, gateways, clock.instant()));
+    }
+}

@@ -1,0 +1,177 @@
+package dev.tollgate.operator.status;
+
+import dev.tollgate.api.v1alpha1.Budget;
+import dev.tollgate.api.v1alpha1.BudgetStatus;
+import dev.tollgate.api.v1alpha1.Condition;
+import dev.tollgate.api.v1alpha1.GatewayDeployment;
+import dev.tollgate.api.v1alpha1.GatewayDeploymentStatus;
+import dev.tollgate.api.v1alpha1.LlmModel;
+import dev.tollgate.api.v1alpha1.LlmModelStatus;
+import dev.tollgate.api.v1alpha1.VirtualKey;
+import dev.tollgate.api.v1alpha1.VirtualKeyStatus;
+import dev.tollgate.config.BudgetPeriods;
+import dev.tollgate.config.Checks;
+import dev.tollgate.config.Problem;
+import dev.tollgate.config.RenderResult;
+import dev.tollgate.operator.Names;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Status of each kind as a pure function of what the reconciler observed and the time; unit-tested on its own.
+ * Conditions keep lastTransitionTime unless their status flips (see {@link Conditions#merge}).
+ */
+public final class StatusBuilders {
+    public static final String READY = "Ready";
+
+    private StatusBuilders() {}
+
+    public static GatewayDeploymentStatus gateway(GatewayDeployment gw, RenderResult render, Deployment deployment, Instant now) {
+        int desired = gw.getSpec() == null || gw.getSpec().getReplicas() == null ? 1 : gw.getSpec().getReplicas();
+        var ds = deployment == null ? null : deployment.getStatus();
+        int ready = ds == null || ds.getReadyReplicas() == null ? 0 : ds.getReadyReplicas();
+        int updated = ds == null || ds.getUpdatedReplicas() == null ? 0 : ds.getUpdatedReplicas();
+        boolean observed = deployment != null && ds != null && ds.getObservedGeneration() != null
+                && ds.getObservedGeneration() >= deployment.getMetadata().getGeneration();
+
+        Optional<Problem> own = render.problems().stream().filter(p -> "GatewayDeployment".equals(p.kind())).findFirst();
+        Optional<DeploymentCondition> failed = ds == null || ds.getConditions() == null ? Optional.empty()
+                : ds.getConditions().stream().filter(c -> ("ReplicaFailure".equals(c.getType()) && "True".equals(c.getStatus()))
+                        || ("Progressing".equals(c.getType()) && "False".equals(c.getStatus()))).findFirst();
+
+        List<Condition> cs = new ArrayList<>();
+        boolean rolledOut = observed && updated >= desired && ready >= desired;
+        if (own.isPresent()) {
+            cs.add(Conditions.of(READY, false, own.get().reason(), own.get().message()));
+            cs.add(Conditions.of("Degraded", true, own.get().reason(), own.get().message()));
+            cs.add(Conditions.of("Progressing", false, own.get().reason(), "waiting for the spec to be fixed"));
+        } else if (failed.isPresent()) {
+            String reason = failed.get().getReason() == null ? "DeploymentFailed" : failed.get().getReason();
+            String msg = "Deployment " + Names.deployment(gw) + ": " + failed.get().getMessage();
+            cs.add(Conditions.of(READY, false, reason, msg));
+            cs.add(Conditions.of("Degraded", true, reason, msg));
+            cs.add(Conditions.of("Progressing", false, reason, msg));
+        } else if (desired == 0) {
+            cs.add(Conditions.of(READY, true, "ScaledToZero", "spec.replicas is 0: no gateway pods run"));
+            cs.add(Conditions.of("Degraded", false, "ScaledToZero", "nothing is failing"));
+            cs.add(Conditions.of("Progressing", false, "ScaledToZero", "no rollout in progress"));
+        } else if (rolledOut) {
+            String m = ready + "/" + desired + " gateway pods ready, serving " + render.config().models().size()
+                    + " models and " + render.config().keys().size() + " keys";
+            cs.add(Conditions.of(READY, true, "AllReplicasReady", m));
+            cs.add(Conditions.of("Degraded", false, "AllReplicasReady", "nothing is failing"));
+            cs.add(Conditions.of("Progressing", false, "RolloutComplete", "the Deployment is up to date"));
+        } else {
+            String m = ready + "/" + desired + " gateway pods ready";
+            cs.add(Conditions.of(READY, false, "PodsNotReady", m + ": waiting for the Deployment to roll out"));
+            cs.add(Conditions.of("Degraded", false, "RollingOut", "nothing has failed yet"));
+            cs.add(Conditions.of("Progressing", true, "RollingOut", m));
+        }
+
+        GatewayDeploymentStatus s = new GatewayDeploymentStatus();
+        s.setObservedGeneration(gw.getMetadata().getGeneration());
+        s.setConditions(Conditions.merge(gw.getStatus() == null ? null : gw.getStatus().getConditions(), cs,
+                generation(gw), now));
+        s.setReadyReplicas(ready);
+        s.setEndpoint(Names.endpoint(gw));
+        s.setConfigHash(render.configHash());
+        s.setModels(render.config().models().size());
+        s.setKeys(render.config().keys().size());
+        s.setBudgets(render.config().budgets().size());
+        if (gw.getStatus() != null) {
+            s.setUsage(gw.getStatus().getUsage());
+        }
+        return s;
+    }
+
+    /**
+     * @param keyProblem why the key cannot be used (secret missing, duplicate …), or empty
+     * @param shownKey   what status may show of the key, when it was resolved
+     */
+    public static VirtualKeyStatus virtualKey(VirtualKey vk, Optional<Problem> keyProblem, String shownKey, Instant now) {
+        boolean disabled = vk.getSpec() != null && Boolean.TRUE.equals(vk.getSpec().getDisabled());
+        var expiry = Checks.expiry(vk);
+        Optional<Problem> problem = keyProblem.or(() -> Optional.ofNullable(expiry.problem()));
+        OffsetDateTime expiresAt = expiry.value();
+        boolean expired = expiresAt != null && !expiresAt.toInstant().isAfter(now);
+
+        List<Condition> cs = new ArrayList<>();
+        if (problem.isPresent()) {
+            cs.add(Conditions.of(READY, false, problem.get().reason(), problem.get().message()));
+        } else if (disabled) {
+            cs.add(Conditions.of(READY, false, "Disabled", "spec.disabled is true: requests with this key are refused (401)"));
+        } else if (expired) {
+            cs.add(Conditions.of(READY, false, "Expired", "the key expired at " + expiresAt + ": set a later spec.expiresAt to use it again"));
+        } else {
+            cs.add(Conditions.of(READY, true, "KeyActive", expiresAt == null ? "the key is active"
+                    : "the key is active until " + expiresAt));
+        }
+        cs.add(Conditions.of("Expired", expired, expired ? "Expired" : "NotExpired",
+                expiresAt == null ? "the key does not expire" : "expiresAt is " + expiresAt));
+        cs.add(Conditions.of("Disabled", disabled, disabled ? "Disabled" : "Enabled",
+                disabled ? "spec.disabled is true" : "spec.disabled is false"));
+
+        VirtualKeyStatus s = new VirtualKeyStatus();
+        s.setObservedGeneration(vk.getMetadata().getGeneration());
+        s.setConditions(Conditions.merge(vk.getStatus() == null ? null : vk.getStatus().getConditions(), cs, generation(vk), now));
+        s.setSecretName(Checks.keySecretName(vk));
+        s.setKeyPrefix(shownKey);
+        if (vk.getStatus() != null) {
+            s.setUsage(vk.getStatus().getUsage());
+        }
+        return s;
+    }
+
+    public static LlmModelStatus model(LlmModel m, Optional<Problem> problem, List<String> gateways, Instant now) {
+        List<Condition> cs = new ArrayList<>();
+        if (problem.isPresent()) {
+            cs.add(Conditions.of(READY, false, problem.get().reason(), problem.get().message()));
+        } else if (gateways.isEmpty()) {
+            cs.add(Conditions.of(READY, true, "NotServed", "the model is valid, but no GatewayDeployment selects it yet"));
+        } else {
+            cs.add(Conditions.of(READY, true, "Served", "served by " + String.join(", ", gateways)));
+        }
+        LlmModelStatus s = new LlmModelStatus();
+        s.setObservedGeneration(m.getMetadata().getGeneration());
+        s.setConditions(Conditions.merge(m.getStatus() == null ? null : m.getStatus().getConditions(), cs, generation(m), now));
+        s.setGateways(List.copyOf(gateways));
+        s.setPricingSource(m.getSpec() != null && m.getSpec().getPricing() != null ? "spec" : null);
+        if (m.getStatus() != null) {
+            s.setUsage(m.getStatus().getUsage());
+        }
+        return s;
+    }
+
+    public static BudgetStatus budget(Budget b, Optional<Problem> problem, BudgetPeriods.Window window, int keysCovered, Instant now) {
+        List<Condition> cs = new ArrayList<>();
+        if (problem.isPresent()) {
+            cs.add(Conditions.of(READY, false, problem.get().reason(), problem.get().message()));
+        } else {
+            cs.add(Conditions.of(READY, true, "BudgetActive", "limit " + b.getSpec().getLimit() + " USD per "
+                    + b.getSpec().getPeriod() + " over " + keysCovered + " keys"));
+        }
+        BudgetStatus s = new BudgetStatus();
+        s.setObservedGeneration(b.getMetadata().getGeneration());
+        s.setConditions(Conditions.merge(b.getStatus() == null ? null : b.getStatus().getConditions(), cs, generation(b), now));
+        s.setKeysCovered(keysCovered);
+        if (window != null) {
+            s.setPeriodStart(window.start().toString());
+            s.setResetsAt(window.end().toString());
+        }
+        if (b.getStatus() != null) {
+            s.setSpend(b.getStatus().getSpend());
+            s.setRemaining(b.getStatus().getRemaining());
+        }
+        return s;
+    }
+
+    private static long generation(io.fabric8.kubernetes.api.model.HasMetadata r) {
+        Long g = r.getMetadata().getGeneration();
+        return g == null ? 0 : g;
+    }
+}

@@ -1,0 +1,34 @@
+package dev.tollgate.operator.status;
+
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+
+/** Patches status only when it changed: an unchanged reconcile writes nothing, so nothing loops. */
+public final class StatusPatch {
+    private StatusPatch() {}
+
+    public static <S, R extends CustomResource<?, S>> UpdateControl<R> ifChanged(R resource, S desired) {
+        if (same(resource.getStatus(), desired)) {
+            return UpdateControl.noUpdate();
+        }
+        resource.setStatus(desired);
+        return UpdateControl.patchStatus(resource);
+    }
+
+    static boolean same(Object a, Object b) {
+        if (a == null || b == null) {
+            return a == b;
+        }
+        return Serialization.jsonMapper().valueToTree(a).equals(Serialization.jsonMapper().valueToTree(b));
+    }
+
+    /** A failure as a status message: the exception's kind and message, never a request body or header. */
+    public static String describe(Exception e) {
+        if (e instanceof KubernetesClientException k && k.getStatus() != null) {
+            return "the Kubernetes API answered " + k.getCode() + ": " + k.getStatus().getMessage() + " (the operator retries)";
+        }
+        return e.getClass().getSimpleName() + ": " + e.getMessage() + " (the operator retries)";
+    }
+}
