@@ -19,9 +19,15 @@ final class RenderSupport {
     static RenderResult render(GatewayDeployment gw, Context<GatewayDeployment> ctx) {
         var shared = ctx.managedWorkflowAndDependentResourceContext();
         synchronized (shared) {
-            return shared.get(KEY, RenderResult.class).orElseGet(() -> shared.put(KEY, Renderer.render(new RenderInput(gw,
-                    Caches.all(ctx, LlmModel.class), Caches.all(ctx, VirtualKey.class), Caches.all(ctx, Budget.class),
-                    Caches.namespaceLabels(ctx), Caches.secretLookup(ctx)))));
+            var cached = shared.get(KEY, RenderResult.class);
+            if (cached.isPresent()) {
+                return cached.get();
+            }
+            RenderResult r = Renderer.render(new RenderInput(gw, Caches.all(ctx, LlmModel.class),
+                    Caches.all(ctx, VirtualKey.class), Caches.all(ctx, Budget.class), Caches.namespaceLabels(ctx),
+                    Caches.secretLookup(ctx)));
+            shared.put(KEY, r);
+            return r;
         }
     }
 }

@@ -35,7 +35,7 @@ import java.util.Set;
  * llm.tollgate.dev/secret: generated ones (owned) and bring-your-own ones (named by spec.existingSecret).
  */
 @Workflow(dependents = @Dependent(name = "key-secret", type = VirtualKeySecretDependent.class,
-        reconcilePrecondition = GeneratesKeyCondition.class, useEventSourceWithName = Caches.INPUT_SECRETS))
+        reconcilePrecondition = GeneratesKeyCondition.class))
 @ControllerConfiguration(name = "virtualkey")
 public class VirtualKeyReconciler implements Reconciler<VirtualKey> {
     private final Clock clock;

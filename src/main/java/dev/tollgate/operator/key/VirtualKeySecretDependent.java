@@ -7,7 +7,9 @@ import dev.tollgate.operator.Names;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.api.reconciler.dependent.GarbageCollected;
+import dev.tollgate.api.v1alpha1.Api;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.dependent.Creator;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependentResource;
 import java.nio.charset.StandardCharsets;
@@ -15,13 +17,23 @@ import java.util.Base64;
 
 /**
  * The Secret holding a generated key. A Creator but not an Updater: it is written once and never regenerated
- * by a reconcile. Owned by the VirtualKey, so it goes when the key does. To rotate, delete the Secret.
+ * by a reconcile. Owned by the VirtualKey, so Kubernetes deletes it with the key. To rotate, delete the Secret.
+ *
+ * <p>Deliberately not a Deleter, and watched through its own informer (owned key Secrets only): JOSDK deletes
+ * a Deleter's secondary when its precondition turns false, and a shared informer would have made a user's
+ * bring-your-own Secret look like ours.
  */
+@KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR + "," + Api.SECRET_LABEL + "=key"))
 public class VirtualKeySecretDependent extends KubernetesDependentResource<Secret, VirtualKey>
-        implements Creator<Secret, VirtualKey>, GarbageCollected<VirtualKey> {
+        implements Creator<Secret, VirtualKey> {
 
     public VirtualKeySecretDependent() {
         super(Secret.class);
+    }
+
+    @Override
+    protected boolean addOwnerReference() {
+        return true;
     }
 
     @Override

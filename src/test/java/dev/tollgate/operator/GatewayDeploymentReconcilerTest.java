@@ -1,0 +1,256 @@
+package dev.tollgate.operator;
+
+import static dev.tollgate.Fixtures.decode;
+import static dev.tollgate.Fixtures.gateway;
+import static dev.tollgate.Fixtures.key;
+import static dev.tollgate.Fixtures.model;
+import static dev.tollgate.Fixtures.openAi;
+import static dev.tollgate.Fixtures.secret;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.Fixtures;
+import dev.tollgate.api.v1alpha1.GatewayDeployment;
+import dev.tollgate.api.v1alpha1.LlmModel;
+import dev.tollgate.api.v1alpha1.Selection;
+import dev.tollgate.api.v1alpha1.VirtualKey;
+import dev.tollgate.config.Keys;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+@WithKubernetesTestServer(crud = true)
+@QuarkusTest
+class GatewayDeploymentReconcilerTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Inject
+    KubernetesClient client;
+
+    private void namespace(String ns, Map<String, String> labels) {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).withLabels(labels)
+                .endMetadata().build()).create();
+    }
+
+    private JsonNode config(String ns, String gw) throws Exception {
+        ConfigMap cm = client.configMaps().inNamespace(ns).withName(gw + "-config").get();
+        assertThat(cm).as("ConfigMap %s-config", gw).isNotNull();
+        return JSON.readTree(cm.getData().get("config.json"));
+    }
+
+    private JsonNode secrets(String ns, String gw) throws Exception {
+        Secret s = client.secrets().inNamespace(ns).withName(gw + "-secrets").get();
+        assertThat(s).as("Secret %s-secrets", gw).isNotNull();
+        return JSON.readTree(decode(s, "secrets.json"));
+    }
+
+    private static void assertOwnedBy(HasMetadata child, HasMetadata owner) {
+        assertThat(child.getMetadata().getOwnerReferences()).singleElement().satisfies(ref -> {
+            assertThat(ref.getKind()).isEqualTo(owner.getKind());
+            assertThat(ref.getName()).isEqualTo(owner.getMetadata().getName());
+            assertThat(ref.getUid()).isEqualTo(owner.getMetadata().getUid());
+        });
+        assertThat(child.getMetadata().getLabels())
+                .containsEntry("app.kubernetes.io/managed-by", "tollgate-operator")
+                .containsEntry("app.kubernetes.io/instance", owner.getMetadata().getName());
+    }
+
+    @Test
+    void rendersEveryOwnedObjectFromTheSelectedResources() throws Exception {
+        String ns = "gw-render";
+        namespace(ns, Map.of());
+        client.resource(secret(ns, "openai", Map.of("api-key", "sk-upstream-secret-value"))).create();
+        client.resource(openAi(ns, "gpt-4o", "openai")).create();
+        client.resource(model(ns, "mock", "mock-1", "mock")).create();
+        client.resource(key(ns, "team-a")).create();
+        client.resource(Fixtures.budget(ns, "monthly", "25.00", "monthly")).create();
+        GatewayDeployment gw = client.resource(gateway(ns, "gw")).create();
+
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            JsonNode c = config(ns, "gw");
+            assertThat(c.get("schema").asText()).isEqualTo("tollgate.dev/gateway-config/v1");
+            assertThat(c.get("models")).hasSize(2);
+            assertThat(c.get("keys")).hasSize(1);
+            assertThat(c.get("budgets")).hasSize(1);
+        });
+        JsonNode config = config(ns, "gw");
+        assertThat(config.toString()).doesNotContain("sk-upstream-secret-value");
+        JsonNode gpt = config.get("models").get(0);
+        assertThat(gpt.get("modelName").asText()).isEqualTo("gpt-4o");
+        assertThat(gpt.get("apiBase").asText()).isEqualTo("https://api.openai.com/v1");
+        assertThat(gpt.get("credentialRef").asText()).isEqualTo(ns + "/openai/api-key");
+
+        // The Secret carries the provider credential and the hash of the generated key, never the key itself.
+        String generated = decode(client.secrets().inNamespace(ns).withName("team-a-key").get(), "key");
+        JsonNode secrets = secrets(ns, "gw");
+        assertThat(secrets.get("credentials").get(ns + "/openai/api-key").asText()).isEqualTo("sk-upstream-secret-value");
+        assertThat(secrets.get("keys").get(Keys.sha256Hex(generated)).asText()).isEqualTo(ns + "/team-a");
+        assertThat(secrets.toString()).doesNotContain(generated);
+
+        gw = client.resources(GatewayDeployment.class).inNamespace(ns).withName("gw").get();
+        Deployment d = client.apps().deployments().inNamespace(ns).withName("gw").get();
+        assertOwnedBy(d, gw);
+        var pod = d.getSpec().getTemplate().getSpec();
+        assertThat(pod.getContainers().get(0).getArgs()).containsExactly("gateway");
+        assertThat(pod.getContainers().get(0).getImage()).startsWith("ghcr.io/tollgate-dev/tollgate:");
+        assertThat(pod.getContainers().get(0).getReadinessProbe().getHttpGet().getPath()).isEqualTo("/health/readiness");
+        assertThat(pod.getServiceAccountName()).isEqualTo("gw-gateway");
+        assertThat(d.getSpec().getTemplate().getMetadata().getAnnotations()).containsKey(Names.SETTINGS_HASH_ANNOTATION);
+        assertOwnedBy(client.configMaps().inNamespace(ns).withName("gw-config").get(), gw);
+        assertOwnedBy(client.secrets().inNamespace(ns).withName("gw-secrets").get(), gw);
+        Service svc = client.services().inNamespace(ns).withName("gw").get();
+        assertOwnedBy(svc, gw);
+        assertThat(svc.getSpec().getPorts()).anySatisfy(p -> assertThat(p.getPort()).isEqualTo(4000));
+        assertOwnedBy(client.serviceAccounts().inNamespace(ns).withName("gw-gateway").get(), gw);
+        Role role = client.rbac().roles().inNamespace(ns).withName("gw-gateway").get();
+        assertOwnedBy(role, gw);
+        assertThat(role.getRules()).allSatisfy(r -> assertThat(r.getResourceNames()).hasSize(1));
+        assertThat(role.getRules()).allSatisfy(r -> assertThat(r.getVerbs()).containsExactly("get", "list", "watch"));
+        RoleBinding rb = client.rbac().roleBindings().inNamespace(ns).withName("gw-gateway").get();
+        assertOwnedBy(rb, gw);
+        assertThat(rb.getSubjects()).singleElement().satisfies(s -> assertThat(s.getName()).isEqualTo("gw-gateway"));
+
+        // Status: pods are not ready (the mock server runs no Deployment controller) ...
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            var s = client.resources(GatewayDeployment.class).inNamespace(ns).withName("gw").get().getStatus();
+            assertThat(s.condition("Ready")).hasValueSatisfying(c -> {
+                assertThat(c.getStatus()).isEqualTo("False");
+                assertThat(c.getReason()).isEqualTo("PodsNotReady");
+            });
+            assertThat(s.getEndpoint()).isEqualTo("http://gw." + ns + ".svc:4000/v1");
+            assertThat(s.getModels()).isEqualTo(2);
+            assertThat(s.getKeys()).isEqualTo(1);
+            assertThat(s.getConfigHash()).isEqualTo(client.configMaps().inNamespace(ns).withName("gw-config").get()
+                    .getMetadata().getAnnotations().get(Names.CONFIG_HASH_ANNOTATION));
+        });
+        // ... until the Deployment reports its pods ready.
+        Deployment current = client.apps().deployments().inNamespace(ns).withName("gw").get();
+        long generation = current.getMetadata().getGeneration() == null ? 1 : current.getMetadata().getGeneration();
+        current.setStatus(new DeploymentStatusBuilder().withReplicas(1).withReadyReplicas(1).withUpdatedReplicas(1)
+                .withAvailableReplicas(1).withObservedGeneration(generation).build());
+        client.apps().deployments().inNamespace(ns).resource(current).updateStatus();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            var s = client.resources(GatewayDeployment.class).inNamespace(ns).withName("gw").get().getStatus();
+            assertThat(s.condition("Ready")).hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("True"));
+            assertThat(s.getReadyReplicas()).isEqualTo(1);
+            assertThat(s.getObservedGeneration()).isNotNull();
+        });
+    }
+
+    @Test
+    void reRendersOnChangesAndDropsDeletedKeysPromptly() throws Exception {
+        String ns = "gw-live";
+        namespace(ns, Map.of());
+        client.resource(model(ns, "mock", "mock-1", "mock")).create();
+        client.resource(key(ns, "k1")).create();
+        client.resource(gateway(ns, "gw")).create();
+        await().atMost(Duration.ofSeconds(20)).until(() -> config(ns, "gw").get("keys").size() == 1);
+        String hash1 = secrets(ns, "gw").get("keys").fieldNames().next();
+
+        // Model changed -> config changes, pods are not restarted (settings hash unchanged).
+        String settingsBefore = client.apps().deployments().inNamespace(ns).withName("gw").get()
+                .getSpec().getTemplate().getMetadata().getAnnotations().get(Names.SETTINGS_HASH_ANNOTATION);
+        client.resources(LlmModel.class).inNamespace(ns).withName("mock").edit(m -> {
+            m.getSpec().setWeight(7);
+            return m;
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> config(ns, "gw").get("models").get(0).get("weight").asInt() == 7);
+        assertThat(client.apps().deployments().inNamespace(ns).withName("gw").get().getSpec().getTemplate()
+                .getMetadata().getAnnotations().get(Names.SETTINGS_HASH_ANNOTATION)).isEqualTo(settingsBefore);
+
+        // A port change is a start-time setting: it changes the pod template.
+        client.resources(GatewayDeployment.class).inNamespace(ns).withName("gw").edit(gw -> {
+            gw.getSpec().setPort(4100);
+            return gw;
+        });
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(client.apps().deployments().inNamespace(ns)
+                .withName("gw").get().getSpec().getTemplate().getMetadata().getAnnotations()
+                .get(Names.SETTINGS_HASH_ANNOTATION)).isNotEqualTo(settingsBefore));
+
+        // Deleting the key removes its hash (no finalizer: the delete event itself re-renders).
+        client.resources(VirtualKey.class).inNamespace(ns).withName("k1").delete();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(secrets(ns, "gw").get("keys").has(hash1)).isFalse();
+            assertThat(config(ns, "gw").get("keys")).isEmpty();
+        });
+    }
+
+    @Test
+    void selectsAcrossNamespacesByLabel() throws Exception {
+        namespace("gw-platform", Map.of());
+        namespace("team-blue", Map.of("tollgate.dev/access", "granted"));
+        namespace("team-red", Map.of());
+        client.resource(model("gw-platform", "mock", "mock-1", "mock")).create();
+        VirtualKey blue = key("team-blue", "blue");
+        blue.getMetadata().setLabels(Map.of("tier", "gold"));
+        client.resource(blue).create();
+        client.resource(key("team-red", "red")).create();
+        VirtualKey blueSilver = key("team-blue", "silver");
+        blueSilver.getMetadata().setLabels(Map.of("tier", "silver"));
+        client.resource(blueSilver).create();
+
+        GatewayDeployment gw = gateway("gw-platform", "shared");
+        Selection keys = new Selection();
+        keys.setNamespaceSelector(new LabelSelectorBuilder().addToMatchLabels("tollgate.dev/access", "granted").build());
+        keys.setSelector(new LabelSelectorBuilder().addToMatchLabels("tier", "gold").build());
+        gw.getSpec().setKeys(keys);
+        client.resource(gw).create();
+
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            JsonNode c = config("gw-platform", "shared");
+            assertThat(c.get("keys")).hasSize(1);
+            assertThat(c.get("keys").get(0).get("id").asText()).isEqualTo("team-blue/blue");
+        });
+        // Granting team-red access by labelling its namespace is picked up by the namespace watch.
+        client.namespaces().withName("team-red").edit(red -> {
+            red.getMetadata().setLabels(Map.of("tollgate.dev/access", "granted"));
+            return red;
+        });
+        client.resources(VirtualKey.class).inNamespace("team-red").withName("red").edit(redKey -> {
+            redKey.getMetadata().setLabels(Map.of("tier", "gold"));
+            return redKey;
+        });
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(config("gw-platform", "shared").get("keys")).hasSize(2));
+    }
+
+    @Test
+    void badInputIsReportedNotFatal() throws Exception {
+        String ns = "gw-bad";
+        namespace(ns, Map.of());
+        // A selector that matches nothing: a valid, empty gateway.
+        GatewayDeployment gw = gateway(ns, "empty");
+        Selection models = new Selection();
+        models.setSelector(new LabelSelectorBuilder().addToMatchLabels("team", "nobody").build());
+        gw.getSpec().setModels(models);
+        client.resource(gw).create();
+        // A model whose credentials Secret is missing, one with an unknown provider (the mock server runs no CEL).
+        client.resource(openAi(ns, "no-creds", "missing-secret")).create();
+        client.resource(model(ns, "weird", "weird", "not-a-provider")).create();
+        // The gateway still renders, with no models, and says so.
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            assertThat(config(ns, "empty").get("models")).isEmpty();
+            var status = client.resources(GatewayDeployment.class).inNamespace(ns).withName("empty").get().getStatus();
+            assertThat(status).isNotNull();
+            assertThat(status.getModels()).isZero();
+            assertThat(status.getConfigHash()).isNotBlank();
+        });
+    }
+}

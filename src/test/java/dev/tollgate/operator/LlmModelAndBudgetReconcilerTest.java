@@ -1,0 +1,106 @@
+package dev.tollgate.operator;
+
+import static dev.tollgate.Fixtures.budget;
+import static dev.tollgate.Fixtures.gateway;
+import static dev.tollgate.Fixtures.key;
+import static dev.tollgate.Fixtures.model;
+import static dev.tollgate.Fixtures.openAi;
+import static dev.tollgate.Fixtures.secret;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tollgate.api.v1alpha1.Budget;
+import dev.tollgate.api.v1alpha1.LlmModel;
+import dev.tollgate.api.v1alpha1.StatusBase;
+import dev.tollgate.api.v1alpha1.VirtualKey;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+@WithKubernetesTestServer(crud = true)
+@QuarkusTest
+class LlmModelAndBudgetReconcilerTest {
+    @Inject
+    KubernetesClient client;
+
+    private void namespace(String ns) {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+    }
+
+    private <S extends StatusBase, R extends CustomResource<?, S>> void awaitReady(Class<R> type, String ns, String name,
+            String status, String reason) {
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            S s = client.resources(type).inNamespace(ns).withName(name).get().getStatus();
+            assertThat(s).isNotNull();
+            assertThat(s.condition("Ready")).hasValueSatisfying(c -> {
+                assertThat(c.getStatus()).as(c.toString()).isEqualTo(status);
+                assertThat(c.getReason()).as(c.toString()).isEqualTo(reason);
+                assertThat(c.getLastTransitionTime()).isNotBlank();
+            });
+        });
+    }
+
+    @Test
+    void modelReadinessFollowsItsCredentialsAndGateways() {
+        String ns = "model-creds";
+        namespace(ns);
+        client.resource(openAi(ns, "gpt", "openai-creds")).create();
+        awaitReady(LlmModel.class, ns, "gpt", "False", "CredentialsNotFound");
+        assertThat(client.resources(LlmModel.class).inNamespace(ns).withName("gpt").get().getStatus()
+                .condition("Ready").orElseThrow().getMessage()).contains("openai-creds").contains("llm.tollgate.dev/secret");
+
+        client.resource(secret(ns, "openai-creds", Map.of("api-key", "sk-real-upstream-key"))).create();
+        awaitReady(LlmModel.class, ns, "gpt", "True", "NotServed");
+
+        client.resource(gateway(ns, "gw")).create();
+        awaitReady(LlmModel.class, ns, "gpt", "True", "Served");
+        assertThat(client.resources(LlmModel.class).inNamespace(ns).withName("gpt").get().getStatus().getGateways())
+                .containsExactly(ns + "/gw");
+
+        // An unknown provider slips past a server without CEL: reported, and the operator carries on.
+        client.resource(model(ns, "odd", "odd", "carrier-pigeon")).create();
+        awaitReady(LlmModel.class, ns, "odd", "False", "UnknownProvider");
+        client.resource(model(ns, "fine", "fine", "mock")).create();
+        awaitReady(LlmModel.class, ns, "fine", "True", "Served");
+    }
+
+    @Test
+    void budgetPeriodCoverageAndBadTimeZone() {
+        String ns = "budgets";
+        namespace(ns);
+        Budget monthly = budget(ns, "team", "25.00", "monthly");
+        monthly.getSpec().setKeySelector(new LabelSelectorBuilder().addToMatchLabels("team", "a").build());
+        client.resource(monthly).create();
+        VirtualKey labelled = key(ns, "labelled");
+        labelled.getMetadata().setLabels(Map.of("team", "a"));
+        client.resource(labelled).create();
+        VirtualKey named = key(ns, "named");
+        named.getSpec().setBudgetRefs(List.of("team"));
+        client.resource(named).create();
+        client.resource(key(ns, "other")).create();
+
+        awaitReady(Budget.class, ns, "team", "True", "BudgetActive");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(client.resources(Budget.class).inNamespace(ns).withName("team").get().getStatus().getKeysCovered())
+                        .isEqualTo(2));
+        var s = client.resources(Budget.class).inNamespace(ns).withName("team").get().getStatus();
+        ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
+        ZonedDateTime firstOfNext = now.withDayOfMonth(1).toLocalDate().atStartOfDay(ZoneOffset.UTC).plusMonths(1);
+        assertThat(s.getResetsAt()).isEqualTo(firstOfNext.toInstant().toString());
+
+        Budget bad = budget(ns, "bad-tz", "10", "daily");
+        bad.getSpec().setTimeZone("Mars/Olympus_Mons");
+        client.resource(bad).create();
+        awaitReady(Budget.class, ns, "bad-tz", "False", "InvalidTimeZone");
+    }
+}
