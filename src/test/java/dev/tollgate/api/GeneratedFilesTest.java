@@ -1,0 +1,70 @@
+package dev.tollgate.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The committed CRDs (crds/) and the field reference (docs/api-reference.md) must match what the Java API
+ * classes generate. A @QuarkusTest, so the operator SDK has generated target/kubernetes/ before it runs.
+ * Run with -Dupdate-generated=true to rewrite the committed files after changing the API.
+ */
+@WithKubernetesTestServer
+@QuarkusTest
+class GeneratedFilesTest {
+    static final Path GENERATED = Path.of("target/kubernetes");
+    static final Path COMMITTED = Path.of("crds");
+    static final Path REFERENCE = Path.of("docs/api-reference.md");
+    static final boolean UPDATE = Boolean.getBoolean("update-generated");
+
+    static List<Path> generatedCrds() throws IOException {
+        try (Stream<Path> s = Files.list(GENERATED)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".llm.tollgate.dev-v1.yml")).sorted().toList();
+        }
+    }
+
+    @Test
+    void committedCrdsMatchTheJavaClasses() throws IOException {
+        List<Path> generated = generatedCrds();
+        assertThat(generated).extracting(p -> p.getFileName().toString()).containsExactly(
+                "budgets.llm.tollgate.dev-v1.yml", "gatewaydeployments.llm.tollgate.dev-v1.yml",
+                "llmmodels.llm.tollgate.dev-v1.yml", "virtualkeys.llm.tollgate.dev-v1.yml");
+        if (UPDATE) {
+            Files.createDirectories(COMMITTED);
+            for (Path g : generated) {
+                Files.copy(g, COMMITTED.resolve(g.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        for (Path g : generated) {
+            Path c = COMMITTED.resolve(g.getFileName());
+            assertThat(c).as("%s is committed (run the tests with -Dupdate-generated=true)", c).exists();
+            assertThat(Files.readString(c)).as("%s drifted from the Java API classes: regenerate with "
+                    + "-Dupdate-generated=true and commit", c).isEqualTo(Files.readString(g));
+        }
+        try (Stream<Path> s = Files.list(COMMITTED)) {
+            assertThat(s.map(p -> p.getFileName().toString()).sorted().toList()).as("no stale CRDs in crds/")
+                    .isEqualTo(generated.stream().map(p -> p.getFileName().toString()).toList());
+        }
+    }
+
+    @Test
+    void fieldReferenceMatchesTheCrds() throws IOException {
+        String reference = CrdReference.render(generatedCrds());
+        if (UPDATE) {
+            Files.createDirectories(REFERENCE.getParent());
+            Files.writeString(REFERENCE, reference);
+        }
+        assertThat(REFERENCE).exists();
+        assertThat(Files.readString(REFERENCE)).as("docs/api-reference.md is stale: regenerate with "
+                + "-Dupdate-generated=true").isEqualTo(reference);
+        // Every spec field has a description (house rule), so the reference never has an empty cell.
+        assertThat(reference).doesNotContain("| — |");
+    }
+}
