@@ -1,0 +1,137 @@
+package dev.tollgate.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.api.v1alpha1.Budget;
+import dev.tollgate.api.v1alpha1.GatewayDeployment;
+import dev.tollgate.api.v1alpha1.LlmModel;
+import dev.tollgate.api.v1alpha1.VirtualKey;
+import dev.tollgate.config.RenderInput;
+import dev.tollgate.config.RenderResult;
+import dev.tollgate.config.Renderer;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Every sample parses against the CRD schemas (unknown fields fail) and binds to the Java API classes. */
+class SamplesTest {
+    static final SchemaValidator VALIDATOR = SchemaValidator.bundled();
+    static final ObjectMapper STRICT = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    static final Map<String, Class<? extends HasMetadata>> TYPES = Map.of("GatewayDeployment", GatewayDeployment.class,
+            "LlmModel", LlmModel.class, "VirtualKey", VirtualKey.class, "Budget", Budget.class, "Secret", Secret.class);
+
+    @Test
+    void everySampleIsValid() throws IOException {
+        List<Path> files = Manifests.files(Path.of("samples"));
+        assertThat(files).hasSizeGreaterThanOrEqualTo(7);
+        List<String> kinds = new ArrayList<>();
+        for (Path f : files) {
+            List<Manifests.Document> docs = Manifests.read(f);
+            assertThat(docs).as("%s has documents", f).isNotEmpty();
+            for (Manifests.Document d : docs) {
+                List<String> problems = VALIDATOR.validate(d.body()).stream()
+                        .map(v -> d.where(v.pointer()) + ": " + v.pointer() + ": " + v.message()).toList();
+                assertThat(problems).as("schema violations in %s", f).isEmpty();
+                Class<? extends HasMetadata> type = TYPES.get(d.kind());
+                assertThat(type).as("%s: kind %s", d.where(""), d.kind()).isNotNull();
+                STRICT.treeToValue(d.body(), type);
+                kinds.add(d.kind());
+            }
+        }
+        // The issue asks for these: a gateway, models for OpenAI, Azure, Anthropic and mock, a key, a budget.
+        assertThat(kinds).contains("GatewayDeployment", "VirtualKey", "Budget", "LlmModel");
+        assertThat(files.stream().map(Path::toString)).anyMatch(s -> s.endsWith("models/openai.yaml"))
+                .anyMatch(s -> s.endsWith("models/azure.yaml")).anyMatch(s -> s.endsWith("models/anthropic.yaml"))
+                .anyMatch(s -> s.endsWith("models/mock.yaml"));
+    }
+
+    @Test
+    void theStandaloneSampleRendersWithoutProblems() throws IOException {
+        List<HasMetadata> objects = new ArrayList<>();
+        for (Path f : Manifests.files(Path.of("samples/standalone"))) {
+            for (Manifests.Document d : Manifests.read(f)) {
+                HasMetadata o = STRICT.treeToValue(d.body(), TYPES.get(d.kind()));
+                if (o.getMetadata().getNamespace() == null) {
+                    o.getMetadata().setNamespace("default");
+                }
+                objects.add(o);
+            }
+        }
+        GatewayDeployment gw = only(objects, GatewayDeployment.class).get(0);
+        RenderResult r = Renderer.render(new RenderInput(gw, only(objects, LlmModel.class), only(objects, VirtualKey.class),
+                only(objects, Budget.class), ns -> Map.of(), (ns, name) -> only(objects, Secret.class).stream()
+                        .filter(s -> s.getMetadata().getName().equals(name) && s.getMetadata().getNamespace().equals(ns))
+                        .findFirst()));
+        assertThat(r.problems()).isEmpty();
+        assertThat(r.config().models()).extracting(m -> m.modelName()).containsExactly("mock-gpt");
+        assertThat(r.config().keys()).singleElement().satisfies(k -> assertThat(k.budgets()).containsExactly("default/demo"));
+        assertThat(r.secrets().keys()).hasSize(1);
+    }
+
+    @Test
+    void violationsNameTheFieldAndTheLine() throws IOException {
+        String yaml = """
+                apiVersion: llm.tollgate.dev/v1alpha1
+                kind: Budget
+                metadata:
+                  name: b
+                spec:
+                  limit: 25.00
+                  period: fortnightly
+                  alertThresholdPercent: 150
+                  colour: red
+                """;
+        Manifests.Document d = Manifests.read(Path.of("inline.yaml"), yaml).get(0);
+        List<SchemaValidator.Violation> v = VALIDATOR.validate(d.body());
+        assertThat(v).extracting(SchemaValidator.Violation::pointer)
+                .containsExactlyInAnyOrder("/spec/limit", "/spec/period", "/spec/alertThresholdPercent", "/spec/colour");
+        assertThat(v).filteredOn(x -> x.pointer().equals("/spec/limit")).singleElement()
+                .satisfies(x -> assertThat(x.message()).contains("must be a string").contains("quote it"));
+        assertThat(v).filteredOn(x -> x.pointer().equals("/spec/colour")).singleElement()
+                .satisfies(x -> assertThat(x.message()).contains("unknown field 'colour'").contains("limit"));
+        assertThat(d.where("/spec/colour")).isEqualTo("inline.yaml:9");
+        assertThat(d.where("/spec/period")).isEqualTo("inline.yaml:7");
+    }
+
+    @Test
+    void missingRequiredFieldsWrongKindsAndBrokenYaml() throws IOException {
+        var docs = Manifests.read(Path.of("x.yaml"), """
+                apiVersion: llm.tollgate.dev/v1alpha1
+                kind: LlmModel
+                metadata:
+                  name: m
+                spec:
+                  provider: openai
+                ---
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: c
+                """);
+        assertThat(docs).hasSize(2);
+        assertThat(docs.get(1).line()).isEqualTo(8);
+        assertThat(VALIDATOR.validate(docs.get(0).body())).extracting(SchemaValidator.Violation::pointer)
+                .contains("/spec/modelName", "/spec/model");
+        assertThat(VALIDATOR.validate(docs.get(1).body())).singleElement()
+                .satisfies(v -> assertThat(v.message()).contains("ConfigMap").contains("not served"));
+        Optional<Exception> broken = Optional.empty();
+        try {
+            Manifests.read(Path.of("broken.yaml"), "kind: Budget\nspec:\n  limit: [unclosed\n");
+        } catch (Manifests.ParseException e) {
+            broken = Optional.of(e);
+        }
+        assertThat(broken).hasValueSatisfying(e -> assertThat(e.getMessage()).startsWith("broken.yaml:"));
+    }
+
+    private static <T> List<T> only(List<HasMetadata> all, Class<T> type) {
+        return all.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+}
