@@ -1,0 +1,76 @@
+package dev.tollgate.gateway.provider.anthropic;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** Small Jackson helpers. Numbers in JSON strings (tool arguments) are parsed exactly, never through double. */
+final class Json {
+
+    static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .nodeFactory(NODES)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .build();
+
+    private Json() {
+    }
+
+    static ObjectNode object() {
+        return NODES.objectNode();
+    }
+
+    static ArrayNode array() {
+        return NODES.arrayNode();
+    }
+
+    /** Textual value of {@code node.field}, or {@code null} when absent, null or not textual. */
+    static String text(JsonNode node, String field) {
+        if (node == null) {
+            return null;
+        }
+        JsonNode value = node.get(field);
+        return value != null && value.isTextual() ? value.asText() : null;
+    }
+
+    static long longValue(JsonNode node, String field) {
+        if (node == null) {
+            return 0;
+        }
+        JsonNode value = node.get(field);
+        return value != null && value.isNumber() ? value.asLong() : 0;
+    }
+
+    /** Missing, JSON null, empty array or empty object. */
+    static boolean absent(JsonNode node) {
+        return node == null || node.isNull() || node.isMissingNode()
+                || ((node.isArray() || node.isObject()) && node.isEmpty());
+    }
+
+    static boolean present(JsonNode node, String field) {
+        return node != null && !absent(node.get(field));
+    }
+
+    /** Parses a JSON text; {@code null} when it is not valid JSON. */
+    static JsonNode parse(String json) {
+        try {
+            return MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+
+    static String write(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialize a JSON tree", e);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package dev.tollgate.gateway.provider.anthropic;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Applies {@link UnsupportedParams} while one request is translated, collecting dropped names. */
+final class ParamPolicy {
+
+    private final UnsupportedParams policy;
+    private final String targetApi;
+    private final List<String> dropped = new ArrayList<>();
+
+    ParamPolicy(UnsupportedParams policy, String targetApi) {
+        this.policy = policy;
+        this.targetApi = targetApi;
+    }
+
+    /**
+     * Declares {@code param} unsupported: throws under REJECT, records it under DROP.
+     *
+     * @param advice what the client can do instead, appended to the message
+     */
+    void unsupported(String param, String advice) {
+        if (policy == UnsupportedParams.REJECT) {
+            throw TranslationException.badRequest(param,
+                    "Parameter '" + param + "' is not supported by " + targetApi + ". " + advice);
+        }
+        dropped.add(param);
+    }
+
+    List<String> dropped() {
+        return dropped;
+    }
+}
