@@ -1,5 +1,7 @@
 package dev.tollgate.gateway.provider.anthropic;
 
+import dev.tollgate.gateway.Json;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,10 @@
 package dev.tollgate.gateway.provider.anthropic;
 
+import dev.tollgate.gateway.Json;
+
+import dev.tollgate.gateway.ApiError;
+import dev.tollgate.gateway.TokenUsage;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

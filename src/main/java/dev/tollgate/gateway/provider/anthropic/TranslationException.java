@@ -1,5 +1,7 @@
 package dev.tollgate.gateway.provider.anthropic;
 
+import dev.tollgate.gateway.ApiError;
+
 import java.util.Objects;
 
 /**

@@ -17,3 +17,5 @@
  * Problems are reported as {@link dev.tollgate.gateway.provider.anthropic.TranslationException}.
  */
 package dev.tollgate.gateway.provider.anthropic;
+
+import dev.tollgate.gateway.ApiError;

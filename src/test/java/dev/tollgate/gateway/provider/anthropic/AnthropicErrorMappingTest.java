@@ -1,5 +1,7 @@
 package dev.tollgate.gateway.provider.anthropic;
 
+import dev.tollgate.gateway.ApiError;
+
 import static dev.tollgate.gateway.provider.anthropic.TestJson.assertJson;
 import static dev.tollgate.gateway.provider.anthropic.TestJson.obj;
 import static org.assertj.core.api.Assertions.assertThat;

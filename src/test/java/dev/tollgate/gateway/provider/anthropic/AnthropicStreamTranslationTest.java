@@ -1,5 +1,7 @@
 package dev.tollgate.gateway.provider.anthropic;
 
+import dev.tollgate.gateway.TokenUsage;
+
 import static dev.tollgate.gateway.provider.anthropic.TestJson.assertJson;
 import static dev.tollgate.gateway.provider.anthropic.TestJson.lines;
 import static dev.tollgate.gateway.provider.anthropic.TestJson.node;

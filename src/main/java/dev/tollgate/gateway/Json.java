@@ -1,4 +1,4 @@
-package dev.tollgate.gateway.provider.anthropic;
+package dev.tollgate.gateway;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -10,9 +10,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** Small Jackson helpers. Numbers in JSON strings (tool arguments) are parsed exactly, never through double. */
-final class Json {
+public final class Json {
 
-    static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
+    public static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
 
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .nodeFactory(NODES)
@@ -22,16 +22,16 @@ final class Json {
     private Json() {
     }
 
-    static ObjectNode object() {
+    public static ObjectNode object() {
         return NODES.objectNode();
     }
 
-    static ArrayNode array() {
+    public static ArrayNode array() {
         return NODES.arrayNode();
     }
 
     /** Textual value of {@code node.field}, or {@code null} when absent, null or not textual. */
-    static String text(JsonNode node, String field) {
+    public static String text(JsonNode node, String field) {
         if (node == null) {
             return null;
         }
@@ -39,7 +39,7 @@ final class Json {
         return value != null && value.isTextual() ? value.asText() : null;
     }
 
-    static long longValue(JsonNode node, String field) {
+    public static long longValue(JsonNode node, String field) {
         if (node == null) {
             return 0;
         }
@@ -48,17 +48,17 @@ final class Json {
     }
 
     /** Missing, JSON null, empty array or empty object. */
-    static boolean absent(JsonNode node) {
+    public static boolean absent(JsonNode node) {
         return node == null || node.isNull() || node.isMissingNode()
                 || ((node.isArray() || node.isObject()) && node.isEmpty());
     }
 
-    static boolean present(JsonNode node, String field) {
+    public static boolean present(JsonNode node, String field) {
         return node != null && !absent(node.get(field));
     }
 
     /** Parses a JSON text; {@code null} when it is not valid JSON. */
-    static JsonNode parse(String json) {
+    public static JsonNode parse(String json) {
         try {
             return MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
@@ -66,7 +66,7 @@ final class Json {
         }
     }
 
-    static String write(JsonNode node) {
+    public static String write(JsonNode node) {
         try {
             return MAPPER.writeValueAsString(node);
         } catch (JsonProcessingException e) {

@@ -1,4 +1,4 @@
-package dev.tollgate.gateway.provider.anthropic;
+package dev.tollgate.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
