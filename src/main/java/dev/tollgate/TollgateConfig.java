@@ -18,10 +18,31 @@ public interface TollgateConfig {
     interface Gateway {
         /** Image of the gateway pods the operator creates; GatewayDeployment.spec.image overrides it. */
         String image();
+
+        /** Largest accepted request body in bytes; larger ones get 413. */
+        @WithDefault("10485760")
+        long maxBodyBytes();
+
+        /** Name of the GatewayDeployment this pod serves (gateway mode; set by the operator). */
+        Optional<String> name();
+
+        /** Its namespace (gateway mode; set by the operator from the pod's namespace). */
+        Optional<String> namespace();
+
+        /** Where the ConfigMap is mounted: the fallback when the Kubernetes API is unreachable at start. */
+        @WithDefault("/etc/tollgate/config")
+        String configDir();
+
+        /** Where the Secret is mounted (same fallback). */
+        @WithDefault("/etc/tollgate/secrets")
+        String secretsDir();
     }
 
     interface Standalone {
         /** Folder of manifests to serve; absent: the embedded sample (samples/standalone). */
         Optional<String> dir();
+
+        /** Where generated keys (and later usage) are kept; default: FOLDER/.tollgate-state, or ./.tollgate-state. */
+        Optional<String> stateDir();
     }
 }

@@ -16,7 +16,7 @@ public enum Provider {
     REPLICATE("replicate", "https://api.replicate.com/v1", true),
     AI21("ai21", "https://api.ai21.com/studio/v1", true),
     PALM("palm", "https://generativelanguage.googleapis.com", true),
-    OLLAMA("ollama", "http://localhost:11434", false),
+    OLLAMA("ollama", "http://localhost:11434/v1", false),
     OPENAI_COMPATIBLE("openai-compatible", null, false),
     MOCK("mock", null, false);
 

@@ -108,6 +108,16 @@ public record ApiError(int httpStatus, String anthropicType, String openAiType, 
         };
     }
 
+    /** The same error with an OpenAI {@code code} (e.g. model_not_found). */
+    public ApiError withCode(String newCode) {
+        return new ApiError(httpStatus, anthropicType, openAiType, message, param, newCode);
+    }
+
+    /** The same error with another HTTP status (types unchanged). */
+    public ApiError withStatus(int status) {
+        return new ApiError(status, anthropicType, openAiType, message, param, code);
+    }
+
     /** The HTTP status for an Anthropic error type; 500 for types this class does not know. */
     public static int statusForAnthropicType(String anthropicType) {
         return switch (anthropicType == null ? "" : anthropicType) {

@@ -1,0 +1,96 @@
+package dev.tollgate.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tollgate.gateway.provider.WireFormat;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.Map;
+import java.util.Set;
+
+/** Writes answers to the client in its own dialect: JSON bodies, SSE events, and errors of both shapes. */
+final class ClientWriter {
+    /** Error codes a retry cannot fix: OpenAI's SDKs honour x-should-retry. */
+    private static final Set<String> NO_RETRY = Set.of("upstream_auth_failed", "upstream_not_found", "budget_exceeded",
+            "model_not_found", "model_not_allowed", "invalid_api_key", "key_disabled", "key_expired", "missing_api_key");
+
+    private ClientWriter() {}
+
+    static void json(RequestContext ctx, int status, JsonNode body) {
+        HttpServerResponse r = ctx.rc.response();
+        ctx.status = status;
+        if (r.ended() || r.closed()) {
+            return;
+        }
+        r.setStatusCode(status).putHeader("content-type", "application/json").end(Json.write(body));
+    }
+
+    /** Starts the event stream (once): headers go out with the first event, so earlier failures keep a real status. */
+    static void startStream(RequestContext ctx) {
+        HttpServerResponse r = ctx.rc.response();
+        if (!r.headWritten()) {
+            ctx.status = 200;
+            r.setStatusCode(200).setChunked(true).putHeader("content-type", "text/event-stream; charset=utf-8")
+                    .putHeader("cache-control", "no-cache").putHeader("x-accel-buffering", "no");
+        }
+    }
+
+    /** An OpenAI-style event: {@code data: <json>}. */
+    static void data(RequestContext ctx, JsonNode chunk) {
+        startStream(ctx);
+        write(ctx, "data: " + Json.write(chunk) + "\n\n");
+    }
+
+    /** An Anthropic-style event: {@code event: <type>} and {@code data: <json>}. */
+    static void event(RequestContext ctx, String type, JsonNode data) {
+        startStream(ctx);
+        write(ctx, "event: " + type + "\ndata: " + Json.write(data) + "\n\n");
+    }
+
+    static void done(RequestContext ctx) {
+        if (ctx.ingress == WireFormat.OPENAI) {
+            write(ctx, "data: [DONE]\n\n");
+        }
+        end(ctx);
+    }
+
+    static void end(RequestContext ctx) {
+        HttpServerResponse r = ctx.rc.response();
+        if (!r.ended() && !r.closed()) {
+            r.end();
+        }
+    }
+
+    /**
+     * The error as a status and body when nothing was sent yet; once a stream has started, as an error event
+     * (never a clean end: a client must not mistake a cut answer for a whole one).
+     */
+    static void error(RequestContext ctx, ApiError e, Map<String, String> headers) {
+        ctx.error = e;
+        HttpServerResponse r = ctx.rc.response();
+        if (r.ended() || r.closed()) {
+            return;
+        }
+        JsonNode body = ctx.ingress == WireFormat.ANTHROPIC ? e.toAnthropicBody() : e.toOpenAiBody();
+        if (r.headWritten()) {
+            if (ctx.ingress == WireFormat.ANTHROPIC) {
+                write(ctx, "event: error\ndata: " + Json.write(body) + "\n\n");
+            } else {
+                write(ctx, "data: " + Json.write(body) + "\n\n");
+            }
+            r.end();
+            return;
+        }
+        ctx.status = e.httpStatus();
+        headers.forEach(r::putHeader);
+        if (e.code() != null && NO_RETRY.contains(e.code())) {
+            r.putHeader("x-should-retry", "false");
+        }
+        r.setStatusCode(e.httpStatus()).putHeader("content-type", "application/json").end(Json.write(body));
+    }
+
+    private static void write(RequestContext ctx, String s) {
+        HttpServerResponse r = ctx.rc.response();
+        if (!r.ended() && !r.closed()) {
+            r.write(s);
+        }
+    }
+}

@@ -1,0 +1,271 @@
+package dev.tollgate.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.config.GatewayConfig;
+import dev.tollgate.gateway.provider.Operation;
+import dev.tollgate.gateway.provider.Upstream;
+import dev.tollgate.gateway.provider.UpstreamException;
+import dev.tollgate.gateway.provider.Upstreams;
+import dev.tollgate.gateway.provider.WireFormat;
+import dev.tollgate.gateway.provider.anthropic.TranslationException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * The gateway's HTTP front on port 4000 (gateway and standalone mode): the OpenAI-compatible API, Anthropic's
+ * /v1/messages, models, and the probes. Every path is also served without the /v1 prefix. The request path is
+ * non-blocking: parse, authenticate, route, run interceptors, call the upstream, meter.
+ */
+@ApplicationScoped
+public class GatewayRoutes {
+    private static final Logger LOG = Logger.getLogger(GatewayRoutes.class);
+    private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
+
+    private final ConfigHolder holder;
+    private final Upstreams upstreams;
+    private final List<RequestInterceptor> interceptors;
+    private final MeterRegistry registry;
+    private final String mode;
+    private final long maxBodyBytes;
+    private final Clock clock = Clock.systemUTC();
+    private final Bridges bridges = new Bridges(clock);
+
+    public GatewayRoutes(ConfigHolder holder, Upstreams upstreams, Instance<RequestInterceptor> interceptors,
+            MeterRegistry registry, @ConfigProperty(name = "tollgate.mode", defaultValue = "standalone") String mode,
+            @ConfigProperty(name = "tollgate.gateway.max-body-bytes", defaultValue = "10485760") long maxBodyBytes) {
+        this.holder = holder;
+        this.upstreams = upstreams;
+        this.interceptors = interceptors.stream().sorted(Comparator.comparingInt(RequestInterceptor::order)).toList();
+        this.registry = registry;
+        this.mode = mode;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    void routes(@Observes Router router) {
+        if ("operator".equalsIgnoreCase(mode)) {
+            return;
+        }
+        router.get("/health/liveness").handler(rc -> rc.response().setStatusCode(200).end("{\"status\":\"UP\"}"));
+        router.get("/health/readiness").handler(rc -> {
+            Snapshot s = holder.current();
+            rc.response().setStatusCode(s == null ? 503 : 200).putHeader("content-type", "application/json")
+                    .end(s == null ? "{\"status\":\"DOWN\",\"reason\":\"no configuration loaded yet\"}"
+                            : "{\"status\":\"UP\",\"config\":\"" + s.version() + "\"}");
+        });
+        BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes).setHandleFileUploads(false);
+        for (String prefix : List.of("/v1", "")) {
+            post(router, prefix + "/chat/completions", body, WireFormat.OPENAI, Operation.CHAT);
+            post(router, prefix + "/completions", body, WireFormat.OPENAI, Operation.COMPLETIONS);
+            post(router, prefix + "/embeddings", body, WireFormat.OPENAI, Operation.EMBEDDINGS);
+            post(router, prefix + "/images/generations", body, WireFormat.OPENAI, Operation.IMAGES);
+            post(router, prefix + "/messages", body, WireFormat.ANTHROPIC, Operation.CHAT);
+            router.get(prefix + "/models").handler(rc -> models(rc, null));
+            router.get(prefix + "/models/:id").handler(rc -> models(rc, rc.pathParam("id")));
+        }
+    }
+
+    private void post(Router router, String path, BodyHandler body, WireFormat ingress, Operation op) {
+        router.post(path).handler(body).handler(rc -> handle(rc, ingress, op)).failureHandler(rc -> {
+            RequestContext ctx = new RequestContext(rc, requestId(rc), ingress, op, holder.current());
+            if (rc.statusCode() == 413) {
+                ClientWriter.error(ctx, ApiError.of(413, "the request body is larger than " + maxBodyBytes
+                        + " bytes (tollgate.gateway.max-body-bytes)", null).withCode("request_too_large"), Map.of());
+            } else {
+                LOG.errorf(rc.failure(), "request %s failed inside the gateway", ctx.requestId);
+                ClientWriter.error(ctx, ApiError.of(500, "internal gateway error (request " + ctx.requestId + ")", null),
+                        Map.of());
+            }
+        });
+    }
+
+    // ---- the request path ----------------------------------------------------------------------------------------
+
+    private void handle(RoutingContext rc, WireFormat ingress, Operation op) {
+        String requestId = requestId(rc);
+        Snapshot snapshot = holder.current();
+        RequestContext ctx = new RequestContext(rc, requestId, ingress, op, snapshot);
+        Upstream upstream;
+        String credential;
+        try {
+            if (snapshot == null) {
+                throw GatewayException.of(503, "not_ready", "the gateway has no configuration yet: retry shortly");
+            }
+            ctx.key = Auth.authenticate(rc.request(), ingress == WireFormat.ANTHROPIC, snapshot, clock.instant());
+            ctx.body = parse(rc);
+            JsonNode model = ctx.body.get("model");
+            if (model == null || !model.isTextual() || model.asText().isBlank()) {
+                throw new GatewayException(ApiError.of(400, "'model' is required: name one of GET /v1/models", "model"));
+            }
+            ctx.modelName = model.asText();
+            List<GatewayConfig.Model> group = snapshot.group(ctx.modelName);
+            if (group.isEmpty()) {
+                throw new GatewayException(ApiError.of(404, "the model '" + ctx.modelName + "' does not exist on this "
+                        + "gateway: GET /v1/models lists the models your key may use", "model").withCode("model_not_found"));
+            }
+            if (!Auth.allows(ctx.key, ctx.modelName)) {
+                throw new GatewayException(ApiError.of(403, "your key may not use the model '" + ctx.modelName
+                        + "' (VirtualKey " + ctx.key.id() + " spec.models)", "model").withCode("model_not_allowed"));
+            }
+            ctx.deployment = ModelRouter.pick(group);
+            upstream = upstreams.forProvider(ctx.deployment.provider()).orElseThrow(() -> new GatewayException(
+                    ApiError.of(501, "provider " + ctx.deployment.provider() + " (model " + ctx.modelName
+                            + ") is not served by this gateway version yet", null).withCode("provider_not_supported")));
+            if (!upstream.supports(op)) {
+                throw new GatewayException(ApiError.of(400, "the model '" + ctx.modelName + "' (provider "
+                        + ctx.deployment.provider() + ") does not serve " + rc.request().path(), "model")
+                        .withCode("unsupported_operation"));
+            }
+            ctx.stream = (op == Operation.CHAT || op == Operation.COMPLETIONS) && ctx.body.path("stream").asBoolean(false);
+            credential = snapshot.credential(ctx.deployment).orElse(null);
+            applyDefaults(ctx.body, ctx.deployment.defaultParams());
+        } catch (GatewayException e) {
+            ClientWriter.error(ctx, e.error(), e.headers());
+            record(ctx);
+            return;
+        }
+        rc.response().putHeader("x-tollgate-deployment", ctx.deployment.id());
+        rc.response().closeHandler(v -> ctx.cancellation.cancel());
+        List<RequestInterceptor> admitted = new ArrayList<>();
+        admit(ctx, 0, admitted)
+                .compose(v -> bridges.dispatch(ctx, upstream, credential))
+                .onFailure(t -> fail(ctx, t))
+                .onComplete(ar -> {
+                    for (int i = admitted.size() - 1; i >= 0; i--) {
+                        try {
+                            admitted.get(i).complete(ctx);
+                        } catch (RuntimeException e) {
+                            LOG.errorf(e, "interceptor %s failed to complete request %s", admitted.get(i), ctx.requestId);
+                        }
+                    }
+                    record(ctx);
+                });
+    }
+
+    private Future<Void> admit(RequestContext ctx, int i, List<RequestInterceptor> admitted) {
+        if (i == interceptors.size()) {
+            return Future.succeededFuture();
+        }
+        RequestInterceptor next = interceptors.get(i);
+        return next.admit(ctx).compose(v -> {
+            admitted.add(next);
+            return admit(ctx, i + 1, admitted);
+        });
+    }
+
+    private void fail(RequestContext ctx, Throwable t) {
+        if (ctx.cancellation.cancelled()) {
+            ctx.status = 499; // the client went away; nothing to write
+            return;
+        }
+        if (t instanceof UpstreamException u) {
+            ClientWriter.error(ctx, u.error(), u.retryAfter() == null ? Map.of() : Map.of("retry-after", u.retryAfter()));
+        } else if (t instanceof GatewayException g) {
+            ClientWriter.error(ctx, g.error(), g.headers());
+        } else if (t instanceof TranslationException te) {
+            ClientWriter.error(ctx, te.error(), Map.of());
+        } else {
+            LOG.errorf(t, "request %s failed inside the gateway", ctx.requestId);
+            ClientWriter.error(ctx, ApiError.of(500, "internal gateway error (request " + ctx.requestId + ")", null), Map.of());
+        }
+    }
+
+    private void models(RoutingContext rc, String id) {
+        RequestContext ctx = new RequestContext(rc, requestId(rc), WireFormat.OPENAI, Operation.CHAT, holder.current());
+        try {
+            if (ctx.snapshot == null) {
+                throw GatewayException.of(503, "not_ready", "the gateway has no configuration yet: retry shortly");
+            }
+            GatewayConfig.Key key = Auth.authenticate(rc.request(), true, ctx.snapshot, clock.instant());
+            List<String> names = ctx.snapshot.modelNames().stream().filter(n -> Auth.allows(key, n)).sorted().toList();
+            if (id != null) {
+                if (!names.contains(id)) {
+                    throw new GatewayException(ApiError.of(404, "the model '" + id + "' does not exist on this gateway "
+                            + "(or your key may not use it)", "model").withCode("model_not_found"));
+                }
+                ClientWriter.json(ctx, 200, model(id));
+                return;
+            }
+            ObjectNode list = Json.object();
+            list.put("object", "list");
+            ArrayNode data = list.putArray("data");
+            names.forEach(n -> data.add(model(n)));
+            ClientWriter.json(ctx, 200, list);
+        } catch (GatewayException e) {
+            ClientWriter.error(ctx, e.error(), e.headers());
+        }
+    }
+
+    private static ObjectNode model(String name) {
+        ObjectNode m = Json.object();
+        m.put("id", name).put("object", "model").put("created", 0).put("owned_by", "tollgate");
+        return m;
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------------
+
+    private static String requestId(RoutingContext rc) {
+        String id = rc.get("tollgate.request-id");
+        if (id == null) {
+            String given = rc.request().getHeader("x-request-id");
+            id = given != null && REQUEST_ID.matcher(given).matches() ? given : UUID.randomUUID().toString();
+            rc.put("tollgate.request-id", id);
+            rc.response().putHeader("x-request-id", id);
+        }
+        return id;
+    }
+
+    private static ObjectNode parse(RoutingContext rc) {
+        var body = rc.body();
+        JsonNode node = body == null || body.buffer() == null ? null : Json.parse(body.asString());
+        if (node == null || !node.isObject()) {
+            throw new GatewayException(ApiError.of(400, "the request body is not a JSON object: send "
+                    + "'Content-Type: application/json' and a valid JSON body", null).withCode("invalid_json"));
+        }
+        return (ObjectNode) node;
+    }
+
+    /** The LlmModel's defaultParams fill in what the client did not set. */
+    private static void applyDefaults(ObjectNode body, JsonNode defaults) {
+        if (defaults == null || !defaults.isObject()) {
+            return;
+        }
+        defaults.fields().forEachRemaining(e -> {
+            if (!body.has(e.getKey())) {
+                body.set(e.getKey(), e.getValue().deepCopy());
+            }
+        });
+    }
+
+    private void record(RequestContext ctx) {
+        String status = Integer.toString(ctx.status == 0 ? 200 : ctx.status);
+        Timer.builder("tollgate.request.duration").description("Gateway request time, upstream included")
+                .tags("model", ctx.modelLabel(), "provider", ctx.providerLabel(), "status", status,
+                        "operation", ctx.operation.name().toLowerCase())
+                .register(registry).record(System.nanoTime() - ctx.startNanos, TimeUnit.NANOSECONDS);
+        if (ctx.usage != null) {
+            registry.counter("tollgate.tokens", "model", ctx.modelLabel(), "provider", ctx.providerLabel(), "direction", "input")
+                    .increment(ctx.usage.promptTokens());
+            registry.counter("tollgate.tokens", "model", ctx.modelLabel(), "provider", ctx.providerLabel(), "direction", "output")
+                    .increment(ctx.usage.outputTokens());
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package dev.tollgate.gateway;
+
+import dev.tollgate.config.ConfigCodec;
+import dev.tollgate.config.GatewayConfig;
+import dev.tollgate.config.GatewaySecrets;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Gateway mode: watches this gateway's ConfigMap ({@code <gw>-config}) and Secret ({@code <gw>-secrets}) through
+ * the Kubernetes API, so a re-render applies within a second or two with no restart; requests in flight keep
+ * the snapshot they started with. When the API cannot be reached at start, the files the Deployment mounts are
+ * read instead (and re-read every 10 s) while the watch keeps retrying. A document that fails to parse is
+ * logged and the last good config keeps serving.
+ */
+@ApplicationScoped
+public class KubernetesConfigSource {
+    private static final Logger LOG = Logger.getLogger(KubernetesConfigSource.class);
+
+    private final ConfigHolder holder;
+    private final KubernetesClient client;
+    private final Vertx vertx;
+    private final String mode;
+    private final String name;
+    private final String namespace;
+    private final Path configDir;
+    private final Path secretsDir;
+    private volatile String configJson;
+    private volatile String secretsJson;
+    private SharedIndexInformer<ConfigMap> cmInformer;
+    private SharedIndexInformer<Secret> secretInformer;
+
+    public KubernetesConfigSource(ConfigHolder holder, KubernetesClient client, Vertx vertx,
+            @ConfigProperty(name = "tollgate.mode", defaultValue = "standalone") String mode,
+            @ConfigProperty(name = "tollgate.gateway.name") java.util.Optional<String> name,
+            @ConfigProperty(name = "tollgate.gateway.namespace") java.util.Optional<String> namespace,
+            @ConfigProperty(name = "tollgate.gateway.config-dir", defaultValue = "/etc/tollgate/config") String configDir,
+            @ConfigProperty(name = "tollgate.gateway.secrets-dir", defaultValue = "/etc/tollgate/secrets") String secretsDir) {
+        this.holder = holder;
+        this.client = client;
+        this.vertx = vertx;
+        this.mode = mode;
+        this.name = name.orElse(null);
+        this.namespace = namespace.orElse(null);
+        this.configDir = Path.of(configDir);
+        this.secretsDir = Path.of(secretsDir);
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (!"gateway".equalsIgnoreCase(mode)) {
+            return;
+        }
+        if (name == null || namespace == null) {
+            LOG.error("gateway mode needs TOLLGATE_GATEWAY_NAME and TOLLGATE_GATEWAY_NAMESPACE (the operator sets "
+                    + "both); reading the mounted files only");
+            readFiles();
+            vertx.setPeriodic(10_000, id -> vertx.executeBlocking(() -> {
+                readFiles();
+                return null;
+            }, false));
+            return;
+        }
+        cmInformer = client.configMaps().inNamespace(namespace).withName(name + "-config").runnableInformer(0);
+        cmInformer.addEventHandler(handler(cm -> {
+            configJson = cm.getData() == null ? null : cm.getData().get("config.json");
+            apply("ConfigMap " + namespace + "/" + name + "-config");
+        }));
+        secretInformer = client.secrets().inNamespace(namespace).withName(name + "-secrets").runnableInformer(0);
+        secretInformer.addEventHandler(handler(s -> {
+            String b64 = s.getData() == null ? null : s.getData().get("secrets.json");
+            secretsJson = b64 == null ? null : new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
+            apply("Secret " + namespace + "/" + name + "-secrets");
+        }));
+        try {
+            cmInformer.start().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            secretInformer.start().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warnf("the Kubernetes API was not reachable at start (%s); serving the mounted files until it is",
+                    e.getClass().getSimpleName());
+            readFiles();
+            vertx.setPeriodic(10_000, id -> {
+                if (!cmInformer.hasSynced() || !secretInformer.hasSynced()) {
+                    vertx.executeBlocking(() -> {
+                        readFiles();
+                        return null;
+                    }, false);
+                }
+            });
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (cmInformer != null) {
+            cmInformer.close();
+        }
+        if (secretInformer != null) {
+            secretInformer.close();
+        }
+    }
+
+    private <T> ResourceEventHandler<T> handler(java.util.function.Consumer<T> onChange) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T obj) {
+                onChange.accept(obj);
+            }
+
+            @Override
+            public void onUpdate(T oldObj, T newObj) {
+                onChange.accept(newObj);
+            }
+
+            @Override
+            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+                LOG.warnf("%s was deleted; still serving the last config", obj.getClass().getSimpleName());
+            }
+        };
+    }
+
+    private void readFiles() {
+        try {
+            Path c = configDir.resolve("config.json");
+            Path s = secretsDir.resolve("secrets.json");
+            if (Files.exists(c) && Files.exists(s)) {
+                configJson = Files.readString(c);
+                secretsJson = Files.readString(s);
+                apply("files in " + configDir + " and " + secretsDir);
+            } else {
+                LOG.warnf("no configuration yet: %s or %s is missing", c, s);
+            }
+        } catch (IOException e) {
+            LOG.errorf("could not read the mounted configuration: %s", e.getMessage());
+        }
+    }
+
+    private synchronized void apply(String source) {
+        String c = configJson;
+        String s = secretsJson;
+        if (c == null || s == null) {
+            return; // wait for both halves
+        }
+        GatewayConfig config;
+        try {
+            config = ConfigCodec.readConfig(c);
+        } catch (IOException | RuntimeException e) {
+            LOG.errorf("config.json from %s cannot be read (%s); still serving the last good config", source, e.getMessage());
+            return;
+        }
+        GatewaySecrets secrets;
+        try {
+            secrets = ConfigCodec.readSecrets(s);
+        } catch (IOException | RuntimeException e) {
+            // Jackson's message quotes the input: never log it for the secrets document.
+            LOG.errorf("secrets.json from %s cannot be read (%s); still serving the last good config", source,
+                    e.getClass().getSimpleName());
+            return;
+        }
+        holder.update(config, secrets, ConfigCodec.shortHash(c, s), source);
+    }
+}

@@ -1,0 +1,49 @@
+package dev.tollgate.gateway;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.config.GatewayConfig;
+import dev.tollgate.gateway.provider.Cancellation;
+import dev.tollgate.gateway.provider.Operation;
+import dev.tollgate.gateway.provider.WireFormat;
+import io.vertx.ext.web.RoutingContext;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Per-request state, passed through the stages: auth -> interceptors (limits, budget) -> route -> upstream -> meter. */
+public final class RequestContext {
+    public final RoutingContext rc;
+    public final String requestId;
+    public final WireFormat ingress;
+    public final Operation operation;
+    public final Snapshot snapshot;
+    public final long startNanos = System.nanoTime();
+    public final Cancellation cancellation = new Cancellation();
+    /** Stage-private state (e.g. a budget reservation to settle). */
+    public final Map<Class<?>, Object> attributes = new HashMap<>();
+
+    public ObjectNode body;
+    public GatewayConfig.Key key;
+    public String modelName;
+    public GatewayConfig.Model deployment;
+    public boolean stream;
+    public TokenUsage usage;
+    public int status;
+    public ApiError error;
+
+    public RequestContext(RoutingContext rc, String requestId, WireFormat ingress, Operation operation, Snapshot snapshot) {
+        this.rc = rc;
+        this.requestId = requestId;
+        this.ingress = ingress;
+        this.operation = operation;
+        this.snapshot = snapshot;
+    }
+
+    /** The model label for metrics: a configured public name, never a client-supplied unknown one. */
+    public String modelLabel() {
+        return deployment != null ? deployment.modelName() : "unknown";
+    }
+
+    public String providerLabel() {
+        return deployment != null ? deployment.provider() : "none";
+    }
+}

@@ -1,0 +1,67 @@
+package dev.tollgate.gateway;
+
+import dev.tollgate.config.GatewayConfig;
+import dev.tollgate.config.GatewaySecrets;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One immutable version of what the gateway serves, indexed for the hot path. A reload builds a new snapshot
+ * and swaps it in; requests in flight keep the one they started with.
+ */
+public final class Snapshot {
+    private final GatewayConfig config;
+    private final GatewaySecrets secrets;
+    private final String version;
+    private final Instant loadedAt;
+    private final Map<String, GatewayConfig.Key> keysByHash = new HashMap<>();
+    private final Map<String, List<GatewayConfig.Model>> groups = new HashMap<>();
+
+    public Snapshot(GatewayConfig config, GatewaySecrets secrets, String version, Instant loadedAt) {
+        this.config = config;
+        this.secrets = secrets;
+        this.version = version;
+        this.loadedAt = loadedAt;
+        Map<String, GatewayConfig.Key> keysById = new HashMap<>();
+        config.keys().forEach(k -> keysById.put(k.id(), k));
+        secrets.keys().forEach((hash, id) -> {
+            GatewayConfig.Key k = keysById.get(id);
+            if (k != null) {
+                keysByHash.put(hash, k);
+            }
+        });
+        Map<String, List<GatewayConfig.Model>> g = new HashMap<>();
+        for (GatewayConfig.Model m : config.models()) {
+            g.computeIfAbsent(m.modelName(), n -> new java.util.ArrayList<>()).add(m);
+        }
+        g.forEach((name, members) -> groups.put(name, List.copyOf(members)));
+    }
+
+    public GatewayConfig config() { return config; }
+
+    /** The config hash this snapshot was built from (reported in status and the x-tollgate-config header). */
+    public String version() { return version; }
+
+    public Instant loadedAt() { return loadedAt; }
+
+    /** The key whose SHA-256 is {@code hash}: a hash-map lookup, so timing reveals nothing about stored keys. */
+    public Optional<GatewayConfig.Key> keyByHash(String hash) {
+        return Optional.ofNullable(keysByHash.get(hash));
+    }
+
+    /** Deployments serving a public model name (a load-balanced group), empty when none. */
+    public List<GatewayConfig.Model> group(String modelName) {
+        return groups.getOrDefault(modelName, List.of());
+    }
+
+    public java.util.Set<String> modelNames() {
+        return groups.keySet();
+    }
+
+    public Optional<String> credential(GatewayConfig.Model model) {
+        return model.credentialRef() == null ? Optional.empty() : Optional.ofNullable(secrets.credentials().get(model.credentialRef()));
+    }
+}

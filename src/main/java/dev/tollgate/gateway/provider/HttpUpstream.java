@@ -1,0 +1,160 @@
+package dev.tollgate.gateway.provider;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tollgate.gateway.ApiError;
+import dev.tollgate.gateway.Json;
+import dev.tollgate.gateway.SseParser;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * An upstream reached over HTTP: one pooled keep-alive client for all calls. Bodies of non-streaming answers
+ * are read whole (they are one JSON document); streams are parsed event by event and handed on as they come,
+ * pausing the upstream when the client cannot keep up. A client going away resets the upstream request.
+ */
+public abstract class HttpUpstream implements Upstream {
+    private final HttpClient client;
+
+    protected HttpUpstream(HttpClient client) {
+        this.client = client;
+    }
+
+    /** Absolute URL of the operation for this deployment. */
+    protected abstract String url(Call call);
+
+    /** Auth and protocol headers (never logged). */
+    protected abstract void headers(Call call, MultiMap headers);
+
+    /** The provider's error body as an ApiError (status as the upstream sent it). */
+    protected abstract ApiError parseError(int status, JsonNode body);
+
+    /** Whether this event ends the stream as it should (OpenAI's [DONE], Anthropic's message_stop). */
+    protected abstract boolean terminal(SseParser.Event event);
+
+    /** An error the provider reports inside a stream that started fine, or null. */
+    protected abstract ApiError streamError(SseParser.Event event, JsonNode data);
+
+    @Override
+    public Future<JsonNode> send(Call call) {
+        Promise<JsonNode> result = Promise.promise();
+        open(call, false).onFailure(result::tryFail).onSuccess(resp -> resp.body().onComplete(ar -> {
+            if (ar.failed()) {
+                result.tryFail(failure(call, ar.cause()));
+                return;
+            }
+            JsonNode body = Json.parse(ar.result().toString());
+            if (resp.statusCode() >= 400) {
+                result.tryFail(error(call, resp, body));
+            } else if (body == null || !body.isObject()) {
+                result.tryFail(UpstreamErrors.unreachable(call.model().id(), "the answer was not a JSON object"));
+            } else {
+                result.tryComplete(body);
+            }
+        }));
+        return result.future();
+    }
+
+    @Override
+    public Future<Void> stream(Call call, StreamSink sink) {
+        Promise<Void> result = Promise.promise();
+        open(call, true).onFailure(result::tryFail).onSuccess(resp -> {
+            if (resp.statusCode() >= 400) {
+                resp.body().onComplete(ar -> result.tryFail(error(call, resp,
+                        ar.succeeded() ? Json.parse(ar.result().toString()) : null)));
+                return;
+            }
+            boolean[] done = {false};
+            SseParser parser = new SseParser(ev -> {
+                if (done[0] || result.future().isComplete()) {
+                    return;
+                }
+                if (terminal(ev)) {
+                    done[0] = true;
+                    JsonNode data = Json.parse(ev.data());
+                    if (data != null) {
+                        deliver(sink, ev.event(), data, result, resp);
+                    }
+                    return;
+                }
+                JsonNode data = Json.parse(ev.data());
+                if (data == null) {
+                    return; // not JSON (keep-alive noise): nothing to relay
+                }
+                ApiError err = streamError(ev, data);
+                if (err != null) {
+                    result.tryFail(UpstreamErrors.from(err.httpStatus(), err, null, call.model().id()));
+                    resp.request().reset();
+                    return;
+                }
+                if (!deliver(sink, ev.event(), data, result, resp)) {
+                    return;
+                }
+                if (sink.full()) {
+                    resp.pause();
+                    sink.onDrain(resp::resume);
+                }
+            });
+            resp.handler(parser::feed);
+            resp.exceptionHandler(t -> result.tryFail(call.cancellation().cancelled() ? t : failure(call, t)));
+            resp.endHandler(v -> {
+                if (done[0]) {
+                    result.tryComplete();
+                } else {
+                    result.tryFail(UpstreamErrors.cut(call.model().id()));
+                }
+            });
+        });
+        return result.future();
+    }
+
+    /** Hands one event on; a failure while handling it (e.g. an untranslatable event) fails the call. */
+    private static boolean deliver(StreamSink sink, String event, JsonNode data, Promise<Void> result, HttpClientResponse resp) {
+        try {
+            sink.onEvent(event, data);
+            return true;
+        } catch (RuntimeException e) {
+            result.tryFail(e);
+            resp.request().reset();
+            return false;
+        }
+    }
+
+    private Future<HttpClientResponse> open(Call call, boolean stream) {
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url(call))
+                .setIdleTimeout(call.model().timeoutMillis()).setFollowRedirects(false);
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+        headers.set("content-type", "application/json");
+        headers.set("accept", stream ? "text/event-stream" : "application/json");
+        headers(call, headers);
+        options.setHeaders(headers);
+        Buffer body = Buffer.buffer(Json.write(call.body()));
+        return client.request(options).compose(req -> {
+            call.cancellation().onCancel(() -> req.reset());
+            return req.send(body);
+        }).recover(t -> Future.failedFuture(failure(call, t)));
+    }
+
+    private UpstreamException error(Call call, HttpClientResponse resp, JsonNode body) {
+        ApiError parsed = parseError(resp.statusCode(), body);
+        return UpstreamErrors.from(resp.statusCode(), parsed, resp.getHeader("retry-after"), call.model().id());
+    }
+
+    private static Throwable failure(Call call, Throwable t) {
+        if (t instanceof UpstreamException) {
+            return t;
+        }
+        if (t instanceof TimeoutException || (t.getMessage() != null && t.getMessage().contains("timeout"))) {
+            return UpstreamErrors.timeout(call.model().id(), call.model().timeoutMillis());
+        }
+        return UpstreamErrors.unreachable(call.model().id(), t.getClass().getSimpleName()
+                + (t.getMessage() == null ? "" : ": " + t.getMessage()));
+    }
+}

@@ -1,0 +1,20 @@
+package dev.tollgate.gateway.provider;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.Future;
+
+/**
+ * One wire-protocol family. Requests arrive already in {@link #format()}; the caller translates between the
+ * client's dialect and this one. Failures are {@link UpstreamException}s carrying the client-facing error.
+ */
+public interface Upstream {
+    WireFormat format();
+
+    boolean supports(Operation operation);
+
+    /** A non-streaming call: the upstream's JSON response body. */
+    Future<JsonNode> send(Call call);
+
+    /** A streaming call: events go to {@code sink}; completes when the stream ends as it should, fails otherwise. */
+    Future<Void> stream(Call call, StreamSink sink);
+}

@@ -1,0 +1,62 @@
+package dev.tollgate.gateway.provider;
+
+import dev.tollgate.gateway.ApiError;
+
+/**
+ * How an upstream failure reaches the client. The client's own mistakes keep their status (400, 404 for an
+ * unknown upstream route is ours, see below, 413, 429); failures that are the gateway operator's to fix or
+ * the provider's to recover from become 5xx, so an SDK neither blames the caller's key nor stops retrying a
+ * transient fault:
+ *
+ * <pre>
+ * upstream 400, 422          -> 400 invalid_request_error  (the provider's message, e.g. a bad parameter)
+ * upstream 401, 403          -> 502 upstream_auth_error    (Tollgate's provider credential was refused: fix the LlmModel)
+ * upstream 404               -> 502 upstream_not_found     (the LlmModel's model id or apiBase is wrong)
+ * upstream 408, timeout      -> 504 timeout_error
+ * upstream 413               -> 413 request_too_large
+ * upstream 429               -> 429 rate_limit_error       (retry-after passed on)
+ * upstream 500, other 5xx    -> 502 upstream_error
+ * upstream 503, 529          -> 503 overloaded_error       (retry-after passed on)
+ * upstream 504               -> 504 timeout_error
+ * no answer, cut stream      -> 502 upstream_error
+ * </pre>
+ */
+public final class UpstreamErrors {
+    private UpstreamErrors() {}
+
+    public static UpstreamException from(int upstreamStatus, ApiError upstream, String retryAfter, String modelId) {
+        String m = upstream.message();
+        ApiError e = switch (upstreamStatus) {
+            case 400, 422 -> ApiError.of(400, m, upstream.param()).withCode(upstream.code());
+            case 401, 403 -> new ApiError(502, "api_error", "upstream_auth_error", "the provider refused Tollgate's "
+                    + "credentials for " + modelId + " (HTTP " + upstreamStatus + "): the platform team must fix the "
+                    + "LlmModel's credentialsSecretRef. Provider said: " + m, null, "upstream_auth_failed");
+            case 404 -> new ApiError(502, "api_error", "upstream_error", "the provider does not know the model or "
+                    + "route configured for " + modelId + " (HTTP 404): check the LlmModel's model and apiBase. "
+                    + "Provider said: " + m, null, "upstream_not_found");
+            case 408, 504 -> ApiError.of(504, "the provider timed out serving " + modelId + ": " + m, null);
+            case 413 -> ApiError.of(413, m, null);
+            case 429 -> ApiError.of(429, m, null).withCode(upstream.code() == null ? "rate_limit_exceeded" : upstream.code());
+            case 503, 529 -> new ApiError(503, "overloaded_error", "overloaded_error", "the provider is overloaded ("
+                    + modelId + ", HTTP " + upstreamStatus + "): retry later. Provider said: " + m, null, null);
+            default -> new ApiError(502, "api_error", "upstream_error", "the provider failed serving " + modelId
+                    + " (HTTP " + upstreamStatus + "): " + m, null, "upstream_error");
+        };
+        return new UpstreamException(e, upstreamStatus, retryAfter);
+    }
+
+    public static UpstreamException timeout(String modelId, long millis) {
+        return new UpstreamException(new ApiError(504, "timeout_error", "timeout_error", "the provider did not answer "
+                + modelId + " within " + millis + " ms (LlmModel spec.timeout)", null, "upstream_timeout"), 0, null);
+    }
+
+    public static UpstreamException unreachable(String modelId, String why) {
+        return new UpstreamException(new ApiError(502, "api_error", "upstream_error", "could not reach the provider for "
+                + modelId + ": " + why, null, "upstream_unreachable"), 0, null);
+    }
+
+    public static UpstreamException cut(String modelId) {
+        return new UpstreamException(new ApiError(502, "api_error", "upstream_error", "the provider closed the stream for "
+                + modelId + " before it finished: the answer is incomplete", null, "upstream_stream_cut"), 0, null);
+    }
+}
