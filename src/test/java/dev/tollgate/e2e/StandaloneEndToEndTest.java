@@ -1,0 +1,205 @@
+package dev.tollgate.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.JsonValue;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.NotFoundException;
+import com.openai.errors.OpenAIServiceException;
+import com.openai.errors.PermissionDeniedException;
+import com.openai.errors.UnauthorizedException;
+import com.openai.models.FunctionDefinition;
+import com.openai.models.FunctionParameters;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionNamedToolChoice;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.chat.completions.ChatCompletionToolChoiceOption;
+import com.openai.models.embeddings.EmbeddingCreateParams;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Standalone mode end to end: manifests in a folder, the official OpenAI Java SDK as the client. */
+@QuarkusTest
+@TestProfile(StandaloneEndToEndTest.Folder.class)
+class StandaloneEndToEndTest {
+    static final String KEY = "sk-tg-e2e-test-key-0123456789abcdef";
+    static final String NARROW_KEY = "sk-tg-e2e-narrow-key-0123456789abcd";
+    static Path folder;
+
+    /** A temp folder with a gateway, two mock models and two keys; model.yaml is edited by the tests. */
+    public static class Folder implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            try {
+                folder = Files.createTempDirectory("tollgate-e2e");
+                Files.writeString(folder.resolve("gateway.yaml"), """
+                        apiVersion: llm.tollgate.dev/v1alpha1
+                        kind: GatewayDeployment
+                        metadata: {name: e2e}
+                        spec: {}
+                        ---
+                        apiVersion: v1
+                        kind: Secret
+                        metadata: {name: keys, labels: {llm.tollgate.dev/secret: key}}
+                        stringData: {main: %s, narrow: %s}
+                        ---
+                        apiVersion: llm.tollgate.dev/v1alpha1
+                        kind: VirtualKey
+                        metadata: {name: main}
+                        spec: {existingSecret: {name: keys, key: main}}
+                        ---
+                        apiVersion: llm.tollgate.dev/v1alpha1
+                        kind: VirtualKey
+                        metadata: {name: narrow}
+                        spec: {existingSecret: {name: keys, key: narrow}, models: [other]}
+                        ---
+                        apiVersion: llm.tollgate.dev/v1alpha1
+                        kind: LlmModel
+                        metadata: {name: other}
+                        spec: {modelName: other, provider: mock, model: other-1}
+                        """.formatted(KEY, NARROW_KEY));
+                writeModel("first answer");
+                return Map.of("tollgate.mode", "standalone", "tollgate.standalone.dir", folder.toString());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    static void writeModel(String response) throws IOException {
+        Files.writeString(folder.resolve("model.yaml"), """
+                apiVersion: llm.tollgate.dev/v1alpha1
+                kind: LlmModel
+                metadata: {name: mock}
+                spec:
+                  modelName: mock-gpt
+                  provider: mock
+                  model: mock-gpt-upstream
+                  mock: {outputTokens: 4, response: "%s"}
+                """.formatted(response));
+    }
+
+    @TestHTTPResource("/v1")
+    URL base;
+
+    OpenAIClient client(String key) {
+        return OpenAIOkHttpClient.builder().baseUrl(base.toString()).apiKey(key).maxRetries(0).build();
+    }
+
+    static ChatCompletionCreateParams.Builder chat(String model, String prompt) {
+        return ChatCompletionCreateParams.builder().model(model).addUserMessage(prompt);
+    }
+
+    @Test
+    void chatPlainAndStreaming() {
+        ChatCompletion c = client(KEY).chat().completions().create(chat("mock-gpt", "three little words").build());
+        assertThat(c.choices()).hasSize(1);
+        assertThat(c.choices().get(0).message().content()).isPresent();
+        assertThat(c.model()).isEqualTo("mock-gpt-upstream");
+        assertThat(c.usage()).hasValueSatisfying(u -> {
+            assertThat(u.promptTokens()).isEqualTo(3);
+            assertThat(u.completionTokens()).isEqualTo(4);
+        });
+        String plain = c.choices().get(0).message().content().orElseThrow();
+
+        StringBuilder streamed = new StringBuilder();
+        List<ChatCompletionChunk> chunks = new ArrayList<>();
+        try (StreamResponse<ChatCompletionChunk> s = client(KEY).chat().completions()
+                .createStreaming(chat("mock-gpt", "three little words").build())) {
+            s.stream().forEach(ch -> {
+                chunks.add(ch);
+                ch.choices().forEach(choice -> choice.delta().content().ifPresent(streamed::append));
+            });
+        }
+        assertThat(streamed.toString()).isEqualTo(plain);
+        assertThat(chunks).as("the usage chunk the gateway asked for is hidden from a client that did not")
+                .allSatisfy(ch -> assertThat(ch.choices()).isNotEmpty());
+        assertThat(chunks.get(chunks.size() - 1).choices().get(0).finishReason()).isPresent();
+
+        List<ChatCompletionChunk> withUsage = new ArrayList<>();
+        try (StreamResponse<ChatCompletionChunk> s = client(KEY).chat().completions().createStreaming(
+                chat("mock-gpt", "three little words")
+                        .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build())) {
+            s.stream().forEach(withUsage::add);
+        }
+        ChatCompletionChunk last = withUsage.get(withUsage.size() - 1);
+        assertThat(last.choices()).isEmpty();
+        assertThat(last.usage()).hasValueSatisfying(u -> assertThat(u.completionTokens()).isEqualTo(4));
+    }
+
+    @Test
+    void toolCallsAndEmbeddings() {
+        ChatCompletion c = client(KEY).chat().completions().create(chat("mock-gpt", "weather in Paris?")
+                .addFunctionTool(FunctionDefinition.builder().name("get_weather")
+                        .parameters(FunctionParameters.builder().putAdditionalProperty("type", JsonValue.from("object")).build())
+                        .build())
+                .toolChoice(ChatCompletionToolChoiceOption.ofNamedToolChoice(ChatCompletionNamedToolChoice.builder()
+                        .function(ChatCompletionNamedToolChoice.Function.builder().name("get_weather").build()).build()))
+                .build());
+        var call = c.choices().get(0).message().toolCalls().orElseThrow().get(0).asFunction();
+        assertThat(call.function().name()).isEqualTo("get_weather");
+        assertThat(call.function().arguments()).isEqualTo("{}");
+        assertThat(c.choices().get(0).finishReason().asString()).isEqualTo("tool_calls");
+
+        var e = client(KEY).embeddings().create(EmbeddingCreateParams.builder().model("mock-gpt")
+                .input("embed me").dimensions(8).build());
+        assertThat(e.data()).singleElement().satisfies(d -> assertThat(d.embedding()).hasSize(8));
+        assertThat(e.usage().promptTokens()).isEqualTo(2);
+    }
+
+    @Test
+    void errorsAreTypedForTheSdk() {
+        assertThatThrownBy(() -> client("sk-tg-not-a-key-at-all-xxxxxxxx").chat().completions()
+                .create(chat("mock-gpt", "hi").build()))
+                .isInstanceOfSatisfying(UnauthorizedException.class, e -> {
+                    assertThat(e.statusCode()).isEqualTo(401);
+                    assertThat(e.code()).hasValue("invalid_api_key");
+                });
+        assertThatThrownBy(() -> client(KEY).chat().completions().create(chat("gpt-17", "hi").build()))
+                .isInstanceOfSatisfying(NotFoundException.class, e -> assertThat(e.code()).hasValue("model_not_found"));
+        assertThatThrownBy(() -> client(NARROW_KEY).chat().completions().create(chat("mock-gpt", "hi").build()))
+                .isInstanceOfSatisfying(PermissionDeniedException.class, e -> assertThat(e.code()).hasValue("model_not_allowed"));
+        assertThat(client(NARROW_KEY).models().list().data()).extracting(m -> m.id()).containsExactly("other");
+        assertThatThrownBy(() -> client(KEY).chat().completions().create(chat("mock-gpt", "hi").logprobs(true).build()))
+                .isInstanceOfSatisfying(OpenAIServiceException.class, e -> {
+                    assertThat(e.statusCode()).isEqualTo(400);
+                    assertThat(e.param()).hasValue("logprobs");
+                });
+    }
+
+    @Test
+    void editsApplyLiveAndABrokenManifestKeepsTheLastGoodConfig() throws Exception {
+        writeModel("second answer");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(client(KEY).chat().completions()
+                .create(chat("mock-gpt", "x").build()).choices().get(0).message().content().orElseThrow())
+                .startsWith("second answer"));
+
+        Files.writeString(folder.resolve("model.yaml"), "kind: LlmModel\nspec: [this is: not valid\n");
+        Thread.sleep(2500);
+        assertThat(client(KEY).chat().completions().create(chat("mock-gpt", "x").build()).choices().get(0).message()
+                .content().orElseThrow()).startsWith("second answer");
+
+        writeModel("third answer");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(client(KEY).chat().completions()
+                .create(chat("mock-gpt", "x").build()).choices().get(0).message().content().orElseThrow())
+                .startsWith("third answer"));
+    }
+}
