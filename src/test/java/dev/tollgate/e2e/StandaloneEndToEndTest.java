@@ -77,7 +77,8 @@ class StandaloneEndToEndTest {
                         spec: {modelName: other, provider: mock, model: other-1}
                         """.formatted(KEY, NARROW_KEY));
                 writeModel("first answer");
-                return Map.of("tollgate.mode", "standalone", "tollgate.standalone.dir", folder.toString());
+                return Map.of("tollgate.mode", "standalone", "tollgate.standalone.dir", folder.toString(),
+                        "tollgate.gateway.max-body-bytes", "65536");
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -183,6 +184,43 @@ class StandaloneEndToEndTest {
                     assertThat(e.statusCode()).isEqualTo(400);
                     assertThat(e.param()).hasValue("logprobs");
                 });
+    }
+
+    @TestHTTPResource("/")
+    URL root;
+
+    private java.net.http.HttpResponse<String> post(String path, String body) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(root.toURI().resolve(path))
+                .header("authorization", "Bearer " + KEY).header("content-type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void badInputGetsAClearErrorAndTheGatewayCarriesOn() throws Exception {
+        var malformed = post("v1/chat/completions", "{\"model\": \"mock-gpt\", \"messages\": [");
+        assertThat(malformed.statusCode()).isEqualTo(400);
+        assertThat(malformed.body()).contains("\"code\":\"invalid_json\"").contains("\"type\":\"invalid_request_error\"");
+        assertThat(malformed.headers().firstValue("x-request-id")).hasValueSatisfying(id -> assertThat(id).hasSize(36));
+
+        var tooBig = post("v1/chat/completions", "{\"model\":\"mock-gpt\",\"messages\":[{\"role\":\"user\",\"content\":\""
+                + "x".repeat(70_000) + "\"}]}");
+        assertThat(tooBig.statusCode()).isEqualTo(413);
+        assertThat(tooBig.body()).contains("\"code\":\"request_too_large\"").contains("65536");
+
+        var noModel = post("chat/completions", "{\"messages\":[]}");
+        assertThat(noModel.statusCode()).isEqualTo(400);
+        assertThat(noModel.body()).contains("\"param\":\"model\"");
+
+        var withoutPrefix = post("chat/completions", "{\"model\":\"mock-gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertThat(withoutPrefix.statusCode()).isEqualTo(200);
+        assertThat(withoutPrefix.body()).contains("chat.completion");
+        var legacy = post("v1/completions", "{\"model\":\"mock-gpt\",\"prompt\":\"say this\",\"max_tokens\":2}");
+        assertThat(legacy.statusCode()).isEqualTo(200);
+        assertThat(legacy.body()).contains("\"object\":\"text_completion\"").contains("\"finish_reason\":\"length\"");
+        var image = post("v1/images/generations", "{\"model\":\"mock-gpt\",\"prompt\":\"a cat\",\"n\":2}");
+        assertThat(image.statusCode()).isEqualTo(200);
+        assertThat(image.body()).contains("b64_json");
     }
 
     @Test
