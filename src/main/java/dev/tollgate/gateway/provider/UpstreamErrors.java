@@ -3,10 +3,10 @@ package dev.tollgate.gateway.provider;
 import dev.tollgate.gateway.ApiError;
 
 /**
- * How an upstream failure reaches the client. The client's own mistakes keep their status (400, 404 for an
- * unknown upstream route is ours, see below, 413, 429); failures that are the gateway operator's to fix or
- * the provider's to recover from become 5xx, so an SDK neither blames the caller's key nor stops retrying a
- * transient fault:
+ * How an upstream failure reaches the client. Statuses that describe the caller's request keep their meaning
+ * (400, 413, 429); failures that the platform team must fix (the provider refused Tollgate's credential, or
+ * does not know the configured model) or that the provider must recover from become 5xx, so an SDK neither
+ * blames the caller's own key nor gives up on a transient fault:
  *
  * <pre>
  * upstream 400, 422          -> 400 invalid_request_error  (the provider's message, e.g. a bad parameter)
