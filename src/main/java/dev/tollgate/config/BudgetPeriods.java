@@ -3,9 +3,8 @@ package dev.tollgate.config;
 import java.time.DayOfWeek;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneId;
-import java.time.ZonedDateTime;
-import java.time.temporal.ChronoUnit;
 import java.time.temporal.TemporalAdjusters;
 
 /**
@@ -19,17 +18,18 @@ public final class BudgetPeriods {
     private BudgetPeriods() {}
 
     public static Window current(String period, ZoneId zone, Instant anchor, Instant now) {
-        ZonedDateTime local = now.atZone(zone);
-        ZonedDateTime midnight = local.truncatedTo(ChronoUnit.DAYS);
+        // Work on local dates and take each boundary's start of day: in zones whose clocks skip midnight
+        // (America/Santiago, Africa/Cairo …) a day starts at 01:00, and the next day again at 00:00.
+        LocalDate today = now.atZone(zone).toLocalDate();
         return switch (period == null ? "monthly" : period) {
-            case "daily" -> new Window(midnight.toInstant(), midnight.plusDays(1).toInstant());
+            case "daily" -> window(today, today.plusDays(1), zone);
             case "weekly" -> {
-                ZonedDateTime monday = midnight.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
-                yield new Window(monday.toInstant(), monday.plusWeeks(1).toInstant());
+                LocalDate monday = today.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
+                yield window(monday, monday.plusWeeks(1), zone);
             }
             case "monthly" -> {
-                ZonedDateTime first = midnight.withDayOfMonth(1);
-                yield new Window(first.toInstant(), first.plusMonths(1).toInstant());
+                LocalDate first = today.withDayOfMonth(1);
+                yield window(first, first.plusMonths(1), zone);
             }
             default -> {
                 Duration length = Durations.parse(period);
@@ -42,5 +42,9 @@ public final class BudgetPeriods {
                 yield new Window(start, start.plus(length));
             }
         };
+    }
+
+    private static Window window(LocalDate from, LocalDate to, ZoneId zone) {
+        return new Window(from.atStartOfDay(zone).toInstant(), to.atStartOfDay(zone).toInstant());
     }
 }

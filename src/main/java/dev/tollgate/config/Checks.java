@@ -8,8 +8,10 @@ import dev.tollgate.api.v1alpha1.SecretKeyRef;
 import dev.tollgate.api.v1alpha1.VirtualKey;
 import dev.tollgate.api.v1alpha1.VirtualKeySpec;
 import java.time.DateTimeException;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
 
@@ -131,6 +133,20 @@ public final class Checks {
             return Result.ok(Money.parseMicros(b.getSpec().getLimit()));
         } catch (IllegalArgumentException e) {
             return problem(b, "InvalidSpec", "limit: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The Budget's period (monthly when unset), or InvalidSpec: the same check, and message, as the Budget's own
+     * status, so that a Budget its status calls invalid is not enforced by a gateway either.
+     */
+    public static Result<String> period(Budget b) {
+        String period = b.getSpec().getPeriod() == null ? "monthly" : b.getSpec().getPeriod();
+        try {
+            BudgetPeriods.current(period, ZoneOffset.UTC, null, Instant.EPOCH);
+            return Result.ok(period);
+        } catch (IllegalArgumentException e) {
+            return problem(b, "InvalidSpec", "period: " + e.getMessage() + " (or use daily, weekly, monthly)");
         }
     }
 

@@ -66,14 +66,15 @@ public final class Renderer {
             }
             Result<Long> limit = Checks.limitMicros(b);
             Result<java.time.ZoneId> zone = Checks.zone(b);
-            Optional<Problem> p = firstProblem(limit, zone);
+            Result<String> period = Checks.period(b);
+            Optional<Problem> p = firstProblem(limit, zone, period);
             if (p.isPresent()) {
                 problems.add(p.get());
                 continue;
             }
             BudgetSpec bs = b.getSpec();
             budgetsById.put(id(b), b);
-            budgets.add(new GatewayConfig.Budget(id(b), limit.value(), orDefault(bs.getPeriod(), "monthly"),
+            budgets.add(new GatewayConfig.Budget(id(b), limit.value(), period.value(),
                     zone.value().getId(), bs.getAlertThresholdPercent() == null ? 80 : bs.getAlertThresholdPercent(),
                     List.copyOf(bs.getModels())));
         }

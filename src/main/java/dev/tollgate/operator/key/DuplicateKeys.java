@@ -32,7 +32,8 @@ final class DuplicateKeys {
         if (hash == null) {
             return new Outcome(Optional.empty(), affected);
         }
-        Entry mine = new Entry(id, hash, createdAt == null ? "" : createdAt);
+        // As in the renderer: no creation time sorts after every real one ("9999"), and ties go by namespace/name.
+        Entry mine = new Entry(id, hash, createdAt == null ? "9999" : createdAt);
         byId.put(id, mine);
         Set<ResourceID> same = sharing(hash);
         if (previous == null || !previous.hash().equals(hash)) {
@@ -40,7 +41,8 @@ final class DuplicateKeys {
         }
         affected.remove(id);
         Entry winner = byId.values().stream().filter(e -> e.hash().equals(hash))
-                .min(Comparator.comparing(Entry::createdAt).thenComparing(e -> e.id().toString())).orElse(mine);
+                .min(Comparator.comparing(Entry::createdAt)
+                        .thenComparing(e -> e.id().getNamespace().orElse("") + "/" + e.id().getName())).orElse(mine);
         return new Outcome(winner == mine ? Optional.empty() : Optional.of(winner.id()), affected);
     }
 
