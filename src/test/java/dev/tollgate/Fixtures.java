@@ -81,6 +81,43 @@ public final class Fixtures {
         return new String(Base64.getDecoder().decode(s.getData().get(key)), StandardCharsets.UTF_8);
     }
 
+    /**
+     * Read-modify-write with retry on 409 Conflict: the operator patches status concurrently, and Fabric8's edit()
+     * sends the resourceVersion it read (optimistic locking), as any careful client does.
+     */
+    public static <T extends io.fabric8.kubernetes.api.model.HasMetadata> T edit(
+            io.fabric8.kubernetes.client.dsl.Resource<T> resource, java.util.function.Consumer<T> change) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return resource.edit(r -> {
+                    change.accept(r);
+                    return r;
+                });
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 10) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** The same for the status subresource. */
+    public static <T extends io.fabric8.kubernetes.api.model.HasMetadata> T editStatus(
+            io.fabric8.kubernetes.client.dsl.Resource<T> resource, java.util.function.Consumer<T> change) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return resource.editStatus(r -> {
+                    change.accept(r);
+                    return r;
+                });
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 10) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     @SafeVarargs
     public static <T> List<T> list(T... items) {
         return List.of(items);

@@ -44,15 +44,23 @@ class GatewayModeTest {
     @KubernetesTestServer
     KubernetesServer server;
 
+    @TestHTTPResource("/health/liveness")
+    URI liveness;
+
     @TestHTTPResource("/health/readiness")
     URI readiness;
 
     @Test
     void controllersDoNotStart() throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(readiness).build(),
+        HttpResponse<String> live = HttpClient.newHttpClient().send(HttpRequest.newBuilder(liveness).build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(r.body()).contains("UP");
+        assertThat(live.statusCode()).isEqualTo(200);
+        assertThat(live.body()).contains("UP");
+        // The gateway's own readiness: not ready until its GatewayDeployment's config exists (none here).
+        HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(readiness).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(ready.statusCode()).isEqualTo(503);
+        assertThat(ready.body()).contains("no configuration");
 
         assertThat(operator.getRegisteredControllersNumber()).as("controllers are registered, just not started").isEqualTo(4);
         assertThat(lifecycle.isStarted()).isFalse();

@@ -109,9 +109,8 @@ class GatewayModeLiveConfigTest {
         assertThat(Duration.ofNanos(System.nanoTime() - changed)).isLessThan(Duration.ofSeconds(2));
 
         // A broken document is refused; the last good config keeps serving.
-        client.configMaps().inNamespace(NS).withName("llm-config").edit(cm -> {
+        dev.tollgate.Fixtures.edit(client.configMaps().inNamespace(NS).withName("llm-config"), cm -> {
             cm.getData().put("config.json", "{\"schema\":\"tollgate.dev/gateway-config/v99\"}");
-            return cm;
         });
         Thread.sleep(1000);
         assertThat(ask().body()).contains("beta beta");

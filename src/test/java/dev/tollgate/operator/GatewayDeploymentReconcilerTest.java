@@ -141,11 +141,11 @@ class GatewayDeploymentReconcilerTest {
                     .getMetadata().getAnnotations().get(Names.CONFIG_HASH_ANNOTATION));
         });
         // ... until the Deployment reports its pods ready.
-        Deployment current = client.apps().deployments().inNamespace(ns).withName("gw").get();
-        long generation = current.getMetadata().getGeneration() == null ? 1 : current.getMetadata().getGeneration();
-        current.setStatus(new DeploymentStatusBuilder().withReplicas(1).withReadyReplicas(1).withUpdatedReplicas(1)
-                .withAvailableReplicas(1).withObservedGeneration(generation).build());
-        client.apps().deployments().inNamespace(ns).resource(current).updateStatus();
+        Fixtures.editStatus(client.apps().deployments().inNamespace(ns).withName("gw"), current -> {
+            long generation = current.getMetadata().getGeneration() == null ? 1 : current.getMetadata().getGeneration();
+            current.setStatus(new DeploymentStatusBuilder().withReplicas(1).withReadyReplicas(1).withUpdatedReplicas(1)
+                    .withAvailableReplicas(1).withObservedGeneration(generation).build());
+        });
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             var s = client.resources(GatewayDeployment.class).inNamespace(ns).withName("gw").get().getStatus();
             assertThat(s.condition("Ready")).hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("True"));
@@ -167,18 +167,16 @@ class GatewayDeploymentReconcilerTest {
         // Model changed -> config changes, pods are not restarted (settings hash unchanged).
         String settingsBefore = client.apps().deployments().inNamespace(ns).withName("gw").get()
                 .getSpec().getTemplate().getMetadata().getAnnotations().get(Names.SETTINGS_HASH_ANNOTATION);
-        client.resources(LlmModel.class).inNamespace(ns).withName("mock").edit(m -> {
+        dev.tollgate.Fixtures.edit(client.resources(LlmModel.class).inNamespace(ns).withName("mock"), m -> {
             m.getSpec().setWeight(7);
-            return m;
         });
         await().atMost(Duration.ofSeconds(10)).until(() -> config(ns, "gw").get("models").get(0).get("weight").asInt() == 7);
         assertThat(client.apps().deployments().inNamespace(ns).withName("gw").get().getSpec().getTemplate()
                 .getMetadata().getAnnotations().get(Names.SETTINGS_HASH_ANNOTATION)).isEqualTo(settingsBefore);
 
         // A port change is a start-time setting: it changes the pod template.
-        client.resources(GatewayDeployment.class).inNamespace(ns).withName("gw").edit(gw -> {
+        dev.tollgate.Fixtures.edit(client.resources(GatewayDeployment.class).inNamespace(ns).withName("gw"), gw -> {
             gw.getSpec().setPort(4100);
-            return gw;
         });
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(client.apps().deployments().inNamespace(ns)
                 .withName("gw").get().getSpec().getTemplate().getMetadata().getAnnotations()
@@ -219,13 +217,11 @@ class GatewayDeploymentReconcilerTest {
             assertThat(c.get("keys").get(0).get("id").asText()).isEqualTo("team-blue/blue");
         });
         // Granting team-red access by labelling its namespace is picked up by the namespace watch.
-        client.namespaces().withName("team-red").edit(red -> {
+        dev.tollgate.Fixtures.edit(client.namespaces().withName("team-red"), red -> {
             red.getMetadata().setLabels(Map.of("tollgate.dev/access", "granted"));
-            return red;
         });
-        client.resources(VirtualKey.class).inNamespace("team-red").withName("red").edit(redKey -> {
+        dev.tollgate.Fixtures.edit(client.resources(VirtualKey.class).inNamespace("team-red").withName("red"), redKey -> {
             redKey.getMetadata().setLabels(Map.of("tier", "gold"));
-            return redKey;
         });
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(config("gw-platform", "shared").get("keys")).hasSize(2));

@@ -68,9 +68,8 @@ class NoHotLoopTest {
         assertThat(drainWrites()).as("writes during a quiet period").isEmpty();
 
         // And a real change still gets through (the check above is not passing because nothing runs).
-        client.resources(LlmModel.class).inNamespace(ns).withName("mock").edit(m -> {
+        dev.tollgate.Fixtures.edit(client.resources(LlmModel.class).inNamespace(ns).withName("mock"), m -> {
             m.getSpec().setWeight(3);
-            return m;
         });
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(drainWrites()).anyMatch(w -> w.contains("/configmaps/gw-config")));

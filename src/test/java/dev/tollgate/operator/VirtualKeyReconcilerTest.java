@@ -48,9 +48,8 @@ class VirtualKeyReconcilerTest {
     }
 
     private void edit(String ns, String name, Consumer<VirtualKey> change) {
-        client.resources(VirtualKey.class).inNamespace(ns).withName(name).edit(vk -> {
+        dev.tollgate.Fixtures.edit(client.resources(VirtualKey.class).inNamespace(ns).withName(name), vk -> {
             change.accept(vk);
-            return vk;
         });
     }
 
