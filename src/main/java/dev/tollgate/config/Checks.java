@@ -155,7 +155,7 @@ public final class Checks {
         try {
             return Result.ok(ZoneId.of(tz));
         } catch (DateTimeException e) {
-            return problem(b, "InvalidTimeZone", "timeZone '" + tz + "' is not an IANA time zone: use e.g. UTC or Europe/Berlin");
+            return problem(b, "InvalidTimeZone", "timeZone '" + tz + "' is not a time zone: use an IANA name such as UTC or Europe/Berlin (or a fixed offset such as +02:00)");
         }
     }
 

@@ -14,6 +14,11 @@ public record GatewaySecrets(String schema, Map<String, String> keys, Map<String
         String redisPassword) {
     public static final String SCHEMA = "tollgate.dev/gateway-secrets/v1";
 
+    public GatewaySecrets {
+        keys = keys == null ? Map.of() : keys;
+        credentials = credentials == null ? Map.of() : credentials;
+    }
+
     @Override
     public String toString() {
         // Records print their fields; this one must not.

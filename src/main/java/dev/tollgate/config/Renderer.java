@@ -201,7 +201,7 @@ public final class Renderer {
         return new GatewayConfig.Model(id(m), s.getModelName(), provider.wireName(), s.getModel(),
                 Optional.ofNullable(s.getApiBase()).or(provider::defaultApiBase).orElse(null), s.getApiVersion(),
                 s.getRegion(), credRef, prices, s.getRpm(), s.getTpm(), s.getWeight() == null ? 1 : s.getWeight(),
-                timeoutMillis, s.getContextWindow(), s.getDefaultParams(), orDefault(s.getUnsupportedParams(), "reject"),
+                timeoutMillis, s.getContextWindow(), canonical(s.getDefaultParams()), orDefault(s.getUnsupportedParams(), "reject"),
                 mock);
     }
 
@@ -211,6 +211,26 @@ public final class Renderer {
         return new GatewayConfig.Key(id(vk), List.copyOf(s.getModels()), budgetsOf(vk, budgetsById), l.getRpm(),
                 l.getTpm(), l.getMaxParallelRequests(), s.getExpiresAt(), Boolean.TRUE.equals(s.getDisabled()),
                 s.getAttributes() == null ? null : new TreeMap<>(s.getAttributes()));
+    }
+
+    /** The same JSON with object fields sorted by name, recursively: equal params render to equal bytes. */
+    static com.fasterxml.jackson.databind.JsonNode canonical(com.fasterxml.jackson.databind.JsonNode node) {
+        if (node == null) {
+            return null;
+        }
+        if (node.isObject()) {
+            var sorted = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            List<String> names = new ArrayList<>();
+            node.fieldNames().forEachRemaining(names::add);
+            names.stream().sorted().forEach(n -> sorted.set(n, canonical(node.get(n))));
+            return sorted;
+        }
+        if (node.isArray()) {
+            var arr = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+            node.forEach(v -> arr.add(canonical(v)));
+            return arr;
+        }
+        return node;
     }
 
     @SafeVarargs

@@ -169,7 +169,8 @@ class RendererTest {
             models.add(llama);
             RenderResult r = render();
             assertThat(r.config().models().getFirst().credentialRef()).isNull();
-            assertThat(r.config().models().getFirst().apiBase()).isEqualTo("http://localhost:11434");
+            // Ollama serves the OpenAI-compatible API under /v1, which is what the gateway speaks to it.
+            assertThat(r.config().models().getFirst().apiBase()).isEqualTo("http://localhost:11434/v1");
             assertThat(r.secrets().credentials()).isEmpty();
         }
 

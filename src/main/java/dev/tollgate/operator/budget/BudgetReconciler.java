@@ -49,16 +49,11 @@ public class BudgetReconciler implements Reconciler<Budget> {
         Instant now = clock.instant();
         var zone = Checks.zone(b);
         var limit = Checks.limitMicros(b);
-        Optional<Problem> problem = Optional.ofNullable(zone.problem()).or(() -> Optional.ofNullable(limit.problem()));
-        BudgetPeriods.Window window = null;
-        if (problem.isEmpty()) {
-            try {
-                window = BudgetPeriods.current(b.getSpec().getPeriod(), zone.value(), created(b, now), now);
-            } catch (IllegalArgumentException e) {
-                problem = Optional.of(new Problem("Budget", b.getMetadata().getNamespace(), b.getMetadata().getName(),
-                        "InvalidSpec", "period: " + e.getMessage() + " (or use daily, weekly, monthly)"));
-            }
-        }
+        var period = Checks.period(b);
+        Optional<Problem> problem = java.util.stream.Stream.of(zone.problem(), limit.problem(), period.problem())
+                .filter(java.util.Objects::nonNull).findFirst();
+        BudgetPeriods.Window window = problem.isPresent() ? null
+                : BudgetPeriods.current(period.value(), zone.value(), created(b, now), now);
         String ns = b.getMetadata().getNamespace();
         String name = b.getMetadata().getName();
         int covered = (int) Caches.all(ctx, VirtualKey.class).stream()

@@ -37,7 +37,8 @@ public final class StatusBuilders {
         int ready = ds == null || ds.getReadyReplicas() == null ? 0 : ds.getReadyReplicas();
         int updated = ds == null || ds.getUpdatedReplicas() == null ? 0 : ds.getUpdatedReplicas();
         boolean observed = deployment != null && ds != null && ds.getObservedGeneration() != null
-                && ds.getObservedGeneration() >= deployment.getMetadata().getGeneration();
+                && ds.getObservedGeneration() >= (deployment.getMetadata().getGeneration() == null ? 0
+                        : deployment.getMetadata().getGeneration());
 
         Optional<Problem> own = render.problems().stream().filter(p -> "GatewayDeployment".equals(p.kind())).findFirst();
         Optional<DeploymentCondition> failed = ds == null || ds.getConditions() == null ? Optional.empty()
@@ -112,7 +113,8 @@ public final class StatusBuilders {
                     : "the key is active until " + expiresAt));
         }
         cs.add(Conditions.of("Expired", expired, expired ? "Expired" : "NotExpired",
-                expiresAt == null ? "the key does not expire" : "expiresAt is " + expiresAt));
+                expiry.problem() != null ? "expiresAt cannot be read (see Ready)"
+                        : expiresAt == null ? "the key does not expire" : "expiresAt is " + expiresAt));
         cs.add(Conditions.of("Disabled", disabled, disabled ? "Disabled" : "Enabled",
                 disabled ? "spec.disabled is true" : "spec.disabled is false"));
 
