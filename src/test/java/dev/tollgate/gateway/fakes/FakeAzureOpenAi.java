@@ -71,9 +71,9 @@ public final class FakeAzureOpenAi extends FakeOpenAi {
         return this;
     }
 
-    /** Restricts the accepted {@code api-version} values (default: any). */
+    /** Restricts the accepted {@code api-version} values; none given (the default) accepts any. */
     public FakeAzureOpenAi apiVersions(String... versions) {
-        this.apiVersions = Set.of(versions);
+        this.apiVersions = versions.length == 0 ? null : Set.of(versions);
         return this;
     }
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -72,9 +73,13 @@ public abstract class FakeUpstream implements AutoCloseable {
         return Map.of();
     }
 
-    /** Binds the server to a random free port on 127.0.0.1 and waits until it listens. */
+    /**
+     * Binds the server to a random free port on 127.0.0.1 and waits until it listens. HTTP/1.1 only (no h2c
+     * upgrade), so that "close the connection" and "the client went away" mean the same for every client.
+     */
     protected final void listen() {
-        server = vertx.createHttpServer().requestHandler(this::accept);
+        server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
+                .requestHandler(this::accept);
         try {
             port = server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture()
                     .get(10, TimeUnit.SECONDS).actualPort();
@@ -285,16 +290,19 @@ public abstract class FakeUpstream implements AutoCloseable {
 
         Exchange(HttpServerRequest http) {
             this.http = http;
-            http.response().exceptionHandler(e -> { });
-            http.response().closeHandler(v -> {
-                long pending = timer;
-                if (pending >= 0) {
-                    vertx.cancelTimer(pending);
-                }
-                if (done.compareAndSet(false, true)) {
-                    clientDisconnected.complete(null);
-                }
-            });
+            http.response().exceptionHandler(e -> gone());
+            http.response().closeHandler(v -> gone());
+        }
+
+        /** The connection closed (or the stream was reset) under this answer. */
+        private void gone() {
+            long pending = timer;
+            if (pending >= 0) {
+                vertx.cancelTimer(pending);
+            }
+            if (done.compareAndSet(false, true)) {
+                clientDisconnected.complete(null);
+            }
         }
 
         /** Marks the answer complete (or closed by the fake itself): a later close is no disconnect. */
