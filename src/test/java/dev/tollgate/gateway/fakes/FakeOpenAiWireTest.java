@@ -237,6 +237,23 @@ class FakeOpenAiWireTest {
     }
 
     @Test
+    void aDisconnectFromBeforeResetDoesNotCountAfterIt() throws Exception {
+        fake.enqueue(Reply.text("a b c").hangAfter(1));
+        HttpResponse<InputStream> response = HTTP.send(chat(CHAT + ",\"stream\":true}", "Bearer " + KEY),
+                HttpResponse.BodyHandlers.ofInputStream());
+        BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
+        assertThat(reader.readLine()).startsWith("data: ");
+        fake.reset();
+        response.body().close();
+
+        fake.enqueue(Reply.text("fresh"));
+        HttpResponse<String> next = HTTP.send(chat(CHAT + "}", "Bearer " + KEY), HttpResponse.BodyHandlers.ofString());
+        assertThat(next.statusCode()).isEqualTo(200);
+        assertThat(fake.clientDisconnected()).isNotDone();
+        assertThat(fake.disconnects()).isZero();
+    }
+
+    @Test
     void concurrentRequestsAreAllRecorded() {
         List<CompletableFuture<HttpResponse<String>>> calls = IntStream.range(0, 20)
                 .mapToObj(i -> HTTP.sendAsync(chat("{\"model\":\"m" + i + "\",\"messages\":[]}", "Bearer " + KEY),

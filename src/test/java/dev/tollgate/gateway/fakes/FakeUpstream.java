@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -33,7 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * to a default {@link #behaviour(Reply) behaviour}), and the timer-driven writers for JSON and
  * server-sent-event answers, including cut streams and streams that hang until the client disconnects.
  *
- * <p>Subclasses only route, authenticate and render bodies in their provider's wire format.
+ * <p>Subclasses only route, authenticate and render bodies in their provider's wire format. Image URLs point
+ * at {@code /fake-blob/…} on the same server, served without auth and not recorded.
  */
 public abstract class FakeUpstream implements AutoCloseable {
 
@@ -56,6 +58,7 @@ public abstract class FakeUpstream implements AutoCloseable {
     private final Queue<Reply> script = new ConcurrentLinkedQueue<>();
     private volatile Reply behaviour;
     private volatile CompletableFuture<Void> clientDisconnected = new CompletableFuture<>();
+    private final AtomicInteger disconnects = new AtomicInteger();
     private final AtomicLong sequence = new AtomicLong();
 
     /** @param vertx a Vert.x to run on, or {@code null} to create (and later close) one of its own */
@@ -130,18 +133,28 @@ public abstract class FakeUpstream implements AutoCloseable {
 
     /**
      * Completes when a client closes its connection while an answer of this fake is still unfinished (a
-     * stream in progress or hanging, a delayed answer). Reset by {@link #reset()}.
+     * stream in progress or hanging, a delayed answer). A connection the fake itself cuts
+     * ({@link Reply#cutAfter(int)}) does not count. Re-armed by {@link #reset()}; answers begun before the
+     * reset never complete the new future.
      */
     public final CompletableFuture<Void> clientDisconnected() {
         return clientDisconnected;
     }
 
-    /** Forgets recorded requests and scripted replies, restores the default behaviour, re-arms
-     * {@link #clientDisconnected()}. */
+    /** How many unfinished answers lost their client since start or the last {@link #reset()}. */
+    public final int disconnects() {
+        return disconnects.get();
+    }
+
+    /**
+     * Forgets recorded requests and scripted replies, restores the default behaviour, re-arms
+     * {@link #clientDisconnected()}. Configuration (API key, models, deployments, …) is kept.
+     */
     public final void reset() {
         requests.clear();
         script.clear();
         behaviour = defaultBehaviour();
+        disconnects.set(0);
         clientDisconnected = new CompletableFuture<>();
     }
 
@@ -285,6 +298,7 @@ public abstract class FakeUpstream implements AutoCloseable {
     /** One answer in progress: its timers, and whether it finished or the client went away first. */
     private final class Exchange {
         private final HttpServerRequest http;
+        private final CompletableFuture<Void> disconnected = clientDisconnected;
         private final AtomicBoolean done = new AtomicBoolean();
         private volatile long timer = -1;
 
@@ -300,8 +314,9 @@ public abstract class FakeUpstream implements AutoCloseable {
             if (pending >= 0) {
                 vertx.cancelTimer(pending);
             }
-            if (done.compareAndSet(false, true)) {
-                clientDisconnected.complete(null);
+            if (done.compareAndSet(false, true) && disconnected == clientDisconnected) {
+                disconnects.incrementAndGet();
+                disconnected.complete(null);
             }
         }
 

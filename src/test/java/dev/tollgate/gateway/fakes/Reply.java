@@ -173,14 +173,15 @@ public final class Reply {
     }
 
     /** Stream only: write the first {@code events} SSE events, then close the connection without the
-     * terminating event ({@code [DONE]} / {@code message_stop}). */
+     * terminating event ({@code [DONE]} / {@code message_stop}) or the final empty HTTP chunk, so the client
+     * sees a truncated body. */
     public Reply cutAfter(int events) {
         this.cutAfter = events;
         return this;
     }
 
-    /** Write the first {@code events} SSE events, then keep the response open until the client disconnects.
-     * For a non-streamed request the fake never answers. */
+    /** Write the first {@code events} SSE events (fewer than the stream has, or it simply ends), then keep
+     * the response open until the client disconnects. For a non-streamed request the fake never answers. */
     public Reply hangAfter(int events) {
         this.hangAfter = events;
         return this;
