@@ -235,6 +235,17 @@ class FakeOpenAiSdkTest {
     }
 
     @Test
+    void embeddingsWithTheSdkDefaultEncoding() {
+        CreateEmbeddingResponse response = client.embeddings().create(EmbeddingCreateParams.builder()
+                .model("text-embedding-3-small").input("default encoding").build());
+
+        // openai-java asks for base64 unless told otherwise, and decodes it: a gateway must pass base64 through
+        assertThat(fake.lastRequest().json().path("encoding_format").asText("<absent>")).isEqualTo("base64");
+        assertThat(response.data().get(0).embeddingValue().asFloats())
+                .containsExactly(boxed(FakeOpenAi.embeddingFor("default encoding", 8)));
+    }
+
+    @Test
     void imagesAsBase64AndUrl() throws Exception {
         ImagesResponse b64 = client.images().generate(ImageGenerateParams.builder().prompt("a red fox")
                 .model("dall-e-3").responseFormat(ImageGenerateParams.ResponseFormat.B64_JSON).build());
