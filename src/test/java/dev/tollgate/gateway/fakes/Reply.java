@@ -1,0 +1,327 @@
+package dev.tollgate.gateway.fakes;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a fake upstream answers to one request, in provider-neutral terms; each fake renders it in its own
+ * provider's documented wire format. Whether the answer is streamed is decided by the request
+ * ({@code "stream": true}), as with the real APIs.
+ *
+ * <pre>{@code
+ * fake.enqueue(Reply.text("Hello there").usage(12, 3).chunks(3).every(Duration.ofMillis(20)));
+ * fake.enqueue(Reply.toolCalls(ToolCall.of("get_weather", "{\"city\":\"Paris\"}").fragments(3)));
+ * fake.enqueue(Reply.error(503, "server_error", "The server is overloaded"));
+ * fake.enqueue(Reply.text("never finished").cutAfter(3));        // connection closed after 3 SSE events
+ * fake.enqueue(Reply.text("slow").hangAfter(2));                  // stays open until the client goes away
+ * }</pre>
+ *
+ * <p>A reply is a plain mutable builder: configure it before handing it to the fake, then leave it alone.
+ * Rendering only reads it, so one instance may serve many requests (see {@code FakeUpstream#behaviour}).
+ */
+public final class Reply {
+
+    /** A tool (function) call the model makes. {@code argumentsJson} must be a JSON object text. */
+    public static final class ToolCall {
+        private final String id;
+        private final String name;
+        private final String argumentsJson;
+        private int fragments = 1;
+
+        private ToolCall(String id, String name, String argumentsJson) {
+            this.id = id;
+            this.name = name;
+            this.argumentsJson = argumentsJson;
+        }
+
+        /** A call whose id the fake generates in the provider's style ({@code call_…}, {@code toolu_…}). */
+        public static ToolCall of(String name, String argumentsJson) {
+            return new ToolCall(null, name, argumentsJson);
+        }
+
+        public static ToolCall of(String id, String name, String argumentsJson) {
+            return new ToolCall(id, name, argumentsJson);
+        }
+
+        /** In a stream, send the arguments in this many pieces (OpenAI: {@code function.arguments} deltas;
+         * Anthropic: {@code input_json_delta.partial_json}). */
+        public ToolCall fragments(int count) {
+            if (count < 1) {
+                throw new IllegalArgumentException("fragments must be >= 1");
+            }
+            this.fragments = count;
+            return this;
+        }
+
+        public String id() {
+            return id;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        public String argumentsJson() {
+            return argumentsJson;
+        }
+
+        /** The arguments split into the configured number of pieces; joined they give {@link #argumentsJson()}. */
+        public List<String> argumentFragments() {
+            return split(argumentsJson, fragments);
+        }
+    }
+
+    private String text;
+    private final List<ToolCall> toolCalls = new ArrayList<>();
+    private Integer chunks;
+    private Integer promptTokens;
+    private Integer completionTokens;
+    private String model;
+    private String finishReason;
+    private Duration every = Duration.ZERO;
+    private Duration delay = Duration.ZERO;
+    private Integer cutAfter;
+    private Integer hangAfter;
+    private Integer streamErrorAfter;
+
+    private Integer status;
+    private String errorType;
+    private String errorMessage;
+    private String errorCode;
+    private String errorParam;
+    private final Map<String, String> headers = new LinkedHashMap<>();
+
+    private Reply() {
+    }
+
+    /** A normal answer with this text. */
+    public static Reply text(String text) {
+        Reply reply = new Reply();
+        reply.text = text;
+        return reply;
+    }
+
+    /** An answer that calls tools; several calls are parallel tool calls. */
+    public static Reply toolCalls(ToolCall... calls) {
+        Reply reply = new Reply();
+        reply.toolCalls.addAll(List.of(calls));
+        return reply;
+    }
+
+    /**
+     * An error reply: the fake answers this HTTP status with its provider's documented error body built from
+     * {@code type} and {@code message}.
+     */
+    public static Reply error(int status, String type, String message) {
+        Reply reply = new Reply();
+        reply.status = status;
+        reply.errorType = type;
+        reply.errorMessage = message;
+        return reply;
+    }
+
+    /** Adds tool calls after the text (a text block followed by tool-use blocks). */
+    public Reply withToolCalls(ToolCall... calls) {
+        toolCalls.addAll(List.of(calls));
+        return this;
+    }
+
+    /** Token usage to report: prompt/input tokens and completion/output tokens. */
+    public Reply usage(int promptTokens, int completionTokens) {
+        this.promptTokens = promptTokens;
+        this.completionTokens = completionTokens;
+        return this;
+    }
+
+    /** In a stream, send the text as this many content deltas (default: one per word). */
+    public Reply chunks(int count) {
+        if (count < 1) {
+            throw new IllegalArgumentException("chunks must be >= 1");
+        }
+        this.chunks = count;
+        return this;
+    }
+
+    /** In a stream, wait this long between two SSE events (Vert.x timers, never a sleep). */
+    public Reply every(Duration interval) {
+        this.every = interval;
+        return this;
+    }
+
+    /** Wait this long before answering at all (before the status line). */
+    public Reply delay(Duration delay) {
+        this.delay = delay;
+        return this;
+    }
+
+    /** The {@code model} to report (default: the model the request named). */
+    public Reply model(String model) {
+        this.model = model;
+        return this;
+    }
+
+    /**
+     * The provider's own finish/stop reason verbatim (OpenAI {@code length}, Anthropic {@code max_tokens} …);
+     * default: {@code stop}/{@code tool_calls} for OpenAI, {@code end_turn}/{@code tool_use} for Anthropic.
+     */
+    public Reply finishReason(String reason) {
+        this.finishReason = reason;
+        return this;
+    }
+
+    /** Stream only: write the first {@code events} SSE events, then close the connection without the
+     * terminating event ({@code [DONE]} / {@code message_stop}) or the final empty HTTP chunk, so the client
+     * sees a truncated body. */
+    public Reply cutAfter(int events) {
+        this.cutAfter = events;
+        return this;
+    }
+
+    /** Write the first {@code events} SSE events (fewer than the stream has, or it simply ends), then keep
+     * the response open until the client disconnects. For a non-streamed request the fake never answers. */
+    public Reply hangAfter(int events) {
+        this.hangAfter = events;
+        return this;
+    }
+
+    /** Stream only: after {@code events} SSE events send the provider's in-stream error event built from
+     * {@code type}/{@code message}, then end the response. */
+    public Reply streamErrorAfter(int events, String type, String message) {
+        this.streamErrorAfter = events;
+        this.errorType = type;
+        this.errorMessage = message;
+        return this;
+    }
+
+    /** OpenAI/Azure error {@code code} (e.g. {@code rate_limit_exceeded}); Anthropic has none. */
+    public Reply code(String code) {
+        this.errorCode = code;
+        return this;
+    }
+
+    /** OpenAI/Azure error {@code param}. */
+    public Reply param(String param) {
+        this.errorParam = param;
+        return this;
+    }
+
+    /** An extra response header, e.g. {@code retry-after}. */
+    public Reply header(String name, String value) {
+        headers.put(name, value);
+        return this;
+    }
+
+    // ---- read side, used by the fakes ----
+
+    public boolean isError() {
+        return status != null;
+    }
+
+    public int status() {
+        return status == null ? 200 : status;
+    }
+
+    public String text() {
+        return text;
+    }
+
+    public List<ToolCall> toolCallList() {
+        return List.copyOf(toolCalls);
+    }
+
+    /** The text split into stream deltas; empty when there is no text. */
+    public List<String> textPieces() {
+        if (text == null || text.isEmpty()) {
+            return List.of();
+        }
+        if (chunks != null) {
+            return split(text, chunks);
+        }
+        List<String> words = new ArrayList<>();
+        for (String piece : text.split("(?<=\\s)")) {
+            words.add(piece);
+        }
+        return words;
+    }
+
+    /** Prompt tokens, or {@code fallback} when the test did not set usage. */
+    public int promptTokens(int fallback) {
+        return promptTokens == null ? fallback : promptTokens;
+    }
+
+    /** Completion tokens; by default one per text delta and per argument fragment. */
+    public int completionTokens() {
+        if (completionTokens != null) {
+            return completionTokens;
+        }
+        int count = textPieces().size();
+        for (ToolCall call : toolCalls) {
+            count += call.fragments;
+        }
+        return Math.max(count, 1);
+    }
+
+    public String modelOr(String fallback) {
+        return model == null ? fallback : model;
+    }
+
+    public String finishReasonOr(String fallback) {
+        return finishReason == null ? fallback : finishReason;
+    }
+
+    public Duration every() {
+        return every;
+    }
+
+    public Duration delay() {
+        return delay;
+    }
+
+    public Integer cutAfter() {
+        return cutAfter;
+    }
+
+    public Integer hangAfter() {
+        return hangAfter;
+    }
+
+    public Integer streamErrorAfter() {
+        return streamErrorAfter;
+    }
+
+    public String errorType() {
+        return errorType;
+    }
+
+    public String errorMessage() {
+        return errorMessage;
+    }
+
+    public String errorCode() {
+        return errorCode;
+    }
+
+    public String errorParam() {
+        return errorParam;
+    }
+
+    public Map<String, String> headers() {
+        return Map.copyOf(headers);
+    }
+
+    /** Splits {@code s} into {@code n} consecutive pieces of near-equal length (fewer when s is shorter). */
+    static List<String> split(String s, int n) {
+        int parts = Math.max(1, Math.min(n, s.length()));
+        List<String> pieces = new ArrayList<>(parts);
+        int start = 0;
+        for (int i = 0; i < parts; i++) {
+            int end = (int) ((long) s.length() * (i + 1) / parts);
+            pieces.add(s.substring(start, end));
+            start = end;
+        }
+        return pieces;
+    }
+}
