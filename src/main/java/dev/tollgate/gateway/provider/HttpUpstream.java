@@ -103,7 +103,9 @@ public abstract class HttpUpstream implements Upstream {
                 }
             });
             resp.handler(parser::feed);
-            resp.exceptionHandler(t -> result.tryFail(call.cancellation().cancelled() ? t : failure(call, t)));
+            // Once the answer has started, a failure is either the idle timeout or the stream being cut short.
+            resp.exceptionHandler(t -> result.tryFail(call.cancellation().cancelled() ? t
+                    : isTimeout(t) ? failure(call, t) : UpstreamErrors.cut(call.model().id())));
             resp.endHandler(v -> {
                 if (done[0]) {
                     result.tryComplete();
@@ -147,11 +149,16 @@ public abstract class HttpUpstream implements Upstream {
         return UpstreamErrors.from(resp.statusCode(), parsed, resp.getHeader("retry-after"), call.model().id());
     }
 
+    /** Vert.x reports its idle timeout with its own exception type, whose message names the timeout. */
+    private static boolean isTimeout(Throwable t) {
+        return t instanceof TimeoutException || (t.getMessage() != null && t.getMessage().contains("timeout"));
+    }
+
     private static Throwable failure(Call call, Throwable t) {
         if (t instanceof UpstreamException) {
             return t;
         }
-        if (t instanceof TimeoutException || (t.getMessage() != null && t.getMessage().contains("timeout"))) {
+        if (isTimeout(t)) {
             return UpstreamErrors.timeout(call.model().id(), call.model().timeoutMillis());
         }
         return UpstreamErrors.unreachable(call.model().id(), t.getClass().getSimpleName()

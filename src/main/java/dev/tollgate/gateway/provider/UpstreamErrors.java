@@ -9,12 +9,12 @@ import dev.tollgate.gateway.ApiError;
  * blames the caller's own key nor gives up on a transient fault:
  *
  * <pre>
- * upstream 400, 422          -> 400 invalid_request_error  (the provider's message, e.g. a bad parameter)
+ * upstream 400, 422          -> 400 (the provider's message, type, param and code: e.g. a bad parameter)
  * upstream 401, 403          -> 502 upstream_auth_error    (Tollgate's provider credential was refused: fix the LlmModel)
  * upstream 404               -> 502 upstream_not_found     (the LlmModel's model id or apiBase is wrong)
  * upstream 408, timeout      -> 504 timeout_error
- * upstream 413               -> 413 request_too_large
- * upstream 429               -> 429 rate_limit_error       (retry-after passed on)
+ * upstream 413               -> 413 (the provider's error)
+ * upstream 429               -> 429 (the provider's type and code, e.g. "requests"; retry-after passed on)
  * upstream 500, other 5xx    -> 502 upstream_error
  * upstream 503, 529          -> 503 overloaded_error       (retry-after passed on)
  * upstream 504               -> 504 timeout_error
@@ -27,7 +27,7 @@ public final class UpstreamErrors {
     public static UpstreamException from(int upstreamStatus, ApiError upstream, String retryAfter, String modelId) {
         String m = upstream.message();
         ApiError e = switch (upstreamStatus) {
-            case 400, 422 -> ApiError.of(400, m, upstream.param()).withCode(upstream.code());
+            case 400, 422 -> keep(400, upstream);
             case 401, 403 -> new ApiError(502, "api_error", "upstream_auth_error", "the provider refused Tollgate's "
                     + "credentials for " + modelId + " (HTTP " + upstreamStatus + "): the platform team must fix the "
                     + "LlmModel's credentialsSecretRef. Provider said: " + m, null, "upstream_auth_failed");
@@ -35,14 +35,20 @@ public final class UpstreamErrors {
                     + "route configured for " + modelId + " (HTTP 404): check the LlmModel's model and apiBase. "
                     + "Provider said: " + m, null, "upstream_not_found");
             case 408, 504 -> ApiError.of(504, "the provider timed out serving " + modelId + ": " + m, null);
-            case 413 -> ApiError.of(413, m, null);
-            case 429 -> ApiError.of(429, m, null).withCode(upstream.code() == null ? "rate_limit_exceeded" : upstream.code());
+            case 413 -> keep(413, upstream);
+            case 429 -> keep(429, upstream.code() == null ? upstream.withCode("rate_limit_exceeded") : upstream);
             case 503, 529 -> new ApiError(503, "overloaded_error", "overloaded_error", "the provider is overloaded ("
                     + modelId + ", HTTP " + upstreamStatus + "): retry later. Provider said: " + m, null, null);
             default -> new ApiError(502, "api_error", "upstream_error", "the provider failed serving " + modelId
                     + " (HTTP " + upstreamStatus + "): " + m, null, "upstream_error");
         };
         return new UpstreamException(e, upstreamStatus, retryAfter);
+    }
+
+    /** The caller's own error: the provider's message, OpenAI type, param and code pass through unchanged. */
+    private static ApiError keep(int status, ApiError upstream) {
+        return new ApiError(status, ApiError.anthropicTypeForStatus(status), upstream.openAiType(), upstream.message(),
+                upstream.param(), upstream.code());
     }
 
     public static UpstreamException timeout(String modelId, long millis) {
