@@ -72,6 +72,11 @@ class StandaloneEndToEndTest {
                         spec: {existingSecret: {name: keys, key: narrow}, models: [other]}
                         ---
                         apiVersion: llm.tollgate.dev/v1alpha1
+                        kind: VirtualKey
+                        metadata: {name: generated}
+                        spec: {}
+                        ---
+                        apiVersion: llm.tollgate.dev/v1alpha1
                         kind: LlmModel
                         metadata: {name: other}
                         spec: {modelName: other, provider: mock, model: other-1}
@@ -221,6 +226,32 @@ class StandaloneEndToEndTest {
         var image = post("v1/images/generations", "{\"model\":\"mock-gpt\",\"prompt\":\"a cat\",\"n\":2}");
         assertThat(image.statusCode()).isEqualTo(200);
         assertThat(image.body()).contains("b64_json");
+    }
+
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL metrics;
+
+    @Test
+    void generatedKeysLiveInTheStateDirectoryAndWork() throws Exception {
+        Path keyFile = folder.resolve(".tollgate-state/keys/default.generated.key");
+        assertThat(keyFile).exists();
+        assertThat(java.nio.file.Files.getPosixFilePermissions(keyFile))
+                .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+        String generated = Files.readString(keyFile).trim();
+        assertThat(generated).startsWith("sk-tg-").hasSize(49);
+        assertThat(client(generated).models().retrieve("mock-gpt").id()).isEqualTo("mock-gpt");
+        assertThatThrownBy(() -> client(NARROW_KEY).models().retrieve("mock-gpt"))
+                .isInstanceOfSatisfying(NotFoundException.class, e -> assertThat(e.code()).hasValue("model_not_found"));
+    }
+
+    @Test
+    void requestsAreMeteredOnTheManagementPort() throws Exception {
+        client(KEY).chat().completions().create(chat("mock-gpt", "count me").build());
+        String text = new String(metrics.openStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(text).contains("tollgate_request_duration_seconds_count{model=\"mock-gpt\",operation=\"chat\",provider=\"mock\",status=\"200\"}")
+                .contains("tollgate_tokens_total{direction=\"output\",model=\"mock-gpt\",provider=\"mock\"}")
+                .doesNotContain(KEY).doesNotContain("default/main");
     }
 
     @Test
