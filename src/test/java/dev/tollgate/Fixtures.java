@@ -87,29 +87,25 @@ public final class Fixtures {
      */
     public static <T extends io.fabric8.kubernetes.api.model.HasMetadata> T edit(
             io.fabric8.kubernetes.client.dsl.Resource<T> resource, java.util.function.Consumer<T> change) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return resource.edit(r -> {
-                    change.accept(r);
-                    return r;
-                });
-            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-                if (e.getCode() != 409 || attempt == 10) {
-                    throw e;
-                }
-            }
-        }
+        return retryOnConflict(() -> resource.edit(r -> {
+            change.accept(r);
+            return r;
+        }));
     }
 
     /** The same for the status subresource. */
     public static <T extends io.fabric8.kubernetes.api.model.HasMetadata> T editStatus(
             io.fabric8.kubernetes.client.dsl.Resource<T> resource, java.util.function.Consumer<T> change) {
+        return retryOnConflict(() -> resource.editStatus(r -> {
+            change.accept(r);
+            return r;
+        }));
+    }
+
+    private static <T> T retryOnConflict(java.util.function.Supplier<T> write) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return resource.editStatus(r -> {
-                    change.accept(r);
-                    return r;
-                });
+                return write.get();
             } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt == 10) {
                     throw e;
