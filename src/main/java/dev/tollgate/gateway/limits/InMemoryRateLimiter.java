@@ -1,0 +1,119 @@
+package dev.tollgate.gateway.limits;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * Exact limits for one gateway replica. RPM and TPM are token buckets of capacity {@code max} refilled at
+ * {@code max} per minute (so bursts up to the limit, then a steady rate); PARALLEL is a counter. All decisions
+ * take one lock: they are a few arithmetic steps, far cheaper than the request they guard.
+ */
+public final class InMemoryRateLimiter implements RateLimiter {
+    private static final double NANOS_PER_MINUTE = 60e9;
+
+    private final LongSupplier nanoClock;
+    private final Map<String, Bucket> buckets = new HashMap<>();
+    private final Map<String, long[]> inFlight = new HashMap<>();
+
+    private static final class Bucket {
+        double level;
+        long updated;
+    }
+
+    public InMemoryRateLimiter() {
+        this(System::nanoTime);
+    }
+
+    public InMemoryRateLimiter(LongSupplier nanoClock) {
+        this.nanoClock = nanoClock;
+    }
+
+    @Override
+    public synchronized Decision acquire(List<Limit> limits) {
+        long now = nanoClock.getAsLong();
+        Limit refused = null;
+        long retryAfter = 0;
+        for (Limit l : limits) {
+            long wait = switch (l.kind()) {
+                // RPM: a request takes a whole token. TPM: at least one whole token must be left (the request's
+                // real count is debited afterwards, so the bucket may go below zero and pay it back over time).
+                case RPM, TPM -> level(l, now) >= 1 ? 0 : millisUntil(l, 1 - level(l, now));
+                case PARALLEL -> inFlight(l)[0] < l.max() ? 0 : 1000;
+            };
+            if (wait > 0 && refused == null) {
+                refused = l;
+                retryAfter = wait;
+            }
+        }
+        if (refused == null) {
+            for (Limit l : limits) {
+                switch (l.kind()) {
+                    case RPM -> bucket(l, now).level -= 1;
+                    case PARALLEL -> inFlight(l)[0]++;
+                    case TPM -> { } // debited on release, with the real count
+                }
+            }
+        }
+        return new Decision(refused, retryAfter, windows(limits, now));
+    }
+
+    @Override
+    public synchronized void release(List<Limit> limits, long tokens) {
+        long now = nanoClock.getAsLong();
+        for (Limit l : limits) {
+            if (l.kind() == Kind.PARALLEL) {
+                long[] n = inFlight(l);
+                n[0] = Math.max(0, n[0] - 1);
+            } else if (l.kind() == Kind.TPM && tokens > 0) {
+                level(l, now);
+                bucket(l, now).level -= tokens;
+            }
+        }
+    }
+
+    private List<Window> windows(List<Limit> limits, long now) {
+        List<Window> out = new ArrayList<>();
+        for (Limit l : limits) {
+            if (l.kind() == Kind.PARALLEL) {
+                out.add(new Window(l, Math.max(0, l.max() - inFlight(l)[0]), 0));
+            } else {
+                double level = level(l, now);
+                out.add(new Window(l, Math.max(0, (long) Math.floor(level)), millisUntil(l, l.max() - level)));
+            }
+        }
+        return out;
+    }
+
+    /** The bucket's level now, refilled for the time since it was last touched (never above max). */
+    private double level(Limit l, long now) {
+        Bucket b = bucket(l, now);
+        double refill = (now - b.updated) * l.max() / NANOS_PER_MINUTE;
+        b.level = Math.min(l.max(), b.level + refill);
+        b.updated = now;
+        return b.level;
+    }
+
+    private Bucket bucket(Limit l, long now) {
+        return buckets.computeIfAbsent(l.scope() + "/" + l.kind(), k -> {
+            Bucket b = new Bucket();
+            b.level = l.max();
+            b.updated = now;
+            return b;
+        });
+    }
+
+    private long[] inFlight(Limit l) {
+        return inFlight.computeIfAbsent(l.scope() + "/" + l.kind(), k -> new long[1]);
+    }
+
+    /** Milliseconds until the bucket gains {@code amount} (rounded up; 0 when nothing is missing). */
+    private static long millisUntil(Limit l, double amount) {
+        if (amount <= 0) {
+            return 0;
+        }
+        return (long) Math.ceil(amount * 60_000.0 / l.max());
+    }
+}

@@ -1,0 +1,131 @@
+package dev.tollgate.gateway.limits;
+
+import dev.tollgate.config.GatewayConfig;
+import dev.tollgate.gateway.ApiError;
+import dev.tollgate.gateway.GatewayException;
+import dev.tollgate.gateway.RequestContext;
+import dev.tollgate.gateway.RequestInterceptor;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerResponse;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Per-key rpm, tpm and max parallel requests, and per-deployment rpm/tpm (the upstream quota). Admitted requests
+ * carry OpenAI's {@code x-ratelimit-limit/remaining/reset-requests|tokens} headers for the key's limits; a refused
+ * one gets 429 with {@code retry-after}. Slots and tokens are settled in {@link #complete}, which runs however
+ * the request ended (success, error, client abort), so an aborted stream gives its parallel slot back.
+ *
+ * <p>Exact for one replica (in memory). With several replicas and no shared store each replica enforces the
+ * whole limit on its own, so the effective limit is up to replicas × the limit.
+ */
+@ApplicationScoped
+public class RateLimitInterceptor implements RequestInterceptor {
+    private final RateLimiter limiter;
+
+    public RateLimitInterceptor() {
+        this(new InMemoryRateLimiter());
+    }
+
+    RateLimitInterceptor(RateLimiter limiter) {
+        this.limiter = limiter;
+    }
+
+    @Override
+    public int order() {
+        return 100;
+    }
+
+    @Override
+    public Future<Void> admit(RequestContext ctx) {
+        List<RateLimiter.Limit> limits = limits(ctx.key, ctx.deployment);
+        if (limits.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        RateLimiter.Decision d = limiter.acquire(limits);
+        headers(ctx.rc.response(), d);
+        if (!d.admitted()) {
+            RateLimiter.Limit l = d.refused();
+            String seconds = Long.toString(Math.max(1, (d.retryAfterMillis() + 999) / 1000));
+            return Future.failedFuture(new GatewayException(new ApiError(429, "rate_limit_error",
+                    l.kind() == RateLimiter.Kind.TPM ? "tokens" : "requests", message(l, d.retryAfterMillis()), null,
+                    "rate_limit_exceeded"), Map.of("retry-after", seconds)));
+        }
+        ctx.attributes.put(RateLimitInterceptor.class, limits);
+        return Future.succeededFuture();
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void complete(RequestContext ctx) {
+        List<RateLimiter.Limit> limits = (List<RateLimiter.Limit>) ctx.attributes.get(RateLimitInterceptor.class);
+        if (limits != null) {
+            limiter.release(limits, ctx.usage == null ? 0 : ctx.usage.totalTokens());
+        }
+    }
+
+    static List<RateLimiter.Limit> limits(GatewayConfig.Key key, GatewayConfig.Model model) {
+        List<RateLimiter.Limit> out = new ArrayList<>();
+        String k = "key/" + key.id();
+        if (key.rpm() != null) {
+            out.add(new RateLimiter.Limit(k, RateLimiter.Kind.RPM, key.rpm()));
+        }
+        if (key.tpm() != null) {
+            out.add(new RateLimiter.Limit(k, RateLimiter.Kind.TPM, key.tpm()));
+        }
+        if (key.maxParallelRequests() != null) {
+            out.add(new RateLimiter.Limit(k, RateLimiter.Kind.PARALLEL, key.maxParallelRequests()));
+        }
+        String m = "model/" + model.id();
+        if (model.rpm() != null) {
+            out.add(new RateLimiter.Limit(m, RateLimiter.Kind.RPM, model.rpm()));
+        }
+        if (model.tpm() != null) {
+            out.add(new RateLimiter.Limit(m, RateLimiter.Kind.TPM, model.tpm()));
+        }
+        return out;
+    }
+
+    private static String message(RateLimiter.Limit l, long retryAfterMillis) {
+        String who = l.scope().startsWith("key/") ? "your key (VirtualKey " + l.scope().substring(4) + ")"
+                : "the model deployment " + l.scope().substring(6) + " (its upstream quota)";
+        String what = switch (l.kind()) {
+            case RPM -> l.max() + " requests per minute";
+            case TPM -> l.max() + " tokens per minute";
+            case PARALLEL -> l.max() + " requests in flight at once";
+        };
+        return "rate limit reached for " + who + ": " + what + "; retry in " + goDuration(retryAfterMillis);
+    }
+
+    /** The key's own windows as OpenAI names them (the deployment's quota is the platform's business). */
+    private static void headers(HttpServerResponse r, RateLimiter.Decision d) {
+        Map<String, RateLimiter.Window> byName = new TreeMap<>();
+        for (RateLimiter.Window w : d.windows()) {
+            if (!w.limit().scope().startsWith("key/")) {
+                continue;
+            }
+            switch (w.limit().kind()) {
+                case RPM -> byName.put("requests", w);
+                case TPM -> byName.put("tokens", w);
+                case PARALLEL -> { }
+            }
+        }
+        byName.forEach((name, w) -> {
+            r.putHeader("x-ratelimit-limit-" + name, Long.toString(w.limit().max()));
+            r.putHeader("x-ratelimit-remaining-" + name, Long.toString(w.remaining()));
+            r.putHeader("x-ratelimit-reset-" + name, goDuration(w.resetMillis()));
+        });
+    }
+
+    /** Durations as OpenAI writes them in x-ratelimit-reset-*: 250ms, 1s, 6m0s. */
+    static String goDuration(long millis) {
+        if (millis < 1000) {
+            return millis + "ms";
+        }
+        long s = (millis + 999) / 1000;
+        return s < 60 ? s + "s" : (s / 60) + "m" + (s % 60) + "s";
+    }
+}

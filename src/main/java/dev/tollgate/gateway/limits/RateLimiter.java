@@ -1,0 +1,40 @@
+package dev.tollgate.gateway.limits;
+
+import java.util.List;
+
+/**
+ * Where rate-limit state lives. {@link InMemoryRateLimiter} is exact for one replica; a shared store (Redis)
+ * implements the same contract so several replicas share one limit.
+ */
+public interface RateLimiter {
+    /** One limit to check: a scope (e.g. "key/ns/name") and what is limited. */
+    record Limit(String scope, Kind kind, long max) {}
+
+    enum Kind {
+        /** Requests per minute: a request takes one. */
+        RPM,
+        /** Tokens per minute: at least one must be left before, the real count is debited after. */
+        TPM,
+        /** Requests in flight at once. */
+        PARALLEL
+    }
+
+    /** State of one limit after a decision, for the x-ratelimit-* headers. */
+    record Window(Limit limit, long remaining, long resetMillis) {}
+
+    /**
+     * @param refused  the limit that refused the request, or null when admitted (then every limit was taken)
+     * @param windows  the state of every limit checked
+     */
+    record Decision(Limit refused, long retryAfterMillis, List<Window> windows) {
+        public boolean admitted() {
+            return refused == null;
+        }
+    }
+
+    /** All or nothing: either every limit admits the request and is taken, or none is touched. */
+    Decision acquire(List<Limit> limits);
+
+    /** The request is over: its parallel slots come back and its tokens are debited from the TPM limits. */
+    void release(List<Limit> limits, long tokens);
+}

@@ -1,0 +1,136 @@
+package dev.tollgate.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Per-key rate limits through the whole gateway (standalone mode, mock provider). */
+@QuarkusTest
+@TestProfile(RateLimitEndToEndTest.Limits.class)
+class RateLimitEndToEndTest {
+    static final String RPM_KEY = "sk-tg-rpm-limited-key-0123456789abc";
+    static final String PAR_KEY = "sk-tg-parallel-limited-key-01234567";
+    static final String TPM_KEY = "sk-tg-tpm-limited-key-0123456789abc";
+
+    public static class Limits implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            try {
+                Path folder = Files.createTempDirectory("tollgate-limits");
+                Files.writeString(folder.resolve("all.yaml"), """
+                        apiVersion: llm.tollgate.dev/v1alpha1
+                        kind: GatewayDeployment
+                        metadata: {name: l}
+                        spec: {}
+                        ---
+                        apiVersion: v1
+                        kind: Secret
+                        metadata: {name: keys, labels: {llm.tollgate.dev/secret: key}}
+                        stringData: {rpm: %s, par: %s, tpm: %s}
+                        ---
+                        apiVersion: llm.tollgate.dev/v1alpha1
+                        kind: VirtualKey
+                        metadata: {name: rpm}
+                        spec: {existingSecret: {name: keys, key: rpm}, limits: {rpm: 3}}
+                        ---
+                        apiVersion: llm.tollgate.dev/v1alpha1
+                        kind: VirtualKey
+                        metadata: {name: par}
+                        spec: {existingSecret: {name: keys, key: par}, limits: {maxParallelRequests: 1}}
+                        ---
+                        apiVersion: llm.tollgate.dev/v1alpha1
+                        kind: VirtualKey
+                        metadata: {name: tpm}
+                        spec: {existingSecret: {name: keys, key: tpm}, limits: {tpm: 20}}
+                        ---
+                        apiVersion: llm.tollgate.dev/v1alpha1
+                        kind: LlmModel
+                        metadata: {name: fast}
+                        spec: {modelName: fast, provider: mock, model: fast, mock: {outputTokens: 16}}
+                        ---
+                        apiVersion: llm.tollgate.dev/v1alpha1
+                        kind: LlmModel
+                        metadata: {name: slow}
+                        spec: {modelName: slow, provider: mock, model: slow, mock: {outputTokens: 50, chunkInterval: 100ms}}
+                        """.formatted(RPM_KEY, PAR_KEY, TPM_KEY));
+                return Map.of("tollgate.mode", "standalone", "tollgate.standalone.dir", folder.toString());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    @TestHTTPResource("/v1/chat/completions")
+    URL chat;
+
+    HttpResponse<String> ask(String key, String model) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(chat.toURI()).header("authorization", "Bearer " + key)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model
+                        + "\",\"messages\":[{\"role\":\"user\",\"content\":\"count these four words\"}]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void requestsPerMinuteWithOpenAiHeaders() throws Exception {
+        for (int i = 2; i >= 0; i--) {
+            HttpResponse<String> r = ask(RPM_KEY, "fast");
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.headers().firstValue("x-ratelimit-limit-requests")).hasValue("3");
+            assertThat(r.headers().firstValue("x-ratelimit-remaining-requests")).hasValue(Integer.toString(i));
+            assertThat(r.headers().firstValue("x-ratelimit-reset-requests")).isPresent();
+        }
+        HttpResponse<String> refused = ask(RPM_KEY, "fast");
+        assertThat(refused.statusCode()).isEqualTo(429);
+        assertThat(refused.headers().firstValue("retry-after")).hasValueSatisfying(s -> assertThat(Long.parseLong(s)).isBetween(1L, 20L));
+        assertThat(refused.body()).contains("\"type\":\"requests\"").contains("\"code\":\"rate_limit_exceeded\"")
+                .contains("3 requests per minute");
+    }
+
+    @Test
+    void tokensPerMinuteCountTheRealUsage() throws Exception {
+        // 4 prompt + 16 completion tokens = 20: the whole budget for the minute
+        assertThat(ask(TPM_KEY, "fast").statusCode()).isEqualTo(200);
+        HttpResponse<String> refused = ask(TPM_KEY, "fast");
+        assertThat(refused.statusCode()).isEqualTo(429);
+        assertThat(refused.body()).contains("\"type\":\"tokens\"").contains("20 tokens per minute");
+    }
+
+    @Test
+    void anAbortedStreamGivesItsParallelSlotBack() throws Exception {
+        HttpURLConnection stream = (HttpURLConnection) chat.openConnection();
+        stream.setRequestMethod("POST");
+        stream.setDoOutput(true);
+        stream.setRequestProperty("authorization", "Bearer " + PAR_KEY);
+        stream.getOutputStream().write("{\"model\":\"slow\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"go\"}]}"
+                .getBytes(StandardCharsets.UTF_8));
+        BufferedReader in = new BufferedReader(new InputStreamReader(stream.getInputStream(), StandardCharsets.UTF_8));
+        assertThat(in.readLine()).startsWith("data: ");
+
+        HttpResponse<String> second = ask(PAR_KEY, "fast");
+        assertThat(second.statusCode()).as("one request in flight already").isEqualTo(429);
+        assertThat(second.body()).contains("1 requests in flight at once");
+
+        stream.disconnect(); // the client goes away mid-stream
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(ask(PAR_KEY, "fast").statusCode()).isEqualTo(200));
+    }
+}
