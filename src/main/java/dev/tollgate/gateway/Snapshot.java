@@ -61,6 +61,11 @@ public final class Snapshot {
         return groups.keySet();
     }
 
+    /** The shared Redis's password from the rendered Secret, or null. */
+    public String redisPassword() {
+        return secrets.redisPassword();
+    }
+
     public Optional<String> credential(GatewayConfig.Model model) {
         return model.credentialRef() == null ? Optional.empty() : Optional.ofNullable(secrets.credentials().get(model.credentialRef()));
     }

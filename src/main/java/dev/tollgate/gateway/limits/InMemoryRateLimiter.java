@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.limits;
 
+import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -32,7 +33,17 @@ public final class InMemoryRateLimiter implements RateLimiter {
     }
 
     @Override
-    public synchronized Decision acquire(List<Limit> limits) {
+    public Future<Decision> acquire(List<Limit> limits) {
+        return Future.succeededFuture(decide(limits));
+    }
+
+    @Override
+    public Future<Void> release(List<Limit> limits, long tokens) {
+        settle(limits, tokens);
+        return Future.succeededFuture();
+    }
+
+    synchronized Decision decide(List<Limit> limits) {
         long now = nanoClock.getAsLong();
         Limit refused = null;
         long retryAfter = 0;
@@ -60,8 +71,7 @@ public final class InMemoryRateLimiter implements RateLimiter {
         return new Decision(refused, retryAfter, windows(limits, now));
     }
 
-    @Override
-    public synchronized void release(List<Limit> limits, long tokens) {
+    synchronized void settle(List<Limit> limits, long tokens) {
         long now = nanoClock.getAsLong();
         for (Limit l : limits) {
             if (l.kind() == Kind.PARALLEL) {

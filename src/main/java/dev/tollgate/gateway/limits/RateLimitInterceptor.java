@@ -5,6 +5,9 @@ import dev.tollgate.gateway.ApiError;
 import dev.tollgate.gateway.GatewayException;
 import dev.tollgate.gateway.RequestContext;
 import dev.tollgate.gateway.RequestInterceptor;
+import dev.tollgate.gateway.Snapshot;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -24,14 +27,22 @@ import java.util.TreeMap;
  */
 @ApplicationScoped
 public class RateLimitInterceptor implements RequestInterceptor {
-    private final RateLimiter limiter;
+    private static final Logger LOG = Logger.getLogger(RateLimitInterceptor.class);
+    private final InMemoryRateLimiter local = new InMemoryRateLimiter();
+    private final SharedStore store;
+    private final boolean failOpen;
 
-    public RateLimitInterceptor() {
-        this(new InMemoryRateLimiter());
+    public RateLimitInterceptor(SharedStore store,
+            @ConfigProperty(name = "tollgate.gateway.shared-store-failure", defaultValue = "closed") String onFailure) {
+        this.store = store;
+        this.failOpen = "open".equalsIgnoreCase(onFailure);
     }
 
-    RateLimitInterceptor(RateLimiter limiter) {
-        this.limiter = limiter;
+    /** Redis when the gateway names one (exact across replicas), else this replica's memory. */
+    private RateLimiter limiter(Snapshot s) {
+        String url = s.config().settings().redisUrl();
+        return url == null ? local : new RedisRateLimiter(store.redis(url, s.redisPassword()),
+                "tollgate:" + s.config().gateway() + ":");
     }
 
     @Override
@@ -45,7 +56,15 @@ public class RateLimitInterceptor implements RequestInterceptor {
         if (limits.isEmpty()) {
             return Future.succeededFuture();
         }
-        RateLimiter.Decision d = limiter.acquire(limits);
+        return limiter(ctx.snapshot).acquire(limits).recover(t -> {
+            LOG.warnf("the shared rate-limit store failed (%s): %s", t.getMessage(), failOpen ? "admitting" : "refusing");
+            return failOpen ? Future.succeededFuture(new RateLimiter.Decision(null, 0, List.of()))
+                    : Future.failedFuture(GatewayException.of(503, "shared_store_unavailable", "the gateway cannot reach "
+                            + "its shared rate-limit store (Redis), so it cannot enforce your limits: retry shortly"));
+        }).compose(d -> decide(ctx, limits, d));
+    }
+
+    private Future<Void> decide(RequestContext ctx, List<RateLimiter.Limit> limits, RateLimiter.Decision d) {
         headers(ctx.rc.response(), d);
         if (!d.admitted()) {
             RateLimiter.Limit l = d.refused();
@@ -63,7 +82,8 @@ public class RateLimitInterceptor implements RequestInterceptor {
     public void complete(RequestContext ctx) {
         List<RateLimiter.Limit> limits = (List<RateLimiter.Limit>) ctx.attributes.get(RateLimitInterceptor.class);
         if (limits != null) {
-            limiter.release(limits, ctx.usage == null ? 0 : ctx.usage.totalTokens());
+            limiter(ctx.snapshot).release(limits, ctx.usage == null ? 0 : ctx.usage.totalTokens())
+                    .onFailure(t -> LOG.warnf("could not settle rate limits for request %s: %s", ctx.requestId, t.getMessage()));
         }
     }
 

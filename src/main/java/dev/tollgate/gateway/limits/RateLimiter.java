@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.limits;
 
+import io.vertx.core.Future;
 import java.util.List;
 
 /**
@@ -32,9 +33,12 @@ public interface RateLimiter {
         }
     }
 
-    /** All or nothing: either every limit admits the request and is taken, or none is touched. */
-    Decision acquire(List<Limit> limits);
+    /**
+     * All or nothing: either every limit admits the request and is taken, or none is touched. Fails when the
+     * store cannot be reached (the caller decides whether that refuses the request).
+     */
+    Future<Decision> acquire(List<Limit> limits);
 
     /** The request is over: its parallel slots come back and its tokens are debited from the TPM limits. */
-    void release(List<Limit> limits, long tokens);
+    Future<Void> release(List<Limit> limits, long tokens);
 }

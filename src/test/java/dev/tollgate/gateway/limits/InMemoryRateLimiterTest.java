@@ -19,16 +19,16 @@ class InMemoryRateLimiterTest {
     void rpmAllowsABurstUpToTheLimitThenRefillsSteadily() {
         Limit rpm = new Limit("key/a", Kind.RPM, 60); // one per second
         for (int i = 0; i < 60; i++) {
-            assertThat(limiter.acquire(List.of(rpm)).admitted()).as("request %d", i).isTrue();
+            assertThat(limiter.decide(List.of(rpm)).admitted()).as("request %d", i).isTrue();
         }
-        RateLimiter.Decision refused = limiter.acquire(List.of(rpm));
+        RateLimiter.Decision refused = limiter.decide(List.of(rpm));
         assertThat(refused.admitted()).isFalse();
         assertThat(refused.refused()).isEqualTo(rpm);
         assertThat(refused.retryAfterMillis()).isEqualTo(1000);
         advanceMillis(999);
-        assertThat(limiter.acquire(List.of(rpm)).admitted()).isFalse();
+        assertThat(limiter.decide(List.of(rpm)).admitted()).isFalse();
         advanceMillis(1);
-        RateLimiter.Decision again = limiter.acquire(List.of(rpm));
+        RateLimiter.Decision again = limiter.decide(List.of(rpm));
         assertThat(again.admitted()).isTrue();
         assertThat(again.windows().get(0).remaining()).isZero();
         assertThat(again.windows().get(0).resetMillis()).isEqualTo(60_000);
@@ -38,8 +38,8 @@ class InMemoryRateLimiterTest {
     void allOrNothingAcrossLimits() {
         Limit keyRpm = new Limit("key/a", Kind.RPM, 100);
         Limit modelRpm = new Limit("model/m", Kind.RPM, 1);
-        assertThat(limiter.acquire(List.of(keyRpm, modelRpm)).admitted()).isTrue();
-        RateLimiter.Decision d = limiter.acquire(List.of(keyRpm, modelRpm));
+        assertThat(limiter.decide(List.of(keyRpm, modelRpm)).admitted()).isTrue();
+        RateLimiter.Decision d = limiter.decide(List.of(keyRpm, modelRpm));
         assertThat(d.refused()).isEqualTo(modelRpm);
         // the refused request took nothing from the key's own limit
         assertThat(d.windows().get(0).remaining()).isEqualTo(99);
@@ -48,28 +48,28 @@ class InMemoryRateLimiterTest {
     @Test
     void tpmIsDebitedWithTheRealCountAfterwards() {
         Limit tpm = new Limit("key/a", Kind.TPM, 1000);
-        assertThat(limiter.acquire(List.of(tpm)).admitted()).isTrue();
-        limiter.release(List.of(tpm), 1500); // the answer was bigger than the whole budget
-        RateLimiter.Decision d = limiter.acquire(List.of(tpm));
+        assertThat(limiter.decide(List.of(tpm)).admitted()).isTrue();
+        limiter.settle(List.of(tpm), 1500); // the answer was bigger than the whole budget
+        RateLimiter.Decision d = limiter.decide(List.of(tpm));
         assertThat(d.admitted()).isFalse();
         assertThat(d.retryAfterMillis()).as("until the bucket is back above zero: 501 tokens at 1000/min")
                 .isEqualTo(30_060);
         advanceMillis(30_060);
-        assertThat(limiter.acquire(List.of(tpm)).admitted()).isTrue();
+        assertThat(limiter.decide(List.of(tpm)).admitted()).isTrue();
     }
 
     @Test
     void parallelSlotsComeBackOnRelease() {
         Limit par = new Limit("key/a", Kind.PARALLEL, 2);
-        assertThat(limiter.acquire(List.of(par)).admitted()).isTrue();
-        assertThat(limiter.acquire(List.of(par)).admitted()).isTrue();
-        assertThat(limiter.acquire(List.of(par)).admitted()).isFalse();
-        limiter.release(List.of(par), 0);
-        assertThat(limiter.acquire(List.of(par)).admitted()).isTrue();
-        limiter.release(List.of(par), 0);
-        limiter.release(List.of(par), 0);
-        limiter.release(List.of(par), 0); // more releases than acquires never go below zero
-        assertThat(limiter.acquire(List.of(par)).windows().get(0).remaining()).isEqualTo(1);
+        assertThat(limiter.decide(List.of(par)).admitted()).isTrue();
+        assertThat(limiter.decide(List.of(par)).admitted()).isTrue();
+        assertThat(limiter.decide(List.of(par)).admitted()).isFalse();
+        limiter.settle(List.of(par), 0);
+        assertThat(limiter.decide(List.of(par)).admitted()).isTrue();
+        limiter.settle(List.of(par), 0);
+        limiter.settle(List.of(par), 0);
+        limiter.settle(List.of(par), 0); // more releases than acquires never go below zero
+        assertThat(limiter.decide(List.of(par)).windows().get(0).remaining()).isEqualTo(1);
     }
 
     @Test
