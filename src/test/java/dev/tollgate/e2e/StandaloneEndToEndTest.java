@@ -254,6 +254,54 @@ class StandaloneEndToEndTest {
                 .doesNotContain(KEY).doesNotContain("default/main");
     }
 
+    static void writeRevocable(String extraSpec) throws IOException {
+        Files.writeString(folder.resolve("revocable.yaml"), """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: revocable, labels: {llm.tollgate.dev/secret: key}}
+                stringData: {key: sk-tg-revocable-key-0123456789abcdef}
+                ---
+                apiVersion: llm.tollgate.dev/v1alpha1
+                kind: VirtualKey
+                metadata: {name: revocable}
+                spec: {existingSecret: {name: revocable, key: key}%s}
+                """.formatted(extraSpec));
+    }
+
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    /** Milliseconds from the manifest edit until the key gets 401 with the expected code. */
+    long revocationMillis(String code, ThrowingRunnable edit) throws Exception {
+        long start = System.nanoTime();
+        edit.run();
+        await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(50)).untilAsserted(() ->
+                assertThatThrownBy(() -> client("sk-tg-revocable-key-0123456789abcdef").models().list())
+                        .isInstanceOfSatisfying(UnauthorizedException.class, e -> assertThat(e.code()).hasValue(code)));
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    void awaitUsable() {
+        await().atMost(Duration.ofSeconds(3)).ignoreExceptions().untilAsserted(() ->
+                assertThat(client("sk-tg-revocable-key-0123456789abcdef").models().list().data()).isNotEmpty());
+    }
+
+    @Test
+    void disabledExpiredAndDeletedKeysStopWorkingWithinTwoSeconds() throws Exception {
+        writeRevocable("");
+        awaitUsable();
+        assertThat(revocationMillis("key_disabled", () -> writeRevocable(", disabled: true"))).isLessThan(2000);
+        writeRevocable("");
+        awaitUsable();
+        assertThat(revocationMillis("key_expired", () -> writeRevocable(", expiresAt: \"2020-01-01T00:00:00Z\"")))
+                .isLessThan(2000);
+        writeRevocable("");
+        awaitUsable();
+        assertThat(revocationMillis("invalid_api_key", () -> Files.delete(folder.resolve("revocable.yaml"))))
+                .isLessThan(2000);
+    }
+
     @Test
     void editsApplyLiveAndABrokenManifestKeepsTheLastGoodConfig() throws Exception {
         writeModel("second answer");
