@@ -120,6 +120,22 @@ public final class Checks {
         }
     }
 
+    /**
+     * The prices a model is served with: its {@code spec.pricing} when it has one (wholesale: a spec that gives only
+     * some prices leaves the others unknown, it is never mixed with the catalogue), else the bundled
+     * {@link PriceCatalogue}'s (matched by provider, upstream model and API base), else null.
+     */
+    public static Result<GatewayConfig.Prices> effectivePrices(LlmModel m) {
+        Result<GatewayConfig.Prices> spec = prices(m);
+        if (!spec.ok() || spec.value() != null) {
+            return spec;
+        }
+        var s = m.getSpec();
+        String apiBase = s.getApiBase() != null ? s.getApiBase()
+                : Provider.fromWireName(s.getProvider()).flatMap(Provider::defaultApiBase).orElse(null);
+        return Result.ok(PriceCatalogue.bundled().find(s.getProvider(), s.getModel(), apiBase).orElse(null));
+    }
+
     public static Result<Long> timeoutMillis(LlmModel m) {
         try {
             return Result.ok(Durations.parse(m.getSpec().getTimeout() == null ? "600s" : m.getSpec().getTimeout()).toMillis());

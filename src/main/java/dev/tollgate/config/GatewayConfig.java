@@ -52,10 +52,29 @@ public record GatewayConfig(
             String unsupportedParams,
             Mock mock) {}
 
-    /** Prices in integer micro-USD; null when neither the spec nor the catalogue knows them. */
+    /**
+     * Prices in integer micro-USD; null when neither the spec nor the catalogue knows them. A null field is a price
+     * nobody knows, never zero.
+     *
+     * @param inputMicrosPerMillion       uncached input (prompt) tokens
+     * @param outputMicrosPerMillion      output (completion) tokens
+     * @param cachedInputMicrosPerMillion input tokens read from the provider's prompt cache; null: priced as input
+     * @param cacheWriteMicrosPerMillion  input tokens written to the prompt cache (Anthropic's 5-minute price); null:
+     *                                    priced as input
+     * @param perImageMicros              one generated image
+     * @param perSecondMicros             one second of compute
+     * @param source                      "spec" or "catalogue/&lt;version&gt;"
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Prices(Long inputMicrosPerMillion, Long outputMicrosPerMillion, Long perImageMicros,
-            Long perSecondMicros, String source) {}
+    public record Prices(Long inputMicrosPerMillion, Long outputMicrosPerMillion, Long cachedInputMicrosPerMillion,
+            Long cacheWriteMicrosPerMillion, Long perImageMicros, Long perSecondMicros, String source) {
+
+        /** Prices without cache prices (what LlmModel.spec.pricing can say). */
+        public Prices(Long inputMicrosPerMillion, Long outputMicrosPerMillion, Long perImageMicros,
+                Long perSecondMicros, String source) {
+            this(inputMicrosPerMillion, outputMicrosPerMillion, null, null, perImageMicros, perSecondMicros, source);
+        }
+    }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Mock(long latencyMillis, long chunkIntervalMillis, int outputTokens, String response) {}

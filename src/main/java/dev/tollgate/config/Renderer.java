@@ -41,7 +41,7 @@ public final class Renderer {
                 continue;
             }
             Result<String> cred = Checks.credential(m, in.secrets());
-            Result<GatewayConfig.Prices> prices = Checks.prices(m);
+            Result<GatewayConfig.Prices> prices = Checks.effectivePrices(m);
             Result<Long> timeout = Checks.timeoutMillis(m);
             Optional<Problem> p = firstProblem(cred, prices, timeout);
             if (p.isPresent()) {

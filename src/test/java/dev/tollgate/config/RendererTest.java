@@ -124,8 +124,30 @@ class RendererTest {
             assertThat(r.problems()).isEmpty();
             assertThat(r.config().models()).containsExactly(new GatewayConfig.Model(
                     "tollgate/gpt", "gpt-4o", "openai", "gpt-4o-2024-08-06", "https://api.openai.com/v1", null, null,
-                    "tollgate/openai-creds/api-key", null, null, null, 1, 600_000, null, null, "reject", null));
+                    "tollgate/openai-creds/api-key", CATALOGUE_GPT_4O, null, null, 1, 600_000, null, null, "reject", null));
             assertThat(r.secrets().credentials()).containsExactly(Map.entry("tollgate/openai-creds/api-key", "sk-upstream-123"));
+        }
+
+        /** gpt-4o-2024-08-06 without spec.pricing: the catalogue's gpt-4o prices, by the dated-snapshot rule. */
+        private static final GatewayConfig.Prices CATALOGUE_GPT_4O = new GatewayConfig.Prices(2_500_000L, 10_000_000L,
+                1_250_000L, null, null, null, "catalogue/" + PriceCatalogue.bundled().version());
+
+        @Test
+        void specPricingWinsWholesaleOverTheCatalogue() {
+            LlmModel m = addOpenAi(GW_NS, "gpt", "openai-creds", "sk-upstream-123");
+            Pricing p = new Pricing();
+            p.setInputPerMillion("2.00");
+            m.getSpec().setPricing(p);
+            // The output price stays unknown: it is not taken from the catalogue.
+            assertThat(render().config().models().getFirst().prices())
+                    .isEqualTo(new GatewayConfig.Prices(2_000_000L, null, null, null, "spec"));
+        }
+
+        @Test
+        void modelTheCatalogueDoesNotKnowHasNoPrices() {
+            LlmModel m = addOpenAi(GW_NS, "gpt", "openai-creds", "sk-upstream-123");
+            m.getSpec().setModel("ft:gpt-4o-mini:acme::abc123");
+            assertThat(render().config().models().getFirst().prices()).isNull();
         }
 
         @Test

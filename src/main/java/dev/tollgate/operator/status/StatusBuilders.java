@@ -11,8 +11,10 @@ import dev.tollgate.api.v1alpha1.VirtualKey;
 import dev.tollgate.api.v1alpha1.VirtualKeyStatus;
 import dev.tollgate.config.BudgetPeriods;
 import dev.tollgate.config.Checks;
+import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.config.Problem;
 import dev.tollgate.config.RenderResult;
+import dev.tollgate.config.Result;
 import dev.tollgate.operator.Names;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
@@ -142,11 +144,23 @@ public final class StatusBuilders {
         s.setObservedGeneration(m.getMetadata().getGeneration());
         s.setConditions(Conditions.merge(m.getStatus() == null ? null : m.getStatus().getConditions(), cs, generation(m), now));
         s.setGateways(List.copyOf(gateways));
-        s.setPricingSource(m.getSpec() != null && m.getSpec().getPricing() != null ? "spec" : null);
+        s.setPricingSource(pricingSource(m));
         if (m.getStatus() != null) {
             s.setUsage(m.getStatus().getUsage());
         }
         return s;
+    }
+
+    /**
+     * Where the model's prices come from, by the renderer's own lookup ({@link Checks#effectivePrices}): "spec",
+     * "catalogue/&lt;version&gt;", or null when nobody knows them (or the spec's prices are invalid).
+     */
+    static String pricingSource(LlmModel m) {
+        if (m.getSpec() == null) {
+            return null;
+        }
+        Result<GatewayConfig.Prices> prices = Checks.effectivePrices(m);
+        return prices.ok() && prices.value() != null ? prices.value().source() : null;
     }
 
     public static BudgetStatus budget(Budget b, Optional<Problem> problem, BudgetPeriods.Window window, int keysCovered, Instant now) {

@@ -22,6 +22,7 @@ import dev.tollgate.api.v1alpha1.VirtualKeyStatus;
 import dev.tollgate.config.BudgetPeriods;
 import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.config.GatewaySecrets;
+import dev.tollgate.config.PriceCatalogue;
 import dev.tollgate.config.Problem;
 import dev.tollgate.config.RenderResult;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -367,10 +368,17 @@ class StatusBuildersTest {
         }
 
         @Test
-        void pricingSourceIsSpecOnlyWhenTheSpecPricesIt() {
-            assertThat(StatusBuilders.model(m, Optional.empty(), List.of(), NOW).getPricingSource()).isNull();
+        void pricingSourceIsSpecThenCatalogueVersionThenNull() {
+            // gpt-4o from openai is in the bundled catalogue.
+            assertThat(StatusBuilders.model(m, Optional.empty(), List.of(), NOW).getPricingSource())
+                    .isEqualTo("catalogue/" + PriceCatalogue.bundled().version());
             m.getSpec().setPricing(new Pricing("1", "2"));
             assertThat(StatusBuilders.model(m, Optional.empty(), List.of(), NOW).getPricingSource()).isEqualTo("spec");
+            m.getSpec().setPricing(null);
+            m.getSpec().setModel("my-finetune");
+            assertThat(StatusBuilders.model(m, Optional.empty(), List.of(), NOW).getPricingSource()).isNull();
+            m.getSpec().setPricing(new Pricing("1.2.3", "2"));
+            assertThat(StatusBuilders.model(m, Optional.empty(), List.of(), NOW).getPricingSource()).isNull();
         }
     }
 

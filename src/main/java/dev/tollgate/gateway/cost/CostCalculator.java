@@ -1,0 +1,82 @@
+package dev.tollgate.gateway.cost;
+
+import dev.tollgate.config.GatewayConfig;
+import dev.tollgate.gateway.TokenUsage;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
+import java.util.OptionalLong;
+
+/**
+ * The cost of one request in integer micro-USD. Pure; no float or double anywhere.
+ *
+ * <p><b>Rounding.</b> Each component is {@code tokens × microsPerMillion}, an exact integer in units of
+ * 10<sup>-12</sup> USD ("micro-micros"). The components are summed exactly (BigInteger, so nothing overflows) and the
+ * sum is divided by 1,000,000 and rounded HALF_UP to whole micros <em>once per request</em>. Rounding each component
+ * separately would lose fractions: 3 input tokens at 0.15 USD/M (0.45 µ) plus 6 cached tokens at 0.075 USD/M (0.45 µ)
+ * are 0 + 0 when rounded apart, but 0.9 → 1 µ here.
+ *
+ * <p><b>Components</b> of a {@link TokenUsage} (Anthropic's decomposition):
+ * <ul>
+ *   <li>{@code inputTokens} (uncached) at the input price;</li>
+ *   <li>{@code cacheReadInputTokens} at the cached-input price when given, else the input price;</li>
+ *   <li>{@code cacheCreationInputTokens} at the cache-write price when given, else the input price;</li>
+ *   <li>{@code outputTokens} at the output price.</li>
+ * </ul>
+ * <b>Unknown is not zero:</b> when a component has tokens but no applicable price (or there are no prices at all),
+ * the cost is unknown and {@link OptionalLong#empty()} is returned. A component with zero tokens needs no price (so
+ * an embedding request, with no output tokens, costs its input without an output price).
+ */
+public final class CostCalculator {
+    private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000L);
+
+    private CostCalculator() {}
+
+    /** The cost of a token-priced request, or empty when it cannot be known. */
+    public static OptionalLong costMicros(GatewayConfig.Prices prices, TokenUsage usage) {
+        if (prices == null || usage == null) {
+            return OptionalLong.empty();
+        }
+        Long input = prices.inputMicrosPerMillion();
+        Long cached = prices.cachedInputMicrosPerMillion() != null ? prices.cachedInputMicrosPerMillion() : input;
+        Long write = prices.cacheWriteMicrosPerMillion() != null ? prices.cacheWriteMicrosPerMillion() : input;
+        BigInteger microMicros = BigInteger.ZERO;
+        long[][] parts = {
+                {usage.inputTokens()}, {usage.cacheReadInputTokens()}, {usage.cacheCreationInputTokens()},
+                {usage.outputTokens()}};
+        Long[] rates = {input, cached, write, prices.outputMicrosPerMillion()};
+        for (int i = 0; i < rates.length; i++) {
+            long tokens = parts[i][0];
+            if (tokens < 0) {
+                throw new IllegalArgumentException("negative token count in " + usage);
+            }
+            if (tokens == 0) {
+                continue;
+            }
+            if (rates[i] == null) {
+                return OptionalLong.empty();
+            }
+            microMicros = microMicros.add(BigInteger.valueOf(tokens).multiply(BigInteger.valueOf(rates[i])));
+        }
+        return OptionalLong.of(roundToMicros(microMicros));
+    }
+
+    /** The cost of generating {@code imageCount} images, or empty when the per-image price is unknown. */
+    public static OptionalLong costMicros(GatewayConfig.Prices prices, long imageCount) {
+        if (imageCount < 0) {
+            throw new IllegalArgumentException("negative image count " + imageCount);
+        }
+        if (imageCount == 0) {
+            return OptionalLong.of(0);
+        }
+        if (prices == null || prices.perImageMicros() == null) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(Math.multiplyExact(imageCount, prices.perImageMicros()));
+    }
+
+    /** Micro-micros (10^-12 USD) to whole micros, HALF_UP. */
+    static long roundToMicros(BigInteger microMicros) {
+        return new BigDecimal(microMicros).divide(MILLION, 0, RoundingMode.HALF_UP).longValueExact();
+    }
+}

@@ -1,0 +1,102 @@
+package dev.tollgate.gateway.cost;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tollgate.config.GatewayConfig.Prices;
+import dev.tollgate.config.PriceCatalogue;
+import dev.tollgate.gateway.TokenUsage;
+import java.math.BigInteger;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+class CostCalculatorTest {
+    /** gpt-4o-mini: 0.15 input, 0.075 cached, 0.60 output USD per 1M tokens. */
+    private static final Prices MINI = new Prices(150_000L, 600_000L, 75_000L, null, null, null, "spec");
+    /** claude-sonnet-4: 3.00 input, 3.75 cache write, 0.30 cache read, 15.00 output. */
+    private static final Prices SONNET = new Prices(3_000_000L, 15_000_000L, 300_000L, 3_750_000L, null, null, "spec");
+
+    private static TokenUsage usage(long input, long output, long cacheWrite, long cacheRead) {
+        return new TokenUsage(input, output, cacheWrite, cacheRead);
+    }
+
+    @Test
+    void plainInputAndOutput() {
+        // 1,000,000 input at 2.50 + 500,000 output at 10.00 = 2.50 + 5.00 USD.
+        Prices gpt4o = new Prices(2_500_000L, 10_000_000L, null, null, "spec");
+        assertThat(CostCalculator.costMicros(gpt4o, usage(1_000_000, 500_000, 0, 0))).hasValue(7_500_000L);
+        // 1 input token at 2.50/M is 2.5 micros: HALF_UP gives 3.
+        assertThat(CostCalculator.costMicros(gpt4o, usage(1, 0, 0, 0))).hasValue(3L);
+    }
+
+    @Test
+    void roundsOncePerRequestNotPerComponent() {
+        // 3 input × 0.15 = 0.45 µ and 6 cached × 0.075 = 0.45 µ: each rounds to 0, the sum 0.9 µ rounds to 1.
+        assertThat(CostCalculator.costMicros(MINI, usage(3, 0, 0, 6))).hasValue(1L);
+        // 4 input × 0.15 = 0.6 µ → 1.
+        assertThat(CostCalculator.costMicros(MINI, usage(4, 0, 0, 0))).hasValue(1L);
+        assertThat(CostCalculator.costMicros(MINI, usage(3, 0, 0, 0))).hasValue(0L); // 0.45 → 0
+    }
+
+    @Test
+    void halfUpAtExactlyHalf() {
+        assertThat(CostCalculator.roundToMicros(BigInteger.valueOf(500_000))).isEqualTo(1L);
+        assertThat(CostCalculator.roundToMicros(BigInteger.valueOf(499_999))).isEqualTo(0L);
+        assertThat(CostCalculator.roundToMicros(BigInteger.valueOf(1_500_000))).isEqualTo(2L);
+    }
+
+    @Test
+    void cacheReadsAndWritesUseTheirOwnPrices() {
+        // 1000 uncached × 3.00 = 3000 µ; 2000 written × 3.75 = 7500 µ; 10000 read × 0.30 = 3000 µ; 500 out × 15 = 7500 µ.
+        assertThat(CostCalculator.costMicros(SONNET, usage(1000, 500, 2000, 10_000))).hasValue(21_000L);
+    }
+
+    @Test
+    void cachePricesFallBackToTheInputPrice() {
+        Prices noCachePrices = new Prices(3_000_000L, 15_000_000L, null, null, "spec");
+        // (1000 + 2000 + 10000) × 3.00 + 500 × 15.00 = 39000 + 7500.
+        assertThat(CostCalculator.costMicros(noCachePrices, usage(1000, 500, 2000, 10_000))).hasValue(46_500L);
+    }
+
+    @Test
+    void unknownPriceIsUnknownCostNeverZero() {
+        assertThat(CostCalculator.costMicros(null, usage(10, 10, 0, 0))).isEmpty();
+        Prices inputOnly = new Prices(2_000_000L, null, null, null, "spec");
+        assertThat(CostCalculator.costMicros(inputOnly, usage(10, 1, 0, 0))).isEmpty();
+        // No output tokens: the missing output price does not matter (embeddings).
+        assertThat(CostCalculator.costMicros(inputOnly, usage(500_000, 0, 0, 0))).hasValue(1_000_000L);
+        Prices outputOnly = new Prices(null, 2_000_000L, null, null, "spec");
+        assertThat(CostCalculator.costMicros(outputOnly, usage(0, 0, 0, 5))).isEmpty(); // cached falls back to unknown input
+        assertThat(CostCalculator.costMicros(outputOnly, usage(0, 0, 0, 0))).hasValue(0L);
+    }
+
+    @Test
+    void hugeCountsDoNotOverflow() {
+        Prices expensive = new Prices(Long.MAX_VALUE / 2, 0L, null, null, "spec");
+        assertThatThrownBy(() -> CostCalculator.costMicros(expensive, usage(Long.MAX_VALUE / 2, 0, 0, 0)))
+                .isInstanceOf(ArithmeticException.class); // the result itself does not fit a long: refused, not wrapped
+        assertThat(CostCalculator.costMicros(new Prices(150_000_000L, 600_000_000L, null, null, "spec"),
+                usage(10_000_000_000L, 10_000_000_000L, 0, 0))).hasValue(7_500_000_000_000L);
+    }
+
+    @Test
+    void negativeTokensAreABug() {
+        assertThatThrownBy(() -> CostCalculator.costMicros(MINI, usage(-1, 0, 0, 0)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void images() {
+        Prices dalle = PriceCatalogue.bundled().find("openai", "dall-e-3").orElseThrow();
+        assertThat(CostCalculator.costMicros(dalle, 3)).isEqualTo(OptionalLong.of(120_000L));
+        assertThat(CostCalculator.costMicros(MINI, 1)).isEmpty();
+        assertThat(CostCalculator.costMicros(null, 1)).isEmpty();
+        assertThat(CostCalculator.costMicros(MINI, 0)).hasValue(0L);
+    }
+
+    @Test
+    void catalogueSonnetEndToEnd() {
+        Prices p = PriceCatalogue.bundled().find("anthropic", "claude-sonnet-4-20250514").orElseThrow();
+        assertThat(CostCalculator.costMicros(p, usage(1000, 500, 2000, 10_000))).hasValue(21_000L);
+    }
+}
