@@ -107,5 +107,14 @@ public record GatewayConfig(
             String timeZone,
             int alertThresholdPercent,
             /** Public model names counted; empty means all. */
-            List<String> models) {}
+            List<String> models,
+            /** Where rolling periods start counting (the Budget's creation, RFC 3339); null: the epoch. */
+            String anchor) {
+
+        /** A budget without an anchor (calendar periods do not need one). */
+        public Budget(String id, long limitMicros, String period, String timeZone, int alertThresholdPercent,
+                List<String> models) {
+            this(id, limitMicros, period, timeZone, alertThresholdPercent, models, null);
+        }
+    }
 }

@@ -76,7 +76,7 @@ public final class Renderer {
             budgetsById.put(id(b), b);
             budgets.add(new GatewayConfig.Budget(id(b), limit.value(), period.value(),
                     zone.value().getId(), bs.getAlertThresholdPercent() == null ? 80 : bs.getAlertThresholdPercent(),
-                    List.copyOf(bs.getModels())));
+                    List.copyOf(bs.getModels()), b.getMetadata().getCreationTimestamp()));
         }
 
         // Keys: resolve hashes, then let the oldest of any duplicates win so an existing key never breaks.

@@ -20,6 +20,9 @@ final class ClientWriter {
         if (r.ended() || r.closed()) {
             return;
         }
+        if (status == 200) {
+            Metering.costHeader(ctx);
+        }
         r.setStatusCode(status).putHeader("content-type", "application/json").end(Json.write(body));
     }
 

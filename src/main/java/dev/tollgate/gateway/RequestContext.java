@@ -27,6 +27,8 @@ public final class RequestContext {
     public GatewayConfig.Model deployment;
     public boolean stream;
     public TokenUsage usage;
+    /** What the request cost in micro-USD once known (see Metering); null when unknown. */
+    public Long costMicros;
     public int status;
     public ApiError error;
 

@@ -19,6 +19,7 @@ public final class Snapshot {
     private final Instant loadedAt;
     private final Map<String, GatewayConfig.Key> keysByHash = new HashMap<>();
     private final Map<String, List<GatewayConfig.Model>> groups = new HashMap<>();
+    private final Map<String, GatewayConfig.Budget> budgets = new HashMap<>();
 
     public Snapshot(GatewayConfig config, GatewaySecrets secrets, String version, Instant loadedAt) {
         this.config = config;
@@ -33,6 +34,7 @@ public final class Snapshot {
                 keysByHash.put(hash, k);
             }
         });
+        config.budgets().forEach(b -> budgets.put(b.id(), b));
         Map<String, List<GatewayConfig.Model>> g = new HashMap<>();
         for (GatewayConfig.Model m : config.models()) {
             g.computeIfAbsent(m.modelName(), n -> new java.util.ArrayList<>()).add(m);
@@ -59,6 +61,10 @@ public final class Snapshot {
 
     public java.util.Set<String> modelNames() {
         return groups.keySet();
+    }
+
+    public Optional<GatewayConfig.Budget> budget(String id) {
+        return Optional.ofNullable(budgets.get(id));
     }
 
     /** The shared Redis's password from the rendered Secret, or null. */

@@ -1,0 +1,171 @@
+package dev.tollgate.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tollgate.config.BudgetPeriods;
+import dev.tollgate.config.Money;
+import dev.tollgate.gateway.ConfigHolder;
+import dev.tollgate.gateway.budget.BudgetInterceptor;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Budgets through the whole gateway: exact under concurrency, streamed = non-streamed, aborted streams charged. */
+@QuarkusTest
+@TestProfile(BudgetEndToEndTest.Budgets.class)
+class BudgetEndToEndTest {
+    static final String TIGHT = "sk-tg-tight-budget-key-0123456789abc";
+    static final String ROOMY = "sk-tg-roomy-budget-key-0123456789abc";
+
+    public static class Budgets implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            try {
+                Path folder = Files.createTempDirectory("tollgate-budgets");
+                // 1 input token = 1,000 micros, 1 output token = 2,000 micros: a 1-word prompt and 4 output
+                // tokens cost exactly 9,000 micros (0.009 USD).
+                Files.writeString(folder.resolve("all.yaml"), """
+                        apiVersion: llm.tollgate.dev/v1alpha1
+                        kind: GatewayDeployment
+                        metadata: {name: b}
+                        spec: {}
+                        ---
+                        apiVersion: v1
+                        kind: Secret
+                        metadata: {name: keys, labels: {llm.tollgate.dev/secret: key}}
+                        stringData: {tight: %s, roomy: %s}
+                        ---
+                        apiVersion: llm.tollgate.dev/v1alpha1
+                        kind: Budget
+                        metadata: {name: tight}
+                        spec: {limit: "0.50", period: daily}
+                        ---
+                        apiVersion: llm.tollgate.dev/v1alpha1
+                        kind: Budget
+                        metadata: {name: roomy}
+                        spec: {limit: "1000", period: daily}
+                        ---
+                        apiVersion: llm.tollgate.dev/v1alpha1
+                        kind: VirtualKey
+                        metadata: {name: tight}
+                        spec: {existingSecret: {name: keys, key: tight}, budgetRefs: [tight]}
+                        ---
+                        apiVersion: llm.tollgate.dev/v1alpha1
+                        kind: VirtualKey
+                        metadata: {name: roomy}
+                        spec: {existingSecret: {name: keys, key: roomy}, budgetRefs: [roomy]}
+                        ---
+                        apiVersion: llm.tollgate.dev/v1alpha1
+                        kind: LlmModel
+                        metadata: {name: m}
+                        spec: {modelName: m, provider: mock, model: m, mock: {outputTokens: 4, chunkInterval: 100ms},
+                               pricing: {inputPerMillion: "1000", outputPerMillion: "2000"}}
+                        """.formatted(TIGHT, ROOMY));
+                return Map.of("tollgate.mode", "standalone", "tollgate.standalone.dir", folder.toString());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    @Inject
+    BudgetInterceptor budgets;
+
+    @Inject
+    ConfigHolder holder;
+
+    @TestHTTPResource("/v1/chat/completions")
+    URL chat;
+
+    long spent(String budget) throws Exception {
+        long today = BudgetPeriods.current("daily", ZoneOffset.UTC, Instant.EPOCH, Instant.now()).start().toEpochMilli();
+        return budgets.ledger(holder.current()).spent("default/" + budget, today).toCompletionStage().toCompletableFuture()
+                .get(5, TimeUnit.SECONDS);
+    }
+
+    static String body(boolean stream) {
+        return "{\"model\":\"m\",\"max_tokens\":4,\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
+    }
+
+    HttpRequest request(String key, boolean stream) throws Exception {
+        return HttpRequest.newBuilder(chat.toURI()).header("authorization", "Bearer " + key)
+                .POST(HttpRequest.BodyPublishers.ofString(body(stream))).build();
+    }
+
+    @Test
+    void concurrentRequestsNeverPushSpendPastTheLimit() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            all.add(http.sendAsync(request(TIGHT, false), HttpResponse.BodyHandlers.ofString()));
+        }
+        int ok = 0;
+        long costs = 0;
+        for (var f : all) {
+            HttpResponse<String> r = f.get(60, TimeUnit.SECONDS);
+            if (r.statusCode() == 200) {
+                ok++;
+                costs += Money.parseMicros(r.headers().firstValue("x-tollgate-cost").orElseThrow());
+            } else {
+                assertThat(r.statusCode()).isEqualTo(429);
+                assertThat(r.body()).contains("\"code\":\"budget_exceeded\"");
+                assertThat(r.headers().firstValue("x-should-retry")).hasValue("false");
+            }
+        }
+        assertThat(ok).as("some requests fit: 0.50 USD at 0.009 each").isPositive();
+        assertThat(costs).as("every answered request costs 9,000 micros").isEqualTo(ok * 9_000L);
+        assertThat(spent("tight")).isEqualTo(costs).isLessThanOrEqualTo(Money.parseMicros("0.50"));
+    }
+
+    @Test
+    void aStreamedAnswerCostsWhatTheSameAnswerCostsUnstreamed() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long before = spent("roomy");
+        HttpResponse<String> plain = http.send(request(ROOMY, false), HttpResponse.BodyHandlers.ofString());
+        assertThat(plain.headers().firstValue("x-tollgate-cost")).hasValue("0.009");
+        long afterPlain = spent("roomy");
+        HttpResponse<String> streamed = http.send(request(ROOMY, true), HttpResponse.BodyHandlers.ofString());
+        assertThat(streamed.body()).contains("[DONE]");
+        await().atMost(Duration.ofSeconds(5)).until(() -> spent("roomy") > afterPlain);
+        assertThat(spent("roomy") - afterPlain).isEqualTo(afterPlain - before).isEqualTo(9_000);
+    }
+
+    @Test
+    void anAbortedStreamIsChargedNotFree() throws Exception {
+        long before = spent("roomy");
+        HttpURLConnection c = (HttpURLConnection) chat.openConnection();
+        c.setRequestMethod("POST");
+        c.setDoOutput(true);
+        c.setRequestProperty("authorization", "Bearer " + ROOMY);
+        c.getOutputStream().write(body(true).getBytes(StandardCharsets.UTF_8));
+        BufferedReader in = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8));
+        assertThat(in.readLine()).startsWith("data: ");
+        c.disconnect();
+        await().atMost(Duration.ofSeconds(5)).until(() -> spent("roomy") > before);
+        assertThat(spent("roomy") - before).as("charged its reservation: at least what a full answer costs").isGreaterThanOrEqualTo(9_000);
+    }
+}
