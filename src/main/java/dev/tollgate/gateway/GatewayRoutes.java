@@ -48,14 +48,17 @@ public class GatewayRoutes {
     private final long maxBodyBytes;
     private final Clock clock = Clock.systemUTC();
     private final Bridges bridges = new Bridges(clock);
+    private final UsageRecorder usage;
 
     public GatewayRoutes(ConfigHolder holder, Upstreams upstreams, Instance<RequestInterceptor> interceptors,
-            MeterRegistry registry, @ConfigProperty(name = "tollgate.mode", defaultValue = "standalone") String mode,
+            MeterRegistry registry, UsageRecorder usage,
+            @ConfigProperty(name = "tollgate.mode", defaultValue = "standalone") String mode,
             @ConfigProperty(name = "tollgate.gateway.max-body-bytes", defaultValue = "10485760") long maxBodyBytes) {
         this.holder = holder;
         this.upstreams = upstreams;
         this.interceptors = interceptors.stream().sorted(Comparator.comparingInt(RequestInterceptor::order)).toList();
         this.registry = registry;
+        this.usage = usage;
         this.mode = mode;
         this.maxBodyBytes = maxBodyBytes;
     }
@@ -81,6 +84,18 @@ public class GatewayRoutes {
             router.get(prefix + "/models").handler(rc -> models(rc, null));
             router.get(prefix + "/models/:id").handler(rc -> models(rc, rc.pathParam("id")));
         }
+    }
+
+    /** The usage report on the management port (9000), where only the operator and Prometheus look. */
+    void management(@Observes io.quarkus.vertx.http.ManagementInterface management) {
+        if ("operator".equalsIgnoreCase(mode)) {
+            return;
+        }
+        management.router().get("/tollgate/usage").handler(rc -> {
+            Snapshot s = holder.current();
+            rc.response().putHeader("content-type", "application/json")
+                    .end(Json.write(usage.report(s == null ? null : s.version())));
+        });
     }
 
     private void post(Router router, String path, BodyHandler body, WireFormat ingress, Operation op) {

@@ -84,6 +84,11 @@ public class StandaloneRunner {
         }
     }
 
+    /** Where generated keys and usage are kept. */
+    public Path stateDir() {
+        return stateDir;
+    }
+
     /** The problems of the last load (empty when it was clean). */
     public List<String> lastErrors() {
         return lastErrors;

@@ -3,6 +3,7 @@ package dev.tollgate.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.config.BudgetPeriods;
 import dev.tollgate.config.Money;
 import dev.tollgate.gateway.ConfigHolder;
@@ -40,12 +41,13 @@ import org.junit.jupiter.api.Test;
 class BudgetEndToEndTest {
     static final String TIGHT = "sk-tg-tight-budget-key-0123456789abc";
     static final String ROOMY = "sk-tg-roomy-budget-key-0123456789abc";
+    static Path folder;
 
     public static class Budgets implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             try {
-                Path folder = Files.createTempDirectory("tollgate-budgets");
+                folder = Files.createTempDirectory("tollgate-budgets");
                 // 1 input token = 1,000 micros, 1 output token = 2,000 micros: a 1-word prompt and 4 output
                 // tokens cost exactly 9,000 micros (0.009 USD).
                 Files.writeString(folder.resolve("all.yaml"), """
@@ -114,6 +116,62 @@ class BudgetEndToEndTest {
     HttpRequest request(String key, boolean stream) throws Exception {
         return HttpRequest.newBuilder(chat.toURI()).header("authorization", "Bearer " + key)
                 .POST(HttpRequest.BodyPublishers.ofString(body(stream))).build();
+    }
+
+    /** The management port (its routes live at its root, beside Quarkus' /q). */
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL metrics;
+
+    static String get(URL url) throws Exception {
+        return new String(url.openStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    String get(String managementPath) throws Exception {
+        return get(metrics.toURI().resolve(managementPath).toURL());
+    }
+
+    @Test
+    void usageIsReportedPerIncarnationAndAgreesWithTheLedger() throws Exception {
+        JsonNode before = dev.tollgate.gateway.Json.parse(get("/tollgate/usage"));
+        assertThat(before.path("schema").asText()).isEqualTo("tollgate.dev/gateway-usage/v1");
+        assertThat(before.path("incarnation").asText()).hasSize(36);
+        long requestsBefore = before.path("keys").path("default/roomy").path("requests").asLong(0);
+        long spendBefore = before.path("keys").path("default/roomy").path("spendMicros").asLong(0);
+
+        HttpClient.newHttpClient().send(request(ROOMY, false), HttpResponse.BodyHandlers.ofString());
+
+        JsonNode after = dev.tollgate.gateway.Json.parse(get("/tollgate/usage"));
+        assertThat(after.path("incarnation").asText()).isEqualTo(before.path("incarnation").asText());
+        JsonNode key = after.path("keys").path("default/roomy");
+        assertThat(key.path("requests").asLong()).isEqualTo(requestsBefore + 1);
+        assertThat(key.path("spendMicros").asLong()).isEqualTo(spendBefore + 9_000);
+        assertThat(key.path("outputTokens").asLong()).isPositive();
+        assertThat(key.path("rpm").asLong()).isPositive();
+        long today = BudgetPeriods.current("daily", ZoneOffset.UTC, Instant.EPOCH, Instant.now()).start().toEpochMilli();
+        assertThat(after.path("budgets").path("default/roomy@" + today).path("spendMicros").asLong())
+                .as("this incarnation's share of the budget = the ledger (one replica)").isEqualTo(spent("roomy"));
+        assertThat(after.path("models").path("default/m").path("requests").asLong()).isPositive();
+        assertThat(after.toString()).doesNotContain(ROOMY);
+
+        String table = get("/tollgate/status");
+        assertThat(table).contains("VIRTUALKEY").contains("default/roomy").contains("BUDGET").contains("RESETS AT")
+                .contains("LLMMODEL").contains("spec").doesNotContain(ROOMY);
+        assertThat(table.lines().filter(l -> l.startsWith("default/roomy")).findFirst().orElseThrow())
+                .contains(Money.format(spent("roomy")));
+    }
+
+    @Test
+    void statusAddsWhatEarlierRunsSavedInTheStateDirectory() throws Exception {
+        long today = BudgetPeriods.current("daily", ZoneOffset.UTC, Instant.EPOCH, Instant.now()).start().toEpochMilli();
+        Path usageDir = folder.resolve(".tollgate-state/usage");
+        Files.createDirectories(usageDir);
+        Files.writeString(usageDir.resolve("an-earlier-run.json"), """
+                {"schema":"tollgate.dev/gateway-usage/v1","incarnation":"an-earlier-run",
+                 "keys":{"default/tight":{"requests":7,"spendMicros":2000000}},
+                 "budgets":{"default/tight@%d":{"spendMicros":2000000}}}
+                """.formatted(today));
+        String row = get("/tollgate/status").lines().filter(l -> l.startsWith("default/tight")).findFirst().orElseThrow();
+        assertThat(row).contains(Money.format(spent("tight") + 2_000_000));
     }
 
     @Test

@@ -121,6 +121,7 @@ public class BudgetInterceptor implements RequestInterceptor {
         // away (499) may have left mid-answer: the upstream did the work, so it pays its reservation.
         boolean nothingHappened = ctx.status >= 400 && ctx.status != 499 && ctx.usage == null;
         long actual = nothingHappened ? 0 : Metering.cost(ctx).orElse(reserved);
+        ctx.costMicros = actual; // what was charged is what the request cost, for every later stage
         ledger(ctx.snapshot).settle(charges, actual)
                 .onFailure(t -> LOG.errorf("could not settle %s micro-USD for request %s: %s", actual, ctx.requestId, t.getMessage()));
     }

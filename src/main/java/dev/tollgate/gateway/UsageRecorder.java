@@ -1,0 +1,155 @@
+package dev.tollgate.gateway;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.gateway.budget.BudgetInterceptor;
+import dev.tollgate.gateway.budget.BudgetLedger;
+import io.vertx.core.Future;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What this gateway process has served, as cumulative counters since it started, tagged with its incarnation id
+ * (a UUID per process). The operator reads these and writes each incarnation's figures into status as a value
+ * (set, not add), so reading twice, or an operator restart between two reads, counts nothing twice; an
+ * incarnation that has ended is folded into a total once. Admitted first and completed last of the request
+ * stages, it sees every admitted request's final status, usage and charged cost.
+ */
+@ApplicationScoped
+public class UsageRecorder implements RequestInterceptor {
+    /** Counters of one key or one deployment. */
+    static final class Counters {
+        final LongAdder requests = new LongAdder();
+        final LongAdder errors = new LongAdder();
+        final LongAdder inputTokens = new LongAdder();
+        final LongAdder outputTokens = new LongAdder();
+        final LongAdder spendMicros = new LongAdder();
+        final AtomicLong lastUsedMillis = new AtomicLong();
+        /** Requests and tokens per second over the last minute, for rpm/tpm in use. */
+        final AtomicLongArray requestRing = new AtomicLongArray(60);
+        final AtomicLongArray tokenRing = new AtomicLongArray(60);
+        final AtomicLongArray ringSecond = new AtomicLongArray(60);
+    }
+
+    private final String incarnation = UUID.randomUUID().toString();
+    private final Clock clock;
+    private final Instant startedAt;
+    private final Map<String, Counters> keys = new ConcurrentHashMap<>();
+    private final Map<String, Counters> models = new ConcurrentHashMap<>();
+    /** "budgetId@periodStartMillis" -> spend charged by this incarnation. */
+    private final Map<String, LongAdder> budgets = new ConcurrentHashMap<>();
+
+    public UsageRecorder() {
+        this(Clock.systemUTC());
+    }
+
+    UsageRecorder(Clock clock) {
+        this.clock = clock;
+        this.startedAt = clock.instant();
+    }
+
+    @Override
+    public int order() {
+        return 0;
+    }
+
+    @Override
+    public Future<Void> admit(RequestContext ctx) {
+        return Future.succeededFuture();
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void complete(RequestContext ctx) {
+        long now = clock.millis();
+        long cost = Metering.cost(ctx).orElse(0);
+        long tokens = ctx.usage == null ? 0 : ctx.usage.totalTokens();
+        for (Counters c : List.of(keys.computeIfAbsent(ctx.key.id(), k -> new Counters()),
+                models.computeIfAbsent(ctx.deployment.id(), k -> new Counters()))) {
+            c.requests.increment();
+            if (ctx.status >= 400) {
+                c.errors.increment();
+            }
+            if (ctx.usage != null) {
+                c.inputTokens.add(ctx.usage.promptTokens());
+                c.outputTokens.add(ctx.usage.outputTokens());
+            }
+            c.spendMicros.add(cost);
+            c.lastUsedMillis.accumulateAndGet(now, Math::max);
+            tick(c, now / 1000, tokens);
+        }
+        var charges = (List<BudgetLedger.Charge>) ctx.attributes.get(BudgetInterceptor.class);
+        if (charges != null) {
+            charges.forEach(ch -> budgets.computeIfAbsent(ch.budgetId() + "@" + ch.periodStartMillis(), k -> new LongAdder())
+                    .add(cost));
+        }
+    }
+
+    private static void tick(Counters c, long second, long tokens) {
+        int slot = (int) (second % 60);
+        if (c.ringSecond.getAndSet(slot, second) != second) {
+            c.requestRing.set(slot, 0);
+            c.tokenRing.set(slot, 0);
+        }
+        c.requestRing.incrementAndGet(slot);
+        c.tokenRing.addAndGet(slot, tokens);
+    }
+
+    public String incarnation() {
+        return incarnation;
+    }
+
+    /** The report the operator (or standalone's status view) reads: cumulative since {@link #startedAt}. */
+    public ObjectNode report(String configVersion) {
+        long nowSecond = clock.millis() / 1000;
+        ObjectNode r = Json.object();
+        r.put("schema", "tollgate.dev/gateway-usage/v1");
+        r.put("incarnation", incarnation);
+        r.put("startedAt", startedAt.toString());
+        r.put("config", configVersion);
+        ObjectNode k = r.putObject("keys");
+        new TreeMap<>(keys).forEach((id, c) -> k.set(id, counters(c, nowSecond)));
+        ObjectNode m = r.putObject("models");
+        new TreeMap<>(models).forEach((id, c) -> m.set(id, counters(c, nowSecond)));
+        ObjectNode b = r.putObject("budgets");
+        new TreeMap<>(budgets).forEach((slot, spend) -> {
+            int at = slot.lastIndexOf('@');
+            ObjectNode e = b.putObject(slot);
+            e.put("budget", slot.substring(0, at));
+            e.put("periodStart", Instant.ofEpochMilli(Long.parseLong(slot.substring(at + 1))).toString());
+            e.put("spendMicros", spend.sum());
+        });
+        return r;
+    }
+
+    private static ObjectNode counters(Counters c, long nowSecond) {
+        ObjectNode o = Json.object();
+        o.put("requests", c.requests.sum());
+        o.put("errors", c.errors.sum());
+        o.put("inputTokens", c.inputTokens.sum());
+        o.put("outputTokens", c.outputTokens.sum());
+        o.put("spendMicros", c.spendMicros.sum());
+        long rpm = 0;
+        long tpm = 0;
+        for (int i = 0; i < 60; i++) {
+            if (nowSecond - c.ringSecond.get(i) < 60) {
+                rpm += c.requestRing.get(i);
+                tpm += c.tokenRing.get(i);
+            }
+        }
+        o.put("rpm", rpm);
+        o.put("tpm", tpm);
+        if (c.lastUsedMillis.get() > 0) {
+            o.put("lastUsedAt", Instant.ofEpochMilli(c.lastUsedMillis.get()).toString());
+        }
+        return o;
+    }
+}

@@ -1,0 +1,192 @@
+package dev.tollgate.standalone;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tollgate.Mode;
+import dev.tollgate.TollgateConfig;
+import dev.tollgate.config.BudgetPeriods;
+import dev.tollgate.config.GatewayConfig;
+import dev.tollgate.config.Money;
+import dev.tollgate.gateway.ConfigHolder;
+import dev.tollgate.gateway.Json;
+import dev.tollgate.gateway.Snapshot;
+import dev.tollgate.gateway.UsageRecorder;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.vertx.http.ManagementInterface;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/**
+ * Standalone mode's answer to {@code kubectl get}: {@code GET :9000/tollgate/status} prints keys, budgets and
+ * models with their usage. Usage survives restarts: each run's report is saved in the state directory
+ * ({@code usage/<incarnation>.json}, every 5 s and at shutdown) and the view sums every run's figures, the same
+ * per-incarnation sum the operator writes into status. A crash loses at most the last 5 s of usage.
+ */
+@ApplicationScoped
+public class StandaloneStatus {
+    private static final Logger LOG = Logger.getLogger(StandaloneStatus.class);
+    private final ConfigHolder holder;
+    private final UsageRecorder recorder;
+    private final StandaloneRunner runner;
+    private final TollgateConfig config;
+    private final Vertx vertx;
+    private final Clock clock = Clock.systemUTC();
+
+    public StandaloneStatus(ConfigHolder holder, UsageRecorder recorder, StandaloneRunner runner, TollgateConfig config,
+            Vertx vertx) {
+        this.holder = holder;
+        this.recorder = recorder;
+        this.runner = runner;
+        this.config = config;
+        this.vertx = vertx;
+    }
+
+    void onStart(@Observes StartupEvent e) {
+        if (config.mode() == Mode.STANDALONE) {
+            vertx.setPeriodic(5000, id -> vertx.executeBlocking(() -> {
+                save();
+                return null;
+            }, false));
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent e) {
+        if (config.mode() == Mode.STANDALONE) {
+            save();
+        }
+    }
+
+    void routes(@Observes ManagementInterface management) {
+        if (config.mode() == Mode.STANDALONE) {
+            management.router().get("/tollgate/status").handler(rc -> vertx.executeBlocking(this::render, false)
+                    .onSuccess(text -> rc.response().putHeader("content-type", "text/plain; charset=utf-8").end(text))
+                    .onFailure(rc::fail));
+        }
+    }
+
+    private Path usageDir() {
+        return runner.stateDir().resolve("usage");
+    }
+
+    synchronized void save() {
+        Snapshot s = holder.current();
+        try {
+            Files.createDirectories(usageDir());
+            Path tmp = usageDir().resolve(recorder.incarnation() + ".json.tmp");
+            Files.writeString(tmp, Json.write(recorder.report(s == null ? null : s.version())));
+            Files.move(tmp, usageDir().resolve(recorder.incarnation() + ".json"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException ex) {
+            LOG.warnf("standalone: could not save usage to %s: %s", usageDir(), ex.getMessage());
+        }
+    }
+
+    /** This run's report and every earlier run's, as saved. */
+    private List<JsonNode> reports() throws IOException {
+        List<JsonNode> out = new ArrayList<>();
+        Snapshot s = holder.current();
+        out.add(recorder.report(s == null ? null : s.version()));
+        if (Files.isDirectory(usageDir())) {
+            try (var files = Files.list(usageDir())) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
+                    if (!f.getFileName().toString().equals(recorder.incarnation() + ".json")) {
+                        JsonNode r = Json.parse(Files.readString(f));
+                        if (r != null) {
+                            out.add(r);
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static long sum(List<JsonNode> reports, String section, String id, String field) {
+        return reports.stream().mapToLong(r -> r.path(section).path(id).path(field).asLong(0)).sum();
+    }
+
+    String render() throws IOException {
+        Snapshot s = holder.current();
+        if (s == null) {
+            return "no configuration is served yet\n" + String.join("\n", runner.lastErrors()) + "\n";
+        }
+        List<JsonNode> reports = reports();
+        Instant now = clock.instant();
+        StringBuilder out = new StringBuilder();
+        Table keys = new Table("VIRTUALKEY", "READY", "REQUESTS", "INPUT", "OUTPUT", "SPEND", "RPM", "TPM");
+        for (GatewayConfig.Key k : s.config().keys()) {
+            String ready = k.disabled() ? "False (Disabled)"
+                    : k.expiresAt() != null && !OffsetDateTime.parse(k.expiresAt()).toInstant().isAfter(now) ? "False (Expired)" : "True";
+            JsonNode current = reports.get(0).path("keys").path(k.id());
+            keys.row(k.id(), ready, Long.toString(sum(reports, "keys", k.id(), "requests")),
+                    Long.toString(sum(reports, "keys", k.id(), "inputTokens")), Long.toString(sum(reports, "keys", k.id(), "outputTokens")),
+                    Money.format(sum(reports, "keys", k.id(), "spendMicros")), current.path("rpm").asText("0"),
+                    current.path("tpm").asText("0"));
+        }
+        out.append(keys).append('\n');
+        Table budgets = new Table("BUDGET", "LIMIT", "PERIOD", "SPEND", "REMAINING", "RESETS AT");
+        for (GatewayConfig.Budget b : s.config().budgets()) {
+            BudgetPeriods.Window w = BudgetPeriods.current(b.period(), ZoneId.of(b.timeZone()),
+                    b.anchor() == null ? Instant.EPOCH : Instant.parse(b.anchor()), now);
+            String slot = b.id() + "@" + w.start().toEpochMilli();
+            long spend = reports.stream().mapToLong(r -> r.path("budgets").path(slot).path("spendMicros").asLong(0)).sum();
+            budgets.row(b.id(), Money.format(b.limitMicros()), b.period(), Money.format(spend),
+                    Money.format(Math.max(0, b.limitMicros() - spend)), w.end().toString());
+        }
+        out.append(budgets).append('\n');
+        Table models = new Table("LLMMODEL", "MODEL NAME", "PROVIDER", "REQUESTS", "ERRORS", "SPEND", "PRICED BY");
+        for (GatewayConfig.Model m : s.config().models()) {
+            models.row(m.id(), m.modelName(), m.provider(), Long.toString(sum(reports, "models", m.id(), "requests")),
+                    Long.toString(sum(reports, "models", m.id(), "errors")), Money.format(sum(reports, "models", m.id(), "spendMicros")),
+                    m.prices() == null ? "(no price)" : m.prices().source());
+        }
+        out.append(models);
+        if (!runner.lastErrors().isEmpty()) {
+            out.append("\nPROBLEMS\n");
+            runner.lastErrors().forEach(e -> out.append("  ").append(e).append('\n'));
+        }
+        return out.toString();
+    }
+
+    /** A left-aligned text table like kubectl's. */
+    private static final class Table {
+        private final List<String[]> rows = new ArrayList<>();
+
+        Table(String... header) {
+            rows.add(header);
+        }
+
+        void row(String... cells) {
+            rows.add(cells);
+        }
+
+        @Override
+        public String toString() {
+            int[] width = new int[rows.get(0).length];
+            rows.forEach(r -> {
+                for (int i = 0; i < r.length; i++) {
+                    width[i] = Math.max(width[i], r[i].length());
+                }
+            });
+            StringBuilder sb = new StringBuilder();
+            rows.forEach(r -> {
+                for (int i = 0; i < r.length; i++) {
+                    sb.append(i == r.length - 1 ? r[i] : String.format("%-" + (width[i] + 3) + "s", r[i]));
+                }
+                sb.append('\n');
+            });
+            return sb.toString();
+        }
+    }
+}
