@@ -15,6 +15,18 @@ public interface TollgateConfig {
 
     Gateway gateway();
 
+    Operator operator();
+
+    interface Operator {
+        /** Port of the gateway pods' usage report (their management port). */
+        @WithDefault("9000")
+        int usagePort();
+
+        /** How often the operator reads the gateway pods' usage reports. */
+        @WithDefault("5000")
+        long usageScrapeIntervalMillis();
+    }
+
     interface Gateway {
         /** Image of the gateway pods the operator creates; GatewayDeployment.spec.image overrides it. */
         String image();
@@ -36,6 +48,18 @@ public interface TollgateConfig {
         /** Where the Secret is mounted (same fallback). */
         @WithDefault("/etc/tollgate/secrets")
         String secretsDir();
+
+        /** closed (default): refuse requests when the shared Redis is unreachable; open: admit them unlimited. */
+        @WithDefault("closed")
+        String sharedStoreFailure();
+
+        Budget budget();
+
+        interface Budget {
+            /** Output limit set on budgeted requests that set none, so their maximum cost is bounded. */
+            @WithDefault("4096")
+            long defaultMaxOutputTokens();
+        }
     }
 
     interface Standalone {

@@ -23,23 +23,27 @@ public class OperatorLifecycle {
 
     private final Operator operator;
     private final TollgateConfig config;
+    private final dev.tollgate.operator.usage.UsageScraper usage;
     private volatile boolean started;
 
-    public OperatorLifecycle(Operator operator, TollgateConfig config) {
+    public OperatorLifecycle(Operator operator, TollgateConfig config, dev.tollgate.operator.usage.UsageScraper usage) {
         this.operator = operator;
         this.config = config;
+        this.usage = usage;
     }
 
     void onStart(@Observes StartupEvent event) {
         if (config.mode() == Mode.OPERATOR) {
             LOG.infof("Starting the Tollgate operator (%d controllers)", operator.getRegisteredControllersNumber());
             operator.start();
+            usage.start();
             started = true;
         }
     }
 
     void onStop(@Observes ShutdownEvent event) {
         if (started) {
+            usage.stop();
             operator.stop();
         }
     }

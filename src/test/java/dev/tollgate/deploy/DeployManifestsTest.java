@@ -149,6 +149,7 @@ class DeployManifestsTest {
             expected.put("apiextensions.k8s.io/customresourcedefinitions[" + k + ".llm.tollgate.dev]", Set.of("get"));
         }
         expected.put("/namespaces", READ);
+        expected.put("/pods", READ); // the gateway pods whose usage reports the operator reads
         for (String r : List.of("secrets", "configmaps", "services", "serviceaccounts")) {
             expected.put("/" + r, write);
         }
@@ -365,7 +366,7 @@ class DeployManifestsTest {
     static String leaseName() throws Exception {
         Method m = OperatorLifecycle.class.getDeclaredMethod("leaderElection");
         m.setAccessible(true);
-        return ((LeaderElectionConfiguration) m.invoke(new OperatorLifecycle(null, null))).getLeaseName();
+        return ((LeaderElectionConfiguration) m.invoke(new OperatorLifecycle(null, null, null))).getLeaseName();
     }
 
     static Properties applicationProperties() throws IOException {

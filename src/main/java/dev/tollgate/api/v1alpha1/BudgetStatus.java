@@ -18,6 +18,8 @@ public class BudgetStatus extends StatusBase {
     private String resetsAt;
     @JsonPropertyDescription("VirtualKeys bound by this Budget.")
     private Integer keysCovered;
+    @JsonPropertyDescription("Where spend comes from: each gateway process's share, and the sum of ended ones.")
+    private Usage usage;
 
     public String getSpend() { return spend; }
     public void setSpend(String spend) { this.spend = spend; }
@@ -27,6 +29,8 @@ public class BudgetStatus extends StatusBase {
     public void setPeriodStart(String periodStart) { this.periodStart = periodStart; }
     public String getResetsAt() { return resetsAt; }
     public void setResetsAt(String resetsAt) { this.resetsAt = resetsAt; }
+    public Usage getUsage() { return usage; }
+    public void setUsage(Usage usage) { this.usage = usage; }
     public Integer getKeysCovered() { return keysCovered; }
     public void setKeysCovered(Integer keysCovered) { this.keysCovered = keysCovered; }
 }

@@ -24,6 +24,11 @@ public class Usage {
     private Long tpm;
     @JsonPropertyDescription("Time of the last request (RFC 3339).")
     private String lastUsedAt;
+    @JsonPropertyDescription("Figures of each running gateway process (by incarnation id), as last reported. Stored as "
+            + "values, never added, so a repeated sync counts nothing twice.")
+    private java.util.Map<String, UsageShare> shares;
+    @JsonPropertyDescription("Sum of the gateway processes that have ended, folded in once.")
+    private UsageShare folded;
 
     public String getPeriodSpend() { return periodSpend; }
     public void setPeriodSpend(String periodSpend) { this.periodSpend = periodSpend; }
@@ -41,6 +46,10 @@ public class Usage {
     public void setRpm(Long rpm) { this.rpm = rpm; }
     public Long getTpm() { return tpm; }
     public void setTpm(Long tpm) { this.tpm = tpm; }
+    public java.util.Map<String, UsageShare> getShares() { return shares; }
+    public void setShares(java.util.Map<String, UsageShare> shares) { this.shares = shares; }
+    public UsageShare getFolded() { return folded; }
+    public void setFolded(UsageShare folded) { this.folded = folded; }
     public String getLastUsedAt() { return lastUsedAt; }
     public void setLastUsedAt(String lastUsedAt) { this.lastUsedAt = lastUsedAt; }
 }

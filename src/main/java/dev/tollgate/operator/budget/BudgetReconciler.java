@@ -27,6 +27,10 @@ import java.util.stream.Collectors;
 @ControllerConfiguration(name = "budget")
 public class BudgetReconciler implements Reconciler<Budget> {
     private final Clock clock;
+    private final io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource<Budget> usageChanged =
+            new io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource<>("usage");
+    @jakarta.inject.Inject
+    dev.tollgate.operator.usage.UsageScraper usage;
 
     public BudgetReconciler() {
         this(Clock.systemUTC());
@@ -38,8 +42,11 @@ public class BudgetReconciler implements Reconciler<Budget> {
 
     @Override
     public List<EventSource<?, Budget>> prepareEventSources(EventSourceContext<Budget> ctx) {
+        if (usage != null) {
+            usage.onChange("budgets", usageChanged::propagateEvent);
+        }
         // A key's labels or budgetRefs changing can change which Budgets cover it: recheck its namespace's Budgets.
-        return List.of(Caches.mapped(VirtualKey.class, ctx, vk -> ctx.getPrimaryCache()
+        return List.of(usageChanged, Caches.mapped(VirtualKey.class, ctx, vk -> ctx.getPrimaryCache()
                 .list(b -> b.getMetadata().getNamespace().equals(vk.getMetadata().getNamespace()))
                 .map(ResourceID::fromResource).collect(Collectors.toSet())));
     }
@@ -61,7 +68,14 @@ public class BudgetReconciler implements Reconciler<Budget> {
                 .filter(vk -> vk.getSpec().getBudgetRefs().contains(name) || (b.getSpec().getKeySelector() != null
                         && Selectors.matches(b.getSpec().getKeySelector(), vk.getMetadata().getLabels())))
                 .count();
-        UpdateControl<Budget> control = StatusPatch.ifChanged(b, StatusBuilders.budget(b, problem, window, covered, now));
+        var existing = b.getStatus() == null ? null : b.getStatus().getUsage();
+        var merged = existing;
+        if (usage != null && window != null) {
+            String id = b.getMetadata().getNamespace() + "/" + b.getMetadata().getName();
+            merged = dev.tollgate.operator.usage.UsageMerge.merge(existing, usage.budgetShares(id, window.start().toString()),
+                    usage::ended, window.start().toString(), null, null);
+        }
+        UpdateControl<Budget> control = StatusPatch.ifChanged(b, StatusBuilders.budget(b, problem, window, covered, merged, now));
         if (window != null) {
             control.rescheduleAfter(Duration.between(now, window.end()).plusMillis(50));
         }

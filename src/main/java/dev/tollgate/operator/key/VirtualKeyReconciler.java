@@ -41,6 +41,8 @@ public class VirtualKeyReconciler implements Reconciler<VirtualKey> {
     private final Clock clock;
     private final DuplicateKeys duplicates = new DuplicateKeys();
     private final SimpleInboundEventSource<VirtualKey> recheck = new SimpleInboundEventSource<>("duplicate-recheck");
+    @jakarta.inject.Inject
+    dev.tollgate.operator.usage.UsageScraper usage;
 
     public VirtualKeyReconciler() {
         this(Clock.systemUTC());
@@ -53,6 +55,9 @@ public class VirtualKeyReconciler implements Reconciler<VirtualKey> {
     @Override
     public List<EventSource<?, VirtualKey>> prepareEventSources(EventSourceContext<VirtualKey> ctx) {
         var owners = Mappers.<Secret>fromOwnerReferences(VirtualKey.class, false);
+        if (usage != null) {
+            usage.onChange("keys", recheck::propagateEvent); // new usage figures: merge them into status
+        }
         return List.of(recheck, Caches.inputSecrets(ctx, s -> {
             Set<ResourceID> ids = new HashSet<>(owners.toPrimaryResourceIDs(s));
             ids.addAll(Caches.referencing(s, ctx, vk -> List.of(Checks.keySecretName(vk))));
@@ -76,7 +81,13 @@ public class VirtualKeyReconciler implements Reconciler<VirtualKey> {
                     "DuplicateKey", "the key value is the same as that of VirtualKey " + w.getNamespace().orElse("") + "/"
                             + w.getName() + ", which is older and keeps it: give this VirtualKey its own key"));
         }
-        VirtualKeyStatus status = StatusBuilders.virtualKey(vk, problem, resolved.ok() ? resolved.value().shown() : null, now);
+        String vkId = vk.getMetadata().getNamespace() + "/" + vk.getMetadata().getName();
+        var merged = usage == null ? (vk.getStatus() == null ? null : vk.getStatus().getUsage())
+                : dev.tollgate.operator.usage.UsageMerge.merge(vk.getStatus() == null ? null : vk.getStatus().getUsage(),
+                        usage.shares("keys", vkId), usage::ended, null, usage.inUse("keys", vkId, "rpm"),
+                        usage.inUse("keys", vkId, "tpm"));
+        VirtualKeyStatus status = StatusBuilders.virtualKey(vk, problem, resolved.ok() ? resolved.value().shown() : null,
+                merged, now);
         UpdateControl<VirtualKey> control = StatusPatch.ifChanged(vk, status);
         // Flip Expired exactly when it is due; the gateway enforces expiry on its own clock regardless.
         var expiry = Checks.expiry(vk).value();

@@ -26,10 +26,17 @@ import java.util.stream.Stream;
 @ControllerConfiguration(name = "llmmodel")
 public class LlmModelReconciler implements Reconciler<LlmModel> {
     private final Clock clock = Clock.systemUTC();
+    private final io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource<LlmModel> usageChanged =
+            new io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource<>("usage");
+    @jakarta.inject.Inject
+    dev.tollgate.operator.usage.UsageScraper usage;
 
     @Override
     public List<EventSource<?, LlmModel>> prepareEventSources(EventSourceContext<LlmModel> ctx) {
-        return List.of(
+        if (usage != null) {
+            usage.onChange("models", usageChanged::propagateEvent);
+        }
+        return List.of(usageChanged,
                 Caches.inputSecrets(ctx, s -> Caches.referencing(s, ctx, m -> m.getSpec() == null
                         || m.getSpec().getCredentialsSecretRef() == null ? List.of()
                         : List.of(m.getSpec().getCredentialsSecretRef().getName()))),
@@ -46,6 +53,10 @@ public class LlmModelReconciler implements Reconciler<LlmModel> {
                 .filter(gw -> Selectors.admits(gw.getSpec() == null ? null : gw.getSpec().getModels(),
                         gw.getMetadata().getNamespace(), m.getMetadata().getNamespace(), m.getMetadata().getLabels(), nsLabels))
                 .map(Renderer::id).sorted().toList();
-        return StatusPatch.ifChanged(m, StatusBuilders.model(m, problem, gateways, clock.instant()));
+        String id = m.getMetadata().getNamespace() + "/" + m.getMetadata().getName();
+        var existing = m.getStatus() == null ? null : m.getStatus().getUsage();
+        var merged = usage == null ? existing : dev.tollgate.operator.usage.UsageMerge.merge(existing,
+                usage.shares("models", id), usage::ended, null, usage.inUse("models", id, "rpm"), usage.inUse("models", id, "tpm"));
+        return StatusPatch.ifChanged(m, StatusBuilders.model(m, problem, gateways, merged, clock.instant()));
     }
 }

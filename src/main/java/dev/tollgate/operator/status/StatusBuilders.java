@@ -97,6 +97,12 @@ public final class StatusBuilders {
      * @param shownKey   what status may show of the key, when it was resolved
      */
     public static VirtualKeyStatus virtualKey(VirtualKey vk, Optional<Problem> keyProblem, String shownKey, Instant now) {
+        return virtualKey(vk, keyProblem, shownKey, vk.getStatus() == null ? null : vk.getStatus().getUsage(), now);
+    }
+
+    /** @param usage the merged usage (see UsageMerge) */
+    public static VirtualKeyStatus virtualKey(VirtualKey vk, Optional<Problem> keyProblem, String shownKey,
+            dev.tollgate.api.v1alpha1.Usage usage, Instant now) {
         boolean disabled = vk.getSpec() != null && Boolean.TRUE.equals(vk.getSpec().getDisabled());
         var expiry = Checks.expiry(vk);
         Optional<Problem> problem = keyProblem.or(() -> Optional.ofNullable(expiry.problem()));
@@ -125,13 +131,16 @@ public final class StatusBuilders {
         s.setConditions(Conditions.merge(vk.getStatus() == null ? null : vk.getStatus().getConditions(), cs, generation(vk), now));
         s.setSecretName(Checks.keySecretName(vk));
         s.setKeyPrefix(shownKey);
-        if (vk.getStatus() != null) {
-            s.setUsage(vk.getStatus().getUsage());
-        }
+        s.setUsage(usage);
         return s;
     }
 
     public static LlmModelStatus model(LlmModel m, Optional<Problem> problem, List<String> gateways, Instant now) {
+        return model(m, problem, gateways, m.getStatus() == null ? null : m.getStatus().getUsage(), now);
+    }
+
+    public static LlmModelStatus model(LlmModel m, Optional<Problem> problem, List<String> gateways,
+            dev.tollgate.api.v1alpha1.Usage usage, Instant now) {
         List<Condition> cs = new ArrayList<>();
         if (problem.isPresent()) {
             cs.add(Conditions.of(READY, false, problem.get().reason(), problem.get().message()));
@@ -145,9 +154,7 @@ public final class StatusBuilders {
         s.setConditions(Conditions.merge(m.getStatus() == null ? null : m.getStatus().getConditions(), cs, generation(m), now));
         s.setGateways(List.copyOf(gateways));
         s.setPricingSource(pricingSource(m));
-        if (m.getStatus() != null) {
-            s.setUsage(m.getStatus().getUsage());
-        }
+        s.setUsage(usage);
         return s;
     }
 
@@ -164,7 +171,23 @@ public final class StatusBuilders {
     }
 
     public static BudgetStatus budget(Budget b, Optional<Problem> problem, BudgetPeriods.Window window, int keysCovered, Instant now) {
+        return budget(b, problem, window, keysCovered, b.getStatus() == null ? null : b.getStatus().getUsage(), now);
+    }
+
+    /**
+     * @param usage the merged usage of the current period (see UsageMerge); its periodSpend is the spend. Adds
+     *              Exceeded (spend at or over the limit) and NearLimit (at or over alertThresholdPercent).
+     */
+    public static BudgetStatus budget(Budget b, Optional<Problem> problem, BudgetPeriods.Window window, int keysCovered,
+            dev.tollgate.api.v1alpha1.Usage usage, Instant now) {
         List<Condition> cs = new ArrayList<>();
+        Long limit = null;
+        try {
+            limit = dev.tollgate.config.Money.parseMicros(b.getSpec().getLimit());
+        } catch (IllegalArgumentException invalid) {
+            // reported through the problem below
+        }
+        long spend = usage == null || usage.getPeriodSpend() == null ? 0 : dev.tollgate.config.Money.parseMicros(usage.getPeriodSpend());
         if (problem.isPresent()) {
             cs.add(Conditions.of(READY, false, problem.get().reason(), problem.get().message()));
         } else {
@@ -172,6 +195,18 @@ public final class StatusBuilders {
                     + b.getSpec().getPeriod() + " over " + keysCovered + " keys"));
         }
         BudgetStatus s = new BudgetStatus();
+        if (limit != null && problem.isEmpty()) {
+            int threshold = b.getSpec().getAlertThresholdPercent() == null ? 80 : b.getSpec().getAlertThresholdPercent();
+            boolean exceeded = spend >= limit;
+            boolean near = spend * 100 >= limit * threshold;
+            String used = dev.tollgate.config.Money.format(spend) + " of " + dev.tollgate.config.Money.format(limit) + " USD";
+            cs.add(Conditions.of("Exceeded", exceeded, exceeded ? "LimitReached" : "WithinLimit",
+                    exceeded ? used + " spent: requests are refused (429 budget_exceeded) until the period resets" : used + " spent"));
+            cs.add(Conditions.of("NearLimit", near, near ? "ThresholdReached" : "BelowThreshold",
+                    used + " spent; the alert threshold is " + threshold + "%"));
+            s.setSpend(dev.tollgate.config.Money.format(spend));
+            s.setRemaining(dev.tollgate.config.Money.format(Math.max(0, limit - spend)));
+        }
         s.setObservedGeneration(b.getMetadata().getGeneration());
         s.setConditions(Conditions.merge(b.getStatus() == null ? null : b.getStatus().getConditions(), cs, generation(b), now));
         s.setKeysCovered(keysCovered);
@@ -179,10 +214,7 @@ public final class StatusBuilders {
             s.setPeriodStart(window.start().toString());
             s.setResetsAt(window.end().toString());
         }
-        if (b.getStatus() != null) {
-            s.setSpend(b.getStatus().getSpend());
-            s.setRemaining(b.getStatus().getRemaining());
-        }
+        s.setUsage(usage);
         return s;
     }
 

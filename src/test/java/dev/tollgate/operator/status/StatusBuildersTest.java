@@ -407,14 +407,17 @@ class StatusBuildersTest {
         }
 
         @Test
-        void spendWrittenFromUsageIsKept() {
-            BudgetStatus old = new BudgetStatus();
-            old.setSpend("12.34");
-            old.setRemaining("12.66");
-            b.setStatus(old);
-            BudgetStatus s = StatusBuilders.budget(b, Optional.empty(), null, 1, NOW);
+        void spendComesFromTheMergedUsageOfThePeriod() {
+            dev.tollgate.api.v1alpha1.Usage usage = new dev.tollgate.api.v1alpha1.Usage();
+            usage.setPeriodSpend("12.34");
+            BudgetStatus s = StatusBuilders.budget(b, Optional.empty(), null, 1, usage, NOW);
             assertThat(s.getSpend()).isEqualTo("12.34");
-            assertThat(s.getRemaining()).isEqualTo("12.66");
+            assertThat(s.getRemaining()).isEqualTo(dev.tollgate.config.Money.format(
+                    dev.tollgate.config.Money.parseMicros(b.getSpec().getLimit()) - 12_340_000));
+            assertThat(s.getUsage()).isSameAs(usage);
+            // the usage kept in status is carried over when none is given
+            b.setStatus(s);
+            assertThat(StatusBuilders.budget(b, Optional.empty(), null, 1, NOW).getSpend()).isEqualTo("12.34");
         }
     }
 }

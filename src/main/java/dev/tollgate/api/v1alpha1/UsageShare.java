@@ -1,0 +1,46 @@
+package dev.tollgate.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/** What one gateway process (incarnation) reported, or the sum of finished ones. Money as decimal strings. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class UsageShare {
+    @JsonPropertyDescription("UID of the gateway pod that reported these figures.")
+    private String pod;
+    @JsonPropertyDescription("Requests.")
+    private Long requests;
+    @JsonPropertyDescription("Requests that ended in an error.")
+    private Long errors;
+    @JsonPropertyDescription("Input tokens.")
+    private Long inputTokens;
+    @JsonPropertyDescription("Output tokens.")
+    private Long outputTokens;
+    @JsonPropertyDescription("Spend (USD, decimal string).")
+    private String spend;
+    @JsonPropertyDescription("Start of the budget period periodSpend belongs to (RFC 3339).")
+    private String periodStart;
+    @JsonPropertyDescription("Spend in that budget period (USD, decimal string).")
+    private String periodSpend;
+    @JsonPropertyDescription("Time of the last request (RFC 3339).")
+    private String lastUsedAt;
+
+    public String getPod() { return pod; }
+    public void setPod(String pod) { this.pod = pod; }
+    public Long getRequests() { return requests; }
+    public void setRequests(Long requests) { this.requests = requests; }
+    public Long getErrors() { return errors; }
+    public void setErrors(Long errors) { this.errors = errors; }
+    public Long getInputTokens() { return inputTokens; }
+    public void setInputTokens(Long inputTokens) { this.inputTokens = inputTokens; }
+    public Long getOutputTokens() { return outputTokens; }
+    public void setOutputTokens(Long outputTokens) { this.outputTokens = outputTokens; }
+    public String getSpend() { return spend; }
+    public void setSpend(String spend) { this.spend = spend; }
+    public String getPeriodStart() { return periodStart; }
+    public void setPeriodStart(String periodStart) { this.periodStart = periodStart; }
+    public String getPeriodSpend() { return periodSpend; }
+    public void setPeriodSpend(String periodSpend) { this.periodSpend = periodSpend; }
+    public String getLastUsedAt() { return lastUsedAt; }
+    public void setLastUsedAt(String lastUsedAt) { this.lastUsedAt = lastUsedAt; }
+}

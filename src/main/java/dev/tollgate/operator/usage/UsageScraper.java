@@ -1,0 +1,229 @@
+package dev.tollgate.operator.usage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.api.v1alpha1.UsageShare;
+import dev.tollgate.config.Money;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Reads every gateway pod's usage report ({@code GET <podIP>:9000/tollgate/usage}) every few seconds and tells
+ * the controllers which resources' figures changed; they merge them into status with {@link UsageMerge}. Pods
+ * are found through an informer (label app.kubernetes.io/name=tollgate-gateway), never by listing.
+ */
+@ApplicationScoped
+public class UsageScraper {
+    private static final Logger LOG = Logger.getLogger(UsageScraper.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The last report of one pod. */
+    record PodReport(String podUid, String namespace, String incarnation, JsonNode report) {}
+
+    private final KubernetesClient client;
+    private final Vertx vertx;
+    private final int port;
+    private final long intervalMillis;
+    private final Map<String, PodReport> reports = new ConcurrentHashMap<>();
+    /** Pods read in this operator run, and the incarnation each reported last. */
+    private final Map<String, String> seen = new ConcurrentHashMap<>();
+    private final Map<String, List<Consumer<ResourceID>>> listeners = new ConcurrentHashMap<>();
+    private SharedIndexInformer<Pod> pods;
+    private HttpClient http;
+
+    public UsageScraper(KubernetesClient client, Vertx vertx,
+            @ConfigProperty(name = "tollgate.operator.usage-port", defaultValue = "9000") int port,
+            @ConfigProperty(name = "tollgate.operator.usage-scrape-interval-millis", defaultValue = "5000") long intervalMillis) {
+        this.client = client;
+        this.vertx = vertx;
+        this.port = port;
+        this.intervalMillis = intervalMillis;
+    }
+
+    /** Registers for changes of one report section ("keys", "models", "budgets"), by resource id. */
+    public void onChange(String section, Consumer<ResourceID> listener) {
+        listeners.computeIfAbsent(section, s -> new CopyOnWriteArrayList<>()).add(listener);
+    }
+
+    public void start() {
+        http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2000).setKeepAlive(true));
+        pods = client.pods().inAnyNamespace().withLabel("app.kubernetes.io/name", "tollgate-gateway").inform(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Pod pod) {
+            }
+
+            @Override
+            public void onUpdate(Pod oldPod, Pod newPod) {
+            }
+
+            @Override
+            public void onDelete(Pod pod, boolean unknown) {
+                PodReport gone = reports.remove(pod.getMetadata().getUid());
+                if (gone != null) {
+                    announce(gone.report(), gone.namespace()); // their resources fold the ended incarnation now
+                }
+            }
+        });
+        vertx.setPeriodic(intervalMillis, id -> scrapeAll());
+    }
+
+    public void stop() {
+        if (pods != null) {
+            pods.close();
+        }
+        if (http != null) {
+            http.close();
+        }
+    }
+
+    private void scrapeAll() {
+        for (Pod pod : pods.getStore().list()) {
+            String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
+            if (ip == null || ip.isBlank()) {
+                continue;
+            }
+            String uid = pod.getMetadata().getUid();
+            http.request(new RequestOptions().setMethod(HttpMethod.GET).setHost(ip).setPort(port).setURI("/tollgate/usage")
+                    .setTimeout(3000))
+                    .compose(req -> req.send().compose(resp -> resp.statusCode() == 200 ? resp.body()
+                            : io.vertx.core.Future.failedFuture("HTTP " + resp.statusCode())))
+                    .onSuccess(body -> accept(uid, pod.getMetadata().getNamespace(), body.toString()))
+                    .onFailure(t -> LOG.debugf("could not read usage of pod %s: %s", pod.getMetadata().getName(), t.getMessage()));
+        }
+    }
+
+    void accept(String podUid, String namespace, String body) {
+        JsonNode report;
+        try {
+            report = JSON.readTree(body);
+        } catch (Exception e) {
+            LOG.warnf("pod %s sent an unreadable usage report", podUid);
+            return;
+        }
+        String incarnation = report.path("incarnation").asText(null);
+        if (incarnation == null) {
+            return;
+        }
+        PodReport previous = reports.put(podUid, new PodReport(podUid, namespace, incarnation, report));
+        String before = seen.put(podUid, incarnation);
+        if (previous == null || !previous.report().equals(report) || !Objects.equals(before, incarnation)) {
+            announce(report, namespace);
+            if (previous != null && !previous.incarnation().equals(incarnation)) {
+                announce(previous.report(), namespace);
+            }
+        }
+    }
+
+    private void announce(JsonNode report, String namespace) {
+        for (String section : List.of("keys", "models")) {
+            report.path(section).fieldNames().forEachRemaining(id -> fire(section, id));
+        }
+        report.path("budgets").forEach(b -> fire("budgets", b.path("budget").asText()));
+    }
+
+    private void fire(String section, String id) {
+        int slash = id.indexOf('/');
+        if (slash < 0) {
+            return;
+        }
+        ResourceID rid = new ResourceID(id.substring(slash + 1), id.substring(0, slash));
+        listeners.getOrDefault(section, List.of()).forEach(l -> l.accept(rid));
+    }
+
+    /**
+     * Whether an incarnation's process is over for good: its pod is gone, or the pod has since reported another
+     * incarnation in this operator run. Unknown (the pod informer not synced, the pod not read yet since the
+     * operator started) is not over.
+     */
+    public boolean ended(String incarnation, String podUid) {
+        if (pods == null || !pods.hasSynced()) {
+            return false;
+        }
+        boolean podExists = pods.getStore().list().stream().anyMatch(p -> p.getMetadata().getUid().equals(podUid));
+        if (!podExists) {
+            return true;
+        }
+        String current = seen.get(podUid);
+        return current != null && !current.equals(incarnation);
+    }
+
+    /** Latest figures of every live incarnation about one key or model, by incarnation. */
+    public Map<String, UsageShare> shares(String section, String id) {
+        Map<String, UsageShare> out = new HashMap<>();
+        for (PodReport r : reports.values()) {
+            JsonNode c = r.report().path(section).path(id);
+            if (c.isObject()) {
+                UsageShare s = new UsageShare();
+                s.setPod(r.podUid());
+                s.setRequests(c.path("requests").asLong());
+                s.setErrors(c.path("errors").asLong());
+                s.setInputTokens(c.path("inputTokens").asLong());
+                s.setOutputTokens(c.path("outputTokens").asLong());
+                s.setSpend(Money.format(c.path("spendMicros").asLong()));
+                s.setLastUsedAt(c.path("lastUsedAt").asText(null));
+                out.put(r.incarnation(), s);
+            }
+        }
+        return out;
+    }
+
+    /** Requests (or tokens) per minute in use now over every live report of one key or model. */
+    public Long inUse(String section, String id, String field) {
+        long sum = 0;
+        boolean any = false;
+        for (PodReport r : reports.values()) {
+            JsonNode c = r.report().path(section).path(id);
+            if (c.isObject()) {
+                any = true;
+                sum += c.path(field).asLong();
+            }
+        }
+        return any ? sum : null;
+    }
+
+    /** Each live incarnation's spend on one budget in the period starting at {@code periodStart} (RFC 3339). */
+    public Map<String, UsageShare> budgetShares(String budgetId, String periodStart) {
+        Map<String, UsageShare> out = new HashMap<>();
+        for (PodReport r : reports.values()) {
+            long total = 0;
+            long inPeriod = 0;
+            boolean any = false;
+            for (JsonNode b : r.report().path("budgets")) {
+                if (budgetId.equals(b.path("budget").asText())) {
+                    any = true;
+                    total += b.path("spendMicros").asLong();
+                    if (periodStart.equals(b.path("periodStart").asText())) {
+                        inPeriod += b.path("spendMicros").asLong();
+                    }
+                }
+            }
+            if (any) {
+                UsageShare s = new UsageShare();
+                s.setPod(r.podUid());
+                s.setSpend(Money.format(total));
+                s.setPeriodStart(periodStart);
+                s.setPeriodSpend(Money.format(inPeriod));
+                out.put(r.incarnation(), s);
+            }
+        }
+        return out;
+    }
+}

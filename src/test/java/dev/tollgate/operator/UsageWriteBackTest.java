@@ -1,0 +1,131 @@
+package dev.tollgate.operator;
+
+import static dev.tollgate.Fixtures.budget;
+import static dev.tollgate.Fixtures.key;
+import static dev.tollgate.Fixtures.model;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tollgate.Fixtures;
+import dev.tollgate.api.v1alpha1.Budget;
+import dev.tollgate.api.v1alpha1.LlmModel;
+import dev.tollgate.api.v1alpha1.VirtualKey;
+import dev.tollgate.config.BudgetPeriods;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Usage flows from a gateway pod's report into the status of its keys, budgets and models, exactly once: the
+ * same report read again adds nothing, and a restarted pod's old incarnation is folded in once.
+ */
+@WithKubernetesTestServer(crud = true)
+@QuarkusTest
+@TestProfile(UsageWriteBackTest.FakePodUsage.class)
+class UsageWriteBackTest {
+    static volatile String report = "{}";
+    static HttpServer server;
+
+    public static class FakePodUsage implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            try {
+                server = Vertx.vertx().createHttpServer().requestHandler(req -> req.response()
+                        .putHeader("content-type", "application/json").end(report))
+                        .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return Map.of("tollgate.operator.usage-port", Integer.toString(server.actualPort()),
+                    "tollgate.operator.usage-scrape-interval-millis", "200");
+        }
+    }
+
+    @Inject
+    KubernetesClient client;
+
+    static String report(String incarnation, long keyRequests, long keySpend, long budgetSpend, String periodStart) {
+        long start = Instant.parse(periodStart).toEpochMilli();
+        return """
+                {"schema":"tollgate.dev/gateway-usage/v1","incarnation":"%s","startedAt":"2026-11-24T00:00:00Z",
+                 "keys":{"usage/k":{"requests":%d,"errors":0,"inputTokens":%d,"outputTokens":%d,"spendMicros":%d,
+                                    "rpm":3,"tpm":90,"lastUsedAt":"2026-11-24T12:00:00Z"}},
+                 "models":{"usage/m":{"requests":%d,"errors":1,"inputTokens":10,"outputTokens":20,"spendMicros":%d,"rpm":3,"tpm":90}},
+                 "budgets":{"usage/b@%d":{"budget":"usage/b","periodStart":"%s","spendMicros":%d}}}
+                """.formatted(incarnation, keyRequests, keyRequests * 10, keyRequests * 20, keySpend, keyRequests, keySpend,
+                start, periodStart, budgetSpend);
+    }
+
+    @Test
+    void reportsLandInStatusExactlyOnce() throws Exception {
+        String today = BudgetPeriods.current("daily", ZoneOffset.UTC, Instant.EPOCH, Instant.now()).start().toString();
+        String ns = "usage";
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+        var vk = key(ns, "k");
+        vk.getSpec().setBudgetRefs(List.of("b"));
+        client.resource(vk).create();
+        client.resource(budget(ns, "b", "1.00", "daily")).create();
+        client.resource(model(ns, "m", "m", "mock")).create();
+        report = report("incarnation-a", 5, 500_000, 500_000, today);
+        var pod = client.resource(new PodBuilder().withNewMetadata().withName("gw-1").withNamespace(ns)
+                .addToLabels("app.kubernetes.io/name", "tollgate-gateway").endMetadata()
+                .withNewSpec().addNewContainer().withName("gateway").withImage("x").endContainer().endSpec().build()).create();
+        Fixtures.editStatus(client.pods().inNamespace(ns).withName("gw-1"), p -> p.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+                .withPodIP("127.0.0.1").withPhase("Running").build()));
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            var u = client.resources(VirtualKey.class).inNamespace(ns).withName("k").get().getStatus().getUsage();
+            assertThat(u).isNotNull();
+            assertThat(u.getRequests()).isEqualTo(5);
+            assertThat(u.getTotalSpend()).isEqualTo("0.50");
+            assertThat(u.getRpm()).isEqualTo(3);
+            assertThat(u.getShares()).containsOnlyKeys("incarnation-a");
+        });
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            var b = client.resources(Budget.class).inNamespace(ns).withName("b").get().getStatus();
+            assertThat(b.getSpend()).isEqualTo("0.50");
+            assertThat(b.getRemaining()).isEqualTo("0.50");
+            assertThat(b.condition("NearLimit").orElseThrow().getStatus()).isEqualTo("False");
+            var m = client.resources(LlmModel.class).inNamespace(ns).withName("m").get().getStatus().getUsage();
+            assertThat(m.getRequests()).isEqualTo(5);
+            assertThat(m.getErrors()).isEqualTo(1);
+        });
+
+        // Read again and again: values, not additions.
+        Thread.sleep(1000);
+        assertThat(client.resources(VirtualKey.class).inNamespace(ns).withName("k").get().getStatus().getUsage().getRequests())
+                .isEqualTo(5);
+
+        // The gateway process restarts (same pod, new incarnation, counters from zero): the old one is folded once.
+        report = report("incarnation-b", 2, 200_000, 350_000, today);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            var u = client.resources(VirtualKey.class).inNamespace(ns).withName("k").get().getStatus().getUsage();
+            assertThat(u.getRequests()).isEqualTo(7);
+            assertThat(u.getTotalSpend()).isEqualTo("0.70");
+            assertThat(u.getShares()).containsOnlyKeys("incarnation-b");
+            assertThat(u.getFolded().getRequests()).isEqualTo(5);
+            var b = client.resources(Budget.class).inNamespace(ns).withName("b").get().getStatus();
+            assertThat(b.getSpend()).isEqualTo("0.85");
+            assertThat(b.condition("NearLimit").orElseThrow().getStatus()).as("0.85 of 1.00 is past 80%").isEqualTo("True");
+            assertThat(b.condition("Exceeded").orElseThrow().getStatus()).isEqualTo("False");
+        });
+        Thread.sleep(1000);
+        assertThat(client.resources(VirtualKey.class).inNamespace(ns).withName("k").get().getStatus().getUsage().getRequests())
+                .as("folded exactly once").isEqualTo(7);
+        assertThat(pod.getMetadata().getUid()).isNotNull();
+    }
+}
