@@ -126,6 +126,14 @@ class UsageWriteBackTest {
         Thread.sleep(1000);
         assertThat(client.resources(VirtualKey.class).inNamespace(ns).withName("k").get().getStatus().getUsage().getRequests())
                 .as("folded exactly once").isEqualTo(7);
+        // crossing the alert threshold recorded one Warning event on the Budget
+        var events = client.v1().events().inNamespace(ns).list().getItems().stream()
+                .filter(e -> "NearLimit".equals(e.getReason())).toList();
+        assertThat(events).singleElement().satisfies(e -> {
+            assertThat(e.getType()).isEqualTo("Warning");
+            assertThat(e.getInvolvedObject().getName()).isEqualTo("b");
+            assertThat(e.getMessage()).contains("0.85 of 1.00 USD");
+        });
         assertThat(pod.getMetadata().getUid()).isNotNull();
     }
 }

@@ -75,11 +75,38 @@ public class BudgetReconciler implements Reconciler<Budget> {
             merged = dev.tollgate.operator.usage.UsageMerge.merge(existing, usage.budgetShares(id, window.start().toString()),
                     usage::ended, window.start().toString(), null, null);
         }
-        UpdateControl<Budget> control = StatusPatch.ifChanged(b, StatusBuilders.budget(b, problem, window, covered, merged, now));
+        boolean wasNear = b.getStatus() != null && b.getStatus().condition("NearLimit")
+                .map(c -> "True".equals(c.getStatus())).orElse(false);
+        var status = StatusBuilders.budget(b, problem, window, covered, merged, now);
+        var near = status.condition("NearLimit");
+        if (!wasNear && near.isPresent() && "True".equals(near.get().getStatus())) {
+            alert(ctx, b, near.get().getMessage(), now);
+        }
+        UpdateControl<Budget> control = StatusPatch.ifChanged(b, status);
         if (window != null) {
             control.rescheduleAfter(Duration.between(now, window.end()).plusMillis(50));
         }
         return control;
+    }
+
+    /** The soft alert: a Warning Event on the Budget when spend first reaches its alert threshold in a period. */
+    private static void alert(Context<Budget> ctx, Budget b, String message, Instant now) {
+        try {
+            ctx.getClient().v1().events().inNamespace(b.getMetadata().getNamespace()).resource(new io.fabric8.kubernetes.api.model.EventBuilder()
+                    .withNewMetadata().withGenerateName(b.getMetadata().getName() + ".").withNamespace(b.getMetadata().getNamespace())
+                    .endMetadata()
+                    .withNewInvolvedObject().withApiVersion(b.getApiVersion()).withKind(b.getKind())
+                    .withName(b.getMetadata().getName()).withNamespace(b.getMetadata().getNamespace())
+                    .withUid(b.getMetadata().getUid()).endInvolvedObject()
+                    .withType("Warning").withReason("NearLimit").withMessage(message)
+                    .withFirstTimestamp(now.toString()).withLastTimestamp(now.toString()).withCount(1)
+                    .withNewSource().withComponent("tollgate-operator").endSource()
+                    .build()).create();
+        } catch (RuntimeException e) {
+            // an alert that cannot be recorded must not stop the status from being written
+            org.jboss.logging.Logger.getLogger(BudgetReconciler.class).warnf("could not record the NearLimit event of %s/%s: %s",
+                    b.getMetadata().getNamespace(), b.getMetadata().getName(), e.getMessage());
+        }
     }
 
     private static Instant created(Budget b, Instant fallback) {

@@ -76,6 +76,12 @@ public final class StatusBuilders {
             cs.add(Conditions.of("Progressing", true, "RollingOut", m));
         }
 
+        boolean shared = gw.getSpec() != null && gw.getSpec().getRedis() != null;
+        cs.add(Conditions.of("ExactLimits", desired <= 1 || shared, shared ? "SharedStore" : desired <= 1 ? "SingleReplica" : "NoSharedStore",
+                shared ? "rate limits and budgets are shared by all replicas through Redis"
+                        : desired <= 1 ? "one replica enforces limits and budgets exactly"
+                        : desired + " replicas without spec.redis: each enforces every limit and budget on its own, so a key "
+                                + "may get up to " + desired + "x its limits; set spec.redis for exact limits"));
         GatewayDeploymentStatus s = new GatewayDeploymentStatus();
         s.setObservedGeneration(gw.getMetadata().getGeneration());
         s.setConditions(Conditions.merge(gw.getStatus() == null ? null : gw.getStatus().getConditions(), cs,

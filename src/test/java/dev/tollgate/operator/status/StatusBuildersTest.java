@@ -207,7 +207,22 @@ class StatusBuildersTest {
                     .containsExactly(
                             tuple("Ready", "True", NOW_TEXT),
                             tuple("Degraded", "False", "2025-06-01T11:00:00Z"),
-                            tuple("Progressing", "False", NOW_TEXT));
+                            tuple("Progressing", "False", NOW_TEXT),
+                            tuple("ExactLimits", "False", "2025-06-01T11:00:00Z"));
+        }
+
+        @Test
+        void limitsAreExactWithOneReplicaOrWithRedisOnly() {
+            gw.getSpec().setReplicas(1);
+            assertCondition(StatusBuilders.gateway(gw, render(0, 0, 0), deployment(5, 5L, 1, 1), NOW), "ExactLimits", "True", "SingleReplica");
+            gw.getSpec().setReplicas(3);
+            StatusBase approximate = StatusBuilders.gateway(gw, render(0, 0, 0), deployment(5, 5L, 3, 3), NOW);
+            assertCondition(approximate, "ExactLimits", "False", "NoSharedStore");
+            assertThat(approximate.condition("ExactLimits").orElseThrow().getMessage()).contains("up to 3x").contains("spec.redis");
+            dev.tollgate.api.v1alpha1.RedisSpec redis = new dev.tollgate.api.v1alpha1.RedisSpec();
+            redis.setUrl("redis://redis:6379");
+            gw.getSpec().setRedis(redis);
+            assertCondition(StatusBuilders.gateway(gw, render(0, 0, 0), deployment(5, 5L, 3, 3), NOW), "ExactLimits", "True", "SharedStore");
         }
 
         @Test
