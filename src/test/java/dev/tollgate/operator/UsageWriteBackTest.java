@@ -65,9 +65,10 @@ class UsageWriteBackTest {
                  "keys":{"usage/k":{"requests":%d,"errors":0,"inputTokens":%d,"outputTokens":%d,"spendMicros":%d,
                                     "rpm":3,"tpm":90,"lastUsedAt":"2026-11-24T12:00:00Z"}},
                  "models":{"usage/m":{"requests":%d,"errors":1,"inputTokens":10,"outputTokens":20,"spendMicros":%d,"rpm":3,"tpm":90}},
-                 "budgets":{"usage/b@%d":{"budget":"usage/b","periodStart":"%s","spendMicros":%d}}}
+                 "budgets":{"usage/b@%d":{"budget":"usage/b","periodStart":"%s","spendMicros":%d}},
+                 "config":"cfg-%s"}
                 """.formatted(incarnation, keyRequests, keyRequests * 10, keyRequests * 20, keySpend, keyRequests, keySpend,
-                start, periodStart, budgetSpend);
+                start, periodStart, budgetSpend, incarnation);
     }
 
     @Test
@@ -81,8 +82,9 @@ class UsageWriteBackTest {
         client.resource(budget(ns, "b", "1.00", "daily")).create();
         client.resource(model(ns, "m", "m", "mock")).create();
         report = report("incarnation-a", 5, 500_000, 500_000, today);
+        client.resource(dev.tollgate.Fixtures.gateway(ns, "gw")).create();
         var pod = client.resource(new PodBuilder().withNewMetadata().withName("gw-1").withNamespace(ns)
-                .addToLabels("app.kubernetes.io/name", "tollgate-gateway").endMetadata()
+                .addToLabels("app.kubernetes.io/name", "tollgate-gateway").addToLabels("app.kubernetes.io/instance", "gw").endMetadata()
                 .withNewSpec().addNewContainer().withName("gateway").withImage("x").endContainer().endSpec().build()).create();
         Fixtures.editStatus(client.pods().inNamespace(ns).withName("gw-1"), p -> p.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder()
                 .withPodIP("127.0.0.1").withPhase("Running").build()));
@@ -103,6 +105,12 @@ class UsageWriteBackTest {
             var m = client.resources(LlmModel.class).inNamespace(ns).withName("m").get().getStatus().getUsage();
             assertThat(m.getRequests()).isEqualTo(5);
             assertThat(m.getErrors()).isEqualTo(1);
+        });
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            var g = client.resources(dev.tollgate.api.v1alpha1.GatewayDeployment.class).inNamespace(ns).withName("gw").get().getStatus();
+            assertThat(g.getServedConfigs()).containsEntry("gw-1", "cfg-incarnation-a");
+            assertThat(g.getUsage().getRequests()).isEqualTo(5);
         });
 
         // Read again and again: values, not additions.

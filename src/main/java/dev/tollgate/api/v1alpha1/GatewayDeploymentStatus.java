@@ -22,8 +22,10 @@ public class GatewayDeploymentStatus extends StatusBase {
     private Integer keys;
     @JsonPropertyDescription("Budgets in the rendered configuration.")
     private Integer budgets;
-    @JsonPropertyDescription("Usage totals over all keys of this gateway.")
+    @JsonPropertyDescription("Usage totals over every deployment this gateway served.")
     private Usage usage;
+    @JsonPropertyDescription("The config hash each gateway pod reports serving, by pod name (compare with configHash).")
+    private java.util.Map<String, String> servedConfigs;
 
     public Integer getReadyReplicas() { return readyReplicas; }
     public void setReadyReplicas(Integer readyReplicas) { this.readyReplicas = readyReplicas; }
@@ -37,6 +39,8 @@ public class GatewayDeploymentStatus extends StatusBase {
     public void setKeys(Integer keys) { this.keys = keys; }
     public Integer getBudgets() { return budgets; }
     public void setBudgets(Integer budgets) { this.budgets = budgets; }
+    public java.util.Map<String, String> getServedConfigs() { return servedConfigs; }
+    public void setServedConfigs(java.util.Map<String, String> servedConfigs) { this.servedConfigs = servedConfigs; }
     public Usage getUsage() { return usage; }
     public void setUsage(Usage usage) { this.usage = usage; }
 }

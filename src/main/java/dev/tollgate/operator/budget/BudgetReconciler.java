@@ -31,6 +31,8 @@ public class BudgetReconciler implements Reconciler<Budget> {
             new io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource<>("usage");
     @jakarta.inject.Inject
     dev.tollgate.operator.usage.UsageScraper usage;
+    /** Budgets (uid@periodStart) already alerted: a reconcile may still see the status from before the alert. */
+    private final java.util.Set<String> alerted = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public BudgetReconciler() {
         this(Clock.systemUTC());
@@ -79,7 +81,8 @@ public class BudgetReconciler implements Reconciler<Budget> {
                 .map(c -> "True".equals(c.getStatus())).orElse(false);
         var status = StatusBuilders.budget(b, problem, window, covered, merged, now);
         var near = status.condition("NearLimit");
-        if (!wasNear && near.isPresent() && "True".equals(near.get().getStatus())) {
+        if (!wasNear && near.isPresent() && "True".equals(near.get().getStatus()) && window != null
+                && alerted.add(b.getMetadata().getUid() + "@" + window.start())) {
             alert(ctx, b, near.get().getMessage(), now);
         }
         UpdateControl<Budget> control = StatusPatch.ifChanged(b, status);

@@ -45,6 +45,10 @@ import java.util.stream.Collectors;
 @ControllerConfiguration(name = "gatewaydeployment")
 public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment> {
     private final Clock clock;
+    private final io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource<GatewayDeployment> usageChanged =
+            new io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource<>("usage");
+    @jakarta.inject.Inject
+    dev.tollgate.operator.usage.UsageScraper usage;
 
     public GatewayDeploymentReconciler() {
         this(Clock.systemUTC());
@@ -56,7 +60,10 @@ public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment
 
     @Override
     public List<EventSource<?, GatewayDeployment>> prepareEventSources(EventSourceContext<GatewayDeployment> ctx) {
-        return List.of(
+        if (usage != null) {
+            usage.onChange("gateways", usageChanged::propagateEvent);
+        }
+        return List.of(usageChanged,
                 Caches.mappedToAll(LlmModel.class, ctx),
                 Caches.mappedToAll(VirtualKey.class, ctx),
                 Caches.mappedToAll(Budget.class, ctx),
@@ -69,6 +76,14 @@ public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment
         var render = RenderSupport.render(gw, ctx);
         Deployment deployment = ctx.getSecondaryResource(Deployment.class).orElse(null);
         GatewayDeploymentStatus status = StatusBuilders.gateway(gw, render, deployment, clock.instant());
+        if (usage != null) {
+            String ns = gw.getMetadata().getNamespace();
+            String name = gw.getMetadata().getName();
+            status.setUsage(dev.tollgate.operator.usage.UsageMerge.merge(gw.getStatus() == null ? null : gw.getStatus().getUsage(),
+                    usage.gatewayShares(ns, name), usage::ended, null, null, null));
+            var served = usage.servedConfigs(ns, name);
+            status.setServedConfigs(served.isEmpty() ? null : served);
+        }
         return StatusPatch.ifChanged(gw, status);
     }
 

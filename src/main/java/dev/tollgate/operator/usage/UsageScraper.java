@@ -36,7 +36,7 @@ public class UsageScraper {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The last report of one pod. */
-    record PodReport(String podUid, String namespace, String incarnation, JsonNode report) {}
+    record PodReport(String podUid, String podName, String namespace, String gateway, String incarnation, JsonNode report) {}
 
     private final KubernetesClient client;
     private final Vertx vertx;
@@ -79,6 +79,9 @@ public class UsageScraper {
                 PodReport gone = reports.remove(pod.getMetadata().getUid());
                 if (gone != null) {
                     announce(gone.report(), gone.namespace()); // their resources fold the ended incarnation now
+                    if (gone.gateway() != null) {
+                        fire("gateways", gone.namespace() + "/" + gone.gateway());
+                    }
                 }
             }
         });
@@ -105,12 +108,13 @@ public class UsageScraper {
                     .setTimeout(3000))
                     .compose(req -> req.send().compose(resp -> resp.statusCode() == 200 ? resp.body()
                             : io.vertx.core.Future.failedFuture("HTTP " + resp.statusCode())))
-                    .onSuccess(body -> accept(uid, pod.getMetadata().getNamespace(), body.toString()))
+                    .onSuccess(body -> accept(uid, pod.getMetadata().getName(), pod.getMetadata().getNamespace(),
+                            pod.getMetadata().getLabels().get("app.kubernetes.io/instance"), body.toString()))
                     .onFailure(t -> LOG.debugf("could not read usage of pod %s: %s", pod.getMetadata().getName(), t.getMessage()));
         }
     }
 
-    void accept(String podUid, String namespace, String body) {
+    void accept(String podUid, String podName, String namespace, String gateway, String body) {
         JsonNode report;
         try {
             report = JSON.readTree(body);
@@ -122,12 +126,15 @@ public class UsageScraper {
         if (incarnation == null) {
             return;
         }
-        PodReport previous = reports.put(podUid, new PodReport(podUid, namespace, incarnation, report));
+        PodReport previous = reports.put(podUid, new PodReport(podUid, podName, namespace, gateway, incarnation, report));
         String before = seen.put(podUid, incarnation);
         if (previous == null || !previous.report().equals(report) || !Objects.equals(before, incarnation)) {
             announce(report, namespace);
             if (previous != null && !previous.incarnation().equals(incarnation)) {
                 announce(previous.report(), namespace);
+            }
+            if (gateway != null) {
+                fire("gateways", namespace + "/" + gateway);
             }
         }
     }
@@ -183,6 +190,37 @@ public class UsageScraper {
             }
         }
         return out;
+    }
+
+    /** Each live incarnation of one gateway's pods, its figures summed over the deployments it served. */
+    public Map<String, UsageShare> gatewayShares(String namespace, String gateway) {
+        Map<String, UsageShare> out = new HashMap<>();
+        for (PodReport r : reports.values()) {
+            if (namespace.equals(r.namespace()) && gateway.equals(r.gateway())) {
+                UsageShare sum = new UsageShare();
+                for (String id : iterable(r.report().path("models").fieldNames())) {
+                    UsageShare one = shares("models", id).get(r.incarnation());
+                    if (one != null) {
+                        UsageMerge.add(sum, one, null);
+                    }
+                }
+                sum.setPod(r.podUid());
+                out.put(r.incarnation(), sum);
+            }
+        }
+        return out;
+    }
+
+    /** The config hash each live pod of a gateway reports serving, by pod name. */
+    public Map<String, String> servedConfigs(String namespace, String gateway) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        reports.values().stream().filter(r -> namespace.equals(r.namespace()) && gateway.equals(r.gateway()))
+                .forEach(r -> out.put(r.podName(), r.report().path("config").asText("")));
+        return out;
+    }
+
+    private static Iterable<String> iterable(java.util.Iterator<String> it) {
+        return () -> it;
     }
 
     /** Requests (or tokens) per minute in use now over every live report of one key or model. */
