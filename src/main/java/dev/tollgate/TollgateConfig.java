@@ -53,6 +53,10 @@ public interface TollgateConfig {
         @WithDefault("closed")
         String sharedStoreFailure();
 
+        /** How long a stopping gateway waits for the operator to read its last usage. */
+        @WithDefault("12000")
+        long usageHandoverTimeoutMillis();
+
         Budget budget();
 
         interface Budget {

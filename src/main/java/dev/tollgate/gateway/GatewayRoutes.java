@@ -49,11 +49,15 @@ public class GatewayRoutes {
     private final Clock clock = Clock.systemUTC();
     private final Bridges bridges = new Bridges(clock);
     private final UsageRecorder usage;
+    private final long handoverMillis;
+    private volatile boolean draining;
 
     public GatewayRoutes(ConfigHolder holder, Upstreams upstreams, Instance<RequestInterceptor> interceptors,
             MeterRegistry registry, UsageRecorder usage,
             @ConfigProperty(name = "tollgate.mode", defaultValue = "standalone") String mode,
-            @ConfigProperty(name = "tollgate.gateway.max-body-bytes", defaultValue = "10485760") long maxBodyBytes) {
+            @ConfigProperty(name = "tollgate.gateway.max-body-bytes", defaultValue = "10485760") long maxBodyBytes,
+            @ConfigProperty(name = "tollgate.gateway.usage-handover-timeout-millis", defaultValue = "12000") long handoverMillis) {
+        this.handoverMillis = handoverMillis;
         this.holder = holder;
         this.upstreams = upstreams;
         this.interceptors = interceptors.stream().sorted(Comparator.comparingInt(RequestInterceptor::order)).toList();
@@ -93,9 +97,28 @@ public class GatewayRoutes {
         }
         management.router().get("/tollgate/usage").handler(rc -> {
             Snapshot s = holder.current();
+            if (rc.request().getHeader("x-tollgate-reader") != null) {
+                usage.markRead(); // the operator, not a person with curl: counts for the hand-over
+            }
             rc.response().putHeader("content-type", "application/json")
                     .end(Json.write(usage.report(s == null ? null : s.version())));
         });
+    }
+
+    /**
+     * A gateway pod being stopped (SIGTERM) refuses new LLM requests (503 shutting_down, so clients retry on another
+     * replica), lets requests in flight finish, and keeps its usage report up until the operator has read it once
+     * more (at most tollgate.gateway.usage-handover-timeout-millis): its last usage is handed over, not lost.
+     */
+    void onStop(@Observes io.quarkus.runtime.ShutdownDelayInitiatedEvent event) throws InterruptedException {
+        if (!"gateway".equalsIgnoreCase(mode)) {
+            return;
+        }
+        draining = true;
+        boolean handedOver = usage.awaitHandover(java.time.Duration.ofMillis(handoverMillis));
+        LOG.infof(handedOver ? "stopping: usage handed over to the operator"
+                : "stopping: the operator did not read the last usage within %d ms; it may miss up to one read interval",
+                handoverMillis);
     }
 
     private void post(Router router, String path, BodyHandler body, WireFormat ingress, Operation op) {
@@ -123,6 +146,9 @@ public class GatewayRoutes {
         try {
             if (snapshot == null) {
                 throw GatewayException.of(503, "not_ready", "the gateway has no configuration yet: retry shortly");
+            }
+            if (draining) {
+                throw GatewayException.of(503, "shutting_down", "this gateway replica is stopping: retry (another replica answers)");
             }
             ctx.key = Auth.authenticate(rc.request(), ingress == WireFormat.ANTHROPIC, snapshot, clock.instant());
             ctx.body = parse(rc);

@@ -46,6 +46,8 @@ public class UsageRecorder implements RequestInterceptor {
     private final Map<String, Counters> models = new ConcurrentHashMap<>();
     /** "budgetId@periodStartMillis" -> spend charged by this incarnation. */
     private final Map<String, LongAdder> budgets = new ConcurrentHashMap<>();
+    private final AtomicLong inFlight = new AtomicLong();
+    private final AtomicLong reads = new AtomicLong();
 
     public UsageRecorder() {
         this(Clock.systemUTC());
@@ -63,12 +65,14 @@ public class UsageRecorder implements RequestInterceptor {
 
     @Override
     public Future<Void> admit(RequestContext ctx) {
+        inFlight.incrementAndGet();
         return Future.succeededFuture();
     }
 
     @Override
     @SuppressWarnings("unchecked")
     public void complete(RequestContext ctx) {
+        inFlight.decrementAndGet();
         long now = clock.millis();
         long cost = Metering.cost(ctx).orElse(0);
         long tokens = ctx.usage == null ? 0 : ctx.usage.totalTokens();
@@ -101,6 +105,27 @@ public class UsageRecorder implements RequestInterceptor {
         }
         c.requestRing.incrementAndGet(slot);
         c.tokenRing.addAndGet(slot, tokens);
+    }
+
+    /** The operator read the report (counted so a stopping gateway knows its last figures were handed over). */
+    public void markRead() {
+        reads.incrementAndGet();
+    }
+
+    /**
+     * Waits until no request is in flight and the report has been read at least once after that, or the timeout
+     * passes: a stopping gateway's hand-over of its last usage. Returns whether the hand-over happened.
+     */
+    public boolean awaitHandover(java.time.Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        long before = reads.get();
+        while (reads.get() == before && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        return inFlight.get() == 0 && reads.get() > before;
     }
 
     public String incarnation() {

@@ -105,7 +105,7 @@ public class UsageScraper {
             }
             String uid = pod.getMetadata().getUid();
             http.request(new RequestOptions().setMethod(HttpMethod.GET).setHost(ip).setPort(port).setURI("/tollgate/usage")
-                    .setTimeout(3000))
+                    .setTimeout(3000).putHeader("x-tollgate-reader", "operator"))
                     .compose(req -> req.send().compose(resp -> resp.statusCode() == 200 ? resp.body()
                             : io.vertx.core.Future.failedFuture("HTTP " + resp.statusCode())))
                     .onSuccess(body -> accept(uid, pod.getMetadata().getName(), pod.getMetadata().getNamespace(),
