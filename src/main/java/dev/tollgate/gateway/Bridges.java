@@ -50,6 +50,9 @@ final class Bridges {
         if (!ctx.stream) {
             return upstream.send(call(ctx, credential, req)).map(resp -> {
                 ctx.usage = resp.has("usage") && resp.get("usage").isObject() ? TokenUsage.fromOpenAi(resp.get("usage")) : null;
+                if (ctx.usage == null) {
+                    collectText(ctx, resp);
+                }
                 ClientWriter.json(ctx, 200, resp);
                 return null;
             });
@@ -62,6 +65,7 @@ final class Bridges {
             if (u != null && u.isObject()) {
                 ctx.usage = TokenUsage.fromOpenAi(u);
             }
+            collectText(ctx, chunk);
             if (!usageOnly || clientWantsUsage) {
                 ClientWriter.data(ctx, chunk);
             }
@@ -158,6 +162,23 @@ final class Bridges {
     }
 
     // ---- shared ---------------------------------------------------------------------------------------------------
+
+    /** Text of an OpenAI response or chunk (message content, delta content, legacy text, tool arguments). */
+    private static void collectText(RequestContext ctx, JsonNode node) {
+        for (JsonNode choice : node.path("choices")) {
+            for (JsonNode part : List.of(choice.path("message"), choice.path("delta"))) {
+                if (part.path("content").isTextual()) {
+                    ctx.answerText.append(part.path("content").asText());
+                }
+                for (JsonNode tc : part.path("tool_calls")) {
+                    ctx.answerText.append(tc.path("function").path("arguments").asText(""));
+                }
+            }
+            if (choice.path("text").isTextual()) {
+                ctx.answerText.append(choice.path("text").asText());
+            }
+        }
+    }
 
     private static Call call(RequestContext ctx, String credential, ObjectNode body) {
         return new Call(ctx.deployment, credential, ctx.operation, body, ctx.cancellation);

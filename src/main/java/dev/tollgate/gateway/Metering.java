@@ -23,8 +23,18 @@ public final class Metering {
         if (ctx.operation == Operation.IMAGES && ctx.status == 200) {
             long n = ctx.body == null ? 1 : Math.max(1, ctx.body.path("n").asLong(1));
             c = CostCalculator.costMicros(ctx.deployment.prices(), n);
-        } else if (ctx.usage != null) {
-            c = CostCalculator.costMicros(ctx.deployment.prices(), ctx.usage);
+        } else {
+            if (ctx.usage == null && (ctx.status == 200 || ctx.status == 499) && ctx.body != null) {
+                // No usage reported (a provider that sends none, a stream cut or left mid-way): count it ourselves.
+                var counter = dev.tollgate.gateway.cost.TokenCounter.forModel(ctx.deployment.upstreamModel());
+                long prompt = ctx.operation == Operation.CHAT ? counter.countPrompt(ctx.body)
+                        : counter.countText(ctx.body.path("input").toString() + ctx.body.path("prompt").asText(""));
+                ctx.usage = new TokenUsage(prompt, counter.countText(ctx.answerText.toString()), 0, 0);
+                ctx.usageEstimated = true;
+            }
+            if (ctx.usage != null) {
+                c = CostCalculator.costMicros(ctx.deployment.prices(), ctx.usage);
+            }
         }
         c.ifPresent(v -> ctx.costMicros = v);
         return c;

@@ -29,6 +29,10 @@ public final class RequestContext {
     public TokenUsage usage;
     /** What the request cost in micro-USD once known (see Metering); null when unknown. */
     public Long costMicros;
+    /** The answer's text as it went to the client, kept only to count tokens when the provider reports none. */
+    public final StringBuilder answerText = new StringBuilder();
+    /** True when {@link #usage} was counted by Tollgate's tokenizer rather than reported by the provider. */
+    public boolean usageEstimated;
     public int status;
     public ApiError error;
 

@@ -120,6 +120,8 @@ public class BudgetInterceptor implements RequestInterceptor {
         // Refused before or by the upstream (it bills nothing for an error) costs nothing. A client that went
         // away (499) may have left mid-answer: the upstream did the work, so it pays its reservation.
         boolean nothingHappened = ctx.status >= 400 && ctx.status != 499 && ctx.usage == null;
+        // the real cost from reported usage, else from Tollgate's own token count, else (no price for what was
+        // counted) the reservation: never $0 for an answer that was produced
         long actual = nothingHappened ? 0 : Metering.cost(ctx).orElse(reserved);
         ctx.costMicros = actual; // what was charged is what the request cost, for every later stage
         ledger(ctx.snapshot).settle(charges, actual)
