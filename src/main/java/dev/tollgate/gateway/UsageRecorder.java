@@ -37,6 +37,10 @@ public class UsageRecorder implements RequestInterceptor {
         final AtomicLongArray requestRing = new AtomicLongArray(60);
         final AtomicLongArray tokenRing = new AtomicLongArray(60);
         final AtomicLongArray ringSecond = new AtomicLongArray(60);
+        /** Requests refused by the key's own rate limits, per second over the last minute. */
+        final AtomicLongArray limitedRing = new AtomicLongArray(60);
+        /** Spend per budget period ("budgetId@periodStartMillis") this key was charged to. */
+        final Map<String, LongAdder> budgetSpend = new ConcurrentHashMap<>();
     }
 
     private final String incarnation = UUID.randomUUID().toString();
@@ -88,23 +92,31 @@ public class UsageRecorder implements RequestInterceptor {
             }
             c.spendMicros.add(cost);
             c.lastUsedMillis.accumulateAndGet(now, Math::max);
-            tick(c, now / 1000, tokens);
+            tick(c, now / 1000, tokens, ctx.error != null && "rate_limit_exceeded".equals(ctx.error.code()));
         }
         var charges = (List<BudgetLedger.Charge>) ctx.attributes.get(BudgetInterceptor.class);
         if (charges != null) {
-            charges.forEach(ch -> budgets.computeIfAbsent(ch.budgetId() + "@" + ch.periodStartMillis(), k -> new LongAdder())
-                    .add(cost));
+            Counters key = keys.get(ctx.key.id());
+            charges.forEach(ch -> {
+                String slot = ch.budgetId() + "@" + ch.periodStartMillis();
+                budgets.computeIfAbsent(slot, k -> new LongAdder()).add(cost);
+                key.budgetSpend.computeIfAbsent(slot, k -> new LongAdder()).add(cost);
+            });
         }
     }
 
-    private static void tick(Counters c, long second, long tokens) {
+    private static void tick(Counters c, long second, long tokens, boolean limited) {
         int slot = (int) (second % 60);
         if (c.ringSecond.getAndSet(slot, second) != second) {
             c.requestRing.set(slot, 0);
             c.tokenRing.set(slot, 0);
+            c.limitedRing.set(slot, 0);
         }
         c.requestRing.incrementAndGet(slot);
         c.tokenRing.addAndGet(slot, tokens);
+        if (limited) {
+            c.limitedRing.incrementAndGet(slot);
+        }
     }
 
     /** The operator read the report (counted so a stopping gateway knows its last figures were handed over). */
@@ -164,14 +176,21 @@ public class UsageRecorder implements RequestInterceptor {
         o.put("spendMicros", c.spendMicros.sum());
         long rpm = 0;
         long tpm = 0;
+        long limited = 0;
         for (int i = 0; i < 60; i++) {
             if (nowSecond - c.ringSecond.get(i) < 60) {
                 rpm += c.requestRing.get(i);
                 tpm += c.tokenRing.get(i);
+                limited += c.limitedRing.get(i);
             }
         }
         o.put("rpm", rpm);
         o.put("tpm", tpm);
+        o.put("rateLimited", limited);
+        if (!c.budgetSpend.isEmpty()) {
+            ObjectNode b = o.putObject("budgets");
+            new TreeMap<>(c.budgetSpend).forEach((slot, spend) -> b.put(slot, spend.sum()));
+        }
         if (c.lastUsedMillis.get() > 0) {
             o.put("lastUsedAt", Instant.ofEpochMilli(c.lastUsedMillis.get()).toString());
         }

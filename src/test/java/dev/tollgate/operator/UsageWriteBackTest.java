@@ -63,12 +63,13 @@ class UsageWriteBackTest {
         return """
                 {"schema":"tollgate.dev/gateway-usage/v1","incarnation":"%s","startedAt":"2026-11-24T00:00:00Z",
                  "keys":{"usage/k":{"requests":%d,"errors":0,"inputTokens":%d,"outputTokens":%d,"spendMicros":%d,
-                                    "rpm":3,"tpm":90,"lastUsedAt":"2026-11-24T12:00:00Z"}},
+                                    "rpm":3,"tpm":90,"rateLimited":2,"lastUsedAt":"2026-11-24T12:00:00Z",
+                                    "budgets":{"usage/b@%d":%d}}},
                  "models":{"usage/m":{"requests":%d,"errors":1,"inputTokens":10,"outputTokens":20,"spendMicros":%d,"rpm":3,"tpm":90}},
                  "budgets":{"usage/b@%d":{"budget":"usage/b","periodStart":"%s","spendMicros":%d}},
                  "config":"cfg-%s"}
-                """.formatted(incarnation, keyRequests, keyRequests * 10, keyRequests * 20, keySpend, keyRequests, keySpend,
-                start, periodStart, budgetSpend, incarnation);
+                """.formatted(incarnation, keyRequests, keyRequests * 10, keyRequests * 20, keySpend, start, keySpend,
+                keyRequests, keySpend, start, periodStart, budgetSpend, incarnation);
     }
 
     @Test
@@ -130,6 +131,13 @@ class UsageWriteBackTest {
             assertThat(b.getSpend()).isEqualTo("0.85");
             assertThat(b.condition("NearLimit").orElseThrow().getStatus()).as("0.85 of 1.00 is past 80%").isEqualTo("True");
             assertThat(b.condition("Exceeded").orElseThrow().getStatus()).isEqualTo("False");
+            // the key shows its Budget: what is left, the threshold reached, its own period spend, its rate limits
+            var k = client.resources(VirtualKey.class).inNamespace(ns).withName("k").get().getStatus();
+            assertThat(k.getBudgetRemaining()).isEqualTo("0.15");
+            assertThat(k.condition("NearBudget").orElseThrow().getStatus()).isEqualTo("True");
+            assertThat(k.condition("BudgetExceeded").orElseThrow().getStatus()).isEqualTo("False");
+            assertThat(k.condition("RateLimited").orElseThrow().getStatus()).isEqualTo("True");
+            assertThat(k.getUsage().getPeriodSpend()).as("0.50 folded + 0.20 now, all today").isEqualTo("0.70");
         });
         Thread.sleep(1000);
         assertThat(client.resources(VirtualKey.class).inNamespace(ns).withName("k").get().getStatus().getUsage().getRequests())

@@ -58,7 +58,10 @@ public class VirtualKeyReconciler implements Reconciler<VirtualKey> {
         if (usage != null) {
             usage.onChange("keys", recheck::propagateEvent); // new usage figures: merge them into status
         }
-        return List.of(recheck, Caches.inputSecrets(ctx, s -> {
+        // A Budget's status (spend, Exceeded, NearLimit) shows on the keys it binds.
+        var budgets = Caches.mapped(dev.tollgate.api.v1alpha1.Budget.class, ctx, b -> ctx.getPrimaryCache()
+                .list(vk -> binds(b, vk)).map(ResourceID::fromResource).collect(java.util.stream.Collectors.toSet()));
+        return List.of(recheck, budgets, Caches.inputSecrets(ctx, s -> {
             Set<ResourceID> ids = new HashSet<>(owners.toPrimaryResourceIDs(s));
             ids.addAll(Caches.referencing(s, ctx, vk -> List.of(Checks.keySecretName(vk))));
             return ids;
@@ -82,12 +85,21 @@ public class VirtualKeyReconciler implements Reconciler<VirtualKey> {
                             + w.getName() + ", which is older and keeps it: give this VirtualKey its own key"));
         }
         String vkId = vk.getMetadata().getNamespace() + "/" + vk.getMetadata().getName();
+        List<dev.tollgate.api.v1alpha1.Budget> bound = Caches.all(ctx, dev.tollgate.api.v1alpha1.Budget.class).stream()
+                .filter(b -> binds(b, vk)).sorted(java.util.Comparator.comparing(b -> b.getMetadata().getName())).toList();
+        // period spend: in the current period of the key's first Budget (by name), as that Budget's status says
+        String periodStart = bound.stream().map(b -> b.getStatus() == null ? null : b.getStatus().getPeriodStart())
+                .filter(java.util.Objects::nonNull).findFirst().orElse(null);
+        String slot = periodStart == null ? null : vk.getMetadata().getNamespace() + "/"
+                + bound.stream().filter(b -> b.getStatus() != null && periodStart.equals(b.getStatus().getPeriodStart()))
+                        .findFirst().orElseThrow().getMetadata().getName() + "@" + Instant.parse(periodStart).toEpochMilli();
         var merged = usage == null ? (vk.getStatus() == null ? null : vk.getStatus().getUsage())
                 : dev.tollgate.operator.usage.UsageMerge.merge(vk.getStatus() == null ? null : vk.getStatus().getUsage(),
-                        usage.shares("keys", vkId), usage::ended, null, usage.inUse("keys", vkId, "rpm"),
-                        usage.inUse("keys", vkId, "tpm"));
+                        usage.shares("keys", vkId, slot, periodStart), usage::ended, periodStart,
+                        usage.inUse("keys", vkId, "rpm"), usage.inUse("keys", vkId, "tpm"));
+        long limited = usage == null ? 0 : java.util.Objects.requireNonNullElse(usage.inUse("keys", vkId, "rateLimited"), 0L);
         VirtualKeyStatus status = StatusBuilders.virtualKey(vk, problem, resolved.ok() ? resolved.value().shown() : null,
-                merged, now);
+                merged, bound, limited, now);
         UpdateControl<VirtualKey> control = StatusPatch.ifChanged(vk, status);
         // Flip Expired exactly when it is due; the gateway enforces expiry on its own clock regardless.
         var expiry = Checks.expiry(vk).value();
@@ -95,6 +107,15 @@ public class VirtualKeyReconciler implements Reconciler<VirtualKey> {
             control.rescheduleAfter(Duration.between(now, expiry.toInstant()).plusMillis(50));
         }
         return control;
+    }
+
+    /** Whether a Budget binds a key: same namespace, and named in its budgetRefs or matching its keySelector. */
+    static boolean binds(dev.tollgate.api.v1alpha1.Budget b, VirtualKey vk) {
+        return b.getSpec() != null && vk.getSpec() != null
+                && b.getMetadata().getNamespace().equals(vk.getMetadata().getNamespace())
+                && (vk.getSpec().getBudgetRefs().contains(b.getMetadata().getName())
+                        || (b.getSpec().getKeySelector() != null
+                                && dev.tollgate.config.Selectors.matches(b.getSpec().getKeySelector(), vk.getMetadata().getLabels())));
     }
 
     @Override

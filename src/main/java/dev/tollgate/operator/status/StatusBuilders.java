@@ -109,6 +109,55 @@ public final class StatusBuilders {
     /** @param usage the merged usage (see UsageMerge) */
     public static VirtualKeyStatus virtualKey(VirtualKey vk, Optional<Problem> keyProblem, String shownKey,
             dev.tollgate.api.v1alpha1.Usage usage, Instant now) {
+        return virtualKey(vk, keyProblem, shownKey, usage, List.of(), 0, now);
+    }
+
+    /**
+     * @param budgets     the Budgets binding this key (their statuses give what is left and whether they are near
+     *                    or over their limit)
+     * @param rateLimited requests refused for the key's own rate limits in the last minute
+     */
+    public static VirtualKeyStatus virtualKey(VirtualKey vk, Optional<Problem> keyProblem, String shownKey,
+            dev.tollgate.api.v1alpha1.Usage usage, List<Budget> budgets, long rateLimited, Instant now) {
+        VirtualKeyStatus s = virtualKeyBase(vk, keyProblem, shownKey, usage, now);
+        List<Condition> extra = new ArrayList<>();
+        List<String> over = new ArrayList<>();
+        List<String> near = new ArrayList<>();
+        Long remaining = null;
+        for (Budget b : budgets) {
+            if (b.getStatus() == null) {
+                continue;
+            }
+            String id = b.getMetadata().getName();
+            if (b.getStatus().condition("Exceeded").filter(c -> Condition.TRUE.equals(c.getStatus())).isPresent()) {
+                over.add(id);
+            }
+            if (b.getStatus().condition("NearLimit").filter(c -> Condition.TRUE.equals(c.getStatus())).isPresent()) {
+                near.add(id);
+            }
+            if (b.getStatus().getRemaining() != null) {
+                long r = dev.tollgate.config.Money.parseMicros(b.getStatus().getRemaining());
+                remaining = remaining == null ? r : Math.min(remaining, r);
+            }
+        }
+        extra.add(Conditions.of("BudgetExceeded", !over.isEmpty(), over.isEmpty() ? "WithinBudget" : "BudgetExceeded",
+                over.isEmpty() ? "no Budget binding this key is exhausted"
+                        : "Budget " + String.join(", ", over) + " is exhausted: requests get 429 budget_exceeded until it resets"));
+        extra.add(Conditions.of("NearBudget", !near.isEmpty(), near.isEmpty() ? "BelowThreshold" : "ThresholdReached",
+                near.isEmpty() ? "no Budget binding this key is near its limit" : "Budget " + String.join(", ", near)
+                        + " has reached its alert threshold"));
+        extra.add(Conditions.of("RateLimited", rateLimited > 0, rateLimited > 0 ? "RequestsRefused" : "WithinLimits",
+                rateLimited > 0 ? rateLimited + " requests were refused for this key's rate limits in the last minute"
+                        : "no request was refused for this key's rate limits in the last minute"));
+        List<Condition> all = new ArrayList<>(s.getConditions());
+        all.addAll(Conditions.merge(vk.getStatus() == null ? null : vk.getStatus().getConditions(), extra, generation(vk), now));
+        s.setConditions(all);
+        s.setBudgetRemaining(remaining == null ? null : dev.tollgate.config.Money.format(remaining));
+        return s;
+    }
+
+    private static VirtualKeyStatus virtualKeyBase(VirtualKey vk, Optional<Problem> keyProblem, String shownKey,
+            dev.tollgate.api.v1alpha1.Usage usage, Instant now) {
         boolean disabled = vk.getSpec() != null && Boolean.TRUE.equals(vk.getSpec().getDisabled());
         var expiry = Checks.expiry(vk);
         Optional<Problem> problem = keyProblem.or(() -> Optional.ofNullable(expiry.problem()));

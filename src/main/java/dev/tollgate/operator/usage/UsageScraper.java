@@ -174,6 +174,14 @@ public class UsageScraper {
 
     /** Latest figures of every live incarnation about one key or model, by incarnation. */
     public Map<String, UsageShare> shares(String section, String id) {
+        return shares(section, id, null, null);
+    }
+
+    /**
+     * The same, with each share's spend in one budget period ({@code slot} = "budgetId@periodStartMillis", starting
+     * at {@code periodStart}) as its periodSpend.
+     */
+    public Map<String, UsageShare> shares(String section, String id, String slot, String periodStart) {
         Map<String, UsageShare> out = new HashMap<>();
         for (PodReport r : reports.values()) {
             JsonNode c = r.report().path(section).path(id);
@@ -186,6 +194,10 @@ public class UsageScraper {
                 s.setOutputTokens(c.path("outputTokens").asLong());
                 s.setSpend(Money.format(c.path("spendMicros").asLong()));
                 s.setLastUsedAt(c.path("lastUsedAt").asText(null));
+                if (slot != null) {
+                    s.setPeriodStart(periodStart);
+                    s.setPeriodSpend(Money.format(c.path("budgets").path(slot).asLong(0)));
+                }
                 out.put(r.incarnation(), s);
             }
         }

@@ -255,7 +255,11 @@ class StatusBuildersTest {
                     .containsExactly(
                             tuple("Ready", "True", "KeyActive", "the key is active"),
                             tuple("Expired", "False", "NotExpired", "the key does not expire"),
-                            tuple("Disabled", "False", "Enabled", "spec.disabled is false"));
+                            tuple("Disabled", "False", "Enabled", "spec.disabled is false"),
+                            tuple("BudgetExceeded", "False", "WithinBudget", "no Budget binding this key is exhausted"),
+                            tuple("NearBudget", "False", "BelowThreshold", "no Budget binding this key is near its limit"),
+                            tuple("RateLimited", "False", "WithinLimits",
+                                    "no request was refused for this key's rate limits in the last minute"));
             assertThat(s.getSecretName()).isEqualTo("ci-key");
             assertThat(s.getKeyPrefix()).isEqualTo("sk-tg-abcd…");
             assertThat(s.getObservedGeneration()).isEqualTo(2L);
