@@ -218,6 +218,7 @@ public class GatewayRoutes {
             return;
         }
         if (t instanceof UpstreamException u) {
+            ctx.upstreamFailed = u.error().httpStatus() >= 500;
             ClientWriter.error(ctx, u.error(), u.retryAfter() == null ? Map.of() : Map.of("retry-after", u.retryAfter()));
         } else if (t instanceof GatewayException g) {
             ClientWriter.error(ctx, g.error(), g.headers());

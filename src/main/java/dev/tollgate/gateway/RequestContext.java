@@ -31,6 +31,8 @@ public final class RequestContext {
     public Long costMicros;
     /** The answer's text as it went to the client, kept only to count tokens when the provider reports none. */
     public final StringBuilder answerText = new StringBuilder();
+    /** True when the provider failed the request (5xx, timeout, unreachable, cut stream): for deployment health. */
+    public boolean upstreamFailed;
     /** True when {@link #usage} was counted by Tollgate's tokenizer rather than reported by the provider. */
     public boolean usageEstimated;
     public int status;

@@ -39,6 +39,8 @@ public class UsageRecorder implements RequestInterceptor {
         final AtomicLongArray ringSecond = new AtomicLongArray(60);
         /** Requests refused by the key's own rate limits, per second over the last minute. */
         final AtomicLongArray limitedRing = new AtomicLongArray(60);
+        /** Upstream failures (5xx, timeouts, unreachable), per second over the last minute. */
+        final AtomicLongArray failedRing = new AtomicLongArray(60);
         /** Spend per budget period ("budgetId@periodStartMillis") this key was charged to. */
         final Map<String, LongAdder> budgetSpend = new ConcurrentHashMap<>();
     }
@@ -92,7 +94,8 @@ public class UsageRecorder implements RequestInterceptor {
             }
             c.spendMicros.add(cost);
             c.lastUsedMillis.accumulateAndGet(now, Math::max);
-            tick(c, now / 1000, tokens, ctx.error != null && "rate_limit_exceeded".equals(ctx.error.code()));
+            tick(c, now / 1000, tokens, ctx.error != null && "rate_limit_exceeded".equals(ctx.error.code()),
+                    ctx.upstreamFailed);
         }
         var charges = (List<BudgetLedger.Charge>) ctx.attributes.get(BudgetInterceptor.class);
         if (charges != null) {
@@ -105,12 +108,16 @@ public class UsageRecorder implements RequestInterceptor {
         }
     }
 
-    private static void tick(Counters c, long second, long tokens, boolean limited) {
+    private static void tick(Counters c, long second, long tokens, boolean limited, boolean failed) {
         int slot = (int) (second % 60);
         if (c.ringSecond.getAndSet(slot, second) != second) {
             c.requestRing.set(slot, 0);
             c.tokenRing.set(slot, 0);
             c.limitedRing.set(slot, 0);
+            c.failedRing.set(slot, 0);
+        }
+        if (failed) {
+            c.failedRing.incrementAndGet(slot);
         }
         c.requestRing.incrementAndGet(slot);
         c.tokenRing.addAndGet(slot, tokens);
@@ -177,13 +184,16 @@ public class UsageRecorder implements RequestInterceptor {
         long rpm = 0;
         long tpm = 0;
         long limited = 0;
+        long failed = 0;
         for (int i = 0; i < 60; i++) {
             if (nowSecond - c.ringSecond.get(i) < 60) {
                 rpm += c.requestRing.get(i);
                 tpm += c.tokenRing.get(i);
                 limited += c.limitedRing.get(i);
+                failed += c.failedRing.get(i);
             }
         }
+        o.put("upstreamFailures", failed);
         o.put("rpm", rpm);
         o.put("tpm", tpm);
         o.put("rateLimited", limited);

@@ -312,6 +312,27 @@ class ProviderEndToEndTest {
         assertThat(auth.body()).contains("upstream_auth_failed");
     }
 
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL metrics;
+
+    @Test
+    void upstreamFailuresCountTowardsTheDeploymentsHealthButCallerErrorsDoNot() throws Exception {
+        java.util.function.Supplier<Long> failures = () -> {
+            try (var in = metrics.toURI().resolve("/tollgate/usage").toURL().openStream()) {
+                return dev.tollgate.gateway.Json.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+                        .path("models").path("default/gpt").path("upstreamFailures").asLong(0);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        long before = failures.get();
+        openai.enqueue(Reply.error(400, "invalid_request_error", "bad"), FakeOpenAi.serverError(), Reply.error(503, "x", "busy"));
+        for (int i = 0; i < 3; i++) {
+            post("chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+        }
+        assertThat(failures.get() - before).as("the 500 and the 503, not the caller's 400").isEqualTo(2);
+    }
+
     @Test
     void aSlowUpstreamTimesOutWith504() throws Exception {
         openai.enqueue(Reply.text("too late").delay(Duration.ofSeconds(4)));

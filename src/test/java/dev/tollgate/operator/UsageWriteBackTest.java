@@ -65,7 +65,8 @@ class UsageWriteBackTest {
                  "keys":{"usage/k":{"requests":%d,"errors":0,"inputTokens":%d,"outputTokens":%d,"spendMicros":%d,
                                     "rpm":3,"tpm":90,"rateLimited":2,"lastUsedAt":"2026-11-24T12:00:00Z",
                                     "budgets":{"usage/b@%d":%d}}},
-                 "models":{"usage/m":{"requests":%d,"errors":1,"inputTokens":10,"outputTokens":20,"spendMicros":%d,"rpm":3,"tpm":90}},
+                 "models":{"usage/m":{"requests":%d,"errors":1,"inputTokens":10,"outputTokens":20,"spendMicros":%d,"rpm":4,"tpm":90,
+                                      "upstreamFailures":3}},
                  "budgets":{"usage/b@%d":{"budget":"usage/b","periodStart":"%s","spendMicros":%d}},
                  "config":"cfg-%s"}
                 """.formatted(incarnation, keyRequests, keyRequests * 10, keyRequests * 20, keySpend, start, keySpend,
@@ -106,6 +107,11 @@ class UsageWriteBackTest {
             var m = client.resources(LlmModel.class).inNamespace(ns).withName("m").get().getStatus().getUsage();
             assertThat(m.getRequests()).isEqualTo(5);
             assertThat(m.getErrors()).isEqualTo(1);
+            var health = client.resources(LlmModel.class).inNamespace(ns).withName("m").get().getStatus().condition("Healthy");
+            assertThat(health).hasValueSatisfying(c -> {
+                assertThat(c.getStatus()).as("3 of the last minute's 4 requests failed upstream").isEqualTo("False");
+                assertThat(c.getReason()).isEqualTo("UpstreamFailing");
+            });
         });
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {

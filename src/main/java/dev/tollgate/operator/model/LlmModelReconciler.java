@@ -57,6 +57,20 @@ public class LlmModelReconciler implements Reconciler<LlmModel> {
         var existing = m.getStatus() == null ? null : m.getStatus().getUsage();
         var merged = usage == null ? existing : dev.tollgate.operator.usage.UsageMerge.merge(existing,
                 usage.shares("models", id), usage::ended, null, usage.inUse("models", id, "rpm"), usage.inUse("models", id, "tpm"));
-        return StatusPatch.ifChanged(m, StatusBuilders.model(m, problem, gateways, merged, clock.instant()));
+        var status = StatusBuilders.model(m, problem, gateways, merged, clock.instant());
+        if (usage != null) {
+            long requests = java.util.Objects.requireNonNullElse(usage.inUse("models", id, "rpm"), 0L);
+            long failures = java.util.Objects.requireNonNullElse(usage.inUse("models", id, "upstreamFailures"), 0L);
+            boolean unhealthy = requests >= 3 && failures * 2 > requests; // most of a minute's traffic failing
+            var conditions = new java.util.ArrayList<>(status.getConditions());
+            conditions.addAll(dev.tollgate.operator.status.Conditions.merge(m.getStatus() == null ? null : m.getStatus().getConditions(),
+                    List.of(dev.tollgate.operator.status.Conditions.of("Healthy", !unhealthy, unhealthy ? "UpstreamFailing" : "Serving",
+                            unhealthy ? failures + " of the last minute's " + requests + " requests failed at the provider "
+                                    + "(5xx, timeouts, unreachable): check the provider and the LlmModel's apiBase"
+                                    : failures + " of the last minute's " + requests + " requests failed at the provider")),
+                    m.getMetadata().getGeneration() == null ? 0 : m.getMetadata().getGeneration(), clock.instant()));
+            status.setConditions(conditions);
+        }
+        return StatusPatch.ifChanged(m, status);
     }
 }
