@@ -28,9 +28,11 @@ public final class UpstreamErrors {
         String m = upstream.message();
         ApiError e = switch (upstreamStatus) {
             case 400, 422 -> keep(400, upstream);
+            // The provider's own text is not passed on: OpenAI's 401 quotes a masked piece of the key it refused,
+            // which is Tollgate's credential, not the caller's business.
             case 401, 403 -> new ApiError(502, "api_error", "upstream_auth_error", "the provider refused Tollgate's "
                     + "credentials for " + modelId + " (HTTP " + upstreamStatus + "): the platform team must fix the "
-                    + "LlmModel's credentialsSecretRef. Provider said: " + m, null, "upstream_auth_failed");
+                    + "LlmModel's credentialsSecretRef", null, "upstream_auth_failed");
             case 404 -> new ApiError(502, "api_error", "upstream_error", "the provider does not know the model or "
                     + "route configured for " + modelId + " (HTTP 404): check the LlmModel's model and apiBase. "
                     + "Provider said: " + m, null, "upstream_not_found");
