@@ -54,6 +54,15 @@ public class BudgetInterceptor implements RequestInterceptor {
         this.defaultMaxOutput = defaultMaxOutput;
     }
 
+    /** Loads both tokenizer vocabularies at start (a few MB), not on the event loop of the first budgeted request. */
+    void warmUp(@jakarta.enterprise.event.Observes io.quarkus.runtime.StartupEvent event,
+            @ConfigProperty(name = "tollgate.mode", defaultValue = "standalone") String mode) {
+        if (!"operator".equalsIgnoreCase(mode)) {
+            TokenCounter.forModel("gpt-4o").countText("warm up");
+            TokenCounter.forModel("any-other-model").countText("warm up");
+        }
+    }
+
     @Override
     public int order() {
         return 200;
