@@ -16,7 +16,6 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
 
 /** Small builders for test resources. */
@@ -114,8 +113,4 @@ public final class Fixtures {
         }
     }
 
-    @SafeVarargs
-    public static <T> List<T> list(T... items) {
-        return List.of(items);
-    }
 }

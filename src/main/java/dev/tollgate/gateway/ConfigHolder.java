@@ -4,7 +4,6 @@ import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.config.GatewaySecrets;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Clock;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
@@ -13,10 +12,8 @@ import org.jboss.logging.Logger;
 public class ConfigHolder {
     private static final Logger LOG = Logger.getLogger(ConfigHolder.class);
     private final AtomicReference<Snapshot> current = new AtomicReference<>();
-    private final Clock clock;
 
     public ConfigHolder(MeterRegistry registry) {
-        this.clock = Clock.systemUTC();
         registry.gauge("tollgate.config.models", current, r -> r.get() == null ? 0 : r.get().config().models().size());
         registry.gauge("tollgate.config.keys", current, r -> r.get() == null ? 0 : r.get().config().keys().size());
     }
@@ -27,7 +24,7 @@ public class ConfigHolder {
     }
 
     public void update(GatewayConfig config, GatewaySecrets secrets, String version, String source) {
-        Snapshot previous = current.getAndSet(new Snapshot(config, secrets, version, clock.instant()));
+        Snapshot previous = current.getAndSet(new Snapshot(config, secrets, version));
         if (previous == null || !previous.version().equals(version)) {
             LOG.infof("Serving config %s from %s: %d models, %d keys, %d budgets", version, source,
                     config.models().size(), config.keys().size(), config.budgets().size());

@@ -30,7 +30,6 @@ public final class Metering {
                 long prompt = ctx.operation == Operation.CHAT ? counter.countPrompt(ctx.body)
                         : counter.countText(ctx.body.path("input").toString() + ctx.body.path("prompt").asText(""));
                 ctx.usage = new TokenUsage(prompt, counter.countText(ctx.answerText.toString()), 0, 0);
-                ctx.usageEstimated = true;
             }
             if (ctx.usage != null) {
                 c = CostCalculator.costMicros(ctx.deployment.prices(), ctx.usage);

@@ -33,8 +33,6 @@ public final class RequestContext {
     public final StringBuilder answerText = new StringBuilder();
     /** True when the provider failed the request (5xx, timeout, unreachable, cut stream): for deployment health. */
     public boolean upstreamFailed;
-    /** True when {@link #usage} was counted by Tollgate's tokenizer rather than reported by the provider. */
-    public boolean usageEstimated;
     public int status;
     public ApiError error;
 

@@ -2,7 +2,6 @@ package dev.tollgate.gateway;
 
 import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.config.GatewaySecrets;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,16 +15,14 @@ public final class Snapshot {
     private final GatewayConfig config;
     private final GatewaySecrets secrets;
     private final String version;
-    private final Instant loadedAt;
     private final Map<String, GatewayConfig.Key> keysByHash = new HashMap<>();
     private final Map<String, List<GatewayConfig.Model>> groups = new HashMap<>();
     private final Map<String, GatewayConfig.Budget> budgets = new HashMap<>();
 
-    public Snapshot(GatewayConfig config, GatewaySecrets secrets, String version, Instant loadedAt) {
+    public Snapshot(GatewayConfig config, GatewaySecrets secrets, String version) {
         this.config = config;
         this.secrets = secrets;
         this.version = version;
-        this.loadedAt = loadedAt;
         Map<String, GatewayConfig.Key> keysById = new HashMap<>();
         config.keys().forEach(k -> keysById.put(k.id(), k));
         secrets.keys().forEach((hash, id) -> {
@@ -46,8 +43,6 @@ public final class Snapshot {
 
     /** The config hash this snapshot was built from (reported in status and the x-tollgate-config header). */
     public String version() { return version; }
-
-    public Instant loadedAt() { return loadedAt; }
 
     /** The key whose SHA-256 is {@code hash}: a hash-map lookup, so timing reveals nothing about stored keys. */
     public Optional<GatewayConfig.Key> keyByHash(String hash) {
