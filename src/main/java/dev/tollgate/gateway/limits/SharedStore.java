@@ -7,7 +7,6 @@ import io.vertx.redis.client.RedisOptions;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -17,26 +16,33 @@ import java.util.concurrent.ConcurrentHashMap;
 @ApplicationScoped
 public class SharedStore {
     private final Vertx vertx;
-    private final Map<String, Redis> clients = new ConcurrentHashMap<>();
+    /** One client (and its API wrapper) per URL and password; the password never leaves this map. */
+    private final Map<Target, RedisAPI> clients = new ConcurrentHashMap<>();
+
+    private record Target(String url, String password) {
+        @Override
+        public String toString() {
+            return "Target[" + url + "]";
+        }
+    }
 
     public SharedStore(Vertx vertx) {
         this.vertx = vertx;
     }
 
+    /** Called on every limited or budgeted request: a map lookup once the client exists. */
     public RedisAPI redis(String url, String password) {
-        String id = url + "\u0000" + Objects.hashCode(password);
-        Redis client = clients.computeIfAbsent(id, k -> {
+        return clients.computeIfAbsent(new Target(url, password), t -> {
             RedisOptions o = new RedisOptions().setConnectionString(url).setMaxPoolSize(16).setMaxPoolWaiting(1024);
             if (password != null) {
                 o.setPassword(password);
             }
-            return Redis.createClient(vertx, o);
+            return RedisAPI.api(Redis.createClient(vertx, o));
         });
-        return RedisAPI.api(client);
     }
 
     @PreDestroy
     void close() {
-        clients.values().forEach(Redis::close);
+        clients.values().forEach(RedisAPI::close);
     }
 }
