@@ -14,9 +14,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.net.URL;
 import java.net.http.HttpClient;
@@ -46,51 +44,46 @@ class BudgetEndToEndTest {
     public static class Budgets implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            try {
-                folder = Files.createTempDirectory("tollgate-budgets");
-                // 1 input token = 1,000 micros, 1 output token = 2,000 micros: a 1-word prompt and 4 output
-                // tokens cost exactly 9,000 micros (0.009 USD).
-                Files.writeString(folder.resolve("all.yaml"), """
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: GatewayDeployment
-                        metadata: {name: b}
-                        spec: {}
-                        ---
-                        apiVersion: v1
-                        kind: Secret
-                        metadata: {name: keys, labels: {llm.tollgate.dev/secret: key}}
-                        stringData: {tight: %s, roomy: %s}
-                        ---
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: Budget
-                        metadata: {name: tight}
-                        spec: {limit: "0.50", period: daily}
-                        ---
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: Budget
-                        metadata: {name: roomy}
-                        spec: {limit: "1000", period: daily}
-                        ---
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: VirtualKey
-                        metadata: {name: tight}
-                        spec: {existingSecret: {name: keys, key: tight}, budgetRefs: [tight]}
-                        ---
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: VirtualKey
-                        metadata: {name: roomy}
-                        spec: {existingSecret: {name: keys, key: roomy}, budgetRefs: [roomy]}
-                        ---
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: LlmModel
-                        metadata: {name: m}
-                        spec: {modelName: m, provider: mock, model: m, mock: {outputTokens: 4, chunkInterval: 100ms},
-                               pricing: {inputPerMillion: "1000", outputPerMillion: "2000"}}
-                        """.formatted(TIGHT, ROOMY));
-                return Map.of("tollgate.mode", "standalone", "tollgate.standalone.dir", folder.toString());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            // 1 input token = 1,000 micros, 1 output token = 2,000 micros: a 1-word prompt and 4 output
+            // tokens cost exactly 9,000 micros (0.009 USD).
+            folder = StandaloneFolder.create("tollgate-budgets", """
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: GatewayDeployment
+                    metadata: {name: b}
+                    spec: {}
+                    ---
+                    apiVersion: v1
+                    kind: Secret
+                    metadata: {name: keys, labels: {llm.tollgate.dev/secret: key}}
+                    stringData: {tight: %s, roomy: %s}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: Budget
+                    metadata: {name: tight}
+                    spec: {limit: "0.50", period: daily}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: Budget
+                    metadata: {name: roomy}
+                    spec: {limit: "1000", period: daily}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: VirtualKey
+                    metadata: {name: tight}
+                    spec: {existingSecret: {name: keys, key: tight}, budgetRefs: [tight]}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: VirtualKey
+                    metadata: {name: roomy}
+                    spec: {existingSecret: {name: keys, key: roomy}, budgetRefs: [roomy]}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: LlmModel
+                    metadata: {name: m}
+                    spec: {modelName: m, provider: mock, model: m, mock: {outputTokens: 4, chunkInterval: 100ms},
+                           pricing: {inputPerMillion: "1000", outputPerMillion: "2000"}}
+                    """.formatted(TIGHT, ROOMY));
+            return StandaloneFolder.serve(folder);
         }
     }
 

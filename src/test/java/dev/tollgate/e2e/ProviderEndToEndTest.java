@@ -33,16 +33,13 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -74,47 +71,42 @@ class ProviderEndToEndTest {
             azure = FakeAzureOpenAi.start(AZURE_KEY);
             azure.deployment("prod-gpt4o", "gpt-4o");
             anthropic = FakeAnthropic.start(ANTHROPIC_KEY);
-            try {
-                Path folder = Files.createTempDirectory("tollgate-providers");
-                Files.writeString(folder.resolve("all.yaml"), """
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: GatewayDeployment
-                        metadata: {name: p}
-                        spec: {}
-                        ---
-                        apiVersion: v1
-                        kind: Secret
-                        metadata: {name: creds, labels: {llm.tollgate.dev/secret: credentials}}
-                        stringData: {openai: %s, azure: %s, anthropic: %s, key: %s}
-                        ---
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: VirtualKey
-                        metadata: {name: k}
-                        spec: {existingSecret: {name: creds, key: key}}
-                        ---
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: LlmModel
-                        metadata: {name: gpt}
-                        spec: {modelName: gpt-4o, provider: openai, model: gpt-4o-2024-08-06, apiBase: "%s",
-                               timeout: 1500ms, credentialsSecretRef: {name: creds, key: openai}}
-                        ---
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: LlmModel
-                        metadata: {name: azure}
-                        spec: {modelName: azure-gpt, provider: azure, model: prod-gpt4o, apiBase: "%s",
-                               apiVersion: "2024-10-21", credentialsSecretRef: {name: creds, key: azure}}
-                        ---
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: LlmModel
-                        metadata: {name: claude}
-                        spec: {modelName: claude, provider: anthropic, model: claude-sonnet-4-20250514, apiBase: "%s",
-                               credentialsSecretRef: {name: creds, key: anthropic}, defaultParams: {max_tokens: 512}}
-                        """.formatted(OPENAI_KEY, AZURE_KEY, ANTHROPIC_KEY, KEY, openai.baseUrl(), azure.baseUrl(),
+            Path folder = StandaloneFolder.create("tollgate-providers", """
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: GatewayDeployment
+                    metadata: {name: p}
+                    spec: {}
+                    ---
+                    apiVersion: v1
+                    kind: Secret
+                    metadata: {name: creds, labels: {llm.tollgate.dev/secret: credentials}}
+                    stringData: {openai: %s, azure: %s, anthropic: %s, key: %s}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: VirtualKey
+                    metadata: {name: k}
+                    spec: {existingSecret: {name: creds, key: key}}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: LlmModel
+                    metadata: {name: gpt}
+                    spec: {modelName: gpt-4o, provider: openai, model: gpt-4o-2024-08-06, apiBase: "%s",
+                           timeout: 1500ms, credentialsSecretRef: {name: creds, key: openai}}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: LlmModel
+                    metadata: {name: azure}
+                    spec: {modelName: azure-gpt, provider: azure, model: prod-gpt4o, apiBase: "%s",
+                           apiVersion: "2024-10-21", credentialsSecretRef: {name: creds, key: azure}}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: LlmModel
+                    metadata: {name: claude}
+                    spec: {modelName: claude, provider: anthropic, model: claude-sonnet-4-20250514, apiBase: "%s",
+                           credentialsSecretRef: {name: creds, key: anthropic}, defaultParams: {max_tokens: 512}}
+                    """.formatted(OPENAI_KEY, AZURE_KEY, ANTHROPIC_KEY, KEY, openai.baseUrl(), azure.baseUrl(),
                         anthropic.baseUrl()));
-                return Map.of("tollgate.mode", "standalone", "tollgate.standalone.dir", folder.toString());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            return StandaloneFolder.serve(folder);
         }
     }
 

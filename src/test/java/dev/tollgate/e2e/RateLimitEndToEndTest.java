@@ -8,9 +8,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URL;
@@ -18,7 +16,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -35,48 +32,43 @@ class RateLimitEndToEndTest {
     public static class Limits implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            try {
-                Path folder = Files.createTempDirectory("tollgate-limits");
-                Files.writeString(folder.resolve("all.yaml"), """
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: GatewayDeployment
-                        metadata: {name: l}
-                        spec: {}
-                        ---
-                        apiVersion: v1
-                        kind: Secret
-                        metadata: {name: keys, labels: {llm.tollgate.dev/secret: key}}
-                        stringData: {rpm: %s, par: %s, tpm: %s}
-                        ---
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: VirtualKey
-                        metadata: {name: rpm}
-                        spec: {existingSecret: {name: keys, key: rpm}, limits: {rpm: 3}}
-                        ---
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: VirtualKey
-                        metadata: {name: par}
-                        spec: {existingSecret: {name: keys, key: par}, limits: {maxParallelRequests: 1}}
-                        ---
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: VirtualKey
-                        metadata: {name: tpm}
-                        spec: {existingSecret: {name: keys, key: tpm}, limits: {tpm: 20}}
-                        ---
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: LlmModel
-                        metadata: {name: fast}
-                        spec: {modelName: fast, provider: mock, model: fast, mock: {outputTokens: 16}}
-                        ---
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: LlmModel
-                        metadata: {name: slow}
-                        spec: {modelName: slow, provider: mock, model: slow, mock: {outputTokens: 50, chunkInterval: 100ms}}
-                        """.formatted(RPM_KEY, PAR_KEY, TPM_KEY));
-                return Map.of("tollgate.mode", "standalone", "tollgate.standalone.dir", folder.toString());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            Path folder = StandaloneFolder.create("tollgate-limits", """
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: GatewayDeployment
+                    metadata: {name: l}
+                    spec: {}
+                    ---
+                    apiVersion: v1
+                    kind: Secret
+                    metadata: {name: keys, labels: {llm.tollgate.dev/secret: key}}
+                    stringData: {rpm: %s, par: %s, tpm: %s}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: VirtualKey
+                    metadata: {name: rpm}
+                    spec: {existingSecret: {name: keys, key: rpm}, limits: {rpm: 3}}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: VirtualKey
+                    metadata: {name: par}
+                    spec: {existingSecret: {name: keys, key: par}, limits: {maxParallelRequests: 1}}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: VirtualKey
+                    metadata: {name: tpm}
+                    spec: {existingSecret: {name: keys, key: tpm}, limits: {tpm: 20}}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: LlmModel
+                    metadata: {name: fast}
+                    spec: {modelName: fast, provider: mock, model: fast, mock: {outputTokens: 16}}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: LlmModel
+                    metadata: {name: slow}
+                    spec: {modelName: slow, provider: mock, model: slow, mock: {outputTokens: 50, chunkInterval: 100ms}}
+                    """.formatted(RPM_KEY, PAR_KEY, TPM_KEY));
+            return StandaloneFolder.serve(folder);
         }
     }
 

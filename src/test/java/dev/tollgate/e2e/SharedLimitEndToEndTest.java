@@ -11,13 +11,10 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.vertx.core.Vertx;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -38,33 +35,28 @@ class SharedLimitEndToEndTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             redis = RedisServer.start();
-            try {
-                Path folder = Files.createTempDirectory("tollgate-shared");
-                Files.writeString(folder.resolve("all.yaml"), """
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: GatewayDeployment
-                        metadata: {name: shared}
-                        spec: {redis: {url: "%s"}}
-                        ---
-                        apiVersion: v1
-                        kind: Secret
-                        metadata: {name: keys, labels: {llm.tollgate.dev/secret: key}}
-                        stringData: {k: %s}
-                        ---
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: VirtualKey
-                        metadata: {name: k}
-                        spec: {existingSecret: {name: keys, key: k}, limits: {rpm: 3}}
-                        ---
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: LlmModel
-                        metadata: {name: m}
-                        spec: {modelName: m, provider: mock, model: m}
-                        """.formatted(redis.url(), KEY));
-                return Map.of("tollgate.mode", "standalone", "tollgate.standalone.dir", folder.toString());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            Path folder = StandaloneFolder.create("tollgate-shared", """
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: GatewayDeployment
+                    metadata: {name: shared}
+                    spec: {redis: {url: "%s"}}
+                    ---
+                    apiVersion: v1
+                    kind: Secret
+                    metadata: {name: keys, labels: {llm.tollgate.dev/secret: key}}
+                    stringData: {k: %s}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: VirtualKey
+                    metadata: {name: k}
+                    spec: {existingSecret: {name: keys, key: k}, limits: {rpm: 3}}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: LlmModel
+                    metadata: {name: m}
+                    spec: {modelName: m, provider: mock, model: m}
+                    """.formatted(redis.url(), KEY));
+            return StandaloneFolder.serve(folder);
         }
     }
 

@@ -48,45 +48,43 @@ class StandaloneEndToEndTest {
     public static class Folder implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
+            folder = StandaloneFolder.create("tollgate-e2e", """
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: GatewayDeployment
+                    metadata: {name: e2e}
+                    spec: {}
+                    ---
+                    apiVersion: v1
+                    kind: Secret
+                    metadata: {name: keys, labels: {llm.tollgate.dev/secret: key}}
+                    stringData: {main: %s, narrow: %s}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: VirtualKey
+                    metadata: {name: main}
+                    spec: {existingSecret: {name: keys, key: main}}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: VirtualKey
+                    metadata: {name: narrow}
+                    spec: {existingSecret: {name: keys, key: narrow}, models: [other]}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: VirtualKey
+                    metadata: {name: generated}
+                    spec: {}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: LlmModel
+                    metadata: {name: other}
+                    spec: {modelName: other, provider: mock, model: other-1}
+                    """.formatted(KEY, NARROW_KEY));
             try {
-                folder = Files.createTempDirectory("tollgate-e2e");
-                Files.writeString(folder.resolve("gateway.yaml"), """
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: GatewayDeployment
-                        metadata: {name: e2e}
-                        spec: {}
-                        ---
-                        apiVersion: v1
-                        kind: Secret
-                        metadata: {name: keys, labels: {llm.tollgate.dev/secret: key}}
-                        stringData: {main: %s, narrow: %s}
-                        ---
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: VirtualKey
-                        metadata: {name: main}
-                        spec: {existingSecret: {name: keys, key: main}}
-                        ---
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: VirtualKey
-                        metadata: {name: narrow}
-                        spec: {existingSecret: {name: keys, key: narrow}, models: [other]}
-                        ---
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: VirtualKey
-                        metadata: {name: generated}
-                        spec: {}
-                        ---
-                        apiVersion: llm.tollgate.dev/v1alpha1
-                        kind: LlmModel
-                        metadata: {name: other}
-                        spec: {modelName: other, provider: mock, model: other-1}
-                        """.formatted(KEY, NARROW_KEY));
                 writeModel("first answer");
-                return Map.of("tollgate.mode", "standalone", "tollgate.standalone.dir", folder.toString(),
-                        "tollgate.gateway.max-body-bytes", "65536");
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+            return StandaloneFolder.serve(folder, "tollgate.gateway.max-body-bytes", "65536");
         }
     }
 
