@@ -152,6 +152,7 @@ public class GatewayRoutes {
             }
             ctx.key = Auth.authenticate(rc.request(), ingress == WireFormat.ANTHROPIC, snapshot, clock.instant());
             ctx.body = parse(rc);
+            ctx.bodyBytes = rc.body().length();
             JsonNode model = ctx.body.get("model");
             if (model == null || !model.isTextual() || model.asText().isBlank()) {
                 throw new GatewayException(ApiError.of(400, "'model' is required: name one of GET /v1/models", "model"));
@@ -277,7 +278,7 @@ public class GatewayRoutes {
 
     private static ObjectNode parse(RoutingContext rc) {
         var body = rc.body();
-        JsonNode node = body == null || body.buffer() == null ? null : Json.parse(body.asString());
+        JsonNode node = body == null || body.buffer() == null ? null : Json.parse(body.buffer().getBytes());
         if (node == null || !node.isObject()) {
             throw new GatewayException(ApiError.of(400, "the request body is not a JSON object: send "
                     + "'Content-Type: application/json' and a valid JSON body", null).withCode("invalid_json"));

@@ -66,6 +66,15 @@ public final class Json {
         }
     }
 
+    /** Parses UTF-8 JSON bytes; {@code null} when they are not valid JSON. */
+    public static JsonNode parse(byte[] json) {
+        try {
+            return MAPPER.readTree(json);
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
     public static String write(JsonNode node) {
         try {
             return MAPPER.writeValueAsString(node);

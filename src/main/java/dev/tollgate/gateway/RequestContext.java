@@ -22,6 +22,8 @@ public final class RequestContext {
     public final Map<Class<?>, Object> attributes = new HashMap<>();
 
     public ObjectNode body;
+    /** The size of the client's request body in bytes. */
+    public int bodyBytes;
     public GatewayConfig.Key key;
     public String modelName;
     public GatewayConfig.Model deployment;

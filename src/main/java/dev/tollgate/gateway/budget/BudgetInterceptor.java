@@ -44,6 +44,7 @@ public class BudgetInterceptor implements RequestInterceptor {
     private final SharedStore store;
     private final boolean failOpen;
     private final long defaultMaxOutput;
+    private final BudgetCharges.Windows windows = new BudgetCharges.CachedWindows();
     private final Clock clock = Clock.systemUTC();
 
     public BudgetInterceptor(SharedStore store,
@@ -93,7 +94,7 @@ public class BudgetInterceptor implements RequestInterceptor {
                     "model_not_priced")));
         }
         List<BudgetLedger.Charge> charges = BudgetCharges.of(ctx.key, ctx.modelName, ctx.snapshot::budget,
-                max.getAsLong(), clock.instant());
+                max.getAsLong(), clock.instant(), windows);
         BudgetLedger ledger = ledger(ctx.snapshot);
         return ledger.reserve(charges).recover(t -> {
             LOG.warnf("the shared budget store failed (%s): %s", t.getMessage(), failOpen ? "admitting" : "refusing");
@@ -146,7 +147,9 @@ public class BudgetInterceptor implements RequestInterceptor {
         if (ctx.operation == Operation.IMAGES) {
             return CostCalculator.costMicros(prices, Math.max(1, ctx.body.path("n").asLong(1)));
         }
-        long promptBound = TokenCounter.forModel(ctx.deployment.upstreamModel()).countText(Json.write(ctx.body));
+        // An upper bound of the prompt's tokens without tokenizing it on the hot path: a byte-level BPE token is at
+        // least one byte, so the request body's size in bytes bounds the prompt's tokens (and the message framing).
+        long promptBound = ctx.bodyBytes;
         long output = 0;
         if (ctx.operation == Operation.CHAT || ctx.operation == Operation.COMPLETIONS) {
             output = outputLimit(ctx.body, ctx.ingress) * Math.max(1, ctx.body.path("n").asLong(1));

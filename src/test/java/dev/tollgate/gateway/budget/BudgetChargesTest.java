@@ -50,4 +50,22 @@ class BudgetChargesTest {
         assertThat(ledger.reserve(after).toCompletionStage().toCompletableFuture().get(1, TimeUnit.SECONDS).granted())
                 .as("midnight in Berlin: a new day, a new budget").isTrue();
     }
+
+    @Test
+    void cachedWindowsAgreeWithFreshOnesAcrossPeriodBoundaries() {
+        var cached = new BudgetCharges.CachedWindows();
+        // minute steps across two Berlin midnights (one in winter time), and across 12h rolling boundaries
+        Instant t = Instant.parse("2026-11-24T21:30:00Z");
+        for (int i = 0; i < 3 * 24 * 60; i += 7) {
+            Instant now = t.plusSeconds(60L * i);
+            for (GatewayConfig.Budget b : List.of(DAILY_BERLIN, GPT_ONLY, ROLLING)) {
+                assertThat(cached.current(b, now)).as("%s at %s", b.id(), now).isEqualTo(BudgetCharges.window(b, now));
+            }
+        }
+        // a re-rendered budget (a new record with the same id, another period) is not served the old window
+        var weekly = new GatewayConfig.Budget("ns/daily", 1_000, "weekly", "Europe/Berlin", 80, List.of(), null);
+        Instant now = Instant.parse("2026-11-26T12:00:00Z");
+        assertThat(cached.current(DAILY_BERLIN, now).start()).isEqualTo(Instant.parse("2026-11-25T23:00:00Z"));
+        assertThat(cached.current(weekly, now).start()).isEqualTo(Instant.parse("2026-11-22T23:00:00Z"));
+    }
 }

@@ -102,4 +102,19 @@ class TokenCounterTest {
         assertThat(cl100k.countPrompt(json("{}"))).isZero();
         assertThat(cl100k.countPrompt(null)).isZero();
     }
+
+    /** The budget reserves a request's prompt by its body's size in bytes: that must never be less than its tokens. */
+    @Test
+    void aPromptNeverHasMoreTokensThanItsBodyHasBytes() throws Exception {
+        for (String text : java.util.List.of("hi", "a b c d e f g h", "नमस्ते दुनिया, आप कैसे हैं?", "你好，世界。今天天气很好。",
+                "🙂🙃🤖🚀 emoji 🧪", "x".repeat(5000), "1 2 3 4 5 6 7 8 9 0 ".repeat(200), "\n\n\t  \u00a0 ")) {
+            String body = JSON.writeValueAsString(JSON.createObjectNode().put("model", "gpt-4o")
+                    .set("messages", JSON.createArrayNode().add(JSON.createObjectNode().put("role", "user").put("content", text))));
+            int bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            for (TokenCounter c : java.util.List.of(cl100k, o200k)) {
+                assertThat(c.countPrompt(json(body))).as(text).isLessThanOrEqualTo(bytes);
+                assertThat(c.countText(text)).as(text).isLessThanOrEqualTo(text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+            }
+        }
+    }
 }
