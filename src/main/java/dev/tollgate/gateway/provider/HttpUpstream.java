@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import java.util.function.Supplier;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -21,9 +22,9 @@ import java.util.concurrent.TimeoutException;
  * pausing the upstream when the client cannot keep up. A client going away resets the upstream request.
  */
 public abstract class HttpUpstream implements Upstream {
-    private final HttpClient client;
+    private final Supplier<HttpClient> client;
 
-    protected HttpUpstream(HttpClient client) {
+    protected HttpUpstream(Supplier<HttpClient> client) {
         this.client = client;
     }
 
@@ -138,7 +139,7 @@ public abstract class HttpUpstream implements Upstream {
         headers(call, headers);
         options.setHeaders(headers);
         Buffer body = Buffer.buffer(Json.write(call.body()));
-        return client.request(options).compose(req -> {
+        return client.get().request(options).compose(req -> {
             call.cancellation().onCancel(() -> req.reset());
             return req.send(body);
         }).recover(t -> Future.failedFuture(failure(call, t)));

@@ -3,6 +3,7 @@ package dev.tollgate.gateway.provider;
 import dev.tollgate.gateway.provider.anthropic.AnthropicUpstream;
 import dev.tollgate.gateway.provider.mock.MockUpstream;
 import dev.tollgate.gateway.provider.openai.OpenAiUpstream;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -11,18 +12,29 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Supplier;
 
-/** The adapter for each provider name of the rendered config, sharing one pooled keep-alive HTTP client. */
+/**
+ * The adapter for each provider name of the rendered config, sharing pooled keep-alive HTTP clients: one per
+ * event loop. A request's upstream call then runs on the event loop that serves the client's connection, from
+ * connections opened there: no hand-over between event-loop threads (a queued task and a wake-up) on every
+ * request and every response, which the benchmark measured at about a fifth of the gateway's throughput.
+ */
 @ApplicationScoped
 public class Upstreams {
-    private final HttpClient client;
+    private final Vertx vertx;
+    /** For calls made off the event loops (tests, blocking code); never the request path. */
+    private final HttpClient shared;
+    private final ThreadLocal<HttpClient> perEventLoop = new ThreadLocal<>();
+    private final Queue<HttpClient> all = new ConcurrentLinkedQueue<>();
     private final Map<String, Upstream> byProvider;
 
     public Upstreams(Vertx vertx) {
-        this.client = vertx.createHttpClient(new HttpClientOptions()
-                .setKeepAlive(true).setKeepAliveTimeout(60).setTcpNoDelay(true).setConnectTimeout(10_000)
-                .setDecompressionSupported(true).setVerifyHost(true),
-                new PoolOptions().setHttp1MaxSize(256));
+        this.vertx = vertx;
+        this.shared = newClient();
+        Supplier<HttpClient> client = this::client;
         Upstream openAi = new OpenAiUpstream(client, false);
         this.byProvider = Map.of(
                 "openai", openAi,
@@ -39,8 +51,30 @@ public class Upstreams {
         return Optional.ofNullable(byProvider.get(provider));
     }
 
+    private HttpClient newClient() {
+        HttpClient c = vertx.createHttpClient(new HttpClientOptions()
+                .setKeepAlive(true).setKeepAliveTimeout(60).setTcpNoDelay(true).setConnectTimeout(10_000)
+                .setDecompressionSupported(true).setVerifyHost(true),
+                new PoolOptions().setHttp1MaxSize(256));
+        all.add(c);
+        return c;
+    }
+
+    /** The calling event loop's own client (created on its first call there), or the shared one off the loops. */
+    HttpClient client() {
+        if (!Context.isOnEventLoopThread()) {
+            return shared;
+        }
+        HttpClient c = perEventLoop.get();
+        if (c == null) {
+            c = newClient();
+            perEventLoop.set(c);
+        }
+        return c;
+    }
+
     @PreDestroy
     void close() {
-        client.close();
+        all.forEach(HttpClient::close);
     }
 }

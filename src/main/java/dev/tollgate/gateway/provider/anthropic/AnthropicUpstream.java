@@ -18,7 +18,7 @@ import io.vertx.core.http.HttpClient;
 public class AnthropicUpstream extends HttpUpstream {
     public static final String DEFAULT_VERSION = "2023-06-01";
 
-    public AnthropicUpstream(HttpClient client) {
+    public AnthropicUpstream(java.util.function.Supplier<HttpClient> client) {
         super(client);
     }
 

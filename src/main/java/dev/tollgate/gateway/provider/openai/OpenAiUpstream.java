@@ -20,7 +20,7 @@ import java.nio.charset.StandardCharsets;
 public class OpenAiUpstream extends HttpUpstream {
     private final boolean azure;
 
-    public OpenAiUpstream(HttpClient client, boolean azure) {
+    public OpenAiUpstream(java.util.function.Supplier<HttpClient> client, boolean azure) {
         super(client);
         this.azure = azure;
     }
