@@ -117,7 +117,7 @@ class ThreeGatewaysSharingRedisIT {
                             HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
                 } catch (IOException e) {
                     if (!g.process().isAlive()) {
-                        throw new IllegalStateException("gateway exited: " + readLog(g));
+                        throw new IllegalStateException("gateway exited with " + g.process().exitValue() + ": " + readLog(g));
                     }
                     return false;
                 }
