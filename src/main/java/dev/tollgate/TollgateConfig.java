@@ -57,6 +57,17 @@ public interface TollgateConfig {
         @WithDefault("12000")
         long usageHandoverTimeoutMillis();
 
+        /**
+         * How often a gateway whose config names a Redis refreshes its usage journal there (heartbeat, and every
+         * counter rewritten); its heartbeat expires after four intervals, and then it counts as crashed.
+         */
+        @WithDefault("5000")
+        long usageJournalHeartbeatMillis();
+
+        /** How long a crashed gateway's usage stays in Redis after its heartbeat expired, for the operator to read. */
+        @WithDefault("3600000")
+        long usageJournalRetentionMillis();
+
         Budget budget();
 
         interface Budget {

@@ -100,8 +100,8 @@ public class GatewayRoutes {
             if (rc.request().getHeader("x-tollgate-reader") != null) {
                 usage.markRead(); // the operator, not a person with curl: counts for the hand-over
             }
-            rc.response().putHeader("content-type", "application/json")
-                    .end(Json.write(usage.report(s == null ? null : s.version())));
+            usage.reportWithJournal(s).onComplete(r -> rc.response().putHeader("content-type", "application/json")
+                    .end(Json.write(r.result())));
         });
     }
 

@@ -3,18 +3,26 @@ package dev.tollgate.gateway;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.gateway.budget.BudgetInterceptor;
 import dev.tollgate.gateway.budget.BudgetLedger;
+import dev.tollgate.gateway.limits.SharedStore;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 /**
  * What this gateway process has served, as cumulative counters since it started, tagged with its incarnation id
@@ -22,9 +30,14 @@ import java.util.concurrent.atomic.LongAdder;
  * (set, not add), so reading twice, or an operator restart between two reads, counts nothing twice; an
  * incarnation that has ended is folded into a total once. Admitted first and completed last of the request
  * stages, it sees every admitted request's final status, usage and charged cost.
+ *
+ * <p>When the gateway names a Redis, the counters are also kept there ({@link UsageJournal}): each completed
+ * request raises its counters in Redis right after it completed, a heartbeat rewrites all of them, and the report
+ * lists what Redis holds of incarnations whose heartbeat expired (crashed processes), so their usage survives them.
  */
 @ApplicationScoped
 public class UsageRecorder implements RequestInterceptor {
+    private static final Logger LOG = Logger.getLogger(UsageRecorder.class);
     /** Counters of one key or one deployment. */
     static final class Counters {
         final LongAdder requests = new LongAdder();
@@ -54,14 +67,60 @@ public class UsageRecorder implements RequestInterceptor {
     private final Map<String, LongAdder> budgets = new ConcurrentHashMap<>();
     private final AtomicLong inFlight = new AtomicLong();
     private final AtomicLong reads = new AtomicLong();
+    /** The journal of the served config's Redis (null when it names none). */
+    private final Function<Snapshot, UsageJournal> journals;
+    private final ConfigHolder holder;
+    private final long heartbeatMillis;
 
     public UsageRecorder() {
         this(Clock.systemUTC());
     }
 
     UsageRecorder(Clock clock) {
+        this(clock, null);
+    }
+
+    /** A recorder journaling to the given journal of its incarnation (tests: a real Redis, no config), or none. */
+    UsageRecorder(Clock clock, Function<String, UsageJournal> journal) {
         this.clock = clock;
-        this.startedAt = clock.instant();
+        this.startedAt = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        UsageJournal j = journal == null ? null : journal.apply(incarnation);
+        this.journals = s -> j;
+        this.holder = null;
+        this.heartbeatMillis = 0;
+    }
+
+    @Inject
+    public UsageRecorder(SharedStore store, ConfigHolder holder,
+            @ConfigProperty(name = "tollgate.gateway.usage-journal-heartbeat-millis", defaultValue = "5000") long heartbeatMillis,
+            @ConfigProperty(name = "tollgate.gateway.usage-journal-retention-millis", defaultValue = "3600000") long retentionMillis) {
+        this.clock = Clock.systemUTC();
+        this.startedAt = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        this.holder = holder;
+        this.heartbeatMillis = heartbeatMillis;
+        this.journals = s -> {
+            String url = s == null ? null : s.config().settings().redisUrl();
+            return url == null ? null : new UsageJournal(store.redis(url, s.redisPassword()),
+                    "tollgate:" + s.config().gateway() + ":", incarnation, 4 * heartbeatMillis, retentionMillis);
+        };
+    }
+
+    /** Starts the journal's heartbeat (gateway and standalone mode; it does nothing while no Redis is named). */
+    void onStart(@Observes io.quarkus.runtime.StartupEvent event, Vertx vertx,
+            @ConfigProperty(name = "tollgate.mode", defaultValue = "standalone") String mode) {
+        if (!"operator".equalsIgnoreCase(mode) && heartbeatMillis > 0) {
+            heartbeat(holder.current());
+            vertx.setPeriodic(heartbeatMillis, id -> heartbeat(holder.current()));
+        }
+    }
+
+    /** Tells Redis this process is alive and raises every counter there to its value here. */
+    Future<Void> heartbeat(Snapshot s) {
+        UsageJournal j = journals.apply(s);
+        if (j == null) {
+            return Future.succeededFuture();
+        }
+        return j.heartbeat(allFields()).onFailure(t -> LOG.debugf("usage journal heartbeat failed: %s", t.getMessage()));
     }
 
     @Override
@@ -79,33 +138,77 @@ public class UsageRecorder implements RequestInterceptor {
     @SuppressWarnings("unchecked")
     public void complete(RequestContext ctx) {
         inFlight.decrementAndGet();
+        var charges = (List<BudgetLedger.Charge>) ctx.attributes.get(BudgetInterceptor.class);
+        record(ctx.snapshot, ctx.key.id(), ctx.deployment.id(), ctx.status, ctx.usage == null ? null : ctx.usage.promptTokens(),
+                ctx.usage == null ? null : ctx.usage.outputTokens(), Metering.cost(ctx).orElse(0),
+                charges == null ? List.of() : charges.stream().map(ch -> ch.budgetId() + "@" + ch.periodStartMillis()).toList(),
+                ctx.error != null && "rate_limit_exceeded".equals(ctx.error.code()), ctx.upstreamFailed)
+                .onFailure(t -> LOG.debugf("usage journal write failed (the next heartbeat repairs it): %s", t.getMessage()));
+    }
+
+    /**
+     * Counts one completed request, here and (when a Redis is named) in the journal. The journal write carries the
+     * counters' cumulative values read after this request's increments, so it holds at least this request once it
+     * lands; the returned future says when it did.
+     */
+    Future<Void> record(Snapshot snapshot, String keyId, String deploymentId, int status, Long inputTokens,
+            Long outputTokens, long cost, List<String> slots, boolean limited, boolean failed) {
         long now = clock.millis();
-        long cost = Metering.cost(ctx).orElse(0);
-        long tokens = ctx.usage == null ? 0 : ctx.usage.totalTokens();
-        for (Counters c : List.of(keys.computeIfAbsent(ctx.key.id(), k -> new Counters()),
-                models.computeIfAbsent(ctx.deployment.id(), k -> new Counters()))) {
+        long tokens = (inputTokens == null ? 0 : inputTokens) + (outputTokens == null ? 0 : outputTokens);
+        Counters key = keys.computeIfAbsent(keyId, k -> new Counters());
+        Counters model = models.computeIfAbsent(deploymentId, k -> new Counters());
+        for (Counters c : List.of(key, model)) {
             c.requests.increment();
-            if (ctx.status >= 400) {
+            if (status >= 400) {
                 c.errors.increment();
             }
-            if (ctx.usage != null) {
-                c.inputTokens.add(ctx.usage.promptTokens());
-                c.outputTokens.add(ctx.usage.outputTokens());
+            if (inputTokens != null) {
+                c.inputTokens.add(inputTokens);
+                c.outputTokens.add(outputTokens);
             }
             c.spendMicros.add(cost);
             c.lastUsedMillis.accumulateAndGet(now, Math::max);
-            tick(c, now / 1000, tokens, ctx.error != null && "rate_limit_exceeded".equals(ctx.error.code()),
-                    ctx.upstreamFailed);
+            tick(c, now / 1000, tokens, limited, failed);
         }
-        var charges = (List<BudgetLedger.Charge>) ctx.attributes.get(BudgetInterceptor.class);
-        if (charges != null) {
-            Counters key = keys.get(ctx.key.id());
-            charges.forEach(ch -> {
-                String slot = ch.budgetId() + "@" + ch.periodStartMillis();
-                budgets.computeIfAbsent(slot, k -> new LongAdder()).add(cost);
-                key.budgetSpend.computeIfAbsent(slot, k -> new LongAdder()).add(cost);
-            });
+        for (String slot : slots) {
+            budgets.computeIfAbsent(slot, k -> new LongAdder()).add(cost);
+            key.budgetSpend.computeIfAbsent(slot, k -> new LongAdder()).add(cost);
         }
+        UsageJournal journal = journals.apply(snapshot);
+        if (journal == null) {
+            return Future.succeededFuture();
+        }
+        Map<String, Long> fields = new LinkedHashMap<>();
+        fields.put("startedAt", startedAt.toEpochMilli());
+        fields(fields, "k|" + keyId + "|", key);
+        fields(fields, "m|" + deploymentId + "|", model);
+        for (String slot : slots) {
+            fields.put("b|" + slot, budgets.get(slot).sum());
+            fields.put("k|" + keyId + "|b|" + slot, key.budgetSpend.get(slot).sum());
+        }
+        return journal.write(fields);
+    }
+
+    private static void fields(Map<String, Long> out, String prefix, Counters c) {
+        out.put(prefix + "req", c.requests.sum());
+        out.put(prefix + "err", c.errors.sum());
+        out.put(prefix + "in", c.inputTokens.sum());
+        out.put(prefix + "out", c.outputTokens.sum());
+        out.put(prefix + "spend", c.spendMicros.sum());
+        out.put(prefix + "last", c.lastUsedMillis.get());
+    }
+
+    /** Every counter, as journal fields. */
+    Map<String, Long> allFields() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        out.put("startedAt", startedAt.toEpochMilli());
+        keys.forEach((id, c) -> {
+            fields(out, "k|" + id + "|", c);
+            c.budgetSpend.forEach((slot, v) -> out.put("k|" + id + "|b|" + slot, v.sum()));
+        });
+        models.forEach((id, c) -> fields(out, "m|" + id + "|", c));
+        budgets.forEach((slot, v) -> out.put("b|" + slot, v.sum()));
+        return out;
     }
 
     private static void tick(Counters c, long second, long tokens, boolean limited, boolean failed) {
@@ -172,6 +275,78 @@ public class UsageRecorder implements RequestInterceptor {
             e.put("spendMicros", spend.sum());
         });
         return r;
+    }
+
+    /**
+     * The report, plus (when a Redis is named) the journal: {@code journal.incarnations} lists every incarnation of
+     * this gateway whose counters Redis holds now, live or not, and {@code journal.orphans} gives the cumulative
+     * figures of those whose heartbeat expired, in the report's own shape. When Redis cannot be read the report
+     * comes without {@code journal}.
+     */
+    public Future<ObjectNode> reportWithJournal(Snapshot s) {
+        ObjectNode r = report(s == null ? null : s.version());
+        UsageJournal journal = journals.apply(s);
+        if (journal == null) {
+            return Future.succeededFuture(r);
+        }
+        return journal.read().map(listing -> {
+            ObjectNode j = r.putObject("journal");
+            var ids = j.putArray("incarnations");
+            listing.incarnations().stream().sorted().forEach(ids::add);
+            ObjectNode orphans = j.putObject("orphans");
+            listing.orphans().forEach((id, fields) -> {
+                if (!id.equals(incarnation)) {
+                    orphans.set(id, orphan(fields));
+                }
+            });
+            return r;
+        }).recover(t -> {
+            LOG.debugf("usage journal read failed: %s", t.getMessage());
+            return Future.succeededFuture(r);
+        });
+    }
+
+    /** An orphan's journal fields as a report (keys, models, budgets; no rates: a dead process uses none). */
+    static ObjectNode orphan(Map<String, Long> fields) {
+        ObjectNode o = Json.object();
+        ObjectNode keys = Json.object();
+        ObjectNode models = Json.object();
+        ObjectNode budgets = Json.object();
+        new TreeMap<>(fields).forEach((f, v) -> {
+            String[] p = f.split("\\|");
+            if (f.equals("startedAt")) {
+                o.put("startedAt", Instant.ofEpochMilli(v).toString());
+            } else if (p.length == 2 && p[0].equals("b")) {
+                int at = p[1].lastIndexOf('@');
+                ObjectNode e = budgets.putObject(p[1]);
+                e.put("budget", p[1].substring(0, at));
+                e.put("periodStart", Instant.ofEpochMilli(Long.parseLong(p[1].substring(at + 1))).toString());
+                e.put("spendMicros", v);
+            } else if (p.length == 4 && p[0].equals("k") && p[2].equals("b")) {
+                ObjectNode c = keys.has(p[1]) ? (ObjectNode) keys.get(p[1]) : keys.putObject(p[1]);
+                (c.has("budgets") ? (ObjectNode) c.get("budgets") : c.putObject("budgets")).put(p[3], v);
+            } else if (p.length == 3 && (p[0].equals("k") || p[0].equals("m"))) {
+                ObjectNode section = p[0].equals("k") ? keys : models;
+                ObjectNode c = section.has(p[1]) ? (ObjectNode) section.get(p[1]) : section.putObject(p[1]);
+                switch (p[2]) {
+                    case "req" -> c.put("requests", v);
+                    case "err" -> c.put("errors", v);
+                    case "in" -> c.put("inputTokens", v);
+                    case "out" -> c.put("outputTokens", v);
+                    case "spend" -> c.put("spendMicros", v);
+                    case "last" -> {
+                        if (v > 0) {
+                            c.put("lastUsedAt", Instant.ofEpochMilli(v).toString());
+                        }
+                    }
+                    default -> { }
+                }
+            }
+        });
+        o.set("keys", keys);
+        o.set("models", models);
+        o.set("budgets", budgets);
+        return o;
     }
 
     private static ObjectNode counters(Counters c, long nowSecond) {

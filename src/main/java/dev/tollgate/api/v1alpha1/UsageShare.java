@@ -24,6 +24,9 @@ public class UsageShare {
     private String periodSpend;
     @JsonPropertyDescription("Time of the last request (RFC 3339).")
     private String lastUsedAt;
+    @JsonPropertyDescription("The GatewayDeployment (namespace/name) whose Redis also keeps these figures, so they outlive "
+            + "a crashed process: the share is folded only once that gateway's reports no longer list it.")
+    private String journal;
 
     public String getPod() { return pod; }
     public void setPod(String pod) { this.pod = pod; }
@@ -43,4 +46,6 @@ public class UsageShare {
     public void setPeriodSpend(String periodSpend) { this.periodSpend = periodSpend; }
     public String getLastUsedAt() { return lastUsedAt; }
     public void setLastUsedAt(String lastUsedAt) { this.lastUsedAt = lastUsedAt; }
+    public String getJournal() { return journal; }
+    public void setJournal(String journal) { this.journal = journal; }
 }

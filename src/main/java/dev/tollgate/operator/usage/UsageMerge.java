@@ -5,6 +5,7 @@ import dev.tollgate.api.v1alpha1.UsageShare;
 import dev.tollgate.config.Money;
 import java.util.Map;
 import java.util.TreeMap;
+import java.time.Instant;
 import java.util.function.BiPredicate;
 
 /**
@@ -13,6 +14,10 @@ import java.util.function.BiPredicate;
  * same report twice, or again after an operator restart, changes nothing. An incarnation that has ended is moved
  * into {@code folded} in the same status write that removes it, so it is added exactly once. The displayed
  * figures are folded + the sum of shares.
+ *
+ * <p>An incarnation's figures only grow, so a share is replaced by the field-wise maximum of what status holds and
+ * what was reported: the same incarnation read from itself and from the Redis journal (as an orphan, after it
+ * crashed) is one value either way, and a journal a request or two behind the last scrape never lowers status.
  */
 public final class UsageMerge {
     private UsageMerge() {}
@@ -20,24 +25,24 @@ public final class UsageMerge {
     /**
      * @param existing  the usage in the resource's status now (null when none)
      * @param live      the latest figures of the incarnations reporting this resource now, by incarnation id
-     * @param ended     whether an incarnation (id, pod uid) that did not report is over for good: only then is it
-     *                  folded. Unknown is not over: after an operator restart nothing is folded until the pod was
-     *                  seen again
+     * @param ended     whether an incarnation (id, its share in status) that did not report is over for good and
+     *                  can never be reported again: only then is it folded. Unknown is not over: after an operator
+     *                  restart nothing is folded until the pod was seen again
      * @param periodStart the current budget period (RFC 3339), or null when the resource has none; period spend
      *                  of other periods does not count
      * @param rpm       requests per minute in use now, summed over the live incarnations (null: not reported)
      */
-    public static Usage merge(Usage existing, Map<String, UsageShare> live, BiPredicate<String, String> ended,
+    public static Usage merge(Usage existing, Map<String, UsageShare> live, BiPredicate<String, UsageShare> ended,
             String periodStart, Long rpm, Long tpm) {
         Map<String, UsageShare> shares = new TreeMap<>();
         if (existing != null && existing.getShares() != null) {
             shares.putAll(existing.getShares());
         }
         UsageShare folded = existing == null || existing.getFolded() == null ? new UsageShare() : copy(existing.getFolded());
-        shares.putAll(live);
+        live.forEach((id, s) -> shares.merge(id, s, UsageMerge::latest));
         for (var it = shares.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
-            if (!live.containsKey(e.getKey()) && ended.test(e.getKey(), e.getValue().getPod())) {
+            if (!live.containsKey(e.getKey()) && ended.test(e.getKey(), e.getValue())) {
                 add(folded, e.getValue(), periodStart);
                 it.remove();
             }
@@ -70,6 +75,7 @@ public final class UsageMerge {
     /** Adds one incarnation's figures into a running sum (period spend only when it is of {@code periodStart}). */
     static void add(UsageShare sum, UsageShare s, String periodStart) {
         sum.setPod(null);
+        sum.setJournal(null);
         sum.setRequests(plus(sum.getRequests(), s.getRequests()));
         sum.setErrors(plus(sum.getErrors(), s.getErrors()));
         sum.setInputTokens(plus(sum.getInputTokens(), s.getInputTokens()));
@@ -83,6 +89,38 @@ public final class UsageMerge {
         if (s.getLastUsedAt() != null && (sum.getLastUsedAt() == null || s.getLastUsedAt().compareTo(sum.getLastUsedAt()) > 0)) {
             sum.setLastUsedAt(s.getLastUsedAt());
         }
+    }
+
+    /**
+     * One incarnation's figures from two readings (status and a report, or itself and the journal): each counter's
+     * larger value, since they only grow. Period spend of the newer reading's period when the periods differ.
+     */
+    public static UsageShare latest(UsageShare older, UsageShare newer) {
+        UsageShare m = copy(newer);
+        m.setPod(newer.getPod() != null ? newer.getPod() : older.getPod());
+        m.setJournal(newer.getJournal() != null ? newer.getJournal() : older.getJournal());
+        m.setRequests(max(older.getRequests(), newer.getRequests()));
+        m.setErrors(max(older.getErrors(), newer.getErrors()));
+        m.setInputTokens(max(older.getInputTokens(), newer.getInputTokens()));
+        m.setOutputTokens(max(older.getOutputTokens(), newer.getOutputTokens()));
+        m.setSpend(maxMoney(older.getSpend(), newer.getSpend()));
+        if (newer.getPeriodStart() == null || newer.getPeriodStart().equals(older.getPeriodStart())) {
+            m.setPeriodStart(older.getPeriodStart());
+            m.setPeriodSpend(maxMoney(older.getPeriodSpend(), newer.getPeriodSpend()));
+        }
+        if (older.getLastUsedAt() != null && (newer.getLastUsedAt() == null
+                || Instant.parse(older.getLastUsedAt()).isAfter(Instant.parse(newer.getLastUsedAt())))) {
+            m.setLastUsedAt(older.getLastUsedAt());
+        }
+        return m;
+    }
+
+    private static Long max(Long a, Long b) {
+        return a == null ? b : b == null ? a : Long.valueOf(Math.max(a, b));
+    }
+
+    private static String maxMoney(String a, String b) {
+        return a == null ? b : b == null ? a : Money.parseMicros(a) >= Money.parseMicros(b) ? a : b;
     }
 
     private static String money(String a, String b) {
@@ -115,6 +153,7 @@ public final class UsageMerge {
         c.setPeriodStart(s.getPeriodStart());
         c.setPeriodSpend(s.getPeriodSpend());
         c.setLastUsedAt(s.getLastUsedAt());
+        c.setJournal(s.getJournal());
         return c;
     }
 }

@@ -9,7 +9,7 @@ import java.util.function.BiPredicate;
 import org.junit.jupiter.api.Test;
 
 class UsageMergeTest {
-    static final BiPredicate<String, String> NOTHING_ENDED = (inc, pod) -> false;
+    static final BiPredicate<String, UsageShare> NOTHING_ENDED = (inc, pod) -> false;
     static final String MAY = "2026-05-01T00:00:00Z";
     static final String JUNE = "2026-06-01T00:00:00Z";
 
@@ -56,7 +56,7 @@ class UsageMergeTest {
     @Test
     void anEndedIncarnationIsFoldedExactlyOnce() {
         Usage u = UsageMerge.merge(null, Map.of("inc-1", share("pod-a", 10, "1.00")), NOTHING_ENDED, null, null, null);
-        BiPredicate<String, String> inc1Ended = (inc, pod) -> inc.equals("inc-1");
+        BiPredicate<String, UsageShare> inc1Ended = (inc, pod) -> inc.equals("inc-1");
         Usage restarted = UsageMerge.merge(u, Map.of("inc-2", share("pod-a", 3, "0.30")), inc1Ended, null, null, null);
         assertThat(restarted.getRequests()).isEqualTo(13);
         assertThat(restarted.getTotalSpend()).isEqualTo("1.30");
@@ -92,5 +92,25 @@ class UsageMergeTest {
                 null, null);
         assertThat(june.getPeriodSpend()).isEqualTo("1.50");
         assertThat(june.getTotalSpend()).as("total spend keeps everything").isEqualTo("5.50");
+    }
+
+    @Test
+    void oneIncarnationReadFromItselfAndFromItsJournalIsOneValueAndNeverGoesDown() {
+        Usage u = UsageMerge.merge(null, Map.of("inc-1", share("pod-a", 5, "0.50")), NOTHING_ENDED, null, null, null);
+        // the journal, read after a crash, is a request behind the last scrape: status keeps the larger reading
+        UsageShare behind = share(null, 4, "0.40");
+        behind.setJournal("ns/gw");
+        Usage after = UsageMerge.merge(u, Map.of("inc-1", behind), NOTHING_ENDED, null, null, null);
+        assertThat(after.getRequests()).isEqualTo(5);
+        assertThat(after.getTotalSpend()).isEqualTo("0.50");
+        assertThat(after.getShares().get("inc-1").getPod()).as("the pod it ran in is kept").isEqualTo("pod-a");
+        assertThat(after.getShares().get("inc-1").getJournal()).isEqualTo("ns/gw");
+        // ahead of it (requests served after the last scrape): set to the journal's figures, not added
+        UsageShare ahead = share(null, 8, "0.80");
+        for (int i = 0; i < 3; i++) {
+            after = UsageMerge.merge(after, Map.of("inc-1", ahead), NOTHING_ENDED, null, null, null);
+        }
+        assertThat(after.getRequests()).isEqualTo(8);
+        assertThat(after.getTotalSpend()).isEqualTo("0.80");
     }
 }
