@@ -284,8 +284,8 @@ public class ScaleBench {
         md.append("Command: `").append(opt.get("command")).append("`  \n");
         md.append("Machine: ").append(machine).append("  \n");
         md.append("Date: ").append(Instant.now()).append("  \n");
-        md.append("Operator: `java ").append(String.join(" ", jvm)).append(" -jar target/quarkus-app/quarkus-run.jar operator`"
-                + " (own process) against a Fabric8 KubernetesMockServer in CRUD mode (in the harness process) that"
+        md.append("Operator: `java ").append(String.join(" ", jvm)).append(" -Dquarkus.profile=bench -jar target/quarkus-app/quarkus-run.jar operator`"
+                + " (own process; profile bench = prod without leader election) against a Fabric8 KubernetesMockServer in CRUD mode (in the harness process) that"
                 + " refuses ConfigMaps/Secrets with more than 1 MiB of data (422), as an API server does.\n\n");
         md.append("| measure | value |\n|---|---|\n");
         row(md, "objects created", "1 GatewayDeployment, " + models + " LlmModels, " + keys + " VirtualKeys (4 client threads)");
