@@ -25,6 +25,17 @@ public interface TollgateConfig {
         /** How often the operator reads the gateway pods' usage reports. */
         @WithDefault("5000")
         long usageScrapeIntervalMillis();
+
+        /**
+         * Above this size of config.json or secrets.json (bytes), a gateway's keys go into key shards
+         * ({@code dev.tollgate.config.KeyShards}); the API server's limit is 1 MiB. Lowered only by tests.
+         */
+        @WithDefault("524288")
+        int keyShardInlineMaxBytes();
+
+        /** What one key shard may hold (bytes). Lowered only by tests. */
+        @WithDefault("262144")
+        int keyShardTargetBytes();
     }
 
     interface Gateway {

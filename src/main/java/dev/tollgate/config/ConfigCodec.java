@@ -42,6 +42,21 @@ public final class ConfigCodec {
         return s;
     }
 
+    /**
+     * Reads a document of another kind (the key shards). For a secret document a parse failure says only the
+     * exception's kind: Jackson's message quotes the input.
+     */
+    static <T> T read(String json, Class<T> type, boolean secret) throws IOException {
+        try {
+            return MAPPER.readValue(json, type);
+        } catch (IOException | RuntimeException e) {
+            if (secret) {
+                throw new IOException(e.getClass().getSimpleName());
+            }
+            throw e instanceof IOException io ? io : new IOException(e.getMessage());
+        }
+    }
+
     /** First 16 hex digits (64 bits) of SHA-256 over the given strings. */
     public static String shortHash(String... parts) {
         try {

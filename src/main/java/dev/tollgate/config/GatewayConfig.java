@@ -21,9 +21,23 @@ public record GatewayConfig(
         Settings settings,
         List<Model> models,
         List<Key> keys,
-        List<Budget> budgets) {
+        List<Budget> budgets,
+        KeyShards keyShards) {
 
     public static final String SCHEMA = "tollgate.dev/gateway-config/v1";
+
+    /** An unsharded config: every key inline. */
+    public GatewayConfig(String schema, String gateway, Settings settings, List<Model> models, List<Key> keys,
+            List<Budget> budgets) {
+        this(schema, gateway, settings, models, keys, budgets, null);
+    }
+
+    /**
+     * Present when the keys did not fit into this document (see {@link dev.tollgate.config.KeyShards}): they are
+     * then in {@code count} shards, ConfigMap and Secret {@code <gateway-name>-keys-<i>}, and {@code hashes[i]} is
+     * the hash shard i's two documents carry. {@link #keys} is empty then.
+     */
+    public record KeyShards(int count, List<String> hashes) {}
 
     /** What a gateway pod reads at start: changing it restarts the pods (see Settings hash on the pod template). */
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -3,6 +3,7 @@ package dev.tollgate.gateway;
 import dev.tollgate.config.ConfigCodec;
 import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.config.GatewaySecrets;
+import dev.tollgate.config.KeyShards;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -28,6 +29,10 @@ import org.jboss.logging.Logger;
  * the snapshot they started with. When the API cannot be reached at start, the files the Deployment mounts are
  * read instead (and re-read every 10 s) while the watch keeps retrying. A document that fails to parse is
  * logged and the last good config keeps serving.
+ *
+ * <p>A gateway with many keys has them in key shards ({@link KeyShards}): the ConfigMap's config names each
+ * shard's hash, and the pod reads the shards {@code <gw>-keys-<i>} by name (mounted: {@code keys-<i>.json})
+ * whenever the config names a hash it does not have yet, and serves only a complete, matching set.
  */
 @ApplicationScoped
 public class KubernetesConfigSource {
@@ -140,7 +145,7 @@ public class KubernetesConfigSource {
             if (Files.exists(c) && Files.exists(s)) {
                 configJson = Files.readString(c);
                 secretsJson = Files.readString(s);
-                apply("files in " + configDir + " and " + secretsDir);
+                apply("files in " + configDir + " and " + secretsDir, new Path[] {configDir, secretsDir});
             } else {
                 LOG.warnf("no configuration yet: %s or %s is missing", c, s);
             }
@@ -149,7 +154,15 @@ public class KubernetesConfigSource {
         }
     }
 
-    private synchronized void apply(String source) {
+    private void apply(String source) {
+        apply(source, null);
+    }
+
+    /**
+     * @param files where the key shards are ({@code keys-<i>.json} in the config and secrets folders), or null
+     *              to read them through the API
+     */
+    private synchronized void apply(String source, Path[] files) {
         String c = configJson;
         String s = secretsJson;
         if (c == null || s == null) {
@@ -171,6 +184,77 @@ public class KubernetesConfigSource {
                     e.getClass().getSimpleName());
             return;
         }
-        holder.update(config, secrets, ConfigCodec.shortHash(c, s), source);
+        String hash = ConfigCodec.shortHash(c, s);
+        if (config.keyShards() != null) {
+            try {
+                var whole = KeyShards.assemble(config, secrets, shards(config.keyShards(), false, files),
+                        shards(config.keyShards(), true, files));
+                config = whole.config();
+                secrets = whole.secrets();
+            } catch (KeyShards.Incomplete e) {
+                // The operator writes the shards before the config naming them; a newer shard than this config
+                // means a newer config is on its way. Look again shortly in case it is not.
+                LOG.debugf("%s; still serving the last config, looking again in 1 s", e.getMessage());
+                if (retryPending.compareAndSet(false, true)) {
+                    vertx.setTimer(1000, id -> vertx.executeBlocking(() -> {
+                        retryPending.set(false);
+                        apply(source, files);
+                        return null;
+                    }, false));
+                }
+                return;
+            } catch (IOException | RuntimeException e) {
+                LOG.errorf("a key shard from %s cannot be read (%s); still serving the last good config", source,
+                        e.getMessage());
+                return;
+            }
+        }
+        holder.update(config, secrets, hash, source);
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean retryPending = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Shard documents already read, by object name: reused while the index names the same hash. */
+    private final java.util.Map<String, String[]> shardCache = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The shards' documents (null where one cannot be had), from the mounted files or by name from the API. */
+    private java.util.List<String> shards(GatewayConfig.KeyShards index, boolean secret, Path[] files) throws IOException {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < index.count(); i++) {
+            String file = "keys-" + i + ".json";
+            if (files != null) {
+                Path p = files[secret ? 1 : 0].resolve(file);
+                out.add(Files.exists(p) ? Files.readString(p) : null);
+                continue;
+            }
+            String objectName = name + "-keys-" + i + (secret ? "#secret" : "#config");
+            String want = index.hashes().get(i);
+            String[] cached = shardCache.get(objectName);
+            if (cached != null && cached[0].equals(want)) {
+                out.add(cached[1]);
+                continue;
+            }
+            String doc = null;
+            String got = null;
+            if (secret) {
+                Secret sec = client.secrets().inNamespace(namespace).withName(name + "-keys-" + i).get();
+                if (sec != null && sec.getData() != null && sec.getData().get(KeyShards.FILE) != null) {
+                    doc = new String(Base64.getDecoder().decode(sec.getData().get(KeyShards.FILE)), StandardCharsets.UTF_8);
+                    got = sec.getMetadata().getAnnotations() == null ? null
+                            : sec.getMetadata().getAnnotations().get("llm.tollgate.dev/config-hash");
+                }
+            } else {
+                ConfigMap cm = client.configMaps().inNamespace(namespace).withName(name + "-keys-" + i).get();
+                if (cm != null && cm.getData() != null) {
+                    doc = cm.getData().get(KeyShards.FILE);
+                    got = cm.getMetadata().getAnnotations() == null ? null
+                            : cm.getMetadata().getAnnotations().get("llm.tollgate.dev/config-hash");
+                }
+            }
+            if (doc != null && want.equals(got)) {
+                shardCache.put(objectName, new String[] {want, doc});
+            }
+            out.add(doc);
+        }
+        return out;
     }
 }

@@ -12,6 +12,8 @@ public final class Names {
     public static final String MANAGED_SELECTOR = MANAGED_BY + "=" + OPERATOR;
     public static final String CONFIG_FILE = "config.json";
     public static final String SECRETS_FILE = "secrets.json";
+    /** On a key shard (ConfigMap and Secret {@code <gw>-keys-<i>}): its index. */
+    public static final String KEY_SHARD_LABEL = "llm.tollgate.dev/key-shard";
     public static final String CONFIG_HASH_ANNOTATION = "llm.tollgate.dev/config-hash";
     /** On the pod template: changes (and so restarts the pods) only when a start-time setting changes. */
     public static final String SETTINGS_HASH_ANNOTATION = "llm.tollgate.dev/settings-hash";
@@ -21,6 +23,8 @@ public final class Names {
 
     public static String configMap(GatewayDeployment gw) { return gw.getMetadata().getName() + "-config"; }
     public static String secret(GatewayDeployment gw) { return gw.getMetadata().getName() + "-secrets"; }
+    public static String keyShard(GatewayDeployment gw, int index) { return keyShard(gw.getMetadata().getName(), index); }
+    public static String keyShard(String gateway, int index) { return gateway + "-keys-" + index; }
     public static String deployment(GatewayDeployment gw) { return gw.getMetadata().getName(); }
     public static String service(GatewayDeployment gw) { return gw.getMetadata().getName(); }
     public static String serviceAccount(GatewayDeployment gw) { return gw.getMetadata().getName() + "-gateway"; }

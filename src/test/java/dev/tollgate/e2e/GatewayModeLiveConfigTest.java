@@ -82,6 +82,49 @@ class GatewayModeLiveConfigTest {
                         ConfigCodec.toJson(r.secrets()).getBytes(StandardCharsets.UTF_8))).build()).createOr(c -> c.update());
     }
 
+    /** The same render stored as the operator stores a gateway with many keys: in four key shards. */
+    private void publishSharded(String response) {
+        var m = model(NS, "mock", "mock-gpt", "mock");
+        MockSpec mock = new MockSpec();
+        mock.setResponse(response);
+        mock.setOutputTokens(2);
+        m.getSpec().setMock(mock);
+        VirtualKey vk = key(NS, "k");
+        vk.getSpec().setExistingSecret(new SecretKeyRef("byo", "key"));
+        Secret byo = secret(NS, "byo", Map.of("key", KEY));
+        RenderResult r = Renderer.render(new RenderInput(gateway(NS, "llm"), List.of(m), List.of(vk), List.of(),
+                ns -> Map.of(), (ns, name) -> name.equals("byo") ? Optional.of(byo) : Optional.empty()));
+        var packed = dev.tollgate.config.KeyShards.pack(r.config(), r.secrets(), 4);
+        assertThat(packed.shards()).hasSize(4);
+        assertThat(packed.configJson()).doesNotContain("\"" + NS + "/k\"");
+        for (var shard : packed.shards()) { // shards first, as the operator writes them
+            client.resource(new ConfigMapBuilder().withNewMetadata().withName("llm-keys-" + shard.index()).withNamespace(NS)
+                    .addToAnnotations("llm.tollgate.dev/config-hash", shard.hash()).endMetadata()
+                    .addToData("keys.json", shard.configJson()).build()).createOr(c -> c.update());
+            client.resource(new SecretBuilder().withNewMetadata().withName("llm-keys-" + shard.index()).withNamespace(NS)
+                    .addToAnnotations("llm.tollgate.dev/config-hash", shard.hash()).endMetadata()
+                    .addToData("keys.json", Base64.getEncoder().encodeToString(shard.secretsJson().getBytes(StandardCharsets.UTF_8)))
+                    .build()).createOr(c -> c.update());
+        }
+        client.resource(new SecretBuilder().withNewMetadata().withName("llm-secrets").withNamespace(NS).endMetadata()
+                .addToData("secrets.json", Base64.getEncoder().encodeToString(
+                        packed.secretsJson().getBytes(StandardCharsets.UTF_8))).build()).createOr(c -> c.update());
+        client.resource(new ConfigMapBuilder().withNewMetadata().withName("llm-config").withNamespace(NS).endMetadata()
+                .addToData("config.json", packed.configJson()).build()).createOr(c -> c.update());
+    }
+
+    /** Run after the unsharded part: the pod moves to key shards live, and follows a change within them. */
+    private void servesKeysFromKeyShards() throws Exception {
+        publishSharded("sharded");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            HttpResponse<String> r = ask();
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).contains("\"content\":\"sharded sharded\"");
+        });
+        publishSharded("again");
+        await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> assertThat(ask().body()).contains("again again"));
+    }
+
     private HttpResponse<String> ask() throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(chat).header("authorization", "Bearer " + KEY)
                 .header("x-request-id", "req-42")
@@ -114,5 +157,7 @@ class GatewayModeLiveConfigTest {
         });
         Thread.sleep(1000);
         assertThat(ask().body()).contains("beta beta");
+
+        servesKeysFromKeyShards();
     }
 }

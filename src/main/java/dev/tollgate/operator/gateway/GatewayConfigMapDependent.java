@@ -1,7 +1,6 @@
 package dev.tollgate.operator.gateway;
 
 import dev.tollgate.api.v1alpha1.GatewayDeployment;
-import dev.tollgate.config.ConfigCodec;
 import dev.tollgate.operator.Names;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -10,7 +9,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
-/** {@code <gw>-config}: the rendered routing config. No secrets. */
+/** {@code <gw>-config}: the rendered routing config (its keys in shards when too many, see KeyShards). No secrets. */
 @KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR))
 public class GatewayConfigMapDependent extends CRUDKubernetesDependentResource<ConfigMap, GatewayDeployment> {
     public GatewayConfigMapDependent() {
@@ -24,7 +23,7 @@ public class GatewayConfigMapDependent extends CRUDKubernetesDependentResource<C
                 .withNewMetadata().withName(Names.configMap(gw)).withNamespace(gw.getMetadata().getNamespace())
                 .withLabels(Names.gatewayLabels(gw))
                 .addToAnnotations(Names.CONFIG_HASH_ANNOTATION, render.configHash()).endMetadata()
-                .addToData(Names.CONFIG_FILE, ConfigCodec.toJson(render.config()))
+                .addToData(Names.CONFIG_FILE, RenderSupport.packed(gw, ctx).configJson())
                 .build();
     }
 }

@@ -15,6 +15,13 @@ import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import dev.tollgate.config.KeyShards;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeProjection;
+import io.fabric8.kubernetes.api.model.VolumeProjectionBuilder;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -58,13 +65,39 @@ public class GatewayDeploymentDependent extends CRUDKubernetesDependentResource<
                 .withNewSecurityContext().withRunAsNonRoot(true).withNewSeccompProfile().withType("RuntimeDefault")
                 .endSeccompProfile().endSecurityContext()
                 .withContainers(container(gw, spec))
-                .addNewVolume().withName("config").withNewConfigMap().withName(Names.configMap(gw)).endConfigMap().endVolume()
-                .addNewVolume().withName("secrets").withNewSecret().withSecretName(Names.secret(gw)).endSecret().endVolume()
+                .addAllToVolumes(configVolumes(gw, RenderSupport.packed(gw, ctx).shards().size()))
                 .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
                 .endSpec()
                 .endTemplate()
                 .endSpec()
                 .build();
+    }
+
+    /**
+     * The mounted fallback of what the pod watches: the ConfigMap and the Secret; with key shards, one projected
+     * volume each that adds every shard as {@code keys-<i>.json} (so the pod restarts when the shard count grows,
+     * which happens only when the keys double).
+     */
+    static List<Volume> configVolumes(GatewayDeployment gw, int shards) {
+        if (shards == 0) {
+            return List.of(
+                    new VolumeBuilder().withName("config").withNewConfigMap().withName(Names.configMap(gw)).endConfigMap().build(),
+                    new VolumeBuilder().withName("secrets").withNewSecret().withSecretName(Names.secret(gw)).endSecret().build());
+        }
+        List<VolumeProjection> config = new ArrayList<>();
+        List<VolumeProjection> secrets = new ArrayList<>();
+        config.add(new VolumeProjectionBuilder().withNewConfigMap().withName(Names.configMap(gw)).endConfigMap().build());
+        secrets.add(new VolumeProjectionBuilder().withNewSecret().withName(Names.secret(gw)).endSecret().build());
+        for (int i = 0; i < shards; i++) {
+            String file = "keys-" + i + ".json";
+            config.add(new VolumeProjectionBuilder().withNewConfigMap().withName(Names.keyShard(gw, i))
+                    .addNewItem().withKey(KeyShards.FILE).withPath(file).endItem().endConfigMap().build());
+            secrets.add(new VolumeProjectionBuilder().withNewSecret().withName(Names.keyShard(gw, i))
+                    .addNewItem().withKey(KeyShards.FILE).withPath(file).endItem().endSecret().build());
+        }
+        return List.of(
+                new VolumeBuilder().withName("config").withNewProjected().withSources(config).endProjected().build(),
+                new VolumeBuilder().withName("secrets").withNewProjected().withSources(secrets).endProjected().build());
     }
 
     private static Container container(GatewayDeployment gw, GatewayDeploymentSpec spec) {

@@ -33,8 +33,13 @@ import java.util.stream.Collectors;
  * finalizer: a deleted VirtualKey leaves the cache, and the next render (triggered by that very event) drops it.
  */
 @Workflow(dependents = {
-        @Dependent(name = "config", type = GatewayConfigMapDependent.class),
-        @Dependent(name = "secrets", type = GatewaySecretDependent.class),
+        // Shards before the config that names them, so a gateway reading a new config finds its shards there.
+        @Dependent(name = "key-shards", type = GatewayKeyShardConfigMapsDependent.class),
+        @Dependent(name = "key-shard-secrets", type = GatewayKeyShardSecretsDependent.class),
+        @Dependent(name = "config", type = GatewayConfigMapDependent.class,
+                dependsOn = {"key-shards", "key-shard-secrets", "role"}),
+        @Dependent(name = "secrets", type = GatewaySecretDependent.class,
+                dependsOn = {"key-shards", "key-shard-secrets", "role"}),
         @Dependent(name = "serviceaccount", type = GatewayServiceAccountDependent.class),
         @Dependent(name = "role", type = GatewayRoleDependent.class),
         @Dependent(name = "rolebinding", type = GatewayRoleBindingDependent.class, dependsOn = {"role", "serviceaccount"}),

@@ -9,8 +9,9 @@ import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import java.util.List;
 
-/** Read access to exactly the gateway's own ConfigMap and Secret, by name (for the live-reload watch). */
+/** Read access to exactly the gateway's own ConfigMap and Secret (and key shards), by name (for the live-reload watch). */
 @KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR))
 public class GatewayRoleDependent extends CRUDKubernetesDependentResource<Role, GatewayDeployment> {
     public GatewayRoleDependent() {
@@ -19,13 +20,19 @@ public class GatewayRoleDependent extends CRUDKubernetesDependentResource<Role, 
 
     @Override
     protected Role desired(GatewayDeployment gw, Context<GatewayDeployment> ctx) {
-        return new RoleBuilder()
+        RoleBuilder role = new RoleBuilder()
                 .withNewMetadata().withName(Names.role(gw)).withNamespace(gw.getMetadata().getNamespace())
                 .withLabels(Names.gatewayLabels(gw)).endMetadata()
                 .addToRules(new PolicyRuleBuilder().withApiGroups("").withResources("configmaps")
                         .withResourceNames(Names.configMap(gw)).withVerbs("get", "list", "watch").build())
                 .addToRules(new PolicyRuleBuilder().withApiGroups("").withResources("secrets")
-                        .withResourceNames(Names.secret(gw)).withVerbs("get", "list", "watch").build())
-                .build();
+                        .withResourceNames(Names.secret(gw)).withVerbs("get", "list", "watch").build());
+        List<String> shards = RenderSupport.packed(gw, ctx).shards().stream().map(s -> Names.keyShard(gw, s.index())).toList();
+        if (!shards.isEmpty()) {
+            // Key shards: read by name (get) whenever the config names a new shard hash; no watch needed.
+            role.addToRules(new PolicyRuleBuilder().withApiGroups("").withResources("configmaps", "secrets")
+                    .withResourceNames(shards).withVerbs("get").build());
+        }
+        return role.build();
     }
 }

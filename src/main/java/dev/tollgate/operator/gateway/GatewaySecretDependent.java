@@ -1,7 +1,6 @@
 package dev.tollgate.operator.gateway;
 
 import dev.tollgate.api.v1alpha1.GatewayDeployment;
-import dev.tollgate.config.ConfigCodec;
 import dev.tollgate.operator.Names;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -25,7 +24,7 @@ public class GatewaySecretDependent extends CRUDKubernetesDependentResource<Secr
     @Override
     protected Secret desired(GatewayDeployment gw, Context<GatewayDeployment> ctx) {
         var render = RenderSupport.render(gw, ctx);
-        String json = ConfigCodec.toJson(render.secrets());
+        String json = RenderSupport.packed(gw, ctx).secretsJson();
         return new SecretBuilder()
                 .withNewMetadata().withName(Names.secret(gw)).withNamespace(gw.getMetadata().getNamespace())
                 .withLabels(Names.gatewayLabels(gw))

@@ -4,15 +4,19 @@ import dev.tollgate.api.v1alpha1.Budget;
 import dev.tollgate.api.v1alpha1.GatewayDeployment;
 import dev.tollgate.api.v1alpha1.LlmModel;
 import dev.tollgate.api.v1alpha1.VirtualKey;
+import dev.tollgate.config.KeyShards;
 import dev.tollgate.config.RenderInput;
 import dev.tollgate.config.RenderResult;
 import dev.tollgate.config.Renderer;
 import dev.tollgate.operator.Caches;
+import dev.tollgate.operator.Names;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 
 /** Renders a gateway's config from the informer caches, once per reconciliation, shared by all dependents. */
 final class RenderSupport {
     private static final String KEY = "tollgate.render";
+    private static final String PACKED = "tollgate.packed";
 
     private RenderSupport() {}
 
@@ -29,5 +33,41 @@ final class RenderSupport {
             shared.put(KEY, r);
             return r;
         }
+    }
+
+    /** The render as stored: main documents plus key shards when the keys do not fit into one object. */
+    static KeyShards.Packed packed(GatewayDeployment gw, Context<GatewayDeployment> ctx) {
+        var shared = ctx.managedWorkflowAndDependentResourceContext();
+        synchronized (shared) {
+            var cached = shared.get(PACKED, KeyShards.Packed.class);
+            if (cached.isPresent()) {
+                return cached.get();
+            }
+            RenderResult r = render(gw, ctx);
+            var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+            KeyShards.Packed p = KeyShards.pack(r.config(), r.secrets(), existingShards(gw, ctx),
+                    config.getOptionalValue("tollgate.operator.key-shard-inline-max-bytes", Integer.class)
+                            .orElse(KeyShards.INLINE_MAX_BYTES),
+                    config.getOptionalValue("tollgate.operator.key-shard-target-bytes", Integer.class)
+                            .orElse(KeyShards.SHARD_TARGET_BYTES));
+            shared.put(PACKED, p);
+            return p;
+        }
+    }
+
+    /** How many key shards this gateway has now (highest index + 1): the count never shrinks below it. */
+    static int existingShards(GatewayDeployment gw, Context<GatewayDeployment> ctx) {
+        String prefix = Names.keyShard(gw, 0).replaceFirst("0$", "");
+        return ctx.getSecondaryResourcesAsStream(ConfigMap.class)
+                .filter(cm -> cm.getMetadata().getLabels() != null
+                        && cm.getMetadata().getLabels().containsKey(Names.KEY_SHARD_LABEL)
+                        && cm.getMetadata().getName().startsWith(prefix))
+                .mapToInt(cm -> {
+                    try {
+                        return Integer.parseInt(cm.getMetadata().getName().substring(prefix.length())) + 1;
+                    } catch (NumberFormatException e) {
+                        return 0;
+                    }
+                }).max().orElse(0);
     }
 }

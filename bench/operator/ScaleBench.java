@@ -1,0 +1,596 @@
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tollgate.api.v1alpha1.GatewayDeployment;
+import dev.tollgate.api.v1alpha1.GatewayDeploymentSpec;
+import dev.tollgate.api.v1alpha1.LlmModel;
+import dev.tollgate.api.v1alpha1.LlmModelSpec;
+import dev.tollgate.api.v1alpha1.VirtualKey;
+import dev.tollgate.api.v1alpha1.VirtualKeySpec;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.io.File;
+import java.io.FileInputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Operator scale benchmark: the packaged operator as its own process against a Fabric8 mock API server (CRUD
+ * mode) that, like a real API server, refuses ConfigMaps and Secrets whose data exceed 1 MiB. Creates one
+ * GatewayDeployment, N LlmModels and K VirtualKeys and measures the time until every key is Ready and served by
+ * the rendered gateway config, the operator's memory, and what it costs when nothing changes.
+ *
+ * Run through bench/operator/run, which builds and puts the test classpath together.
+ */
+public class ScaleBench {
+    static final String NS = "bench";
+    static final String GW = "llm";
+    static final long LIMIT = 1024 * 1024; // a real API server's limit on a ConfigMap's or Secret's data
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The CRUD dispatcher plus the API server's size limit, and counters of writes by resource. */
+    static class Dispatcher extends KubernetesCrudDispatcher {
+        final Map<String, AtomicLong> writes = new java.util.concurrent.ConcurrentHashMap<>();
+        final AtomicLong refusedTooLarge = new AtomicLong();
+        volatile long largestData;
+        volatile String largestName = "";
+
+        @Override
+        public MockResponse handleCreate(RecordedRequest request) {
+            if (request.getPath().contains("/selfsubjectrulesreviews")) {
+                // JOSDK checks its leader-election permissions at start: answer as an API server would for an admin.
+                return new MockResponse().setResponseCode(201).setBody("{\"apiVersion\":\"authorization.k8s.io/v1\","
+                        + "\"kind\":\"SelfSubjectRulesReview\",\"status\":{\"incomplete\":false,\"resourceRules\":"
+                        + "[{\"verbs\":[\"*\"],\"apiGroups\":[\"*\"],\"resources\":[\"*\"]}]}}");
+            }
+            return tooLarge(request) ? refuse() : count(request, super.handleCreate(request));
+        }
+
+        @Override
+        public MockResponse handleUpdate(RecordedRequest request) {
+            return tooLarge(request) ? refuse() : count(request, super.handleUpdate(request));
+        }
+
+        @Override
+        public MockResponse handlePatch(RecordedRequest request) {
+            return count(request, super.handlePatch(request));
+        }
+
+        private MockResponse count(RecordedRequest r, MockResponse response) {
+            writes.computeIfAbsent(kind(r.getPath()), k -> new AtomicLong()).incrementAndGet();
+            return response;
+        }
+
+        static String kind(String path) {
+            String p = path.split("\\?")[0];
+            for (String k : List.of("leases", "configmaps", "secrets", "virtualkeys", "llmmodels", "gatewaydeployments",
+                    "budgets", "deployments", "services", "serviceaccounts", "rolebindings", "roles", "events", "namespaces")) {
+                if (p.contains("/" + k)) {
+                    return k + (p.endsWith("/status") ? "/status" : "");
+                }
+            }
+            return "other";
+        }
+
+        private boolean tooLarge(RecordedRequest r) {
+            String path = r.getPath();
+            if (!path.contains("/configmaps") && !path.contains("/secrets")) {
+                return false;
+            }
+            try {
+                JsonNode body = JSON.readTree(r.getBody().getBytes()); // getBytes() leaves the body unread
+                long size = 0;
+                boolean secret = path.contains("/secrets");
+                for (String field : List.of("data", "binaryData", "stringData")) {
+                    JsonNode d = body.get(field);
+                    if (d == null) {
+                        continue;
+                    }
+                    for (Iterator<Map.Entry<String, JsonNode>> it = d.fields(); it.hasNext(); ) {
+                        var e = it.next();
+                        String v = e.getValue().asText();
+                        boolean encoded = secret && field.equals("data") || field.equals("binaryData");
+                        size += e.getKey().length() + (encoded ? Base64.getDecoder().decode(v).length
+                                : v.getBytes(StandardCharsets.UTF_8).length);
+                    }
+                }
+                if (size > largestData) {
+                    largestData = size;
+                    largestName = body.path("metadata").path("name").asText();
+                }
+                return size > LIMIT;
+            } catch (Exception e) {
+                return false;
+            }
+        }
+
+        private MockResponse refuse() {
+            refusedTooLarge.incrementAndGet();
+            return new MockResponse().setResponseCode(422).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":"
+                    + "\"Failure\",\"reason\":\"Invalid\",\"code\":422,\"message\":\"data: Too long: must have at most "
+                    + LIMIT + " bytes\"}");
+        }
+
+        long total(boolean withLeases) {
+            return writes.entrySet().stream().filter(e -> withLeases || !e.getKey().equals("leases"))
+                    .mapToLong(e -> e.getValue().get()).sum();
+        }
+
+        Map<String, Long> snapshot() {
+            Map<String, Long> m = new java.util.TreeMap<>();
+            writes.forEach((k, v) -> m.put(k, v.get()));
+            return m;
+        }
+    }
+
+    record Sample(double seconds, int ready, int live) {}
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opt = new HashMap<>(Map.of("keys", "10000", "models", "100", "idle", "30",
+                "jar", "target/quarkus-app/quarkus-run.jar", "out", "bench/operator/results.md", "timeout", "600",
+                "jvm", "-XX:MaxRAM=512m", "label", "", "command", "bench/operator/run"));
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        int keys = Integer.parseInt(opt.get("keys"));
+        int models = Integer.parseInt(opt.get("models"));
+        int idleSeconds = Integer.parseInt(opt.get("idle"));
+        List<String> jvm = opt.get("jvm").isBlank() ? List.of() : List.of(opt.get("jvm").trim().split("\\s+"));
+
+        java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
+        Dispatcher dispatcher = new Dispatcher();
+        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                dispatcher, false);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        Thread drain = new Thread(() -> { // the mock server records every request: keep its queue empty
+            try {
+                while (true) {
+                    server.takeRequest();
+                }
+            } catch (InterruptedException e) {
+                // done
+            }
+        }, "drain");
+        drain.setDaemon(true);
+        drain.start();
+        KubernetesClient client = server.createClient();
+        for (File f : new File("crds").listFiles((d, n) -> n.endsWith("-v1.yml"))) {
+            try (var in = new FileInputStream(f)) {
+                client.load(in).items().forEach(crd -> client.resource(crd).create());
+            }
+        }
+        for (String ns : List.of(NS, "tollgate-system")) {
+            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+        }
+
+        Path log = Files.createTempFile("tollgate-operator-bench", ".log");
+        Operator op = Operator.start(opt.get("jar"), jvm, server.url("/"), log);
+        System.out.printf("operator pid %d, log %s%n", op.pid(), log);
+        op.awaitReady(Duration.ofSeconds(60));
+        double startupSeconds = op.sinceStart();
+
+        // --- create everything, timing from the first write --------------------------------------------------
+        Instant t0 = Instant.now();
+        long cpu0 = op.cpuTicks();
+        client.resource(gateway()).create();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<java.util.concurrent.Future<?>> writes = new ArrayList<>();
+        for (int i = 0; i < models; i++) {
+            int n = i;
+            writes.add(pool.submit(() -> client.resource(model(n)).create()));
+        }
+        for (int i = 0; i < keys; i++) {
+            int n = i;
+            writes.add(pool.submit(() -> client.resource(key(n)).create()));
+        }
+        for (var w : writes) {
+            w.get();
+        }
+        pool.shutdown();
+        double createdSeconds = secondsSince(t0);
+        System.out.printf("created %d models and %d keys in %.1f s%n", models, keys, createdSeconds);
+
+        // --- wait until every key is Ready and in the rendered config ---------------------------------------
+        Set<String> expected = new HashSet<>();
+        for (int i = 0; i < keys; i++) {
+            expected.add(NS + "/" + keyName(i));
+        }
+        // Ready counted from a watch (an informer), not by listing 10,000 keys every second: the mock server
+        // answers every request with a scan of everything it stores, and polling would slow the operator down.
+        var vkInformer = client.resources(VirtualKey.class).inNamespace(NS).inform();
+        List<Sample> samples = new ArrayList<>();
+        double readySeconds = -1;
+        double liveSeconds = -1;
+        long timeout = Long.parseLong(opt.get("timeout"));
+        while (secondsSince(t0) < timeout && (readySeconds < 0 || liveSeconds < 0)) {
+            int ready = readyKeys(vkInformer.getStore().list());
+            int live = liveKeys(client, expected);
+            double at = secondsSince(t0);
+            samples.add(new Sample(at, ready, live));
+            System.out.printf("%6.1f s  ready %5d  live %5d  heap/rss %s%n", at, ready, live, op.rssMb());
+            if (ready == keys && readySeconds < 0) {
+                readySeconds = at;
+            }
+            if (live == keys && liveSeconds < 0) {
+                liveSeconds = at;
+            }
+            Thread.sleep(1000);
+        }
+        double busyCpu = op.cpuSecondsSince(cpu0);
+        vkInformer.close();
+        long writesAtLive = dispatcher.total(false);
+
+        // --- settle, then memory and the idle minute ----------------------------------------------------------
+        awaitQuiet(dispatcher, Duration.ofSeconds(5), Duration.ofSeconds(120));
+        String heapAfterGc = op.heapAfterGc();
+        String rss = op.rssMb();
+        long idleWrites0 = dispatcher.total(false);
+        long idleLeaseWrites0 = dispatcher.writes.getOrDefault("leases", new AtomicLong()).get();
+        long idleCpu0 = op.cpuTicks();
+        Thread.sleep(idleSeconds * 1000L);
+        double idleCpu = op.cpuSecondsSince(idleCpu0);
+        long idleWrites = dispatcher.total(false) - idleWrites0;
+        long idleLeaseWrites = dispatcher.writes.getOrDefault("leases", new AtomicLong()).get() - idleLeaseWrites0;
+        Map<String, Long> writesByKind = dispatcher.snapshot();
+
+        // --- no-op resync: restart the operator on the finished state; it should find nothing to write --------
+        op.stop();
+        long restartWrites0 = dispatcher.total(false);
+        Operator op2 = Operator.start(opt.get("jar"), jvm, server.url("/"), log);
+        op2.awaitReady(Duration.ofSeconds(120));
+        double restartReady = op2.sinceStart();
+        double settled = op2.awaitCpuQuiet(Duration.ofSeconds(180));
+        double restartCpu = op2.cpuSecondsSince(0);
+        long restartWrites = dispatcher.total(false) - restartWrites0;
+        String restartRss = op2.rssMb();
+        String restartHeap = op2.heapAfterGc();
+        op2.stop();
+
+        String machine = Runtime.getRuntime().availableProcessors() + " cores (nproc), "
+                + cpuModel() + ", " + Files.readAllLines(Path.of("/proc/meminfo")).get(0).replaceAll("\\s+", " ");
+        StringBuilder md = new StringBuilder();
+        md.append("# Operator scale").append(opt.get("label").isBlank() ? "" : " — " + opt.get("label")).append("\n\n");
+        md.append("Command: `").append(opt.get("command")).append("`  \n");
+        md.append("Machine: ").append(machine).append("  \n");
+        md.append("Date: ").append(Instant.now()).append("  \n");
+        md.append("Operator: `java ").append(String.join(" ", jvm)).append(" -Dquarkus.profile=bench -jar target/quarkus-app/quarkus-run.jar operator`"
+                + " (own process; profile bench = prod without leader election) against a Fabric8 KubernetesMockServer in CRUD mode (in the harness process) that"
+                + " refuses ConfigMaps/Secrets with more than 1 MiB of data (422), as an API server does.\n\n");
+        md.append("| measure | value |\n|---|---|\n");
+        row(md, "objects created", "1 GatewayDeployment, " + models + " LlmModels, " + keys + " VirtualKeys (4 client threads)");
+        row(md, "operator start to ready (empty cluster)", String.format("%.1f s", startupSeconds));
+        row(md, "creating them took", String.format("%.1f s", createdSeconds));
+        row(md, "**all keys Ready** (from first create)", readySeconds < 0 ? "**not reached in " + timeout + " s**"
+                : String.format("**%.1f s**", readySeconds));
+        row(md, "**all keys live in the rendered config + secrets**", liveSeconds < 0 ? "**not reached in " + timeout + " s**"
+                : String.format("**%.1f s**", liveSeconds));
+        row(md, "operator CPU until then", String.format("%.1f s", busyCpu));
+        row(md, "API writes until then (no leases)", Long.toString(writesAtLive));
+        row(md, "writes refused as over 1 MiB", Long.toString(dispatcher.refusedTooLarge.get()));
+        row(md, "largest ConfigMap/Secret written", String.format("%,d bytes of data (%s)", dispatcher.largestData,
+                dispatcher.largestName));
+        row(md, "**operator RSS** after (VmRSS / VmHWM)", "**" + rss + "**");
+        row(md, "operator heap after a full GC", heapAfterGc);
+        row(md, "idle " + idleSeconds + " s: operator CPU", String.format("%.2f s (%.1f %% of a core)", idleCpu,
+                100 * idleCpu / idleSeconds));
+        row(md, "idle " + idleSeconds + " s: API writes", idleWrites + " (+ " + idleLeaseWrites + " leader-lease renewals)");
+        row(md, "restart on the finished state: start to ready", String.format("%.1f s", restartReady));
+        row(md, "restart: until CPU quiet / CPU used", String.format("%.1f s / %.1f s", settled, restartCpu));
+        row(md, "restart: API writes (full no-op resync)", Long.toString(restartWrites));
+        row(md, "restart: RSS / heap after GC", restartRss + " / " + restartHeap);
+        row(md, "writes by resource (whole run)", writesByKind.toString());
+        md.append("\nProgress (seconds from first create: keys Ready, keys live):\n\n```\n");
+        int step = Math.max(1, samples.size() / 20);
+        for (int i = 0; i < samples.size(); i++) {
+            if (i % step == 0 || i == samples.size() - 1) {
+                Sample s = samples.get(i);
+                md.append(String.format("%6.1f s  ready %6d  live %6d%n", s.seconds(), s.ready(), s.live()));
+            }
+        }
+        md.append("```\n");
+        System.out.println();
+        System.out.println(md);
+        Path out = Path.of(opt.get("out"));
+        if (out.getParent() != null) {
+            Files.createDirectories(out.getParent());
+        }
+        Files.writeString(out, md.toString());
+        client.close();
+        server.destroy();
+        System.exit(readySeconds < 0 || liveSeconds < 0 ? 1 : 0);
+    }
+
+    static void row(StringBuilder md, String k, String v) {
+        md.append("| ").append(k).append(" | ").append(v).append(" |\n");
+    }
+
+    static double secondsSince(Instant t) {
+        return Duration.between(t, Instant.now()).toMillis() / 1000.0;
+    }
+
+    static String cpuModel() throws Exception {
+        return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                .findFirst().map(l -> l.replaceFirst("model name\\s*:\\s*", "")).orElse("unknown CPU");
+    }
+
+    static void awaitQuiet(Dispatcher d, Duration quiet, Duration max) throws InterruptedException {
+        long end = System.nanoTime() + max.toNanos();
+        long last = d.total(false);
+        long since = System.nanoTime();
+        while (System.nanoTime() < end) {
+            Thread.sleep(250);
+            long now = d.total(false);
+            if (now != last) {
+                last = now;
+                since = System.nanoTime();
+            } else if (System.nanoTime() - since > quiet.toNanos()) {
+                return;
+            }
+        }
+    }
+
+    static GatewayDeployment gateway() {
+        GatewayDeployment gw = new GatewayDeployment();
+        gw.setMetadata(new ObjectMetaBuilder().withNamespace(NS).withName(GW).build());
+        gw.setSpec(new GatewayDeploymentSpec());
+        return gw;
+    }
+
+    static LlmModel model(int i) {
+        LlmModel m = new LlmModel();
+        m.setMetadata(new ObjectMetaBuilder().withNamespace(NS).withName(String.format("model-%03d", i)).build());
+        LlmModelSpec s = new LlmModelSpec();
+        s.setModelName(String.format("mock-%03d", i));
+        s.setProvider("mock");
+        s.setModel(String.format("mock-%03d", i));
+        m.setSpec(s);
+        return m;
+    }
+
+    static String keyName(int i) {
+        return String.format("team-%03d-key-%05d", i % 100, i);
+    }
+
+    static VirtualKey key(int i) {
+        VirtualKey vk = new VirtualKey();
+        vk.setMetadata(new ObjectMetaBuilder().withNamespace(NS).withName(keyName(i))
+                .addToLabels("team", String.format("team-%03d", i % 100)).build());
+        VirtualKeySpec s = new VirtualKeySpec();
+        s.setModels(List.of(String.format("mock-%03d", i % 100), String.format("mock-%03d", (i + 1) % 100)));
+        vk.setSpec(s);
+        return vk;
+    }
+
+    static int readyKeys(List<VirtualKey> keys) {
+        int n = 0;
+        for (VirtualKey vk : keys) {
+            if (vk.getStatus() != null && vk.getStatus().getConditions() != null && vk.getStatus().getConditions().stream()
+                    .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()))) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Keys the gateway would serve: present both in config.json's keys and in secrets.json's hashes, reassembled
+     * from the key shards when the config names any. Written independently of the gateway's own code.
+     */
+    static int liveKeys(KubernetesClient client, Set<String> expected) {
+        try {
+            ConfigMap cm = client.configMaps().inNamespace(NS).withName(GW + "-config").get();
+            Secret s = client.secrets().inNamespace(NS).withName(GW + "-secrets").get();
+            if (cm == null || s == null) {
+                return 0;
+            }
+            JsonNode config = JSON.readTree(cm.getData().get("config.json"));
+            JsonNode secrets = JSON.readTree(decode(s.getData().get("secrets.json")));
+            Set<String> inConfig = new HashSet<>();
+            Set<String> inSecrets = new HashSet<>();
+            config.path("keys").forEach(k -> inConfig.add(k.path("id").asText()));
+            secrets.path("keys").forEach(id -> inSecrets.add(id.asText()));
+            JsonNode shards = config.path("keyShards");
+            for (int i = 0; i < shards.path("count").asInt(0); i++) {
+                String name = shards.path("names").path(i).asText();
+                ConfigMap scm = client.configMaps().inNamespace(NS).withName(name).get();
+                Secret ss = client.secrets().inNamespace(NS).withName(name).get();
+                if (scm == null || ss == null) {
+                    return -1;
+                }
+                JSON.readTree(scm.getData().get("keys.json")).path("keys").forEach(k -> inConfig.add(k.path("id").asText()));
+                JSON.readTree(decode(ss.getData().get("keys.json"))).path("keys").forEach(id -> inSecrets.add(id.asText()));
+            }
+            int n = 0;
+            for (String id : expected) {
+                if (inConfig.contains(id) && inSecrets.contains(id)) {
+                    n++;
+                }
+            }
+            return n;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    static String decode(String b64) {
+        return new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
+    }
+
+    /** The operator process. */
+    record Operator(Process process, long startNanos, int httpPort) {
+        static Operator start(String jar, List<String> jvm, String apiUrl, Path log) throws Exception {
+            int http = freePort();
+            int mgmt = freePort();
+            List<String> cmd = new ArrayList<>();
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            cmd.addAll(jvm);
+            // Profile "bench": the prod configuration (there are no %prod properties) without leader election,
+            // which QOSDK turns on for the prod profile only. The mock server answers slowly under 20,000+ objects
+            // (each request scans its whole store) and a lease renewal that misses its deadline makes a leader
+            // exit, as it should; with one replica leader election changes nothing else.
+            cmd.addAll(List.of("-Dquarkus.profile=bench", "-Dquarkus.kubernetes-client.api-server-url=" + apiUrl,
+                    "-Dquarkus.kubernetes-client.namespace=tollgate-system",
+                    "-Dquarkus.http.port=" + http, "-Dquarkus.management.port=" + mgmt, "-jar", jar, "operator"));
+            // Started from a copy named for this benchmark: this machine also runs other benchmarks that stop
+            // "quarkus-run.jar" processes of their own, and the launcher jar only points at lib/ next to it.
+            Path own = Path.of(jar).resolveSibling("tollgate-operator-bench.jar");
+            Files.copy(Path.of(jar), own, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            cmd.set(cmd.indexOf(jar), own.toString());
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            pb.environment().remove("KUBECONFIG");
+            Process p = pb.start();
+            Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly));
+            return new Operator(p, System.nanoTime(), http);
+        }
+
+        long pid() {
+            return process.pid();
+        }
+
+        double sinceStart() {
+            return (System.nanoTime() - startNanos) / 1e9;
+        }
+
+        void awaitReady(Duration max) throws Exception {
+            HttpClient http = HttpClient.newHttpClient();
+            long end = System.nanoTime() + max.toNanos();
+            while (System.nanoTime() < end) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("the operator exited with " + process.exitValue() + "; see its log");
+                }
+                try {
+                    var r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/health/readiness"))
+                            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() == 200) {
+                        return;
+                    }
+                } catch (java.io.IOException e) {
+                    // not listening yet
+                }
+                Thread.sleep(100);
+            }
+            throw new IllegalStateException("the operator was not ready within " + max);
+        }
+
+        long cpuTicks() throws Exception {
+            String[] f = Files.readString(Path.of("/proc/" + pid() + "/stat")).replaceFirst("^.*\\) ", "").split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime (fields 14, 15)
+        }
+
+        double cpuSecondsSince(long ticks0) throws Exception {
+            return (cpuTicks() - ticks0) / 100.0; // USER_HZ
+        }
+
+        /** Seconds since start until the process used under 5 % of a core for 3 s in a row. */
+        double awaitCpuQuiet(Duration max) throws Exception {
+            long end = System.nanoTime() + max.toNanos();
+            int quiet = 0;
+            long last = cpuTicks();
+            while (System.nanoTime() < end) {
+                Thread.sleep(1000);
+                long now = cpuTicks();
+                quiet = now - last <= 5 ? quiet + 1 : 0;
+                last = now;
+                if (quiet >= 3) {
+                    return sinceStart() - 3;
+                }
+            }
+            return -1;
+        }
+
+        String rssMb() {
+            try {
+                Map<String, String> st = new LinkedHashMap<>();
+                for (String l : Files.readAllLines(Path.of("/proc/" + pid() + "/status"))) {
+                    String[] kv = l.split(":\\s+", 2);
+                    if (kv.length == 2) {
+                        st.put(kv[0], kv[1]);
+                    }
+                }
+                return mb(st.get("VmRSS")) + " / " + mb(st.get("VmHWM"));
+            } catch (Exception e) {
+                return "?";
+            }
+        }
+
+        static String mb(String kb) {
+            return (Long.parseLong(kb.replace(" kB", "").trim()) / 1024) + " MB";
+        }
+
+        String heapAfterGc() throws Exception {
+            String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+            run(jcmd, Long.toString(pid()), "GC.run");
+            String info = run(jcmd, Long.toString(pid()), "GC.heap_info");
+            // G1: "garbage-first heap total reserved ..K, committed ..K, used ..K"; Serial/Parallel: one
+            // "<generation> total ..K, used ..K" line per generation (a JVM sized for 512 MB picks Serial).
+            long committed = 0;
+            long used = 0;
+            var g1 = java.util.regex.Pattern.compile("committed (\\d+)K, used (\\d+)K").matcher(info);
+            var gen = java.util.regex.Pattern.compile("generation\\s+total (\\d+)K, used (\\d+)K").matcher(info);
+            if (g1.find()) {
+                committed = Long.parseLong(g1.group(1));
+                used = Long.parseLong(g1.group(2));
+            } else {
+                while (gen.find()) {
+                    committed += Long.parseLong(gen.group(1));
+                    used += Long.parseLong(gen.group(2));
+                }
+            }
+            String gc = info.contains("garbage-first") ? "G1" : info.contains("def new") ? "Serial" : "Parallel";
+            return committed == 0 ? "?" : (used / 1024) + " MB used of " + (committed / 1024) + " MB committed (" + gc + ")";
+        }
+
+        static String run(String... cmd) throws Exception {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(30, TimeUnit.SECONDS);
+            return out;
+        }
+
+        void stop() throws Exception {
+            process.destroy();
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor();
+            }
+        }
+
+        static int freePort() throws Exception {
+            try (ServerSocket s = new ServerSocket(0)) {
+                return s.getLocalPort();
+            }
+        }
+    }
+}
