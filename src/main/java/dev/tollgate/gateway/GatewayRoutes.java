@@ -177,6 +177,10 @@ public class GatewayRoutes {
                         .withCode("unsupported_operation"));
             }
             ctx.stream = (op == Operation.CHAT || op == Operation.COMPLETIONS) && ctx.body.path("stream").asBoolean(false);
+            if (ctx.stream && ctx.deployment.prices() != null) {
+                // a stream cut short is charged by counting its tokens: have the vocabulary ready by then
+                dev.tollgate.gateway.cost.TokenCounter.preload(ctx.deployment.upstreamModel());
+            }
             credential = snapshot.credential(ctx.deployment).orElse(null);
             applyDefaults(ctx.body, ctx.deployment.defaultParams());
         } catch (GatewayException e) {

@@ -5,14 +5,12 @@ import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.config.Money;
 import dev.tollgate.gateway.ApiError;
 import dev.tollgate.gateway.GatewayException;
-import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.Metering;
 import dev.tollgate.gateway.RequestContext;
 import dev.tollgate.gateway.RequestInterceptor;
 import dev.tollgate.gateway.Snapshot;
 import dev.tollgate.gateway.TokenUsage;
 import dev.tollgate.gateway.cost.CostCalculator;
-import dev.tollgate.gateway.cost.TokenCounter;
 import dev.tollgate.gateway.limits.SharedStore;
 import dev.tollgate.gateway.provider.Operation;
 import dev.tollgate.gateway.provider.WireFormat;
@@ -53,15 +51,6 @@ public class BudgetInterceptor implements RequestInterceptor {
         this.store = store;
         this.failOpen = "open".equalsIgnoreCase(onFailure);
         this.defaultMaxOutput = defaultMaxOutput;
-    }
-
-    /** Loads both tokenizer vocabularies at start (a few MB), not on the event loop of the first budgeted request. */
-    void warmUp(@jakarta.enterprise.event.Observes io.quarkus.runtime.StartupEvent event,
-            @ConfigProperty(name = "tollgate.mode", defaultValue = "standalone") String mode) {
-        if (!"operator".equalsIgnoreCase(mode)) {
-            TokenCounter.forModel("gpt-4o").countText("warm up");
-            TokenCounter.forModel("any-other-model").countText("warm up");
-        }
     }
 
     @Override

@@ -51,6 +51,25 @@ public final class TokenCounter {
         return new TokenCounter(REGISTRY.getEncoding(type));
     }
 
+    /** Encodings loaded or being loaded in the background (see {@link #preload}). */
+    private static final java.util.Set<EncodingType> PRELOADING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Loads the model's vocabulary on a background thread, once, if it is not loaded yet: so that a count needed
+     * later (a stream cut short, a provider reporting no usage) does not load it on an event loop. The
+     * vocabularies are large (about 35 MB of heap each once loaded), so a gateway loads one only when a request
+     * that may need it arrives, not at start: an idle gateway, or one whose providers always report usage on
+     * answers it never needs to count, does not carry them. A count before the load has finished waits for it.
+     */
+    public static void preload(String upstreamModel) {
+        EncodingType type = encodingFor(upstreamModel);
+        if (PRELOADING.add(type)) {
+            Thread t = new Thread(() -> of(type).countText("warm up"), "tollgate-tokenizer-load");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
     /** The counter for an upstream model id, by the rule in the class comment. */
     public static TokenCounter forModel(String upstreamModel) {
         return of(encodingFor(upstreamModel));
