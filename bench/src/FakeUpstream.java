@@ -11,18 +11,21 @@ import java.nio.charset.StandardCharsets;
  * POST /v1/chat/completions, non-streamed and streamed as server-sent events), one event-loop thread.
  *
  * Run: java -cp 'target/quarkus-app/lib/main/*' bench/src/FakeUpstream.java --port 18000 [--delay-ms 0]
- *      [--chunks 64] [--chunk-interval-ms 5]
+ *      [--chunks 64] [--chunk-interval-ms 5] [--slow-chunk-interval-ms 50]
  *
  * Every answer is the same: 12 prompt tokens, one completion token per streamed chunk. A streamed answer sends
  * its chunks at a fixed interval, then a usage chunk when the request asked for it
- * (stream_options.include_usage), then [DONE]. The request body is only searched for `"stream":true` and
- * `"include_usage":true` (the fake's CPU is shared with the load generator, so it does not parse JSON).
+ * (stream_options.include_usage), then [DONE]. Requests for the model "bench-slow" stream at the slow interval.
+ * The request body is only searched for `"stream":true`, `"include_usage":true` and `"model":"bench-slow"` (the
+ * fake's CPU is shared with the load generator, so it does not parse JSON).
  */
 public class FakeUpstream {
     static int port = 18000;
     static long delayMs = 0;
     static int chunks = 64;
     static long chunkIntervalMs = 5;
+    /** The interval for the model "bench-slow", which the many-streams test uses to keep the load core unsaturated. */
+    static long slowChunkIntervalMs = 50;
 
     public static void main(String[] args) {
         for (int i = 0; i + 1 < args.length; i += 2) {
@@ -31,6 +34,7 @@ public class FakeUpstream {
                 case "--delay-ms" -> delayMs = Long.parseLong(args[i + 1]);
                 case "--chunks" -> chunks = Integer.parseInt(args[i + 1]);
                 case "--chunk-interval-ms" -> chunkIntervalMs = Long.parseLong(args[i + 1]);
+                case "--slow-chunk-interval-ms" -> slowChunkIntervalMs = Long.parseLong(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -65,8 +69,9 @@ public class FakeUpstream {
                         String text = body.toString(StandardCharsets.UTF_8);
                         boolean stream = compact(text).contains("\"stream\":true");
                         boolean withUsage = compact(text).contains("\"include_usage\":true");
+                        long interval = compact(text).contains("\"model\":\"bench-slow\"") ? slowChunkIntervalMs : chunkIntervalMs;
                         Runnable answer = stream
-                                ? () -> stream(vertx, req, first, middle, last, withUsage ? usage : null, done)
+                                ? () -> stream(vertx, req, interval, first, middle, last, withUsage ? usage : null, done)
                                 : () -> req.response().putHeader("content-type", "application/json")
                                         .putHeader("x-request-id", "req_bench").end(completion);
                         if (delayMs > 0) {
@@ -92,7 +97,8 @@ public class FakeUpstream {
         return Buffer.buffer(("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void stream(Vertx vertx, HttpServerRequest req, Buffer first, Buffer middle, Buffer last, Buffer usage, Buffer done) {
+    private static void stream(Vertx vertx, HttpServerRequest req, long chunkIntervalMs, Buffer first, Buffer middle, Buffer last,
+            Buffer usage, Buffer done) {
         HttpServerResponse res = req.response().setChunked(true).putHeader("content-type", "text/event-stream")
                 .putHeader("cache-control", "no-cache").putHeader("x-request-id", "req_bench");
         res.write(first);

@@ -24,7 +24,8 @@ import org.HdrHistogram.Histogram;
  * The benchmark's measuring client (wrk measures saturation throughput; this measures what wrk cannot): exact
  * latency percentiles at concurrency 1, an open-loop fixed rate (latency counted from the time a request was
  * due, so a stalled server cannot hide its queue: no coordinated omission), time to first token, and many
- * concurrent streams. One Vert.x event loop, HdrHistogram (3 significant digits). Prints one JSON line.
+ * concurrent streams (a stream is stalled when two of its chunks are more than 1 s apart). One Vert.x event loop,
+ * HdrHistogram (3 significant digits). Prints one JSON line.
  *
  * Run: java -cp 'target/quarkus-app/lib/main/*' bench/src/LoadGen.java MODE --url URL --body-file F
  *      [--header 'name: value']... [--n 5000] [--warmup 2000] [--rps 1000] [--seconds 10] [--connections 64]
@@ -214,6 +215,7 @@ public class LoadGen {
         Histogram duration = new Histogram(TimeUnit.SECONDS.toNanos(120), 3);
         AtomicLong failed = new AtomicLong();
         AtomicLong maxGap = new AtomicLong();
+        AtomicLong stalled = new AtomicLong();
         // warm-up: a smaller round first, unrecorded (opens connections, compiles the client's paths)
         int warm = Math.min(concurrency, 200);
         CountDownLatch warmed = new CountDownLatch(warm);
@@ -232,6 +234,9 @@ public class LoadGen {
                         ttft.recordValue(o.firstByteNanos() - start);
                         duration.recordValue(o.endNanos() - start);
                         maxGap.accumulateAndGet(o.maxGapNanos(), Math::max);
+                        if (o.maxGapNanos() > TimeUnit.SECONDS.toNanos(1)) {
+                            stalled.incrementAndGet();
+                        }
                     } else {
                         failed.incrementAndGet();
                     }
@@ -245,7 +250,7 @@ public class LoadGen {
                 + ",\"failed\":" + failed.get() + ",\"unfinished\":" + (all ? 0 : unfinished)
                 + ",\"ttftP50Ms\":" + ms(ttft.getValueAtPercentile(50)) + ",\"ttftP99Ms\":" + ms(ttft.getValueAtPercentile(99))
                 + ",\"durationP50Ms\":" + ms(duration.getValueAtPercentile(50)) + ",\"durationP99Ms\":" + ms(duration.getValueAtPercentile(99))
-                + ",\"maxGapMs\":" + ms(maxGap.get()) + "}";
+                + ",\"maxGapMs\":" + ms(maxGap.get()) + ",\"stalled\":" + stalled.get() + "}";
     }
 
     static String json(Histogram h, long errors, String extra) {
