@@ -24,6 +24,9 @@ import java.util.function.Supplier;
  */
 @ApplicationScoped
 public class Upstreams {
+    /** Upstream connections per event loop (HTTP/1.1 carries one request at a time per connection). */
+    static final int MAX_CONNECTIONS_PER_EVENT_LOOP = 4096;
+
     private final Vertx vertx;
     /** For calls made off the event loops (tests, blocking code); never the request path. */
     private final HttpClient shared;
@@ -55,7 +58,10 @@ public class Upstreams {
         HttpClient c = vertx.createHttpClient(new HttpClientOptions()
                 .setKeepAlive(true).setKeepAliveTimeout(60).setTcpNoDelay(true).setConnectTimeout(10_000)
                 .setDecompressionSupported(true).setVerifyHost(true),
-                new PoolOptions().setHttp1MaxSize(256));
+                // Streams hold their upstream connection for their whole length (seconds to minutes), so the pool
+                // must allow as many connections as the gateway has streams in flight: with 256 per pool, the
+                // benchmark's 1,000 concurrent streams queued for a connection for seconds before their first token.
+                new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS_PER_EVENT_LOOP));
         all.add(c);
         return c;
     }
