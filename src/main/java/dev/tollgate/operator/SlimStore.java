@@ -16,7 +16,8 @@ import java.util.function.UnaryOperator;
  *
  * <p>Always dropped: {@code metadata.managedFields} (never read; the API server adds an entry per field manager
  * to every object) and kubectl's last-applied-configuration annotation (a second copy of the object, and of a
- * Secret's data in clear text).
+ * Secret's data in clear text). Metadata strings (names, uids, labels, owner references) are interned, so the
+ * copies several informers hold of one object share them.
  */
 public class SlimStore<R extends HasMetadata> extends BasicItemStore<R> {
     static final String LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
@@ -41,13 +42,41 @@ public class SlimStore<R extends HasMetadata> extends BasicItemStore<R> {
         ObjectMeta m = r.getMetadata();
         if (m != null) {
             m.setManagedFields(null);
-            if (m.getAnnotations() != null && m.getAnnotations().containsKey(LAST_APPLIED)) {
-                var annotations = new java.util.LinkedHashMap<>(m.getAnnotations());
-                annotations.remove(LAST_APPLIED);
+            if (m.getAnnotations() != null) {
+                var annotations = new java.util.LinkedHashMap<String, String>();
+                m.getAnnotations().forEach((k, v) -> {
+                    if (!LAST_APPLIED.equals(k)) {
+                        annotations.put(k.intern(), v);
+                    }
+                });
                 m.setAnnotations(annotations);
+            }
+            // The same names, uids, label keys and values arrive in every informer's own copy of an object (and
+            // in the owner references of the Secrets generated for it): keep one String of each.
+            m.setName(intern(m.getName()));
+            m.setNamespace(intern(m.getNamespace()));
+            m.setUid(intern(m.getUid()));
+            m.setResourceVersion(intern(m.getResourceVersion()));
+            m.setCreationTimestamp(intern(m.getCreationTimestamp()));
+            if (m.getLabels() != null) {
+                var labels = new java.util.LinkedHashMap<String, String>();
+                m.getLabels().forEach((k, v) -> labels.put(k.intern(), intern(v)));
+                m.setLabels(labels);
+            }
+            if (m.getOwnerReferences() != null) {
+                m.getOwnerReferences().forEach(o -> {
+                    o.setApiVersion(intern(o.getApiVersion()));
+                    o.setKind(intern(o.getKind()));
+                    o.setName(intern(o.getName()));
+                    o.setUid(intern(o.getUid()));
+                });
             }
         }
         return r;
+    }
+
+    private static String intern(String s) {
+        return s == null ? null : s.intern();
     }
 
     /** VirtualKeys as read by controllers that use their spec and labels only (gateway render, Budget). */
