@@ -184,7 +184,10 @@ public class ScaleBench {
         }, "drain");
         drain.setDaemon(true);
         drain.start();
-        KubernetesClient client = server.createClient();
+        // A generous request timeout: pinned to one core with the operator, the quadratic mock can take > 10 s.
+        KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(
+                new io.fabric8.kubernetes.client.ConfigBuilder(server.createClient().getConfiguration())
+                        .withRequestTimeout(120_000).build()).build();
         for (File f : new File("crds").listFiles((d, n) -> n.endsWith("-v1.yml"))) {
             try (var in = new FileInputStream(f)) {
                 client.load(in).items().forEach(crd -> client.resource(crd).create());
@@ -558,7 +561,8 @@ public class ScaleBench {
             long committed = 0;
             long used = 0;
             var g1 = java.util.regex.Pattern.compile("committed (\\d+)K, used (\\d+)K").matcher(info);
-            var gen = java.util.regex.Pattern.compile("generation\\s+total (\\d+)K, used (\\d+)K").matcher(info);
+            // Java 25 Serial: "DefNew total ..K, used ..K" / "Tenured total ..K, used ..K"
+            var gen = java.util.regex.Pattern.compile("(?:generation|DefNew|Tenured)\\s+total (\\d+)K, used (\\d+)K").matcher(info);
             if (g1.find()) {
                 committed = Long.parseLong(g1.group(1));
                 used = Long.parseLong(g1.group(2));
@@ -568,7 +572,7 @@ public class ScaleBench {
                     used += Long.parseLong(gen.group(2));
                 }
             }
-            String gc = info.contains("garbage-first") ? "G1" : info.contains("def new") ? "Serial" : "Parallel";
+            String gc = info.contains("garbage-first") ? "G1" : info.contains("def new") || info.contains("DefNew") ? "Serial" : "Parallel";
             return committed == 0 ? "?" : (used / 1024) + " MB used of " + (committed / 1024) + " MB committed (" + gc + ")";
         }
 

@@ -31,20 +31,47 @@ public final class Caches {
             Class<R> type, EventSourceContext<P> ctx) {
         SecondaryToPrimaryMapper<R> all = r -> ctx.getPrimaryCache().list().map(ResourceID::fromResource).collect(Collectors.toSet());
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, ctx.getPrimaryResourceClass())
-                .withSecondaryToPrimaryMapper(all).build(), ctx);
+                .withSecondaryToPrimaryMapper(all).withItemStore(store(type)).build(), ctx);
     }
 
     public static <R extends HasMetadata, P extends HasMetadata> InformerEventSource<R, P> mapped(
             Class<R> type, EventSourceContext<P> ctx, SecondaryToPrimaryMapper<R> mapper) {
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, ctx.getPrimaryResourceClass())
-                .withSecondaryToPrimaryMapper(mapper).build(), ctx);
+                .withSecondaryToPrimaryMapper(mapper).withItemStore(store(type)).build(), ctx);
+    }
+
+    /**
+     * The store of an informer on another kind: trimmed (see {@link SlimStore}). No controller reads the status
+     * of a VirtualKey it does not own (gateways render from spec and labels, Budgets count by them), and with
+     * usage figures and conditions the status is most of a VirtualKey.
+     */
+    @SuppressWarnings("unchecked")
+    static <R extends HasMetadata> io.fabric8.kubernetes.client.informers.cache.ItemStore<R> store(Class<R> type) {
+        return type == dev.tollgate.api.v1alpha1.VirtualKey.class
+                ? (io.fabric8.kubernetes.client.informers.cache.ItemStore<R>) (Object) SlimStore.withoutStatus()
+                : new SlimStore<>();
     }
 
     /** The informer over labelled Secrets, mapped to primaries by {@code mapper}. */
     public static <P extends HasMetadata> InformerEventSource<Secret, P> inputSecrets(EventSourceContext<P> ctx,
             SecondaryToPrimaryMapper<Secret> mapper) {
+        return inputSecrets(ctx, Api.SECRET_LABEL, mapper);
+    }
+
+    /**
+     * Like {@link #inputSecrets(EventSourceContext, SecondaryToPrimaryMapper)}, without the key Secrets the
+     * operator generates: for controllers that read provider credentials only (LlmModel), so that they do not
+     * cache one Secret per VirtualKey.
+     */
+    public static <P extends HasMetadata> InformerEventSource<Secret, P> credentialSecrets(EventSourceContext<P> ctx,
+            SecondaryToPrimaryMapper<Secret> mapper) {
+        return inputSecrets(ctx, Api.SECRET_LABEL + "," + Names.MANAGED_BY + "!=" + Names.OPERATOR, mapper);
+    }
+
+    private static <P extends HasMetadata> InformerEventSource<Secret, P> inputSecrets(EventSourceContext<P> ctx,
+            String labelSelector, SecondaryToPrimaryMapper<Secret> mapper) {
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(Secret.class, ctx.getPrimaryResourceClass())
-                .withName(INPUT_SECRETS).withLabelSelector(Api.SECRET_LABEL)
+                .withName(INPUT_SECRETS).withLabelSelector(labelSelector).withItemStore(new SlimStore<>())
                 .withSecondaryToPrimaryMapper(mapper).build(), ctx);
     }
 

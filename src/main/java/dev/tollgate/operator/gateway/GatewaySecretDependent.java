@@ -1,5 +1,6 @@
 package dev.tollgate.operator.gateway;
 
+import dev.tollgate.api.v1alpha1.Api;
 import dev.tollgate.api.v1alpha1.GatewayDeployment;
 import dev.tollgate.operator.Names;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -15,7 +16,9 @@ import java.util.Base64;
  * {@code <gw>-secrets}: key hashes and provider credentials of one gateway. It deliberately does not carry the
  * llm.tollgate.dev/secret label, so it is never read back as an input.
  */
-@KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR))
+// Not the generated key Secrets (also managed by the operator, but labelled as inputs): one per VirtualKey,
+// this informer would otherwise hold another copy of each.
+@KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR + ",!" + Api.SECRET_LABEL))
 public class GatewaySecretDependent extends CRUDKubernetesDependentResource<Secret, GatewayDeployment> {
     public GatewaySecretDependent() {
         super(Secret.class);

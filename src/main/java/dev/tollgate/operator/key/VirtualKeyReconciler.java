@@ -36,7 +36,9 @@ import java.util.Set;
  */
 @Workflow(dependents = @Dependent(name = "key-secret", type = VirtualKeySecretDependent.class,
         reconcilePrecondition = GeneratesKeyCondition.class))
-@ControllerConfiguration(name = "virtualkey")
+// The primary cache, like the others, without managedFields and with shared metadata strings (see SlimStore).
+@ControllerConfiguration(name = "virtualkey", informer = @io.javaoperatorsdk.operator.api.config.informer.Informer(
+        itemStore = dev.tollgate.operator.SlimStore.class))
 public class VirtualKeyReconciler implements Reconciler<VirtualKey> {
     private final Clock clock;
     private final DuplicateKeys duplicates = new DuplicateKeys();

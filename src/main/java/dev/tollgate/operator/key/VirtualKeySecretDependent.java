@@ -23,7 +23,9 @@ import java.util.Base64;
  * a Deleter's secondary when its precondition turns false, and a shared informer would have made a user's
  * bring-your-own Secret look like ours.
  */
-@KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR + "," + Api.SECRET_LABEL + "=key"))
+// Existence only: this dependent never reads a key back (the reconciler reads it through input-secrets).
+@KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR + "," + Api.SECRET_LABEL + "=key",
+        itemStore = dev.tollgate.operator.SlimStore.ExistenceOnly.class))
 public class VirtualKeySecretDependent extends KubernetesDependentResource<Secret, VirtualKey>
         implements Creator<Secret, VirtualKey> {
 

@@ -37,7 +37,7 @@ public class LlmModelReconciler implements Reconciler<LlmModel> {
             usage.onChange("models", usageChanged::propagateEvent);
         }
         return List.of(usageChanged,
-                Caches.inputSecrets(ctx, s -> Caches.referencing(s, ctx, m -> m.getSpec() == null
+                Caches.credentialSecrets(ctx, s -> Caches.referencing(s, ctx, m -> m.getSpec() == null
                         || m.getSpec().getCredentialsSecretRef() == null ? List.of()
                         : List.of(m.getSpec().getCredentialsSecretRef().getName()))),
                 Caches.mappedToAll(GatewayDeployment.class, ctx),

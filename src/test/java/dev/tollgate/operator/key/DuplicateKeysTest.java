@@ -46,6 +46,18 @@ class DuplicateKeysTest {
     }
 
     @Test
+    void entriesOfDeletedKeysDoNotAccumulate() {
+        for (int i = 0; i < 100; i++) {
+            register(new ResourceID("gone-" + i, "team"), Keys.sha256Hex("gone " + i), T1);
+        }
+        live.clear(); // all deleted, each under its own hash: no later call looks at those hashes
+        for (int i = 0; i < 300; i++) {
+            register(new ResourceID("k-" + i, "team"), Keys.sha256Hex("value " + i), T2);
+        }
+        assertThat(duplicates.size()).isEqualTo(300);
+    }
+
+    @Test
     void loneKeyKeepsItsValueAndAffectsNoOne() {
         DuplicateKeys.Outcome o = register(A, H1, T1);
         assertThat(o.keptBy()).isEmpty();
