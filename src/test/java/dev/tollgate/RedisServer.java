@@ -10,7 +10,7 @@ import java.time.Instant;
 
 /**
  * A real redis-server (Debian's package; .ci/run installs it) on a free loopback port, for tests of shared state.
- * No persistence; stopped by {@link #close()}.
+ * No persistence; stopped by {@link #close()}, or at the latest when the test JVM exits.
  */
 public final class RedisServer implements AutoCloseable {
     private final Process process;
@@ -37,6 +37,8 @@ public final class RedisServer implements AutoCloseable {
             Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
             while (Instant.now().isBefore(deadline)) {
                 try (Socket ignored = new Socket("127.0.0.1", port)) {
+                    // a test that keeps its server for the whole JVM (a static one) must not leave it running after
+                    Runtime.getRuntime().addShutdownHook(new Thread(p::destroy, "redis-server-stop"));
                     return new RedisServer(p, port);
                 } catch (IOException notYet) {
                     Thread.sleep(50);
