@@ -425,7 +425,7 @@ public class ScaleBench {
             secrets.path("keys").forEach(id -> inSecrets.add(id.asText()));
             JsonNode shards = config.path("keyShards");
             for (int i = 0; i < shards.path("count").asInt(0); i++) {
-                String name = shards.path("names").path(i).asText();
+                String name = GW + "-keys-" + i; // docs/gateway-config.md, "Key shards"
                 ConfigMap scm = client.configMaps().inNamespace(NS).withName(name).get();
                 Secret ss = client.secrets().inNamespace(NS).withName(name).get();
                 if (scm == null || ss == null) {
