@@ -63,7 +63,8 @@ class GatewayModeLiveConfigTest {
     @TestHTTPResource("/health/readiness")
     URI readiness;
 
-    private void publish(String response) {
+    /** The gateway's config with one mock model answering {@code response} and one bring-your-own key. */
+    private static RenderResult render(String response) {
         var m = model(NS, "mock", "mock-gpt", "mock");
         MockSpec mock = new MockSpec();
         mock.setResponse(response);
@@ -75,6 +76,11 @@ class GatewayModeLiveConfigTest {
         RenderResult r = Renderer.render(new RenderInput(gateway(NS, "llm"), List.of(m), List.of(vk), List.of(),
                 ns -> Map.of(), (ns, name) -> name.equals("byo") ? Optional.of(byo) : Optional.empty()));
         assertThat(r.problems()).isEmpty();
+        return r;
+    }
+
+    private void publish(String response) {
+        RenderResult r = render(response);
         client.resource(new ConfigMapBuilder().withNewMetadata().withName("llm-config").withNamespace(NS).endMetadata()
                 .addToData("config.json", ConfigCodec.toJson(r.config())).build()).createOr(c -> c.update());
         client.resource(new SecretBuilder().withNewMetadata().withName("llm-secrets").withNamespace(NS).endMetadata()
@@ -84,16 +90,7 @@ class GatewayModeLiveConfigTest {
 
     /** The same render stored as the operator stores a gateway with many keys: in four key shards. */
     private void publishSharded(String response) {
-        var m = model(NS, "mock", "mock-gpt", "mock");
-        MockSpec mock = new MockSpec();
-        mock.setResponse(response);
-        mock.setOutputTokens(2);
-        m.getSpec().setMock(mock);
-        VirtualKey vk = key(NS, "k");
-        vk.getSpec().setExistingSecret(new SecretKeyRef("byo", "key"));
-        Secret byo = secret(NS, "byo", Map.of("key", KEY));
-        RenderResult r = Renderer.render(new RenderInput(gateway(NS, "llm"), List.of(m), List.of(vk), List.of(),
-                ns -> Map.of(), (ns, name) -> name.equals("byo") ? Optional.of(byo) : Optional.empty()));
+        RenderResult r = render(response);
         var packed = dev.tollgate.config.KeyShards.pack(r.config(), r.secrets(), 4);
         assertThat(packed.shards()).hasSize(4);
         assertThat(packed.configJson()).doesNotContain("\"" + NS + "/k\"");
