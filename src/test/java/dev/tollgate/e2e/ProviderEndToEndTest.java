@@ -95,6 +95,12 @@ class ProviderEndToEndTest {
                     ---
                     apiVersion: llm.tollgate.dev/v1alpha1
                     kind: LlmModel
+                    metadata: {name: gpt-health}
+                    spec: {modelName: gpt-health, provider: openai, model: gpt-4o-2024-08-06, apiBase: "%s",
+                           credentialsSecretRef: {name: creds, key: openai}}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: LlmModel
                     metadata: {name: azure}
                     spec: {modelName: azure-gpt, provider: azure, model: prod-gpt4o, apiBase: "%s",
                            apiVersion: "2024-10-21", credentialsSecretRef: {name: creds, key: azure}}
@@ -104,7 +110,7 @@ class ProviderEndToEndTest {
                     metadata: {name: claude}
                     spec: {modelName: claude, provider: anthropic, model: claude-sonnet-4-20250514, apiBase: "%s",
                            credentialsSecretRef: {name: creds, key: anthropic}, defaultParams: {max_tokens: 512}}
-                    """.formatted(OPENAI_KEY, AZURE_KEY, ANTHROPIC_KEY, KEY, openai.baseUrl(), azure.baseUrl(),
+                    """.formatted(OPENAI_KEY, AZURE_KEY, ANTHROPIC_KEY, KEY, openai.baseUrl(), openai.baseUrl(), azure.baseUrl(),
                         anthropic.baseUrl()));
             return StandaloneFolder.serve(folder);
         }
@@ -310,18 +316,28 @@ class ProviderEndToEndTest {
 
     @Test
     void upstreamFailuresCountTowardsTheDeploymentsHealthButCallerErrorsDoNot() throws Exception {
+        // A model no other test calls: the health count is a 60 s window, and other tests' failures sliding out of
+        // it mid-test would otherwise shrink the difference.
         java.util.function.Supplier<Long> failures = () -> {
             try (var in = metrics.toURI().resolve("/tollgate/usage").toURL().openStream()) {
                 return dev.tollgate.gateway.Json.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8))
-                        .path("models").path("default/gpt").path("upstreamFailures").asLong(0);
+                        .path("models").path("default/gpt-health").path("upstreamFailures").asLong(0);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
         };
         long before = failures.get();
         openai.enqueue(Reply.error(400, "invalid_request_error", "bad"), FakeOpenAi.serverError(), Reply.error(503, "x", "busy"));
+        List<Integer> statuses = new java.util.ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            post("chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+            statuses.add(post("chat/completions",
+                    "{\"model\":\"gpt-health\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}").statusCode());
+        }
+        assertThat(statuses).containsExactly(400, 502, 503);
+        // a request is counted just after its answer's last bytes are written, so the count may trail the reply
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (failures.get() - before < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
         }
         assertThat(failures.get() - before).as("the 500 and the 503, not the caller's 400").isEqualTo(2);
     }
