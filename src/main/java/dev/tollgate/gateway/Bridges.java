@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.gateway.provider.Call;
 import dev.tollgate.gateway.provider.StreamSink;
 import dev.tollgate.gateway.provider.Upstream;
+import dev.tollgate.gateway.provider.UpstreamErrors;
 import dev.tollgate.gateway.provider.WireFormat;
 import dev.tollgate.gateway.provider.anthropic.AnthropicToOpenAiStream;
 import dev.tollgate.gateway.provider.anthropic.AnthropicTranslator;
@@ -48,18 +49,24 @@ final class Bridges {
         ObjectNode req = ctx.body;
         req.put("model", ctx.deployment.upstreamModel());
         if (!ctx.stream) {
-            return upstream.send(call(ctx, credential, req)).map(resp -> {
-                ctx.usage = resp.has("usage") && resp.get("usage").isObject() ? TokenUsage.fromOpenAi(resp.get("usage")) : null;
-                if (ctx.usage == null) {
-                    collectText(ctx, resp);
+            // Nothing to translate: the answer goes to the client byte for byte; only its usage is read.
+            return upstream.sendRaw(call(ctx, credential, req)).compose(raw -> {
+                byte[] bytes = raw.getBytes();
+                Json.TopLevel usage = Json.topLevelField(bytes, "usage");
+                if (!usage.object()) {
+                    return Future.failedFuture(UpstreamErrors.unreachable(ctx.deployment.id(), "the answer was not a JSON object"));
                 }
-                ClientWriter.json(ctx, 200, resp);
-                return null;
+                ctx.usage = usage.value() != null && usage.value().isObject() ? TokenUsage.fromOpenAi(usage.value()) : null;
+                if (ctx.usage == null) {
+                    collectText(ctx, Json.parse(bytes)); // no usage: the answer's text is counted instead
+                }
+                ClientWriter.json(ctx, 200, raw);
+                return Future.succeededFuture();
             });
         }
         boolean clientWantsUsage = req.path("stream_options").path("include_usage").asBoolean(false);
         req.withObject("/stream_options").put("include_usage", true);
-        return upstream.stream(call(ctx, credential, req), sink(ctx, (event, chunk) -> {
+        return upstream.stream(call(ctx, credential, req), sink(ctx, (event, chunk, raw) -> {
             JsonNode u = chunk.get("usage");
             boolean usageOnly = u != null && u.isObject() && chunk.path("choices").isArray() && chunk.get("choices").isEmpty();
             if (u != null && u.isObject()) {
@@ -67,7 +74,7 @@ final class Bridges {
             }
             collectText(ctx, chunk);
             if (!usageOnly || clientWantsUsage) {
-                ClientWriter.data(ctx, chunk);
+                ClientWriter.data(ctx, chunk, raw); // as the upstream sent it: nothing was changed
             }
         })).map(v -> {
             ClientWriter.done(ctx);
@@ -92,7 +99,7 @@ final class Bridges {
         }
         req.put("stream", true);
         AnthropicToOpenAiStream conv = new AnthropicToOpenAiStream(AnthropicTranslator.includeUsageRequested(ctx.body), now);
-        return upstream.stream(call(ctx, credential, req), sink(ctx, (event, data) -> {
+        return upstream.stream(call(ctx, credential, req), sink(ctx, (event, data, raw) -> {
             conv.onEvent(data).forEach(c -> ClientWriter.data(ctx, c));
             ctx.usage = conv.usage().orElse(ctx.usage);
         })).map(v -> {
@@ -116,7 +123,7 @@ final class Bridges {
             });
         }
         long[] counts = new long[4]; // input, output, cache creation, cache read (message_delta usage is cumulative)
-        return upstream.stream(call(ctx, credential, req), sink(ctx, (event, data) -> {
+        return upstream.stream(call(ctx, credential, req), sink(ctx, (event, data, raw) -> {
             JsonNode u = "message_start".equals(data.path("type").asText()) ? data.path("message").path("usage")
                     : "message_delta".equals(data.path("type").asText()) ? data.path("usage") : null;
             if (u != null && u.isObject()) {
@@ -152,7 +159,7 @@ final class Bridges {
         req.put("stream", true);
         req.withObject("/stream_options").put("include_usage", true);
         OpenAiToAnthropicStream conv = new OpenAiToAnthropicStream();
-        return upstream.stream(call(ctx, credential, req), sink(ctx, (event, chunk) ->
+        return upstream.stream(call(ctx, credential, req), sink(ctx, (event, chunk, raw) ->
                 conv.onChunk(chunk).forEach(e -> ClientWriter.event(ctx, e.path("type").asText(), e)))).map(v -> {
                     conv.finish().forEach(e -> ClientWriter.event(ctx, e.path("type").asText(), e));
                     ctx.usage = conv.usage().orElse(null);
@@ -197,7 +204,7 @@ final class Bridges {
     }
 
     interface EventHandler {
-        void on(String event, JsonNode data);
+        void on(String event, JsonNode data, String raw);
     }
 
     /** A sink writing to the client, with the client's write queue as backpressure for the upstream. */
@@ -205,8 +212,8 @@ final class Bridges {
         HttpServerResponse r = ctx.rc.response();
         return new StreamSink() {
             @Override
-            public void onEvent(String event, JsonNode data) {
-                handler.on(event, data);
+            public void onEvent(String event, JsonNode data, String raw) {
+                handler.on(event, data, raw);
             }
 
             @Override

@@ -2,6 +2,7 @@ package dev.tollgate.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.gateway.provider.WireFormat;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.Map;
 import java.util.Set;
@@ -23,7 +24,20 @@ final class ClientWriter {
         if (status == 200) {
             Metering.costHeader(ctx);
         }
-        r.setStatusCode(status).putHeader("content-type", "application/json").end(Json.write(body));
+        r.setStatusCode(status).putHeader("content-type", "application/json").end(Buffer.buffer(Json.writeBytes(body)));
+    }
+
+    /** A JSON answer relayed as the upstream sent it. */
+    static void json(RequestContext ctx, int status, Buffer body) {
+        HttpServerResponse r = ctx.rc.response();
+        ctx.status = status;
+        if (r.ended() || r.closed()) {
+            return;
+        }
+        if (status == 200) {
+            Metering.costHeader(ctx);
+        }
+        r.setStatusCode(status).putHeader("content-type", "application/json").end(body);
     }
 
     /** Starts the event stream (once): headers go out with the first event, so earlier failures keep a real status. */
@@ -38,8 +52,15 @@ final class ClientWriter {
 
     /** An OpenAI-style event: {@code data: <json>}. */
     static void data(RequestContext ctx, JsonNode chunk) {
+        data(ctx, chunk, null);
+    }
+
+    /** An OpenAI-style event whose data is relayed as {@code raw} when given (the upstream's own text of {@code chunk}). */
+    static void data(RequestContext ctx, JsonNode chunk, String raw) {
         startStream(ctx);
-        write(ctx, "data: " + Json.write(chunk) + "\n\n");
+        // data spread over several lines would need a "data:" prefix per line: re-serialise that (rare) case
+        boolean relay = raw != null && raw.indexOf('\n') < 0 && raw.indexOf('\r') < 0;
+        write(ctx, "data: " + (relay ? raw : Json.write(chunk)) + "\n\n");
     }
 
     /** An Anthropic-style event: {@code event: <type>} and {@code data: <json>}. */

@@ -75,6 +75,48 @@ public final class Json {
         }
     }
 
+    /** The JSON tree as UTF-8 bytes (no intermediate String). */
+    public static byte[] writeBytes(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialize a JSON tree", e);
+        }
+    }
+
+    /** What {@link #topLevelField} found: whether the text is one JSON object, and the field's value (or null). */
+    public record TopLevel(boolean object, JsonNode value) {}
+
+    /**
+     * Reads one top-level field of a JSON object without building the rest of the tree: the document is checked
+     * token by token (so invalid JSON or trailing content still says {@code object == false}), only the named field's
+     * value is materialised. This is how an answer relayed byte for byte still yields its usage.
+     */
+    public static TopLevel topLevelField(byte[] json, String field) {
+        try (com.fasterxml.jackson.core.JsonParser p = MAPPER.getFactory().createParser(json)) {
+            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                return new TopLevel(false, null);
+            }
+            JsonNode value = null;
+            com.fasterxml.jackson.core.JsonToken t;
+            while ((t = p.nextToken()) == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                boolean wanted = field.equals(p.currentName());
+                p.nextToken();
+                if (wanted) {
+                    value = MAPPER.readTree(p);
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (t != com.fasterxml.jackson.core.JsonToken.END_OBJECT || p.nextToken() != null) {
+                return new TopLevel(false, null);
+            }
+            return new TopLevel(true, value);
+        } catch (java.io.IOException e) {
+            return new TopLevel(false, null);
+        }
+    }
+
     public static String write(JsonNode node) {
         try {
             return MAPPER.writeValueAsString(node);

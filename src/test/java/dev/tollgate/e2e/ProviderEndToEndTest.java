@@ -164,6 +164,21 @@ class ProviderEndToEndTest {
     }
 
     @Test
+    void anAnswerNeedingNoTranslationIsRelayedByteForByteAndStillMetered() throws Exception {
+        String chat = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
+        openai.enqueue(Reply.text("compact").usage(1000, 100));
+        HttpResponse<String> compact = post("chat/completions", chat);
+        openai.enqueue(Reply.text("indented, as api.openai.com sends it").usage(1000, 100).indented());
+        HttpResponse<String> indented = post("chat/completions", chat);
+        assertThat(indented.statusCode()).isEqualTo(200);
+        assertThat(indented.body()).as("the upstream's own bytes, not a re-serialisation")
+                .startsWith("{\n").contains("\n  \"id\" : \"chatcmpl-").contains("\"prompt_tokens\" : 1000");
+        assertThat(indented.headers().firstValue("x-tollgate-cost")).as("usage read from the relayed answer")
+                .isPresent().isEqualTo(compact.headers().firstValue("x-tollgate-cost"));
+        assertThat(new java.math.BigDecimal(indented.headers().firstValue("x-tollgate-cost").orElseThrow())).isPositive();
+    }
+
+    @Test
     void openAiStreamsAskForUsageAndHideItFromClientsThatDidNot() {
         openai.enqueue(Reply.text("one two three four").usage(5, 4).every(Duration.ofMillis(5)));
         List<ChatCompletionChunk> chunks = new ArrayList<>();

@@ -45,19 +45,24 @@ public abstract class HttpUpstream implements Upstream {
 
     @Override
     public Future<JsonNode> send(Call call) {
-        Promise<JsonNode> result = Promise.promise();
+        return sendRaw(call).compose(raw -> {
+            JsonNode body = Json.parse(raw.getBytes());
+            return body == null || !body.isObject()
+                    ? Future.failedFuture(UpstreamErrors.unreachable(call.model().id(), "the answer was not a JSON object"))
+                    : Future.succeededFuture(body);
+        });
+    }
+
+    @Override
+    public Future<Buffer> sendRaw(Call call) {
+        Promise<Buffer> result = Promise.promise();
         open(call, false).onFailure(result::tryFail).onSuccess(resp -> resp.body().onComplete(ar -> {
             if (ar.failed()) {
                 result.tryFail(failure(call, ar.cause()));
-                return;
-            }
-            JsonNode body = Json.parse(ar.result().toString());
-            if (resp.statusCode() >= 400) {
-                result.tryFail(error(call, resp, body));
-            } else if (body == null || !body.isObject()) {
-                result.tryFail(UpstreamErrors.unreachable(call.model().id(), "the answer was not a JSON object"));
+            } else if (resp.statusCode() >= 400) {
+                result.tryFail(error(call, resp, Json.parse(ar.result().getBytes())));
             } else {
-                result.tryComplete(body);
+                result.tryComplete(ar.result());
             }
         }));
         return result.future();
@@ -69,7 +74,7 @@ public abstract class HttpUpstream implements Upstream {
         open(call, true).onFailure(result::tryFail).onSuccess(resp -> {
             if (resp.statusCode() >= 400) {
                 resp.body().onComplete(ar -> result.tryFail(error(call, resp,
-                        ar.succeeded() ? Json.parse(ar.result().toString()) : null)));
+                        ar.succeeded() ? Json.parse(ar.result().getBytes()) : null)));
                 return;
             }
             boolean[] done = {false};
@@ -81,7 +86,7 @@ public abstract class HttpUpstream implements Upstream {
                     done[0] = true;
                     JsonNode data = Json.parse(ev.data());
                     if (data != null) {
-                        deliver(sink, ev.event(), data, result, resp);
+                        deliver(sink, ev, data, result, resp);
                     }
                     return;
                 }
@@ -95,7 +100,7 @@ public abstract class HttpUpstream implements Upstream {
                     resp.request().reset();
                     return;
                 }
-                if (!deliver(sink, ev.event(), data, result, resp)) {
+                if (!deliver(sink, ev, data, result, resp)) {
                     return;
                 }
                 if (sink.full()) {
@@ -119,9 +124,10 @@ public abstract class HttpUpstream implements Upstream {
     }
 
     /** Hands one event on; a failure while handling it (e.g. an untranslatable event) fails the call. */
-    private static boolean deliver(StreamSink sink, String event, JsonNode data, Promise<Void> result, HttpClientResponse resp) {
+    private static boolean deliver(StreamSink sink, SseParser.Event ev, JsonNode data, Promise<Void> result,
+            HttpClientResponse resp) {
         try {
-            sink.onEvent(event, data);
+            sink.onEvent(ev.event(), data, ev.data());
             return true;
         } catch (RuntimeException e) {
             result.tryFail(e);
@@ -138,7 +144,7 @@ public abstract class HttpUpstream implements Upstream {
         headers.set("accept", stream ? "text/event-stream" : "application/json");
         headers(call, headers);
         options.setHeaders(headers);
-        Buffer body = Buffer.buffer(Json.write(call.body()));
+        Buffer body = Buffer.buffer(Json.writeBytes(call.body()));
         return client.get().request(options).compose(req -> {
             call.cancellation().onCancel(() -> req.reset());
             return req.send(body);

@@ -15,6 +15,14 @@ public interface Upstream {
     /** A non-streaming call: the upstream's JSON response body. */
     Future<JsonNode> send(Call call);
 
+    /**
+     * A non-streaming call whose successful answer is wanted as the upstream sent it (to relay it byte for byte when
+     * nothing needs translating). Errors fail the future exactly as {@link #send} does.
+     */
+    default Future<io.vertx.core.buffer.Buffer> sendRaw(Call call) {
+        return send(call).map(body -> io.vertx.core.buffer.Buffer.buffer(dev.tollgate.gateway.Json.writeBytes(body)));
+    }
+
     /** A streaming call: events go to {@code sink}; completes when the stream ends as it should, fails otherwise. */
     Future<Void> stream(Call call, StreamSink sink);
 }

@@ -198,6 +198,14 @@ public abstract class FakeUpstream implements AutoCloseable {
         return JSON.createObjectNode();
     }
 
+    protected static String writeIndented(JsonNode node) {
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     protected static String write(JsonNode node) {
         try {
             return JSON.writeValueAsString(node);
@@ -221,7 +229,7 @@ public abstract class FakeUpstream implements AutoCloseable {
             headers.forEach(response::putHeader);
             response.putHeader("content-type", "application/json");
             exchange.finish();
-            response.end(write(body));
+            response.end(timing.isIndented() ? writeIndented(body) : write(body));
         });
     }
 

@@ -86,6 +86,7 @@ public final class Reply {
     private Integer cutAfter;
     private Integer hangAfter;
     private Integer streamErrorAfter;
+    private boolean indented;
 
     private Integer status;
     private String errorType;
@@ -148,6 +149,15 @@ public final class Reply {
     /** In a stream, wait this long between two SSE events (Vert.x timers, never a sleep). */
     public Reply every(Duration interval) {
         this.every = interval;
+        return this;
+    }
+
+    /**
+     * Send a non-streamed JSON answer indented over several lines, as api.openai.com does (its bodies start
+     * {@code "{\n  \"id\": …"}); default: compact. JSON either way, so a client must not care.
+     */
+    public Reply indented() {
+        this.indented = true;
         return this;
     }
 
@@ -278,6 +288,10 @@ public final class Reply {
 
     public Duration delay() {
         return delay;
+    }
+
+    public boolean isIndented() {
+        return indented;
     }
 
     public Integer cutAfter() {

@@ -91,7 +91,7 @@ public class MockUpstream implements Upstream {
                 return;
             }
             try {
-                sink.onEvent(null, chunks.get(i[0]++));
+                sink.onEvent(null, chunks.get(i[0]++), null);
             } catch (RuntimeException e) {
                 done.tryFail(e);
                 return;
