@@ -15,6 +15,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.crud.Attribute;
+import io.fabric8.mockwebserver.crud.AttributeSet;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -74,22 +76,155 @@ public class ScaleBench {
                         + "\"kind\":\"SelfSubjectRulesReview\",\"status\":{\"incomplete\":false,\"resourceRules\":"
                         + "[{\"verbs\":[\"*\"],\"apiGroups\":[\"*\"],\"resources\":[\"*\"]}]}}");
             }
-            return tooLarge(request) ? refuse() : count(request, super.handleCreate(request));
+            String before = before(request);
+            return tooLarge(request) ? refuse() : count(request, before, super.handleCreate(request));
         }
 
         @Override
         public MockResponse handleUpdate(RecordedRequest request) {
-            return tooLarge(request) ? refuse() : count(request, super.handleUpdate(request));
+            String before = before(request);
+            return tooLarge(request) ? refuse() : count(request, before, super.handleUpdate(request));
         }
 
         @Override
         public MockResponse handlePatch(RecordedRequest request) {
-            return count(request, super.handlePatch(request));
+            String before = before(request);
+            return count(request, before, super.handlePatch(request));
         }
 
-        private MockResponse count(RecordedRequest r, MockResponse response) {
+        private MockResponse count(RecordedRequest r, String before, MockResponse response) {
             writes.computeIfAbsent(kind(r.getPath()), k -> new AtomicLong()).incrementAndGet();
+            if (recording && !r.getPath().contains("/leases")) {
+                changes.add(describeChange(r, before, response));
+            }
             return response;
+        }
+
+        // --- what each write changed, while recording (the no-op restart): kind, name, changed fields ---------
+        volatile boolean recording;
+        final List<String> changes = java.util.Collections.synchronizedList(new ArrayList<>());
+
+        private String before(RecordedRequest r) {
+            if (!recording) {
+                return null;
+            }
+            var e = findResource(getKey(r.getPath().split("\\?")[0]));
+            return e == null ? null : e.getValue();
+        }
+
+        private static String describeChange(RecordedRequest r, String before, MockResponse response) {
+            String what = r.getMethod() + " " + r.getPath().split("\\?")[0] + " -> " + response.code();
+            try {
+                // getBytes() leaves the body unread for the client
+                String after = response.getBody() == null ? null : new String(response.getBody().getBytes(), StandardCharsets.UTF_8);
+                if (before == null || after == null) {
+                    return what + (before == null ? " (created)" : "");
+                }
+                List<String> diff = new ArrayList<>();
+                jsonDiff("", JSON.readTree(before), JSON.readTree(after), diff, r.getPath().contains("/secrets"));
+                return what + " " + (diff.isEmpty() ? "(identical)" : diff);
+            } catch (Exception e) {
+                return what + " (" + e + ")";
+            }
+        }
+
+        /** Changed JSON pointers, with values for non-Secrets (shortened); resourceVersion left out. */
+        static void jsonDiff(String at, JsonNode a, JsonNode b, List<String> out, boolean secret) {
+            if (at.equals("/metadata/resourceVersion") || java.util.Objects.equals(a, b)) {
+                return;
+            }
+            if (a != null && b != null && a.isObject() && b.isObject()) {
+                Set<String> names = new java.util.TreeSet<>();
+                a.fieldNames().forEachRemaining(names::add);
+                b.fieldNames().forEachRemaining(names::add);
+                for (String n : names) {
+                    jsonDiff(at + "/" + n, a.get(n), b.get(n), out, secret);
+                }
+                return;
+            }
+            if (a != null && b != null && a.isArray() && b.isArray() && a.size() == b.size()) {
+                for (int i = 0; i < a.size(); i++) {
+                    jsonDiff(at + "/" + i, a.get(i), b.get(i), out, secret);
+                }
+                return;
+            }
+            out.add(secret || at.startsWith("/data") || at.startsWith("/binaryData") ? at
+                    : at + ": " + shorten(a) + " => " + shorten(b));
+        }
+
+        static String shorten(JsonNode n) {
+            String s = String.valueOf(n);
+            return s.length() > 120 ? s.substring(0, 60) + "…(" + s.length() + " chars)…" + s.substring(s.length() - 40) : s;
+        }
+
+        // --- an index by name: the CRUD mock finds a named object by scanning everything it stores -----------
+        // (O(n) per request, so O(n²) for a run). Every write goes through findResource/processEvent; named GETs
+        // through handleGet. Checked against the mock's own scan on a sample of lookups (indexChecks/Mismatches).
+        final Map<String, Set<AttributeSet>> byName = new java.util.concurrent.ConcurrentHashMap<>();
+        final AtomicLong lookups = new AtomicLong();
+        final AtomicLong indexChecks = new AtomicLong();
+        final AtomicLong indexMismatches = new AtomicLong();
+
+        static String nameOf(AttributeSet a) {
+            Attribute n = a.getAttribute("name");
+            return n == null ? null : n.getValues().toString();
+        }
+
+        @Override
+        public void processEvent(String path, AttributeSet pathAttributes, AttributeSet oldAttributes,
+                io.fabric8.kubernetes.api.model.GenericKubernetesResource resource, String newState) {
+            super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
+            if (oldAttributes != null && nameOf(oldAttributes) != null) {
+                Set<AttributeSet> set = byName.get(nameOf(oldAttributes));
+                if (set != null) {
+                    set.remove(oldAttributes);
+                }
+            }
+            if (newState != null) {
+                // the key the mock just stored, computed as it does (KubernetesCrudDispatcher.processEvent)
+                var ex = (io.fabric8.kubernetes.client.server.mock.KubernetesAttributesExtractor) attributeExtractor;
+                AttributeSet key = resource != null ? ex.extract(resource) : ex.fromResource(newState);
+                if (!key.containsKey("plural")) {
+                    key = AttributeSet.merge(pathAttributes, key);
+                }
+                if (nameOf(key) != null) {
+                    byName.computeIfAbsent(nameOf(key), k -> java.util.concurrent.ConcurrentHashMap.newKeySet()).add(key);
+                }
+            }
+        }
+
+        @Override
+        public Map.Entry<AttributeSet, String> findResource(AttributeSet query) {
+            String name = nameOf(query);
+            if (name == null) {
+                return super.findResource(query);
+            }
+            Map.Entry<AttributeSet, String> found = null;
+            for (AttributeSet k : byName.getOrDefault(name, Set.of())) {
+                String v = k.matches(query) ? map.get(k) : null;
+                if (v != null) {
+                    found = new java.util.AbstractMap.SimpleImmutableEntry<>(k, v);
+                    break;
+                }
+            }
+            if (lookups.incrementAndGet() % 200 == 0) {
+                indexChecks.incrementAndGet();
+                var scanned = super.findResource(query);
+                if (!java.util.Objects.equals(scanned == null ? null : scanned.getValue(), found == null ? null : found.getValue())) {
+                    indexMismatches.incrementAndGet();
+                }
+            }
+            return found;
+        }
+
+        @Override
+        public MockResponse handleGet(String path) {
+            AttributeSet query = attributeExtractor.fromPath(path);
+            if (!query.containsKey("name") || path.contains("fieldSelector") || path.contains("watch=")) {
+                return super.handleGet(path);
+            }
+            var e = findResource(query);
+            return e == null ? new MockResponse().setResponseCode(404) : new MockResponse().setResponseCode(200).setBody(e.getValue());
         }
 
         static String kind(String path) {
@@ -156,13 +291,22 @@ public class ScaleBench {
 
     record Sample(double seconds, int ready, int live) {}
 
+    /** Options without a value. */
+    static final Set<String> FLAGS = Set.of("precreate");
+
     public static void main(String[] args) throws Exception {
         Map<String, String> opt = new HashMap<>(Map.of("keys", "10000", "models", "100", "idle", "30",
                 "jar", "target/quarkus-app/quarkus-run.jar", "out", "bench/operator/results.md", "timeout", "600",
                 "jvm", "-XX:MaxRAM=512m", "label", "", "command", "bench/operator/run"));
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        for (int i = 0; i < args.length; i++) {
+            String k = args[i].replaceFirst("^--", "");
+            if (FLAGS.contains(k)) {
+                opt.put(k, "true");
+            } else if (i + 1 < args.length) {
+                opt.put(k, args[++i]);
+            }
         }
+        boolean precreate = opt.containsKey("precreate");
         int keys = Integer.parseInt(opt.get("keys"));
         int models = Integer.parseInt(opt.get("models"));
         int idleSeconds = Integer.parseInt(opt.get("idle"));
@@ -198,31 +342,36 @@ public class ScaleBench {
         }
 
         Path log = Files.createTempFile("tollgate-operator-bench", ".log");
-        Operator op = Operator.start(opt.get("jar"), jvm, server.url("/"), log);
-        System.out.printf("operator pid %d, log %s%n", op.pid(), log);
-        op.awaitReady(Duration.ofSeconds(60));
-        double startupSeconds = op.sinceStart();
-
-        // --- create everything, timing from the first write --------------------------------------------------
-        Instant t0 = Instant.now();
-        long cpu0 = op.cpuTicks();
-        client.resource(gateway()).create();
-        ExecutorService pool = Executors.newFixedThreadPool(4);
-        List<java.util.concurrent.Future<?>> writes = new ArrayList<>();
-        for (int i = 0; i < models; i++) {
-            int n = i;
-            writes.add(pool.submit(() -> client.resource(model(n)).create()));
+        Operator op;
+        Instant t0;
+        long cpu0;
+        double startupSeconds;
+        double createdSeconds;
+        if (precreate) {
+            // Everything exists before the operator starts: Ready and live are timed from the operator's process
+            // start, so the time the mock takes to store 20,000 objects is not counted against the operator.
+            Instant c0 = Instant.now();
+            createAll(client, models, keys);
+            createdSeconds = secondsSince(c0);
+            System.out.printf("created %d models and %d keys in %.1f s (before the operator)%n", models, keys, createdSeconds);
+            op = Operator.start(opt.get("jar"), jvm, server.url("/"), log);
+            t0 = Instant.now();
+            cpu0 = 0;
+            System.out.printf("operator pid %d, log %s%n", op.pid(), log);
+            op.awaitReady(Duration.ofSeconds(300));
+            startupSeconds = op.sinceStart();
+        } else {
+            op = Operator.start(opt.get("jar"), jvm, server.url("/"), log);
+            System.out.printf("operator pid %d, log %s%n", op.pid(), log);
+            op.awaitReady(Duration.ofSeconds(60));
+            startupSeconds = op.sinceStart();
+            // --- create everything, timing from the first write ----------------------------------------------
+            t0 = Instant.now();
+            cpu0 = op.cpuTicks();
+            createAll(client, models, keys);
+            createdSeconds = secondsSince(t0);
+            System.out.printf("created %d models and %d keys in %.1f s%n", models, keys, createdSeconds);
         }
-        for (int i = 0; i < keys; i++) {
-            int n = i;
-            writes.add(pool.submit(() -> client.resource(key(n)).create()));
-        }
-        for (var w : writes) {
-            w.get();
-        }
-        pool.shutdown();
-        double createdSeconds = secondsSince(t0);
-        System.out.printf("created %d models and %d keys in %.1f s%n", models, keys, createdSeconds);
 
         // --- wait until every key is Ready and in the rendered config ---------------------------------------
         Set<String> expected = new HashSet<>();
@@ -270,12 +419,18 @@ public class ScaleBench {
         // --- no-op resync: restart the operator on the finished state; it should find nothing to write --------
         op.stop();
         long restartWrites0 = dispatcher.total(false);
+        dispatcher.recording = true; // what each write of the restart changed (it should write nothing)
         Operator op2 = Operator.start(opt.get("jar"), jvm, server.url("/"), log);
         op2.awaitReady(Duration.ofSeconds(120));
         double restartReady = op2.sinceStart();
         double settled = op2.awaitCpuQuiet(Duration.ofSeconds(180));
         double restartCpu = op2.cpuSecondsSince(0);
         long restartWrites = dispatcher.total(false) - restartWrites0;
+        dispatcher.recording = false;
+        List<String> restartChanges;
+        synchronized (dispatcher.changes) {
+            restartChanges = new ArrayList<>(dispatcher.changes);
+        }
         String restartRss = op2.rssMb();
         String restartHeap = op2.heapAfterGc();
         op2.stop();
@@ -292,11 +447,14 @@ public class ScaleBench {
                 + " refuses ConfigMaps/Secrets with more than 1 MiB of data (422), as an API server does.\n\n");
         md.append("| measure | value |\n|---|---|\n");
         row(md, "objects created", "1 GatewayDeployment, " + models + " LlmModels, " + keys + " VirtualKeys (4 client threads)");
-        row(md, "operator start to ready (empty cluster)", String.format("%.1f s", startupSeconds));
-        row(md, "creating them took", String.format("%.1f s", createdSeconds));
-        row(md, "**all keys Ready** (from first create)", readySeconds < 0 ? "**not reached in " + timeout + " s**"
+        String from = precreate ? "from operator start" : "from first create";
+        row(md, precreate ? "operator start to ready (informers synced, objects already there)"
+                : "operator start to ready (empty cluster)", String.format("%.1f s", startupSeconds));
+        row(md, precreate ? "creating them took (before the operator started)" : "creating them took",
+                String.format("%.1f s", createdSeconds));
+        row(md, "**all keys Ready** (" + from + ")", readySeconds < 0 ? "**not reached in " + timeout + " s**"
                 : String.format("**%.1f s**", readySeconds));
-        row(md, "**all keys live in the rendered config + secrets**", liveSeconds < 0 ? "**not reached in " + timeout + " s**"
+        row(md, "**all keys live in the rendered config + secrets** (" + from + ")", liveSeconds < 0 ? "**not reached in " + timeout + " s**"
                 : String.format("**%.1f s**", liveSeconds));
         row(md, "operator CPU until then", String.format("%.1f s", busyCpu));
         row(md, "API writes until then (no leases)", Long.toString(writesAtLive));
@@ -313,7 +471,17 @@ public class ScaleBench {
         row(md, "restart: API writes (full no-op resync)", Long.toString(restartWrites));
         row(md, "restart: RSS / heap after GC", restartRss + " / " + restartHeap);
         row(md, "writes by resource (whole run)", writesByKind.toString());
-        md.append("\nProgress (seconds from first create: keys Ready, keys live):\n\n```\n");
+        row(md, "mock server: lookups by name (index checked against a full scan: checks / mismatches)",
+                dispatcher.lookups.get() + " (" + dispatcher.indexChecks.get() + " / " + dispatcher.indexMismatches.get() + ")");
+        if (!restartChanges.isEmpty()) {
+            md.append("\nWrites of the no-op restart (method, path, status; changed JSON fields, values left out for Secrets):\n\n```\n");
+            restartChanges.stream().limit(50).forEach(c -> md.append(c.length() > 1500 ? c.substring(0, 1500) + "…" : c).append('\n'));
+            if (restartChanges.size() > 50) {
+                md.append("… ").append(restartChanges.size() - 50).append(" more\n");
+            }
+            md.append("```\n");
+        }
+        md.append("\nProgress (seconds " + from + ": keys Ready, keys live):\n\n```\n");
         int step = Math.max(1, samples.size() / 20);
         for (int i = 0; i < samples.size(); i++) {
             if (i % step == 0 || i == samples.size() - 1) {
@@ -332,6 +500,25 @@ public class ScaleBench {
         client.close();
         server.destroy();
         System.exit(readySeconds < 0 || liveSeconds < 0 ? 1 : 0);
+    }
+
+    /** 1 GatewayDeployment, the models, the keys: 4 client threads. */
+    static void createAll(KubernetesClient client, int models, int keys) throws Exception {
+        client.resource(gateway()).create();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<java.util.concurrent.Future<?>> writes = new ArrayList<>();
+        for (int i = 0; i < models; i++) {
+            int n = i;
+            writes.add(pool.submit(() -> client.resource(model(n)).create()));
+        }
+        for (int i = 0; i < keys; i++) {
+            int n = i;
+            writes.add(pool.submit(() -> client.resource(key(n)).create()));
+        }
+        for (var w : writes) {
+            w.get();
+        }
+        pool.shutdown();
     }
 
     static void row(StringBuilder md, String k, String v) {

@@ -10,6 +10,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
+import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.Map;
 import java.util.Set;
@@ -26,18 +27,45 @@ public final class Caches {
 
     private Caches() {}
 
-    /** An informer on another kind whose every change re-triggers every primary (fine for a handful of primaries). */
+    /**
+     * An informer on another kind whose every change of spec or labels re-triggers every primary (fine for a
+     * handful of primaries). For readers of that kind's spec and labels only, never its status: status-only
+     * updates do not trigger (see {@link #specOrLabelsChanged()}).
+     */
     public static <R extends HasMetadata, P extends HasMetadata> InformerEventSource<R, P> mappedToAll(
             Class<R> type, EventSourceContext<P> ctx) {
         SecondaryToPrimaryMapper<R> all = r -> ctx.getPrimaryCache().list().map(ResourceID::fromResource).collect(Collectors.toSet());
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, ctx.getPrimaryResourceClass())
-                .withSecondaryToPrimaryMapper(all).withItemStore(store(type)).build(), ctx);
+                .withSecondaryToPrimaryMapper(all).withOnUpdateFilter(specOrLabelsChanged()).withItemStore(store(type))
+                .build(), ctx);
+    }
+
+    /** An informer on another kind mapped to primaries by {@code mapper}; every update triggers (status too). */
+    public static <R extends HasMetadata, P extends HasMetadata> InformerEventSource<R, P> mapped(
+            Class<R> type, EventSourceContext<P> ctx, SecondaryToPrimaryMapper<R> mapper) {
+        return mapped(type, ctx, mapper, (n, o) -> true);
     }
 
     public static <R extends HasMetadata, P extends HasMetadata> InformerEventSource<R, P> mapped(
-            Class<R> type, EventSourceContext<P> ctx, SecondaryToPrimaryMapper<R> mapper) {
+            Class<R> type, EventSourceContext<P> ctx, SecondaryToPrimaryMapper<R> mapper, OnUpdateFilter<R> onUpdate) {
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, ctx.getPrimaryResourceClass())
-                .withSecondaryToPrimaryMapper(mapper).withItemStore(store(type)).build(), ctx);
+                .withSecondaryToPrimaryMapper(mapper).withOnUpdateFilter(onUpdate).withItemStore(store(type)).build(), ctx);
+    }
+
+    /**
+     * Updates that change what a reader of spec and labels sees: a new generation (the API server bumps it on
+     * every spec change of a resource with a status subresource, as all of ours have) or other labels. A status
+     * patch is neither, so it does not trigger: at 10,000 keys every VirtualKey's status patch used to re-render
+     * the gateway (and every Budget's or gateway's usage update re-checked every model or gateway). Kinds without
+     * a generation (Namespace) compare labels only. Adds and deletes always trigger; the cache is updated either way.
+     */
+    public static <R extends HasMetadata> OnUpdateFilter<R> specOrLabelsChanged() {
+        return (n, o) -> !java.util.Objects.equals(n.getMetadata().getGeneration(), o.getMetadata().getGeneration())
+                || !labels(n).equals(labels(o));
+    }
+
+    private static Map<String, String> labels(HasMetadata r) {
+        return r.getMetadata().getLabels() == null ? Map.of() : r.getMetadata().getLabels();
     }
 
     /**

@@ -47,10 +47,11 @@ public class BudgetReconciler implements Reconciler<Budget> {
         if (usage != null) {
             usage.onChange("budgets", usageChanged::propagateEvent);
         }
-        // A key's labels or budgetRefs changing can change which Budgets cover it: recheck its namespace's Budgets.
+        // A key's labels or budgetRefs changing can change which Budgets cover it: recheck its namespace's Budgets
+        // (not on a key's status patch: a Budget reads keys' spec and labels only).
         return List.of(usageChanged, Caches.mapped(VirtualKey.class, ctx, vk -> ctx.getPrimaryCache()
                 .list(b -> b.getMetadata().getNamespace().equals(vk.getMetadata().getNamespace()))
-                .map(ResourceID::fromResource).collect(Collectors.toSet())));
+                .map(ResourceID::fromResource).collect(Collectors.toSet()), Caches.specOrLabelsChanged()));
     }
 
     @Override

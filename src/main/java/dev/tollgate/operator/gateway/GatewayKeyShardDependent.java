@@ -55,11 +55,30 @@ abstract class GatewayKeyShardDependent<R extends HasMetadata> extends Kubernete
 
     @Override
     public Map<ResourceID, R> getSecondaryResources(GatewayDeployment gw, Context<GatewayDeployment> ctx) {
-        // Straight from this informer's cache, by name: the shards are found whether or not JOSDK indexes
-        // them by owner (it would look them up by the primary's own name otherwise).
+        // From this informer, by name: the shards are found whether or not JOSDK indexes them by owner (it would
+        // look them up by the primary's own name otherwise). The informer's store lags behind the operator's own
+        // writes (by minutes at 10,000 keys, when every key's status patch is also a watch event): a shard created
+        // or updated by the previous reconcile can be missing or stale there. get() sees JOSDK's cache of those
+        // writes first, so shard i, for i = 0 up to the first one nobody has, is taken from it: without that, the
+        // next reconcile created the shard again (409 AlreadyExists) until its retries ran out and the gateway
+        // was left with a failed status that only a restart rewrote.
+        var es = eventSource().orElseThrow();
+        String ns = gw.getMetadata().getNamespace();
         String prefix = Names.keyShard(gw, 0).replaceFirst("0$", "");
-        return eventSource().orElseThrow().list(gw.getMetadata().getNamespace(), r -> r.getMetadata().getName().startsWith(prefix)
+        Map<ResourceID, R> out = es.list(ns, r -> r.getMetadata().getName().startsWith(prefix)
                         && r.getMetadata().getLabels() != null && r.getMetadata().getLabels().containsKey(Names.KEY_SHARD_LABEL))
                 .collect(Collectors.toMap(ResourceID::fromResource, r -> r, (a, b) -> a));
+        for (int i = 0; ; i++) {
+            ResourceID id = new ResourceID(Names.keyShard(gw, i), ns);
+            var latest = es.get(id);
+            if (latest.isEmpty()) {
+                if (!out.containsKey(id)) {
+                    break; // shards are numbered 0..count-1 and never deleted
+                }
+                continue;
+            }
+            out.put(id, latest.get());
+        }
+        return out;
     }
 }

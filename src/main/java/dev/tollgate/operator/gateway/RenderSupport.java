@@ -17,6 +17,8 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 final class RenderSupport {
     private static final String KEY = "tollgate.render";
     private static final String PACKED = "tollgate.packed";
+    /** Renders so far (tests: what does and does not re-render a gateway). */
+    static final java.util.concurrent.atomic.AtomicLong RENDERS = new java.util.concurrent.atomic.AtomicLong();
 
     private RenderSupport() {}
 
@@ -27,6 +29,7 @@ final class RenderSupport {
             if (cached.isPresent()) {
                 return cached.get();
             }
+            RENDERS.incrementAndGet();
             RenderResult r = Renderer.render(new RenderInput(gw, Caches.all(ctx, LlmModel.class),
                     Caches.all(ctx, VirtualKey.class), Caches.all(ctx, Budget.class), Caches.namespaceLabels(ctx),
                     Caches.secretLookup(ctx)));

@@ -38,6 +38,27 @@ public class VirtualKeySecretDependent extends KubernetesDependentResource<Secre
         return true;
     }
 
+    /** Where create() leaves the Secret it created, for this reconcile's reconciler (see {@link #justCreated}). */
+    private static final String CREATED = "tollgate.created-key-secret";
+
+    /**
+     * Also hands the created Secret to this reconcile's reconciler: the input-secrets informer that it reads keys
+     * from has usually not seen the Secret yet, so the key's first status would say KeySecretNotFound and the
+     * Secret's watch event would fix it a moment later, two status patches per new key. Kept in the reconcile's
+     * own context only, never logged.
+     */
+    @Override
+    public Secret create(Secret desired, VirtualKey vk, Context<VirtualKey> ctx) {
+        Secret created = super.create(desired, vk, ctx);
+        ctx.managedWorkflowAndDependentResourceContext().put(CREATED, created);
+        return created;
+    }
+
+    /** The key Secret this reconcile's workflow just created, if it created one. */
+    public static java.util.Optional<Secret> justCreated(Context<VirtualKey> ctx) {
+        return ctx.managedWorkflowAndDependentResourceContext().get(CREATED, Secret.class);
+    }
+
     @Override
     protected Secret desired(VirtualKey vk, Context<VirtualKey> ctx) {
         String key = Keys.generate();

@@ -27,8 +27,18 @@ public final class StatusPatch {
     /** A failure as a status message: the exception's kind and message, never a request body or header. */
     public static String describe(Exception e) {
         if (e instanceof KubernetesClientException k && k.getStatus() != null) {
-            return "the Kubernetes API answered " + k.getCode() + ": " + k.getStatus().getMessage() + " (the operator retries)";
+            return shorten("the Kubernetes API answered " + k.getCode() + ": " + k.getStatus().getMessage()) + " (the operator retries)";
         }
-        return e.getClass().getSimpleName() + ": " + e.getMessage() + " (the operator retries)";
+        return shorten(e.getClass().getSimpleName() + ": " + e.getMessage()) + " (the operator retries)";
+    }
+
+    /** At most this many characters of a failure go into a condition message; the log has all of it. */
+    static final int MAX_MESSAGE = 1000;
+
+    // A failed workflow's exception aggregates every dependent's, each with the API's whole Status: one at
+    // 10,000 keys put 14,550 characters into the gateway's Ready condition.
+    private static String shorten(String m) {
+        return m.length() <= MAX_MESSAGE ? m
+                : m.substring(0, MAX_MESSAGE) + "… (" + (m.length() - MAX_MESSAGE) + " more characters in the operator log)";
     }
 }

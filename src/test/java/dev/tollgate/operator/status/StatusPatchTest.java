@@ -93,4 +93,11 @@ class StatusPatchTest {
         assertThat(StatusPatch.describe(new IllegalStateException("boom")))
                 .isEqualTo("IllegalStateException: boom (the operator retries)");
     }
+
+    @Test
+    void describeKeepsConditionMessagesShort() {
+        String d = StatusPatch.describe(new IllegalStateException("x".repeat(20_000)));
+        assertThat(d).hasSizeLessThan(StatusPatch.MAX_MESSAGE + 100).startsWith("IllegalStateException: xxx")
+                .endsWith("… (19023 more characters in the operator log) (the operator retries)");
+    }
 }
