@@ -311,6 +311,7 @@ public class ScaleBench {
         int models = Integer.parseInt(opt.get("models"));
         int idleSeconds = Integer.parseInt(opt.get("idle"));
         List<String> jvm = opt.get("jvm").isBlank() ? List.of() : List.of(opt.get("jvm").trim().split("\\s+"));
+        Operator.cpus = opt.getOrDefault("operator-cpus", ""); // e.g. "0": the operator on a core of its own
 
         java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
         Dispatcher dispatcher = new Dispatcher();
@@ -639,6 +640,9 @@ public class ScaleBench {
 
     /** The operator process. */
     record Operator(Process process, long startNanos, int httpPort) {
+        /** CPUs the operator process is pinned to (taskset -c), or blank for the harness's own affinity. */
+        static String cpus = "";
+
         static Operator start(String jar, List<String> jvm, String apiUrl, Path log) throws Exception {
             int http = freePort();
             int mgmt = freePort();
@@ -657,6 +661,9 @@ public class ScaleBench {
             Path own = Path.of(jar).resolveSibling("tollgate-operator-bench.jar");
             Files.copy(Path.of(jar), own, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             cmd.set(cmd.indexOf(jar), own.toString());
+            if (!cpus.isBlank()) {
+                cmd.addAll(0, List.of("taskset", "-c", cpus));
+            }
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             pb.environment().remove("KUBECONFIG");

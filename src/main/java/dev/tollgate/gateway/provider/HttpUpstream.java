@@ -137,8 +137,8 @@ public abstract class HttpUpstream implements Upstream {
     }
 
     private Future<HttpClientResponse> open(Call call, boolean stream) {
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url(call))
-                .setIdleTimeout(call.model().timeoutMillis()).setFollowRedirects(false);
+        RequestOptions options = new RequestOptions(target(url(call)))
+                .setIdleTimeout(call.model().timeoutMillis());
         MultiMap headers = MultiMap.caseInsensitiveMultiMap();
         headers.set("content-type", "application/json");
         headers.set("accept", stream ? "text/event-stream" : "application/json");
@@ -149,6 +149,21 @@ public abstract class HttpUpstream implements Upstream {
             call.cancellation().onCancel(() -> req.reset());
             return req.send(body);
         }).recover(t -> Future.failedFuture(failure(call, t)));
+    }
+
+    /** Parsed targets by URL: parsing the absolute URL was a measurable share of every request. */
+    private static final java.util.Map<String, RequestOptions> TARGETS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static RequestOptions target(String url) {
+        RequestOptions t = TARGETS.get(url);
+        if (t == null) {
+            if (TARGETS.size() >= 4096) {
+                TARGETS.clear(); // URLs of models long gone: start over rather than grow without bound
+            }
+            t = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url).setFollowRedirects(false);
+            TARGETS.put(url, t);
+        }
+        return t;
     }
 
     private UpstreamException error(Call call, HttpClientResponse resp, JsonNode body) {
