@@ -15,8 +15,9 @@ import java.nio.charset.StandardCharsets;
  *
  * Every answer is the same: 12 prompt tokens, one completion token per streamed chunk. A streamed answer sends
  * its chunks at a fixed interval, then a usage chunk when the request asked for it
- * (stream_options.include_usage), then [DONE]. Requests for the model "bench-slow" stream at the slow interval.
- * The request body is only searched for `"stream":true`, `"include_usage":true` and `"model":"bench-slow"` (the
+ * (stream_options.include_usage), then [DONE]. Requests for the model "bench-slow" stream at the slow interval, for
+ * "bench-burst" with no interval (all chunks at once: the time-to-first-token test).
+ * The request body is only searched for `"stream":true`, `"include_usage":true` and the model names above (the
  * fake's CPU is shared with the load generator, so it does not parse JSON).
  */
 public class FakeUpstream {
@@ -69,7 +70,8 @@ public class FakeUpstream {
                         String text = body.toString(StandardCharsets.UTF_8);
                         boolean stream = compact(text).contains("\"stream\":true");
                         boolean withUsage = compact(text).contains("\"include_usage\":true");
-                        long interval = compact(text).contains("\"model\":\"bench-slow\"") ? slowChunkIntervalMs : chunkIntervalMs;
+                        long interval = compact(text).contains("\"model\":\"bench-slow\"") ? slowChunkIntervalMs
+                                : compact(text).contains("\"model\":\"bench-burst\"") ? 0 : chunkIntervalMs;
                         Runnable answer = stream
                                 ? () -> stream(vertx, req, interval, first, middle, last, withUsage ? usage : null, done)
                                 : () -> req.response().putHeader("content-type", "application/json")
