@@ -16,15 +16,7 @@ final class ClientWriter {
     private ClientWriter() {}
 
     static void json(RequestContext ctx, int status, JsonNode body) {
-        HttpServerResponse r = ctx.rc.response();
-        ctx.status = status;
-        if (r.ended() || r.closed()) {
-            return;
-        }
-        if (status == 200) {
-            Metering.costHeader(ctx);
-        }
-        r.setStatusCode(status).putHeader("content-type", "application/json").end(Buffer.buffer(Json.writeBytes(body)));
+        json(ctx, status, Buffer.buffer(Json.writeBytes(body)));
     }
 
     /** A JSON answer relayed as the upstream sent it. */
