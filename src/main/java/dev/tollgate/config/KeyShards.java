@@ -39,6 +39,8 @@ public final class KeyShards {
     public static final String SECRETS_SCHEMA = "tollgate.dev/gateway-secret-key-shard/v1";
     /** The data key of both shard objects. */
     public static final String FILE = "keys.json";
+    /** The annotation with the hash of what an object holds: on the config, its Secret, and each shard. */
+    public static final String HASH_ANNOTATION = "llm.tollgate.dev/config-hash";
 
     private KeyShards() {}
 

@@ -233,28 +233,27 @@ public class KubernetesConfigSource {
                 out.add(cached[1]);
                 continue;
             }
-            String doc = null;
-            String got = null;
-            if (secret) {
-                Secret sec = client.secrets().inNamespace(namespace).withName(name + "-keys-" + i).get();
-                if (sec != null && sec.getData() != null && sec.getData().get(KeyShards.FILE) != null) {
-                    doc = new String(Base64.getDecoder().decode(sec.getData().get(KeyShards.FILE)), StandardCharsets.UTF_8);
-                    got = sec.getMetadata().getAnnotations() == null ? null
-                            : sec.getMetadata().getAnnotations().get("llm.tollgate.dev/config-hash");
-                }
-            } else {
-                ConfigMap cm = client.configMaps().inNamespace(namespace).withName(name + "-keys-" + i).get();
-                if (cm != null && cm.getData() != null) {
-                    doc = cm.getData().get(KeyShards.FILE);
-                    got = cm.getMetadata().getAnnotations() == null ? null
-                            : cm.getMetadata().getAnnotations().get("llm.tollgate.dev/config-hash");
-                }
-            }
+            io.fabric8.kubernetes.api.model.HasMetadata obj = secret
+                    ? client.secrets().inNamespace(namespace).withName(name + "-keys-" + i).get()
+                    : client.configMaps().inNamespace(namespace).withName(name + "-keys-" + i).get();
+            String doc = obj == null ? null : shardDocument(obj);
+            String got = obj == null || obj.getMetadata().getAnnotations() == null ? null
+                    : obj.getMetadata().getAnnotations().get(KeyShards.HASH_ANNOTATION);
             if (doc != null && want.equals(got)) {
                 shardCache.put(objectName, new String[] {want, doc});
             }
             out.add(doc);
         }
         return out;
+    }
+
+    /** A shard object's document: a Secret's {@code keys.json} decoded, a ConfigMap's as is (null when absent). */
+    private static String shardDocument(io.fabric8.kubernetes.api.model.HasMetadata obj) {
+        if (obj instanceof Secret sec) {
+            String b64 = sec.getData() == null ? null : sec.getData().get(KeyShards.FILE);
+            return b64 == null ? null : new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
+        }
+        ConfigMap cm = (ConfigMap) obj;
+        return cm.getData() == null ? null : cm.getData().get(KeyShards.FILE);
     }
 }

@@ -14,7 +14,7 @@ public final class Names {
     public static final String SECRETS_FILE = "secrets.json";
     /** On a key shard (ConfigMap and Secret {@code <gw>-keys-<i>}): its index. */
     public static final String KEY_SHARD_LABEL = "llm.tollgate.dev/key-shard";
-    public static final String CONFIG_HASH_ANNOTATION = "llm.tollgate.dev/config-hash";
+    public static final String CONFIG_HASH_ANNOTATION = dev.tollgate.config.KeyShards.HASH_ANNOTATION;
     /** On the pod template: changes (and so restarts the pods) only when a start-time setting changes. */
     public static final String SETTINGS_HASH_ANNOTATION = "llm.tollgate.dev/settings-hash";
     public static final int MANAGEMENT_PORT = 9000;
