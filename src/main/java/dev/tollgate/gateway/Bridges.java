@@ -54,7 +54,7 @@ final class Bridges {
                 byte[] bytes = raw.getBytes();
                 Json.TopLevel usage = Json.topLevelField(bytes, "usage");
                 if (!usage.object()) {
-                    return Future.failedFuture(UpstreamErrors.unreachable(ctx.deployment.id(), "the answer was not a JSON object"));
+                    return Future.failedFuture(UpstreamErrors.notJsonObject(ctx.deployment.id()));
                 }
                 ctx.usage = usage.value() != null && usage.value().isObject() ? TokenUsage.fromOpenAi(usage.value()) : null;
                 if (ctx.usage == null) {

@@ -48,7 +48,7 @@ public abstract class HttpUpstream implements Upstream {
         return sendRaw(call).compose(raw -> {
             JsonNode body = Json.parse(raw.getBytes());
             return body == null || !body.isObject()
-                    ? Future.failedFuture(UpstreamErrors.unreachable(call.model().id(), "the answer was not a JSON object"))
+                    ? Future.failedFuture(UpstreamErrors.notJsonObject(call.model().id()))
                     : Future.succeededFuture(body);
         });
     }

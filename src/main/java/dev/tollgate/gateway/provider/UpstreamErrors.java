@@ -63,6 +63,11 @@ public final class UpstreamErrors {
                 + modelId + ": " + why, null, "upstream_unreachable"), 0, null);
     }
 
+    /** A successful answer that is not one JSON object. */
+    public static UpstreamException notJsonObject(String modelId) {
+        return unreachable(modelId, "the answer was not a JSON object");
+    }
+
     public static UpstreamException cut(String modelId) {
         return new UpstreamException(new ApiError(502, "api_error", "upstream_error", "the provider closed the stream for "
                 + modelId + " before it finished: the answer is incomplete", null, "upstream_stream_cut"), 0, null);
