@@ -199,7 +199,7 @@ final class Bridges {
 
     private static void droppedHeader(RequestContext ctx, List<String> dropped) {
         if (!dropped.isEmpty()) {
-            ctx.rc.response().putHeader("x-tollgate-dropped-params", String.join(",", dropped));
+            ctx.response.putHeader("x-tollgate-dropped-params", String.join(",", dropped));
         }
     }
 
@@ -209,7 +209,7 @@ final class Bridges {
 
     /** A sink writing to the client, with the client's write queue as backpressure for the upstream. */
     private static StreamSink sink(RequestContext ctx, EventHandler handler) {
-        HttpServerResponse r = ctx.rc.response();
+        HttpServerResponse r = ctx.response;
         return new StreamSink() {
             @Override
             public void onEvent(String event, JsonNode data, String raw) {

@@ -21,7 +21,7 @@ final class ClientWriter {
 
     /** A JSON answer relayed as the upstream sent it. */
     static void json(RequestContext ctx, int status, Buffer body) {
-        HttpServerResponse r = ctx.rc.response();
+        HttpServerResponse r = ctx.response;
         ctx.status = status;
         if (r.ended() || r.closed()) {
             return;
@@ -29,12 +29,12 @@ final class ClientWriter {
         if (status == 200) {
             Metering.costHeader(ctx);
         }
-        r.setStatusCode(status).putHeader("content-type", "application/json").end(body);
+        r.setStatusCode(status).putHeader(HeaderNames.CONTENT_TYPE, HeaderNames.APPLICATION_JSON).end(body);
     }
 
     /** Starts the event stream (once): headers go out with the first event, so earlier failures keep a real status. */
     static void startStream(RequestContext ctx) {
-        HttpServerResponse r = ctx.rc.response();
+        HttpServerResponse r = ctx.response;
         if (!r.headWritten()) {
             ctx.status = 200;
             r.setStatusCode(200).setChunked(true).putHeader("content-type", "text/event-stream; charset=utf-8")
@@ -69,7 +69,7 @@ final class ClientWriter {
     }
 
     static void end(RequestContext ctx) {
-        HttpServerResponse r = ctx.rc.response();
+        HttpServerResponse r = ctx.response;
         if (!r.ended() && !r.closed()) {
             r.end();
         }
@@ -81,7 +81,7 @@ final class ClientWriter {
      */
     static void error(RequestContext ctx, ApiError e, Map<String, String> headers) {
         ctx.error = e;
-        HttpServerResponse r = ctx.rc.response();
+        HttpServerResponse r = ctx.response;
         if (r.ended() || r.closed()) {
             return;
         }
@@ -98,13 +98,13 @@ final class ClientWriter {
         ctx.status = e.httpStatus();
         headers.forEach(r::putHeader);
         if (e.code() != null && NO_RETRY.contains(e.code())) {
-            r.putHeader("x-should-retry", "false");
+            r.putHeader(HeaderNames.SHOULD_RETRY, "false");
         }
-        r.setStatusCode(e.httpStatus()).putHeader("content-type", "application/json").end(Json.write(body));
+        r.setStatusCode(e.httpStatus()).putHeader(HeaderNames.CONTENT_TYPE, HeaderNames.APPLICATION_JSON).end(Json.write(body));
     }
 
     private static void write(RequestContext ctx, String s) {
-        HttpServerResponse r = ctx.rc.response();
+        HttpServerResponse r = ctx.response;
         if (!r.ended() && !r.closed()) {
             r.write(s);
         }

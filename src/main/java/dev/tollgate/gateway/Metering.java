@@ -7,8 +7,6 @@ import java.util.OptionalLong;
 
 /** The cost of a request, from the usage the provider reported and the deployment's prices. */
 public final class Metering {
-    public static final String COST_HEADER = "x-tollgate-cost";
-
     private Metering() {}
 
     /** Micro-USD, computed once; empty when the usage or a needed price is unknown. */
@@ -41,6 +39,6 @@ public final class Metering {
 
     /** Puts the cost header on a response about to be written (non-streamed answers; streams send headers first). */
     static void costHeader(RequestContext ctx) {
-        cost(ctx).ifPresent(c -> ctx.rc.response().putHeader(COST_HEADER, Money.format(c)));
+        cost(ctx).ifPresent(c -> ctx.response.putHeader(HeaderNames.COST, Money.format(c)));
     }
 }

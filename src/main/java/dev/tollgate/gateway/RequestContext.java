@@ -5,6 +5,7 @@ import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.gateway.provider.Cancellation;
 import dev.tollgate.gateway.provider.Operation;
 import dev.tollgate.gateway.provider.WireFormat;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.HashMap;
 import java.util.Map;
@@ -12,6 +13,8 @@ import java.util.Map;
 /** Per-request state, passed through the stages: auth -> interceptors (limits, budget) -> route -> upstream -> meter. */
 public final class RequestContext {
     public final RoutingContext rc;
+    /** {@code rc.response()}, looked up once: Quarkus wraps it, and every stage writes to it. */
+    public final HttpServerResponse response;
     public final String requestId;
     public final WireFormat ingress;
     public final Operation operation;
@@ -40,6 +43,7 @@ public final class RequestContext {
 
     public RequestContext(RoutingContext rc, String requestId, WireFormat ingress, Operation operation, Snapshot snapshot) {
         this.rc = rc;
+        this.response = rc.response();
         this.requestId = requestId;
         this.ingress = ingress;
         this.operation = operation;

@@ -9,12 +9,12 @@ import dev.tollgate.gateway.Snapshot;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Per-key rpm, tpm and max parallel requests, and per-deployment rpm/tpm (the upstream quota). Admitted requests
@@ -65,7 +65,7 @@ public class RateLimitInterceptor implements RequestInterceptor {
     }
 
     private Future<Void> decide(RequestContext ctx, List<RateLimiter.Limit> limits, RateLimiter.Decision d) {
-        headers(ctx.rc.response(), d);
+        headers(ctx.response, d);
         if (!d.admitted()) {
             RateLimiter.Limit l = d.refused();
             String seconds = Long.toString(Math.max(1, (d.retryAfterMillis() + 999) / 1000));
@@ -122,22 +122,40 @@ public class RateLimitInterceptor implements RequestInterceptor {
 
     /** The key's own windows as OpenAI names them (the deployment's quota is the platform's business). */
     private static void headers(HttpServerResponse r, RateLimiter.Decision d) {
-        Map<String, RateLimiter.Window> byName = new TreeMap<>();
+        RateLimiter.Window requests = null;
+        RateLimiter.Window tokens = null;
         for (RateLimiter.Window w : d.windows()) {
             if (!w.limit().scope().startsWith("key/")) {
                 continue;
             }
             switch (w.limit().kind()) {
-                case RPM -> byName.put("requests", w);
-                case TPM -> byName.put("tokens", w);
+                case RPM -> requests = w;
+                case TPM -> tokens = w;
                 case PARALLEL -> { }
             }
         }
-        byName.forEach((name, w) -> {
-            r.putHeader("x-ratelimit-limit-" + name, Long.toString(w.limit().max()));
-            r.putHeader("x-ratelimit-remaining-" + name, Long.toString(w.remaining()));
-            r.putHeader("x-ratelimit-reset-" + name, goDuration(w.resetMillis()));
-        });
+        if (requests != null) {
+            window(r, REQUESTS, requests);
+        }
+        if (tokens != null) {
+            window(r, TOKENS, tokens);
+        }
+    }
+
+    /** x-ratelimit-limit-, -remaining- and -reset-requests (or -tokens), pre-encoded: they go out on every answer. */
+    private static final CharSequence[] REQUESTS = names("requests");
+    private static final CharSequence[] TOKENS = names("tokens");
+
+    private static CharSequence[] names(String window) {
+        return new CharSequence[] {HttpHeaders.createOptimized("x-ratelimit-limit-" + window),
+                HttpHeaders.createOptimized("x-ratelimit-remaining-" + window),
+                HttpHeaders.createOptimized("x-ratelimit-reset-" + window)};
+    }
+
+    private static void window(HttpServerResponse r, CharSequence[] names, RateLimiter.Window w) {
+        r.putHeader(names[0], Long.toString(w.limit().max()));
+        r.putHeader(names[1], Long.toString(w.remaining()));
+        r.putHeader(names[2], goDuration(w.resetMillis()));
     }
 
     /** Durations as OpenAI writes them in x-ratelimit-reset-*: 250ms, 1s, 6m0s. */

@@ -2,6 +2,7 @@ package dev.tollgate.gateway.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.gateway.ApiError;
+import dev.tollgate.gateway.HeaderNames;
 import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.SseParser;
 import io.vertx.core.Future;
@@ -137,15 +138,14 @@ public abstract class HttpUpstream implements Upstream {
     }
 
     private Future<HttpClientResponse> open(Call call, boolean stream) {
-        RequestOptions options = new RequestOptions(target(url(call)))
-                .setIdleTimeout(call.model().timeoutMillis());
-        MultiMap headers = MultiMap.caseInsensitiveMultiMap();
-        headers.set("content-type", "application/json");
-        headers.set("accept", stream ? "text/event-stream" : "application/json");
-        headers(call, headers);
-        options.setHeaders(headers);
         Buffer body = Buffer.buffer(Json.writeBytes(call.body()));
-        return client.get().request(options).compose(req -> {
+        // the shared target is never changed: the per-call settings go on the request itself
+        return client.get().request(target(url(call))).compose(req -> {
+            req.idleTimeout(call.model().timeoutMillis());
+            MultiMap headers = req.headers();
+            headers.set(HeaderNames.CONTENT_TYPE, HeaderNames.APPLICATION_JSON);
+            headers.set(HeaderNames.ACCEPT, stream ? HeaderNames.EVENT_STREAM : HeaderNames.APPLICATION_JSON);
+            headers(call, headers);
             call.cancellation().onCancel(() -> req.reset());
             return req.send(body);
         }).recover(t -> Future.failedFuture(failure(call, t)));

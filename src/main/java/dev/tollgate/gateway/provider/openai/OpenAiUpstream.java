@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.provider.openai;
 
+import dev.tollgate.gateway.HeaderNames;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.gateway.ApiError;
 import dev.tollgate.gateway.SseParser;
@@ -54,7 +55,7 @@ public class OpenAiUpstream extends HttpUpstream {
         if (azure) {
             headers.set("api-key", call.credential());
         } else {
-            headers.set("authorization", "Bearer " + call.credential());
+            headers.set(HeaderNames.AUTHORIZATION, "Bearer " + call.credential());
         }
     }
 
