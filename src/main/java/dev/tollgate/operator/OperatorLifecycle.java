@@ -9,41 +9,46 @@ import io.quarkus.runtime.StartupEvent;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 /**
  * Starts the controllers in operator mode only. The operator SDK is built with start-operator=false, so in
- * gateway and standalone mode no informer is opened and no CRD is read.
+ * gateway and standalone mode no informer is opened and no CRD is read; the operator (and the Kubernetes client it
+ * needs) is not even built there: creating it loaded ~1,000 classes and the JDK's trust store into every gateway.
  */
 @ApplicationScoped
 public class OperatorLifecycle {
     private static final Logger LOG = Logger.getLogger(OperatorLifecycle.class);
 
-    private final Operator operator;
+    private final Instance<Operator> operatorBean;
     private final TollgateConfig config;
-    private final dev.tollgate.operator.usage.UsageScraper usage;
+    private final Instance<dev.tollgate.operator.usage.UsageScraper> usage;
+    private volatile Operator operator;
     private volatile boolean started;
 
-    public OperatorLifecycle(Operator operator, TollgateConfig config, dev.tollgate.operator.usage.UsageScraper usage) {
-        this.operator = operator;
+    public OperatorLifecycle(Instance<Operator> operator, TollgateConfig config,
+            Instance<dev.tollgate.operator.usage.UsageScraper> usage) {
+        this.operatorBean = operator;
         this.config = config;
         this.usage = usage;
     }
 
     void onStart(@Observes StartupEvent event) {
         if (config.mode() == Mode.OPERATOR) {
+            operator = operatorBean.get();
             LOG.infof("Starting the Tollgate operator (%d controllers)", operator.getRegisteredControllersNumber());
             operator.start();
-            usage.start();
+            usage.get().start();
             started = true;
         }
     }
 
     void onStop(@Observes ShutdownEvent event) {
         if (started) {
-            usage.stop();
+            usage.get().stop();
             operator.stop();
         }
     }
