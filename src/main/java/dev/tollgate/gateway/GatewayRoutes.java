@@ -319,10 +319,12 @@ public class GatewayRoutes {
     /** The request's metric series, looked up once each: building and registering them was ~2 % of every request. */
     private record Series(String model, String provider, int status, Operation operation) {}
 
+    private record Model(String model, String provider) {}
+
     private record Tokens(Counter input, Counter output) {}
 
     private final Map<Series, Timer> timers = new ConcurrentHashMap<>();
-    private final Map<Series, Tokens> tokens = new ConcurrentHashMap<>();
+    private final Map<Model, Tokens> tokens = new ConcurrentHashMap<>();
 
     private void record(RequestContext ctx) {
         Series series = new Series(ctx.modelLabel(), ctx.providerLabel(), ctx.status == 0 ? 200 : ctx.status, ctx.operation);
@@ -332,11 +334,9 @@ public class GatewayRoutes {
                         "operation", k.operation().name().toLowerCase())
                 .register(registry)).record(System.nanoTime() - ctx.startNanos, TimeUnit.NANOSECONDS);
         if (ctx.usage != null) {
-            // keyed without the status: token counters carry only model and provider
-            Tokens t = tokens.computeIfAbsent(new Series(series.model(), series.provider(), 0, Operation.CHAT),
-                    k -> new Tokens(
-                            registry.counter("tollgate.tokens", "model", k.model(), "provider", k.provider(), "direction", "input"),
-                            registry.counter("tollgate.tokens", "model", k.model(), "provider", k.provider(), "direction", "output")));
+            Tokens t = tokens.computeIfAbsent(new Model(series.model(), series.provider()), k -> new Tokens(
+                    registry.counter("tollgate.tokens", "model", k.model(), "provider", k.provider(), "direction", "input"),
+                    registry.counter("tollgate.tokens", "model", k.model(), "provider", k.provider(), "direction", "output")));
             t.input().increment(ctx.usage.promptTokens());
             t.output().increment(ctx.usage.outputTokens());
         }
