@@ -1,8 +1,8 @@
 package dev.tollgate.gateway.provider.openai;
 
-import dev.tollgate.gateway.HeaderNames;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.gateway.ApiError;
+import dev.tollgate.gateway.HeaderNames;
 import dev.tollgate.gateway.SseParser;
 import dev.tollgate.gateway.provider.Call;
 import dev.tollgate.gateway.provider.HttpUpstream;
