@@ -3,6 +3,7 @@ package dev.tollgate.gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.gateway.provider.Call;
+import dev.tollgate.gateway.provider.JsonBody;
 import dev.tollgate.gateway.provider.StreamSink;
 import dev.tollgate.gateway.provider.Upstream;
 import dev.tollgate.gateway.provider.UpstreamErrors;
@@ -46,8 +47,8 @@ final class Bridges {
     // ---- OpenAI client, OpenAI-dialect upstream (openai, azure, compatible servers, mock) ----------------------
 
     private Future<Void> openAiToOpenAi(RequestContext ctx, Upstream upstream, String credential) {
-        ObjectNode req = ctx.body;
-        req.put("model", ctx.deployment.upstreamModel());
+        JsonBody req = ctx.body;
+        req.set("model", Json.NODES.textNode(ctx.deployment.upstreamModel()));
         if (!ctx.stream) {
             // Nothing to translate: the answer goes to the client byte for byte; only its usage is read.
             return upstream.sendRaw(call(ctx, credential, req)).compose(raw -> {
@@ -65,7 +66,10 @@ final class Bridges {
             });
         }
         boolean clientWantsUsage = req.path("stream_options").path("include_usage").asBoolean(false);
-        req.withObject("/stream_options").put("include_usage", true);
+        if (!clientWantsUsage) {
+            ObjectNode options = req.get("stream_options") instanceof ObjectNode o ? o.deepCopy() : Json.object();
+            req.set("stream_options", options.put("include_usage", true));
+        }
         return upstream.stream(call(ctx, credential, req), sink(ctx, (event, chunk, raw) -> {
             JsonNode u = chunk.get("usage");
             boolean usageOnly = u != null && u.isObject() && chunk.path("choices").isArray() && chunk.get("choices").isEmpty();
@@ -85,7 +89,7 @@ final class Bridges {
     // ---- OpenAI client, Anthropic upstream -----------------------------------------------------------------------
 
     private Future<Void> openAiToAnthropic(RequestContext ctx, Upstream upstream, String credential) {
-        Translated t = AnthropicTranslator.toAnthropicRequest(ctx.body, options(ctx));
+        Translated t = AnthropicTranslator.toAnthropicRequest(ctx.body.tree(), options(ctx));
         droppedHeader(ctx, t.dropped());
         ObjectNode req = t.body();
         req.put("model", ctx.deployment.upstreamModel());
@@ -98,7 +102,7 @@ final class Bridges {
             });
         }
         req.put("stream", true);
-        AnthropicToOpenAiStream conv = new AnthropicToOpenAiStream(AnthropicTranslator.includeUsageRequested(ctx.body), now);
+        AnthropicToOpenAiStream conv = new AnthropicToOpenAiStream(AnthropicTranslator.includeUsageRequested(ctx.body.tree()), now);
         return upstream.stream(call(ctx, credential, req), sink(ctx, (event, data, raw) -> {
             conv.onEvent(data).forEach(c -> ClientWriter.data(ctx, c));
             ctx.usage = conv.usage().orElse(ctx.usage);
@@ -113,8 +117,8 @@ final class Bridges {
     // ---- Anthropic client (/v1/messages), Anthropic upstream --------------------------------------------------
 
     private Future<Void> anthropicToAnthropic(RequestContext ctx, Upstream upstream, String credential) {
-        ObjectNode req = ctx.body;
-        req.put("model", ctx.deployment.upstreamModel());
+        JsonBody req = ctx.body;
+        req.set("model", Json.NODES.textNode(ctx.deployment.upstreamModel()));
         if (!ctx.stream) {
             return upstream.send(call(ctx, credential, req)).map(resp -> {
                 ctx.usage = TokenUsage.fromAnthropic(resp.get("usage"));
@@ -145,7 +149,7 @@ final class Bridges {
     // ---- Anthropic client (/v1/messages), OpenAI-dialect upstream ----------------------------------------------
 
     private Future<Void> anthropicToOpenAi(RequestContext ctx, Upstream upstream, String credential) {
-        Translated t = AnthropicTranslator.toOpenAiRequest(ctx.body, options(ctx));
+        Translated t = AnthropicTranslator.toOpenAiRequest(ctx.body.tree(), options(ctx));
         droppedHeader(ctx, t.dropped());
         ObjectNode req = t.body();
         req.put("model", ctx.deployment.upstreamModel());
@@ -187,8 +191,13 @@ final class Bridges {
         }
     }
 
-    private static Call call(RequestContext ctx, String credential, ObjectNode body) {
+    private static Call call(RequestContext ctx, String credential, JsonBody body) {
         return new Call(ctx.deployment, credential, ctx.operation, body, ctx.cancellation);
+    }
+
+    /** A body the gateway built (a translation). */
+    private static Call call(RequestContext ctx, String credential, ObjectNode body) {
+        return call(ctx, credential, JsonBody.of(body));
     }
 
     private static TranslationOptions options(RequestContext ctx) {

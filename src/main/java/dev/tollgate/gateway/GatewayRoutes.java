@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.config.GatewayConfig;
+import dev.tollgate.gateway.provider.JsonBody;
 import dev.tollgate.gateway.provider.Operation;
 import dev.tollgate.gateway.provider.Upstream;
 import dev.tollgate.gateway.provider.UpstreamException;
@@ -154,7 +155,7 @@ public class GatewayRoutes {
                 throw GatewayException.of(503, "shutting_down", "this gateway replica is stopping: retry (another replica answers)");
             }
             ctx.key = Auth.authenticate(rc.request(), ingress == WireFormat.ANTHROPIC, snapshot, clock.instant());
-            ctx.body = parse(rc);
+            ctx.body = body(rc);
             ctx.bodyBytes = rc.body().length();
             JsonNode model = ctx.body.get("model");
             if (model == null || !model.isTextual() || model.asText().isBlank()) {
@@ -294,18 +295,18 @@ public class GatewayRoutes {
         return new UUID(high, low).toString();
     }
 
-    private static ObjectNode parse(RoutingContext rc) {
+    private static JsonBody body(RoutingContext rc) {
         var body = rc.body();
-        JsonNode node = body == null || body.buffer() == null ? null : Json.parse(body.buffer().getBytes());
-        if (node == null || !node.isObject()) {
+        JsonBody read = body == null ? null : JsonBody.read(body.buffer());
+        if (read == null) {
             throw new GatewayException(ApiError.of(400, "the request body is not a JSON object: send "
                     + "'Content-Type: application/json' and a valid JSON body", null).withCode("invalid_json"));
         }
-        return (ObjectNode) node;
+        return read;
     }
 
     /** The LlmModel's defaultParams fill in what the client did not set. */
-    private static void applyDefaults(ObjectNode body, JsonNode defaults) {
+    private static void applyDefaults(JsonBody body, JsonNode defaults) {
         if (defaults == null || !defaults.isObject()) {
             return;
         }

@@ -22,6 +22,11 @@ public final class Json {
     private Json() {
     }
 
+    /** The shared mapper (exact decimals), for streaming reads. */
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
     public static ObjectNode object() {
         return NODES.objectNode();
     }

@@ -25,7 +25,7 @@ public final class Metering {
             if (ctx.usage == null && (ctx.status == 200 || ctx.status == 499) && ctx.body != null) {
                 // No usage reported (a provider that sends none, a stream cut or left mid-way): count it ourselves.
                 var counter = dev.tollgate.gateway.cost.TokenCounter.forModel(ctx.deployment.upstreamModel());
-                long prompt = ctx.operation == Operation.CHAT ? counter.countPrompt(ctx.body)
+                long prompt = ctx.operation == Operation.CHAT ? counter.countPrompt(ctx.body.tree())
                         : counter.countText(ctx.body.path("input").toString() + ctx.body.path("prompt").asText(""));
                 ctx.usage = new TokenUsage(prompt, counter.countText(ctx.answerText.toString()), 0, 0);
             }

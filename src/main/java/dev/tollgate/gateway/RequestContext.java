@@ -1,8 +1,8 @@
 package dev.tollgate.gateway;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.gateway.provider.Cancellation;
+import dev.tollgate.gateway.provider.JsonBody;
 import dev.tollgate.gateway.provider.Operation;
 import dev.tollgate.gateway.provider.WireFormat;
 import io.vertx.core.http.HttpServerResponse;
@@ -24,7 +24,8 @@ public final class RequestContext {
     /** Stage-private state (e.g. a budget reservation to settle). */
     public final Map<Class<?>, Object> attributes = new HashMap<>();
 
-    public ObjectNode body;
+    /** The client's body: its top-level fields at hand, the whole tree only when a stage asks for it. */
+    public JsonBody body;
     /** The size of the client's request body in bytes. */
     public int bodyBytes;
     public GatewayConfig.Key key;

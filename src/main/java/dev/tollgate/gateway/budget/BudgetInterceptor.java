@@ -1,10 +1,10 @@
 package dev.tollgate.gateway.budget;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.config.Money;
 import dev.tollgate.gateway.ApiError;
 import dev.tollgate.gateway.GatewayException;
+import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.Metering;
 import dev.tollgate.gateway.RequestContext;
 import dev.tollgate.gateway.RequestInterceptor;
@@ -12,6 +12,7 @@ import dev.tollgate.gateway.Snapshot;
 import dev.tollgate.gateway.TokenUsage;
 import dev.tollgate.gateway.cost.CostCalculator;
 import dev.tollgate.gateway.limits.SharedStore;
+import dev.tollgate.gateway.provider.JsonBody;
 import dev.tollgate.gateway.provider.Operation;
 import dev.tollgate.gateway.provider.WireFormat;
 import io.vertx.core.Future;
@@ -147,13 +148,13 @@ public class BudgetInterceptor implements RequestInterceptor {
     }
 
     /** The request's own output limit, or the default one, which is then set on the request. */
-    private long outputLimit(ObjectNode body, WireFormat ingress) {
+    private long outputLimit(JsonBody body, WireFormat ingress) {
         for (String f : List.of("max_completion_tokens", "max_tokens")) {
             if (body.path(f).canConvertToLong() && body.path(f).asLong() > 0) {
                 return body.path(f).asLong();
             }
         }
-        body.put(ingress == WireFormat.ANTHROPIC ? "max_tokens" : "max_completion_tokens", defaultMaxOutput);
+        body.set(ingress == WireFormat.ANTHROPIC ? "max_tokens" : "max_completion_tokens", Json.NODES.numberNode(defaultMaxOutput));
         return defaultMaxOutput;
     }
 }

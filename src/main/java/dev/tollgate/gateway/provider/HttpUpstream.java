@@ -138,7 +138,7 @@ public abstract class HttpUpstream implements Upstream {
     }
 
     private Future<HttpClientResponse> open(Call call, boolean stream) {
-        Buffer body = Buffer.buffer(Json.writeBytes(call.body()));
+        Buffer body = call.payload().toBuffer();
         // the shared target is never changed: the per-call settings go on the request itself
         return client.get().request(target(url(call))).compose(req -> {
             req.idleTimeout(call.model().timeoutMillis());

@@ -1,0 +1,198 @@
+package dev.tollgate.gateway.provider;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.gateway.Json;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A request body that is a JSON object, kept as the client's own bytes for as long as no stage needs more than its
+ * top-level fields. Relaying OpenAI to OpenAI only swaps the model name (and at most adds a field or two), so the
+ * body is read once with a streaming parser and the changes are spliced into the client's bytes: parsing it into a
+ * tree and writing it again was the largest JSON cost per request. The first stage that needs the whole document
+ * (a translation, token counting, defaultParams) calls {@link #tree()}; from then on the tree is the body.
+ *
+ * <p>Top-level fields whose name appears more than once are read as a tree at once (the last one wins, as
+ * everywhere in Tollgate), so an upstream never sees a second {@code model} the gateway did not check.
+ */
+public final class JsonBody {
+    /** The fields whose values are kept from the streaming pass: what routing, limits and budgets read. */
+    private static final Set<String> KEPT = Set.of("model", "stream", "n", "max_tokens", "max_completion_tokens",
+            "stream_options");
+
+    private final byte[] raw;
+    private final Buffer rawBuffer;
+    /** Offset of the opening brace in {@link #raw}. */
+    private final int open;
+    /** Byte span [start, end) of every top-level value in {@link #raw}. */
+    private final Map<String, int[]> spans;
+    /** Values of the {@link #KEPT} fields present, with the edits made so far. */
+    private final Map<String, JsonNode> kept;
+    /** Top-level fields set since the bytes were read, in order: replaced in place or added after the brace. */
+    private final Map<String, JsonNode> edits = new LinkedHashMap<>(4);
+    private ObjectNode tree;
+
+    private JsonBody(ObjectNode tree) {
+        this.raw = null;
+        this.rawBuffer = null;
+        this.open = 0;
+        this.spans = Map.of();
+        this.kept = Map.of();
+        this.tree = tree;
+    }
+
+    private JsonBody(byte[] raw, Buffer rawBuffer, int open, Map<String, int[]> spans, Map<String, JsonNode> kept) {
+        this.raw = raw;
+        this.rawBuffer = rawBuffer;
+        this.open = open;
+        this.spans = spans;
+        this.kept = kept;
+    }
+
+    /** A body built by the gateway (a translation): already a tree. */
+    public static JsonBody of(ObjectNode tree) {
+        return new JsonBody(tree);
+    }
+
+    /**
+     * Reads a client's body in one streaming pass (validating all of it), or returns null when it is not exactly one
+     * JSON object.
+     */
+    public static JsonBody read(Buffer buffer) {
+        if (buffer == null) {
+            return null;
+        }
+        byte[] bytes = buffer.getBytes();
+        try (JsonParser p = Json.mapper().getFactory().createParser(bytes)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            int open = (int) p.currentTokenLocation().getByteOffset();
+            Map<String, int[]> spans = new HashMap<>(16);
+            Map<String, JsonNode> kept = new HashMap<>(8);
+            boolean duplicate = false;
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                int start = (int) p.currentTokenLocation().getByteOffset();
+                if (KEPT.contains(name)) {
+                    kept.put(name, Json.mapper().readTree(p));
+                } else if (value == JsonToken.VALUE_STRING) {
+                    p.finishToken(); // strings are read lazily: the end is known once the text is
+                } else {
+                    p.skipChildren();
+                }
+                int end = (int) p.currentLocation().getByteOffset();
+                duplicate |= spans.put(name, new int[] {start, end}) != null;
+            }
+            if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
+                return null;
+            }
+            if (duplicate) {
+                JsonNode node = Json.parse(bytes);
+                return node instanceof ObjectNode o ? new JsonBody(o) : null;
+            }
+            return new JsonBody(bytes, buffer, open, spans, kept);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** The top-level field's value (a missing node when absent), without reading the whole body when it need not. */
+    public JsonNode path(String field) {
+        JsonNode v = get(field);
+        return v == null ? MissingNode.getInstance() : v;
+    }
+
+    /** The top-level field's value, or null when absent. */
+    public JsonNode get(String field) {
+        if (tree != null) {
+            return tree.get(field);
+        }
+        if (KEPT.contains(field)) {
+            return kept.get(field);
+        }
+        return spans.containsKey(field) || edits.containsKey(field) ? tree().get(field) : null;
+    }
+
+    public boolean has(String field) {
+        return tree != null ? tree.has(field) : spans.containsKey(field) || edits.containsKey(field);
+    }
+
+    /** Sets a top-level field: an edit of the bytes while there is no tree, else a change of the tree. */
+    public void set(String field, JsonNode value) {
+        if (tree != null) {
+            tree.set(field, value);
+            return;
+        }
+        if (KEPT.contains(field)) {
+            if (value.equals(kept.get(field))) {
+                return; // e.g. the upstream model has the public name: the client's bytes go on as they are
+            }
+            kept.put(field, value);
+        }
+        edits.put(field, value);
+    }
+
+    /** The whole body as a tree (read on first use, with the edits so far applied); changes to it are the body. */
+    public ObjectNode tree() {
+        if (tree == null) {
+            tree = (ObjectNode) Json.parse(raw);
+            edits.forEach(tree::set);
+            edits.clear();
+        }
+        return tree;
+    }
+
+    /** Whether the body is still the client's bytes (with splices), not a tree. For tests. */
+    boolean spliced() {
+        return tree == null;
+    }
+
+    /** The body to send: the client's bytes with the edits spliced in, or the tree written once. */
+    public Buffer toBuffer() {
+        if (tree != null) {
+            return Buffer.buffer(Json.writeBytes(tree));
+        }
+        if (edits.isEmpty()) {
+            return rawBuffer;
+        }
+        List<int[]> replaced = new ArrayList<>(edits.size()); // {start, end, index into values}
+        List<byte[]> values = new ArrayList<>(edits.size());
+        StringBuilder added = new StringBuilder();
+        for (Map.Entry<String, JsonNode> e : edits.entrySet()) {
+            int[] span = spans.get(e.getKey());
+            if (span != null) {
+                replaced.add(new int[] {span[0], span[1], values.size()});
+                values.add(Json.writeBytes(e.getValue()));
+            } else {
+                added.append(Json.write(Json.NODES.textNode(e.getKey()))).append(':').append(Json.write(e.getValue())).append(',');
+            }
+        }
+        if (!added.isEmpty() && spans.isEmpty()) {
+            added.setLength(added.length() - 1); // {} had no field to put a comma before
+        }
+        replaced.sort((a, b) -> Integer.compare(a[0], b[0]));
+        byte[] insert = added.toString().getBytes(StandardCharsets.UTF_8);
+        Buffer out = Buffer.buffer(raw.length + insert.length + 64);
+        out.appendBytes(raw, 0, open + 1).appendBytes(insert);
+        int at = open + 1;
+        for (int[] r : replaced) {
+            out.appendBytes(raw, at, r[0] - at).appendBytes(values.get(r[2]));
+            at = r[1];
+        }
+        return out.appendBytes(raw, at, raw.length - at);
+    }
+}
