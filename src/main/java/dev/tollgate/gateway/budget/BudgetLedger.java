@@ -12,11 +12,7 @@ import java.util.List;
  */
 public interface BudgetLedger {
     /** One budget's share of a request: which budget, which period (its start), its limit, and the amount. */
-    record Charge(String budgetId, long periodStartMillis, long limitMicros, long amountMicros) {
-        String slot() {
-            return budgetId + "@" + periodStartMillis;
-        }
-    }
+    record Charge(String budgetId, long periodStartMillis, long limitMicros, long amountMicros) {}
 
     /** The state of one budget after a decision. */
     record Balance(String budgetId, long spentMicros, long reservedMicros, long limitMicros) {}

@@ -8,8 +8,11 @@ import java.util.Map;
 
 /** Exact budgets for one replica: all decisions under one lock (a few additions per request). */
 public final class InMemoryBudgetLedger implements BudgetLedger {
+    /** One budget's period. A record, not a concatenated string: the slot is looked up several times per request. */
+    private record Slot(String budgetId, long periodStartMillis) {}
+
     /** spent, reserved */
-    private final Map<String, long[]> slots = new HashMap<>();
+    private final Map<Slot, long[]> slots = new HashMap<>();
 
     @Override
     public synchronized Future<Reservation> reserve(List<Charge> charges) {
@@ -21,10 +24,15 @@ public final class InMemoryBudgetLedger implements BudgetLedger {
             }
         }
         if (refused == null) {
-            charges.forEach(c -> slot(c)[1] += c.amountMicros());
+            for (Charge c : charges) {
+                slot(c)[1] += c.amountMicros();
+            }
         }
-        List<Balance> balances = new ArrayList<>();
-        charges.forEach(c -> balances.add(new Balance(c.budgetId(), slot(c)[0], slot(c)[1], c.limitMicros())));
+        List<Balance> balances = new ArrayList<>(charges.size());
+        for (Charge c : charges) {
+            long[] s = slot(c);
+            balances.add(new Balance(c.budgetId(), s[0], s[1], c.limitMicros()));
+        }
         return Future.succeededFuture(new Reservation(refused, balances));
     }
 
@@ -40,11 +48,11 @@ public final class InMemoryBudgetLedger implements BudgetLedger {
 
     @Override
     public synchronized Future<Long> spent(String budgetId, long periodStartMillis) {
-        long[] s = slots.get(budgetId + "@" + periodStartMillis);
+        long[] s = slots.get(new Slot(budgetId, periodStartMillis));
         return Future.succeededFuture(s == null ? 0L : s[0]);
     }
 
     private long[] slot(Charge c) {
-        return slots.computeIfAbsent(c.slot(), k -> new long[2]);
+        return slots.computeIfAbsent(new Slot(c.budgetId(), c.periodStartMillis()), k -> new long[2]);
     }
 }

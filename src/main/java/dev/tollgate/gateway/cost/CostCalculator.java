@@ -11,7 +11,7 @@ import java.util.OptionalLong;
  * The cost of one request in integer micro-USD. Pure; no float or double anywhere.
  *
  * <p><b>Rounding.</b> Each component is {@code tokens × microsPerMillion}, an exact integer in units of
- * 10<sup>-12</sup> USD ("micro-micros"). The components are summed exactly (BigInteger, so nothing overflows) and the
+ * 10<sup>-12</sup> USD ("micro-micros"). The components are summed exactly (in a long, or a BigInteger when that would overflow) and the
  * sum is divided by 1,000,000 and rounded HALF_UP to whole micros <em>once per request</em>. Rounding each component
  * separately would lose fractions: 3 input tokens at 0.15 USD/M (0.45 µ) plus 6 cached tokens at 0.075 USD/M (0.45 µ)
  * are 0 + 0 when rounded apart, but 0.9 → 1 µ here.
@@ -40,25 +40,43 @@ public final class CostCalculator {
         Long input = prices.inputMicrosPerMillion();
         Long cached = prices.cachedInputMicrosPerMillion() != null ? prices.cachedInputMicrosPerMillion() : input;
         Long write = prices.cacheWriteMicrosPerMillion() != null ? prices.cacheWriteMicrosPerMillion() : input;
-        BigInteger microMicros = BigInteger.ZERO;
-        long[][] parts = {
-                {usage.inputTokens()}, {usage.cacheReadInputTokens()}, {usage.cacheCreationInputTokens()},
-                {usage.outputTokens()}};
+        long[] tokens = {usage.inputTokens(), usage.cacheReadInputTokens(), usage.cacheCreationInputTokens(),
+                usage.outputTokens()};
         Long[] rates = {input, cached, write, prices.outputMicrosPerMillion()};
         for (int i = 0; i < rates.length; i++) {
-            long tokens = parts[i][0];
-            if (tokens < 0) {
+            if (tokens[i] < 0) {
                 throw new IllegalArgumentException("negative token count in " + usage);
             }
-            if (tokens == 0) {
-                continue;
-            }
-            if (rates[i] == null) {
+            if (tokens[i] > 0 && rates[i] == null) {
                 return OptionalLong.empty();
             }
-            microMicros = microMicros.add(BigInteger.valueOf(tokens).multiply(BigInteger.valueOf(rates[i])));
         }
-        return OptionalLong.of(roundToMicros(microMicros));
+        try {
+            // the usual case, exactly in a long (up to ~9.2 million USD per request); else exactly in a BigInteger
+            long microMicros = 0;
+            for (int i = 0; i < rates.length; i++) {
+                if (tokens[i] > 0) {
+                    microMicros = Math.addExact(microMicros, Math.multiplyExact(tokens[i], rates[i]));
+                }
+            }
+            if (microMicros >= 0) {
+                return OptionalLong.of(Math.addExact(microMicros, 500_000L) / 1_000_000L); // HALF_UP
+            }
+        } catch (ArithmeticException overflow) {
+            // the sum does not fit in a long: sum it as a BigInteger
+        }
+        return OptionalLong.of(roundToMicros(microMicros(tokens, rates)));
+    }
+
+    /** Σ tokens × rate, exactly, in micro-micros. */
+    static BigInteger microMicros(long[] tokens, Long[] rates) {
+        BigInteger sum = BigInteger.ZERO;
+        for (int i = 0; i < rates.length; i++) {
+            if (tokens[i] > 0) {
+                sum = sum.add(BigInteger.valueOf(tokens[i]).multiply(BigInteger.valueOf(rates[i])));
+            }
+        }
+        return sum;
     }
 
     /** The cost of generating {@code imageCount} images, or empty when the per-image price is unknown. */

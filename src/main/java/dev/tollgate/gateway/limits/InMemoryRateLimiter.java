@@ -16,8 +16,11 @@ public final class InMemoryRateLimiter implements RateLimiter {
     private static final double NANOS_PER_MINUTE = 60e9;
 
     private final LongSupplier nanoClock;
-    private final Map<String, Bucket> buckets = new HashMap<>();
-    private final Map<String, long[]> inFlight = new HashMap<>();
+    private final Map<Slot, Bucket> buckets = new HashMap<>();
+    private final Map<Slot, long[]> inFlight = new HashMap<>();
+
+    /** A limit's state is keyed by what it limits, not by its max (a changed limit keeps its level). */
+    private record Slot(String scope, Kind kind) {}
 
     private static final class Bucket {
         double level;
@@ -107,7 +110,7 @@ public final class InMemoryRateLimiter implements RateLimiter {
     }
 
     private Bucket bucket(Limit l, long now) {
-        return buckets.computeIfAbsent(l.scope() + "/" + l.kind(), k -> {
+        return buckets.computeIfAbsent(new Slot(l.scope(), l.kind()), k -> {
             Bucket b = new Bucket();
             b.level = l.max();
             b.updated = now;
@@ -116,7 +119,7 @@ public final class InMemoryRateLimiter implements RateLimiter {
     }
 
     private long[] inFlight(Limit l) {
-        return inFlight.computeIfAbsent(l.scope() + "/" + l.kind(), k -> new long[1]);
+        return inFlight.computeIfAbsent(new Slot(l.scope(), l.kind()), k -> new long[1]);
     }
 
     /** Milliseconds until the bucket gains {@code amount} (rounded up; 0 when nothing is missing). */

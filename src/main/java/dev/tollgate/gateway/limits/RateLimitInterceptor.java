@@ -15,6 +15,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Per-key rpm, tpm and max parallel requests, and per-deployment rpm/tpm (the upstream quota). Admitted requests
@@ -50,9 +51,41 @@ public class RateLimitInterceptor implements RequestInterceptor {
         return 100;
     }
 
+    /**
+     * The limits of a (key, deployment) pair, built once per pair and configuration: building the list and its scope
+     * strings on every request (and hashing fresh strings in the limiter) was a measurable share of the request.
+     * Keyed by identity: a new configuration brings new objects. Bounded: cleared when it outgrows any real config.
+     */
+    private final Map<Pair, List<RateLimiter.Limit>> cache = new ConcurrentHashMap<>();
+
+    private record Pair(GatewayConfig.Key key, GatewayConfig.Model model) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Pair p && p.key == key && p.model == model;
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * System.identityHashCode(key) + System.identityHashCode(model);
+        }
+    }
+
+    private List<RateLimiter.Limit> cachedLimits(GatewayConfig.Key key, GatewayConfig.Model model) {
+        Pair pair = new Pair(key, model);
+        List<RateLimiter.Limit> limits = cache.get(pair);
+        if (limits == null) {
+            if (cache.size() >= 65_536) {
+                cache.clear();
+            }
+            limits = limits(key, model);
+            cache.put(pair, limits);
+        }
+        return limits;
+    }
+
     @Override
     public Future<Void> admit(RequestContext ctx) {
-        List<RateLimiter.Limit> limits = limits(ctx.key, ctx.deployment);
+        List<RateLimiter.Limit> limits = cachedLimits(ctx.key, ctx.deployment);
         if (limits.isEmpty()) {
             return Future.succeededFuture();
         }
@@ -106,7 +139,7 @@ public class RateLimitInterceptor implements RequestInterceptor {
         if (model.tpm() != null) {
             out.add(new RateLimiter.Limit(m, RateLimiter.Kind.TPM, model.tpm()));
         }
-        return out;
+        return List.copyOf(out);
     }
 
     private static String message(RateLimiter.Limit l, long retryAfterMillis) {

@@ -80,6 +80,29 @@ class CostCalculatorTest {
     }
 
     @Test
+    void theLongFastPathAgreesWithExactArithmeticAcrossItsOverflowEdge() {
+        java.util.Random random = new java.util.Random(42);
+        for (int i = 0; i < 20_000; i++) {
+            // magnitudes from tiny to well past a long's range for the sum of products
+            long[] tokens = new long[4];
+            Long[] rates = new Long[4];
+            for (int j = 0; j < 4; j++) {
+                tokens[j] = random.nextInt(4) == 0 ? 0 : (long) Math.pow(10, random.nextInt(13)) * (1 + random.nextInt(999));
+                rates[j] = (long) Math.pow(10, random.nextInt(10)) * (1 + random.nextInt(999));
+            }
+            Prices p = new Prices(rates[0], rates[3], rates[1], rates[2], null, null, "spec");
+            TokenUsage u = new TokenUsage(tokens[0], tokens[3], tokens[2], tokens[1]);
+            java.math.BigDecimal expected = new java.math.BigDecimal(CostCalculator.microMicros(tokens, rates))
+                    .divide(java.math.BigDecimal.valueOf(1_000_000), 0, java.math.RoundingMode.HALF_UP);
+            if (expected.unscaledValue().bitLength() <= 63) {
+                assertThat(CostCalculator.costMicros(p, u)).as("%s at %s", u, p).hasValue(expected.longValueExact());
+            } else {
+                assertThatThrownBy(() -> CostCalculator.costMicros(p, u)).isInstanceOf(ArithmeticException.class);
+            }
+        }
+    }
+
+    @Test
     void negativeTokensAreABug() {
         assertThatThrownBy(() -> CostCalculator.costMicros(MINI, usage(-1, 0, 0, 0)))
                 .isInstanceOf(IllegalArgumentException.class);
