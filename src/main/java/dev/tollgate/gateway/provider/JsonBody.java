@@ -2,6 +2,7 @@ package dev.tollgate.gateway.provider;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,7 +15,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A request body that is a JSON object, kept as the client's own bytes for as long as no stage needs more than its
@@ -28,7 +28,7 @@ import java.util.Set;
  */
 public final class JsonBody {
     /** The fields whose values are kept from the streaming pass: what routing, limits and budgets read. */
-    private static final Set<String> KEPT = Set.of("model", "stream", "n", "max_tokens", "max_completion_tokens",
+    private static final List<String> KEPT = List.of("model", "stream", "n", "max_tokens", "max_completion_tokens",
             "stream_options");
 
     private final byte[] raw;
@@ -37,10 +37,10 @@ public final class JsonBody {
     private final int open;
     /** Byte span [start, end) of every top-level value in {@link #raw}. */
     private final Map<String, int[]> spans;
-    /** Values of the {@link #KEPT} fields present, with the edits made so far. */
-    private final Map<String, JsonNode> kept;
+    /** Values of the {@link #KEPT} fields (null when absent), by their index there, with the edits made so far. */
+    private final JsonNode[] kept;
     /** Top-level fields set since the bytes were read, in order: replaced in place or added after the brace. */
-    private final Map<String, JsonNode> edits = new LinkedHashMap<>(4);
+    private Map<String, JsonNode> edits = Map.of();
     private ObjectNode tree;
 
     private JsonBody(ObjectNode tree) {
@@ -48,11 +48,11 @@ public final class JsonBody {
         this.rawBuffer = null;
         this.open = 0;
         this.spans = Map.of();
-        this.kept = Map.of();
+        this.kept = new JsonNode[KEPT.size()];
         this.tree = tree;
     }
 
-    private JsonBody(byte[] raw, Buffer rawBuffer, int open, Map<String, int[]> spans, Map<String, JsonNode> kept) {
+    private JsonBody(byte[] raw, Buffer rawBuffer, int open, Map<String, int[]> spans, JsonNode[] kept) {
         this.raw = raw;
         this.rawBuffer = rawBuffer;
         this.open = open;
@@ -80,15 +80,16 @@ public final class JsonBody {
             }
             int open = (int) p.currentTokenLocation().getByteOffset();
             Map<String, int[]> spans = new HashMap<>(16);
-            Map<String, JsonNode> kept = new HashMap<>(8);
+            JsonNode[] kept = new JsonNode[KEPT.size()];
             boolean duplicate = false;
             JsonToken t;
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken value = p.nextToken();
                 int start = (int) p.currentTokenLocation().getByteOffset();
-                if (KEPT.contains(name)) {
-                    kept.put(name, Json.mapper().readTree(p));
+                int k = KEPT.indexOf(name);
+                if (k >= 0) {
+                    kept[k] = value(p, value);
                 } else if (value == JsonToken.VALUE_STRING) {
                     p.finishToken(); // strings are read lazily: the end is known once the text is
                 } else {
@@ -110,6 +111,18 @@ public final class JsonBody {
         }
     }
 
+    /** The current value as a node: scalars directly (a tree reader per field cost more than the rest of the pass). */
+    private static JsonNode value(JsonParser p, JsonToken token) throws IOException {
+        return switch (token) {
+            case VALUE_STRING -> Json.NODES.textNode(p.getText());
+            case VALUE_TRUE, VALUE_FALSE -> Json.NODES.booleanNode(token == JsonToken.VALUE_TRUE);
+            case VALUE_NULL -> Json.NODES.nullNode();
+            case VALUE_NUMBER_INT -> p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                    ? Json.NODES.numberNode(p.getBigIntegerValue()) : Json.NODES.numberNode(p.getLongValue());
+            default -> Json.mapper().readTree(p); // objects, arrays, decimals (read exactly)
+        };
+    }
+
     /** The top-level field's value (a missing node when absent), without reading the whole body when it need not. */
     public JsonNode path(String field) {
         JsonNode v = get(field);
@@ -121,8 +134,9 @@ public final class JsonBody {
         if (tree != null) {
             return tree.get(field);
         }
-        if (KEPT.contains(field)) {
-            return kept.get(field);
+        int k = KEPT.indexOf(field);
+        if (k >= 0) {
+            return kept[k];
         }
         return spans.containsKey(field) || edits.containsKey(field) ? tree().get(field) : null;
     }
@@ -137,11 +151,15 @@ public final class JsonBody {
             tree.set(field, value);
             return;
         }
-        if (KEPT.contains(field)) {
-            if (value.equals(kept.get(field))) {
+        int k = KEPT.indexOf(field);
+        if (k >= 0) {
+            if (value.equals(kept[k])) {
                 return; // e.g. the upstream model has the public name: the client's bytes go on as they are
             }
-            kept.put(field, value);
+            kept[k] = value;
+        }
+        if (edits.isEmpty()) {
+            edits = new LinkedHashMap<>(4);
         }
         edits.put(field, value);
     }
@@ -151,7 +169,7 @@ public final class JsonBody {
         if (tree == null) {
             tree = (ObjectNode) Json.parse(raw);
             edits.forEach(tree::set);
-            edits.clear();
+            edits = Map.of();
         }
         return tree;
     }
@@ -176,7 +194,7 @@ public final class JsonBody {
             int[] span = spans.get(e.getKey());
             if (span != null) {
                 replaced.add(new int[] {span[0], span[1], values.size()});
-                values.add(Json.writeBytes(e.getValue()));
+                values.add(json(e.getValue()));
             } else {
                 added.append(Json.write(Json.NODES.textNode(e.getKey()))).append(':').append(Json.write(e.getValue())).append(',');
             }
@@ -194,5 +212,18 @@ public final class JsonBody {
             at = r[1];
         }
         return out.appendBytes(raw, at, raw.length - at);
+    }
+
+    /** A value's JSON text: a string quoted directly (the model name, on every request), anything else by Jackson. */
+    private static byte[] json(JsonNode value) {
+        if (!value.isTextual()) {
+            return Json.writeBytes(value);
+        }
+        byte[] quoted = JsonStringEncoder.getInstance().quoteAsUTF8(value.textValue());
+        byte[] out = new byte[quoted.length + 2];
+        out[0] = '"';
+        System.arraycopy(quoted, 0, out, 1, quoted.length);
+        out[out.length - 1] = '"';
+        return out;
     }
 }

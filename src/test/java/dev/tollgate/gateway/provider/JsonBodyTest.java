@@ -74,6 +74,20 @@ class JsonBodyTest {
     }
 
     @Test
+    void keptFieldsOfEveryTypeAreReadAsJacksonReadsThemAndReplacedWhole() {
+        String in = "{\"model\":\"m\\u00e9\",\"stream\":null,\"n\":1.50,\"max_tokens\":123456789012345678901234567890,"
+                + "\"max_completion_tokens\":false,\"stream_options\":{\"include_usage\":true,\"x\":[1,\"}\"]}}";
+        ObjectNode expected = (ObjectNode) Json.parse(in);
+        for (String field : List.of("model", "stream", "n", "max_tokens", "max_completion_tokens", "stream_options")) {
+            JsonBody body = read(in);
+            assertThat(body.get(field)).as(field).isEqualTo(expected.get(field));
+            body.set(field, Json.NODES.numberNode(7));
+            assertThat(Json.parse(sent(body))).as(field).isEqualTo(expected.deepCopy().put(field, 7));
+            assertThat(body.spliced()).isTrue();
+        }
+    }
+
+    @Test
     void severalEditsAtOnceReplaceAndAdd() {
         String in = "{\"max_tokens\":5,\"model\":\"a\",\"stream\":true}";
         JsonBody body = read(in);
