@@ -79,6 +79,12 @@ public final class JsonBody {
                 return null;
             }
             int open = (int) p.currentTokenLocation().getByteOffset();
+            if (open < 0) {
+                // not UTF-8 (Jackson detected UTF-16 or UTF-32 and counts characters, not bytes): no byte spans to
+                // splice, so the body is read as a tree and written as UTF-8, as the upstream APIs expect
+                JsonNode node = Json.parse(bytes);
+                return node instanceof ObjectNode o ? new JsonBody(o) : null;
+            }
             Map<String, int[]> spans = new HashMap<>(16);
             JsonNode[] kept = new JsonNode[KEPT.size()];
             boolean duplicate = false;

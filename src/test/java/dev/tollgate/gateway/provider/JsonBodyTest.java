@@ -152,6 +152,16 @@ class JsonBodyTest {
     }
 
     @Test
+    void aUtf16BodyIsReadAsATreeAndSentAsUtf8() {
+        String in = "{\"model\":\"a\",\"messages\":[{\"role\":\"user\",\"content\":\"héllo\"}]}";
+        JsonBody body = JsonBody.read(Buffer.buffer(in.getBytes(StandardCharsets.UTF_16BE)));
+        assertThat(body).isNotNull();
+        body.set("model", Json.NODES.textNode("b"));
+        assertThat(body.spliced()).isFalse();
+        assertThat(Json.parse(sent(body))).isEqualTo(((ObjectNode) Json.parse(in)).put("model", "b"));
+    }
+
+    @Test
     void aBodyBuiltAsATreeIsWrittenOnce() {
         ObjectNode tree = Json.object().put("model", "m");
         JsonBody body = JsonBody.of(tree);
