@@ -23,6 +23,17 @@ public final class Money {
 
     /** Formats micros with at least two decimals and no trailing zeros beyond them: 25000000 -> "25.00", 150 -> "0.00015". */
     public static String format(long micros) {
+        if (micros >= 0) {
+            // every answer's x-tollgate-cost: integer digits, no BigDecimal
+            long frac = micros % MICROS_PER_USD;
+            int digits = 6;
+            while (digits > 2 && frac % 10 == 0) {
+                frac /= 10;
+                digits--;
+            }
+            String f = Long.toString(frac);
+            return (micros / MICROS_PER_USD) + "." + "000000".substring(0, digits - f.length()) + f;
+        }
         BigDecimal usd = BigDecimal.valueOf(micros, 6).stripTrailingZeros();
         if (usd.scale() < 2) {
             usd = usd.setScale(2, RoundingMode.UNNECESSARY);

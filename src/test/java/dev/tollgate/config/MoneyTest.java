@@ -72,4 +72,18 @@ class MoneyTest {
     void formatThenParseIsTheIdentity(long micros) {
         assertThat(Money.parseMicros(Money.format(micros))).isEqualTo(micros);
     }
+    @Test
+    void formatAgreesWithBigDecimalFormatting() {
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 50_000; i++) {
+            long micros = switch (i % 3) {
+                case 0 -> random.nextLong() & Long.MAX_VALUE;
+                case 1 -> random.nextInt(100_000_000) * (long) Math.pow(10, random.nextInt(6));
+                default -> -(random.nextLong() & Long.MAX_VALUE) / (1 + random.nextInt(1000));
+            };
+            java.math.BigDecimal usd = java.math.BigDecimal.valueOf(micros, 6).stripTrailingZeros();
+            String expected = (usd.scale() < 2 ? usd.setScale(2) : usd).toPlainString();
+            assertThat(Money.format(micros)).as("%d", micros).isEqualTo(expected);
+        }
+    }
 }
