@@ -16,6 +16,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -28,11 +29,13 @@ class RateLimitEndToEndTest {
     static final String RPM_KEY = "sk-tg-rpm-limited-key-0123456789abc";
     static final String PAR_KEY = "sk-tg-parallel-limited-key-01234567";
     static final String TPM_KEY = "sk-tg-tpm-limited-key-0123456789abc";
+    static final String LIVE_KEY = "sk-tg-live-changed-key-0123456789ab";
+    static Path folder;
 
     public static class Limits implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            Path folder = StandaloneFolder.create("tollgate-limits", """
+            folder = StandaloneFolder.create("tollgate-limits", """
                     apiVersion: llm.tollgate.dev/v1alpha1
                     kind: GatewayDeployment
                     metadata: {name: l}
@@ -41,7 +44,7 @@ class RateLimitEndToEndTest {
                     apiVersion: v1
                     kind: Secret
                     metadata: {name: keys, labels: {llm.tollgate.dev/secret: key}}
-                    stringData: {rpm: %s, par: %s, tpm: %s}
+                    stringData: {rpm: %s, par: %s, tpm: %s, live: %s}
                     ---
                     apiVersion: llm.tollgate.dev/v1alpha1
                     kind: VirtualKey
@@ -59,6 +62,11 @@ class RateLimitEndToEndTest {
                     spec: {existingSecret: {name: keys, key: tpm}, limits: {tpm: 20}}
                     ---
                     apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: VirtualKey
+                    metadata: {name: live}
+                    spec: {existingSecret: {name: keys, key: live}, limits: {rpm: 100}}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
                     kind: LlmModel
                     metadata: {name: fast}
                     spec: {modelName: fast, provider: mock, model: fast, mock: {outputTokens: 16}}
@@ -67,7 +75,7 @@ class RateLimitEndToEndTest {
                     kind: LlmModel
                     metadata: {name: slow}
                     spec: {modelName: slow, provider: mock, model: slow, mock: {outputTokens: 50, chunkInterval: 100ms}}
-                    """.formatted(RPM_KEY, PAR_KEY, TPM_KEY));
+                    """.formatted(RPM_KEY, PAR_KEY, TPM_KEY, LIVE_KEY));
             return StandaloneFolder.serve(folder);
         }
     }
@@ -96,6 +104,15 @@ class RateLimitEndToEndTest {
         assertThat(refused.headers().firstValue("retry-after")).hasValueSatisfying(s -> assertThat(Long.parseLong(s)).isBetween(1L, 20L));
         assertThat(refused.body()).contains("\"type\":\"requests\"").contains("\"code\":\"rate_limit_exceeded\"")
                 .contains("3 requests per minute");
+    }
+
+    @Test
+    void aChangedLimitAppliesOnceTheFolderIsReloaded() throws Exception {
+        assertThat(ask(LIVE_KEY, "fast").headers().firstValue("x-ratelimit-limit-requests")).hasValue("100");
+        Path file = folder.resolve("all.yaml");
+        Files.writeString(file, Files.readString(file).replace("limits: {rpm: 100}", "limits: {rpm: 250}"));
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(ask(LIVE_KEY, "fast").headers().firstValue("x-ratelimit-limit-requests")).hasValue("250"));
     }
 
     @Test

@@ -54,9 +54,10 @@ public class RateLimitInterceptor implements RequestInterceptor {
     /**
      * The limits of a (key, deployment) pair, built once per pair and configuration: building the list and its scope
      * strings on every request (and hashing fresh strings in the limiter) was a measurable share of the request.
-     * Keyed by identity: a new configuration brings new objects. Bounded: cleared when it outgrows any real config.
+     * Keyed by identity and emptied when a new configuration (snapshot) arrives, so it holds only pairs in use now.
      */
     private final Map<Pair, List<RateLimiter.Limit>> cache = new ConcurrentHashMap<>();
+    private volatile Snapshot cachedFor;
 
     private record Pair(GatewayConfig.Key key, GatewayConfig.Model model) {
         @Override
@@ -70,22 +71,17 @@ public class RateLimitInterceptor implements RequestInterceptor {
         }
     }
 
-    private List<RateLimiter.Limit> cachedLimits(GatewayConfig.Key key, GatewayConfig.Model model) {
-        Pair pair = new Pair(key, model);
-        List<RateLimiter.Limit> limits = cache.get(pair);
-        if (limits == null) {
-            if (cache.size() >= 65_536) {
-                cache.clear();
-            }
-            limits = limits(key, model);
-            cache.put(pair, limits);
+    private List<RateLimiter.Limit> cachedLimits(Snapshot snapshot, GatewayConfig.Key key, GatewayConfig.Model model) {
+        if (snapshot != cachedFor) {
+            cache.clear(); // requests still on the previous snapshot only rebuild their entries
+            cachedFor = snapshot;
         }
-        return limits;
+        return cache.computeIfAbsent(new Pair(key, model), p -> limits(p.key(), p.model()));
     }
 
     @Override
     public Future<Void> admit(RequestContext ctx) {
-        List<RateLimiter.Limit> limits = cachedLimits(ctx.key, ctx.deployment);
+        List<RateLimiter.Limit> limits = cachedLimits(ctx.snapshot, ctx.key, ctx.deployment);
         if (limits.isEmpty()) {
             return Future.succeededFuture();
         }
