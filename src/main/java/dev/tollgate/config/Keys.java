@@ -32,14 +32,13 @@ public final class Keys {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
     });
+    private static final HexFormat HEX = HexFormat.of();
 
     public static String sha256Hex(String key) {
         MessageDigest digest = SHA256.get();
         digest.reset();
         return HEX.formatHex(digest.digest(key.getBytes(StandardCharsets.UTF_8)));
     }
-
-    private static final HexFormat HEX = HexFormat.of();
 
     /** What status may show of a key. */
     public static String shown(String key) {
