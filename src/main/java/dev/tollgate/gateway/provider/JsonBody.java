@@ -82,8 +82,7 @@ public final class JsonBody {
             if (open < 0) {
                 // not UTF-8 (Jackson detected UTF-16 or UTF-32 and counts characters, not bytes): no byte spans to
                 // splice, so the body is read as a tree and written as UTF-8, as the upstream APIs expect
-                JsonNode node = Json.parse(bytes);
-                return node instanceof ObjectNode o ? new JsonBody(o) : null;
+                return asTree(bytes);
             }
             Map<String, int[]> spans = new HashMap<>(16);
             JsonNode[] kept = new JsonNode[KEPT.size()];
@@ -108,13 +107,17 @@ public final class JsonBody {
                 return null;
             }
             if (duplicate) {
-                JsonNode node = Json.parse(bytes);
-                return node instanceof ObjectNode o ? new JsonBody(o) : null;
+                return asTree(bytes);
             }
             return new JsonBody(bytes, buffer, open, spans, kept);
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /** The body read as a tree from the start (null when it is not a JSON object). */
+    private static JsonBody asTree(byte[] bytes) {
+        return Json.parse(bytes) instanceof ObjectNode o ? new JsonBody(o) : null;
     }
 
     /** The current value as a node: scalars directly (a tree reader per field cost more than the rest of the pass). */
