@@ -69,7 +69,7 @@ public final class CostCalculator {
     }
 
     /** Σ tokens × rate, exactly, in micro-micros. */
-    static BigInteger microMicros(long[] tokens, Long[] rates) {
+    private static BigInteger microMicros(long[] tokens, Long[] rates) {
         BigInteger sum = BigInteger.ZERO;
         for (int i = 0; i < rates.length; i++) {
             if (tokens[i] > 0) {
