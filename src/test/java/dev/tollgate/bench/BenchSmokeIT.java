@@ -42,8 +42,8 @@ class BenchSmokeIT {
         // throughput: the warm-up's length, requests/s measured, no non-2xx answers, no errors at the fixed rate
         assertThat(Integer.parseInt(cells(tollgateRows.get(1)).get(1))).isPositive();
         assertThat(Double.parseDouble(cells(tollgateRows.get(1)).get(2))).isPositive();
-        assertThat(cells(tollgateRows.get(1)).get(5)).isEqualTo("0");
-        assertThat(cells(tollgateRows.get(1)).get(8)).isEqualTo("0");
+        assertThat(cells(tollgateRows.get(1)).get(6)).isEqualTo("0");
+        assertThat(cells(tollgateRows.get(1)).get(9)).isEqualTo("0");
         // streams: all 50 completed, none failed or unfinished
         assertThat(cells(tollgateRows.get(2)).get(5)).isEqualTo("50");
         assertThat(cells(tollgateRows.get(2)).get(6)).isEqualTo("0/0");
