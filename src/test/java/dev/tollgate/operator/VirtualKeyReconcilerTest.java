@@ -105,7 +105,7 @@ class VirtualKeyReconcilerTest {
             for (int i = 0; i < 5; i++) {
                 awaitReady(ns, "new-" + i, "True", "KeyActive");
             }
-            sleep(1000); // any later status patch would show here
+            sleep(1000); // a later status that is not Ready would show here
         }
         // Every key's first Ready condition is True, and none is ever anything else. The number of events is not
         // asserted: a reconcile woken by the Secret's event can still read the key from the informer before its own
