@@ -194,9 +194,10 @@ public class GatewayRoutes {
         }
         ctx.response.putHeader(HeaderNames.DEPLOYMENT, ctx.deployment.id());
         ctx.response.closeHandler(v -> ctx.cancellation.cancel());
-        List<RequestInterceptor> admitted = new ArrayList<>();
-        admit(ctx, 0, admitted)
-                .compose(v -> bridges.dispatch(ctx, upstream, credential))
+        List<RequestInterceptor> admitted = new ArrayList<>(interceptors.size());
+        Future<Void> admission = admit(ctx, 0, admitted);
+        // in memory every stage decides at once: no future chain to build when there is nothing to wait for
+        (admission.succeeded() ? dispatch(ctx, upstream, credential) : admission.compose(v -> dispatch(ctx, upstream, credential)))
                 .onFailure(t -> fail(ctx, t))
                 .onComplete(ar -> {
                     for (int i = admitted.size() - 1; i >= 0; i--) {
@@ -210,15 +211,43 @@ public class GatewayRoutes {
                 });
     }
 
+    /**
+     * Runs the stages from {@code i} on, each once the one before admitted the request; every stage that admitted it
+     * is added to {@code admitted} (and so completed later, however the request ends). A stage that has decided at
+     * once (the in-memory limits and budgets) is followed without a future per stage; one that waits (Redis) is
+     * followed when it answers. A stage that throws refuses the request like one that fails.
+     */
     private Future<Void> admit(RequestContext ctx, int i, List<RequestInterceptor> admitted) {
-        if (i == interceptors.size()) {
-            return Future.succeededFuture();
-        }
-        RequestInterceptor next = interceptors.get(i);
-        return next.admit(ctx).compose(v -> {
+        for (; i < interceptors.size(); i++) {
+            RequestInterceptor next = interceptors.get(i);
+            Future<Void> decided;
+            try {
+                decided = next.admit(ctx);
+            } catch (RuntimeException e) {
+                return Future.failedFuture(e);
+            }
+            if (!decided.isComplete()) {
+                int after = i + 1;
+                return decided.compose(v -> {
+                    admitted.add(next);
+                    return admit(ctx, after, admitted);
+                });
+            }
+            if (decided.failed()) {
+                return decided;
+            }
             admitted.add(next);
-            return admit(ctx, i + 1, admitted);
-        });
+        }
+        return Future.succeededFuture();
+    }
+
+    /** The upstream call; a bridge that throws fails the request instead of leaving it unanswered. */
+    private Future<Void> dispatch(RequestContext ctx, Upstream upstream, String credential) {
+        try {
+            return bridges.dispatch(ctx, upstream, credential);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
     }
 
     private void fail(RequestContext ctx, Throwable t) {

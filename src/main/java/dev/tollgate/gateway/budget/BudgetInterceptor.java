@@ -71,8 +71,14 @@ public class BudgetInterceptor implements RequestInterceptor {
         if (ctx.key.budgets().isEmpty()) {
             return Future.succeededFuture();
         }
-        boolean bound = ctx.key.budgets().stream().map(ctx.snapshot::budget)
-                .anyMatch(b -> b.isPresent() && (b.get().models().isEmpty() || b.get().models().contains(ctx.modelName)));
+        boolean bound = false;
+        for (String id : ctx.key.budgets()) {
+            var b = ctx.snapshot.budget(id);
+            if (b.isPresent() && (b.get().models().isEmpty() || b.get().models().contains(ctx.modelName))) {
+                bound = true;
+                break;
+            }
+        }
         if (!bound) {
             return Future.succeededFuture();
         }
@@ -85,28 +91,33 @@ public class BudgetInterceptor implements RequestInterceptor {
         }
         List<BudgetLedger.Charge> charges = BudgetCharges.of(ctx.key, ctx.modelName, ctx.snapshot::budget,
                 max.getAsLong(), clock.instant(), windows);
-        BudgetLedger ledger = ledger(ctx.snapshot);
-        return ledger.reserve(charges).recover(t -> {
+        Future<BudgetLedger.Reservation> reserved = ledger(ctx.snapshot).reserve(charges);
+        if (reserved.succeeded()) {
+            return decide(ctx, charges, reserved.result()); // decided at once (in memory): no future chain
+        }
+        return reserved.recover(t -> {
             LOG.warnf("the shared budget store failed (%s): %s", t.getMessage(), failOpen ? "admitting" : "refusing");
             return failOpen ? Future.succeededFuture(new BudgetLedger.Reservation(null, List.of()))
                     : Future.failedFuture(GatewayException.of(503, "shared_store_unavailable", "the gateway cannot reach "
                             + "its shared budget store (Redis), so it cannot enforce your budget: retry shortly"));
-        }).compose(r -> {
-            if (!r.granted()) {
-                BudgetLedger.Charge c = r.refused();
-                BudgetLedger.Balance b = r.balances().stream().filter(x -> x.budgetId().equals(c.budgetId())).findFirst()
-                        .orElseThrow();
-                return Future.failedFuture(new GatewayException(new ApiError(429, "rate_limit_error", "budget_exceeded",
-                        "budget " + c.budgetId() + " would be exceeded: " + Money.format(b.spentMicros()) + " USD spent and "
-                                + Money.format(b.reservedMicros()) + " USD in flight of " + Money.format(c.limitMicros())
-                                + " USD this period, and this request may cost up to " + Money.format(c.amountMicros())
-                                + " USD. Wait for the period to reset or ask for a larger Budget.", null, "budget_exceeded")));
-            }
-            if (!r.balances().isEmpty()) {
-                ctx.attributes.put(BudgetInterceptor.class, charges);
-            }
-            return Future.<Void>succeededFuture();
-        });
+        }).compose(r -> decide(ctx, charges, r));
+    }
+
+    private static Future<Void> decide(RequestContext ctx, List<BudgetLedger.Charge> charges, BudgetLedger.Reservation r) {
+        if (!r.granted()) {
+            BudgetLedger.Charge c = r.refused();
+            BudgetLedger.Balance b = r.balances().stream().filter(x -> x.budgetId().equals(c.budgetId())).findFirst()
+                    .orElseThrow();
+            return Future.failedFuture(new GatewayException(new ApiError(429, "rate_limit_error", "budget_exceeded",
+                    "budget " + c.budgetId() + " would be exceeded: " + Money.format(b.spentMicros()) + " USD spent and "
+                            + Money.format(b.reservedMicros()) + " USD in flight of " + Money.format(c.limitMicros())
+                            + " USD this period, and this request may cost up to " + Money.format(c.amountMicros())
+                            + " USD. Wait for the period to reset or ask for a larger Budget.", null, "budget_exceeded")));
+        }
+        if (!r.balances().isEmpty()) {
+            ctx.attributes.put(BudgetInterceptor.class, charges);
+        }
+        return Future.succeededFuture();
     }
 
     @Override
@@ -147,9 +158,11 @@ public class BudgetInterceptor implements RequestInterceptor {
         return CostCalculator.costMicros(prices, new TokenUsage(promptBound, output, 0, 0));
     }
 
+    private static final List<String> OUTPUT_LIMITS = List.of("max_completion_tokens", "max_tokens");
+
     /** The request's own output limit, or the default one, which is then set on the request. */
     private long outputLimit(JsonBody body, WireFormat ingress) {
-        for (String f : List.of("max_completion_tokens", "max_tokens")) {
+        for (String f : OUTPUT_LIMITS) {
             if (body.path(f).canConvertToLong() && body.path(f).asLong() > 0) {
                 return body.path(f).asLong();
             }

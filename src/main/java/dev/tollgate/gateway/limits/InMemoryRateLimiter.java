@@ -48,30 +48,49 @@ public final class InMemoryRateLimiter implements RateLimiter {
 
     synchronized Decision decide(List<Limit> limits) {
         long now = nanoClock.getAsLong();
+        // each limit's state is looked up once (refilled to now), then read and changed in place
+        int n = limits.size();
+        Bucket[] bucket = new Bucket[n];
+        long[][] counter = new long[n][];
         Limit refused = null;
         long retryAfter = 0;
-        for (Limit l : limits) {
-            long wait = switch (l.kind()) {
+        for (int i = 0; i < n; i++) {
+            Limit l = limits.get(i);
+            long wait;
+            if (l.kind() == Kind.PARALLEL) {
+                counter[i] = inFlight(l);
+                wait = counter[i][0] < l.max() ? 0 : 1000;
+            } else {
                 // RPM: a request takes a whole token. TPM: at least one whole token must be left (the request's
                 // real count is debited afterwards, so the bucket may go below zero and pay it back over time).
-                case RPM, TPM -> level(l, now) >= 1 ? 0 : millisUntil(l, 1 - level(l, now));
-                case PARALLEL -> inFlight(l)[0] < l.max() ? 0 : 1000;
-            };
+                bucket[i] = refilled(l, now);
+                wait = bucket[i].level >= 1 ? 0 : millisUntil(l, 1 - bucket[i].level);
+            }
             if (wait > 0 && refused == null) {
                 refused = l;
                 retryAfter = wait;
             }
         }
         if (refused == null) {
-            for (Limit l : limits) {
-                switch (l.kind()) {
-                    case RPM -> bucket(l, now).level -= 1;
-                    case PARALLEL -> inFlight(l)[0]++;
+            for (int i = 0; i < n; i++) {
+                switch (limits.get(i).kind()) {
+                    case RPM -> bucket[i].level -= 1;
+                    case PARALLEL -> counter[i][0]++;
                     case TPM -> { } // debited on release, with the real count
                 }
             }
         }
-        return new Decision(refused, retryAfter, windows(limits, now));
+        List<Window> windows = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Limit l = limits.get(i);
+            if (l.kind() == Kind.PARALLEL) {
+                windows.add(new Window(l, Math.max(0, l.max() - counter[i][0]), 0));
+            } else {
+                double level = bucket[i].level;
+                windows.add(new Window(l, Math.max(0, (long) Math.floor(level)), millisUntil(l, l.max() - level)));
+            }
+        }
+        return new Decision(refused, retryAfter, windows);
     }
 
     synchronized void settle(List<Limit> limits, long tokens) {
@@ -81,41 +100,26 @@ public final class InMemoryRateLimiter implements RateLimiter {
                 long[] n = inFlight(l);
                 n[0] = Math.max(0, n[0] - 1);
             } else if (l.kind() == Kind.TPM && tokens > 0) {
-                level(l, now);
-                bucket(l, now).level -= tokens;
+                refilled(l, now).level -= tokens;
             }
         }
     }
 
-    private List<Window> windows(List<Limit> limits, long now) {
-        List<Window> out = new ArrayList<>();
-        for (Limit l : limits) {
-            if (l.kind() == Kind.PARALLEL) {
-                out.add(new Window(l, Math.max(0, l.max() - inFlight(l)[0]), 0));
-            } else {
-                double level = level(l, now);
-                out.add(new Window(l, Math.max(0, (long) Math.floor(level)), millisUntil(l, l.max() - level)));
-            }
+    /** The limit's bucket, refilled for the time since it was last touched (never above max). */
+    private Bucket refilled(Limit l, long now) {
+        Slot slot = new Slot(l.scope(), l.kind());
+        Bucket b = buckets.get(slot);
+        if (b == null) {
+            b = new Bucket();
+            b.level = l.max();
+            b.updated = now;
+            buckets.put(slot, b);
+            return b;
         }
-        return out;
-    }
-
-    /** The bucket's level now, refilled for the time since it was last touched (never above max). */
-    private double level(Limit l, long now) {
-        Bucket b = bucket(l, now);
         double refill = (now - b.updated) * l.max() / NANOS_PER_MINUTE;
         b.level = Math.min(l.max(), b.level + refill);
         b.updated = now;
-        return b.level;
-    }
-
-    private Bucket bucket(Limit l, long now) {
-        return buckets.computeIfAbsent(new Slot(l.scope(), l.kind()), k -> {
-            Bucket b = new Bucket();
-            b.level = l.max();
-            b.updated = now;
-            return b;
-        });
+        return b;
     }
 
     private long[] inFlight(Limit l) {

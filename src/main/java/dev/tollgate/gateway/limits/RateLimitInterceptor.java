@@ -85,7 +85,11 @@ public class RateLimitInterceptor implements RequestInterceptor {
         if (limits.isEmpty()) {
             return Future.succeededFuture();
         }
-        return limiter(ctx.snapshot).acquire(limits).recover(t -> {
+        Future<RateLimiter.Decision> acquired = limiter(ctx.snapshot).acquire(limits);
+        if (acquired.succeeded()) {
+            return decide(ctx, limits, acquired.result()); // decided at once (in memory): no future chain
+        }
+        return acquired.recover(t -> {
             LOG.warnf("the shared rate-limit store failed (%s): %s", t.getMessage(), failOpen ? "admitting" : "refusing");
             return failOpen ? Future.succeededFuture(new RateLimiter.Decision(null, 0, List.of()))
                     : Future.failedFuture(GatewayException.of(503, "shared_store_unavailable", "the gateway cannot reach "
