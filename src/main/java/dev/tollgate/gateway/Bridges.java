@@ -52,14 +52,13 @@ final class Bridges {
         if (!ctx.stream) {
             // Nothing to translate: the answer goes to the client byte for byte; only its usage is read.
             return upstream.sendRaw(call(ctx, credential, req)).compose(raw -> {
-                byte[] bytes = raw.getBytes();
-                Json.TopLevel usage = Json.topLevelField(bytes, "usage");
+                Json.TopLevel usage = Json.topLevelField(raw, "usage");
                 if (!usage.object()) {
                     return Future.failedFuture(UpstreamErrors.notJsonObject(ctx.deployment.id()));
                 }
                 ctx.usage = usage.value() != null && usage.value().isObject() ? TokenUsage.fromOpenAi(usage.value()) : null;
                 if (ctx.usage == null) {
-                    collectText(ctx, Json.parse(bytes)); // no usage: the answer's text is counted instead
+                    collectText(ctx, Json.parse(raw.getBytes())); // no usage: the answer's text is counted instead
                 }
                 ClientWriter.json(ctx, 200, raw);
                 return Future.succeededFuture();

@@ -98,7 +98,18 @@ public final class Json {
      * value is materialised. This is how an answer relayed byte for byte still yields its usage.
      */
     public static TopLevel topLevelField(byte[] json, String field) {
-        try (com.fasterxml.jackson.core.JsonParser p = MAPPER.getFactory().createParser(json)) {
+        return topLevelField(json, 0, json.length, field);
+    }
+
+    /** As {@link #topLevelField(byte[], String)}, read from the buffer's own bytes (not a copy of them). */
+    public static TopLevel topLevelField(io.vertx.core.buffer.Buffer json, String field) {
+        io.netty.buffer.ByteBuf b = json.getByteBuf();
+        return b.hasArray() ? topLevelField(b.array(), b.arrayOffset() + b.readerIndex(), b.readableBytes(), field)
+                : topLevelField(json.getBytes(), field);
+    }
+
+    private static TopLevel topLevelField(byte[] json, int offset, int length, String field) {
+        try (com.fasterxml.jackson.core.JsonParser p = MAPPER.getFactory().createParser(json, offset, length)) {
             if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
                 return new TopLevel(false, null);
             }
@@ -120,6 +131,18 @@ public final class Json {
         } catch (java.io.IOException e) {
             return new TopLevel(false, null);
         }
+    }
+
+    /**
+     * The buffer's bytes as an array of exactly its length: its own backing array when that is one (a body read
+     * into a buffer sized by its Content-Length), else a copy. The caller must not change it.
+     */
+    public static byte[] exactArray(io.vertx.core.buffer.Buffer buffer) {
+        io.netty.buffer.ByteBuf b = buffer.getByteBuf();
+        if (b.hasArray() && b.arrayOffset() + b.readerIndex() == 0 && b.array().length == b.readableBytes()) {
+            return b.array();
+        }
+        return buffer.getBytes();
     }
 
     public static String write(JsonNode node) {

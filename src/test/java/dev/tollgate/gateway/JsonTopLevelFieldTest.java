@@ -2,7 +2,9 @@ package dev.tollgate.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class JsonTopLevelFieldTest {
@@ -26,6 +28,20 @@ class JsonTopLevelFieldTest {
                 + "\"usage\":{\"prompt_tokens\":8}}}],\"meta\":{\"usage\":1}}");
         assertThat(r.object()).isTrue();
         assertThat(r.value()).isNull();
+    }
+
+    @Test
+    void readsABufferWhereverItsBytesSit() {
+        String json = "{\"id\":\"x\",\"usage\":{\"prompt_tokens\":3}}";
+        // bytes before and after the slice: read any of them and the text is not one object, or has another usage
+        Buffer sliced = Buffer.buffer("{\"usage\":1}" + json + " {}").slice(11, 11 + json.length());
+        Buffer roomy = Buffer.buffer(512).appendString(json);
+        for (Buffer b : List.of(sliced, roomy, Buffer.buffer(json))) {
+            Json.TopLevel r = Json.topLevelField(b, "usage");
+            assertThat(r.object()).isTrue();
+            assertThat(r.value().path("prompt_tokens").asLong()).isEqualTo(3);
+        }
+        assertThat(Json.topLevelField(Buffer.buffer(json + "x").slice(0, json.length() + 1), "usage").object()).isFalse();
     }
 
     @Test

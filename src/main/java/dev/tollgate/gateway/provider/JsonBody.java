@@ -73,7 +73,7 @@ public final class JsonBody {
         if (buffer == null) {
             return null;
         }
-        byte[] bytes = buffer.getBytes();
+        byte[] bytes = Json.exactArray(buffer);
         try (JsonParser p = Json.mapper().getFactory().createParser(bytes)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
@@ -198,23 +198,31 @@ public final class JsonBody {
         }
         List<int[]> replaced = new ArrayList<>(edits.size()); // {start, end, index into values}
         List<byte[]> values = new ArrayList<>(edits.size());
-        StringBuilder added = new StringBuilder();
+        List<byte[]> added = new ArrayList<>(); // "name", value, "name", value ...
+        int size = raw.length;
         for (Map.Entry<String, JsonNode> e : edits.entrySet()) {
             int[] span = spans.get(e.getKey());
+            byte[] value = json(e.getValue());
+            size += value.length;
             if (span != null) {
                 replaced.add(new int[] {span[0], span[1], values.size()});
-                values.add(json(e.getValue()));
+                values.add(value);
             } else {
-                added.append(Json.write(Json.NODES.textNode(e.getKey()))).append(':').append(Json.write(e.getValue())).append(',');
+                byte[] name = quoted(e.getKey());
+                added.add(name);
+                added.add(value);
+                size += name.length + 2;
             }
         }
-        if (!added.isEmpty() && spans.isEmpty()) {
-            added.setLength(added.length() - 1); // {} had no field to put a comma before
-        }
         replaced.sort((a, b) -> Integer.compare(a[0], b[0]));
-        byte[] insert = added.toString().getBytes(StandardCharsets.UTF_8);
-        Buffer out = Buffer.buffer(raw.length + insert.length + 64);
-        out.appendBytes(raw, 0, open + 1).appendBytes(insert);
+        Buffer out = Buffer.buffer(size);
+        out.appendBytes(raw, 0, open + 1);
+        for (int i = 0; i < added.size(); i += 2) {
+            out.appendBytes(added.get(i)).appendByte((byte) ':').appendBytes(added.get(i + 1));
+            if (i + 2 < added.size() || !spans.isEmpty()) {
+                out.appendByte((byte) ','); // {} had no field to put the last comma before
+            }
+        }
         int at = open + 1;
         for (int[] r : replaced) {
             out.appendBytes(raw, at, r[0] - at).appendBytes(values.get(r[2]));
@@ -223,12 +231,23 @@ public final class JsonBody {
         return out.appendBytes(raw, at, raw.length - at);
     }
 
-    /** A value's JSON text: a string quoted directly (the model name, on every request), anything else by Jackson. */
+    /**
+     * A value's JSON text: a string quoted directly (the model name, on every request) and a whole number written
+     * directly (the output limit a budget sets), anything else by Jackson.
+     */
     private static byte[] json(JsonNode value) {
-        if (!value.isTextual()) {
-            return Json.writeBytes(value);
+        if (value.isTextual()) {
+            return quoted(value.textValue());
         }
-        byte[] quoted = JsonStringEncoder.getInstance().quoteAsUTF8(value.textValue());
+        if (value.isIntegralNumber()) {
+            return value.asText().getBytes(StandardCharsets.US_ASCII);
+        }
+        return Json.writeBytes(value);
+    }
+
+    /** A JSON string literal, UTF-8. */
+    private static byte[] quoted(String text) {
+        byte[] quoted = JsonStringEncoder.getInstance().quoteAsUTF8(text);
         byte[] out = new byte[quoted.length + 2];
         out[0] = '"';
         System.arraycopy(quoted, 0, out, 1, quoted.length);

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.gateway.Json;
 import io.vertx.core.buffer.Buffer;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -111,6 +113,45 @@ class JsonBodyTest {
             body.set("n", Json.NODES.numberNode(2));
             assertThat(Json.parse(sent(body))).as(in).isEqualTo(Json.object().put("model", "b").put("n", 2));
         }
+    }
+
+    @Test
+    void addedFieldsOfEveryKindAreWrittenAsJson() {
+        JsonBody body = read("{\"model\":\"a\"}");
+        body.set("we\"ird\\ñame", Json.NODES.numberNode(new BigInteger("123456789012345678901234567890")));
+        body.set("neg", Json.NODES.numberNode(-5));
+        body.set("dec", Json.NODES.numberNode(new BigDecimal("1.50")));
+        body.set("obj", Json.object().put("k", "v"));
+        body.set("s", Json.NODES.textNode("x\ny"));
+        ObjectNode expected = Json.object().put("model", "a");
+        expected.put("we\"ird\\ñame", new BigInteger("123456789012345678901234567890")).put("neg", -5)
+                .put("dec", new BigDecimal("1.50")).put("s", "x\ny").putObject("obj").put("k", "v");
+        assertThat(Json.parse(sent(body))).isEqualTo(expected);
+        assertThat(sent(body)).contains("\"dec\":1.50"); // exactly as given, never through double
+    }
+
+    @Test
+    void aBodyInABufferWithRoomToSpareOrAtAnOffsetReadsTheSame() {
+        String in = "{\"model\":\"a\",\"messages\":[],\"n\":2}";
+        Buffer roomy = Buffer.buffer(1024).appendString(in);
+        Buffer sliced = Buffer.buffer("{\"x\":1}" + in + "{}").slice(7, 7 + in.length());
+        for (Buffer b : List.of(roomy, sliced, Buffer.buffer(in))) {
+            JsonBody body = JsonBody.read(b);
+            assertThat(body).isNotNull();
+            assertThat(body.get("n").asInt()).isEqualTo(2);
+            body.set("model", Json.NODES.textNode("bb"));
+            assertThat(sent(body)).isEqualTo(in.replace("\"a\"", "\"bb\""));
+        }
+    }
+
+    @Test
+    void aBufferThatIsExactlyTheBodyIsReadWithoutACopy() {
+        String in = "{\"model\":\"a\"}";
+        Buffer exact = Buffer.buffer(in.getBytes(StandardCharsets.UTF_8));
+        assertThat(Json.exactArray(exact)).isSameAs(Json.exactArray(exact)).hasSize(in.length());
+        Buffer roomy = Buffer.buffer(64).appendString(in);
+        assertThat(Json.exactArray(roomy)).isNotSameAs(Json.exactArray(roomy))
+                .isEqualTo(in.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
