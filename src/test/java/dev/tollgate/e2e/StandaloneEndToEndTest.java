@@ -193,30 +193,31 @@ class StandaloneEndToEndTest {
     URL root;
 
     private java.net.http.HttpResponse<String> post(String path, String body) throws Exception {
+        return post(path, java.net.http.HttpRequest.BodyPublishers.ofString(body));
+    }
+
+    private java.net.http.HttpResponse<String> post(String path, java.net.http.HttpRequest.BodyPublisher body)
+            throws Exception {
         return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(root.toURI().resolve(path))
                 .header("authorization", "Bearer " + KEY).header("content-type", "application/json")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+                .POST(body).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
     }
 
     /**
-     * The body handler sizes its buffer by Content-Length and the JSON pass reads that buffer in place; a chunked
-     * body (no Content-Length) grows from 1 KB and is copied. Either way every word must reach the upstream: the
+     * The body handler sizes its buffer by Content-Length and the JSON pass reads that buffer in place; a body
+     * without Content-Length grows from 1 KB and is copied. Either way every word must reach the upstream: the
      * mock counts the message's words as prompt tokens.
      */
     @Test
-    void largeAndChunkedBodiesArriveWhole() throws Exception {
+    void largeBodiesArriveWholeWithOrWithoutContentLength() throws Exception {
         String body = "{\"model\":\"mock-gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "w ".repeat(30_000)
                 + "end\"}]}";
         var sized = post("v1/chat/completions", body);
         assertThat(sized.statusCode()).as(sized.body()).isEqualTo(200);
         assertThat(dev.tollgate.gateway.Json.parse(sized.body()).path("usage").path("prompt_tokens").asLong()).isEqualTo(30_001);
         byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        var chunked = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                root.toURI().resolve("v1/chat/completions")).header("authorization", "Bearer " + KEY)
-                .header("content-type", "application/json")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(bytes)))
-                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        var chunked = post("v1/chat/completions", // of unknown length: sent without Content-Length
+                java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(bytes)));
         assertThat(chunked.statusCode()).as(chunked.body()).isEqualTo(200);
         assertThat(dev.tollgate.gateway.Json.parse(chunked.body()).path("usage").path("prompt_tokens").asLong()).isEqualTo(30_001);
     }
