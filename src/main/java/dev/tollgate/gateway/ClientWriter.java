@@ -21,8 +21,17 @@ final class ClientWriter {
 
     /** A JSON answer relayed as the upstream sent it. */
     static void json(RequestContext ctx, int status, Buffer body) {
-        HttpServerResponse r = ctx.response;
         ctx.status = status;
+        if (status == 200) {
+            // the cost header may need the answer's tokens counted: never load a vocabulary on the event loop for it
+            Metering.whenCountable(ctx, () -> send(ctx, status, body));
+        } else {
+            send(ctx, status, body);
+        }
+    }
+
+    private static void send(RequestContext ctx, int status, Buffer body) {
+        HttpServerResponse r = ctx.response;
         if (r.ended() || r.closed()) {
             return;
         }

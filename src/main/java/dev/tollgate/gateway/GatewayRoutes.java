@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.config.GatewayConfig;
+import dev.tollgate.gateway.cost.TokenCounter;
 import dev.tollgate.gateway.provider.JsonBody;
 import dev.tollgate.gateway.provider.Operation;
 import dev.tollgate.gateway.provider.Upstream;
@@ -186,7 +187,7 @@ public class GatewayRoutes {
             ctx.stream = (op == Operation.CHAT || op == Operation.COMPLETIONS) && ctx.body.path("stream").asBoolean(false);
             if (ctx.stream && ctx.deployment.prices() != null) {
                 // a stream cut short is charged by counting its tokens: have the vocabulary ready by then
-                dev.tollgate.gateway.cost.TokenCounter.preload(ctx.deployment.upstreamModel());
+                TokenCounter.preload(ctx.deployment.upstreamModel());
             }
             credential = snapshot.credential(ctx.deployment).orElse(null);
             applyDefaults(ctx.body, ctx.deployment.defaultParams());
@@ -202,16 +203,20 @@ public class GatewayRoutes {
         // in memory every stage decides at once: no future chain to build when there is nothing to wait for
         (admission.succeeded() ? dispatch(ctx, upstream, credential) : admission.compose(v -> dispatch(ctx, upstream, credential)))
                 .onFailure(t -> fail(ctx, t))
-                .onComplete(ar -> {
-                    for (int i = admitted.size() - 1; i >= 0; i--) {
-                        try {
-                            admitted.get(i).complete(ctx);
-                        } catch (RuntimeException e) {
-                            LOG.errorf(e, "interceptor %s failed to complete request %s", admitted.get(i), ctx.requestId);
-                        }
-                    }
-                    record(ctx);
-                });
+                // completing charges the request, which may mean counting its tokens: not while a vocabulary loads
+                .onComplete(ar -> Metering.whenCountable(ctx, () -> complete(ctx, admitted)));
+    }
+
+    /** Completes the request in every stage that admitted it, last first, then records its metrics. */
+    private void complete(RequestContext ctx, List<RequestInterceptor> admitted) {
+        for (int i = admitted.size() - 1; i >= 0; i--) {
+            try {
+                admitted.get(i).complete(ctx);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "interceptor %s failed to complete request %s", admitted.get(i), ctx.requestId);
+            }
+        }
+        record(ctx);
     }
 
     /**

@@ -35,6 +35,8 @@ public final class RequestContext {
     public TokenUsage usage;
     /** What the request cost in micro-USD once known (see Metering); null when unknown. */
     public Long costMicros;
+    /** Set while the vocabulary this request's cost must be counted with is loading (see Metering.whenCountable). */
+    io.vertx.core.Future<Void> countable;
     /** The answer's text as it went to the client, kept only to count tokens when the provider reports none. */
     public final StringBuilder answerText = new StringBuilder();
     /** True when the provider failed the request (5xx, timeout, unreachable, cut stream): for deployment health. */

@@ -1,6 +1,7 @@
 package dev.tollgate.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -81,6 +82,12 @@ class BudgetEndToEndTest {
                     kind: LlmModel
                     metadata: {name: m}
                     spec: {modelName: m, provider: mock, model: m, mock: {outputTokens: 4, chunkInterval: 100ms},
+                           pricing: {inputPerMillion: "1000", outputPerMillion: "2000"}}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: LlmModel
+                    metadata: {name: slow}
+                    spec: {modelName: slow, provider: mock, model: gpt-4o-slow, mock: {latency: 5s},
                            pricing: {inputPerMillion: "1000", outputPerMillion: "2000"}}
                     """.formatted(TIGHT, ROOMY));
             return StandaloneFolder.serve(folder);
@@ -209,6 +216,26 @@ class BudgetEndToEndTest {
         assertThat(streamed.body()).contains("[DONE]");
         await().atMost(Duration.ofSeconds(5)).until(() -> spent("roomy") > afterPlain);
         assertThat(spent("roomy") - afterPlain).isEqualTo(afterPlain - before).isEqualTo(9_000);
+    }
+
+    @Test
+    void aRequestLeftBeforeItsAnswerIsChargedItsCountedPrompt() throws Exception {
+        long before = spent("roomy");
+        String body = "{\"model\":\"slow\",\"messages\":[{\"role\":\"user\",\"content\":\"hello there\"}]}";
+        HttpURLConnection c = (HttpURLConnection) chat.openConnection();
+        c.setRequestMethod("POST");
+        c.setDoOutput(true);
+        c.setReadTimeout(500); // the upstream answers after 5 s: give up waiting, as an impatient client does
+        c.setRequestProperty("authorization", "Bearer " + ROOMY);
+        c.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(c::getInputStream).isInstanceOf(java.net.SocketTimeoutException.class);
+        c.disconnect();
+        await().atMost(Duration.ofSeconds(10)).until(() -> spent("roomy") > before);
+        // no usage arrived: the prompt was counted by OpenAI's recipe (3 per message, role, content, 3 to prime the
+        // reply) with gpt-4o's vocabulary, loaded off the event loop; no answer, so no output tokens
+        var counter = dev.tollgate.gateway.cost.TokenCounter.forModel("gpt-4o-slow");
+        long prompt = 3 + counter.countText("user") + counter.countText("hello there") + 3;
+        assertThat(spent("roomy") - before).isEqualTo(prompt * 1_000);
     }
 
     @Test

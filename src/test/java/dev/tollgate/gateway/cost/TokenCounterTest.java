@@ -17,6 +17,18 @@ class TokenCounterTest {
     }
 
     @Test
+    void aVocabularyLoadsOnceOnABackgroundThread() throws Exception {
+        // p50k_base: a vocabulary the gateway never uses, so no other test has loaded it through load()
+        EncodingType type = EncodingType.P50K_BASE;
+        assertThat(TokenCounter.loaded(type)).isFalse();
+        var load = TokenCounter.load(type);
+        assertThat(TokenCounter.load(type)).as("started once").isSameAs(load);
+        load.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(TokenCounter.loaded(type)).isTrue();
+        assertThat(TokenCounter.of(type).countText("hello world")).isEqualTo(2);
+    }
+
+    @Test
     void knownCounts() {
         // "hello" and " world" are single tokens in both vocabularies.
         assertThat(cl100k.countText("hello world")).isEqualTo(2);
