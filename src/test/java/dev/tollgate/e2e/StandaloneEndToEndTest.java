@@ -25,6 +25,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URL;
@@ -110,6 +111,23 @@ class StandaloneEndToEndTest {
 
     static ChatCompletionCreateParams.Builder chat(String model, String prompt) {
         return ChatCompletionCreateParams.builder().model(model).addUserMessage(prompt);
+    }
+
+    @Inject
+    io.vertx.core.Vertx vertx;
+
+    @Test
+    void oneEventLoopPerCpuByDefault() {
+        // Quarkus' own default is one per CPU but at least two: on a one-CPU gateway, two loops taking turns
+        var configured = org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getConfigValue("quarkus.vertx.event-loops-pool-size");
+        assertThat(configured.getSourceName()).isEqualTo("tollgate-event-loops-default");
+        assertThat(configured.getValue()).isEqualTo(Integer.toString(Runtime.getRuntime().availableProcessors()));
+        int loops = 0;
+        for (var loop : ((io.vertx.core.impl.VertxInternal) vertx).getEventLoopGroup()) {
+            loops++;
+        }
+        assertThat(loops).isEqualTo(Runtime.getRuntime().availableProcessors());
     }
 
     @Test
