@@ -68,8 +68,9 @@ public final class Metering {
     static void whenCountable(RequestContext ctx, Runnable then, Predicate<String> loaded,
             Function<String, CompletionStage<Void>> load) {
         if (ctx.countable == null) {
-            Context here = Vertx.currentContext();
-            if (here == null || !mustCount(ctx) || loaded.test(ctx.deployment.upstreamModel())) {
+            // the usual case (usage reported) is settled by the first test, on every request
+            Context here = !mustCount(ctx) || loaded.test(ctx.deployment.upstreamModel()) ? null : Vertx.currentContext();
+            if (here == null) {
                 then.run();
                 return;
             }
