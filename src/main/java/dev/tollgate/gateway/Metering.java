@@ -49,8 +49,10 @@ public final class Metering {
      * cut short) that is priced by tokens.
      */
     static boolean mustCount(RequestContext ctx) {
-        return ctx.costMicros == null && ctx.usage == null && (ctx.status == 200 || ctx.status == 499) && ctx.body != null
-                && !(ctx.operation == Operation.IMAGES && ctx.status == 200) && ctx.deployment != null && ctx.deployment.prices() != null;
+        boolean answeredOrLeft = ctx.status == 200 || ctx.status == 499;
+        boolean pricedPerImage = ctx.operation == Operation.IMAGES && ctx.status == 200;
+        return ctx.costMicros == null && ctx.usage == null && answeredOrLeft && !pricedPerImage && ctx.body != null
+                && ctx.deployment != null && ctx.deployment.prices() != null;
     }
 
     /**
@@ -69,8 +71,12 @@ public final class Metering {
             Function<String, CompletionStage<Void>> load) {
         if (ctx.countable == null) {
             // the usual case (usage reported) is settled by the first test, on every request
-            Context here = !mustCount(ctx) || loaded.test(ctx.deployment.upstreamModel()) ? null : Vertx.currentContext();
-            if (here == null) {
+            if (!mustCount(ctx) || loaded.test(ctx.deployment.upstreamModel())) {
+                then.run();
+                return;
+            }
+            Context here = Vertx.currentContext();
+            if (here == null) { // not on a Vert.x thread: there is no event loop to hold up
                 then.run();
                 return;
             }

@@ -5,6 +5,7 @@ import dev.tollgate.gateway.provider.Cancellation;
 import dev.tollgate.gateway.provider.JsonBody;
 import dev.tollgate.gateway.provider.Operation;
 import dev.tollgate.gateway.provider.WireFormat;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.HashMap;
@@ -36,7 +37,7 @@ public final class RequestContext {
     /** What the request cost in micro-USD once known (see Metering); null when unknown. */
     public Long costMicros;
     /** Set while the vocabulary this request's cost must be counted with is loading (see Metering.whenCountable). */
-    io.vertx.core.Future<Void> countable;
+    Future<Void> countable;
     /** The answer's text as it went to the client, kept only to count tokens when the provider reports none. */
     public final StringBuilder answerText = new StringBuilder();
     /** True when the provider failed the request (5xx, timeout, unreachable, cut stream): for deployment health. */
