@@ -106,6 +106,22 @@ public final class Checks {
         return Result.ok(v.get());
     }
 
+    /**
+     * Whether this gateway version serves the model's provider: an unknown provider is reported by
+     * {@link #credential}; a known one without an adapter yet is ProviderNotSupported (the spec cannot succeed until
+     * it names another provider or the gateway is upgraded).
+     */
+    public static Result<Provider> provider(LlmModel m) {
+        Optional<Provider> p = m.getSpec() == null ? Optional.empty() : Provider.fromWireName(m.getSpec().getProvider());
+        if (p.isPresent() && !p.get().served()) {
+            return problem(m, "ProviderNotSupported", "provider '" + p.get().wireName() + "' is not served by this "
+                    + "gateway version (requests would get 501): use one of " + String.join(", ", java.util.Arrays
+                            .stream(Provider.values()).filter(Provider::served).map(Provider::wireName).toList())
+                    + ", or upgrade Tollgate");
+        }
+        return Result.ok(p.orElse(null));
+    }
+
     /** Everything about a model that does not involve Secrets. */
     public static Result<GatewayConfig.Prices> prices(LlmModel m) {
         Pricing p = m.getSpec().getPricing();

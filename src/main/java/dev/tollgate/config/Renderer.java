@@ -43,7 +43,7 @@ public final class Renderer {
             Result<String> cred = Checks.credential(m, in.secrets());
             Result<GatewayConfig.Prices> prices = Checks.effectivePrices(m);
             Result<Long> timeout = Checks.timeoutMillis(m);
-            Optional<Problem> p = firstProblem(cred, prices, timeout);
+            Optional<Problem> p = firstProblem(Checks.provider(m), cred, prices, timeout);
             if (p.isPresent()) {
                 problems.add(p.get());
                 continue;
@@ -56,6 +56,7 @@ public final class Renderer {
             }
             models.add(model(m, credRef, prices.value(), timeout.value()));
         }
+        models = ownGroups(gw, spec, models, in.models(), problems, credentials);
 
         Map<String, Budget> budgetsById = new TreeMap<>();
         List<GatewayConfig.Budget> budgets = new ArrayList<>();
@@ -141,6 +142,55 @@ public final class Renderer {
         String secretsJson = ConfigCodec.toJson(secrets);
         return new RenderResult(config, secrets, ConfigCodec.shortHash(configJson, secretsJson),
                 ConfigCodec.shortHash(ConfigCodec.toJson(settings), redisPassword), List.copyOf(problems));
+    }
+
+    /**
+     * The tenancy rule of model groups: a model name (spec.modelName) belongs to one namespace, so a team cannot
+     * join a group and receive the prompts other teams send to it. The owner is the gateway's own namespace when
+     * it has a member there, else the namespace of the oldest member (creationTimestamp, then namespace/name). A
+     * member from another namespace is refused (ModelNameTaken) unless the GatewayDeployment lists the model name
+     * in spec.sharedModelNames ("*": every name).
+     */
+    private static List<GatewayConfig.Model> ownGroups(GatewayDeployment gw, GatewayDeploymentSpec spec,
+            List<GatewayConfig.Model> models, java.util.Collection<LlmModel> all, List<Problem> problems,
+            Map<String, String> credentials) {
+        List<String> shared = spec.getSharedModelNames() == null ? List.of() : spec.getSharedModelNames();
+        Map<String, LlmModel> byId = new HashMap<>();
+        all.forEach(m -> byId.put(id(m), m));
+        Map<String, String> owner = new HashMap<>();
+        Map<String, List<GatewayConfig.Model>> groups = new TreeMap<>();
+        models.forEach(m -> groups.computeIfAbsent(m.modelName(), n -> new ArrayList<>()).add(m));
+        String gwNs = gw.getMetadata().getNamespace();
+        groups.forEach((name, members) -> {
+            if (shared.contains("*") || shared.contains(name)) {
+                return;
+            }
+            String ns = members.stream().anyMatch(m -> namespaceOf(m.id()).equals(gwNs)) ? gwNs
+                    : members.stream().map(m -> byId.get(m.id()))
+                            .min(Comparator.comparing(Renderer::age).thenComparing(Renderer::id))
+                            .map(m -> m.getMetadata().getNamespace()).orElseThrow();
+            owner.put(name, ns);
+        });
+        List<GatewayConfig.Model> kept = new ArrayList<>();
+        for (GatewayConfig.Model m : models) {
+            String ns = owner.get(m.modelName());
+            if (ns == null || ns.equals(namespaceOf(m.id()))) {
+                kept.add(m);
+                continue;
+            }
+            LlmModel lm = byId.get(m.id());
+            problems.add(new Problem(lm.getKind(), lm.getMetadata().getNamespace(), lm.getMetadata().getName(),
+                    "ModelNameTaken", "model name '" + m.modelName() + "' belongs to namespace " + ns + " on gateway "
+                            + id(gw) + ": a model from another namespace may join its group only when the "
+                            + "GatewayDeployment lists the name in spec.sharedModelNames. Use another spec.modelName"));
+        }
+        // a refused model's credential is not handed to the gateway
+        credentials.keySet().retainAll(kept.stream().map(GatewayConfig.Model::credentialRef).filter(java.util.Objects::nonNull).toList());
+        return kept;
+    }
+
+    private static String namespaceOf(String id) {
+        return id.substring(0, id.indexOf('/'));
     }
 
     /** Whether the gateway serves this key: its keys selection admits it, and its gatewayRef (if any) names it. */

@@ -80,6 +80,27 @@ public final class Caches {
                 : new SlimStore<>();
     }
 
+    /**
+     * An informer on GatewayDeployments for controllers whose Ready reads the gateways' renders
+     * ({@link RenderedGateways}): its cache says which gateways exist, and only a deletion triggers, mapped to the
+     * resources the deleted gateway's last render had a verdict on (renders themselves tell the registry's listeners).
+     */
+    public static <P extends HasMetadata> InformerEventSource<dev.tollgate.api.v1alpha1.GatewayDeployment, P> gateways(
+            EventSourceContext<P> ctx, RenderedGateways rendered, String kind) {
+        return new InformerEventSource<>(InformerEventSourceConfiguration
+                .from(dev.tollgate.api.v1alpha1.GatewayDeployment.class, ctx.getPrimaryResourceClass())
+                .withSecondaryToPrimaryMapper(gw -> rendered == null ? Set.of()
+                        : rendered.concerned(gw.getMetadata().getNamespace() + "/" + gw.getMetadata().getName(), kind))
+                .withOnAddFilter(gw -> false).withOnUpdateFilter((n, o) -> false).withItemStore(new SlimStore<>())
+                .build(), ctx);
+    }
+
+    /** namespace/name of every GatewayDeployment in the controller's GatewayDeployment informer. */
+    public static <P extends HasMetadata> java.util.List<String> gatewayIds(Context<P> ctx) {
+        return all(ctx, dev.tollgate.api.v1alpha1.GatewayDeployment.class).stream()
+                .map(gw -> gw.getMetadata().getNamespace() + "/" + gw.getMetadata().getName()).toList();
+    }
+
     /** The informer over labelled Secrets, mapped to primaries by {@code mapper}. */
     public static <P extends HasMetadata> InformerEventSource<Secret, P> inputSecrets(EventSourceContext<P> ctx,
             SecondaryToPrimaryMapper<Secret> mapper) {

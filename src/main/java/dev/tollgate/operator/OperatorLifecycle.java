@@ -26,6 +26,8 @@ public class OperatorLifecycle {
     private final Instance<Operator> operator;
     private final TollgateConfig config;
     private final Instance<dev.tollgate.operator.usage.UsageScraper> usage;
+    @jakarta.inject.Inject
+    Instance<dev.tollgate.operator.usage.StatusWriteBudget> writes;
     private volatile boolean started;
 
     public OperatorLifecycle(Instance<Operator> operator, TollgateConfig config,
@@ -40,6 +42,7 @@ public class OperatorLifecycle {
             LOG.infof("Starting the Tollgate operator (%d controllers)", operator.get().getRegisteredControllersNumber());
             operator.get().start();
             usage.get().start();
+            writes.get().start(250); // hands out the status write budget four times a second
             started = true;
         }
     }
@@ -47,6 +50,7 @@ public class OperatorLifecycle {
     void onStop(@Observes ShutdownEvent event) {
         if (started) {
             usage.get().stop();
+            writes.get().stop();
             operator.get().stop();
         }
     }

@@ -115,6 +115,88 @@ class RendererTest {
     }
 
     @Nested
+    class Tenancy {
+        private LlmModel teamModel(String ns, String name, String modelName, String createdAt) {
+            LlmModel m = model(ns, name, modelName, "ollama");
+            m.getSpec().setApiBase("http://" + name + "." + ns + ":11434/v1");
+            m.getMetadata().setCreationTimestamp(createdAt);
+            models.add(m);
+            return m;
+        }
+
+        @Test
+        void aTeamModelCannotJoinTheGatewayNamespacesGroupEvenWhenOlder() {
+            serveEveryNamespace();
+            LlmModel platform = teamModel(GW_NS, "gpt-4o", "gpt-4o", T2);
+            LlmModel rogue = teamModel("team-a", "gpt-4o", "gpt-4o", T1);
+            RenderResult r = render();
+            assertThat(ids(r.config().models())).containsExactly(Renderer.id(platform));
+            assertThat(problemOf(r, rogue)).get().extracting(Problem::reason).isEqualTo("ModelNameTaken");
+            assertThat(problemOf(r, rogue).get().message()).contains("belongs to namespace " + GW_NS)
+                    .contains("spec.sharedModelNames");
+            assertThat(problemOf(r, platform)).isEmpty();
+        }
+
+        @Test
+        void withoutAMemberInTheGatewayNamespaceTheOldestMembersNamespaceOwnsTheName() {
+            serveEveryNamespace();
+            LlmModel first = teamModel("team-a", "llama", "llama3", T1);
+            LlmModel second = teamModel("team-a", "llama-2", "llama3", T2);
+            LlmModel late = teamModel("team-b", "llama", "llama3", T2);
+            RenderResult r = render();
+            assertThat(ids(r.config().models())).containsExactly(Renderer.id(first), Renderer.id(second));
+            assertThat(problemOf(r, late)).get().extracting(Problem::reason).isEqualTo("ModelNameTaken");
+        }
+
+        @Test
+        void aGroupListedInSharedModelNamesTakesMembersFromEveryNamespace() {
+            serveEveryNamespace();
+            gw.getSpec().setSharedModelNames(List.of("llama3"));
+            LlmModel a = teamModel("team-a", "llama", "llama3", T1);
+            LlmModel b = teamModel("team-b", "llama", "llama3", T2);
+            LlmModel c = teamModel("team-c", "other", "gpt-4o", T1);
+            LlmModel d = teamModel("team-d", "other", "gpt-4o", T2);
+            RenderResult r = render();
+            assertThat(ids(r.config().models())).containsExactly(Renderer.id(a), Renderer.id(b), Renderer.id(c));
+            assertThat(problemOf(r, d)).get().extracting(Problem::reason).isEqualTo("ModelNameTaken");
+
+            gw.getSpec().setSharedModelNames(List.of("*"));
+            assertThat(ids(render().config().models())).hasSize(4);
+        }
+
+        @Test
+        void aRefusedModelsCredentialIsNotHandedToTheGateway() {
+            serveEveryNamespace();
+            addOpenAi(GW_NS, "gpt", "openai-creds", "sk-platform-1");
+            LlmModel rogue = openAi("team-a", "gpt", "team-creds");
+            put(secret("team-a", "team-creds", Map.of("api-key", "sk-team-2")));
+            models.add(rogue);
+            RenderResult r = render();
+            assertThat(problemOf(r, rogue)).get().extracting(Problem::reason).isEqualTo("ModelNameTaken");
+            assertThat(r.secrets().credentials()).containsOnlyKeys(GW_NS + "/openai-creds/api-key");
+        }
+    }
+
+    @Nested
+    class Providers {
+        @Test
+        void aModelOfAProviderTheGatewayDoesNotServeIsRefusedWhenRendered() {
+            LlmModel gemini = model(GW_NS, "gemini", "gemini-2.0-flash", "gemini");
+            gemini.getSpec().setCredentialsSecretRef(new dev.tollgate.api.v1alpha1.SecretKeyRef());
+            gemini.getSpec().getCredentialsSecretRef().setName("g");
+            gemini.getSpec().getCredentialsSecretRef().setKey("api-key");
+            put(secret(GW_NS, "g", Map.of("api-key", "AIza-1")));
+            models.add(gemini);
+            RenderResult r = render();
+            assertThat(r.config().models()).isEmpty();
+            assertThat(problemOf(r, gemini)).get().satisfies(p -> {
+                assertThat(p.reason()).isEqualTo("ProviderNotSupported");
+                assertThat(p.message()).contains("'gemini'").contains("openai");
+            });
+        }
+    }
+
+    @Nested
     class Models {
         @Test
         void modelIsRenderedWithDefaultsAndACredentialReferenceByNamespaceSecretAndKey() {
@@ -260,6 +342,7 @@ class RendererTest {
         @Test
         void emptyNamespaceSelectorServesEveryNamespace() {
             serveEveryNamespace();
+            gw.getSpec().setSharedModelNames(List.of("*")); // the three models share a model name (see Tenancy)
             oneOfEachIn(GW_NS);
             oneOfEachIn("team-a");
             oneOfEachIn("team-b");

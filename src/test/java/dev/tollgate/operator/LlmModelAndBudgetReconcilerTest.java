@@ -60,7 +60,10 @@ class LlmModelAndBudgetReconcilerTest {
                 .condition("Ready").orElseThrow().getMessage()).contains("openai-creds").contains("llm.tollgate.dev/secret");
 
         client.resource(secret(ns, "openai-creds", Map.of("api-key", "sk-real-upstream-key"))).create();
-        awaitReady(LlmModel.class, ns, "gpt", "True", "NotServed");
+        // valid, but Ready means served: no gateway selects it yet
+        awaitReady(LlmModel.class, ns, "gpt", "False", "NotAdmitted");
+        assertThat(client.resources(LlmModel.class).inNamespace(ns).withName("gpt").get().getStatus()
+                .condition("Stalled").orElseThrow().getStatus()).isEqualTo("True");
 
         client.resource(gateway(ns, "gw")).create();
         awaitReady(LlmModel.class, ns, "gpt", "True", "Served");
@@ -72,12 +75,31 @@ class LlmModelAndBudgetReconcilerTest {
         awaitReady(LlmModel.class, ns, "odd", "False", "UnknownProvider");
         client.resource(model(ns, "fine", "fine", "mock")).create();
         awaitReady(LlmModel.class, ns, "fine", "True", "Served");
+
+        // A provider this gateway version has no adapter for is refused, not served with 501s.
+        client.resource(model(ns, "gem", "gem", "gemini")).create();
+        awaitReady(LlmModel.class, ns, "gem", "False", "ProviderNotSupported");
+
+        // A team's model may not join the group of a model name the gateway's namespace owns.
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("model-team").endMetadata().build()).create();
+        dev.tollgate.Fixtures.edit(client.resources(dev.tollgate.api.v1alpha1.GatewayDeployment.class).inNamespace(ns).withName("gw"),
+                gw -> {
+                    var everywhere = new dev.tollgate.api.v1alpha1.Selection();
+                    everywhere.setNamespaceSelector(new io.fabric8.kubernetes.api.model.LabelSelector());
+                    gw.getSpec().setModels(everywhere);
+                });
+        client.resource(model("model-team", "fine", "fine", "mock")).create();
+        awaitReady(LlmModel.class, "model-team", "fine", "False", "ModelNameTaken");
+        assertThat(client.resources(LlmModel.class).inNamespace("model-team").withName("fine").get().getStatus()
+                .condition("Ready").orElseThrow().getMessage()).contains("gateway " + ns + "/gw").contains("sharedModelNames");
+        awaitReady(LlmModel.class, ns, "fine", "True", "Served");
     }
 
     @Test
     void budgetPeriodCoverageAndBadTimeZone() {
         String ns = "budgets";
         namespace(ns);
+        client.resource(gateway(ns, "gw")).create();
         Budget monthly = budget(ns, "team", "25.00", "monthly");
         monthly.getSpec().setKeySelector(new LabelSelectorBuilder().addToMatchLabels("team", "a").build());
         client.resource(monthly).create();

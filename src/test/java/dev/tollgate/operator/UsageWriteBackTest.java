@@ -92,7 +92,9 @@ class UsageWriteBackTest {
                 .withPodIP("127.0.0.1").withPhase("Running").build()));
 
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
-            var u = client.resources(VirtualKey.class).inNamespace(ns).withName("k").get().getStatus().getUsage();
+            var st = client.resources(VirtualKey.class).inNamespace(ns).withName("k").get().getStatus();
+            assertThat(st).isNotNull();
+            var u = st.getUsage();
             assertThat(u).isNotNull();
             assertThat(u.getRequests()).isEqualTo(5);
             assertThat(u.getTotalSpend()).isEqualTo("0.50");

@@ -28,8 +28,35 @@ class VirtualKeyReconcilerTest {
     @Inject
     KubernetesClient client;
 
+    /** A namespace with a gateway that serves its keys (Ready means served). */
     private void namespace(String ns) {
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+        client.resource(dev.tollgate.Fixtures.gateway(ns, "gw")).create();
+    }
+
+    @Test
+    void readyMeansServedByAGateway() {
+        String ns = "vk-served";
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+        client.resource(key(ns, "k")).create();
+        awaitReady(ns, "k", "False", "NotAdmitted");
+        assertThat(get(ns, "k").getStatus().condition("Stalled").orElseThrow().getStatus()).isEqualTo("True");
+
+        client.resource(dev.tollgate.Fixtures.gateway(ns, "gw")).create();
+        awaitReady(ns, "k", "True", "KeyActive");
+        assertThat(get(ns, "k").getStatus().condition("Ready").orElseThrow().getMessage()).contains("served by " + ns + "/gw");
+
+        // a budgetRefs entry naming no Budget: the gateway refuses the key (401), so it is not Ready
+        edit(ns, "k", k -> k.getSpec().setBudgetRefs(java.util.List.of("missing")));
+        awaitReady(ns, "k", "False", "BudgetNotFound");
+        assertThat(get(ns, "k").getStatus().condition("Ready").orElseThrow().getMessage())
+                .startsWith("gateway " + ns + "/gw: ").contains(ns + "/missing");
+        client.resource(dev.tollgate.Fixtures.budget(ns, "missing", "1.00", "daily")).create();
+        awaitReady(ns, "k", "True", "KeyActive");
+
+        // deleting the only gateway: nobody serves the key any more
+        client.resources(dev.tollgate.api.v1alpha1.GatewayDeployment.class).inNamespace(ns).withName("gw").delete();
+        awaitReady(ns, "k", "False", "NotAdmitted");
     }
 
     private VirtualKey get(String ns, String name) {
@@ -169,19 +196,19 @@ class VirtualKeyReconcilerTest {
         VirtualKey vk = key(ns, "k");
         vk.getSpec().setDisabled(true);
         client.resource(vk).create();
-        awaitReady(ns, "k", "False", "Disabled");
+        awaitReady(ns, "k", "True", "Disabled");
         assertThat(get(ns, "k").getStatus().condition("Disabled").orElseThrow().getStatus()).isEqualTo("True");
 
         edit(ns, "k", k -> {
             k.getSpec().setDisabled(false);
             k.getSpec().setExpiresAt(Instant.now().minusSeconds(60).toString());
         });
-        awaitReady(ns, "k", "False", "Expired");
+        awaitReady(ns, "k", "True", "Expired");
         assertThat(get(ns, "k").getStatus().condition("Expired").orElseThrow().getStatus()).isEqualTo("True");
 
         // A key expiring in 2 s flips to Expired by itself (rescheduled reconcile, no event needed).
         edit(ns, "k", k -> k.getSpec().setExpiresAt(Instant.now().plusSeconds(2).toString()));
         awaitReady(ns, "k", "True", "KeyActive");
-        awaitReady(ns, "k", "False", "Expired");
+        awaitReady(ns, "k", "True", "Expired");
     }
 }

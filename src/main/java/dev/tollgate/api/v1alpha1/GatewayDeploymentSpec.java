@@ -43,6 +43,13 @@ public class GatewayDeploymentSpec {
     @JsonPropertyDescription("Which LlmModels this gateway serves. Absent: all in the gateway's namespace.")
     private Selection models;
 
+    @JsonPropertyDescription("Model names (LlmModel spec.modelName) whose load-balanced group may take LlmModels from "
+            + "several namespaces; \"*\" for every name. By default a model name belongs to one namespace (the "
+            + "gateway's own when it has a model of that name, else that of the oldest one), so a team's model cannot "
+            + "join another team's group and receive its prompts: a model from another namespace with a taken name is "
+            + "refused (Ready=False, reason ModelNameTaken).")
+    private List<String> sharedModelNames;
+
     @JsonPropertyDescription("Which VirtualKeys this gateway accepts. Absent: all in the gateway's namespace. "
             + "A key with a gatewayRef is served only by the gateway it names.")
     private Selection keys;
@@ -82,6 +89,8 @@ public class GatewayDeploymentSpec {
     public void setServiceType(ServiceType serviceType) { this.serviceType = serviceType; }
     public Selection getModels() { return models; }
     public void setModels(Selection models) { this.models = models; }
+    public List<String> getSharedModelNames() { return sharedModelNames; }
+    public void setSharedModelNames(List<String> sharedModelNames) { this.sharedModelNames = sharedModelNames; }
     public Selection getKeys() { return keys; }
     public void setKeys(Selection keys) { this.keys = keys; }
     public Selection getBudgets() { return budgets; }

@@ -18,12 +18,17 @@ public class Usage {
     private Long outputTokens;
     @JsonPropertyDescription("Requests that ended in an error.")
     private Long errors;
-    @JsonPropertyDescription("Requests per minute in use right now.")
+    @JsonPropertyDescription("Requests per minute in use when the figures were taken (figuresAt). Live values: the "
+            + "gateway's metrics and usage report.")
     private Long rpm;
-    @JsonPropertyDescription("Tokens per minute in use right now.")
+    @JsonPropertyDescription("Tokens per minute in use when the figures were taken (figuresAt).")
     private Long tpm;
     @JsonPropertyDescription("Time of the last request (RFC 3339).")
     private String lastUsedAt;
+    @JsonPropertyDescription("When these figures were collected from the gateways (RFC 3339). Figures are refreshed "
+            + "within the operator's status write budget, stalest first, so they may be older than the collection "
+            + "interval (README: \"Status write budget\"); condition changes are written at once.")
+    private String figuresAt;
     @JsonPropertyDescription("Figures of each running gateway process (by incarnation id), as last reported. Stored as "
             + "values, never added, so a repeated sync counts nothing twice.")
     private java.util.Map<String, UsageShare> shares;
@@ -50,6 +55,8 @@ public class Usage {
     public void setShares(java.util.Map<String, UsageShare> shares) { this.shares = shares; }
     public UsageShare getFolded() { return folded; }
     public void setFolded(UsageShare folded) { this.folded = folded; }
+    public String getFiguresAt() { return figuresAt; }
+    public void setFiguresAt(String figuresAt) { this.figuresAt = figuresAt; }
     public String getLastUsedAt() { return lastUsedAt; }
     public void setLastUsedAt(String lastUsedAt) { this.lastUsedAt = lastUsedAt; }
 }

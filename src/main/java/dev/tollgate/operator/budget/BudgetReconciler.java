@@ -31,6 +31,10 @@ public class BudgetReconciler implements Reconciler<Budget> {
             new io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource<>("usage");
     @jakarta.inject.Inject
     dev.tollgate.operator.usage.UsageScraper usage;
+    @jakarta.inject.Inject
+    dev.tollgate.operator.RenderedGateways rendered;
+    @jakarta.inject.Inject
+    dev.tollgate.operator.usage.StatusWriteBudget writes;
     /** Budgets (uid@periodStart) already alerted: a reconcile may still see the status from before the alert. */
     private final java.util.Set<String> alerted = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -47,9 +51,16 @@ public class BudgetReconciler implements Reconciler<Budget> {
         if (usage != null) {
             usage.onChange("budgets", usageChanged::propagateEvent);
         }
+        if (rendered != null) {
+            rendered.onChange(dev.tollgate.operator.RenderedGateways.BUDGET, usageChanged::propagateEvent);
+        }
+        if (writes != null) {
+            writes.onGrant("budgets", usageChanged::propagateEvent);
+        }
         // A key's labels or budgetRefs changing can change which Budgets cover it: recheck its namespace's Budgets
         // (not on a key's status patch: a Budget reads keys' spec and labels only).
-        return List.of(usageChanged, Caches.mapped(VirtualKey.class, ctx, vk -> ctx.getPrimaryCache()
+        return List.of(usageChanged, Caches.gateways(ctx, rendered, dev.tollgate.operator.RenderedGateways.BUDGET),
+                Caches.mapped(VirtualKey.class, ctx, vk -> ctx.getPrimaryCache()
                 .list(b -> b.getMetadata().getNamespace().equals(vk.getMetadata().getNamespace()))
                 .map(ResourceID::fromResource).collect(Collectors.toSet()), Caches.specOrLabelsChanged()));
     }
@@ -77,16 +88,26 @@ public class BudgetReconciler implements Reconciler<Budget> {
             String id = b.getMetadata().getNamespace() + "/" + b.getMetadata().getName();
             merged = dev.tollgate.operator.usage.UsageMerge.merge(existing, usage.budgetShares(id, window.start().toString()),
                     usage::ended, window.start().toString(), null, null);
+            merged = dev.tollgate.operator.usage.UsageMerge.stamp(existing, merged, now);
         }
         boolean wasNear = b.getStatus() != null && b.getStatus().condition("NearLimit")
                 .map(c -> "True".equals(c.getStatus())).orElse(false);
-        var status = StatusBuilders.budget(b, problem, window, covered, merged, now);
+        var admission = rendered == null ? null : rendered.admission(dev.tollgate.operator.RenderedGateways.BUDGET,
+                ns + "/" + name, b.getMetadata().getGeneration() == null ? 0 : b.getMetadata().getGeneration(),
+                Caches.gatewayIds(ctx));
+        var status = StatusBuilders.budget(b, problem, window, covered, merged, admission, now);
         var near = status.condition("NearLimit");
         if (!wasNear && near.isPresent() && "True".equals(near.get().getStatus()) && window != null
                 && alerted.add(b.getMetadata().getUid() + "@" + window.start())) {
-            alert(ctx, b, near.get().getMessage(), now);
+            // an Event may carry the figures (a status message may not: it would change with every write)
+            alert(ctx, b, near.get().getMessage() + (status.getSpend() == null ? "" : ": " + status.getSpend() + " of "
+                    + dev.tollgate.config.Money.format(limit.value()) + " USD spent"), now);
         }
-        UpdateControl<Budget> control = StatusPatch.ifChanged(b, status);
+        UpdateControl<Budget> control = StatusPatch.ifChanged(b, status, writes, "budgets", (old, held) -> {
+            held.setUsage(old.getUsage());
+            held.setSpend(old.getSpend());
+            held.setRemaining(old.getRemaining());
+        });
         if (window != null) {
             control.rescheduleAfter(Duration.between(now, window.end()).plusMillis(50));
         }

@@ -54,6 +54,10 @@ public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment
             new io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource<>("usage");
     @jakarta.inject.Inject
     dev.tollgate.operator.usage.UsageScraper usage;
+    @jakarta.inject.Inject
+    dev.tollgate.operator.RenderedGateways rendered;
+    @jakarta.inject.Inject
+    dev.tollgate.operator.usage.StatusWriteBudget writes;
 
     public GatewayDeploymentReconciler() {
         this(Clock.systemUTC());
@@ -68,6 +72,9 @@ public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment
         if (usage != null) {
             usage.onChange("gateways", usageChanged::propagateEvent);
         }
+        if (writes != null) {
+            writes.onGrant("gateways", usageChanged::propagateEvent);
+        }
         return List.of(usageChanged,
                 Caches.mappedToAll(LlmModel.class, ctx),
                 Caches.mappedToAll(VirtualKey.class, ctx),
@@ -79,17 +86,21 @@ public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment
     @Override
     public UpdateControl<GatewayDeployment> reconcile(GatewayDeployment gw, Context<GatewayDeployment> ctx) {
         var render = RenderSupport.render(gw, ctx);
+        if (rendered != null) {
+            rendered.update(dev.tollgate.config.Renderer.id(gw), render, RenderSupport.seen(gw, ctx));
+        }
         Deployment deployment = ctx.getSecondaryResource(Deployment.class).orElse(null);
         GatewayDeploymentStatus status = StatusBuilders.gateway(gw, render, deployment, clock.instant());
         if (usage != null) {
             String ns = gw.getMetadata().getNamespace();
             String name = gw.getMetadata().getName();
-            status.setUsage(dev.tollgate.operator.usage.UsageMerge.merge(gw.getStatus() == null ? null : gw.getStatus().getUsage(),
-                    usage.gatewayShares(ns, name), usage::ended, null, null, null));
+            var existing = gw.getStatus() == null ? null : gw.getStatus().getUsage();
+            status.setUsage(dev.tollgate.operator.usage.UsageMerge.stamp(existing, dev.tollgate.operator.usage.UsageMerge.merge(
+                    existing, usage.gatewayShares(ns, name), usage::ended, null, null, null), clock.instant()));
             var served = usage.servedConfigs(ns, name);
             status.setServedConfigs(served.isEmpty() ? null : served);
         }
-        return StatusPatch.ifChanged(gw, status);
+        return StatusPatch.ifChanged(gw, status, writes, "gateways", (old, held) -> held.setUsage(old.getUsage()));
     }
 
     @Override

@@ -17,6 +17,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 final class RenderSupport {
     private static final String KEY = "tollgate.render";
     private static final String PACKED = "tollgate.packed";
+    private static final String SEEN = "tollgate.seen";
     /** Renders so far (tests: what does and does not re-render a gateway). */
     static final java.util.concurrent.atomic.AtomicLong RENDERS = new java.util.concurrent.atomic.AtomicLong();
 
@@ -30,12 +31,32 @@ final class RenderSupport {
                 return cached.get();
             }
             RENDERS.incrementAndGet();
-            RenderResult r = Renderer.render(new RenderInput(gw, Caches.all(ctx, LlmModel.class),
-                    Caches.all(ctx, VirtualKey.class), Caches.all(ctx, Budget.class), Caches.namespaceLabels(ctx),
+            var models = Caches.all(ctx, LlmModel.class);
+            var keys = Caches.all(ctx, VirtualKey.class);
+            var budgets = Caches.all(ctx, Budget.class);
+            RenderResult r = Renderer.render(new RenderInput(gw, models, keys, budgets, Caches.namespaceLabels(ctx),
                     Caches.secretLookup(ctx)));
             shared.put(KEY, r);
+            shared.put(SEEN, new Seen(java.util.Map.of(dev.tollgate.operator.RenderedGateways.KEY, generations(keys),
+                    dev.tollgate.operator.RenderedGateways.MODEL, generations(models),
+                    dev.tollgate.operator.RenderedGateways.BUDGET, generations(budgets))));
             return r;
         }
+    }
+
+    /** The generation of every resource the render was given, by kind and namespace/name. */
+    record Seen(java.util.Map<String, java.util.Map<String, Long>> byKind) {}
+
+    /** What {@link #render} was given: the generation of each input resource, by kind (RenderedGateways' kinds). */
+    static java.util.Map<String, java.util.Map<String, Long>> seen(GatewayDeployment gw, Context<GatewayDeployment> ctx) {
+        render(gw, ctx);
+        return ctx.managedWorkflowAndDependentResourceContext().get(SEEN, Seen.class).orElseThrow().byKind();
+    }
+
+    private static java.util.Map<String, Long> generations(java.util.List<? extends io.fabric8.kubernetes.api.model.HasMetadata> items) {
+        java.util.Map<String, Long> out = new java.util.HashMap<>(items.size() * 2);
+        items.forEach(r -> out.put(Renderer.id(r), r.getMetadata().getGeneration() == null ? 0L : r.getMetadata().getGeneration()));
+        return out;
     }
 
     /** The render as stored: main documents plus key shards when the keys do not fit into one object. */

@@ -45,6 +45,10 @@ public class VirtualKeyReconciler implements Reconciler<VirtualKey> {
     private final SimpleInboundEventSource<VirtualKey> recheck = new SimpleInboundEventSource<>("duplicate-recheck");
     @jakarta.inject.Inject
     dev.tollgate.operator.usage.UsageScraper usage;
+    @jakarta.inject.Inject
+    dev.tollgate.operator.RenderedGateways rendered;
+    @jakarta.inject.Inject
+    dev.tollgate.operator.usage.StatusWriteBudget writes;
 
     public VirtualKeyReconciler() {
         this(Clock.systemUTC());
@@ -60,6 +64,12 @@ public class VirtualKeyReconciler implements Reconciler<VirtualKey> {
         if (usage != null) {
             usage.onChange("keys", recheck::propagateEvent); // new usage figures: merge them into status
         }
+        if (rendered != null) {
+            rendered.onChange(dev.tollgate.operator.RenderedGateways.KEY, recheck::propagateEvent); // a gateway's verdict changed
+        }
+        if (writes != null) {
+            writes.onGrant("keys", recheck::propagateEvent); // its turn to write figures held back
+        }
         // A Budget's status (spend, Exceeded, NearLimit) shows on the keys it binds.
         var budgets = Caches.mapped(dev.tollgate.api.v1alpha1.Budget.class, ctx, b -> ctx.getPrimaryCache()
                 .list(vk -> binds(b, vk)).map(ResourceID::fromResource).collect(java.util.stream.Collectors.toSet()));
@@ -67,7 +77,8 @@ public class VirtualKeyReconciler implements Reconciler<VirtualKey> {
         // (10,000 Secret events times 10,000 keys when they are all created at once).
         ctx.getPrimaryCache().addIndexer(KEY_SECRET_INDEX, vk -> List.of(secretId(vk.getMetadata().getNamespace(),
                 Checks.keySecretName(vk))));
-        return List.of(recheck, budgets, Caches.inputSecrets(ctx, s -> {
+        return List.of(recheck, budgets, Caches.gateways(ctx, rendered, dev.tollgate.operator.RenderedGateways.KEY),
+                Caches.inputSecrets(ctx, s -> {
             Set<ResourceID> ids = new HashSet<>(owners.toPrimaryResourceIDs(s));
             ctx.getPrimaryCache().byIndex(KEY_SECRET_INDEX, secretId(s.getMetadata().getNamespace(), s.getMetadata().getName()))
                     .forEach(vk -> ids.add(ResourceID.fromResource(vk)));
@@ -114,10 +125,21 @@ public class VirtualKeyReconciler implements Reconciler<VirtualKey> {
                 : dev.tollgate.operator.usage.UsageMerge.merge(vk.getStatus() == null ? null : vk.getStatus().getUsage(),
                         usage.shares("keys", vkId, slot, periodStart), usage::ended, periodStart,
                         usage.inUse("keys", vkId, "rpm"), usage.inUse("keys", vkId, "tpm"));
+        merged = dev.tollgate.operator.usage.UsageMerge.stamp(vk.getStatus() == null ? null : vk.getStatus().getUsage(), merged, now);
         long limited = usage == null ? 0 : java.util.Objects.requireNonNullElse(usage.inUse("keys", vkId, "rateLimited"), 0L);
+        var admission = rendered == null ? null : rendered.admission(dev.tollgate.operator.RenderedGateways.KEY, vkId,
+                vk.getMetadata().getGeneration() == null ? 0 : vk.getMetadata().getGeneration(), Caches.gatewayIds(ctx));
+        if (admission != null && !admission.known() && vk.getStatus() == null && problem.isEmpty()) {
+            // a new key the gateways have not rendered yet: its first status waits for their verdict (the render
+            // tells this controller), instead of a "Reconciling" write followed at once by a "Ready" one
+            return UpdateControl.noUpdate();
+        }
         VirtualKeyStatus status = StatusBuilders.virtualKey(vk, problem, resolved.ok() ? resolved.value().shown() : null,
-                merged, bound, limited, now);
-        UpdateControl<VirtualKey> control = StatusPatch.ifChanged(vk, status);
+                merged, bound, limited, admission, now);
+        UpdateControl<VirtualKey> control = StatusPatch.ifChanged(vk, status, writes, "keys", (old, held) -> {
+            held.setUsage(old.getUsage());
+            held.setBudgetRemaining(old.getBudgetRemaining());
+        });
         // Flip Expired exactly when it is due; the gateway enforces expiry on its own clock regardless.
         var expiry = Checks.expiry(vk).value();
         if (expiry != null && expiry.toInstant().isAfter(now)) {

@@ -30,11 +30,21 @@ public class LlmModelReconciler implements Reconciler<LlmModel> {
             new io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource<>("usage");
     @jakarta.inject.Inject
     dev.tollgate.operator.usage.UsageScraper usage;
+    @jakarta.inject.Inject
+    dev.tollgate.operator.RenderedGateways rendered;
+    @jakarta.inject.Inject
+    dev.tollgate.operator.usage.StatusWriteBudget writes;
 
     @Override
     public List<EventSource<?, LlmModel>> prepareEventSources(EventSourceContext<LlmModel> ctx) {
         if (usage != null) {
             usage.onChange("models", usageChanged::propagateEvent);
+        }
+        if (rendered != null) {
+            rendered.onChange(dev.tollgate.operator.RenderedGateways.MODEL, usageChanged::propagateEvent);
+        }
+        if (writes != null) {
+            writes.onGrant("models", usageChanged::propagateEvent);
         }
         return List.of(usageChanged,
                 Caches.credentialSecrets(ctx, s -> Caches.referencing(s, ctx, m -> m.getSpec() == null
@@ -46,18 +56,25 @@ public class LlmModelReconciler implements Reconciler<LlmModel> {
 
     @Override
     public UpdateControl<LlmModel> reconcile(LlmModel m, Context<LlmModel> ctx) {
-        Optional<Problem> problem = Stream.<Result<?>>of(Checks.credential(m, Caches.secretLookup(ctx)), Checks.prices(m),
-                Checks.timeoutMillis(m)).filter(r -> !r.ok()).map(Result::problem).findFirst();
+        Optional<Problem> problem = Stream.<Result<?>>of(Checks.provider(m), Checks.credential(m, Caches.secretLookup(ctx)),
+                Checks.prices(m), Checks.timeoutMillis(m)).filter(r -> !r.ok()).map(Result::problem).findFirst();
         var nsLabels = Caches.namespaceLabels(ctx);
         List<String> gateways = Caches.all(ctx, GatewayDeployment.class).stream()
                 .filter(gw -> Selectors.admits(gw.getSpec() == null ? null : gw.getSpec().getModels(),
                         gw.getMetadata().getNamespace(), m.getMetadata().getNamespace(), m.getMetadata().getLabels(), nsLabels))
                 .map(Renderer::id).sorted().toList();
         String id = m.getMetadata().getNamespace() + "/" + m.getMetadata().getName();
+        var admission = rendered == null ? null : rendered.admission(dev.tollgate.operator.RenderedGateways.MODEL, id,
+                m.getMetadata().getGeneration() == null ? 0 : m.getMetadata().getGeneration(),
+                Caches.all(ctx, GatewayDeployment.class).stream().map(Renderer::id).toList());
+        if (admission != null) {
+            gateways = admission.servedBy();
+        }
         var existing = m.getStatus() == null ? null : m.getStatus().getUsage();
         var merged = usage == null ? existing : dev.tollgate.operator.usage.UsageMerge.merge(existing,
                 usage.shares("models", id), usage::ended, null, usage.inUse("models", id, "rpm"), usage.inUse("models", id, "tpm"));
-        var status = StatusBuilders.model(m, problem, gateways, merged, clock.instant());
+        merged = dev.tollgate.operator.usage.UsageMerge.stamp(existing, merged, clock.instant());
+        var status = StatusBuilders.model(m, problem, gateways, merged, admission, clock.instant());
         if (usage != null) {
             long requests = java.util.Objects.requireNonNullElse(usage.inUse("models", id, "rpm"), 0L);
             long failures = java.util.Objects.requireNonNullElse(usage.inUse("models", id, "upstreamFailures"), 0L);
@@ -71,6 +88,6 @@ public class LlmModelReconciler implements Reconciler<LlmModel> {
                     m.getMetadata().getGeneration() == null ? 0 : m.getMetadata().getGeneration(), clock.instant()));
             status.setConditions(conditions);
         }
-        return StatusPatch.ifChanged(m, status);
+        return StatusPatch.ifChanged(m, status, writes, "models", (old, held) -> held.setUsage(old.getUsage()));
     }
 }

@@ -7,6 +7,7 @@ import dev.tollgate.api.v1alpha1.GatewayDeployment;
 import dev.tollgate.api.v1alpha1.GatewayDeploymentStatus;
 import dev.tollgate.api.v1alpha1.LlmModel;
 import dev.tollgate.api.v1alpha1.LlmModelStatus;
+import dev.tollgate.api.v1alpha1.StatusBase;
 import dev.tollgate.api.v1alpha1.VirtualKey;
 import dev.tollgate.api.v1alpha1.VirtualKeyStatus;
 import dev.tollgate.config.BudgetPeriods;
@@ -16,6 +17,7 @@ import dev.tollgate.config.Problem;
 import dev.tollgate.config.RenderResult;
 import dev.tollgate.config.Result;
 import dev.tollgate.operator.Names;
+import dev.tollgate.operator.RenderedGateways;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import java.time.Instant;
@@ -32,6 +34,59 @@ public final class StatusBuilders {
     public static final String READY = "Ready";
 
     private StatusBuilders() {}
+
+    public static final String STALLED = "Stalled";
+    public static final String RECONCILING = "Reconciling";
+
+    /**
+     * Ready, Stalled and Reconciling (kstatus' conditions) of a resource that gateways serve. In order: its own
+     * problem, or a problem a gateway's render found with it, stalls it (the spec cannot succeed without a change);
+     * served by nobody, once every gateway has rendered its current generation, stalls it as NotAdmitted; while a
+     * gateway has not rendered it yet it is Reconciling (or, after an operator restart, keeps what its status
+     * said, so a restart flips nothing); else {@code served} gives Ready.
+     *
+     * @param admission the gateways' verdict, or null when nobody judges admission (then Ready means valid)
+     */
+    static List<Condition> readiness(Optional<Problem> problem, RenderedGateways.Admission admission,
+            StatusBase status, long generation, String notAdmitted, java.util.function.Function<List<String>, Condition> served) {
+        // what status said stands only for the generation it observed
+        List<Condition> existing = status == null || status.getObservedGeneration() == null
+                || status.getObservedGeneration() != generation ? null : status.getConditions();
+        Optional<Problem> stop = problem.or(() -> admission == null ? Optional.empty() : admission.problem());
+        if (stop.isPresent()) {
+            return List.of(Conditions.of(READY, false, stop.get().reason(), stop.get().message()),
+                    Conditions.of(STALLED, true, stop.get().reason(), stop.get().message()),
+                    Conditions.of(RECONCILING, false, stop.get().reason(), "nothing to do until the spec changes"));
+        }
+        if (admission != null && admission.complete() && admission.servedBy().isEmpty()) {
+            return List.of(Conditions.of(READY, false, "NotAdmitted", notAdmitted),
+                    Conditions.of(STALLED, true, "NotAdmitted", notAdmitted),
+                    Conditions.of(RECONCILING, false, "NotAdmitted", "nothing to do until a gateway admits it"));
+        }
+        if (admission != null && !admission.known()) {
+            Optional<Condition> ready = find(existing, READY);
+            if (ready.isPresent()) {
+                return List.of(ready.get(),
+                        find(existing, STALLED).orElse(Conditions.of(STALLED, false, ready.get().getReason(), "not stalled")),
+                        find(existing, RECONCILING).orElse(Conditions.of(RECONCILING, false, ready.get().getReason(), "up to date")));
+            }
+            String m = "waiting for the gateways to render this generation";
+            return List.of(Conditions.of(READY, false, "WaitingForGateway", m), Conditions.of(STALLED, false, "WaitingForGateway", m),
+                    Conditions.of(RECONCILING, true, "WaitingForGateway", m));
+        }
+        Condition ready = served.apply(admission == null ? List.of() : admission.servedBy());
+        return List.of(ready, Conditions.of(STALLED, false, ready.getReason(), "not stalled"),
+                Conditions.of(RECONCILING, false, ready.getReason(), "up to date"));
+    }
+
+    private static Optional<Condition> find(List<Condition> existing, String type) {
+        return existing == null ? Optional.empty() : existing.stream().filter(c -> type.equals(c.getType()))
+                .map(c -> new Condition(c.getType(), c.getStatus(), c.getReason(), c.getMessage())).findFirst();
+    }
+
+    private static String servedBy(List<String> gateways) {
+        return gateways.isEmpty() ? "" : " (served by " + String.join(", ", gateways) + ")";
+    }
 
     public static GatewayDeploymentStatus gateway(GatewayDeployment gw, RenderResult render, Deployment deployment, Instant now) {
         int desired = gw.getSpec() == null || gw.getSpec().getReplicas() == null ? 1 : gw.getSpec().getReplicas();
@@ -53,27 +108,37 @@ public final class StatusBuilders {
             cs.add(Conditions.of(READY, false, own.get().reason(), own.get().message()));
             cs.add(Conditions.of("Degraded", true, own.get().reason(), own.get().message()));
             cs.add(Conditions.of("Progressing", false, own.get().reason(), "waiting for the spec to be fixed"));
+            cs.add(Conditions.of(STALLED, true, own.get().reason(), own.get().message()));
+            cs.add(Conditions.of(RECONCILING, false, own.get().reason(), "nothing to do until the spec changes"));
         } else if (failed.isPresent()) {
             String reason = failed.get().getReason() == null ? "DeploymentFailed" : failed.get().getReason();
             String msg = "Deployment " + Names.deployment(gw) + ": " + failed.get().getMessage();
             cs.add(Conditions.of(READY, false, reason, msg));
             cs.add(Conditions.of("Degraded", true, reason, msg));
             cs.add(Conditions.of("Progressing", false, reason, msg));
+            cs.add(Conditions.of(STALLED, true, reason, msg));
+            cs.add(Conditions.of(RECONCILING, false, reason, "the Deployment stopped progressing"));
         } else if (desired == 0) {
             cs.add(Conditions.of(READY, true, "ScaledToZero", "spec.replicas is 0: no gateway pods run"));
             cs.add(Conditions.of("Degraded", false, "ScaledToZero", "nothing is failing"));
             cs.add(Conditions.of("Progressing", false, "ScaledToZero", "no rollout in progress"));
+            cs.add(Conditions.of(STALLED, false, "ScaledToZero", "not stalled"));
+            cs.add(Conditions.of(RECONCILING, false, "ScaledToZero", "up to date"));
         } else if (rolledOut) {
             String m = ready + "/" + desired + " gateway pods ready, serving " + render.config().models().size()
                     + " models and " + render.config().keys().size() + " keys";
             cs.add(Conditions.of(READY, true, "AllReplicasReady", m));
             cs.add(Conditions.of("Degraded", false, "AllReplicasReady", "nothing is failing"));
             cs.add(Conditions.of("Progressing", false, "RolloutComplete", "the Deployment is up to date"));
+            cs.add(Conditions.of(STALLED, false, "AllReplicasReady", "not stalled"));
+            cs.add(Conditions.of(RECONCILING, false, "RolloutComplete", "up to date"));
         } else {
             String m = ready + "/" + desired + " gateway pods ready";
             cs.add(Conditions.of(READY, false, "PodsNotReady", m + ": waiting for the Deployment to roll out"));
             cs.add(Conditions.of("Degraded", false, "RollingOut", "nothing has failed yet"));
             cs.add(Conditions.of("Progressing", true, "RollingOut", m));
+            cs.add(Conditions.of(STALLED, false, "RollingOut", "not stalled"));
+            cs.add(Conditions.of(RECONCILING, true, "RollingOut", m));
         }
 
         boolean shared = gw.getSpec() != null && gw.getSpec().getRedis() != null;
@@ -119,7 +184,14 @@ public final class StatusBuilders {
      */
     public static VirtualKeyStatus virtualKey(VirtualKey vk, Optional<Problem> keyProblem, String shownKey,
             dev.tollgate.api.v1alpha1.Usage usage, List<Budget> budgets, long rateLimited, Instant now) {
-        VirtualKeyStatus s = virtualKeyBase(vk, keyProblem, shownKey, usage, now);
+        return virtualKey(vk, keyProblem, shownKey, usage, budgets, rateLimited, null, now);
+    }
+
+    /** @param admission the gateways' verdict on the key (see {@link #readiness}), or null when not judged */
+    public static VirtualKeyStatus virtualKey(VirtualKey vk, Optional<Problem> keyProblem, String shownKey,
+            dev.tollgate.api.v1alpha1.Usage usage, List<Budget> budgets, long rateLimited,
+            RenderedGateways.Admission admission, Instant now) {
+        VirtualKeyStatus s = virtualKeyBase(vk, keyProblem, shownKey, usage, admission, now);
         List<Condition> extra = new ArrayList<>();
         List<String> over = new ArrayList<>();
         List<String> near = new ArrayList<>();
@@ -146,8 +218,9 @@ public final class StatusBuilders {
         extra.add(Conditions.of("NearBudget", !near.isEmpty(), near.isEmpty() ? "BelowThreshold" : "ThresholdReached",
                 near.isEmpty() ? "no Budget binding this key is near its limit" : "Budget " + String.join(", ", near)
                         + " has reached its alert threshold"));
+        // no count in the message: a message that changes with every figure makes every status write unique
         extra.add(Conditions.of("RateLimited", rateLimited > 0, rateLimited > 0 ? "RequestsRefused" : "WithinLimits",
-                rateLimited > 0 ? rateLimited + " requests were refused for this key's rate limits in the last minute"
+                rateLimited > 0 ? "requests were refused for this key's rate limits in the last minute (429 rate_limit_exceeded)"
                         : "no request was refused for this key's rate limits in the last minute"));
         List<Condition> all = new ArrayList<>(s.getConditions());
         all.addAll(Conditions.merge(vk.getStatus() == null ? null : vk.getStatus().getConditions(), extra, generation(vk), now));
@@ -157,24 +230,26 @@ public final class StatusBuilders {
     }
 
     private static VirtualKeyStatus virtualKeyBase(VirtualKey vk, Optional<Problem> keyProblem, String shownKey,
-            dev.tollgate.api.v1alpha1.Usage usage, Instant now) {
+            dev.tollgate.api.v1alpha1.Usage usage, RenderedGateways.Admission admission, Instant now) {
         boolean disabled = vk.getSpec() != null && Boolean.TRUE.equals(vk.getSpec().getDisabled());
         var expiry = Checks.expiry(vk);
         Optional<Problem> problem = keyProblem.or(() -> Optional.ofNullable(expiry.problem()));
         OffsetDateTime expiresAt = expiry.value();
         boolean expired = expiresAt != null && !expiresAt.toInstant().isAfter(now);
 
-        List<Condition> cs = new ArrayList<>();
-        if (problem.isPresent()) {
-            cs.add(Conditions.of(READY, false, problem.get().reason(), problem.get().message()));
-        } else if (disabled) {
-            cs.add(Conditions.of(READY, false, "Disabled", "spec.disabled is true: requests with this key are refused (401)"));
-        } else if (expired) {
-            cs.add(Conditions.of(READY, false, "Expired", "the key expired at " + expiresAt + ": set a later spec.expiresAt to use it again"));
-        } else {
-            cs.add(Conditions.of(READY, true, "KeyActive", expiresAt == null ? "the key is active"
-                    : "the key is active until " + expiresAt));
-        }
+        // Disabled and expired keys are in the state their owner asked for: Ready, with Disabled/Expired saying so
+        // (kstatus, Flux's wait and kubectl wait do not hang on them).
+        List<Condition> cs = new ArrayList<>(readiness(problem, admission, vk.getStatus(), generation(vk),
+                "no GatewayDeployment accepts this key: none selects namespace " + vk.getMetadata().getNamespace()
+                        + " and its labels in spec.keys" + (vk.getSpec() != null && vk.getSpec().getGatewayRef() != null
+                                ? ", or spec.gatewayRef names one that does not" : "")
+                        + ". Requests with it get 401 until a gateway admits it",
+                gateways -> disabled ? Conditions.of(READY, true, "Disabled", "spec.disabled is true: requests with this key "
+                        + "are refused (401) as asked" + servedBy(gateways))
+                        : expired ? Conditions.of(READY, true, "Expired", "the key expired at " + expiresAt
+                                + ": requests with it are refused (401); set a later spec.expiresAt to use it again")
+                        : Conditions.of(READY, true, "KeyActive", (expiresAt == null ? "the key is active"
+                                : "the key is active until " + expiresAt) + servedBy(gateways))));
         cs.add(Conditions.of("Expired", expired, expired ? "Expired" : "NotExpired",
                 expiry.problem() != null ? "expiresAt cannot be read (see Ready)"
                         : expiresAt == null ? "the key does not expire" : "expiresAt is " + expiresAt));
@@ -196,14 +271,21 @@ public final class StatusBuilders {
 
     public static LlmModelStatus model(LlmModel m, Optional<Problem> problem, List<String> gateways,
             dev.tollgate.api.v1alpha1.Usage usage, Instant now) {
-        List<Condition> cs = new ArrayList<>();
-        if (problem.isPresent()) {
-            cs.add(Conditions.of(READY, false, problem.get().reason(), problem.get().message()));
-        } else if (gateways.isEmpty()) {
-            cs.add(Conditions.of(READY, true, "NotServed", "the model is valid, but no GatewayDeployment selects it yet"));
-        } else {
-            cs.add(Conditions.of(READY, true, "Served", "served by " + String.join(", ", gateways)));
-        }
+        return model(m, problem, gateways, usage, null, now);
+    }
+
+    /**
+     * @param gateways  the gateways serving it (by the render when {@code admission} is given, else by selection)
+     * @param admission the gateways' verdict (see {@link #readiness}), or null when not judged
+     */
+    public static LlmModelStatus model(LlmModel m, Optional<Problem> problem, List<String> gateways,
+            dev.tollgate.api.v1alpha1.Usage usage, RenderedGateways.Admission admission, Instant now) {
+        List<Condition> cs = new ArrayList<>(readiness(problem, admission, m.getStatus(), generation(m),
+                "no GatewayDeployment serves this model: none selects namespace " + m.getMetadata().getNamespace()
+                        + " and its labels in spec.models",
+                served -> gateways.isEmpty() && admission == null
+                        ? Conditions.of(READY, true, "NotServed", "the model is valid, but no GatewayDeployment selects it yet")
+                        : Conditions.of(READY, true, "Served", "served by " + String.join(", ", gateways))));
         LlmModelStatus s = new LlmModelStatus();
         s.setObservedGeneration(m.getMetadata().getGeneration());
         s.setConditions(Conditions.merge(m.getStatus() == null ? null : m.getStatus().getConditions(), cs, generation(m), now));
@@ -235,6 +317,12 @@ public final class StatusBuilders {
      */
     public static BudgetStatus budget(Budget b, Optional<Problem> problem, BudgetPeriods.Window window, int keysCovered,
             dev.tollgate.api.v1alpha1.Usage usage, Instant now) {
+        return budget(b, problem, window, keysCovered, usage, null, now);
+    }
+
+    /** @param admission the gateways' verdict (see {@link #readiness}), or null when not judged */
+    public static BudgetStatus budget(Budget b, Optional<Problem> problem, BudgetPeriods.Window window, int keysCovered,
+            dev.tollgate.api.v1alpha1.Usage usage, RenderedGateways.Admission admission, Instant now) {
         List<Condition> cs = new ArrayList<>();
         Long limit = null;
         try {
@@ -243,22 +331,23 @@ public final class StatusBuilders {
             // reported through the problem below
         }
         long spend = usage == null || usage.getPeriodSpend() == null ? 0 : dev.tollgate.config.Money.parseMicros(usage.getPeriodSpend());
-        if (problem.isPresent()) {
-            cs.add(Conditions.of(READY, false, problem.get().reason(), problem.get().message()));
-        } else {
-            cs.add(Conditions.of(READY, true, "BudgetActive", "limit " + b.getSpec().getLimit() + " USD per "
-                    + b.getSpec().getPeriod() + " over " + keysCovered + " keys"));
-        }
+        cs.addAll(readiness(problem, admission, b.getStatus(), generation(b),
+                "no GatewayDeployment enforces this budget: none selects namespace " + b.getMetadata().getNamespace()
+                        + " and its labels in spec.budgets, so keys that name it are refused (BudgetNotFound)",
+                gateways -> Conditions.of(READY, true, "BudgetActive", "limit " + b.getSpec().getLimit() + " USD per "
+                        + b.getSpec().getPeriod() + " over " + keysCovered + " keys" + servedBy(gateways))));
         BudgetStatus s = new BudgetStatus();
         if (limit != null && problem.isEmpty()) {
             int threshold = b.getSpec().getAlertThresholdPercent() == null ? 80 : b.getSpec().getAlertThresholdPercent();
             boolean exceeded = spend >= limit;
             boolean near = spend * 100 >= limit * threshold;
-            String used = dev.tollgate.config.Money.format(spend) + " of " + dev.tollgate.config.Money.format(limit) + " USD";
+            // No spend figure in a message: it would make every status write unique (spend and remaining say it).
+            String of = " of the " + dev.tollgate.config.Money.format(limit) + " USD limit";
             cs.add(Conditions.of("Exceeded", exceeded, exceeded ? "LimitReached" : "WithinLimit",
-                    exceeded ? used + " spent: requests are refused (429 budget_exceeded) until the period resets" : used + " spent"));
+                    exceeded ? "the whole" + of + " is spent: requests are refused (429 budget_exceeded) until the period resets"
+                            : "spend is below the limit (see spend and remaining)"));
             cs.add(Conditions.of("NearLimit", near, near ? "ThresholdReached" : "BelowThreshold",
-                    used + " spent; the alert threshold is " + threshold + "%"));
+                    (near ? "spend has reached " : "spend is below ") + threshold + "%" + of + " (the alert threshold)"));
             s.setSpend(dev.tollgate.config.Money.format(spend));
             s.setRemaining(dev.tollgate.config.Money.format(Math.max(0, limit - spend)));
         }

@@ -17,6 +17,45 @@ public final class StatusPatch {
         return UpdateControl.patchStatus(resource);
     }
 
+    /**
+     * Like {@link #ifChanged(CustomResource, Object)}, with usage figures under the status write budget: a change of
+     * anything but the figures (a condition, a spec-derived field) is written at once; a change of figures only is
+     * written when the budget grants this resource a token, else held (status keeps its older figures, and the
+     * budget tells the controller when its turn comes).
+     *
+     * @param kind        the budget's name for the kind ("keys", "models", "budgets", "gateways")
+     * @param keepFigures copies the usage figures of its first argument (status now) into its second (a copy of the
+     *                    desired status)
+     */
+    public static <S, R extends CustomResource<?, S>> UpdateControl<R> ifChanged(R resource, S desired,
+            dev.tollgate.operator.usage.StatusWriteBudget budget, String kind, java.util.function.BiConsumer<S, S> keepFigures) {
+        S existing = resource.getStatus();
+        var id = io.javaoperatorsdk.operator.processing.event.ResourceID.fromResource(resource);
+        if (same(existing, desired)) {
+            if (budget != null) {
+                budget.unchanged(kind, id);
+            }
+            return UpdateControl.noUpdate();
+        }
+        if (budget != null && existing != null) {
+            @SuppressWarnings("unchecked")
+            S held = (S) Serialization.jsonMapper().convertValue(desired, desired.getClass());
+            keepFigures.accept(existing, held);
+            if (same(existing, held)) {
+                if (budget.figures(kind, id) == dev.tollgate.operator.usage.StatusWriteBudget.Verdict.HOLD) {
+                    return UpdateControl.noUpdate();
+                }
+                resource.setStatus(desired);
+                return UpdateControl.patchStatus(resource);
+            }
+        }
+        if (budget != null) {
+            budget.urgent(kind, id);
+        }
+        resource.setStatus(desired);
+        return UpdateControl.patchStatus(resource);
+    }
+
     static boolean same(Object a, Object b) {
         if (a == null || b == null) {
             return a == b;

@@ -72,6 +72,22 @@ public final class UsageMerge {
         return u;
     }
 
+    /**
+     * Sets {@code merged}'s figuresAt: kept from {@code existing} when the figures are the same, else {@code now}
+     * (so an unchanged merge stays byte-identical and writes nothing).
+     */
+    public static Usage stamp(Usage existing, Usage merged, java.time.Instant now) {
+        if (merged == null) {
+            return null;
+        }
+        merged.setFiguresAt(existing == null ? null : existing.getFiguresAt());
+        if (existing == null || !io.fabric8.kubernetes.client.utils.Serialization.jsonMapper().valueToTree(existing)
+                .equals(io.fabric8.kubernetes.client.utils.Serialization.jsonMapper().valueToTree(merged))) {
+            merged.setFiguresAt(now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+        }
+        return merged;
+    }
+
     /** Adds one incarnation's figures into a running sum (period spend only when it is of {@code periodStart}). */
     static void add(UsageShare sum, UsageShare s, String periodStart) {
         sum.setPod(null);

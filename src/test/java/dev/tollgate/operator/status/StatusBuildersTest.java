@@ -99,6 +99,8 @@ class StatusBuildersTest {
             assertCondition(s, "Ready", "False", "PodsNotReady");
             assertCondition(s, "Progressing", "True", "RollingOut");
             assertThat(condition(s, "Progressing").getMessage()).isEqualTo("1/2 gateway pods ready");
+            assertCondition(s, "Reconciling", "True", "RollingOut");
+            assertCondition(s, "Stalled", "False", "RollingOut");
             assertThat(s.getReadyReplicas()).isEqualTo(1);
         }
 
@@ -161,6 +163,7 @@ class StatusBuildersTest {
             assertCondition(s, "Ready", "False", "ProgressDeadlineExceeded");
             assertThat(condition(s, "Ready").getMessage()).isEqualTo("Deployment gw: ReplicaSet \"gw-7d9\" has timed out progressing.");
             assertCondition(s, "Degraded", "True", "ProgressDeadlineExceeded");
+            assertCondition(s, "Stalled", "True", "ProgressDeadlineExceeded");
             assertCondition(s, "Progressing", "False", "ProgressDeadlineExceeded");
         }
 
@@ -188,6 +191,8 @@ class StatusBuildersTest {
             assertCondition(s, "Ready", "False", "RedisSecretNotFound");
             assertThat(condition(s, "Ready").getMessage()).isEqualTo(redis.message());
             assertCondition(s, "Degraded", "True", "RedisSecretNotFound");
+            assertCondition(s, "Stalled", "True", "RedisSecretNotFound");
+            assertCondition(s, "Reconciling", "False", "RedisSecretNotFound");
             assertCondition(s, "Progressing", "False", "RedisSecretNotFound");
         }
 
@@ -208,6 +213,8 @@ class StatusBuildersTest {
                             tuple("Ready", "True", NOW_TEXT),
                             tuple("Degraded", "False", "2025-06-01T11:00:00Z"),
                             tuple("Progressing", "False", NOW_TEXT),
+                            tuple("Stalled", "False", "2025-06-01T11:00:00Z"),
+                            tuple("Reconciling", "False", NOW_TEXT),
                             tuple("ExactLimits", "False", "2025-06-01T11:00:00Z"));
         }
 
@@ -254,6 +261,8 @@ class StatusBuildersTest {
             assertThat(s.getConditions()).extracting(Condition::getType, Condition::getStatus, Condition::getReason, Condition::getMessage)
                     .containsExactly(
                             tuple("Ready", "True", "KeyActive", "the key is active"),
+                            tuple("Stalled", "False", "KeyActive", "not stalled"),
+                            tuple("Reconciling", "False", "KeyActive", "up to date"),
                             tuple("Expired", "False", "NotExpired", "the key does not expire"),
                             tuple("Disabled", "False", "Enabled", "spec.disabled is false"),
                             tuple("BudgetExceeded", "False", "WithinBudget", "no Budget binding this key is exhausted"),
@@ -275,7 +284,9 @@ class StatusBuildersTest {
             assertCondition(before, "Expired", "False", "NotExpired");
 
             StatusBase at = StatusBuilders.virtualKey(vk, Optional.empty(), null, NOW);
-            assertCondition(at, "Ready", "False", "Expired");
+            // expired on purpose is the state its owner asked for: Ready (kstatus, kubectl wait), Expired says why
+            assertCondition(at, "Ready", "True", "Expired");
+            assertCondition(at, "Stalled", "False", "Expired");
             assertThat(condition(at, "Ready").getMessage()).contains("set a later spec.expiresAt");
             assertCondition(at, "Expired", "True", "Expired");
             assertCondition(at, "Disabled", "False", "Enabled");
@@ -294,7 +305,8 @@ class StatusBuildersTest {
         void disabledKey() {
             vk.getSpec().setDisabled(true);
             StatusBase s = StatusBuilders.virtualKey(vk, Optional.empty(), "sk-tg-abcd…", NOW);
-            assertCondition(s, "Ready", "False", "Disabled");
+            assertCondition(s, "Ready", "True", "Disabled");
+            assertCondition(s, "Reconciling", "False", "Disabled");
             assertThat(condition(s, "Ready").getMessage()).contains("refused (401)");
             assertCondition(s, "Disabled", "True", "Disabled");
             assertCondition(s, "Expired", "False", "NotExpired");
@@ -305,7 +317,7 @@ class StatusBuildersTest {
             vk.getSpec().setDisabled(true);
             vk.getSpec().setExpiresAt("2025-01-01T00:00:00Z");
             StatusBase s = StatusBuilders.virtualKey(vk, Optional.empty(), null, NOW);
-            assertCondition(s, "Ready", "False", "Disabled");
+            assertCondition(s, "Ready", "True", "Disabled");
             assertCondition(s, "Expired", "True", "Expired");
             assertCondition(s, "Disabled", "True", "Disabled");
         }
@@ -317,6 +329,8 @@ class StatusBuildersTest {
             StatusBase s = StatusBuilders.virtualKey(vk, Optional.of(p), null, NOW);
             assertCondition(s, "Ready", "False", "DuplicateKey");
             assertThat(condition(s, "Ready").getMessage()).isEqualTo(p.message());
+            assertCondition(s, "Stalled", "True", "DuplicateKey");
+            assertCondition(s, "Reconciling", "False", "DuplicateKey");
             assertCondition(s, "Disabled", "True", "Disabled");
         }
 
@@ -352,8 +366,112 @@ class StatusBuildersTest {
             vk.getSpec().setExpiresAt("2025-06-01T12:00:00Z");
             vk.setStatus(StatusBuilders.virtualKey(vk, Optional.empty(), null, Instant.parse("2025-06-01T10:00:00Z")));
             VirtualKeyStatus s = StatusBuilders.virtualKey(vk, Optional.empty(), null, Instant.parse("2025-06-01T12:00:00.050Z"));
-            assertThat(condition(s, "Ready").getLastTransitionTime()).isEqualTo("2025-06-01T12:00:00Z");
+            assertThat(condition(s, "Expired").getLastTransitionTime()).isEqualTo("2025-06-01T12:00:00Z");
+            assertThat(condition(s, "Ready").getLastTransitionTime()).as("Ready stays True: no flip").isEqualTo("2025-06-01T10:00:00Z");
             assertThat(condition(s, "Disabled").getLastTransitionTime()).isEqualTo("2025-06-01T10:00:00Z");
+        }
+    }
+
+    /** Ready means served: the gateways' verdict (RenderedGateways.Admission) decides, in kstatus' terms. */
+    @Nested
+    class Admission {
+        private final VirtualKey vk = key("team", "ci");
+        private final dev.tollgate.operator.RenderedGateways.Admission served =
+                new dev.tollgate.operator.RenderedGateways.Admission(List.of("tollgate/gw"), Optional.empty(), true);
+        private final dev.tollgate.operator.RenderedGateways.Admission nobody =
+                new dev.tollgate.operator.RenderedGateways.Admission(List.of(), Optional.empty(), true);
+        private final dev.tollgate.operator.RenderedGateways.Admission notYet =
+                new dev.tollgate.operator.RenderedGateways.Admission(List.of(), Optional.empty(), false);
+
+        Admission() {
+            vk.getMetadata().setGeneration(2L);
+        }
+
+        private VirtualKeyStatus keyStatus(dev.tollgate.operator.RenderedGateways.Admission a) {
+            return StatusBuilders.virtualKey(vk, Optional.empty(), null, null, List.of(), 0, a, NOW);
+        }
+
+        @Test
+        void aServedKeyIsReadyAndNamesItsGateways() {
+            VirtualKeyStatus s = keyStatus(served);
+            assertCondition(s, "Ready", "True", "KeyActive");
+            assertThat(condition(s, "Ready").getMessage()).isEqualTo("the key is active (served by tollgate/gw)");
+            assertCondition(s, "Stalled", "False", "KeyActive");
+            assertCondition(s, "Reconciling", "False", "KeyActive");
+        }
+
+        @Test
+        void aKeyNoGatewayAdmitsIsStalledAsNotAdmitted() {
+            VirtualKeyStatus s = keyStatus(nobody);
+            assertCondition(s, "Ready", "False", "NotAdmitted");
+            assertCondition(s, "Stalled", "True", "NotAdmitted");
+            assertThat(condition(s, "Ready").getMessage()).contains("namespace team").contains("spec.keys").contains("401");
+        }
+
+        @Test
+        void aProblemAGatewaysRenderFoundLandsOnTheKey() {
+            Problem missing = new Problem("VirtualKey", "team", "ci", "BudgetNotFound",
+                    "gateway tollgate/gw: budgetRefs names Budget team/gone, which does not exist");
+            VirtualKeyStatus s = keyStatus(new dev.tollgate.operator.RenderedGateways.Admission(List.of(), Optional.of(missing), true));
+            assertCondition(s, "Ready", "False", "BudgetNotFound");
+            assertCondition(s, "Stalled", "True", "BudgetNotFound");
+            assertThat(condition(s, "Ready").getMessage()).isEqualTo(missing.message());
+        }
+
+        @Test
+        void untilTheGatewaysRenderedANewGenerationTheKeyIsReconciling() {
+            VirtualKeyStatus s = keyStatus(notYet);
+            assertCondition(s, "Ready", "False", "WaitingForGateway");
+            assertCondition(s, "Reconciling", "True", "WaitingForGateway");
+            assertCondition(s, "Stalled", "False", "WaitingForGateway");
+        }
+
+        @Test
+        void afterAnOperatorRestartAStatusOfTheSameGenerationStandsUntilTheGatewaysRendered() {
+            vk.setStatus(keyStatus(served));
+            VirtualKeyStatus s = keyStatus(notYet);
+            assertCondition(s, "Ready", "True", "KeyActive");
+            assertThat(condition(s, "Ready").getMessage()).contains("served by tollgate/gw");
+            assertCondition(s, "Reconciling", "False", "KeyActive");
+
+            vk.getMetadata().setGeneration(3L); // a spec change: the old verdict says nothing about it
+            assertCondition(keyStatus(notYet), "Reconciling", "True", "WaitingForGateway");
+        }
+
+        @Test
+        void disabledButNotAdmittedIsStalledNotReady() {
+            vk.getSpec().setDisabled(true);
+            assertCondition(keyStatus(nobody), "Ready", "False", "NotAdmitted");
+            assertCondition(keyStatus(served), "Ready", "True", "Disabled");
+        }
+
+        @Test
+        void aModelNoGatewayServesIsNotAdmittedAndAServedOneNamesItsGateways() {
+            LlmModel m = model("team", "gpt", "gpt-4o", "openai");
+            LlmModelStatus unserved = StatusBuilders.model(m, Optional.empty(), List.of(), null, nobody, NOW);
+            assertCondition(unserved, "Ready", "False", "NotAdmitted");
+            assertCondition(unserved, "Stalled", "True", "NotAdmitted");
+            LlmModelStatus ok = StatusBuilders.model(m, Optional.empty(), List.of("tollgate/gw"), null, served, NOW);
+            assertCondition(ok, "Ready", "True", "Served");
+            assertThat(condition(ok, "Ready").getMessage()).isEqualTo("served by tollgate/gw");
+        }
+
+        @Test
+        void aModelOfAnUnservedProviderIsStalled() {
+            LlmModel m = model("team", "gemini", "gemini-2.0-flash", "gemini");
+            Problem p = dev.tollgate.config.Checks.provider(m).problem();
+            LlmModelStatus s = StatusBuilders.model(m, Optional.of(p), List.of(), null, nobody, NOW);
+            assertCondition(s, "Ready", "False", "ProviderNotSupported");
+            assertCondition(s, "Stalled", "True", "ProviderNotSupported");
+        }
+
+        @Test
+        void aBudgetNoGatewayEnforcesIsNotAdmitted() {
+            Budget b = budget("team", "monthly", "100.00", "monthly");
+            BudgetStatus s = StatusBuilders.budget(b, Optional.empty(), null, 0, null, nobody, NOW);
+            assertCondition(s, "Ready", "False", "NotAdmitted");
+            assertThat(condition(s, "Ready").getMessage()).contains("BudgetNotFound");
+            assertCondition(StatusBuilders.budget(b, Optional.empty(), null, 0, null, served, NOW), "Ready", "True", "BudgetActive");
         }
     }
 

@@ -100,4 +100,32 @@ class StatusPatchTest {
         assertThat(d).hasSizeLessThan(StatusPatch.MAX_MESSAGE + 100).startsWith("IllegalStateException: xxx")
                 .endsWith("… (19023 more characters in the operator log) (the operator retries)");
     }
+
+    /** Figures-only changes go through the status write budget; anything else is written at once. */
+    @Test
+    void underTheWriteBudgetFiguresWaitForATokenAndConditionChangesDoNot() {
+        var budget = new dev.tollgate.operator.usage.StatusWriteBudget(1, System::nanoTime);
+        java.util.function.BiConsumer<VirtualKeyStatus, VirtualKeyStatus> keep = (old, held) -> held.setUsage(old.getUsage());
+        java.util.List<io.javaoperatorsdk.operator.processing.event.ResourceID> granted = new java.util.ArrayList<>();
+        budget.onGrant("keys", granted::add);
+        // spend the one token this budget holds
+        budget.urgent("keys", new io.javaoperatorsdk.operator.processing.event.ResourceID("other", "team"));
+
+        VirtualKey vk = key("team", "ci");
+        vk.setStatus(status("sk-tg-abcd…", "2025-01-01T00:00:00Z"));
+        VirtualKeyStatus moreRequests = status("sk-tg-abcd…", "2025-01-01T00:00:00Z");
+        moreRequests.getUsage().setRequests(6L);
+        UpdateControl<VirtualKey> held = StatusPatch.ifChanged(vk, moreRequests, budget, "keys", keep);
+        assertThat(held.isPatchStatus()).as("figures only, no token: held").isFalse();
+        assertThat(vk.getStatus().getUsage().getRequests()).isEqualTo(5L);
+        assertThat(budget.backlog()).isEqualTo(1);
+
+        VirtualKeyStatus flipped = status("sk-tg-abcd…", "2025-01-01T00:00:00Z");
+        flipped.getUsage().setRequests(6L);
+        flipped.setConditions(List.of(new Condition("Ready", "False", "Disabled", "x")));
+        UpdateControl<VirtualKey> urgent = StatusPatch.ifChanged(vk, flipped, budget, "keys", keep);
+        assertThat(urgent.isPatchStatus()).as("a condition changed: written at once, figures included").isTrue();
+        assertThat(vk.getStatus().getUsage().getRequests()).isEqualTo(6L);
+        assertThat(budget.backlog()).as("the urgent write took it out of the queue").isZero();
+    }
 }
