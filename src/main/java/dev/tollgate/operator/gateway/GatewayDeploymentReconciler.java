@@ -54,6 +54,8 @@ public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment
             new io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource<>("usage");
     @jakarta.inject.Inject
     dev.tollgate.operator.usage.UsageScraper usage;
+    @jakarta.inject.Inject
+    dev.tollgate.operator.usage.ServedIds served;
 
     public GatewayDeploymentReconciler() {
         this(Clock.systemUTC());
@@ -80,6 +82,12 @@ public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment
     public UpdateControl<GatewayDeployment> reconcile(GatewayDeployment gw, Context<GatewayDeployment> ctx) {
         var render = RenderSupport.render(gw, ctx);
         Deployment deployment = ctx.getSecondaryResource(Deployment.class).orElse(null);
+        if (served != null) {
+            // what the usage scraper may accept from this gateway's pods: its Deployment and the ids it serves now
+            served.update(gw, deployment, render);
+            served.retainGateways(ctx.getPrimaryCache().list().map(g -> g.getMetadata().getNamespace() + "/"
+                    + g.getMetadata().getName()).toList());
+        }
         GatewayDeploymentStatus status = StatusBuilders.gateway(gw, render, deployment, clock.instant());
         if (usage != null) {
             String ns = gw.getMetadata().getNamespace();
