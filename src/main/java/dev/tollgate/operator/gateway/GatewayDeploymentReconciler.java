@@ -27,7 +27,8 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * GatewayDeployment -> ConfigMap, Secret, ServiceAccount, Role, RoleBinding, Deployment, Service. Any change to
+ * GatewayDeployment -> ConfigMap, Secret, ServiceAccount, Role, RoleBinding, Deployment, Service (LLM API) and
+ * Service {@code <gw>-metrics} (management port, cluster-internal). Any change to
  * an LlmModel, VirtualKey, Budget, labelled Secret or Namespace re-renders every gateway from the informer
  * caches: gateways are few, and the renderer applies each gateway's selections itself. Deletions need no
  * finalizer: a deleted VirtualKey leaves the cache, and the next render (triggered by that very event) drops it.
@@ -45,7 +46,8 @@ import java.util.stream.Collectors;
         @Dependent(name = "rolebinding", type = GatewayRoleBindingDependent.class, dependsOn = {"role", "serviceaccount"}),
         @Dependent(name = "deployment", type = GatewayDeploymentDependent.class,
                 dependsOn = {"config", "secrets", "rolebinding"}),
-        @Dependent(name = "service", type = GatewayServiceDependent.class)
+        @Dependent(name = "service", type = GatewayServiceDependent.class),
+        @Dependent(name = "metrics-service", type = GatewayMetricsServiceDependent.class)
 })
 @ControllerConfiguration(name = "gatewaydeployment")
 public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment> {
