@@ -109,7 +109,7 @@ public class GatewayRoutes {
                 usage.markRead(); // the operator, not a person with curl: counts for the hand-over
             }
             usage.reportWithJournal(s).onComplete(r -> rc.response().putHeader("content-type", "application/json")
-                    .end(Json.write(r.result())));
+                    .end(r.result().toJson()));
         });
     }
 

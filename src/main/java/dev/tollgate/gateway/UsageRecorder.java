@@ -1,6 +1,6 @@
 package dev.tollgate.gateway;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.config.UsageReport;
 import dev.tollgate.gateway.budget.BudgetInterceptor;
 import dev.tollgate.gateway.budget.BudgetLedger;
 import dev.tollgate.gateway.limits.SharedStore;
@@ -254,108 +254,109 @@ public class UsageRecorder implements RequestInterceptor {
         return incarnation;
     }
 
-    /** The report the operator (or standalone's status view) reads: cumulative since {@link #startedAt}. */
-    public ObjectNode report(String configVersion) {
+    /**
+     * The report the operator (or standalone's status view) reads: cumulative since {@link #startedAt}. Built when
+     * it is asked for (on the management port, off the request path), serialised once by the caller.
+     */
+    public UsageReport report(String configVersion) {
         long nowSecond = clock.millis() / 1000;
-        ObjectNode r = Json.object();
-        r.put("schema", "tollgate.dev/gateway-usage/v1");
-        r.put("incarnation", incarnation);
-        r.put("startedAt", startedAt.toString());
-        r.put("config", configVersion);
-        ObjectNode k = r.putObject("keys");
-        new TreeMap<>(keys).forEach((id, c) -> k.set(id, counters(c, nowSecond)));
-        ObjectNode m = r.putObject("models");
-        new TreeMap<>(models).forEach((id, c) -> m.set(id, counters(c, nowSecond)));
-        ObjectNode b = r.putObject("budgets");
-        new TreeMap<>(budgets).forEach((slot, spend) -> {
-            int at = slot.lastIndexOf('@');
-            ObjectNode e = b.putObject(slot);
-            e.put("budget", slot.substring(0, at));
-            e.put("periodStart", Instant.ofEpochMilli(Long.parseLong(slot.substring(at + 1))).toString());
-            e.put("spendMicros", spend.sum());
-        });
-        return r;
+        Map<String, UsageReport.Counters> k = new TreeMap<>();
+        keys.forEach((id, c) -> k.put(id, counters(c, nowSecond)));
+        Map<String, UsageReport.Counters> m = new TreeMap<>();
+        models.forEach((id, c) -> m.put(id, counters(c, nowSecond)));
+        Map<String, UsageReport.BudgetSpend> b = new TreeMap<>();
+        budgets.forEach((slot, spend) -> b.put(slot, budgetSpend(slot, spend.sum())));
+        return new UsageReport(UsageReport.SCHEMA, incarnation, startedAt.toString(), configVersion, k, m, b, null);
     }
 
     /**
-     * The report, plus (when a Redis is named) the journal: {@code journal.incarnations} lists every incarnation of
-     * this gateway whose counters Redis holds now, live or not, and {@code journal.orphans} gives the cumulative
-     * figures of those whose heartbeat expired, in the report's own shape. When Redis cannot be read the report
-     * comes without {@code journal}.
+     * The report, plus (when a Redis is named) the journal: every incarnation of this gateway whose counters Redis
+     * holds now, live or not, and the cumulative figures of those whose heartbeat expired (orphans), in the report's
+     * own shape. When Redis cannot be read the report comes without a journal.
      */
-    public Future<ObjectNode> reportWithJournal(Snapshot s) {
-        ObjectNode r = report(s == null ? null : s.version());
+    public Future<UsageReport> reportWithJournal(Snapshot s) {
+        UsageReport r = report(s == null ? null : s.version());
         UsageJournal journal = journals.apply(s);
         if (journal == null) {
             return Future.succeededFuture(r);
         }
         return journal.read().map(listing -> {
-            ObjectNode j = r.putObject("journal");
-            var ids = j.putArray("incarnations");
-            listing.incarnations().stream().sorted().forEach(ids::add);
-            ObjectNode orphans = j.putObject("orphans");
+            Map<String, UsageReport> orphans = new TreeMap<>();
             listing.orphans().forEach((id, fields) -> {
                 if (!id.equals(incarnation)) {
-                    orphans.set(id, orphan(fields));
+                    orphans.put(id, orphan(fields));
                 }
             });
-            return r;
+            return r.withJournal(new UsageReport.Journal(listing.incarnations().stream().sorted().toList(), orphans));
         }).recover(t -> {
             LOG.debugf("usage journal read failed: %s", t.getMessage());
             return Future.succeededFuture(r);
         });
     }
 
+    private static UsageReport.BudgetSpend budgetSpend(String slot, long spendMicros) {
+        int at = slot.lastIndexOf('@');
+        return new UsageReport.BudgetSpend(slot.substring(0, at),
+                Instant.ofEpochMilli(Long.parseLong(slot.substring(at + 1))).toString(), spendMicros);
+    }
+
+    /** One key's or deployment's journal fields, gathered before they become a record. */
+    private static final class Journaled {
+        long req;
+        long err;
+        long in;
+        long out;
+        long spend;
+        long last;
+        Map<String, Long> budgets;
+
+        UsageReport.Counters counters() {
+            return new UsageReport.Counters(req, err, in, out, spend, null, null, null, null, budgets,
+                    last > 0 ? Instant.ofEpochMilli(last).toString() : null);
+        }
+    }
+
     /** An orphan's journal fields as a report (keys, models, budgets; no rates: a dead process uses none). */
-    static ObjectNode orphan(Map<String, Long> fields) {
-        ObjectNode o = Json.object();
-        ObjectNode keys = Json.object();
-        ObjectNode models = Json.object();
-        ObjectNode budgets = Json.object();
-        new TreeMap<>(fields).forEach((f, v) -> {
+    static UsageReport orphan(Map<String, Long> fields) {
+        Map<String, Journaled> keys = new TreeMap<>();
+        Map<String, Journaled> models = new TreeMap<>();
+        Map<String, UsageReport.BudgetSpend> budgets = new TreeMap<>();
+        String startedAt = null;
+        for (var e : new TreeMap<>(fields).entrySet()) {
+            String f = e.getKey();
+            long v = e.getValue();
             String[] p = f.split("\\|");
             if (f.equals("startedAt")) {
-                o.put("startedAt", Instant.ofEpochMilli(v).toString());
+                startedAt = Instant.ofEpochMilli(v).toString();
             } else if (p.length == 2 && p[0].equals("b")) {
-                int at = p[1].lastIndexOf('@');
-                ObjectNode e = budgets.putObject(p[1]);
-                e.put("budget", p[1].substring(0, at));
-                e.put("periodStart", Instant.ofEpochMilli(Long.parseLong(p[1].substring(at + 1))).toString());
-                e.put("spendMicros", v);
+                budgets.put(p[1], budgetSpend(p[1], v));
             } else if (p.length == 4 && p[0].equals("k") && p[2].equals("b")) {
-                ObjectNode c = keys.has(p[1]) ? (ObjectNode) keys.get(p[1]) : keys.putObject(p[1]);
-                (c.has("budgets") ? (ObjectNode) c.get("budgets") : c.putObject("budgets")).put(p[3], v);
+                Journaled c = keys.computeIfAbsent(p[1], id -> new Journaled());
+                if (c.budgets == null) {
+                    c.budgets = new TreeMap<>();
+                }
+                c.budgets.put(p[3], v);
             } else if (p.length == 3 && (p[0].equals("k") || p[0].equals("m"))) {
-                ObjectNode section = p[0].equals("k") ? keys : models;
-                ObjectNode c = section.has(p[1]) ? (ObjectNode) section.get(p[1]) : section.putObject(p[1]);
+                Journaled c = (p[0].equals("k") ? keys : models).computeIfAbsent(p[1], id -> new Journaled());
                 switch (p[2]) {
-                    case "req" -> c.put("requests", v);
-                    case "err" -> c.put("errors", v);
-                    case "in" -> c.put("inputTokens", v);
-                    case "out" -> c.put("outputTokens", v);
-                    case "spend" -> c.put("spendMicros", v);
-                    case "last" -> {
-                        if (v > 0) {
-                            c.put("lastUsedAt", Instant.ofEpochMilli(v).toString());
-                        }
-                    }
+                    case "req" -> c.req = v;
+                    case "err" -> c.err = v;
+                    case "in" -> c.in = v;
+                    case "out" -> c.out = v;
+                    case "spend" -> c.spend = v;
+                    case "last" -> c.last = v;
                     default -> { }
                 }
             }
-        });
-        o.set("keys", keys);
-        o.set("models", models);
-        o.set("budgets", budgets);
-        return o;
+        }
+        Map<String, UsageReport.Counters> k = new TreeMap<>();
+        keys.forEach((id, c) -> k.put(id, c.counters()));
+        Map<String, UsageReport.Counters> m = new TreeMap<>();
+        models.forEach((id, c) -> m.put(id, c.counters()));
+        return new UsageReport(null, null, startedAt, null, k, m, budgets, null);
     }
 
-    private static ObjectNode counters(Counters c, long nowSecond) {
-        ObjectNode o = Json.object();
-        o.put("requests", c.requests.sum());
-        o.put("errors", c.errors.sum());
-        o.put("inputTokens", c.inputTokens.sum());
-        o.put("outputTokens", c.outputTokens.sum());
-        o.put("spendMicros", c.spendMicros.sum());
+    private static UsageReport.Counters counters(Counters c, long nowSecond) {
         long rpm = 0;
         long tpm = 0;
         long limited = 0;
@@ -368,17 +369,15 @@ public class UsageRecorder implements RequestInterceptor {
                 failed += c.failedRing.get(i);
             }
         }
-        o.put("upstreamFailures", failed);
-        o.put("rpm", rpm);
-        o.put("tpm", tpm);
-        o.put("rateLimited", limited);
+        Map<String, Long> budgetSpend = null;
         if (!c.budgetSpend.isEmpty()) {
-            ObjectNode b = o.putObject("budgets");
-            new TreeMap<>(c.budgetSpend).forEach((slot, spend) -> b.put(slot, spend.sum()));
+            budgetSpend = new TreeMap<>();
+            for (var e : c.budgetSpend.entrySet()) {
+                budgetSpend.put(e.getKey(), e.getValue().sum());
+            }
         }
-        if (c.lastUsedMillis.get() > 0) {
-            o.put("lastUsedAt", Instant.ofEpochMilli(c.lastUsedMillis.get()).toString());
-        }
-        return o;
+        long last = c.lastUsedMillis.get();
+        return new UsageReport.Counters(c.requests.sum(), c.errors.sum(), c.inputTokens.sum(), c.outputTokens.sum(),
+                c.spendMicros.sum(), failed, rpm, tpm, limited, budgetSpend, last > 0 ? Instant.ofEpochMilli(last).toString() : null);
     }
 }

@@ -26,7 +26,12 @@ public final class Names {
     public static String keyShard(GatewayDeployment gw, int index) { return keyShard(gw.getMetadata().getName(), index); }
     public static String keyShard(String gateway, int index) { return gateway + "-keys-" + index; }
     public static String deployment(GatewayDeployment gw) { return gw.getMetadata().getName(); }
+    /** The LLM API's Service: its port only, whatever its type. */
     public static String service(GatewayDeployment gw) { return gw.getMetadata().getName(); }
+    /** The management port's Service (metrics, usage report): ClusterIP only, for a ServiceMonitor. */
+    public static String metricsService(GatewayDeployment gw) { return gw.getMetadata().getName() + "-metrics"; }
+    /** Name of the management port on the gateway container and on {@link #metricsService}. */
+    public static final String METRICS_PORT_NAME = "metrics";
     public static String serviceAccount(GatewayDeployment gw) { return gw.getMetadata().getName() + "-gateway"; }
     public static String role(GatewayDeployment gw) { return gw.getMetadata().getName() + "-gateway"; }
 

@@ -3,7 +3,9 @@ package dev.tollgate.operator;
 import dev.tollgate.Mode;
 import dev.tollgate.TollgateConfig;
 import io.javaoperatorsdk.operator.Operator;
+import dev.tollgate.operator.usage.UsageCollection;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.ext.web.Router;
@@ -25,23 +27,24 @@ public class OperatorLifecycle {
 
     private final Instance<Operator> operator;
     private final TollgateConfig config;
-    private final Instance<dev.tollgate.operator.usage.UsageScraper> usage;
+    /** Usage is collected on the leader only (see UsageCollection). */
+    private final UsageCollection usage;
     @jakarta.inject.Inject
     Instance<dev.tollgate.operator.usage.StatusWriteBudget> writes;
     private volatile boolean started;
 
     public OperatorLifecycle(Instance<Operator> operator, TollgateConfig config,
-            Instance<dev.tollgate.operator.usage.UsageScraper> usage) {
+            Instance<dev.tollgate.operator.usage.UsageScraper> scraper) {
         this.operator = operator;
         this.config = config;
-        this.usage = usage;
+        this.usage = new UsageCollection(() -> scraper.get().start(), () -> scraper.get().stop());
     }
 
     void onStart(@Observes StartupEvent event) {
         if (config.mode() == Mode.OPERATOR) {
             LOG.infof("Starting the Tollgate operator (%d controllers)", operator.get().getRegisteredControllersNumber());
             operator.get().start();
-            usage.get().start();
+            usage.operatorStarted(operator.get().getConfigurationService().getLeaderElectionConfiguration().isPresent());
             writes.get().start(250); // hands out the status write budget four times a second
             started = true;
         }
@@ -49,7 +52,7 @@ public class OperatorLifecycle {
 
     void onStop(@Observes ShutdownEvent event) {
         if (started) {
-            usage.get().stop();
+            usage.shutdown();
             writes.get().stop();
             operator.get().stop();
         }
@@ -82,10 +85,15 @@ public class OperatorLifecycle {
         return io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics.withoutPerResourceMetrics(registry);
     }
 
-    /** One active operator replica at a time (QOSDK turns leader election on in the prod profile only). */
+    /**
+     * One active operator replica at a time (QOSDK turns leader election on in the prod profile only). Usage is
+     * collected while this replica leads; one that stops leading exits (JOSDK's default), and its collection stops
+     * first.
+     */
     @Produces
     @Singleton
     LeaderElectionConfiguration leaderElection() {
-        return new LeaderElectionConfiguration("tollgate-operator");
+        return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration("tollgate-operator")
+                .withLeaderCallbacks(usage.callbacks()).build();
     }
 }

@@ -84,7 +84,7 @@ public class StandaloneStatus {
         try {
             Files.createDirectories(usageDir());
             Path tmp = usageDir().resolve(recorder.incarnation() + ".json.tmp");
-            Files.writeString(tmp, Json.write(recorder.report(s == null ? null : s.version())));
+            Files.writeString(tmp, recorder.report(s == null ? null : s.version()).toJson());
             Files.move(tmp, usageDir().resolve(recorder.incarnation() + ".json"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException ex) {
@@ -96,7 +96,7 @@ public class StandaloneStatus {
     private List<JsonNode> reports() throws IOException {
         List<JsonNode> out = new ArrayList<>();
         Snapshot s = holder.current();
-        out.add(recorder.report(s == null ? null : s.version()));
+        out.add(Json.parse(recorder.report(s == null ? null : s.version()).toJson()));
         if (Files.isDirectory(usageDir())) {
             try (var files = Files.list(usageDir())) {
                 for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {

@@ -150,6 +150,7 @@ class DeployManifestsTest {
         }
         expected.put("/namespaces", READ);
         expected.put("/pods", READ); // the gateway pods whose usage reports the operator reads
+        expected.put("apps/replicasets", READ); // which Deployment a gateway pod belongs to (pod -> ReplicaSet -> Deployment)
         expected.put("/events", Set.of("create")); // the Budget's NearLimit alert
         for (String r : List.of("secrets", "configmaps", "services", "serviceaccounts")) {
             expected.put("/" + r, write);

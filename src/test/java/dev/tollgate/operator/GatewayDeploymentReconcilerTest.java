@@ -117,7 +117,14 @@ class GatewayDeploymentReconcilerTest {
         assertOwnedBy(client.secrets().inNamespace(ns).withName("gw-secrets").get(), gw);
         Service svc = client.services().inNamespace(ns).withName("gw").get();
         assertOwnedBy(svc, gw);
-        assertThat(svc.getSpec().getPorts()).anySatisfy(p -> assertThat(p.getPort()).isEqualTo(4000));
+        assertThat(svc.getSpec().getType()).isEqualTo("ClusterIP");
+        assertThat(svc.getSpec().getPorts()).as("the LLM API only, never the management port").singleElement()
+                .satisfies(p -> {
+                    assertThat(p.getName()).isEqualTo("http");
+                    assertThat(p.getPort()).isEqualTo(4000);
+                    assertThat(p.getTargetPort().getStrVal()).isEqualTo("http");
+                });
+        assertMetricsService(ns, gw);
         assertOwnedBy(client.serviceAccounts().inNamespace(ns).withName("gw-gateway").get(), gw);
         Role role = client.rbac().roles().inNamespace(ns).withName("gw-gateway").get();
         assertOwnedBy(role, gw);
@@ -152,6 +159,50 @@ class GatewayDeploymentReconcilerTest {
             assertThat(s.getReadyReplicas()).isEqualTo(1);
             assertThat(s.getObservedGeneration()).isNotNull();
         });
+    }
+
+    /** {@code <gw>-metrics}: the management port alone, cluster-internal, named for a ServiceMonitor. */
+    private void assertMetricsService(String ns, GatewayDeployment gw) {
+        Service metrics = client.services().inNamespace(ns).withName(gw.getMetadata().getName() + "-metrics").get();
+        assertThat(metrics).as("Service %s-metrics", gw.getMetadata().getName()).isNotNull();
+        assertOwnedBy(metrics, gw);
+        assertThat(metrics.getSpec().getType()).isEqualTo("ClusterIP");
+        assertThat(metrics.getSpec().getSelector()).isEqualTo(Map.of("app.kubernetes.io/name", "tollgate-gateway",
+                "app.kubernetes.io/instance", gw.getMetadata().getName()));
+        assertThat(metrics.getSpec().getPorts()).singleElement().satisfies(p -> {
+            assertThat(p.getName()).isEqualTo("metrics");
+            assertThat(p.getPort()).isEqualTo(9000);
+            assertThat(p.getTargetPort().getStrVal()).isEqualTo("metrics");
+        });
+        assertThat(metrics.getMetadata().getLabels()).containsEntry("app.kubernetes.io/component", "metrics");
+        // the pods' container port the Services' target ports name
+        var ports = client.apps().deployments().inNamespace(ns).withName(gw.getMetadata().getName()).get().getSpec()
+                .getTemplate().getSpec().getContainers().get(0).getPorts();
+        assertThat(ports).anySatisfy(p -> {
+            assertThat(p.getName()).isEqualTo("metrics");
+            assertThat(p.getContainerPort()).isEqualTo(9000);
+        });
+    }
+
+    @Test
+    void aLoadBalancerExposesTheLlmApiAloneAndMetricsStayInsideTheCluster() {
+        String ns = "gw-lb";
+        namespace(ns, Map.of());
+        GatewayDeployment spec = gateway(ns, "public");
+        spec.getSpec().setServiceType(dev.tollgate.api.v1alpha1.GatewayDeploymentSpec.ServiceType.LoadBalancer);
+        spec.getSpec().setPort(8080);
+        client.resource(spec).create();
+        await().atMost(Duration.ofSeconds(20)).until(() -> client.services().inNamespace(ns).withName("public-metrics").get() != null
+                && client.services().inNamespace(ns).withName("public").get() != null);
+        GatewayDeployment gw = client.resources(GatewayDeployment.class).inNamespace(ns).withName("public").get();
+        Service api = client.services().inNamespace(ns).withName("public").get();
+        assertThat(api.getSpec().getType()).isEqualTo("LoadBalancer");
+        assertThat(api.getSpec().getPorts()).singleElement().satisfies(p -> {
+            assertThat(p.getName()).isEqualTo("http");
+            assertThat(p.getPort()).isEqualTo(8080);
+        });
+        assertThat(api.getSpec().getPorts()).noneMatch(p -> p.getPort() == 9000);
+        assertMetricsService(ns, gw);
     }
 
     @Test

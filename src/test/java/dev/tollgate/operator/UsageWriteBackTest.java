@@ -12,7 +12,13 @@ import dev.tollgate.api.v1alpha1.LlmModel;
 import dev.tollgate.api.v1alpha1.VirtualKey;
 import dev.tollgate.config.BudgetPeriods;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -37,22 +43,72 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(UsageWriteBackTest.FakePodUsage.class)
 class UsageWriteBackTest {
+    /** What a pod at 127.0.0.1 reports. */
     static volatile String report = "{}";
+    /** What a pod at another loopback address (127.0.0.2, ...) reports, by that address. */
+    static final Map<String, String> reportsAt = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Reports read, by the address they were read at. */
+    static final Map<String, java.util.concurrent.atomic.AtomicLong> reads = new java.util.concurrent.ConcurrentHashMap<>();
     static HttpServer server;
 
+    /**
+     * Every "pod" is this one server on the loopback network: a pod's IP picks which report it answers (Linux routes
+     * all of 127.0.0.0/8 to it), so tests can give pods different reports and see which pods were read at all.
+     */
     public static class FakePodUsage implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             try {
-                server = Vertx.vertx().createHttpServer().requestHandler(req -> req.response()
-                        .putHeader("content-type", "application/json").end(report))
-                        .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                server = Vertx.vertx().createHttpServer().requestHandler(req -> {
+                    String at = req.localAddress().hostAddress();
+                    reads.computeIfAbsent(at, a -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
+                    req.response().putHeader("content-type", "application/json").end(reportsAt.getOrDefault(at, report));
+                }).listen(0, "0.0.0.0").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
             return Map.of("tollgate.operator.usage-port", Integer.toString(server.actualPort()),
                     "tollgate.operator.usage-scrape-interval-millis", "200");
         }
+    }
+
+    static long readsAt(String address) {
+        var n = reads.get(address);
+        return n == null ? 0 : n.get();
+    }
+
+    /**
+     * A pod of a GatewayDeployment as Kubernetes makes it (the mock server runs no Deployment controller): a
+     * ReplicaSet controlled by the Deployment the operator made, and a pod controlled by that ReplicaSet, at
+     * {@code ip}.
+     */
+    static Pod gatewayPod(KubernetesClient client, String ns, String gateway, String name, String ip) {
+        Deployment d = await().atMost(Duration.ofSeconds(20))
+                .until(() -> client.apps().deployments().inNamespace(ns).withName(gateway).get(), java.util.Objects::nonNull);
+        ReplicaSet rs = client.apps().replicaSets().inNamespace(ns).withName(gateway + "-5d9f8").get();
+        if (rs == null) {
+            rs = client.resource(new ReplicaSetBuilder().withNewMetadata().withName(gateway + "-5d9f8").withNamespace(ns)
+                    .withLabels(d.getSpec().getTemplate().getMetadata().getLabels())
+                    .addNewOwnerReference().withApiVersion("apps/v1").withKind("Deployment").withName(gateway)
+                    .withUid(d.getMetadata().getUid()).withController(true).endOwnerReference().endMetadata()
+                    .withNewSpec().withReplicas(1).withNewSelector().withMatchLabels(d.getSpec().getSelector().getMatchLabels())
+                    .endSelector().withTemplate(d.getSpec().getTemplate()).endSpec().build()).create();
+        }
+        return pod(client, ns, name, ip, rs.getMetadata().getLabels(), new OwnerReferenceBuilder().withApiVersion("apps/v1")
+                .withKind("ReplicaSet").withName(rs.getMetadata().getName()).withUid(rs.getMetadata().getUid())
+                .withController(true).build());
+    }
+
+    /** A running pod at {@code ip} with these labels and owner (none when null). */
+    static Pod pod(KubernetesClient client, String ns, String name, String ip, Map<String, String> labels, OwnerReference owner) {
+        var meta = new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).withNamespace(ns).withLabels(labels);
+        if (owner != null) {
+            meta.withOwnerReferences(owner);
+        }
+        Pod pod = client.resource(new PodBuilder().withMetadata(meta.build())
+                .withNewSpec().addNewContainer().withName("gateway").withImage("x").endContainer().endSpec().build()).create();
+        return Fixtures.editStatus(client.pods().inNamespace(ns).withName(name), p -> p.setStatus(
+                new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPodIP(ip).withPhase("Running").build()));
     }
 
     @Inject
@@ -85,11 +141,7 @@ class UsageWriteBackTest {
         client.resource(model(ns, "m", "m", "mock")).create();
         report = report("incarnation-a", 5, 500_000, 500_000, today);
         client.resource(dev.tollgate.Fixtures.gateway(ns, "gw")).create();
-        var pod = client.resource(new PodBuilder().withNewMetadata().withName("gw-1").withNamespace(ns)
-                .addToLabels("app.kubernetes.io/name", "tollgate-gateway").addToLabels("app.kubernetes.io/instance", "gw").endMetadata()
-                .withNewSpec().addNewContainer().withName("gateway").withImage("x").endContainer().endSpec().build()).create();
-        Fixtures.editStatus(client.pods().inNamespace(ns).withName("gw-1"), p -> p.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder()
-                .withPodIP("127.0.0.1").withPhase("Running").build()));
+        var pod = gatewayPod(client, ns, "gw", "gw-1", "127.0.0.1");
 
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
             var st = client.resources(VirtualKey.class).inNamespace(ns).withName("k").get().getStatus();

@@ -27,7 +27,8 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * GatewayDeployment -> ConfigMap, Secret, ServiceAccount, Role, RoleBinding, Deployment, Service. Any change to
+ * GatewayDeployment -> ConfigMap, Secret, ServiceAccount, Role, RoleBinding, Deployment, Service (LLM API) and
+ * Service {@code <gw>-metrics} (management port, cluster-internal). Any change to
  * an LlmModel, VirtualKey, Budget, labelled Secret or Namespace re-renders every gateway from the informer
  * caches: gateways are few, and the renderer applies each gateway's selections itself. Deletions need no
  * finalizer: a deleted VirtualKey leaves the cache, and the next render (triggered by that very event) drops it.
@@ -45,7 +46,8 @@ import java.util.stream.Collectors;
         @Dependent(name = "rolebinding", type = GatewayRoleBindingDependent.class, dependsOn = {"role", "serviceaccount"}),
         @Dependent(name = "deployment", type = GatewayDeploymentDependent.class,
                 dependsOn = {"config", "secrets", "rolebinding"}),
-        @Dependent(name = "service", type = GatewayServiceDependent.class)
+        @Dependent(name = "service", type = GatewayServiceDependent.class),
+        @Dependent(name = "metrics-service", type = GatewayMetricsServiceDependent.class)
 })
 @ControllerConfiguration(name = "gatewaydeployment")
 public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment> {
@@ -58,6 +60,8 @@ public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment
     dev.tollgate.operator.RenderedGateways rendered;
     @jakarta.inject.Inject
     dev.tollgate.operator.usage.StatusWriteBudget writes;
+    @jakarta.inject.Inject
+    dev.tollgate.operator.usage.ServedIds served;
 
     public GatewayDeploymentReconciler() {
         this(Clock.systemUTC());
@@ -90,6 +94,12 @@ public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment
             rendered.update(dev.tollgate.config.Renderer.id(gw), render, RenderSupport.seen(gw, ctx));
         }
         Deployment deployment = ctx.getSecondaryResource(Deployment.class).orElse(null);
+        if (served != null) {
+            // what the usage scraper may accept from this gateway's pods: its Deployment and the ids it serves now
+            served.update(gw, deployment, render);
+            served.retainGateways(ctx.getPrimaryCache().list().map(g -> g.getMetadata().getNamespace() + "/"
+                    + g.getMetadata().getName()).toList());
+        }
         GatewayDeploymentStatus status = StatusBuilders.gateway(gw, render, deployment, clock.instant());
         if (usage != null) {
             String ns = gw.getMetadata().getNamespace();

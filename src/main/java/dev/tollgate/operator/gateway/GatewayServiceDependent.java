@@ -11,6 +11,10 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
+/**
+ * {@code <gw>}: the LLM API and nothing else. Its type is the user's ({@code spec.serviceType}), so a LoadBalancer
+ * exposes the API alone; the management port (usage report, metrics) is on {@link GatewayMetricsServiceDependent}.
+ */
 @KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR))
 public class GatewayServiceDependent extends CRUDKubernetesDependentResource<Service, GatewayDeployment> {
     public GatewayServiceDependent() {
@@ -28,8 +32,6 @@ public class GatewayServiceDependent extends CRUDKubernetesDependentResource<Ser
                 .withType((spec.getServiceType() == null ? GatewayDeploymentSpec.ServiceType.ClusterIP : spec.getServiceType()).name())
                 .withSelector(Names.selectorLabels(gw))
                 .addNewPort().withName("http").withProtocol("TCP").withPort(port).withTargetPort(new IntOrString("http")).endPort()
-                .addNewPort().withName("metrics").withProtocol("TCP").withPort(Names.MANAGEMENT_PORT)
-                .withTargetPort(new IntOrString("metrics")).endPort()
                 .endSpec()
                 .build();
     }

@@ -1,10 +1,11 @@
 package dev.tollgate.operator.usage;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.api.v1alpha1.UsageShare;
 import dev.tollgate.config.Money;
+import dev.tollgate.config.UsageReport;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -15,6 +16,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,33 +28,46 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Reads every gateway pod's usage report ({@code GET <podIP>:9000/tollgate/usage}) every few seconds and tells
- * the controllers which resources' figures changed; they merge them into status with {@link UsageMerge}. Pods
- * are found through an informer (label app.kubernetes.io/name=tollgate-gateway), never by listing.
+ * Reads every gateway pod's usage report ({@code GET <podIP>:9000/tollgate/usage}, a {@link UsageReport}) every few
+ * seconds and tells the controllers which resources' figures changed; they merge them into status with
+ * {@link UsageMerge}. Pods are found through informers, never by listing.
+ *
+ * <p>Only the operator's own gateway pods are read, and only about what they serve. A pod counts when it runs in a
+ * GatewayDeployment's namespace, its controller is a ReplicaSet whose controller is the Deployment the operator made
+ * for that GatewayDeployment (by uid, see {@link ServedIds}); the gateway it reports for is the one that chain leads
+ * to, never its labels (anyone who can create a pod can copy them). Figures about ids that gateway's current render
+ * does not serve are dropped before they reach a listener, a share or a status. Any other pod is ignored.
  *
  * <p>A gateway that names a Redis journals its counters there, and its report carries the figures of crashed
  * incarnations (orphans) and the list of every incarnation Redis still holds ({@code journal}). Orphans count like
  * live incarnations (a value per incarnation, the larger reading wins). A journaled incarnation ends only when its
  * process is over and a report of its gateway, requested after the last one that listed it, lists it no longer:
  * then Redis has dropped it (retention), so no report can bring it back after it was folded.
+ *
+ * <p>Runs on the elected leader only ({@code OperatorLifecycle}): a read is a stopping gateway's hand-over, so a
+ * standby must never read one. {@link #start()} and {@link #stop()} may be called again and again.
  */
 @ApplicationScoped
 public class UsageScraper {
     private static final Logger LOG = Logger.getLogger(UsageScraper.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The label every gateway pod and its ReplicaSet carry: a cheap first filter, never trusted on its own. */
+    static final String GATEWAY_POD_LABEL = "app.kubernetes.io/name";
+    static final String GATEWAY_POD_LABEL_VALUE = "tollgate-gateway";
 
-    /** The last report of one pod. */
-    record PodReport(String podUid, String podName, String namespace, String gateway, String incarnation, JsonNode report,
+    /** The last report of one pod, with only the figures its gateway serves. */
+    record PodReport(String podUid, String podName, String namespace, String gateway, String incarnation, UsageReport report,
             long seq) {
         /** namespace/name of the gateway whose Redis journals this pod's usage, or null when it has no journal. */
         String journal() {
-            return report.has("journal") && gateway != null ? namespace + "/" + gateway : null;
+            return report.journal() != null && gateway != null ? namespace + "/" + gateway : null;
         }
 
         /** This pod's own incarnation's figures and every orphan's it carries, by incarnation. */
-        Map<String, JsonNode> figures() {
-            Map<String, JsonNode> out = new java.util.LinkedHashMap<>();
-            report.path("journal").path("orphans").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue()));
+        Map<String, UsageReport> figures() {
+            Map<String, UsageReport> out = new java.util.LinkedHashMap<>();
+            if (report.journal() != null) {
+                out.putAll(report.journal().orphans());
+            }
             out.put(incarnation, report);
             return out;
         }
@@ -60,6 +75,7 @@ public class UsageScraper {
 
     private final KubernetesClient client;
     private final Vertx vertx;
+    private final ServedIds served;
     private final int port;
     private final long intervalMillis;
     private final Map<String, PodReport> reports = new ConcurrentHashMap<>();
@@ -70,16 +86,31 @@ public class UsageScraper {
     private final java.util.concurrent.atomic.AtomicLong requests = new java.util.concurrent.atomic.AtomicLong();
     /** Per incarnation, the number of the latest request whose report listed it (as itself, an orphan or journaled). */
     private final Map<String, Long> lastListed = new ConcurrentHashMap<>();
-    private SharedIndexInformer<Pod> pods;
+    /** Pods (uid) already logged as not a gateway's, or as reporting ids their gateway does not serve: logged once. */
+    private final java.util.Set<String> logged = ConcurrentHashMap.newKeySet();
+    private volatile SharedIndexInformer<Pod> pods;
+    private volatile SharedIndexInformer<ReplicaSet> replicaSets;
     private HttpClient http;
+    private long timer = -1;
 
-    public UsageScraper(KubernetesClient client, Vertx vertx,
+    @Inject
+    public UsageScraper(KubernetesClient client, Vertx vertx, ServedIds served,
             @ConfigProperty(name = "tollgate.operator.usage-port", defaultValue = "9000") int port,
             @ConfigProperty(name = "tollgate.operator.usage-scrape-interval-millis", defaultValue = "5000") long intervalMillis) {
         this.client = client;
         this.vertx = vertx;
+        this.served = served;
         this.port = port;
         this.intervalMillis = intervalMillis;
+    }
+
+    /** A scraper with its own, empty registry (tests fill it through {@link #served()}). */
+    UsageScraper(KubernetesClient client, Vertx vertx, int port, long intervalMillis) {
+        this(client, vertx, new ServedIds(), port, intervalMillis);
+    }
+
+    ServedIds served() {
+        return served;
     }
 
     /** Registers for changes of one report section ("keys", "models", "budgets"), by resource id. */
@@ -87,9 +118,16 @@ public class UsageScraper {
         listeners.computeIfAbsent(section, s -> new CopyOnWriteArrayList<>()).add(listener);
     }
 
-    public void start() {
+    /** Opens the pod and ReplicaSet informers and reads every gateway pod each interval. Does nothing when running. */
+    public synchronized void start() {
+        if (pods != null) {
+            return;
+        }
         http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2000).setKeepAlive(true));
-        pods = client.pods().inAnyNamespace().withLabel("app.kubernetes.io/name", "tollgate-gateway").inform(new ResourceEventHandler<>() {
+        // The gateway's ReplicaSets carry its pod labels: the chain pod -> ReplicaSet -> Deployment is read from here.
+        replicaSets = client.apps().replicaSets().inAnyNamespace().withLabel(GATEWAY_POD_LABEL, GATEWAY_POD_LABEL_VALUE)
+                .inform();
+        pods = client.pods().inAnyNamespace().withLabel(GATEWAY_POD_LABEL, GATEWAY_POD_LABEL_VALUE).inform(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Pod pod) {
             }
@@ -100,65 +138,149 @@ public class UsageScraper {
 
             @Override
             public void onDelete(Pod pod, boolean unknown) {
+                logged.remove(pod.getMetadata().getUid());
+                logged.remove(pod.getMetadata().getUid() + "/ids");
                 PodReport gone = reports.remove(pod.getMetadata().getUid());
                 if (gone != null) {
-                    announce(gone.report(), gone.namespace()); // their resources fold the ended incarnation now
+                    announce(gone.report()); // their resources fold the ended incarnation now
                     if (gone.gateway() != null) {
                         fire("gateways", gone.namespace() + "/" + gone.gateway());
                     }
                 }
             }
         });
-        vertx.setPeriodic(intervalMillis, id -> scrapeAll());
+        timer = vertx.setPeriodic(intervalMillis, id -> scrapeAll());
+        LOG.debugf("usage collection started (every %d ms)", intervalMillis);
     }
 
-    public void stop() {
+    /**
+     * Stops reading reports and forgets what was read: a replica that lost leadership must not take a stopping
+     * gateway's hand-over, and if it leads again it starts like a new operator run (nothing folded until each pod
+     * was read again).
+     */
+    public synchronized void stop() {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+            timer = -1;
+        }
         if (pods != null) {
             pods.close();
+            pods = null;
+        }
+        if (replicaSets != null) {
+            replicaSets.close();
+            replicaSets = null;
         }
         if (http != null) {
             http.close();
+            http = null;
         }
+        reports.clear();
+        seen.clear();
+        lastListed.clear();
+        logged.clear();
+    }
+
+    /** Whether reports are being read (this replica leads, or runs without leader election). */
+    public boolean running() {
+        return pods != null;
     }
 
     private void scrapeAll() {
-        for (Pod pod : pods.getStore().list()) {
+        SharedIndexInformer<Pod> informer = pods;
+        HttpClient web = http;
+        if (informer == null || web == null) {
+            return;
+        }
+        for (Pod pod : informer.getStore().list()) {
             String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
             if (ip == null || ip.isBlank()) {
                 continue;
             }
+            ServedIds.Served owner = owner(pod);
+            if (owner == null) {
+                continue;
+            }
             String uid = pod.getMetadata().getUid();
             long seq = requests.incrementAndGet();
-            http.request(new RequestOptions().setMethod(HttpMethod.GET).setHost(ip).setPort(port).setURI("/tollgate/usage")
+            web.request(new RequestOptions().setMethod(HttpMethod.GET).setHost(ip).setPort(port).setURI("/tollgate/usage")
                     .setTimeout(3000).putHeader("x-tollgate-reader", "operator"))
                     .compose(req -> req.send().compose(resp -> resp.statusCode() == 200 ? resp.body()
                             : io.vertx.core.Future.failedFuture("HTTP " + resp.statusCode())))
-                    .onSuccess(body -> accept(uid, pod.getMetadata().getName(), pod.getMetadata().getNamespace(),
-                            pod.getMetadata().getLabels().get("app.kubernetes.io/instance"), body.toString(), seq))
+                    .onSuccess(body -> {
+                        if (pods == informer) { // not an answer arriving after this run stopped
+                            accept(uid, pod.getMetadata().getName(), pod.getMetadata().getNamespace(), owner.gateway(),
+                                    body.toString(), seq);
+                        }
+                    })
                     .onFailure(t -> LOG.debugf("could not read usage of pod %s: %s", pod.getMetadata().getName(), t.getMessage()));
         }
     }
 
+    /**
+     * The gateway a pod belongs to, or null: the pod's controller is a ReplicaSet (by name and uid) in its namespace,
+     * whose controller is the Deployment made for a GatewayDeployment of that namespace (by name and uid). A pod
+     * that fails is logged once, at debug level: a team's own pod that copied the labels is not an error.
+     */
+    ServedIds.Served owner(Pod pod) {
+        String ns = pod.getMetadata().getNamespace();
+        String why;
+        OwnerReference rsRef = ServedIds.controller(pod);
+        ReplicaSet rs = null;
+        if (rsRef == null || !"ReplicaSet".equals(rsRef.getKind()) || !"apps/v1".equals(rsRef.getApiVersion())) {
+            why = "its controller is not a ReplicaSet";
+        } else if (replicaSets == null || (rs = replicaSets.getStore().getByKey(ns + "/" + rsRef.getName())) == null
+                || rsRef.getUid() == null || !rsRef.getUid().equals(rs.getMetadata().getUid())) {
+            why = "its ReplicaSet " + rsRef.getName() + " is not a gateway's (not known with that uid)";
+        } else {
+            OwnerReference dRef = ServedIds.controller(rs);
+            ServedIds.Served s = dRef == null || !"Deployment".equals(dRef.getKind()) || !"apps/v1".equals(dRef.getApiVersion())
+                    ? null : served.ownerOf(ns, dRef.getName(), dRef.getUid());
+            if (s != null) {
+                return s;
+            }
+            why = "its ReplicaSet " + rs.getMetadata().getName() + " is not controlled by the Deployment of a GatewayDeployment";
+        }
+        if (logged.add(pod.getMetadata().getUid())) {
+            LOG.debugf("not reading the usage of pod %s/%s: %s", ns, pod.getMetadata().getName(), why);
+        }
+        return null;
+    }
+
+    /** Takes a report as if read now (tests). */
     void accept(String podUid, String podName, String namespace, String gateway, String body) {
         accept(podUid, podName, namespace, gateway, body, requests.incrementAndGet());
     }
 
+    /**
+     * Takes a report of a pod of {@code gateway} (from the ownership chain), answering request number {@code seq}:
+     * keeps only the figures about ids the gateway serves, then tells the listeners what changed.
+     */
     void accept(String podUid, String podName, String namespace, String gateway, String body, long seq) {
-        JsonNode report;
+        UsageReport read;
         try {
-            report = JSON.readTree(body);
+            read = UsageReport.read(body);
         } catch (Exception e) {
-            LOG.warnf("pod %s sent an unreadable usage report", podUid);
+            LOG.warnf("pod %s/%s sent an unreadable usage report: %s", namespace, podName, e.getMessage());
             return;
         }
-        String incarnation = report.path("incarnation").asText(null);
-        if (incarnation == null) {
+        String incarnation = read.incarnation();
+        ServedIds.Served what = served.gateway(namespace, gateway);
+        if (incarnation == null || what == null) {
             return;
+        }
+        int[] dropped = new int[1];
+        UsageReport report = what.retain(read, dropped);
+        if (dropped[0] > 0 && logged.add(podUid + "/ids")) {
+            LOG.debugf("pod %s/%s reported %d figures about ids gateway %s does not serve: dropped", namespace, podName,
+                    dropped[0], gateway);
         }
         PodReport next = new PodReport(podUid, podName, namespace, gateway, incarnation, report, seq);
         // listed before it is held, so no report can look newer than the last listing of what it lists
         next.figures().keySet().forEach(id -> lastListed.merge(id, seq, Math::max));
-        report.path("journal").path("incarnations").forEach(id -> lastListed.merge(id.asText(), seq, Math::max));
+        if (report.journal() != null) {
+            report.journal().incarnations().forEach(id -> lastListed.merge(id, seq, Math::max));
+        }
         PodReport[] held = new PodReport[1];
         if (reports.compute(podUid, (k, old) -> {
             held[0] = old;
@@ -169,24 +291,23 @@ public class UsageScraper {
         PodReport previous = held[0];
         String before = seen.put(podUid, incarnation);
         if (previous == null || !previous.report().equals(report) || !Objects.equals(before, incarnation)) {
-            announce(report, namespace);
+            announce(report);
             if (previous != null) {
-                announce(previous.report(), namespace); // what dropped out of it (an ended or expired orphan) is looked at again
+                announce(previous.report()); // what dropped out of it (an ended or expired orphan) is looked at again
             }
-            if (gateway != null) {
-                fire("gateways", namespace + "/" + gateway);
-            }
+            fire("gateways", namespace + "/" + gateway);
         }
     }
 
-    private void announce(JsonNode report, String namespace) {
-        List<JsonNode> all = new java.util.ArrayList<>(List.of(report));
-        report.path("journal").path("orphans").forEach(all::add);
-        for (JsonNode r : all) {
-            for (String section : List.of("keys", "models")) {
-                r.path(section).fieldNames().forEachRemaining(id -> fire(section, id));
-            }
-            r.path("budgets").forEach(b -> fire("budgets", b.path("budget").asText()));
+    private void announce(UsageReport report) {
+        List<UsageReport> all = new java.util.ArrayList<>(List.of(report));
+        if (report.journal() != null) {
+            all.addAll(report.journal().orphans().values());
+        }
+        for (UsageReport r : all) {
+            r.keys().keySet().forEach(id -> fire("keys", id));
+            r.models().keySet().forEach(id -> fire("models", id));
+            r.budgets().values().forEach(b -> fire("budgets", b.budget()));
         }
     }
 
@@ -208,6 +329,7 @@ public class UsageScraper {
      * every report is newer than the listings the share in status came from: it was journaled at its start.)
      */
     public boolean ended(String incarnation, UsageShare share) {
+        SharedIndexInformer<Pod> pods = this.pods;
         if (pods == null || !pods.hasSynced()) {
             return false;
         }
@@ -242,26 +364,35 @@ public class UsageScraper {
         Map<String, UsageShare> out = new HashMap<>();
         for (PodReport r : reports.values()) {
             r.figures().forEach((incarnation, figures) -> {
-                JsonNode c = figures.path(section).path(id);
-                if (c.isObject()) {
+                UsageReport.Counters c = section(figures, section).get(id);
+                if (c != null) {
                     UsageShare s = new UsageShare();
                     s.setPod(incarnation.equals(r.incarnation()) ? r.podUid() : null);
                     s.setJournal(r.journal());
-                    s.setRequests(c.path("requests").asLong());
-                    s.setErrors(c.path("errors").asLong());
-                    s.setInputTokens(c.path("inputTokens").asLong());
-                    s.setOutputTokens(c.path("outputTokens").asLong());
-                    s.setSpend(Money.format(c.path("spendMicros").asLong()));
-                    s.setLastUsedAt(c.path("lastUsedAt").asText(null));
+                    s.setRequests(c.requests());
+                    s.setErrors(c.errors());
+                    s.setInputTokens(c.inputTokens());
+                    s.setOutputTokens(c.outputTokens());
+                    s.setSpend(Money.format(c.spendMicros()));
+                    s.setLastUsedAt(c.lastUsedAt());
                     if (slot != null) {
                         s.setPeriodStart(periodStart);
-                        s.setPeriodSpend(Money.format(c.path("budgets").path(slot).asLong(0)));
+                        s.setPeriodSpend(Money.format(c.budgets() == null ? 0 : c.budgets().getOrDefault(slot, 0L)));
                     }
                     out.merge(incarnation, s, UsageMerge::latest);
                 }
             });
         }
         return out;
+    }
+
+    /** One section of a report: "keys" or "models". */
+    private static Map<String, UsageReport.Counters> section(UsageReport r, String section) {
+        return switch (section) {
+            case "keys" -> r.keys();
+            case "models" -> r.models();
+            default -> Map.of();
+        };
     }
 
     /** Each live incarnation of one gateway's pods, its figures summed over the deployments it served. */
@@ -271,7 +402,7 @@ public class UsageScraper {
             if (namespace.equals(r.namespace()) && gateway.equals(r.gateway())) {
                 r.figures().forEach((incarnation, figures) -> {
                     UsageShare sum = new UsageShare();
-                    for (String id : iterable(figures.path("models").fieldNames())) {
+                    for (String id : figures.models().keySet()) {
                         UsageShare one = shares("models", id).get(incarnation);
                         if (one != null) {
                             UsageMerge.add(sum, one, null);
@@ -290,23 +421,29 @@ public class UsageScraper {
     public Map<String, String> servedConfigs(String namespace, String gateway) {
         Map<String, String> out = new java.util.TreeMap<>();
         reports.values().stream().filter(r -> namespace.equals(r.namespace()) && gateway.equals(r.gateway()))
-                .forEach(r -> out.put(r.podName(), r.report().path("config").asText("")));
+                .forEach(r -> out.put(r.podName(), Objects.requireNonNullElse(r.report().config(), "")));
         return out;
     }
 
-    private static Iterable<String> iterable(java.util.Iterator<String> it) {
-        return () -> it;
-    }
-
-    /** Requests (or tokens) per minute in use now over every live report of one key or model. */
+    /**
+     * Requests (or tokens) per minute in use now over every live report of one key or model; {@code field} is one of
+     * rpm, tpm, rateLimited, upstreamFailures.
+     */
     public Long inUse(String section, String id, String field) {
         long sum = 0;
         boolean any = false;
         for (PodReport r : reports.values()) {
-            JsonNode c = r.report().path(section).path(id);
-            if (c.isObject()) {
+            UsageReport.Counters c = section(r.report(), section).get(id);
+            if (c != null) {
                 any = true;
-                sum += c.path(field).asLong();
+                Long v = switch (field) {
+                    case "rpm" -> c.rpm();
+                    case "tpm" -> c.tpm();
+                    case "rateLimited" -> c.rateLimited();
+                    case "upstreamFailures" -> c.upstreamFailures();
+                    default -> throw new IllegalArgumentException("no figure in use named " + field);
+                };
+                sum += v == null ? 0 : v;
             }
         }
         return any ? sum : null;
@@ -320,12 +457,12 @@ public class UsageScraper {
                 long total = 0;
                 long inPeriod = 0;
                 boolean any = false;
-                for (JsonNode b : figures.path("budgets")) {
-                    if (budgetId.equals(b.path("budget").asText())) {
+                for (UsageReport.BudgetSpend b : figures.budgets().values()) {
+                    if (b != null && budgetId.equals(b.budget())) {
                         any = true;
-                        total += b.path("spendMicros").asLong();
-                        if (periodStart.equals(b.path("periodStart").asText())) {
-                            inPeriod += b.path("spendMicros").asLong();
+                        total += b.spendMicros();
+                        if (periodStart.equals(b.periodStart())) {
+                            inPeriod += b.spendMicros();
                         }
                     }
                 }

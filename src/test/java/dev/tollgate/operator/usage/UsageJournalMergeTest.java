@@ -51,6 +51,9 @@ class UsageJournalMergeTest {
 
     UsageScraper operatorRun() {
         UsageScraper s = new UsageScraper(client, vertx, 1, 3_600_000);
+        // what the gateways serve (the GatewayDeploymentReconciler registers it after each render)
+        s.served().put("jr", "gw", null, java.util.Set.of(KEY), java.util.Set.of(), java.util.Set.of());
+        s.served().put("jr2", "gw", null, java.util.Set.of(KEY), java.util.Set.of(), java.util.Set.of());
         s.start();
         await().atMost(Duration.ofSeconds(20)).until(() -> s.ended("probe", new dev.tollgate.api.v1alpha1.UsageShare()));
         return s;

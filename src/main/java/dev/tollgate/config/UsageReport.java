@@ -1,0 +1,105 @@
+package dev.tollgate.config;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one gateway process has served: the contract of the other direction, written by the gateway
+ * ({@code GET :9000/tollgate/usage} on its management port) and read by the operator (and by standalone mode's
+ * status view, from the files it saves). Counters are cumulative since the process started ({@link #startedAt})
+ * and tagged with its {@link #incarnation} (a UUID per process), so a reader stores each incarnation's figures as
+ * a value: reading twice counts nothing twice.
+ *
+ * <p>Versioned by {@link #schema} ({@value #SCHEMA}); fields are only added within a version, and readers ignore
+ * fields they do not know. Ids are {@code namespace/name} of the resource they come from, as in
+ * {@link GatewayConfig}. Money is integer micro-USD. See docs/gateway-config.md, "The usage report".
+ *
+ * @param config  the config hash the process serves
+ * @param keys    per key id
+ * @param models  per deployment id ({@link GatewayConfig.Model#id()})
+ * @param budgets per budget period, keyed {@code <budgetId>@<periodStartMillis>} (a "slot")
+ * @param journal only when the config names a Redis and it could be read (see {@link Journal})
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record UsageReport(String schema, String incarnation, String startedAt, String config,
+        Map<String, Counters> keys, Map<String, Counters> models, Map<String, BudgetSpend> budgets, Journal journal) {
+
+    public static final String SCHEMA = "tollgate.dev/gateway-usage/v1";
+
+    public UsageReport {
+        keys = keys == null ? Map.of() : keys;
+        models = models == null ? Map.of() : models;
+        budgets = budgets == null ? Map.of() : budgets;
+    }
+
+    /**
+     * Cumulative counters of one key or deployment, and what is in use now over the last minute (absent in an
+     * orphan: a process that is gone uses nothing).
+     *
+     * @param upstreamFailures upstream 5xx, timeouts and unreachable, in the last minute
+     * @param rateLimited      requests refused by the key's own rate limits in the last minute
+     * @param budgets          per key: spend charged to each budget slot ({@code budgetId@periodStartMillis})
+     * @param lastUsedAt       RFC 3339, absent before the first request
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Counters(long requests, long errors, long inputTokens, long outputTokens, long spendMicros,
+            Long upstreamFailures, Long rpm, Long tpm, Long rateLimited, Map<String, Long> budgets, String lastUsedAt) {
+
+        /** The same counters with these budget slots instead of their own. */
+        public Counters withBudgets(Map<String, Long> kept) {
+            return new Counters(requests, errors, inputTokens, outputTokens, spendMicros, upstreamFailures, rpm, tpm,
+                    rateLimited, kept == null || kept.isEmpty() ? null : kept, lastUsedAt);
+        }
+    }
+
+    /** Spend this process charged to one budget in one period. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record BudgetSpend(String budget, String periodStart, long spendMicros) {}
+
+    /**
+     * What the gateway's Redis holds of its incarnations.
+     *
+     * @param incarnations every incarnation of this gateway whose counters Redis holds now, live or not
+     * @param orphans      the figures of those whose heartbeat expired (crashed processes), by incarnation, in this
+     *                     record's own shape with only {@code startedAt}, {@code keys}, {@code models} and
+     *                     {@code budgets} set
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Journal(List<String> incarnations, Map<String, UsageReport> orphans) {
+        public Journal {
+            incarnations = incarnations == null ? List.of() : incarnations;
+            orphans = orphans == null ? Map.of() : orphans;
+        }
+    }
+
+    /** The same report with this journal. */
+    public UsageReport withJournal(Journal j) {
+        return new UsageReport(schema, incarnation, startedAt, config, keys, models, budgets, j);
+    }
+
+    /** The JSON document, written once per request for it. */
+    public String toJson() {
+        return ConfigCodec.toJson(this);
+    }
+
+    /**
+     * Reads a report; fields it does not know are ignored (a newer gateway adds fields within the version).
+     *
+     * @throws IOException not JSON, not a report, or a schema other than {@value #SCHEMA}
+     */
+    public static UsageReport read(String json) throws IOException {
+        UsageReport r = ConfigCodec.read(json, UsageReport.class, false);
+        if (r == null || !SCHEMA.equals(r.schema())) {
+            throw new IOException("unsupported usage report schema '" + (r == null ? null : r.schema())
+                    + "', this reader reads " + SCHEMA);
+        }
+        return r;
+    }
+}
