@@ -1,11 +1,11 @@
 -- Argo CD health check for llm.tollgate.dev/Budget (resource_customizations/<group>/<kind>/health.lua).
 -- Edit this file, not ../../argocd-cm-patch.yaml: the patch is generated from it (ArgoCdHealthTest with
 -- -Dupdate-generated=true). Uses only what argocd-cm scripts get by default: Lua's base and table libraries.
---   no status, or status.observedGeneration < metadata.generation -> Progressing (not observed yet)
+--   no status, or status.observedGeneration < metadata.generation  -> Progressing (not observed yet)
 --   Stalled=True (the spec cannot succeed without a change)        -> Degraded, with its message
 --   Reconciling=True (work in progress)                            -> Progressing, with its message
 --   Ready=True                                                     -> Healthy
---   Ready=True with Exceeded=True (an exhausted budget works as intended) -> Healthy, the message says so
+--   Ready=True and Exceeded=True (exhausted, working as intended)  -> Healthy, the message says so
 --   anything else (Ready=False or Unknown, not Stalled)            -> Progressing, with Ready's message
 local hs = {}
 

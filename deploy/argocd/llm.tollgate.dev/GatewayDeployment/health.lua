@@ -1,10 +1,10 @@
 -- Argo CD health check for llm.tollgate.dev/GatewayDeployment (resource_customizations/<group>/<kind>/health.lua).
 -- Edit this file, not ../../argocd-cm-patch.yaml: the patch is generated from it (ArgoCdHealthTest with
 -- -Dupdate-generated=true). Uses only what argocd-cm scripts get by default: Lua's base and table libraries.
---   no status, or status.observedGeneration < metadata.generation -> Progressing (not observed yet)
+--   no status, or status.observedGeneration < metadata.generation  -> Progressing (not observed yet)
 --   Stalled=True (the spec cannot succeed without a change)        -> Degraded, with its message
---   Degraded=True while Ready is not True (a failed rollout)      -> Degraded, with its message
 --   Reconciling=True (work in progress)                            -> Progressing, with its message
+--   Degraded=True while Ready is not True (a failed rollout)       -> Degraded, with its message
 --   Ready=True                                                     -> Healthy
 --   anything else (Ready=False or Unknown, not Stalled)            -> Progressing, with Ready's message
 local hs = {}
@@ -54,6 +54,13 @@ if stalled ~= nil and stalled.status == "True" then
 end
 
 local ready = condition("Ready")
+local reconciling = condition("Reconciling")
+if reconciling ~= nil and reconciling.status == "True" then
+  hs.status = "Progressing"
+  hs.message = text(reconciling)
+  return hs
+end
+
 if ready == nil or ready.status ~= "True" then
   local degraded = condition("Degraded")
   if degraded ~= nil and degraded.status == "True" then
@@ -61,13 +68,6 @@ if ready == nil or ready.status ~= "True" then
     hs.message = text(degraded)
     return hs
   end
-end
-
-local reconciling = condition("Reconciling")
-if reconciling ~= nil and reconciling.status == "True" then
-  hs.status = "Progressing"
-  hs.message = text(reconciling)
-  return hs
 end
 
 if ready ~= nil and ready.status == "True" then

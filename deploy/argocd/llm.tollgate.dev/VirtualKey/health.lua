@@ -1,12 +1,12 @@
 -- Argo CD health check for llm.tollgate.dev/VirtualKey (resource_customizations/<group>/<kind>/health.lua).
 -- Edit this file, not ../../argocd-cm-patch.yaml: the patch is generated from it (ArgoCdHealthTest with
 -- -Dupdate-generated=true). Uses only what argocd-cm scripts get by default: Lua's base and table libraries.
---   no status, or status.observedGeneration < metadata.generation -> Progressing (not observed yet)
+--   no status, or status.observedGeneration < metadata.generation  -> Progressing (not observed yet)
 --   Stalled=True (the spec cannot succeed without a change)        -> Degraded, with its message
 --   Reconciling=True (work in progress)                            -> Progressing, with its message
 --   Ready=True                                                     -> Healthy
---   Ready=True with Disabled/Expired=True (a key switched off on purpose) -> Healthy, the message says so
---   (also today's Ready=False with reason Disabled/Expired and that condition True -> Healthy)
+--   Ready=True and Disabled or Expired=True (off on purpose)       -> Healthy, the message says so
+--   Ready=False, reason Disabled or Expired, that condition True   -> Healthy (what the operator wrote before kstatus)
 --   anything else (Ready=False or Unknown, not Stalled)            -> Progressing, with Ready's message
 local hs = {}
 

@@ -333,13 +333,14 @@ class ArgoCdHealthTest {
                 data:
                   url: https://argocd.example.com
                 """);
+        // The generated patch (argocdCmPatchIsGeneratedFromTheLuaFiles holds the committed file to it).
+        Path patch = Files.writeString(dir.resolve("argocd-cm-patch.yaml"), renderPatch());
         // kubectl -n <ns> patch configmap argocd-cm --patch-file deploy/argocd/argocd-cm-patch.yaml (here --local)
         JsonNode patched = YAML.readTree(DeployManifestsTest.kubectl("-n", "gitops", "patch", "--local", "-o", "yaml",
-                "-f", dir.resolve("argocd-cm.yaml").toString(), "--patch-file", PATCH.toString()));
+                "-f", dir.resolve("argocd-cm.yaml").toString(), "--patch-file", patch.toString()));
         assertPatched(patched, "gitops");
 
         // kustomize: patches: [{path: argocd-cm-patch.yaml, target: {kind: ConfigMap, name: argocd-cm}}]
-        Files.copy(PATCH, dir.resolve("argocd-cm-patch.yaml"));
         Files.writeString(dir.resolve("kustomization.yaml"), """
                 resources: [argocd-cm.yaml]
                 patches:
