@@ -1,10 +1,22 @@
 package dev.tollgate.operator;
 
 import dev.tollgate.api.v1alpha1.GatewayDeployment;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
-/** Names and labels of everything the operator creates, in one place. */
+/**
+ * Names and labels of everything the operator creates, in one place.
+ *
+ * <p>Object names derived from a resource's name are valid because the CRDs refuse names that would make them
+ * invalid (see {@code GatewayDeployment} and {@code VirtualKey}: a gateway's name is a DNS-1035 label of at most
+ * {@value dev.tollgate.api.v1alpha1.Api#GATEWAY_NAME_MAX_LENGTH} characters). Label values derived from a name
+ * go through {@link #labelValue}, which shortens what a label value cannot hold.
+ */
 public final class Names {
     public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
     public static final String OPERATOR = "tollgate-operator";
@@ -18,6 +30,11 @@ public final class Names {
     /** On the pod template: changes (and so restarts the pods) only when a start-time setting changes. */
     public static final String SETTINGS_HASH_ANNOTATION = "llm.tollgate.dev/settings-hash";
     public static final int MANAGEMENT_PORT = 9000;
+    /** Longest label value Kubernetes accepts. */
+    public static final int LABEL_VALUE_MAX_LENGTH = 63;
+    private static final Pattern LABEL_VALUE = Pattern.compile("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
+    /** Hex digits of the hash that ends a shortened label value (40 bits). */
+    private static final int LABEL_HASH_DIGITS = 10;
 
     private Names() {}
 
@@ -46,13 +63,40 @@ public final class Names {
 
     /** The stable subset used as the Deployment's and Service's selector. */
     public static Map<String, String> selectorLabels(GatewayDeployment gw) {
-        return Map.of("app.kubernetes.io/name", "tollgate-gateway", "app.kubernetes.io/instance", gw.getMetadata().getName());
+        return Map.of("app.kubernetes.io/name", "tollgate-gateway", "app.kubernetes.io/instance", labelValue(gw.getMetadata().getName()));
     }
 
     public static Map<String, String> keySecretLabels(String virtualKeyName) {
-        return Map.of("app.kubernetes.io/name", "tollgate-virtual-key", "app.kubernetes.io/instance", virtualKeyName,
+        return Map.of("app.kubernetes.io/name", "tollgate-virtual-key", "app.kubernetes.io/instance", labelValue(virtualKeyName),
                 "app.kubernetes.io/part-of", "tollgate", MANAGED_BY, OPERATOR,
                 dev.tollgate.api.v1alpha1.Api.SECRET_LABEL, "key");
+    }
+
+    /**
+     * {@code value} as a label value. A valid label value (at most 63 characters of letters, digits, '-', '_' and
+     * '.', starting and ending with a letter or digit) is returned as it is, so every name the CRDs accept for a
+     * gateway keeps its label. Anything else (a VirtualKey name longer than 63 characters, say) becomes its
+     * first characters, with any other character replaced by '-', followed by '-' and the first
+     * {@value #LABEL_HASH_DIGITS} hex digits of the SHA-256 of the whole value: stable across reconciles and
+     * operator versions, and distinct for distinct values (but for a 40-bit hash collision).
+     */
+    public static String labelValue(String value) {
+        if (value.length() <= LABEL_VALUE_MAX_LENGTH && LABEL_VALUE.matcher(value).matches()) {
+            return value;
+        }
+        String hash = sha256Hex(value).substring(0, LABEL_HASH_DIGITS);
+        String stem = value.replaceAll("[^-A-Za-z0-9_.]", "-");
+        stem = stem.substring(0, Math.min(stem.length(), LABEL_VALUE_MAX_LENGTH - 1 - LABEL_HASH_DIGITS))
+                .replaceFirst("^[^A-Za-z0-9]+", "");
+        return stem.isEmpty() ? hash : stem + "-" + hash;
+    }
+
+    private static String sha256Hex(String value) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
     }
 
     public static String endpoint(GatewayDeployment gw) {

@@ -45,16 +45,18 @@ final class CrdReference {
                 }
             }
             out.append("\n");
+            JsonNode rootRules = version.at("/schema/openAPIV3Schema/x-kubernetes-validations");
+            if (!rootRules.isMissingNode()) {
+                out.append("\nRules on the whole resource (its name), checked by the API server:\n\n");
+                rules(rootRules, out);
+            }
             for (String part : List.of("spec", "status")) {
                 JsonNode schema = version.at("/schema/openAPIV3Schema/properties/" + part);
                 out.append("\n### ").append(part).append("\n\n");
                 JsonNode rules = schema.get("x-kubernetes-validations");
                 if (rules != null) {
                     out.append("Rules checked by the API server:\n\n");
-                    for (JsonNode r : rules) {
-                        out.append("- ").append(r.get("message").asText()).append(" (`").append(r.get("rule").asText()
-                                .replace("|", "\\|")).append("`)\n");
-                    }
+                    rules(rules, out);
                     out.append("\n");
                 }
                 out.append("| Field | Type | Validation and default | Description |\n|---|---|---|---|\n");
@@ -62,6 +64,13 @@ final class CrdReference {
             }
         }
         return out.toString();
+    }
+
+    private static void rules(JsonNode rules, StringBuilder out) {
+        for (JsonNode r : rules) {
+            out.append("- ").append(r.get("message").asText()).append(" (`").append(r.get("rule").asText()
+                    .replace("|", "\\|")).append("`)\n");
+        }
     }
 
     private static void fields(JsonNode schema, String prefix, StringBuilder out) {
@@ -123,6 +132,9 @@ final class CrdReference {
         }
         if (f.has("maximum")) {
             v.append("≤ ").append(f.get("maximum").asLong()).append("; ");
+        }
+        if (f.has("maxLength")) {
+            v.append("at most ").append(f.get("maxLength").asLong()).append(" characters; ");
         }
         if (f.has("pattern")) {
             v.append("pattern `").append(f.get("pattern").asText().replace("|", "\\|")).append("`; ");

@@ -12,6 +12,19 @@ public final class Api {
     static final String MONEY_PATTERN = "^[0-9]{1,12}(\\.[0-9]{1,6})?$";
     /** Pattern of a duration such as 500ms, 30s, 5m, 2h, 1d. */
     static final String DURATION_PATTERN = "^[0-9]+(ms|s|m|h|d)$";
+    /**
+     * Longest GatewayDeployment name. The name is also the gateway's Service, and the operator derives the names
+     * of the gateway's other objects by appending suffixes to it; the longest suffix of a Service ({@code -metrics},
+     * 8 characters) must still leave a DNS label of at most 63 characters. Other suffixes ({@code -config},
+     * {@code -secrets}, {@code -gateway}, {@code -spend}, {@code -keys-<i>}) name ConfigMaps, Secrets and RBAC
+     * objects, which may be up to 253 characters.
+     */
+    public static final int GATEWAY_NAME_MAX_LENGTH = 55; // 63 - "-metrics".length()
+    /**
+     * Longest VirtualKey name when Tollgate generates the key: the Secret {@code <name>-key} may be at most 253
+     * characters (a DNS subdomain).
+     */
+    public static final int VIRTUAL_KEY_NAME_MAX_LENGTH = 249; // 253 - "-key".length()
 
     private Api() {}
 }

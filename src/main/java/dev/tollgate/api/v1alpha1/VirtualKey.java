@@ -1,6 +1,7 @@
 package dev.tollgate.api.v1alpha1;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -10,6 +11,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
 /**
  * An API key for the gateway. The operator generates the key into a Secret in this namespace (created once,
  * never regenerated), or uses an existing Secret. Only a SHA-256 hash of the key reaches the gateway.
+ *
+ * <p>The generated key's Secret is {@code <name>-key} unless {@code spec.secretName} says otherwise, so the name
+ * must leave room for the suffix (a rule on the root of the schema, the only place that may read
+ * {@code self.metadata.name}). The name also labels that Secret ({@code app.kubernetes.io/instance}), where a
+ * name longer than a label value may be is shortened by {@code Names.labelValue}, not refused.
  */
 @Group(Api.GROUP)
 @Version(Api.VERSION)
@@ -18,5 +24,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Spend", jsonPath = ".status.usage.totalSpend", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "RPM", jsonPath = ".status.usage.rpm", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@ValidationRule(value = "self.metadata.name.size() <= " + Api.VIRTUAL_KEY_NAME_MAX_LENGTH
+        + " || (has(self.spec) && (has(self.spec.secretName) || has(self.spec.existingSecret)))",
+        message = "metadata.name must be at most " + Api.VIRTUAL_KEY_NAME_MAX_LENGTH + " characters when Tollgate "
+                + "generates the key: it goes into the Secret <name>-key, and a Secret name has at most 253; "
+                + "shorten the name or set spec.secretName")
 public class VirtualKey extends CustomResource<VirtualKeySpec, VirtualKeyStatus> implements Namespaced {
 }
