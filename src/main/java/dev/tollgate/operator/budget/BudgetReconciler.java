@@ -86,7 +86,8 @@ public class BudgetReconciler implements Reconciler<Budget> {
         var merged = existing;
         if (usage != null && window != null) {
             String id = b.getMetadata().getNamespace() + "/" + b.getMetadata().getName();
-            merged = dev.tollgate.operator.usage.UsageMerge.merge(existing, usage.budgetShares(id, window.start().toString()),
+            merged = dev.tollgate.operator.usage.UsageMerge.merge(existing,
+                    usage.settle("budgets", id, existing, usage.budgetShares(id, window.start().toString())),
                     usage::ended, window.start().toString(), null, null);
             merged = dev.tollgate.operator.usage.UsageMerge.stamp(existing, merged, now);
         }

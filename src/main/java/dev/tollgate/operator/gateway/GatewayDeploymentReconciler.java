@@ -106,7 +106,8 @@ public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment
             String name = gw.getMetadata().getName();
             var existing = gw.getStatus() == null ? null : gw.getStatus().getUsage();
             status.setUsage(dev.tollgate.operator.usage.UsageMerge.stamp(existing, dev.tollgate.operator.usage.UsageMerge.merge(
-                    existing, usage.gatewayShares(ns, name), usage::ended, null, null, null), clock.instant()));
+                    existing, usage.settle("gateways", ns + "/" + name, existing, usage.gatewayShares(ns, name)),
+                    usage::ended, null, null, null), clock.instant()));
             var served = usage.servedConfigs(ns, name);
             status.setServedConfigs(served.isEmpty() ? null : served);
         }

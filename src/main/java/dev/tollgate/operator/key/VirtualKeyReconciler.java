@@ -123,7 +123,8 @@ public class VirtualKeyReconciler implements Reconciler<VirtualKey> {
                         .findFirst().orElseThrow().getMetadata().getName() + "@" + Instant.parse(periodStart).toEpochMilli();
         var merged = usage == null ? (vk.getStatus() == null ? null : vk.getStatus().getUsage())
                 : dev.tollgate.operator.usage.UsageMerge.merge(vk.getStatus() == null ? null : vk.getStatus().getUsage(),
-                        usage.shares("keys", vkId, slot, periodStart), usage::ended, periodStart,
+                        usage.settle("keys", vkId, vk.getStatus() == null ? null : vk.getStatus().getUsage(),
+                                usage.shares("keys", vkId, slot, periodStart)), usage::ended, periodStart,
                         usage.inUse("keys", vkId, "rpm"), usage.inUse("keys", vkId, "tpm"));
         merged = dev.tollgate.operator.usage.UsageMerge.stamp(vk.getStatus() == null ? null : vk.getStatus().getUsage(), merged, now);
         long limited = usage == null ? 0 : java.util.Objects.requireNonNullElse(usage.inUse("keys", vkId, "rateLimited"), 0L);

@@ -72,7 +72,7 @@ public class LlmModelReconciler implements Reconciler<LlmModel> {
         }
         var existing = m.getStatus() == null ? null : m.getStatus().getUsage();
         var merged = usage == null ? existing : dev.tollgate.operator.usage.UsageMerge.merge(existing,
-                usage.shares("models", id), usage::ended, null, usage.inUse("models", id, "rpm"), usage.inUse("models", id, "tpm"));
+                usage.settle("models", id, existing, usage.shares("models", id)), usage::ended, null, usage.inUse("models", id, "rpm"), usage.inUse("models", id, "tpm"));
         merged = dev.tollgate.operator.usage.UsageMerge.stamp(existing, merged, clock.instant());
         var status = StatusBuilders.model(m, problem, gateways, merged, admission, clock.instant());
         if (usage != null) {

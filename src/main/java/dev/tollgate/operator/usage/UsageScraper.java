@@ -79,6 +79,14 @@ public class UsageScraper {
     private final int port;
     private final long intervalMillis;
     private final Map<String, PodReport> reports = new ConcurrentHashMap<>();
+    /**
+     * The last reports of deleted pods (by pod uid), kept until every resource they name holds their final figures
+     * in status: under the status write budget a figure may wait minutes for its write, and dropping the report
+     * with the pod would lose what the pod served since its resources' last write.
+     */
+    private final Map<String, Retired> retired = new ConcurrentHashMap<>();
+    /** The status write budget: a key whose figures moved waits for its turn there (no reconcile per scrape). */
+    private final StatusWriteBudget writes;
     /** Pods read in this operator run, and the incarnation each reported last. */
     private final Map<String, String> seen = new ConcurrentHashMap<>();
     private final Map<String, List<Consumer<ResourceID>>> listeners = new ConcurrentHashMap<>();
@@ -93,20 +101,27 @@ public class UsageScraper {
     private HttpClient http;
     private long timer = -1;
 
+    /**
+     * A deleted pod's last report, with its own incarnation's figures only (what its journal said of others lives in
+     * Redis and in other pods' reports), and the resources ("section|id") still waiting to hold its final figures.
+     */
+    record Retired(PodReport report, long atMillis, java.util.Set<String> pending) {}
+
     @Inject
-    public UsageScraper(KubernetesClient client, Vertx vertx, ServedIds served,
+    public UsageScraper(KubernetesClient client, Vertx vertx, ServedIds served, StatusWriteBudget writes,
             @ConfigProperty(name = "tollgate.operator.usage-port", defaultValue = "9000") int port,
             @ConfigProperty(name = "tollgate.operator.usage-scrape-interval-millis", defaultValue = "5000") long intervalMillis) {
         this.client = client;
         this.vertx = vertx;
         this.served = served;
+        this.writes = writes;
         this.port = port;
         this.intervalMillis = intervalMillis;
     }
 
     /** A scraper with its own, empty registry (tests fill it through {@link #served()}). */
     UsageScraper(KubernetesClient client, Vertx vertx, int port, long intervalMillis) {
-        this(client, vertx, new ServedIds(), port, intervalMillis);
+        this(client, vertx, new ServedIds(), null, port, intervalMillis);
     }
 
     ServedIds served() {
@@ -142,7 +157,8 @@ public class UsageScraper {
                 logged.remove(pod.getMetadata().getUid() + "/ids");
                 PodReport gone = reports.remove(pod.getMetadata().getUid());
                 if (gone != null) {
-                    announce(gone.report()); // their resources fold the ended incarnation now
+                    retire(gone);
+                    announce(gone.report(), null); // their resources take its final figures, then fold them
                     if (gone.gateway() != null) {
                         fire("gateways", gone.namespace() + "/" + gone.gateway());
                     }
@@ -176,6 +192,7 @@ public class UsageScraper {
             http = null;
         }
         reports.clear();
+        retired.clear();
         seen.clear();
         lastListed.clear();
         logged.clear();
@@ -291,24 +308,116 @@ public class UsageScraper {
         PodReport previous = held[0];
         String before = seen.put(podUid, incarnation);
         if (previous == null || !previous.report().equals(report) || !Objects.equals(before, incarnation)) {
-            announce(report);
+            announce(report, previous == null ? null : previous.report());
             if (previous != null) {
-                announce(previous.report()); // what dropped out of it (an ended or expired orphan) is looked at again
+                announce(previous.report(), report); // what dropped out of it (an ended or expired orphan) is looked at again
             }
             fire("gateways", namespace + "/" + gateway);
         }
     }
 
-    private void announce(UsageReport report) {
+    /**
+     * Tells the controllers about the resources a report names. Models, budgets and gateways are few: their
+     * controllers are told at once. Keys are many: a key whose figures only moved is handed to the status write
+     * budget, which tells its controller when its turn comes; only a key whose RateLimited condition may flip (its
+     * refusals in the last minute went from none to some, or back) or that is new in this pod's report is told now.
+     *
+     * @param before the same pod's previous report (null: none)
+     */
+    private void announce(UsageReport report, UsageReport before) {
         List<UsageReport> all = new java.util.ArrayList<>(List.of(report));
         if (report.journal() != null) {
             all.addAll(report.journal().orphans().values());
         }
         for (UsageReport r : all) {
-            r.keys().keySet().forEach(id -> fire("keys", id));
+            boolean own = r == report;
+            r.keys().forEach((id, c) -> {
+                UsageReport.Counters was = !own || before == null ? null : before.keys().get(id);
+                if (c.equals(was)) {
+                    return;
+                }
+                if (writes == null || (own && (was == null || limited(was) != limited(c)))) {
+                    fire("keys", id);
+                } else {
+                    moved("keys", id);
+                }
+            });
             r.models().keySet().forEach(id -> fire("models", id));
             r.budgets().values().forEach(b -> fire("budgets", b.budget()));
         }
+    }
+
+    private static boolean limited(UsageReport.Counters c) {
+        return c.rateLimited() != null && c.rateLimited() > 0;
+    }
+
+    private void moved(String section, String id) {
+        int slash = id.indexOf('/');
+        if (slash > 0) {
+            writes.moved(section, new ResourceID(id.substring(slash + 1), id.substring(0, slash)));
+        }
+    }
+
+    /** Keeps a deleted pod's last report (its own figures) until its resources hold them (see {@link #settle}). */
+    private void retire(PodReport gone) {
+        UsageReport own = gone.report().withJournal(null);
+        java.util.Set<String> pending = ConcurrentHashMap.newKeySet();
+        own.keys().keySet().forEach(id -> pending.add("keys|" + id));
+        own.models().keySet().forEach(id -> pending.add("models|" + id));
+        own.budgets().values().forEach(b -> pending.add("budgets|" + b.budget()));
+        if (gone.gateway() != null) {
+            pending.add("gateways|" + gone.namespace() + "/" + gone.gateway());
+        }
+        long now = System.currentTimeMillis();
+        // a resource deleted meanwhile never settles: an hour is far beyond any figure's wait
+        retired.values().removeIf(r -> now - r.atMillis() > 3_600_000);
+        if (!pending.isEmpty()) {
+            retired.put(gone.podUid(), new Retired(new PodReport(gone.podUid(), gone.podName(), gone.namespace(),
+                    gone.gateway(), gone.incarnation(), own, gone.seq()), now, pending));
+        }
+    }
+
+    /** Every report figures are read from: the live pods' and the retired ones'. */
+    private Iterable<PodReport> sources() {
+        if (retired.isEmpty()) {
+            return reports.values();
+        }
+        List<PodReport> all = new java.util.ArrayList<>(reports.values());
+        retired.values().forEach(r -> all.add(r.report()));
+        return all;
+    }
+
+    /**
+     * The live figures of one resource, less those of deleted pods that its status already holds: a deleted pod's
+     * incarnation stays among the live figures until the resource's status has its final figures (written within
+     * the write budget), then leaves them, and {@link UsageMerge} folds it from status, exactly once. Call with the
+     * status the resource has now, right before merging.
+     *
+     * @param section "keys", "models", "budgets" or "gateways"
+     */
+    public Map<String, UsageShare> settle(String section, String id, dev.tollgate.api.v1alpha1.Usage existing,
+            Map<String, UsageShare> live) {
+        if (retired.isEmpty()) {
+            return live;
+        }
+        Map<String, UsageShare> out = new HashMap<>(live);
+        for (var it = retired.entrySet().iterator(); it.hasNext(); ) {
+            Retired r = it.next().getValue();
+            String inc = r.report().incarnation();
+            if (!r.pending().contains(section + "|" + id) || !out.containsKey(inc)) {
+                continue;
+            }
+            UsageShare held = existing == null || existing.getShares() == null ? null : existing.getShares().get(inc);
+            var json = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper();
+            if (held != null && json.valueToTree(UsageMerge.latest(held, out.get(inc))).equals(json.valueToTree(held))) {
+                out.remove(inc); // status holds the final figures: fold from there
+                r.pending().remove(section + "|" + id);
+                if (r.pending().isEmpty()) {
+                    it.remove();
+                }
+            }
+        }
+        return out;
     }
 
     private void fire(String section, String id) {
@@ -362,7 +471,7 @@ public class UsageScraper {
      */
     public Map<String, UsageShare> shares(String section, String id, String slot, String periodStart) {
         Map<String, UsageShare> out = new HashMap<>();
-        for (PodReport r : reports.values()) {
+        for (PodReport r : sources()) {
             r.figures().forEach((incarnation, figures) -> {
                 UsageReport.Counters c = section(figures, section).get(id);
                 if (c != null) {
@@ -398,7 +507,7 @@ public class UsageScraper {
     /** Each live incarnation of one gateway's pods, its figures summed over the deployments it served. */
     public Map<String, UsageShare> gatewayShares(String namespace, String gateway) {
         Map<String, UsageShare> out = new HashMap<>();
-        for (PodReport r : reports.values()) {
+        for (PodReport r : sources()) {
             if (namespace.equals(r.namespace()) && gateway.equals(r.gateway())) {
                 r.figures().forEach((incarnation, figures) -> {
                     UsageShare sum = new UsageShare();
@@ -452,7 +561,7 @@ public class UsageScraper {
     /** Each live incarnation's spend on one budget in the period starting at {@code periodStart} (RFC 3339). */
     public Map<String, UsageShare> budgetShares(String budgetId, String periodStart) {
         Map<String, UsageShare> out = new HashMap<>();
-        for (PodReport r : reports.values()) {
+        for (PodReport r : sources()) {
             r.figures().forEach((incarnation, figures) -> {
                 long total = 0;
                 long inPeriod = 0;
