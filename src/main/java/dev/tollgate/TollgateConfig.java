@@ -27,6 +27,13 @@ public interface TollgateConfig {
         long usageScrapeIntervalMillis();
 
         /**
+         * The cluster-wide budget of usage-driven status writes per second (StatusWriteBudget): figures wait for it,
+         * stalest first; condition changes do not.
+         */
+        @WithDefault("20")
+        double statusWritesPerSecond();
+
+        /**
          * Above this size of config.json or secrets.json (bytes), a gateway's keys go into key shards
          * ({@code dev.tollgate.config.KeyShards}); the API server's limit is 1 MiB. Lowered only by tests.
          */

@@ -84,10 +84,10 @@ public class BudgetReconciler implements Reconciler<Budget> {
                 .count();
         var existing = b.getStatus() == null ? null : b.getStatus().getUsage();
         var merged = existing;
+        dev.tollgate.operator.usage.UsageScraper.Settled settled = null;
         if (usage != null && window != null) {
-            String id = b.getMetadata().getNamespace() + "/" + b.getMetadata().getName();
-            merged = dev.tollgate.operator.usage.UsageMerge.merge(existing,
-                    usage.settle("budgets", id, existing, usage.budgetShares(id, window.start().toString())),
+            settled = usage.settle("budgets", ns + "/" + name, usage.budgetShares(ns + "/" + name, window.start().toString()));
+            merged = dev.tollgate.operator.usage.UsageMerge.merge(existing, settled.live(), settled.finals(),
                     usage::ended, window.start().toString(), null, null);
             merged = dev.tollgate.operator.usage.UsageMerge.stamp(existing, merged, now);
         }
@@ -109,6 +109,9 @@ public class BudgetReconciler implements Reconciler<Budget> {
             held.setSpend(old.getSpend());
             held.setRemaining(old.getRemaining());
         });
+        if (settled != null && control.isPatchStatus()) {
+            usage.folded("budgets", ns + "/" + name, settled.foldedIn(merged));
+        }
         if (window != null) {
             control.rescheduleAfter(Duration.between(now, window.end()).plusMillis(50));
         }

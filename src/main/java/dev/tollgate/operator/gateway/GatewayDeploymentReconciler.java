@@ -101,17 +101,22 @@ public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment
                     + g.getMetadata().getName()).toList());
         }
         GatewayDeploymentStatus status = StatusBuilders.gateway(gw, render, deployment, clock.instant());
+        dev.tollgate.operator.usage.UsageScraper.Settled settled = null;
         if (usage != null) {
             String ns = gw.getMetadata().getNamespace();
             String name = gw.getMetadata().getName();
             var existing = gw.getStatus() == null ? null : gw.getStatus().getUsage();
+            settled = usage.settle("gateways", ns + "/" + name, usage.gatewayShares(ns, name));
             status.setUsage(dev.tollgate.operator.usage.UsageMerge.stamp(existing, dev.tollgate.operator.usage.UsageMerge.merge(
-                    existing, usage.settle("gateways", ns + "/" + name, existing, usage.gatewayShares(ns, name)),
-                    usage::ended, null, null, null), clock.instant()));
+                    existing, settled.live(), settled.finals(), usage::ended, null, null, null), clock.instant()));
             var served = usage.servedConfigs(ns, name);
             status.setServedConfigs(served.isEmpty() ? null : served);
         }
-        return StatusPatch.ifChanged(gw, status, writes, "gateways", (old, held) -> held.setUsage(old.getUsage()));
+        var control = StatusPatch.ifChanged(gw, status, writes, "gateways", (old, held) -> held.setUsage(old.getUsage()));
+        if (settled != null && control.isPatchStatus()) {
+            usage.folded("gateways", dev.tollgate.config.Renderer.id(gw), settled.foldedIn(status.getUsage()));
+        }
+        return control;
     }
 
     @Override

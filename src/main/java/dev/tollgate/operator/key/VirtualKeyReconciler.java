@@ -121,10 +121,10 @@ public class VirtualKeyReconciler implements Reconciler<VirtualKey> {
         String slot = periodStart == null ? null : vk.getMetadata().getNamespace() + "/"
                 + bound.stream().filter(b -> b.getStatus() != null && periodStart.equals(b.getStatus().getPeriodStart()))
                         .findFirst().orElseThrow().getMetadata().getName() + "@" + Instant.parse(periodStart).toEpochMilli();
+        var settled = usage == null ? null : usage.settle("keys", vkId, usage.shares("keys", vkId, slot, periodStart));
         var merged = usage == null ? (vk.getStatus() == null ? null : vk.getStatus().getUsage())
                 : dev.tollgate.operator.usage.UsageMerge.merge(vk.getStatus() == null ? null : vk.getStatus().getUsage(),
-                        usage.settle("keys", vkId, vk.getStatus() == null ? null : vk.getStatus().getUsage(),
-                                usage.shares("keys", vkId, slot, periodStart)), usage::ended, periodStart,
+                        settled.live(), settled.finals(), usage::ended, periodStart,
                         usage.inUse("keys", vkId, "rpm"), usage.inUse("keys", vkId, "tpm"));
         merged = dev.tollgate.operator.usage.UsageMerge.stamp(vk.getStatus() == null ? null : vk.getStatus().getUsage(), merged, now);
         long limited = usage == null ? 0 : java.util.Objects.requireNonNullElse(usage.inUse("keys", vkId, "rateLimited"), 0L);
@@ -141,6 +141,9 @@ public class VirtualKeyReconciler implements Reconciler<VirtualKey> {
             held.setUsage(old.getUsage());
             held.setBudgetRemaining(old.getBudgetRemaining());
         });
+        if (settled != null && control.isPatchStatus()) {
+            usage.folded("keys", vkId, settled.foldedIn(merged));
+        }
         // Flip Expired exactly when it is due; the gateway enforces expiry on its own clock regardless.
         var expiry = Checks.expiry(vk).value();
         if (expiry != null && expiry.toInstant().isAfter(now)) {

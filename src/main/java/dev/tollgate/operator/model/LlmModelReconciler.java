@@ -71,8 +71,9 @@ public class LlmModelReconciler implements Reconciler<LlmModel> {
             gateways = admission.servedBy();
         }
         var existing = m.getStatus() == null ? null : m.getStatus().getUsage();
-        var merged = usage == null ? existing : dev.tollgate.operator.usage.UsageMerge.merge(existing,
-                usage.settle("models", id, existing, usage.shares("models", id)), usage::ended, null, usage.inUse("models", id, "rpm"), usage.inUse("models", id, "tpm"));
+        var settled = usage == null ? null : usage.settle("models", id, usage.shares("models", id));
+        var merged = usage == null ? existing : dev.tollgate.operator.usage.UsageMerge.merge(existing, settled.live(),
+                settled.finals(), usage::ended, null, usage.inUse("models", id, "rpm"), usage.inUse("models", id, "tpm"));
         merged = dev.tollgate.operator.usage.UsageMerge.stamp(existing, merged, clock.instant());
         var status = StatusBuilders.model(m, problem, gateways, merged, admission, clock.instant());
         if (usage != null) {
@@ -82,12 +83,17 @@ public class LlmModelReconciler implements Reconciler<LlmModel> {
             var conditions = new java.util.ArrayList<>(status.getConditions());
             conditions.addAll(dev.tollgate.operator.status.Conditions.merge(m.getStatus() == null ? null : m.getStatus().getConditions(),
                     List.of(dev.tollgate.operator.status.Conditions.of("Healthy", !unhealthy, unhealthy ? "UpstreamFailing" : "Serving",
-                            unhealthy ? failures + " of the last minute's " + requests + " requests failed at the provider "
-                                    + "(5xx, timeouts, unreachable): check the provider and the LlmModel's apiBase"
-                                    : failures + " of the last minute's " + requests + " requests failed at the provider")),
+                            // no counts in the message: it would make every status write unique
+                            unhealthy ? "most of the last minute's requests failed at the provider (5xx, timeouts, "
+                                    + "unreachable): check the provider and the LlmModel's apiBase"
+                                    : "most of the last minute's requests succeeded at the provider")),
                     m.getMetadata().getGeneration() == null ? 0 : m.getMetadata().getGeneration(), clock.instant()));
             status.setConditions(conditions);
         }
-        return StatusPatch.ifChanged(m, status, writes, "models", (old, held) -> held.setUsage(old.getUsage()));
+        var control = StatusPatch.ifChanged(m, status, writes, "models", (old, held) -> held.setUsage(old.getUsage()));
+        if (settled != null && control.isPatchStatus()) {
+            usage.folded("models", id, settled.foldedIn(merged));
+        }
+        return control;
     }
 }

@@ -34,6 +34,15 @@ public final class UsageMerge {
      */
     public static Usage merge(Usage existing, Map<String, UsageShare> live, BiPredicate<String, UsageShare> ended,
             String periodStart, Long rpm, Long tpm) {
+        return merge(existing, live, java.util.Set.of(), ended, periodStart, rpm, tpm);
+    }
+
+    /**
+     * @param finals incarnations among {@code live} whose figures are final (their process is over and this is its
+     *               last report): folded at once when {@code ended}, instead of waiting to stop reporting
+     */
+    public static Usage merge(Usage existing, Map<String, UsageShare> live, java.util.Set<String> finals,
+            BiPredicate<String, UsageShare> ended, String periodStart, Long rpm, Long tpm) {
         Map<String, UsageShare> shares = new TreeMap<>();
         if (existing != null && existing.getShares() != null) {
             shares.putAll(existing.getShares());
@@ -42,7 +51,7 @@ public final class UsageMerge {
         live.forEach((id, s) -> shares.merge(id, s, UsageMerge::latest));
         for (var it = shares.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
-            if (!live.containsKey(e.getKey()) && ended.test(e.getKey(), e.getValue())) {
+            if ((!live.containsKey(e.getKey()) || finals.contains(e.getKey())) && ended.test(e.getKey(), e.getValue())) {
                 add(folded, e.getValue(), periodStart);
                 it.remove();
             }

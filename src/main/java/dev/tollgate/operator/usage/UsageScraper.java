@@ -387,37 +387,43 @@ public class UsageScraper {
         return all;
     }
 
+    /** A resource's live figures, and which of them are deleted pods' final figures (to fold now). */
+    public record Settled(Map<String, UsageShare> live, java.util.Set<String> finals) {
+        /** The finals the merged usage no longer holds as shares: folded by it. */
+        public java.util.Set<String> foldedIn(dev.tollgate.api.v1alpha1.Usage merged) {
+            java.util.Set<String> out = new java.util.HashSet<>(finals);
+            if (merged != null && merged.getShares() != null) {
+                out.removeAll(merged.getShares().keySet());
+            }
+            return out;
+        }
+    }
+
     /**
-     * The live figures of one resource, less those of deleted pods that its status already holds: a deleted pod's
-     * incarnation stays among the live figures until the resource's status has its final figures (written within
-     * the write budget), then leaves them, and {@link UsageMerge} folds it from status, exactly once. Call with the
-     * status the resource has now, right before merging.
+     * The live figures of one resource, with the deleted pods' final figures marked as such: {@link UsageMerge}
+     * folds them in at once (their pod is gone), in the status write that carries them. Once such a write was made
+     * ({@link #folded}), the deleted pod's figures leave this resource's live figures for good, so they are folded
+     * exactly once; until then (the write held back by the budget) they stay, and nothing is lost with the pod.
      *
      * @param section "keys", "models", "budgets" or "gateways"
      */
-    public Map<String, UsageShare> settle(String section, String id, dev.tollgate.api.v1alpha1.Usage existing,
-            Map<String, UsageShare> live) {
+    public Settled settle(String section, String id, Map<String, UsageShare> live) {
         if (retired.isEmpty()) {
-            return live;
+            return new Settled(live, java.util.Set.of());
         }
         Map<String, UsageShare> out = new HashMap<>(live);
-        for (var it = retired.entrySet().iterator(); it.hasNext(); ) {
-            Retired r = it.next().getValue();
+        java.util.Set<String> finals = new java.util.HashSet<>();
+        for (Retired r : retired.values()) {
             String inc = r.report().incarnation();
-            if (!r.pending().contains(section + "|" + id) || !out.containsKey(inc)) {
-                continue;
-            }
-            UsageShare held = existing == null || existing.getShares() == null ? null : existing.getShares().get(inc);
-            var json = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper();
-            if (held != null && json.valueToTree(UsageMerge.latest(held, out.get(inc))).equals(json.valueToTree(held))) {
-                out.remove(inc); // status holds the final figures: fold from there
-                r.pending().remove(section + "|" + id);
-                if (r.pending().isEmpty()) {
-                    it.remove();
+            if (out.containsKey(inc)) {
+                if (r.pending().contains(section + "|" + id)) {
+                    finals.add(inc);
+                } else {
+                    out.remove(inc); // folded by an earlier write
                 }
             }
         }
-        return out;
+        return new Settled(out, finals);
     }
 
     private void fire(String section, String id) {
@@ -427,6 +433,22 @@ public class UsageScraper {
         }
         ResourceID rid = new ResourceID(id.substring(slash + 1), id.substring(0, slash));
         listeners.getOrDefault(section, List.of()).forEach(l -> l.accept(rid));
+    }
+
+    /** The status write that folded these deleted pods' incarnations into one resource was made. */
+    public void folded(String section, String id, java.util.Set<String> incarnations) {
+        if (incarnations.isEmpty()) {
+            return;
+        }
+        for (var it = retired.entrySet().iterator(); it.hasNext(); ) {
+            Retired r = it.next().getValue();
+            if (incarnations.contains(r.report().incarnation())) {
+                r.pending().remove(section + "|" + id);
+                if (r.pending().isEmpty()) {
+                    it.remove();
+                }
+            }
+        }
     }
 
     /**
