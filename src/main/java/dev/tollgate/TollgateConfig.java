@@ -43,6 +43,13 @@ public interface TollgateConfig {
         /** What one key shard may hold (bytes). Lowered only by tests. */
         @WithDefault("262144")
         int keyShardTargetBytes();
+
+        /**
+         * The preStop sleep of gateway pods: they keep serving while endpoints, kube-proxy and load balancers stop
+         * sending them traffic, before SIGTERM starts their drain (see {@code dev.tollgate.config.Termination}).
+         */
+        @WithDefault("10")
+        int gatewayPrestopSeconds();
     }
 
     interface Gateway {
@@ -74,6 +81,13 @@ public interface TollgateConfig {
         /** How long a stopping gateway waits for the operator to read its last usage. */
         @WithDefault("12000")
         long usageHandoverTimeoutMillis();
+
+        /**
+         * How long a stopping gateway lets its requests in flight, streams included, run before it ends them with an
+         * error event (set by the operator to fit the pod's grace period). Absent: the longest stream its models may
+         * serve, at least ten minutes ({@code dev.tollgate.config.Termination#drainMillis}).
+         */
+        Optional<Long> drainTimeoutMillis();
 
         /**
          * How often a gateway whose config names a Redis refreshes its usage journal there (heartbeat, and every

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.config.GatewayConfig;
+import dev.tollgate.config.Termination;
 import dev.tollgate.gateway.cost.TokenCounter;
 import dev.tollgate.gateway.provider.JsonBody;
 import dev.tollgate.gateway.provider.Operation;
@@ -55,14 +56,19 @@ public class GatewayRoutes {
     private final Bridges bridges = new Bridges(clock);
     private final UsageRecorder usage;
     private final long handoverMillis;
+    private final java.util.Optional<Long> drainMillis;
+    private final Drain open = new Drain();
     private volatile boolean draining;
 
     public GatewayRoutes(ConfigHolder holder, Upstreams upstreams, Instance<RequestInterceptor> interceptors,
             MeterRegistry registry, UsageRecorder usage,
             @ConfigProperty(name = "tollgate.mode", defaultValue = "standalone") String mode,
             @ConfigProperty(name = "tollgate.gateway.max-body-bytes", defaultValue = "10485760") long maxBodyBytes,
-            @ConfigProperty(name = "tollgate.gateway.usage-handover-timeout-millis", defaultValue = "12000") long handoverMillis) {
+            @ConfigProperty(name = "tollgate.gateway.usage-handover-timeout-millis",
+                    defaultValue = Termination.HANDOVER_MILLIS_DEFAULT) long handoverMillis,
+            @ConfigProperty(name = "tollgate.gateway.drain-timeout-millis") java.util.Optional<Long> drainMillis) {
         this.handoverMillis = handoverMillis;
+        this.drainMillis = drainMillis;
         this.holder = holder;
         this.upstreams = upstreams;
         this.interceptors = interceptors.stream().sorted(Comparator.comparingInt(RequestInterceptor::order)).toList();
@@ -78,6 +84,11 @@ public class GatewayRoutes {
         }
         router.get("/health/liveness").handler(rc -> rc.response().setStatusCode(200).end("{\"status\":\"UP\"}"));
         router.get("/health/readiness").handler(rc -> {
+            if (draining) {
+                rc.response().setStatusCode(503).putHeader("content-type", "application/json")
+                        .end("{\"status\":\"DOWN\",\"reason\":\"stopping: finishing the requests in flight\"}");
+                return;
+            }
             Snapshot s = holder.current();
             rc.response().setStatusCode(s == null ? 503 : 200).putHeader("content-type", "application/json")
                     .end(s == null ? "{\"status\":\"DOWN\",\"reason\":\"no configuration loaded yet\"}"
@@ -114,15 +125,33 @@ public class GatewayRoutes {
     }
 
     /**
-     * A gateway pod being stopped (SIGTERM) refuses new LLM requests (503 shutting_down, so clients retry on another
-     * replica), lets requests in flight finish, and keeps its usage report up until the operator has read it once
-     * more (at most tollgate.gateway.usage-handover-timeout-millis): its last usage is handed over, not lost.
+     * A gateway pod being stopped (SIGTERM) drains: readiness answers 503 at once, new LLM requests get 503
+     * shutting_down with x-should-retry: true (clients retry on another replica), and requests in flight, streams
+     * included, run for up to tollgate.gateway.drain-timeout-millis (default: the longest stream its models may
+     * serve, see {@link Termination}); those still open then end with an error event, never a silent cut, and are
+     * metered. Then the pod keeps its usage report up until the operator has read it once more (at most
+     * tollgate.gateway.usage-handover-timeout-millis): its last usage is handed over, not lost.
+     *
+     * <p>This runs in Quarkus' pre-shutdown phase (quarkus.shutdown.delay-enabled), whose wait has no timeout, with
+     * every port still serving: Quarkus closes the HTTP server only after it returns. quarkus.shutdown.timeout stays
+     * unset: it bounds a later phase in which nothing is left to wait for. The pod's grace period is sized to cover
+     * the preStop pause, this drain and the hand-over (GatewayDeploymentDependent).
      */
     void onStop(@Observes io.quarkus.runtime.ShutdownDelayInitiatedEvent event) throws InterruptedException {
         if (!"gateway".equalsIgnoreCase(mode)) {
             return;
         }
         draining = true;
+        Snapshot snapshot = holder.current();
+        long deadline = drainMillis.orElseGet(() -> Termination.drainMillis(snapshot == null ? List.of() : snapshot.config().models()));
+        int inFlight = open.size();
+        if (inFlight > 0) {
+            LOG.infof("stopping: %d request(s) in flight may run for up to %d ms", inFlight, deadline);
+        }
+        if (!open.awaitNone(java.time.Duration.ofMillis(deadline))) {
+            LOG.warnf("stopping: %d request(s) still open at the drain deadline (%d ms, tollgate.gateway.drain-timeout-millis)"
+                    + " end with an error their clients may retry", open.endAll(), deadline);
+        }
         boolean handedOver = usage.awaitHandover(java.time.Duration.ofMillis(handoverMillis));
         LOG.infof(handedOver ? "stopping: usage handed over to the operator"
                 : "stopping: the operator did not read the last usage within %d ms; it may miss up to one read interval",
@@ -156,7 +185,8 @@ public class GatewayRoutes {
                 throw GatewayException.of(503, "not_ready", "the gateway has no configuration yet: retry shortly");
             }
             if (draining) {
-                throw GatewayException.of(503, "shutting_down", "this gateway replica is stopping: retry (another replica answers)");
+                throw new GatewayException(ApiError.of(503, "this gateway replica is stopping: retry (another replica "
+                        + "answers)", null).withCode("shutting_down"), refusedWhileDraining(rc));
             }
             ctx.key = Auth.authenticate(rc.request(), ingress == WireFormat.ANTHROPIC, snapshot, clock.instant());
             ctx.body = body(rc);
@@ -198,6 +228,7 @@ public class GatewayRoutes {
         }
         ctx.response.putHeader(HeaderNames.DEPLOYMENT, ctx.deployment.id());
         ctx.response.closeHandler(v -> ctx.cancellation.cancel());
+        open.opened(ctx);
         List<RequestInterceptor> admitted = new ArrayList<>(interceptors.size());
         Future<Void> admission = admit(ctx, 0, admitted);
         // in memory every stage decides at once: no future chain to build when there is nothing to wait for
@@ -217,6 +248,7 @@ public class GatewayRoutes {
             }
         }
         record(ctx);
+        open.closed(ctx); // only now: a stopping gateway's drain waits until the request is metered
     }
 
     /**
@@ -259,6 +291,9 @@ public class GatewayRoutes {
     }
 
     private void fail(RequestContext ctx, Throwable t) {
+        if (ctx.endedByDrain) {
+            return; // the drain deadline ended it, and wrote what the client gets
+        }
         if (ctx.cancellation.cancelled()) {
             ctx.status = 499; // the client went away; nothing to write
             return;
@@ -309,6 +344,15 @@ public class GatewayRoutes {
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------------
+
+    /**
+     * A request refused because this replica is stopping: the client may retry, and over HTTP/1.1 the connection is
+     * closed so the retry opens a new one, which the Service sends to another replica (HTTP/2 has no such header).
+     */
+    private static Map<String, String> refusedWhileDraining(RoutingContext rc) {
+        return rc.request().version() == io.vertx.core.http.HttpVersion.HTTP_2 ? Drain.RETRY
+                : Map.of(HeaderNames.SHOULD_RETRY.toString(), "true", "connection", "close");
+    }
 
     private static String requestId(RoutingContext rc) {
         String id = rc.get("tollgate.request-id");

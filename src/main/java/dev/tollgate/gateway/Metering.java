@@ -49,7 +49,7 @@ public final class Metering {
      * cut short) that is priced by tokens.
      */
     static boolean mustCount(RequestContext ctx) {
-        boolean answeredOrLeft = ctx.status == 200 || ctx.status == 499;
+        boolean answeredOrLeft = ctx.status == 200 || ctx.status == 499 || ctx.endedByDrain;
         boolean pricedPerImage = ctx.operation == Operation.IMAGES && ctx.status == 200;
         return ctx.costMicros == null && ctx.usage == null && answeredOrLeft && !pricedPerImage && ctx.body != null
                 && ctx.deployment != null && ctx.deployment.prices() != null;

@@ -44,6 +44,8 @@ public final class RequestContext {
     public boolean upstreamFailed;
     public int status;
     public ApiError error;
+    /** True when the gateway itself ended this request, unfinished, at its drain deadline (see {@link Drain}). */
+    boolean endedByDrain;
 
     public RequestContext(RoutingContext rc, String requestId, WireFormat ingress, Operation operation, Snapshot snapshot) {
         this.rc = rc;

@@ -139,8 +139,9 @@ public class UsageRecorder implements RequestInterceptor {
     public void complete(RequestContext ctx) {
         inFlight.decrementAndGet();
         var charges = (List<BudgetLedger.Charge>) ctx.attributes.get(BudgetInterceptor.class);
+        long cost = Metering.cost(ctx).orElse(0); // first: for a cut answer, it counts the tokens that ctx.usage then holds
         record(ctx.snapshot, ctx.key.id(), ctx.deployment.id(), ctx.status, ctx.usage == null ? null : ctx.usage.promptTokens(),
-                ctx.usage == null ? null : ctx.usage.outputTokens(), Metering.cost(ctx).orElse(0),
+                ctx.usage == null ? null : ctx.usage.outputTokens(), cost,
                 charges == null ? List.of() : charges.stream().map(ch -> ch.budgetId() + "@" + ch.periodStartMillis()).toList(),
                 ctx.error != null && "rate_limit_exceeded".equals(ctx.error.code()), ctx.upstreamFailed)
                 .onFailure(t -> LOG.debugf("usage journal write failed (the next heartbeat repairs it): %s", t.getMessage()));

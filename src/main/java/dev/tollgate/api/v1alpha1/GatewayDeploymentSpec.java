@@ -77,6 +77,15 @@ public class GatewayDeploymentSpec {
     @JsonPropertyDescription("Extra annotations on the gateway pods (e.g. for a service mesh or log shipper).")
     private Map<String, String> podAnnotations;
 
+    @Min(30)
+    @JsonPropertyDescription("Seconds a gateway pod may take to stop (its terminationGracePeriodSeconds): a preStop "
+            + "pause while load balancers stop sending it traffic, then requests in flight, streams included, finish "
+            + "and the pod hands its last usage to the operator. Absent: derived from the longest stream it may serve, "
+            + "preStop + max(600, largest LlmModel timeout in seconds, at most 3600) + 17 (627 by default). Set it "
+            + "lower for faster node drains (e.g. under the cluster autoscaler's 600 s cap): streams still open at "
+            + "the end then stop with an error event the client can retry, never a silent cut.")
+    private Integer terminationGracePeriodSeconds;
+
     public Integer getReplicas() { return replicas; }
     public void setReplicas(Integer replicas) { this.replicas = replicas; }
     public String getImage() { return image; }
@@ -107,4 +116,6 @@ public class GatewayDeploymentSpec {
     public void setAffinity(Affinity affinity) { this.affinity = affinity; }
     public Map<String, String> getPodAnnotations() { return podAnnotations; }
     public void setPodAnnotations(Map<String, String> podAnnotations) { this.podAnnotations = podAnnotations; }
+    public Integer getTerminationGracePeriodSeconds() { return terminationGracePeriodSeconds; }
+    public void setTerminationGracePeriodSeconds(Integer seconds) { this.terminationGracePeriodSeconds = seconds; }
 }

@@ -15,7 +15,9 @@ import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.config.KeyShards;
+import dev.tollgate.config.Termination;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeProjection;
@@ -29,7 +31,8 @@ import org.eclipse.microprofile.config.ConfigProvider;
 /**
  * The gateway pods: this same image in {@code gateway} mode. Routing, keys and budgets reach running pods live
  * (they watch their ConfigMap and Secret), so the pod template carries only the hash of start-time settings:
- * adding a key never restarts the gateway; changing its port or Redis does.
+ * adding a key never restarts the gateway; changing its port or Redis does. Its termination settings let a rollout
+ * finish the streams in flight (see {@link #termination}).
  */
 @KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR))
 public class GatewayDeploymentDependent extends CRUDKubernetesDependentResource<Deployment, GatewayDeployment> {
@@ -49,6 +52,7 @@ public class GatewayDeploymentDependent extends CRUDKubernetesDependentResource<
             podAnnotations.putAll(spec.getPodAnnotations());
         }
         podAnnotations.put(Names.SETTINGS_HASH_ANNOTATION, render.settingsHash());
+        Termination termination = termination(spec, render.config().models());
         return new DeploymentBuilder()
                 .withNewMetadata().withName(Names.deployment(gw)).withNamespace(gw.getMetadata().getNamespace())
                 .withLabels(Names.gatewayLabels(gw)).endMetadata()
@@ -59,12 +63,13 @@ public class GatewayDeploymentDependent extends CRUDKubernetesDependentResource<
                 .withNewMetadata().withLabels(Names.gatewayLabels(gw)).withAnnotations(podAnnotations).endMetadata()
                 .withNewSpec()
                 .withServiceAccountName(Names.serviceAccount(gw))
+                .withTerminationGracePeriodSeconds(termination.gracePeriodSeconds())
                 .withNodeSelector(spec.getNodeSelector())
                 .withTolerations(spec.getTolerations())
                 .withAffinity(spec.getAffinity())
                 .withNewSecurityContext().withRunAsNonRoot(true).withNewSeccompProfile().withType("RuntimeDefault")
                 .endSeccompProfile().endSecurityContext()
-                .withContainers(container(gw, spec))
+                .withContainers(container(gw, spec, termination))
                 .addAllToVolumes(configVolumes(gw, RenderSupport.packed(gw, ctx).shards().size()))
                 .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
                 .endSpec()
@@ -100,7 +105,18 @@ public class GatewayDeploymentDependent extends CRUDKubernetesDependentResource<
                 new VolumeBuilder().withName("secrets").withNewProjected().withSources(secrets).endProjected().build());
     }
 
-    private static Container container(GatewayDeployment gw, GatewayDeploymentSpec spec) {
+    /**
+     * How long a gateway pod may take to stop: the preStop pause, the drain of its requests in flight and the usage
+     * hand-over (see {@link Termination}). It depends only on the spec's override, the operator's preStop setting and
+     * the longest model timeout (at least ten minutes), so editing models does not roll the pods.
+     */
+    static Termination termination(GatewayDeploymentSpec spec, List<GatewayConfig.Model> models) {
+        int preStop = ConfigProvider.getConfig().getOptionalValue("tollgate.operator.gateway-prestop-seconds", Integer.class)
+                .orElse(Termination.DEFAULT_PRE_STOP_SECONDS);
+        return Termination.of(spec.getTerminationGracePeriodSeconds(), models, Math.max(1, preStop));
+    }
+
+    private static Container container(GatewayDeployment gw, GatewayDeploymentSpec spec, Termination termination) {
         int port = spec.getPort() == null ? 4000 : spec.getPort();
         String image = spec.getImage() != null ? spec.getImage()
                 : ConfigProvider.getConfig().getOptionalValue("tollgate.gateway.image", String.class)
@@ -115,10 +131,18 @@ public class GatewayDeploymentDependent extends CRUDKubernetesDependentResource<
                 .addNewEnv().withName("QUARKUS_HTTP_PORT").withValue(Integer.toString(port)).endEnv()
                 .addNewEnv().withName("TOLLGATE_GATEWAY_CONFIG_DIR").withValue(CONFIG_DIR).endEnv()
                 .addNewEnv().withName("TOLLGATE_GATEWAY_SECRETS_DIR").withValue(SECRETS_DIR).endEnv()
+                .addNewEnv().withName("TOLLGATE_GATEWAY_DRAIN_TIMEOUT_MILLIS")
+                .withValue(Long.toString(termination.drainMillis())).endEnv()
                 .addNewPort().withName("http").withContainerPort(port).withProtocol("TCP").endPort()
                 .addNewPort().withName("metrics").withContainerPort(Names.MANAGEMENT_PORT).withProtocol("TCP").endPort()
                 .withReadinessProbe(probe("/health/readiness", 5))
                 .withLivenessProbe(probe("/health/liveness", 10))
+                // Stop new traffic first: endpoints, kube-proxy and load balancers take a few seconds to drop a
+                // deleted pod, and it keeps serving meanwhile; SIGTERM (and the drain) comes after. The sleep action
+                // (Kubernetes 1.30+) rather than an exec of sleep, since the image has no shell to rely on, and
+                // rather than an httpGet hook, which would only add a code path for the same pause.
+                .withNewLifecycle().withNewPreStop().withNewSleep().withSeconds((long) termination.preStopSeconds())
+                .endSleep().endPreStop().endLifecycle()
                 .withResources(spec.getResources())
                 .addNewVolumeMount().withName("config").withMountPath(CONFIG_DIR).withReadOnly(true).endVolumeMount()
                 .addNewVolumeMount().withName("secrets").withMountPath(SECRETS_DIR).withReadOnly(true).endVolumeMount()
