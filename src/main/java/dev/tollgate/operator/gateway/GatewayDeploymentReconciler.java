@@ -27,7 +27,8 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * GatewayDeployment -> ConfigMap, Secret, ServiceAccount, Role, RoleBinding, Deployment, Service. Any change to
+ * GatewayDeployment -> ConfigMap, Secret, ServiceAccount, Role, RoleBinding, Deployment, Service, and the budgets'
+ * spend handed back to the pods (ConfigMap {@code <gw>-spend}). Any change to
  * an LlmModel, VirtualKey, Budget, labelled Secret or Namespace re-renders every gateway from the informer
  * caches: gateways are few, and the renderer applies each gateway's selections itself. Deletions need no
  * finalizer: a deleted VirtualKey leaves the cache, and the next render (triggered by that very event) drops it.
@@ -45,7 +46,8 @@ import java.util.stream.Collectors;
         @Dependent(name = "rolebinding", type = GatewayRoleBindingDependent.class, dependsOn = {"role", "serviceaccount"}),
         @Dependent(name = "deployment", type = GatewayDeploymentDependent.class,
                 dependsOn = {"config", "secrets", "rolebinding"}),
-        @Dependent(name = "service", type = GatewayServiceDependent.class)
+        @Dependent(name = "service", type = GatewayServiceDependent.class),
+        @Dependent(name = "spend", type = GatewaySpendConfigMapDependent.class)
 })
 @ControllerConfiguration(name = "gatewaydeployment")
 public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment> {
@@ -89,7 +91,9 @@ public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment
             var served = usage.servedConfigs(ns, name);
             status.setServedConfigs(served.isEmpty() ? null : served);
         }
-        return StatusPatch.ifChanged(gw, status);
+        UpdateControl<GatewayDeployment> control = StatusPatch.ifChanged(gw, status);
+        GatewaySpendConfigMapDependent.pending(ctx).ifPresent(control::rescheduleAfter); // a spend change waiting for its interval
+        return control;
     }
 
     @Override
