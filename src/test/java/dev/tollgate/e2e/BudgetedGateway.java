@@ -31,7 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A gateway {@code llm} whose two keys each have a 0.10 daily Budget ({@code b} and {@code fresh}), as the operator
+ * A gateway {@code llm} whose three keys each have a 0.10 daily Budget ({@code b}, {@code fresh}, {@code twin}), as the operator
  * renders it, for gateway-mode tests: every request reserves and costs exactly 0.009 (4 output tokens at 2,250
  * micro-USD; input free), so from zero 11 requests fit into a budget, and from 0.018 spent only 9.
  */
@@ -39,6 +39,7 @@ final class BudgetedGateway {
     static final String GATEWAY = "llm";
     static final String KEY = "sk-tg-seeded-budget-key-0123456789ab";
     static final String FRESH = "sk-tg-seeded-fresh-key-0123456789abc";
+    static final String TWIN = "sk-tg-seeded-twin-key-0123456789abcd";
     static final long COST = 9_000;
 
     private BudgetedGateway() {}
@@ -58,9 +59,13 @@ final class BudgetedGateway {
         VirtualKey fresh = key(ns, "fresh");
         fresh.getSpec().setExistingSecret(new SecretKeyRef("keys", "fresh"));
         fresh.getSpec().setBudgetRefs(List.of("fresh"));
-        Secret keys = secret(ns, "keys", Map.of("k", KEY, "fresh", FRESH));
-        RenderResult r = Renderer.render(new RenderInput(gateway(ns, GATEWAY), List.of(m), List.of(k, fresh),
-                List.of(budget(ns, "b", "0.10", "daily"), budget(ns, "fresh", "0.10", "daily")), n -> Map.of(),
+        VirtualKey twin = key(ns, "twin");
+        twin.getSpec().setExistingSecret(new SecretKeyRef("keys", "twin"));
+        twin.getSpec().setBudgetRefs(List.of("twin"));
+        Secret keys = secret(ns, "keys", Map.of("k", KEY, "fresh", FRESH, "twin", TWIN));
+        RenderResult r = Renderer.render(new RenderInput(gateway(ns, GATEWAY), List.of(m), List.of(k, fresh, twin),
+                List.of(budget(ns, "b", "0.10", "daily"), budget(ns, "fresh", "0.10", "daily"), budget(ns, "twin", "0.10", "daily")),
+                n -> Map.of(),
                 (n, name) -> name.equals("keys") ? Optional.of(keys) : Optional.empty()));
         assertThat(r.problems()).isEmpty();
         return r;

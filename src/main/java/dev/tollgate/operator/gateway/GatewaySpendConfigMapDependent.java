@@ -119,7 +119,7 @@ public class GatewaySpendConfigMapDependent extends CRUDKubernetesDependentResou
      * @param live   the live processes' figures of a budget in the period starting at the given instant (RFC 3339)
      * @param ended  whether a process whose share is in status is over (see {@link UsageScraper#ended})
      */
-    static SpendSeed seed(GatewayConfig config, Function<String, Usage> status,
+    public static SpendSeed seed(GatewayConfig config, Function<String, Usage> status,
             BiFunction<String, String, Map<String, UsageShare>> live, BiPredicate<String, UsageShare> ended, Instant now) {
         List<SpendSeed.Slot> slots = new ArrayList<>();
         for (GatewayConfig.Budget b : config.budgets()) {
