@@ -38,7 +38,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The operator hands every gateway's pods the budgets' spend in ConfigMap {@code <gw>-spend}: the figure the Budget's
- * status shows, with each live process's part; a deleted pod's spend stays counted; written at most once per
+ * status shows, with each live process's part (also to another gateway enforcing the same Budget); a deleted pod's
+ * spend stays counted; written at most once per
  * {@code usageSyncInterval}, which restarts no pod when it changes. Two fake gateway pods (127.0.0.1 and 127.0.0.2)
  * serve usage reports, as gateway pods do on their management port.
  */
@@ -109,6 +110,12 @@ class SpendSeedWriteBackTest {
         GatewayDeployment gw = Fixtures.gateway(NS, "gw");
         gw.getSpec().setUsageSyncInterval("1s");
         gw = client.resource(gw).create();
+        // a second gateway enforcing the same budget, with no pods of its own (yet)
+        GatewayDeployment other = Fixtures.gateway(NS, "gw2");
+        other.getSpec().setUsageSyncInterval("1s");
+        client.resource(other).create();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(client.configMaps().inNamespace(NS).withName("gw2-spend").get()).isNotNull());
         reports.put("127.0.0.1", report("inc-a", 300_000, today));
         reports.put("127.0.0.2", report("inc-b", 200_000, today));
         pod("gw-a", "127.0.0.1");
@@ -122,6 +129,10 @@ class SpendSeedWriteBackTest {
             assertThat(s.incarnations()).isEqualTo(Map.of("inc-a", 300_000L, "inc-b", 200_000L));
         }));
         assertThat(seed().gateway()).isEqualTo("spend/gw");
+        // the other gateway's pods get the same spend back: it was made through gw's pods, on a budget gw2 enforces too
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(SpendSeed.read(client.configMaps().inNamespace(NS)
+                .withName("gw2-spend").get().getData().get(SpendSeed.FILE)).budgets()).singleElement()
+                .satisfies(s -> assertThat(s.spendMicros()).isEqualTo(500_000)));
         ConfigMap cm = client.configMaps().inNamespace(NS).withName("gw-spend").get();
         assertThat(cm.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
             assertThat(o.getKind()).isEqualTo("GatewayDeployment");

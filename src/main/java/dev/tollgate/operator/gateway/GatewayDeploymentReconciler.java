@@ -69,6 +69,8 @@ public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment
     public List<EventSource<?, GatewayDeployment>> prepareEventSources(EventSourceContext<GatewayDeployment> ctx) {
         if (usage != null) {
             usage.onChange("gateways", usageChanged::propagateEvent);
+            usage.onChange("budgets", b -> GatewaySpendConfigMapDependent.gatewaysEnforcing(b).stream() // spend to hand back
+                    .filter(g -> ctx.getPrimaryCache().get(g).isPresent()).forEach(usageChanged::propagateEvent));
         }
         return List.of(usageChanged,
                 Caches.mappedToAll(LlmModel.class, ctx),

@@ -48,6 +48,8 @@ import java.util.function.Function;
 @KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR + "," + Names.SPEND_LABEL))
 public class GatewaySpendConfigMapDependent extends CRUDKubernetesDependentResource<ConfigMap, GatewayDeployment> {
     private static final String PENDING = "tollgate.spend.pending";
+    /** The budgets each gateway enforced at its last reconcile (by budget id). */
+    private static final Map<ResourceID, java.util.Set<String>> ENFORCED = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Inject
     UsageScraper usage;
@@ -70,15 +72,19 @@ public class GatewaySpendConfigMapDependent extends CRUDKubernetesDependentResou
         Map<String, Usage> statusById = new HashMap<>();
         Caches.all(ctx, Budget.class).forEach(b -> statusById.put(b.getMetadata().getNamespace() + "/" + b.getMetadata().getName(),
                 b.getStatus() == null ? null : b.getStatus().getUsage()));
-        String json = (usage == null
+        SpendSeed seed = usage == null
                 ? seed(config, statusById::get, (id, start) -> Map.of(), (id, share) -> false, now)
-                : seed(config, statusById::get, usage::budgetShares, usage::ended, now)).toJson();
+                : seed(config, statusById::get, usage::budgetShares, usage::ended, now);
+        String json = seed.toJson();
+        Duration interval = Duration.ofMillis(config.settings().usageSyncIntervalMillis());
+        ENFORCED.put(ResourceID.fromResource(gw), config.budgets().stream().map(GatewayConfig.Budget::id)
+                .collect(java.util.stream.Collectors.toUnmodifiableSet()));
 
         Optional<ConfigMap> existing = getSecondaryResource(gw, ctx);
         String current = existing.map(cm -> cm.getData() == null ? null : cm.getData().get(SpendSeed.FILE)).orElse(null);
         Instant writtenAt = existing.map(GatewaySpendConfigMapDependent::writtenAt).orElse(null);
         if (current != null && writtenAt != null && !json.equals(current)) {
-            Duration left = Duration.ofMillis(config.settings().usageSyncIntervalMillis()).minus(Duration.between(writtenAt, now));
+            Duration left = interval.minus(Duration.between(writtenAt, now));
             if (left.isPositive()) {
                 ctx.managedWorkflowAndDependentResourceContext().put(PENDING, left);
                 return build(gw, current, writtenAt); // as it is: the change waits for the interval to end
@@ -90,6 +96,12 @@ public class GatewaySpendConfigMapDependent extends CRUDKubernetesDependentResou
     /** How long a changed seed still has to wait for its interval, when one does: the reconciler comes back then. */
     static Optional<Duration> pending(Context<GatewayDeployment> ctx) {
         return ctx.managedWorkflowAndDependentResourceContext().get(PENDING, Duration.class);
+    }
+
+    /** The gateways that enforce a budget (as of their last reconcile): new spend on it is theirs to hand back. */
+    static java.util.List<ResourceID> gatewaysEnforcing(ResourceID budget) {
+        String id = budget.getNamespace().orElse("") + "/" + budget.getName();
+        return ENFORCED.entrySet().stream().filter(e -> e.getValue().contains(id)).map(Map.Entry::getKey).toList();
     }
 
     private static ConfigMap build(GatewayDeployment gw, String json, Instant writtenAt) {
