@@ -39,7 +39,8 @@ import java.util.function.Function;
  * handed back to the gateway pods, which watch it: a new or restarted pod starts from it, and without Redis every
  * replica learns the others' spend at each sync. The figure per budget is the one the Budget's status shows (its
  * status merged with the latest reports of the live gateway processes, {@link UsageMerge}), with each live
- * process's part of it, so a pod does not count its own spend twice.
+ * process's part of it, so a pod does not count its own spend twice. With {@code spec.redis} the budgets are exact in
+ * Redis and the seed stays empty.
  *
  * <p>Written at most once per {@code spec.usageSyncInterval} and only when the content changed; a change that has to
  * wait asks the reconciler to come back when the interval is over ({@link #pending}). It is not mounted into the
@@ -72,7 +73,9 @@ public class GatewaySpendConfigMapDependent extends CRUDKubernetesDependentResou
         Map<String, Usage> statusById = new HashMap<>();
         Caches.all(ctx, Budget.class).forEach(b -> statusById.put(b.getMetadata().getNamespace() + "/" + b.getMetadata().getName(),
                 b.getStatus() == null ? null : b.getStatus().getUsage()));
-        SpendSeed seed = usage == null
+        SpendSeed seed = config.settings().redisUrl() != null
+                ? new SpendSeed(config.gateway(), List.of()) // budgets are exact in Redis: nothing to hand back, no writes
+                : usage == null
                 ? seed(config, statusById::get, (id, start) -> Map.of(), (id, share) -> false, now)
                 : seed(config, statusById::get, usage::budgetShares, usage::ended, now);
         String json = seed.toJson();
