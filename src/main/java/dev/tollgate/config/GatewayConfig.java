@@ -39,7 +39,11 @@ public record GatewayConfig(
      */
     public record KeyShards(int count, List<String> hashes) {}
 
-    /** What a gateway pod reads at start: changing it restarts the pods (see Settings hash on the pod template). */
+    /**
+     * Gateway-wide settings. {@code port} and {@code redisUrl} are read at start: changing them restarts the pods (the
+     * settings hash on the pod template). {@code usageSyncIntervalMillis} is how often the operator hands the pods the
+     * budgets' cluster-wide spend ({@link SpendSeed}); it is informative here and restarts nothing.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Settings(int port, long usageSyncIntervalMillis, String redisUrl) {}
 

@@ -141,7 +141,15 @@ public final class Renderer {
         String configJson = ConfigCodec.toJson(config);
         String secretsJson = ConfigCodec.toJson(secrets);
         return new RenderResult(config, secrets, ConfigCodec.shortHash(configJson, secretsJson),
-                ConfigCodec.shortHash(ConfigCodec.toJson(settings), redisPassword), List.copyOf(problems));
+                settingsHash(settings, redisPassword), List.copyOf(problems));
+    }
+
+    /**
+     * The hash of what a pod reads only at start (port, Redis): it changes, and so restarts the pods, only when one of
+     * those does. Not the usage sync interval: the pods take the spend the operator hands back whenever it is written.
+     */
+    static String settingsHash(GatewayConfig.Settings settings, String redisPassword) {
+        return ConfigCodec.shortHash(Integer.toString(settings.port()), settings.redisUrl(), redisPassword);
     }
 
     /**

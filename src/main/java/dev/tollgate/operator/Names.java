@@ -29,6 +29,10 @@ public final class Names {
     public static final String CONFIG_HASH_ANNOTATION = dev.tollgate.config.KeyShards.HASH_ANNOTATION;
     /** On the pod template: changes (and so restarts the pods) only when a start-time setting changes. */
     public static final String SETTINGS_HASH_ANNOTATION = "llm.tollgate.dev/settings-hash";
+    /** On the ConfigMap {@code <gw>-spend} (the budgets' spend handed back to the gateway pods), for its own informer. */
+    public static final String SPEND_LABEL = "llm.tollgate.dev/spend";
+    /** On {@code <gw>-spend}: when its content was last written (RFC 3339), to write it at most once per sync interval. */
+    public static final String SPEND_WRITTEN_AT_ANNOTATION = "llm.tollgate.dev/spend-written-at";
     public static final int MANAGEMENT_PORT = 9000;
     /** Longest label value Kubernetes accepts. */
     public static final int LABEL_VALUE_MAX_LENGTH = 63;
@@ -40,6 +44,7 @@ public final class Names {
 
     public static String configMap(GatewayDeployment gw) { return gw.getMetadata().getName() + "-config"; }
     public static String secret(GatewayDeployment gw) { return gw.getMetadata().getName() + "-secrets"; }
+    public static String spendConfigMap(GatewayDeployment gw) { return gw.getMetadata().getName() + dev.tollgate.config.SpendSeed.CONFIG_MAP_SUFFIX; }
     public static String keyShard(GatewayDeployment gw, int index) { return keyShard(gw.getMetadata().getName(), index); }
     public static String keyShard(String gateway, int index) { return gateway + "-keys-" + index; }
     public static String deployment(GatewayDeployment gw) { return gw.getMetadata().getName(); }

@@ -56,22 +56,22 @@ public class StandaloneRunner {
     private final SchemaValidator validator = SchemaValidator.bundled();
     private volatile String fingerprint = "";
     private volatile List<String> lastErrors = List.of();
-    private Path folder;
-    private Path stateDir;
+    private final Path folder;
+    private final Path stateDir;
 
     public StandaloneRunner(ConfigHolder holder, TollgateConfig config, Vertx vertx) {
         this.holder = holder;
         this.config = config;
         this.vertx = vertx;
+        this.folder = config.standalone().dir().map(Path::of).orElse(null);
+        this.stateDir = config.standalone().stateDir().map(Path::of)
+                .orElse(folder == null ? Path.of(".tollgate-state") : folder.resolve(".tollgate-state"));
     }
 
     void onStart(@Observes StartupEvent event) throws IOException {
         if (config.mode() != Mode.STANDALONE) {
             return;
         }
-        folder = config.standalone().dir().map(Path::of).orElse(null);
-        stateDir = config.standalone().stateDir().map(Path::of)
-                .orElse(folder == null ? Path.of(".tollgate-state") : folder.resolve(".tollgate-state"));
         if (folder != null && !Files.isDirectory(folder)) {
             LOG.errorf("standalone: %s is not a folder; serving nothing until it exists", folder);
         }
@@ -84,7 +84,7 @@ public class StandaloneRunner {
         }
     }
 
-    /** Where generated keys and usage are kept. */
+    /** Where generated keys and usage are kept (known from the start, before the folder is first read). */
     public Path stateDir() {
         return stateDir;
     }

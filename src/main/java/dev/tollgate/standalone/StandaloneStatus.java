@@ -6,16 +6,20 @@ import dev.tollgate.TollgateConfig;
 import dev.tollgate.config.BudgetPeriods;
 import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.config.Money;
+import dev.tollgate.config.SpendSeed;
 import dev.tollgate.gateway.ConfigHolder;
 import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.Snapshot;
 import dev.tollgate.gateway.UsageRecorder;
+import dev.tollgate.gateway.budget.BudgetInterceptor;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.http.ManagementInterface;
 import io.vertx.core.Vertx;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,28 +29,33 @@ import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.jboss.logging.Logger;
 
 /**
  * Standalone mode's answer to {@code kubectl get}: {@code GET :9000/tollgate/status} prints keys, budgets and
  * models with their usage. Usage survives restarts: each run's report is saved in the state directory
  * ({@code usage/<incarnation>.json}, every 5 s and at shutdown) and the view sums every run's figures, the same
- * per-incarnation sum the operator writes into status. A crash loses at most the last 5 s of usage.
+ * per-incarnation sum the operator writes into status. A crash loses at most the last 5 s of usage. The budgets
+ * of a new run start from that saved spend ({@link #seedBudgets}), so a restart does not start a period again.
  */
 @ApplicationScoped
 public class StandaloneStatus {
     private static final Logger LOG = Logger.getLogger(StandaloneStatus.class);
     private final ConfigHolder holder;
     private final UsageRecorder recorder;
+    private final BudgetInterceptor budgets;
     private final StandaloneRunner runner;
     private final TollgateConfig config;
     private final Vertx vertx;
     private final Clock clock = Clock.systemUTC();
 
-    public StandaloneStatus(ConfigHolder holder, UsageRecorder recorder, StandaloneRunner runner, TollgateConfig config,
-            Vertx vertx) {
+    public StandaloneStatus(ConfigHolder holder, UsageRecorder recorder, BudgetInterceptor budgets, StandaloneRunner runner,
+            TollgateConfig config, Vertx vertx) {
         this.holder = holder;
         this.recorder = recorder;
+        this.budgets = budgets;
         this.runner = runner;
         this.config = config;
         this.vertx = vertx;
@@ -59,6 +68,58 @@ public class StandaloneStatus {
                 return null;
             }, false));
         }
+    }
+
+    /**
+     * Budgets start from the spend the earlier runs saved (before the folder is read, so before anything is served):
+     * a restarted gateway refuses at the same point as the one before it. With a Redis the budgets are there and
+     * the seed goes unused.
+     */
+    void seedBudgets(@Observes @Priority(Interceptor.Priority.APPLICATION + 400) StartupEvent e) {
+        if (config.mode() != Mode.STANDALONE) {
+            return;
+        }
+        try {
+            List<JsonNode> earlier = reports();
+            earlier.remove(0); // this run's own, empty so far
+            int periods = budgets.seed(seed(earlier), recorder.incarnation());
+            if (periods > 0) {
+                LOG.infof("standalone: budgets start from the spend of %d earlier run(s) saved in %s (%d budget periods)",
+                        earlier.size(), usageDir(), periods);
+            }
+        } catch (IOException | RuntimeException ex) {
+            LOG.errorf("standalone: could not read the saved usage in %s (%s): budgets start from zero in this run",
+                    usageDir(), ex.getMessage());
+        }
+    }
+
+    /** The spend per budget period in saved usage reports, as a seed: each report's incarnation and its part. */
+    static SpendSeed seed(List<JsonNode> reports) {
+        Map<String, SpendSeed.Slot> slots = new TreeMap<>();
+        for (JsonNode r : reports) {
+            String incarnation = r.path("incarnation").asText("");
+            r.path("budgets").fields().forEachRemaining(e -> {
+                JsonNode b = e.getValue();
+                long spend = b.path("spendMicros").asLong(0);
+                int at = e.getKey().lastIndexOf('@'); // "budgetId@periodStartMillis", for reports without the fields
+                String budget = b.path("budget").asText(at < 0 ? null : e.getKey().substring(0, at));
+                String start = b.path("periodStart").asText(null);
+                if (start == null && at >= 0 && e.getKey().substring(at + 1).matches("[0-9]+")) {
+                    start = Instant.ofEpochMilli(Long.parseLong(e.getKey().substring(at + 1))).toString();
+                }
+                if (budget == null || start == null || spend <= 0) {
+                    return;
+                }
+                String from = start;
+                slots.merge(budget + "@" + start, new SpendSeed.Slot(budget, start, null, spend, Map.of(incarnation, spend)),
+                        (a, c) -> {
+                            Map<String, Long> parts = new TreeMap<>(a.incarnations());
+                            c.incarnations().forEach((id, v) -> parts.merge(id, v, Long::sum));
+                            return new SpendSeed.Slot(budget, from, null, a.spendMicros() + c.spendMicros(), parts);
+                        });
+            });
+        }
+        return new SpendSeed("standalone", List.copyOf(slots.values()));
     }
 
     void onStop(@Observes ShutdownEvent e) {

@@ -20,12 +20,14 @@ class ContractDocTest {
         while (m.find()) {
             blocks.add(m.group(1));
         }
-        assertThat(blocks).hasSize(2);
+        assertThat(blocks).hasSize(3);
         GatewayConfig config = ConfigCodec.readConfig(blocks.get(0));
         assertThat(config.models()).hasSize(2);
         assertThat(config.budgets().get(0).limitMicros()).isEqualTo(Money.parseMicros("250.00"));
         GatewaySecrets secrets = ConfigCodec.readSecrets(blocks.get(1));
         assertThat(secrets.keys()).containsValue("team-search/search-app");
         assertThat(secrets.keys().keySet()).allSatisfy(h -> assertThat(h).matches("[0-9a-f]{64}"));
+        SpendSeed seed = SpendSeed.read(blocks.get(2));
+        assertThat(seed.budgets().get(0).spentByOthers("0b7c4bd2-6c1e-4b59-9d6e-5d0f1f0c2a11")).isEqualTo(9_000);
     }
 }

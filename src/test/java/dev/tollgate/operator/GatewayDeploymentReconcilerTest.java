@@ -128,7 +128,10 @@ class GatewayDeploymentReconcilerTest {
         assertOwnedBy(client.serviceAccounts().inNamespace(ns).withName("gw-gateway").get(), gw);
         Role role = client.rbac().roles().inNamespace(ns).withName("gw-gateway").get();
         assertOwnedBy(role, gw);
-        assertThat(role.getRules()).allSatisfy(r -> assertThat(r.getResourceNames()).hasSize(1));
+        // exactly its own objects by name: config, spend handed back, secrets
+        assertThat(role.getRules()).extracting(r -> r.getResources().get(0), r -> r.getResourceNames()).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("configmaps", java.util.List.of("gw-config", "gw-spend")),
+                org.assertj.core.groups.Tuple.tuple("secrets", java.util.List.of("gw-secrets")));
         assertThat(role.getRules()).allSatisfy(r -> assertThat(r.getVerbs()).containsExactly("get", "list", "watch"));
         RoleBinding rb = client.rbac().roleBindings().inNamespace(ns).withName("gw-gateway").get();
         assertOwnedBy(rb, gw);

@@ -62,7 +62,10 @@ public class GatewayDeploymentSpec {
 
     @Pattern(Api.DURATION_PATTERN)
     @Default("10s")
-    @JsonPropertyDescription("How often usage (spend, tokens, requests) is collected into resource status, e.g. 10s.")
+    @JsonPropertyDescription("How often the operator hands the gateway pods the budgets' period spend across all pods "
+            + "(ConfigMap NAME-spend), e.g. 10s; a new or restarted pod starts from it. Without redis, replicas "
+            + "together may pass a budget by what they spend in about one interval plus one usage collection; with "
+            + "redis budgets are exact. Changing it restarts no pod.")
     private String usageSyncInterval = "10s";
 
     @JsonPropertyDescription("Node labels the gateway pods must run on.")

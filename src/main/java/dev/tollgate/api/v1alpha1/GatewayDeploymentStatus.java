@@ -22,6 +22,10 @@ public class GatewayDeploymentStatus extends StatusBase {
     private Integer keys;
     @JsonPropertyDescription("Budgets in the rendered configuration.")
     private Integer budgets;
+    @JsonPropertyDescription("How budgets are enforced across the gateway's pods: 'Exact' (shared through spec.redis), or "
+            + "'SyncedEvery' and spec.usageSyncInterval, e.g. 'SyncedEvery 10s' (each pod enforces them in memory and gets the others' spend back at "
+            + "that interval; the ExactLimits condition gives the overshoot bound).")
+    private String budgetMode;
     @JsonPropertyDescription("Usage totals over every deployment this gateway served.")
     private Usage usage;
     @JsonPropertyDescription("The config hash each gateway pod reports serving, by pod name (compare with configHash).")
@@ -41,6 +45,8 @@ public class GatewayDeploymentStatus extends StatusBase {
     public void setBudgets(Integer budgets) { this.budgets = budgets; }
     public java.util.Map<String, String> getServedConfigs() { return servedConfigs; }
     public void setServedConfigs(java.util.Map<String, String> servedConfigs) { this.servedConfigs = servedConfigs; }
+    public String getBudgetMode() { return budgetMode; }
+    public void setBudgetMode(String budgetMode) { this.budgetMode = budgetMode; }
     public Usage getUsage() { return usage; }
     public void setUsage(Usage usage) { this.usage = usage; }
 }

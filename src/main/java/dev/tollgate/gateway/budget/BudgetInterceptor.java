@@ -59,6 +59,17 @@ public class BudgetInterceptor implements RequestInterceptor {
         return 200;
     }
 
+    /**
+     * Counts the spend other gateway processes made (other replicas, earlier runs) into the in-memory ledger, from a
+     * seed the operator (or standalone mode's state directory) provides; {@code incarnation} is this process's id,
+     * whose own part of the seed it already counts. A gateway with Redis does not use it: Redis holds the exact figures.
+     *
+     * @return how many budget periods now carry a baseline
+     */
+    public int seed(dev.tollgate.config.SpendSeed seed, String incarnation) {
+        return local.seed(seed, incarnation, clock.instant());
+    }
+
     /** The ledger this gateway's replicas share (Redis when configured), for status and tests. */
     public BudgetLedger ledger(Snapshot s) {
         String url = s.config().settings().redisUrl();

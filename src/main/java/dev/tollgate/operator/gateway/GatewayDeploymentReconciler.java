@@ -27,8 +27,9 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * GatewayDeployment -> ConfigMap, Secret, ServiceAccount, Role, RoleBinding, Deployment, Service (LLM API) and
- * Service {@code <gw>-metrics} (management port, cluster-internal). Any change to
+ * GatewayDeployment -> ConfigMap, Secret, ServiceAccount, Role, RoleBinding, Deployment, Service (LLM API),
+ * Service {@code <gw>-metrics} (management port, cluster-internal), and the budgets' spend handed back to the pods
+ * (ConfigMap {@code <gw>-spend}). Any change to
  * an LlmModel, VirtualKey, Budget, labelled Secret or Namespace re-renders every gateway from the informer
  * caches: gateways are few, and the renderer applies each gateway's selections itself. Deletions need no
  * finalizer: a deleted VirtualKey leaves the cache, and the next render (triggered by that very event) drops it.
@@ -47,7 +48,8 @@ import java.util.stream.Collectors;
         @Dependent(name = "deployment", type = GatewayDeploymentDependent.class,
                 dependsOn = {"config", "secrets", "rolebinding"}),
         @Dependent(name = "service", type = GatewayServiceDependent.class),
-        @Dependent(name = "metrics-service", type = GatewayMetricsServiceDependent.class)
+        @Dependent(name = "metrics-service", type = GatewayMetricsServiceDependent.class),
+        @Dependent(name = "spend", type = GatewaySpendConfigMapDependent.class)
 })
 @ControllerConfiguration(name = "gatewaydeployment")
 public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment> {
@@ -75,6 +77,8 @@ public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment
     public List<EventSource<?, GatewayDeployment>> prepareEventSources(EventSourceContext<GatewayDeployment> ctx) {
         if (usage != null) {
             usage.onChange("gateways", usageChanged::propagateEvent);
+            usage.onChange("budgets", b -> GatewaySpendConfigMapDependent.gatewaysEnforcing(b).stream() // spend to hand back
+                    .filter(g -> ctx.getPrimaryCache().get(g).isPresent()).forEach(usageChanged::propagateEvent));
         }
         if (writes != null) {
             writes.onGrant("gateways", usageChanged::propagateEvent);
@@ -116,6 +120,7 @@ public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment
         if (settled != null && control.isPatchStatus()) {
             usage.folded("gateways", dev.tollgate.config.Renderer.id(gw), settled.foldedIn(status.getUsage()));
         }
+        GatewaySpendConfigMapDependent.pending(ctx).ifPresent(control::rescheduleAfter); // a spend change waiting for its interval
         return control;
     }
 

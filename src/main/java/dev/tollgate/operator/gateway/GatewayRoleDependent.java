@@ -11,7 +11,10 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernete
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import java.util.List;
 
-/** Read access to exactly the gateway's own ConfigMap and Secret (and key shards), by name (for the live-reload watch). */
+/**
+ * Read access to exactly the gateway's own ConfigMap and Secret (and key shards), by name (for the live-reload watch),
+ * and to the ConfigMap {@code <gw>-spend} the pods take the budgets' cluster-wide spend from.
+ */
 @KubernetesDependent(informer = @Informer(labelSelector = Names.MANAGED_SELECTOR))
 public class GatewayRoleDependent extends CRUDKubernetesDependentResource<Role, GatewayDeployment> {
     public GatewayRoleDependent() {
@@ -24,7 +27,7 @@ public class GatewayRoleDependent extends CRUDKubernetesDependentResource<Role, 
                 .withNewMetadata().withName(Names.role(gw)).withNamespace(gw.getMetadata().getNamespace())
                 .withLabels(Names.gatewayLabels(gw)).endMetadata()
                 .addToRules(new PolicyRuleBuilder().withApiGroups("").withResources("configmaps")
-                        .withResourceNames(Names.configMap(gw)).withVerbs("get", "list", "watch").build())
+                        .withResourceNames(Names.configMap(gw), Names.spendConfigMap(gw)).withVerbs("get", "list", "watch").build())
                 .addToRules(new PolicyRuleBuilder().withApiGroups("").withResources("secrets")
                         .withResourceNames(Names.secret(gw)).withVerbs("get", "list", "watch").build());
         List<String> shards = RenderSupport.packed(gw, ctx).shards().stream().map(s -> Names.keyShard(gw, s.index())).toList();

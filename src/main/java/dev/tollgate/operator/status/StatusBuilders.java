@@ -142,11 +142,14 @@ public final class StatusBuilders {
         }
 
         boolean shared = gw.getSpec() != null && gw.getSpec().getRedis() != null;
+        String sync = gw.getSpec() == null || gw.getSpec().getUsageSyncInterval() == null ? "10s" : gw.getSpec().getUsageSyncInterval();
         cs.add(Conditions.of("ExactLimits", desired <= 1 || shared, shared ? "SharedStore" : desired <= 1 ? "SingleReplica" : "NoSharedStore",
                 shared ? "rate limits and budgets are shared by all replicas through Redis"
                         : desired <= 1 ? "one replica enforces limits and budgets exactly"
-                        : desired + " replicas without spec.redis: each enforces every limit and budget on its own, so a key "
-                                + "may get up to " + desired + "x its limits; set spec.redis for exact limits"));
+                        : desired + " replicas without spec.redis: each enforces every rate limit on its own, so a key "
+                                + "may get up to " + desired + "x its limits; budgets are synced every " + sync + ", so together "
+                                + "they may pass a budget by what the other replicas spend in one sync interval plus one usage "
+                                + "collection; set spec.redis for exact limits and budgets"));
         GatewayDeploymentStatus s = new GatewayDeploymentStatus();
         s.setObservedGeneration(gw.getMetadata().getGeneration());
         s.setConditions(Conditions.merge(gw.getStatus() == null ? null : gw.getStatus().getConditions(), cs,
@@ -157,6 +160,7 @@ public final class StatusBuilders {
         s.setModels(render.config().models().size());
         s.setKeys(render.config().keys().size());
         s.setBudgets(render.config().budgets().size());
+        s.setBudgetMode(shared ? "Exact" : "SyncedEvery " + sync);
         if (gw.getStatus() != null) {
             s.setUsage(gw.getStatus().getUsage());
         }

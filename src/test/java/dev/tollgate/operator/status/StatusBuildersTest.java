@@ -225,11 +225,17 @@ class StatusBuildersTest {
             gw.getSpec().setReplicas(3);
             StatusBase approximate = StatusBuilders.gateway(gw, render(0, 0, 0), deployment(5, 5L, 3, 3), NOW);
             assertCondition(approximate, "ExactLimits", "False", "NoSharedStore");
-            assertThat(approximate.condition("ExactLimits").orElseThrow().getMessage()).contains("up to 3x").contains("spec.redis");
+            assertThat(approximate.condition("ExactLimits").orElseThrow().getMessage()).contains("up to 3x").contains("spec.redis")
+                    .contains("budgets are synced every 10s");
+            assertThat(((GatewayDeploymentStatus) approximate).getBudgetMode()).isEqualTo("SyncedEvery 10s");
+            gw.getSpec().setUsageSyncInterval("30s");
+            assertThat(StatusBuilders.gateway(gw, render(0, 0, 0), deployment(5, 5L, 3, 3), NOW).getBudgetMode())
+                    .isEqualTo("SyncedEvery 30s");
             dev.tollgate.api.v1alpha1.RedisSpec redis = new dev.tollgate.api.v1alpha1.RedisSpec();
             redis.setUrl("redis://redis:6379");
             gw.getSpec().setRedis(redis);
             assertCondition(StatusBuilders.gateway(gw, render(0, 0, 0), deployment(5, 5L, 3, 3), NOW), "ExactLimits", "True", "SharedStore");
+            assertThat(StatusBuilders.gateway(gw, render(0, 0, 0), deployment(5, 5L, 3, 3), NOW).getBudgetMode()).isEqualTo("Exact");
         }
 
         @Test
