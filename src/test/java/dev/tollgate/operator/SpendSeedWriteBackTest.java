@@ -83,12 +83,9 @@ class SpendSeedWriteBackTest {
                 """.formatted(incarnation, budgetSpend, start, budgetSpend, budgetSpend, start, periodStart, budgetSpend);
     }
 
+    /** A pod of gateway gw, with the ownership chain the usage scraper checks (see UsageWriteBackTest.gatewayPod). */
     void pod(String name, String ip) {
-        client.resource(new PodBuilder().withNewMetadata().withName(name).withNamespace(NS)
-                .addToLabels("app.kubernetes.io/name", "tollgate-gateway").addToLabels("app.kubernetes.io/instance", "gw").endMetadata()
-                .withNewSpec().addNewContainer().withName("gateway").withImage("x").endContainer().endSpec().build()).create();
-        Fixtures.editStatus(client.pods().inNamespace(NS).withName(name),
-                p -> p.setStatus(new PodStatusBuilder().withPodIP(ip).withPhase("Running").build()));
+        UsageWriteBackTest.gatewayPod(client, NS, "gw", name, ip);
     }
 
     SpendSeed seed() throws Exception {
