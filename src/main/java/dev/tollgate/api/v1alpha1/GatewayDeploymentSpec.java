@@ -37,7 +37,9 @@ public class GatewayDeploymentSpec {
     private Integer port = 4000;
 
     @Default("ClusterIP")
-    @JsonPropertyDescription("Kubernetes Service type: ClusterIP (default), NodePort or LoadBalancer.")
+    @JsonPropertyDescription("Type of the Service <name> that carries the LLM API only: ClusterIP (default), NodePort or "
+            + "LoadBalancer. The management port (usage report, metrics) is never on it: Service <name>-metrics is "
+            + "always ClusterIP.")
     private ServiceType serviceType = ServiceType.ClusterIP;
 
     @JsonPropertyDescription("Which LlmModels this gateway serves. Absent: all in the gateway's namespace.")
