@@ -83,6 +83,9 @@ public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment
         if (writes != null) {
             writes.onGrant("gateways", usageChanged::propagateEvent);
         }
+        if (rendered != null) {
+            RenderSupport.listener = (gw, render, seen) -> rendered.update(dev.tollgate.config.Renderer.id(gw), render, seen);
+        }
         return List.of(usageChanged,
                 Caches.mappedToAll(LlmModel.class, ctx),
                 Caches.mappedToAll(VirtualKey.class, ctx),
@@ -93,10 +96,7 @@ public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment
 
     @Override
     public UpdateControl<GatewayDeployment> reconcile(GatewayDeployment gw, Context<GatewayDeployment> ctx) {
-        var render = RenderSupport.render(gw, ctx);
-        if (rendered != null) {
-            rendered.update(dev.tollgate.config.Renderer.id(gw), render, RenderSupport.seen(gw, ctx));
-        }
+        var render = RenderSupport.render(gw, ctx); // recorded in RenderedGateways as it was made
         Deployment deployment = ctx.getSecondaryResource(Deployment.class).orElse(null);
         if (served != null) {
             // what the usage scraper may accept from this gateway's pods: its Deployment and the ids it serves now

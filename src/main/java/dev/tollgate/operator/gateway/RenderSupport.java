@@ -17,9 +17,19 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 final class RenderSupport {
     private static final String KEY = "tollgate.render";
     private static final String PACKED = "tollgate.packed";
-    private static final String SEEN = "tollgate.seen";
     /** Renders so far (tests: what does and does not re-render a gateway). */
     static final java.util.concurrent.atomic.AtomicLong RENDERS = new java.util.concurrent.atomic.AtomicLong();
+    /**
+     * Told of every render as it is made (the GatewayDeployment controller records it in RenderedGateways), before the
+     * dependents write it: resources turn Ready as their gateway's render takes them, not after a 10,000-key config
+     * has been written out (bench/operator: that put Ready 20 s after live).
+     */
+    static volatile Listener listener;
+
+    @FunctionalInterface
+    interface Listener {
+        void rendered(GatewayDeployment gw, RenderResult render, java.util.Map<String, java.util.Map<String, Long>> seen);
+    }
 
     private RenderSupport() {}
 
@@ -37,21 +47,19 @@ final class RenderSupport {
             RenderResult r = Renderer.render(new RenderInput(gw, models, keys, budgets, Caches.namespaceLabels(ctx),
                     Caches.secretLookup(ctx)));
             shared.put(KEY, r);
-            shared.put(SEEN, new Seen(java.util.Map.of(dev.tollgate.operator.RenderedGateways.KEY, generations(keys),
+            Seen seen = new Seen(java.util.Map.of(dev.tollgate.operator.RenderedGateways.KEY, generations(keys),
                     dev.tollgate.operator.RenderedGateways.MODEL, generations(models),
-                    dev.tollgate.operator.RenderedGateways.BUDGET, generations(budgets))));
+                    dev.tollgate.operator.RenderedGateways.BUDGET, generations(budgets)));
+            Listener l = listener;
+            if (l != null) {
+                l.rendered(gw, r, seen.byKind());
+            }
             return r;
         }
     }
 
     /** The generation of every resource the render was given, by kind and namespace/name. */
     record Seen(java.util.Map<String, java.util.Map<String, Long>> byKind) {}
-
-    /** What {@link #render} was given: the generation of each input resource, by kind (RenderedGateways' kinds). */
-    static java.util.Map<String, java.util.Map<String, Long>> seen(GatewayDeployment gw, Context<GatewayDeployment> ctx) {
-        render(gw, ctx);
-        return ctx.managedWorkflowAndDependentResourceContext().get(SEEN, Seen.class).orElseThrow().byKind();
-    }
 
     private static java.util.Map<String, Long> generations(java.util.List<? extends io.fabric8.kubernetes.api.model.HasMetadata> items) {
         java.util.Map<String, Long> out = new java.util.HashMap<>(items.size() * 2);

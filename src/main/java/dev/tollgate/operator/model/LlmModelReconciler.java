@@ -68,7 +68,10 @@ public class LlmModelReconciler implements Reconciler<LlmModel> {
                 m.getMetadata().getGeneration() == null ? 0 : m.getMetadata().getGeneration(),
                 Caches.all(ctx, GatewayDeployment.class).stream().map(Renderer::id).toList());
         if (admission != null) {
-            gateways = admission.servedBy();
+            // until the gateways rendered this generation (an operator restart), the list status has stands
+            boolean same = m.getStatus() != null && java.util.Objects.equals(m.getStatus().getObservedGeneration(),
+                    m.getMetadata().getGeneration()) && m.getStatus().getGateways() != null;
+            gateways = admission.known() || !same ? admission.servedBy() : m.getStatus().getGateways();
         }
         var existing = m.getStatus() == null ? null : m.getStatus().getUsage();
         var settled = usage == null ? null : usage.settle("models", id, usage.shares("models", id));

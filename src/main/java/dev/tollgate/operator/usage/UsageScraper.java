@@ -435,10 +435,16 @@ public class UsageScraper {
         listeners.getOrDefault(section, List.of()).forEach(l -> l.accept(rid));
     }
 
-    /** The status write that folded these deleted pods' incarnations into one resource was made. */
+    /**
+     * The status write that folded these deleted pods' incarnations into one resource was made. A Budget's fold is
+     * announced again: the spend each gateway's pods get back ({@code <gw>-spend}) lists the incarnations still live.
+     */
     public void folded(String section, String id, java.util.Set<String> incarnations) {
         if (incarnations.isEmpty()) {
             return;
+        }
+        if ("budgets".equals(section)) {
+            fire(section, id);
         }
         for (var it = retired.entrySet().iterator(); it.hasNext(); ) {
             Retired r = it.next().getValue();
