@@ -65,6 +65,11 @@ public class ScaleBench {
     static class Dispatcher extends KubernetesCrudDispatcher {
         final Map<String, AtomicLong> writes = new java.util.concurrent.ConcurrentHashMap<>();
         final AtomicLong refusedTooLarge = new AtomicLong();
+        static final Set<String> STATUS_KINDS = Set.of("virtualkeys/status", "budgets/status", "llmmodels/status",
+                "gatewaydeployments/status");
+        final AtomicLong statusWrites = new AtomicLong();
+        final AtomicLong statusWritesFailed = new AtomicLong();
+        final AtomicLong statusBytes = new AtomicLong();
         volatile long largestData;
         volatile String largestName = "";
 
@@ -77,23 +82,39 @@ public class ScaleBench {
                         + "[{\"verbs\":[\"*\"],\"apiGroups\":[\"*\"],\"resources\":[\"*\"]}]}}");
             }
             String before = before(request);
-            return tooLarge(request) ? refuse() : count(request, before, super.handleCreate(request));
+            long size = bodySize(request);
+            return tooLarge(request) ? refuse() : count(request, before, size, super.handleCreate(request));
         }
 
         @Override
         public MockResponse handleUpdate(RecordedRequest request) {
             String before = before(request);
-            return tooLarge(request) ? refuse() : count(request, before, super.handleUpdate(request));
+            long size = bodySize(request);
+            return tooLarge(request) ? refuse() : count(request, before, size, super.handleUpdate(request));
         }
 
         @Override
         public MockResponse handlePatch(RecordedRequest request) {
             String before = before(request);
-            return count(request, before, super.handlePatch(request));
+            long size = bodySize(request);
+            return count(request, before, size, super.handlePatch(request));
         }
 
-        private MockResponse count(RecordedRequest r, String before, MockResponse response) {
-            writes.computeIfAbsent(kind(r.getPath()), k -> new AtomicLong()).incrementAndGet();
+        /** The request body's size, read before the mock consumes it. */
+        private static long bodySize(RecordedRequest r) {
+            return r.getBody() == null ? 0 : r.getBody().getBytes().length; // getBytes() leaves the body unread
+        }
+
+        private MockResponse count(RecordedRequest r, String before, long size, MockResponse response) {
+            String kind = kind(r.getPath());
+            writes.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
+            if (STATUS_KINDS.contains(kind)) { // usage-driven status writes (--usage), counted with their bytes
+                statusWrites.incrementAndGet();
+                statusBytes.addAndGet(size);
+                if (response.code() / 100 != 2) {
+                    statusWritesFailed.incrementAndGet();
+                }
+            }
             if (recording && !r.getPath().contains("/leases")) {
                 changes.add(describeChange(r, before, response));
             }
@@ -230,7 +251,8 @@ public class ScaleBench {
         static String kind(String path) {
             String p = path.split("\\?")[0];
             for (String k : List.of("leases", "configmaps", "secrets", "virtualkeys", "llmmodels", "gatewaydeployments",
-                    "budgets", "deployments", "services", "serviceaccounts", "rolebindings", "roles", "events", "namespaces")) {
+                    "budgets", "deployments", "replicasets", "pods", "services", "serviceaccounts", "rolebindings", "roles", "events",
+                    "namespaces")) {
                 if (p.contains("/" + k)) {
                     return k + (p.endsWith("/status") ? "/status" : "");
                 }
@@ -312,6 +334,17 @@ public class ScaleBench {
         int idleSeconds = Integer.parseInt(opt.get("idle"));
         List<String> jvm = opt.get("jvm").isBlank() ? List.of() : List.of(opt.get("jvm").trim().split("\\s+"));
         Operator.cpus = opt.getOrDefault("operator-cpus", ""); // e.g. "0": the operator on a core of its own
+        // --usage SECONDS: after every key is Ready and live, a fake gateway pod reports usage on every key (UsageRun)
+        int usageSeconds = Integer.parseInt(opt.getOrDefault("usage", "0"));
+        UsageRun usage = null;
+        if (usageSeconds > 0) {
+            usage = new UsageRun(keys, Integer.parseInt(opt.getOrDefault("usage-keys", Integer.toString(keys))));
+            jvm = new ArrayList<>(jvm);
+            jvm.add("-Dtollgate.operator.usage-port=" + usage.port);
+            if (opt.containsKey("scrape-millis")) {
+                jvm.add("-Dtollgate.operator.usage-scrape-interval-millis=" + opt.get("scrape-millis"));
+            }
+        }
 
         java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
         Dispatcher dispatcher = new Dispatcher();
@@ -417,24 +450,39 @@ public class ScaleBench {
         long idleLeaseWrites = dispatcher.writes.getOrDefault("leases", new AtomicLong()).get() - idleLeaseWrites0;
         Map<String, Long> writesByKind = dispatcher.snapshot();
 
-        // --- no-op resync: restart the operator on the finished state; it should find nothing to write --------
-        op.stop();
-        long restartWrites0 = dispatcher.total(false);
-        dispatcher.recording = true; // what each write of the restart changed (it should write nothing)
-        Operator op2 = Operator.start(opt.get("jar"), jvm, server.url("/"), log);
-        op2.awaitReady(Duration.ofSeconds(120));
-        double restartReady = op2.sinceStart();
-        double settled = op2.awaitCpuQuiet(Duration.ofSeconds(180));
-        double restartCpu = op2.cpuSecondsSince(0);
-        long restartWrites = dispatcher.total(false) - restartWrites0;
-        dispatcher.recording = false;
-        List<String> restartChanges;
-        synchronized (dispatcher.changes) {
-            restartChanges = new ArrayList<>(dispatcher.changes);
+        // --- usage on every key (--usage): instead of the restart ------------------------------------------------
+        StringBuilder usageMd = new StringBuilder();
+        if (usage != null) {
+            usage.run(client, dispatcher, op, usageSeconds, Integer.parseInt(opt.getOrDefault("flips", "20")), usageMd);
         }
-        String restartRss = op2.rssMb();
-        String restartHeap = op2.heapAfterGc();
-        op2.stop();
+        double restartReady = -1;
+        double settled = -1;
+        double restartCpu = -1;
+        long restartWrites = -1;
+        List<String> restartChanges = new ArrayList<>();
+        String restartRss = "-";
+        String restartHeap = "-";
+        if (usage != null) {
+            op.stop();
+        } else {
+            // --- no-op resync: restart the operator on the finished state; it should find nothing to write --------
+            op.stop();
+            long restartWrites0 = dispatcher.total(false);
+            dispatcher.recording = true; // what each write of the restart changed (it should write nothing)
+            Operator op2 = Operator.start(opt.get("jar"), jvm, server.url("/"), log);
+            op2.awaitReady(Duration.ofSeconds(120));
+            restartReady = op2.sinceStart();
+            settled = op2.awaitCpuQuiet(Duration.ofSeconds(180));
+            restartCpu = op2.cpuSecondsSince(0);
+            restartWrites = dispatcher.total(false) - restartWrites0;
+            dispatcher.recording = false;
+            synchronized (dispatcher.changes) {
+                restartChanges.addAll(dispatcher.changes);
+            }
+            restartRss = op2.rssMb();
+            restartHeap = op2.heapAfterGc();
+            op2.stop();
+        }
 
         String machine = Runtime.getRuntime().availableProcessors() + " cores (nproc), "
                 + cpuModel() + ", " + Files.readAllLines(Path.of("/proc/meminfo")).get(0).replaceAll("\\s+", " ");
@@ -443,7 +491,7 @@ public class ScaleBench {
         md.append("Command: `").append(opt.get("command")).append("`  \n");
         md.append("Machine: ").append(machine).append("  \n");
         md.append("Date: ").append(Instant.now()).append("  \n");
-        md.append("Operator: `java ").append(String.join(" ", jvm)).append(" -Dquarkus.profile=bench -jar target/quarkus-app/quarkus-run.jar operator`"
+        md.append("Operator: `java ").append(String.join(" ", jvm)).append(" -Dquarkus.profile=bench -jar ").append(opt.get("jar")).append(" operator`"
                 + " (own process; profile bench = prod without leader election) against a Fabric8 KubernetesMockServer in CRUD mode (in the harness process) that"
                 + " refuses ConfigMaps/Secrets with more than 1 MiB of data (422), as an API server does.\n\n");
         md.append("| measure | value |\n|---|---|\n");
@@ -467,11 +515,15 @@ public class ScaleBench {
         row(md, "idle " + idleSeconds + " s: operator CPU", String.format("%.2f s (%.1f %% of a core)", idleCpu,
                 100 * idleCpu / idleSeconds));
         row(md, "idle " + idleSeconds + " s: API writes", idleWrites + " (+ " + idleLeaseWrites + " leader-lease renewals)");
-        row(md, "restart on the finished state: start to ready", String.format("%.1f s", restartReady));
-        row(md, "restart: until CPU quiet / CPU used", String.format("%.1f s / %.1f s", settled, restartCpu));
-        row(md, "restart: API writes (full no-op resync)", Long.toString(restartWrites));
-        row(md, "restart: RSS / heap after GC", restartRss + " / " + restartHeap);
-        row(md, "writes by resource (whole run)", writesByKind.toString());
+        if (usage == null) {
+            row(md, "restart on the finished state: start to ready", String.format("%.1f s", restartReady));
+            row(md, "restart: until CPU quiet / CPU used", String.format("%.1f s / %.1f s", settled, restartCpu));
+            row(md, "restart: API writes (full no-op resync)", Long.toString(restartWrites));
+            row(md, "restart: RSS / heap after GC", restartRss + " / " + restartHeap);
+        } else {
+            row(md, "restart on the finished state", "not run (--usage: the usage window takes its place)");
+        }
+        row(md, "writes by resource (whole run" + (usage == null ? "" : ", before the usage window") + ")", writesByKind.toString());
         row(md, "mock server: lookups by name (index checked against a full scan: checks / mismatches)",
                 dispatcher.lookups.get() + " (" + dispatcher.indexChecks.get() + " / " + dispatcher.indexMismatches.get() + ")");
         if (!restartChanges.isEmpty()) {
@@ -491,6 +543,7 @@ public class ScaleBench {
             }
         }
         md.append("```\n");
+        md.append(usageMd);
         System.out.println();
         System.out.println(md);
         Path out = Path.of(opt.get("out"));
@@ -789,6 +842,345 @@ public class ScaleBench {
             try (ServerSocket s = new ServerSocket(0)) {
                 return s.getLocalPort();
             }
+        }
+    }
+    /**
+     * The "usage on every key" run (--usage SECONDS): a fake gateway pod, owned like a real one (ReplicaSet controlled
+     * by the gateway's Deployment, pod controlled by the ReplicaSet), whose usage report the harness serves on
+     * 127.0.0.1; every key's counters move at every request the operator makes. Measures status writes at the mock
+     * server, the age of the figures in status against the counter history served, condition-flip latency and the
+     * operator's CPU and RSS.
+     */
+    static class UsageRun {
+        final int keys;
+        /** Keys whose counters move: every {@code stride}-th key; the others have no traffic and are not reported. */
+        final int stride;
+        final int port;
+        final com.sun.net.httpserver.HttpServer http;
+        /** servedAt.get(n - 1): when report number n (every moving key's requests = n) was served, epoch nanos. */
+        final List<Long> servedAt = java.util.Collections.synchronizedList(new ArrayList<>());
+        final AtomicLong served = new AtomicLong();
+        final AtomicLong servedBytes = new AtomicLong();
+        /** Keys whose rateLimited is > 0, and when that was switched on (nanos). */
+        final Map<Integer, Long> flippedAt = new java.util.concurrent.ConcurrentHashMap<>();
+        /** Per flipped key: when a report first carried the flip (nanos). */
+        final Map<Integer, Long> firstServedFlip = new java.util.concurrent.ConcurrentHashMap<>();
+        /** Per flipped key: when the harness saw RateLimited=True in the store (nanos). */
+        final Map<Integer, Long> seenTrue = new java.util.concurrent.ConcurrentHashMap<>();
+        final String incarnation = java.util.UUID.randomUUID().toString();
+        final String startedAt = Instant.now().toString();
+
+        UsageRun(int keys, int moving) throws Exception {
+            this.keys = keys;
+            this.stride = Math.max(1, keys / Math.max(1, Math.min(keys, moving)));
+            http = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            http.createContext("/tollgate/usage", ex -> {
+                byte[] body = report().getBytes(StandardCharsets.UTF_8);
+                ex.getResponseHeaders().add("content-type", "application/json");
+                ex.sendResponseHeaders(200, body.length);
+                try (var out = ex.getResponseBody()) {
+                    out.write(body);
+                }
+            });
+            http.setExecutor(Executors.newSingleThreadExecutor());
+            http.start();
+            port = http.getAddress().getPort();
+        }
+
+        boolean moving(int i) {
+            return i % stride == 0;
+        }
+
+        int movingCount() {
+            return (keys + stride - 1) / stride;
+        }
+
+        /** The next report: the real format (UsageReport), every moving key's counters one request further. */
+        String report() {
+            long n;
+            long now;
+            synchronized (servedAt) {
+                n = served.incrementAndGet();
+                now = System.nanoTime();
+                servedAt.add(now);
+            }
+            String last = Instant.now().toString();
+            Map<String, dev.tollgate.config.UsageReport.Counters> figures = new LinkedHashMap<>();
+            for (int i = 0; i < keys; i += stride) { // only the moving keys: a key without traffic is not in a gateway's report
+                long r = n;
+                boolean limited = flippedAt.containsKey(i);
+                if (limited) {
+                    firstServedFlip.putIfAbsent(i, now);
+                }
+                figures.put(NS + "/" + keyName(i), new dev.tollgate.config.UsageReport.Counters(r, 0, 10 * r, 20 * r,
+                        100 * r, null, 6L, 180L, limited ? 1L : 0L, null, last));
+            }
+            String json = new dev.tollgate.config.UsageReport(dev.tollgate.config.UsageReport.SCHEMA, incarnation,
+                    startedAt, "bench", figures, Map.of(), Map.of(), null).toJson();
+            servedBytes.addAndGet(json.length());
+            return json;
+        }
+
+        /** Seconds since the figure showing {@code requests} was first served (its age), or -1 if it never was. */
+        double age(long requests, long nowNanos) {
+            if (requests < 1 || requests > servedAt.size()) {
+                return -1;
+            }
+            return (nowNanos - servedAt.get((int) requests - 1)) / 1e9;
+        }
+
+        /** The fake pod's ownership chain, as the operator makes it for a real gateway pod. */
+        void createPod(KubernetesClient client) throws Exception {
+            io.fabric8.kubernetes.api.model.apps.Deployment d = null;
+            for (int i = 0; i < 600 && d == null; i++) {
+                d = client.apps().deployments().inNamespace(NS).withName(GW).get();
+                if (d == null) {
+                    Thread.sleep(100);
+                }
+            }
+            if (d == null) {
+                throw new IllegalStateException("the operator made no Deployment " + NS + "/" + GW);
+            }
+            var labels = d.getSpec().getTemplate().getMetadata().getLabels();
+            var rs = client.resource(new io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder().withNewMetadata()
+                    .withName(GW + "-5d9f8").withNamespace(NS).withLabels(labels)
+                    .addNewOwnerReference().withApiVersion("apps/v1").withKind("Deployment").withName(GW)
+                    .withUid(d.getMetadata().getUid()).withController(true).endOwnerReference().endMetadata()
+                    .withNewSpec().withReplicas(1).withNewSelector().withMatchLabels(d.getSpec().getSelector().getMatchLabels())
+                    .endSelector().withTemplate(d.getSpec().getTemplate()).endSpec().build()).create();
+            client.resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName(GW + "-5d9f8-bench")
+                    .withNamespace(NS).withLabels(labels).addNewOwnerReference().withApiVersion("apps/v1").withKind("ReplicaSet")
+                    .withName(rs.getMetadata().getName()).withUid(rs.getMetadata().getUid()).withController(true)
+                    .endOwnerReference().endMetadata()
+                    .withNewSpec().addNewContainer().withName("gateway").withImage("x").endContainer().endSpec().build()).create();
+            client.pods().inNamespace(NS).withName(GW + "-5d9f8-bench").editStatus(p -> {
+                p.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPodIP("127.0.0.1").withPhase("Running").build());
+                return p;
+            });
+        }
+
+        static boolean rateLimited(VirtualKey vk) {
+            return vk.getStatus() != null && vk.getStatus().getConditions() != null && vk.getStatus().getConditions().stream()
+                    .anyMatch(c -> "RateLimited".equals(c.getType()) && "True".equals(c.getStatus()));
+        }
+
+        static int index(VirtualKey vk) {
+            String n = vk.getMetadata().getName();
+            return Integer.parseInt(n.substring(n.lastIndexOf('-') + 1));
+        }
+
+        record Ages(int moving, int withFigures, double p50, double p99, double max) {
+            @Override
+            public String toString() {
+                return String.format("%d of %d moving keys have figures; age p50 %.1f s, p99 %.1f s, max %.1f s",
+                        withFigures, moving, p50, p99, max);
+            }
+        }
+
+        /** The age of every moving key's figures in the store now. */
+        Ages ages(List<VirtualKey> store) {
+            long now = System.nanoTime();
+            List<Double> ages = new ArrayList<>();
+            int with = 0;
+            for (VirtualKey vk : store) {
+                int i = index(vk);
+                if (!moving(i)) {
+                    continue;
+                }
+                Long r = vk.getStatus() == null || vk.getStatus().getUsage() == null ? null : vk.getStatus().getUsage().getRequests();
+                if (r == null || r < 1) {
+                    continue; // no figures from the pod yet
+                }
+                with++;
+                double a = age(r, now);
+                if (a >= 0) {
+                    ages.add(a);
+                }
+            }
+            java.util.Collections.sort(ages);
+            return new Ages(movingCount(), with, pct(ages, 50), pct(ages, 99), ages.isEmpty() ? -1 : ages.getLast());
+        }
+
+        static double pct(List<Double> sorted, double p) {
+            if (sorted.isEmpty()) {
+                return -1;
+            }
+            int i = (int) Math.ceil(p / 100 * sorted.size()) - 1;
+            return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
+        }
+    
+        static String loadavg() {
+            try {
+                String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+                return f[0] + " " + f[1] + " " + f[2];
+            } catch (Exception e) {
+                return "?";
+            }
+        }
+
+        static long rssKb(long pid) {
+            try {
+                for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                    if (l.startsWith("VmRSS:")) {
+                        return Long.parseLong(l.replaceAll("[^0-9]", ""));
+                    }
+                }
+            } catch (Exception e) {
+                // gone
+            }
+            return -1;
+        }
+
+        /**
+         * The usage window: the pod appears, reports are served for {@code seconds}, {@code flips} keys spread over
+         * the window start being rate limited. Appends its table rows to {@code md}.
+         */
+        void run(KubernetesClient client, Dispatcher d, Operator op, int seconds, int flips, StringBuilder md) throws Exception {
+            long moving = movingCount();
+            List<Long> rssSamples = new ArrayList<>();
+            var vkInformer = client.resources(VirtualKey.class).inNamespace(NS).inform(new io.fabric8.kubernetes.client.informers.ResourceEventHandler<>() {
+                @Override
+                public void onAdd(VirtualKey vk) {
+                }
+
+                @Override
+                public void onUpdate(VirtualKey before, VirtualKey vk) {
+                    int i = index(vk);
+                    if (flippedAt.containsKey(i) && !seenTrue.containsKey(i) && rateLimited(vk)) {
+                        seenTrue.putIfAbsent(i, System.nanoTime());
+                    }
+                }
+
+                @Override
+                public void onDelete(VirtualKey vk, boolean unknown) {
+                }
+            });
+            // the window starts when the pod is there: setup (keys Ready and live) is not counted
+            long w0 = d.statusWrites.get();
+            long wBad0 = d.statusWritesFailed.get();
+            long b0 = d.statusBytes.get();
+            long all0 = d.total(false);
+            Map<String, Long> byKind0 = d.snapshot();
+            long cpu0 = op.cpuTicks();
+            String load0 = loadavg();
+            long t0 = System.nanoTime();
+            createPod(client);
+            System.out.printf("usage: fake gateway pod created; report on 127.0.0.1:%d, %d of %d keys moving%n", port, moving, keys);
+            // flips: spread over the window's middle 80 %, on moving keys spread over the key range
+            List<Integer> flipKeys = new ArrayList<>();
+            for (int j = 0; j < flips; j++) {
+                flipKeys.add((int) ((long) j * moving / flips) * stride);
+            }
+            List<long[]> series = new ArrayList<>(); // {nanos, status writes, bytes}
+            List<String> progress = new ArrayList<>();
+            int nextFlip = 0;
+            long end = t0 + seconds * 1_000_000_000L;
+            long nextAge = t0 + 10_000_000_000L;
+            while (System.nanoTime() < end) {
+                Thread.sleep(1000);
+                long now = System.nanoTime();
+                series.add(new long[] {now, d.statusWrites.get() - w0, d.statusBytes.get() - b0});
+                while (nextFlip < flips && now - t0 >= (long) ((0.1 + 0.8 * nextFlip / Math.max(1, flips - 1)) * seconds * 1e9)) {
+                    flippedAt.put(flipKeys.get(nextFlip), System.nanoTime());
+                    nextFlip++;
+                }
+                if (now >= nextAge) {
+                    nextAge += 10_000_000_000L;
+                    long rss = rssKb(op.pid());
+                    rssSamples.add(rss);
+                    long[] last = series.getLast();
+                    String line = String.format("%5.0f s  status writes %6d (%5.1f/s so far)  %s  flips %d/%d  rss %d MB  reports %d",
+                            (now - t0) / 1e9, last[1], last[1] / ((now - t0) / 1e9), ages(vkInformer.getStore().list()),
+                            seenTrue.size(), flippedAt.size(), rss / 1024, served.get());
+                    System.out.println("usage: " + line);
+                    progress.add(line);
+                }
+            }
+            double window = (System.nanoTime() - t0) / 1e9;
+            double cpu = op.cpuSecondsSince(cpu0);
+            long writes = d.statusWrites.get() - w0;
+            long bytes = d.statusBytes.get() - b0;
+            long failed = d.statusWritesFailed.get() - wBad0;
+            long allWrites = d.total(false) - all0;
+            Map<String, Long> byKind = new java.util.TreeMap<>();
+            d.snapshot().forEach((k, v) -> {
+                long delta = v - byKind0.getOrDefault(k, 0L);
+                if (delta != 0) {
+                    byKind.put(k, delta);
+                }
+            });
+            Ages ages = ages(vkInformer.getStore().list());
+            String rss = op.rssMb();
+            // flips still on their way get up to 30 s more (not counted in the window's writes)
+            long flipWait = System.nanoTime() + 30_000_000_000L;
+            while (seenTrue.size() < flippedAt.size() && System.nanoTime() < flipWait) {
+                Thread.sleep(200);
+            }
+            vkInformer.close();
+            List<Double> fromSwitch = new ArrayList<>();
+            List<Double> fromReport = new ArrayList<>();
+            flippedAt.forEach((i, at) -> {
+                Long seen = seenTrue.get(i);
+                if (seen != null) {
+                    fromSwitch.add((seen - at) / 1e9);
+                    Long rep = firstServedFlip.get(i);
+                    if (rep != null) {
+                        fromReport.add((seen - rep) / 1e9);
+                    }
+                }
+            });
+            java.util.Collections.sort(fromSwitch);
+            java.util.Collections.sort(fromReport);
+            // steady state: after the first 60 s (the pod's first report names every key: new figures for all)
+            double warm = Math.min(60, window / 2);
+            long[] atWarm = series.stream().filter(s -> (s[0] - t0) / 1e9 >= warm).findFirst().orElse(series.getFirst());
+            long[] last = series.getLast();
+            double steadySeconds = (last[0] - atWarm[0]) / 1e9;
+            double steadyWrites = (last[1] - atWarm[1]) / steadySeconds;
+            double steadyBytes = (last[2] - atWarm[2]) / steadySeconds;
+            double max10 = 0;
+            for (int i = 0; i < series.size(); i++) {
+                for (int j = i; j < series.size(); j++) {
+                    if ((series.get(j)[0] - series.get(i)[0]) / 1e9 >= 10) {
+                        if ((series.get(i)[0] - t0) / 1e9 >= warm) {
+                            max10 = Math.max(max10, (series.get(j)[1] - series.get(i)[1]) / ((series.get(j)[0] - series.get(i)[0]) / 1e9));
+                        }
+                        break;
+                    }
+                }
+            }
+            long maxRss = rssSamples.stream().mapToLong(Long::longValue).max().orElse(-1);
+            double formula = moving / 20.0 + 5; // at the default budget and scrape interval
+            md.append("\n## Usage on every key (--usage ").append(seconds).append(")\n\n");
+            md.append("Load average at the window's start / end: ").append(load0).append(" / ").append(loadavg()).append("\n\n");
+            md.append("| measure | value |\n|---|---|\n");
+            row(md, "keys with moving counters (requests +1 at every report the operator reads; the others have no traffic, absent from the report)", moving + " of " + keys);
+            row(md, "window (from the fake pod's creation; setup not counted)", String.format("%.0f s; %d reports served, %.1f MB each",
+                    window, served.get(), served.get() == 0 ? 0 : servedBytes.get() / 1e6 / served.get()));
+            row(md, "**status writes/s** (PATCH/PUT …/status of keys, budgets, models, gateways): whole window",
+                    String.format("**%.1f/s** (%d writes, %d not 2xx)", writes / window, writes, failed));
+            row(md, String.format("status writes/s after the first %.0f s (steady state) / highest 10 s", warm),
+                    String.format("**%.1f/s** / %.1f/s", steadyWrites, max10));
+            row(md, "**status bytes/s** (request bodies): whole window / steady state",
+                    String.format("**%.1f KB/s** / %.1f KB/s (%.1f KB per write)", bytes / window / 1e3, steadyBytes / 1e3,
+                            writes == 0 ? 0 : bytes / 1e3 / writes));
+            row(md, "all API writes in the window (no leases), by resource", allWrites + " " + byKind);
+            row(md, "**figure age** at the end (now − when the counter value in status was first served), moving keys",
+                    String.format("**p50 %.1f s, p99 %.1f s, max %.1f s**; %d of %d have figures", ages.p50(), ages.p99(),
+                            ages.max(), ages.withFigures(), ages.moving()));
+            row(md, "formula: moving keys / 20 writes/s + 5 s scrape", String.format("%.0f s", formula));
+            row(md, "**condition flip latency** (rateLimited 0 → 1 until RateLimited=True in the store), from the switch",
+                    String.format("**p50 %.1f s, p99 %.1f s, max %.1f s** (%d of %d seen)", UsageRun.pct(fromSwitch, 50),
+                            UsageRun.pct(fromSwitch, 99), fromSwitch.isEmpty() ? -1 : fromSwitch.getLast(), fromSwitch.size(), flippedAt.size()));
+            row(md, "… from the first report carrying it (without the wait for the next scrape)",
+                    String.format("p50 %.1f s, p99 %.1f s, max %.1f s", UsageRun.pct(fromReport, 50), UsageRun.pct(fromReport, 99),
+                            fromReport.isEmpty() ? -1 : fromReport.getLast()));
+            row(md, "**operator CPU** in the window", String.format("**%.1f s (%.0f %% of a core)**", cpu, 100 * cpu / window));
+            row(md, "**operator RSS** in the window: highest sample / at the end (VmRSS / VmHWM)", String.format("**%d MB** / %s", maxRss / 1024, rss));
+            md.append("\nProgress of the usage window:\n\n```\n");
+            progress.forEach(p -> md.append(p).append('\n'));
+            md.append("```\n");
+            http.stop(0);
         }
     }
 }
