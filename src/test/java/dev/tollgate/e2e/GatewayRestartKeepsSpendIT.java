@@ -193,43 +193,7 @@ class GatewayRestartKeepsSpendIT {
     @Test
     void aRestartedStandaloneProcessRefusesWhereTheOldOneWould() throws Exception {
         Path folder = Files.createDirectories(work.resolve("standalone"));
-        Files.writeString(folder.resolve("all.yaml"), """
-                apiVersion: llm.tollgate.dev/v1alpha1
-                kind: GatewayDeployment
-                metadata: {name: g}
-                spec: {}
-                ---
-                apiVersion: v1
-                kind: Secret
-                metadata: {name: keys, labels: {llm.tollgate.dev/secret: key}}
-                stringData: {k: %s, twin: %s}
-                ---
-                apiVersion: llm.tollgate.dev/v1alpha1
-                kind: Budget
-                metadata: {name: b}
-                spec: {limit: "0.10", period: daily}
-                ---
-                apiVersion: llm.tollgate.dev/v1alpha1
-                kind: Budget
-                metadata: {name: twin}
-                spec: {limit: "0.10", period: daily}
-                ---
-                apiVersion: llm.tollgate.dev/v1alpha1
-                kind: VirtualKey
-                metadata: {name: k}
-                spec: {existingSecret: {name: keys, key: k}, budgetRefs: [b]}
-                ---
-                apiVersion: llm.tollgate.dev/v1alpha1
-                kind: VirtualKey
-                metadata: {name: twin}
-                spec: {existingSecret: {name: keys, key: twin}, budgetRefs: [twin]}
-                ---
-                apiVersion: llm.tollgate.dev/v1alpha1
-                kind: LlmModel
-                metadata: {name: m}
-                spec: {modelName: m, provider: mock, model: m, mock: {outputTokens: 4},
-                       pricing: {inputPerMillion: "0", outputPerMillion: "2250"}}
-                """.formatted(KEY, TWIN));
+        Files.writeString(folder.resolve("all.yaml"), StandaloneFolder.twoBudgetedKeys(KEY, "twin", TWIN));
         String jar = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString();
         Gateway old = launch("standalone-old", "-jar", jar, "standalone", folder.toString());
         assertThat(admittedUntilRefused(old.chat(), KEY, 2)).isEqualTo(2);

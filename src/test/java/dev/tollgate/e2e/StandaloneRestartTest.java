@@ -36,43 +36,7 @@ class StandaloneRestartTest {
     public static class EarlierRun implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            Path folder = StandaloneFolder.create("tollgate-restart", """
-                    apiVersion: llm.tollgate.dev/v1alpha1
-                    kind: GatewayDeployment
-                    metadata: {name: g}
-                    spec: {}
-                    ---
-                    apiVersion: v1
-                    kind: Secret
-                    metadata: {name: keys, labels: {llm.tollgate.dev/secret: key}}
-                    stringData: {k: %s, fresh: %s}
-                    ---
-                    apiVersion: llm.tollgate.dev/v1alpha1
-                    kind: Budget
-                    metadata: {name: b}
-                    spec: {limit: "0.10", period: daily}
-                    ---
-                    apiVersion: llm.tollgate.dev/v1alpha1
-                    kind: Budget
-                    metadata: {name: fresh}
-                    spec: {limit: "0.10", period: daily}
-                    ---
-                    apiVersion: llm.tollgate.dev/v1alpha1
-                    kind: VirtualKey
-                    metadata: {name: k}
-                    spec: {existingSecret: {name: keys, key: k}, budgetRefs: [b]}
-                    ---
-                    apiVersion: llm.tollgate.dev/v1alpha1
-                    kind: VirtualKey
-                    metadata: {name: fresh}
-                    spec: {existingSecret: {name: keys, key: fresh}, budgetRefs: [fresh]}
-                    ---
-                    apiVersion: llm.tollgate.dev/v1alpha1
-                    kind: LlmModel
-                    metadata: {name: m}
-                    spec: {modelName: m, provider: mock, model: m, mock: {outputTokens: 4},
-                           pricing: {inputPerMillion: "0", outputPerMillion: "2250"}}
-                    """.formatted(KEY, FRESH));
+            Path folder = StandaloneFolder.create("tollgate-restart", StandaloneFolder.twoBudgetedKeys(KEY, "fresh", FRESH));
             Instant today = BudgetPeriods.current("daily", ZoneOffset.UTC, Instant.EPOCH, Instant.now()).start();
             try {
                 // what the earlier run saved at its shutdown: two requests, 0.018 on budget b today
