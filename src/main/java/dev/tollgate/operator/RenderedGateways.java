@@ -82,9 +82,6 @@ public class RenderedGateways {
      *                 operator started; until then "served by nobody" is not yet known
      */
     public record Admission(List<String> servedBy, Optional<Problem> problem, boolean complete) {
-        /** Nothing is known (no registry: unit tests of a single controller). */
-        public static final Admission UNKNOWN = new Admission(List.of(), Optional.empty(), false);
-
         public boolean known() {
             return complete || !servedBy.isEmpty() || problem.isPresent();
         }
@@ -126,16 +123,6 @@ public class RenderedGateways {
                                 next.seen().getOrDefault(kind, Map.of()).get(id)));
             }
             ids.forEach(id -> fire(kind, id));
-        }
-    }
-
-    /** Forgets a deleted gateway: everything it had a verdict on is looked at again. */
-    public void forget(String gatewayId) {
-        Rendered gone = byGateway.remove(gatewayId);
-        if (gone != null) {
-            for (String kind : List.of(KEY, MODEL, BUDGET)) {
-                gone.concerned(kind).forEach(id -> fire(kind, id));
-            }
         }
     }
 

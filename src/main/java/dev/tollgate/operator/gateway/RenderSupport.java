@@ -47,19 +47,16 @@ final class RenderSupport {
             RenderResult r = Renderer.render(new RenderInput(gw, models, keys, budgets, Caches.namespaceLabels(ctx),
                     Caches.secretLookup(ctx)));
             shared.put(KEY, r);
-            Seen seen = new Seen(java.util.Map.of(dev.tollgate.operator.RenderedGateways.KEY, generations(keys),
+            java.util.Map<String, java.util.Map<String, Long>> seen = java.util.Map.of(dev.tollgate.operator.RenderedGateways.KEY, generations(keys),
                     dev.tollgate.operator.RenderedGateways.MODEL, generations(models),
-                    dev.tollgate.operator.RenderedGateways.BUDGET, generations(budgets)));
+                    dev.tollgate.operator.RenderedGateways.BUDGET, generations(budgets));
             Listener l = listener;
             if (l != null) {
-                l.rendered(gw, r, seen.byKind());
+                l.rendered(gw, r, seen);
             }
             return r;
         }
     }
-
-    /** The generation of every resource the render was given, by kind and namespace/name. */
-    record Seen(java.util.Map<String, java.util.Map<String, Long>> byKind) {}
 
     private static java.util.Map<String, Long> generations(java.util.List<? extends io.fabric8.kubernetes.api.model.HasMetadata> items) {
         java.util.Map<String, Long> out = new java.util.HashMap<>(items.size() * 2);

@@ -79,10 +79,6 @@ public class StatusWriteBudget {
         return Math.max(1, perSecond);
     }
 
-    public double perSecond() {
-        return perSecond;
-    }
-
     /** Registers the controller of one kind: told which resource may now write its queued figures. */
     public void onGrant(String kind, Consumer<ResourceID> listener) {
         listeners.computeIfAbsent(kind, k -> new CopyOnWriteArrayList<>()).add(listener);
@@ -191,16 +187,6 @@ public class StatusWriteBudget {
 
     public long urgentWrites() {
         return urgentWrites.get();
-    }
-
-    /** Forgets a deleted resource. */
-    public void forget(String kind, ResourceID id) {
-        Slot s = new Slot(kind, id);
-        synchronized (lock) {
-            lastWritten.remove(s);
-            queued.remove(s);
-            permits.remove(s);
-        }
     }
 
     private void enqueue(Slot s) {
