@@ -49,7 +49,21 @@ public class VirtualKeySecretDependent extends KubernetesDependentResource<Secre
      */
     @Override
     public Secret create(Secret desired, VirtualKey vk, Context<VirtualKey> ctx) {
-        Secret created = super.create(desired, vk, ctx);
+        Secret created;
+        try {
+            created = super.create(desired, vk, ctx);
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            // A reconcile that runs before this dependent's informer has seen the Secret an earlier reconcile created
+            // (a render's verdict wakes the key at once) finds it already there: it is this key's own, so it is kept
+            // (created once, never regenerated). A Secret of that name owned by anyone else is still an error.
+            Secret existing = e.getCode() != 409 ? null : ctx.getClient().secrets()
+                    .inNamespace(desired.getMetadata().getNamespace()).withName(desired.getMetadata().getName()).get();
+            if (existing == null || existing.getMetadata().getOwnerReferences() == null || existing.getMetadata()
+                    .getOwnerReferences().stream().noneMatch(o -> vk.getMetadata().getUid().equals(o.getUid()))) {
+                throw e;
+            }
+            created = existing;
+        }
         ctx.managedWorkflowAndDependentResourceContext().put(CREATED, created);
         return created;
     }
