@@ -35,9 +35,19 @@ public final class Caches {
     public static <R extends HasMetadata, P extends HasMetadata> InformerEventSource<R, P> mappedToAll(
             Class<R> type, EventSourceContext<P> ctx) {
         SecondaryToPrimaryMapper<R> all = r -> ctx.getPrimaryCache().list().map(ResourceID::fromResource).collect(Collectors.toSet());
-        return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, ctx.getPrimaryResourceClass())
-                .withSecondaryToPrimaryMapper(all).withOnUpdateFilter(specOrLabelsChanged()).withItemStore(store(type))
-                .build(), ctx);
+        var config = InformerEventSourceConfiguration.from(type, ctx.getPrimaryResourceClass())
+                .withSecondaryToPrimaryMapper(all).withOnUpdateFilter(specOrLabelsChanged()).withItemStore(store(type));
+        return new InformerEventSource<>(clusterScoped(type) ? config.withWatchAllNamespaces().build() : config.build(), ctx);
+    }
+
+    /**
+     * Whether a kind has no namespace (Namespace). An informer follows its controller's watch scope
+     * (quarkus.operator-sdk.namespaces) by default; a cluster-scoped kind must not: with two namespaces in scope
+     * JOSDK opened two informers that each watched every Namespace, filed under those two namespaces, and a lookup
+     * by name (no namespace) found neither, so every namespace selector matched nothing.
+     */
+    static boolean clusterScoped(Class<? extends HasMetadata> type) {
+        return !io.fabric8.kubernetes.api.model.Namespaced.class.isAssignableFrom(type);
     }
 
     /** An informer on another kind mapped to primaries by {@code mapper}; every update triggers (status too). */

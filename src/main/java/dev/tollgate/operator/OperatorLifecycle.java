@@ -6,6 +6,7 @@ import io.javaoperatorsdk.operator.Operator;
 import dev.tollgate.operator.usage.UsageCollection;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.ext.web.Router;
@@ -14,6 +15,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
@@ -24,6 +26,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class OperatorLifecycle {
     private static final Logger LOG = Logger.getLogger(OperatorLifecycle.class);
+    /** The name in GatewayDeploymentReconciler's {@code @ControllerConfiguration}. */
+    private static final String GATEWAY_CONTROLLER = "gatewaydeployment";
 
     private final Instance<Operator> operator;
     private final TollgateConfig config;
@@ -37,12 +41,21 @@ public class OperatorLifecycle {
             Instance<dev.tollgate.operator.usage.UsageScraper> scraper) {
         this.operator = operator;
         this.config = config;
-        this.usage = new UsageCollection(() -> scraper.get().start(), () -> scraper.get().stop());
+        this.usage = new UsageCollection(() -> scraper.get().start(watchedNamespaces()), () -> scraper.get().stop());
     }
 
     void onStart(@Observes StartupEvent event) {
         if (config.mode() == Mode.OPERATOR) {
-            LOG.infof("Starting the Tollgate operator (%d controllers)", operator.get().getRegisteredControllersNumber());
+            Set<String> scope = watchedNamespaces();
+            LOG.infof("Starting the Tollgate operator (%d controllers), watching %s", operator.get().getRegisteredControllersNumber(),
+                    scope.isEmpty() ? "all namespaces" : "namespaces " + String.join(", ", new java.util.TreeSet<>(scope)));
+            var scopes = operator.get().getRegisteredControllers().stream()
+                    .map(c -> c.getConfiguration().getName() + "=" + new java.util.TreeSet<>(c.getConfiguration().getEffectiveNamespaces()))
+                    .sorted().toList();
+            if (scopes.stream().map(s -> s.substring(s.indexOf('=') + 1)).distinct().count() > 1) {
+                // per-controller quarkus.operator-sdk.controllers.<name>.namespaces: resources would be read in part
+                LOG.warnf("The controllers watch different namespaces (%s): set quarkus.operator-sdk.namespaces only", scopes);
+            }
             operator.get().start();
             usage.operatorStarted(operator.get().getConfigurationService().getLeaderElectionConfiguration().isPresent());
             writes.get().start(250); // hands out the status write budget four times a second
@@ -56,6 +69,19 @@ public class OperatorLifecycle {
             writes.get().stop();
             operator.get().stop();
         }
+    }
+
+    /**
+     * The watch scope, empty for all namespaces: the namespaces of the GatewayDeployment controller, as JOSDK resolved
+     * them from quarkus.operator-sdk.namespaces (QUARKUS_OPERATOR_SDK_NAMESPACES; unset: all). Every controller and
+     * its informers follow that setting by themselves; the usage scraper's pod and ReplicaSet informers, opened here
+     * outside JOSDK, take it from this, and gateway pods are where GatewayDeployments are.
+     */
+    Set<String> watchedNamespaces() {
+        Set<String> namespaces = operator.get().getRegisteredController(GATEWAY_CONTROLLER)
+                .map(c -> c.getConfiguration().getEffectiveNamespaces())
+                .orElseThrow(() -> new IllegalStateException("no controller named " + GATEWAY_CONTROLLER));
+        return InformerConfiguration.allNamespacesWatched(namespaces) ? Set.of() : Set.copyOf(namespaces);
     }
 
     /** Probes of the operator pod, on the main HTTP port like the gateway's. */

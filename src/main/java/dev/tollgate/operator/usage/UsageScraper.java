@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -21,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -96,8 +96,8 @@ public class UsageScraper {
     private final Map<String, Long> lastListed = new ConcurrentHashMap<>();
     /** Pods (uid) already logged as not a gateway's, or as reporting ids their gateway does not serve: logged once. */
     private final java.util.Set<String> logged = ConcurrentHashMap.newKeySet();
-    private volatile SharedIndexInformer<Pod> pods;
-    private volatile SharedIndexInformer<ReplicaSet> replicaSets;
+    private volatile ScopedInformer<Pod> pods;
+    private volatile ScopedInformer<ReplicaSet> replicaSets;
     private HttpClient http;
     private long timer = -1;
 
@@ -133,16 +133,27 @@ public class UsageScraper {
         listeners.computeIfAbsent(section, s -> new CopyOnWriteArrayList<>()).add(listener);
     }
 
-    /** Opens the pod and ReplicaSet informers and reads every gateway pod each interval. Does nothing when running. */
-    public synchronized void start() {
+    /** {@link #start(Set)} over all namespaces. */
+    public void start() {
+        start(Set.of());
+    }
+
+    /**
+     * Opens the pod and ReplicaSet informers and reads every gateway pod each interval. Does nothing when running.
+     *
+     * @param namespaces the watch scope: the GatewayDeployment controller's namespaces, empty for all. Pods and
+     *     ReplicaSets elsewhere are never listed, watched or read.
+     */
+    public synchronized void start(Set<String> namespaces) {
         if (pods != null) {
             return;
         }
         http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2000).setKeepAlive(true));
         // The gateway's ReplicaSets carry its pod labels: the chain pod -> ReplicaSet -> Deployment is read from here.
-        replicaSets = client.apps().replicaSets().inAnyNamespace().withLabel(GATEWAY_POD_LABEL, GATEWAY_POD_LABEL_VALUE)
-                .inform();
-        pods = client.pods().inAnyNamespace().withLabel(GATEWAY_POD_LABEL, GATEWAY_POD_LABEL_VALUE).inform(new ResourceEventHandler<>() {
+        replicaSets = ScopedInformer.open(namespaces,
+                ns -> client.apps().replicaSets().inNamespace(ns).withLabel(GATEWAY_POD_LABEL, GATEWAY_POD_LABEL_VALUE).inform(),
+                () -> client.apps().replicaSets().inAnyNamespace().withLabel(GATEWAY_POD_LABEL, GATEWAY_POD_LABEL_VALUE).inform());
+        ResourceEventHandler<Pod> onPod = new ResourceEventHandler<>() {
             @Override
             public void onAdd(Pod pod) {
             }
@@ -164,7 +175,10 @@ public class UsageScraper {
                     }
                 }
             }
-        });
+        };
+        pods = ScopedInformer.open(namespaces,
+                ns -> client.pods().inNamespace(ns).withLabel(GATEWAY_POD_LABEL, GATEWAY_POD_LABEL_VALUE).inform(onPod),
+                () -> client.pods().inAnyNamespace().withLabel(GATEWAY_POD_LABEL, GATEWAY_POD_LABEL_VALUE).inform(onPod));
         timer = vertx.setPeriodic(intervalMillis, id -> scrapeAll());
         LOG.debugf("usage collection started (every %d ms)", intervalMillis);
     }
@@ -204,12 +218,12 @@ public class UsageScraper {
     }
 
     private void scrapeAll() {
-        SharedIndexInformer<Pod> informer = pods;
+        ScopedInformer<Pod> informer = pods;
         HttpClient web = http;
         if (informer == null || web == null) {
             return;
         }
-        for (Pod pod : informer.getStore().list()) {
+        for (Pod pod : informer.list()) {
             String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
             if (ip == null || ip.isBlank()) {
                 continue;
@@ -246,7 +260,7 @@ public class UsageScraper {
         ReplicaSet rs = null;
         if (rsRef == null || !"ReplicaSet".equals(rsRef.getKind()) || !"apps/v1".equals(rsRef.getApiVersion())) {
             why = "its controller is not a ReplicaSet";
-        } else if (replicaSets == null || (rs = replicaSets.getStore().getByKey(ns + "/" + rsRef.getName())) == null
+        } else if (replicaSets == null || (rs = replicaSets.get(ns, rsRef.getName())) == null
                 || rsRef.getUid() == null || !rsRef.getUid().equals(rs.getMetadata().getUid())) {
             why = "its ReplicaSet " + rsRef.getName() + " is not a gateway's (not known with that uid)";
         } else {
@@ -466,7 +480,7 @@ public class UsageScraper {
      * every report is newer than the listings the share in status came from: it was journaled at its start.)
      */
     public boolean ended(String incarnation, UsageShare share) {
-        SharedIndexInformer<Pod> pods = this.pods;
+        ScopedInformer<Pod> pods = this.pods;
         if (pods == null || !pods.hasSynced()) {
             return false;
         }
@@ -474,7 +488,7 @@ public class UsageScraper {
         boolean processOver;
         if (podUid == null) {
             processOver = true;
-        } else if (pods.getStore().list().stream().noneMatch(p -> p.getMetadata().getUid().equals(podUid))) {
+        } else if (pods.list().stream().noneMatch(p -> p.getMetadata().getUid().equals(podUid))) {
             processOver = true;
         } else {
             String current = seen.get(podUid);
