@@ -149,6 +149,10 @@ class CrdPolishTest {
             assertThat(cols.get(1).path("jsonPath").asText()).as(kind)
                     .isEqualTo(".status.conditions[?(@.type==\"Ready\")].reason");
             assertThat(cols.get(cols.size() - 1).path("name").asText()).as(kind).isEqualTo("Age");
+            // One column per name and path: a field's @PrinterColumn repeating a kind's @AdditionalPrinterColumn
+            // (easy to get after a merge) would show the same figure twice.
+            assertThat(cols.findValuesAsText("name")).as(kind).doesNotHaveDuplicates();
+            assertThat(cols.findValuesAsText("jsonPath")).as(kind).doesNotHaveDuplicates();
             // Every column's path exists in the schema (a typo would show an empty column, never an error).
             for (JsonNode c : cols) {
                 String p = c.path("jsonPath").asText().replaceAll("\\[\\?\\(.*\\)\\]", "");
@@ -186,7 +190,7 @@ class CrdPolishTest {
         }
     }
 
-    static List<String> texts(JsonNode array) {
+    static List<String> texts(Iterable<JsonNode> array) {
         List<String> out = new ArrayList<>();
         array.forEach(n -> out.add(n.asText()));
         return out;
