@@ -38,11 +38,18 @@ final class CrdReference {
             JsonNode names = crd.at("/spec/names");
             JsonNode version = crd.at("/spec/versions/0");
             out.append("\n## ").append(names.get("kind").asText()).append("\n\n");
+            JsonNode description = version.at("/schema/openAPIV3Schema/description");
+            if (!description.isMissingNode()) {
+                out.append(description.asText()).append("\n\n");
+            }
             out.append("`kubectl get ").append(names.get("plural").asText()).append("`");
             if (names.has("shortNames")) {
                 for (JsonNode s : names.get("shortNames")) {
                     out.append(" · `").append(s.asText()).append("`");
                 }
+            }
+            if (names.has("categories")) {
+                out.append(" · in `kubectl get ").append(String.join(",", texts(names.get("categories")))).append("`");
             }
             out.append("\n");
             JsonNode rootRules = version.at("/schema/openAPIV3Schema/x-kubernetes-validations");
@@ -123,9 +130,16 @@ final class CrdReference {
             v.append("default `").append(f.get("default").asText()).append("`; ");
         }
         if (f.has("enum")) {
-            v.append("one of ");
-            f.get("enum").forEach(x -> v.append("`").append(x.asText()).append("` "));
-            v.append("; ");
+            v.append("one of ").append(String.join(", ", texts(f.get("enum")).stream().map(x -> "`" + x + "`").toList()))
+                    .append("; ");
+        }
+        if (f.has("format")) {
+            v.append("`").append(f.get("format").asText()).append("`")
+                    .append(f.get("format").asText().equals("date-time") ? " (RFC 3339)" : "").append("; ");
+        }
+        if (f.has("x-kubernetes-list-map-keys")) {
+            v.append("one entry per `").append(String.join("`, `", texts(f.get("x-kubernetes-list-map-keys"))))
+                    .append("`; ");
         }
         if (f.has("minimum")) {
             v.append("≥ ").append(f.get("minimum").asLong()).append("; ");
@@ -146,6 +160,12 @@ final class CrdReference {
         }
         String s = v.toString().trim();
         return s.isEmpty() ? "" : s.substring(0, s.length() - 1);
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new java.util.ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
     }
 
     private static String cell(String s) {

@@ -291,7 +291,7 @@ class GatewayDeploymentReconcilerTest {
         models.setSelector(new LabelSelectorBuilder().addToMatchLabels("team", "nobody").build());
         gw.getSpec().setModels(models);
         client.resource(gw).create();
-        // A model whose credentials Secret is missing, one with an unknown provider (the mock server runs no CEL).
+        // A model whose credentials Secret is missing, one with an unknown provider (the mock server checks no schema).
         client.resource(openAi(ns, "no-creds", "missing-secret")).create();
         client.resource(model(ns, "weird", "weird", "not-a-provider")).create();
         // The gateway still renders, with no models, and says so.

@@ -2,7 +2,6 @@ package dev.tollgate.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.crd.generator.annotation.PrinterColumn;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -16,13 +15,11 @@ import java.util.List;
 public class BudgetSpec {
     @Required
     @Pattern(Api.MONEY_PATTERN)
-    @PrinterColumn(name = "Limit")
     @JsonPropertyDescription("Spend limit per period in USD, as a decimal string, e.g. \"25.00\".")
     private String limit;
 
     @Default("monthly")
     @Pattern("^(daily|weekly|monthly|[0-9]+(m|h|d))$")
-    @PrinterColumn(name = "Period")
     @JsonPropertyDescription("daily, weekly (from Monday), monthly (default), or a rolling duration such as 12h or 7d.")
     private String period = "monthly";
 

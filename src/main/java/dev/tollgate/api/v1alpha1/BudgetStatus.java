@@ -2,18 +2,18 @@ package dev.tollgate.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.crd.generator.annotation.PrinterColumn;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class BudgetStatus extends StatusBase {
-    @PrinterColumn(name = "Spend")
     @JsonPropertyDescription("Spend in the current period (USD, decimal string).")
     private String spend;
-    @PrinterColumn(name = "Remaining")
     @JsonPropertyDescription("Limit minus spend in the current period (USD, decimal string, never negative).")
     private String remaining;
+    @JsonSerialize(using = Api.DateTime.class)
     @JsonPropertyDescription("Start of the current period (RFC 3339).")
     private String periodStart;
+    @JsonSerialize(using = Api.DateTime.class)
     @JsonPropertyDescription("When the current period ends and spend resets (RFC 3339).")
     private String resetsAt;
     @JsonPropertyDescription("VirtualKeys bound by this Budget.")

@@ -2,6 +2,9 @@ package dev.tollgate.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
+import io.fabric8.generator.annotation.Required;
 import java.util.Objects;
 
 /** A status condition in the shape kstatus, Argo CD and Flux read: type, status, reason, message, time. */
@@ -11,14 +14,20 @@ public class Condition {
     public static final String FALSE = "False";
     public static final String UNKNOWN = "Unknown";
 
-    @JsonPropertyDescription("Condition type, e.g. Ready.")
+    /** Values of {@code status}, for the schema's enum (the field stays a String). */
+    public enum Status { True, False, Unknown }
+
+    @Required
+    @JsonPropertyDescription("Condition type, e.g. Ready. Unique in the list (the list is a map keyed by type).")
     private String type;
+    @SchemaFrom(type = Status.class)
     @JsonPropertyDescription("True, False or Unknown.")
     private String status;
     @JsonPropertyDescription("One CamelCase word saying why the condition is in its state.")
     private String reason;
     @JsonPropertyDescription("A sentence for people: what is wrong and what to do.")
     private String message;
+    @JsonSerialize(using = Api.DateTime.class)
     @JsonPropertyDescription("When status last changed (RFC 3339).")
     private String lastTransitionTime;
     @JsonPropertyDescription("The metadata.generation this condition was computed from.")

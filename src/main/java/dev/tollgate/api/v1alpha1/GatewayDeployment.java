@@ -1,9 +1,11 @@
 package dev.tollgate.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Categories;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
@@ -19,8 +21,24 @@ import io.fabric8.kubernetes.model.annotation.Version;
  */
 @Group(Api.GROUP)
 @Version(Api.VERSION)
-@ShortNames({"gwd", "llmgw"})
+@ShortNames({"tggateway", "tggw"})
+@Categories(Api.CATEGORY)
+@JsonClassDescription("A Tollgate gateway: the operator runs its pods (a Deployment, and a Service of the same name) that serve the "
+        + "OpenAI- and Anthropic-compatible LLM API for the LlmModels, VirtualKeys and Budgets it selects, and "
+        + "meters their usage.")
+// kubectl get shows the columns in this order (CrdPolish keeps it).
 @AdditionalPrinterColumn(name = "Ready", jsonPath = Api.READY_JSON_PATH, type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Reason", jsonPath = Api.REASON_JSON_PATH, type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Replicas", jsonPath = ".spec.replicas", type = AdditionalPrinterColumn.Type.INTEGER,
+        getDescription = "Gateway pods wanted.")
+@AdditionalPrinterColumn(name = "Available", jsonPath = ".status.readyReplicas", type = AdditionalPrinterColumn.Type.INTEGER,
+        getDescription = "Gateway pods that are ready.")
+@AdditionalPrinterColumn(name = "Models", jsonPath = ".status.models", type = AdditionalPrinterColumn.Type.INTEGER,
+        getDescription = "LlmModels in the rendered configuration.")
+@AdditionalPrinterColumn(name = "Keys", jsonPath = ".status.keys", type = AdditionalPrinterColumn.Type.INTEGER,
+        getDescription = "VirtualKeys in the rendered configuration.")
+@AdditionalPrinterColumn(name = "Endpoint", jsonPath = ".status.endpoint", type = AdditionalPrinterColumn.Type.STRING,
+        getDescription = "In-cluster base URL of the gateway's OpenAI-compatible API.")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 @ValidationRule(value = "!self.metadata.name.contains('.')",
         message = "metadata.name must not contain '.': it is also the name of the gateway's Service, a DNS label "

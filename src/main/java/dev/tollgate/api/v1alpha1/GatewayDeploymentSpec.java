@@ -2,7 +2,6 @@ package dev.tollgate.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.crd.generator.annotation.PrinterColumn;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -20,7 +19,6 @@ public class GatewayDeploymentSpec {
     @Min(0)
     @Max(1000)
     @Default("1")
-    @PrinterColumn(name = "Replicas")
     @JsonPropertyDescription("Number of gateway pods. Default 1. Limits are exact across replicas only with redis set.")
     private Integer replicas = 1;
 

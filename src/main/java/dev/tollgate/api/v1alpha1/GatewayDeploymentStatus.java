@@ -2,22 +2,17 @@ package dev.tollgate.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.crd.generator.annotation.PrinterColumn;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class GatewayDeploymentStatus extends StatusBase {
-    @PrinterColumn(name = "Available")
     @JsonPropertyDescription("Gateway pods that are ready.")
     private Integer readyReplicas;
-    @PrinterColumn(name = "Endpoint")
     @JsonPropertyDescription("In-cluster base URL of the gateway's OpenAI-compatible API.")
     private String endpoint;
     @JsonPropertyDescription("Hash of the rendered configuration (ConfigMap and Secret) the gateway should serve.")
     private String configHash;
-    @PrinterColumn(name = "Models")
     @JsonPropertyDescription("LlmModels in the rendered configuration.")
     private Integer models;
-    @PrinterColumn(name = "Keys")
     @JsonPropertyDescription("VirtualKeys in the rendered configuration.")
     private Integer keys;
     @JsonPropertyDescription("Budgets in the rendered configuration.")

@@ -1,8 +1,10 @@
 package dev.tollgate.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Categories;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
@@ -12,10 +14,21 @@ import io.fabric8.kubernetes.model.annotation.Version;
  */
 @Group(Api.GROUP)
 @Version(Api.VERSION)
-@ShortNames({"llm", "llmm"})
+@ShortNames({"tgmodel", "tgm"})
+@Categories(Api.CATEGORY)
+@JsonClassDescription("One upstream deployment of a model (provider, upstream model id, endpoint, credentials, prices, "
+        + "quotas) that gateways serve under its public modelName; LlmModels sharing a modelName form a load-balanced group.")
+// kubectl get shows the columns in this order (CrdPolish keeps it).
 @AdditionalPrinterColumn(name = "Ready", jsonPath = Api.READY_JSON_PATH, type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Reason", jsonPath = Api.REASON_JSON_PATH, type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Model Name", jsonPath = ".spec.modelName", type = AdditionalPrinterColumn.Type.STRING,
+        getDescription = "Public model name clients send.")
+@AdditionalPrinterColumn(name = "Provider", jsonPath = ".spec.provider", type = AdditionalPrinterColumn.Type.STRING,
+        getDescription = "Wire-protocol family of the upstream.")
 @AdditionalPrinterColumn(name = "Requests", jsonPath = ".status.usage.requests", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Spend", jsonPath = ".status.usage.totalSpend", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Upstream Model", jsonPath = ".spec.model", type = AdditionalPrinterColumn.Type.STRING,
+        priority = 1, getDescription = "Model id at the upstream.")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class LlmModel extends CustomResource<LlmModelSpec, LlmModelStatus> implements Namespaced {
 }

@@ -1,10 +1,11 @@
 package dev.tollgate.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
-import io.fabric8.crd.generator.annotation.PrinterColumn;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -22,20 +23,42 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(value = "self.provider == 'mock' || !has(self.mock)",
         message = "mock settings are only allowed with provider mock")
 public class LlmModelSpec {
-    /** Wire-protocol families, as spelled in the spec. Validated by CEL so that new ones stay additive. */
-    public static final String PROVIDERS =
-            "['openai','azure','anthropic','gemini','vertex','bedrock','cohere','huggingface','replicate','ai21','palm','ollama','openai-compatible','mock']";
+    /**
+     * Wire-protocol families, as spelled in the spec: the schema's enum of {@code provider} ({@code kubectl explain}
+     * lists them). The field stays a String, read through {@code config.Provider} (the registry these names must
+     * match, CrdPolishTest checks it), so a manifest with a name this version lacks is refused by the API server
+     * with the list, and by standalone mode's schema check, rather than failing to deserialize.
+     */
+    public enum ProviderName {
+        @JsonProperty("openai") OPENAI,
+        @JsonProperty("azure") AZURE,
+        @JsonProperty("anthropic") ANTHROPIC,
+        @JsonProperty("gemini") GEMINI,
+        @JsonProperty("vertex") VERTEX,
+        @JsonProperty("bedrock") BEDROCK,
+        @JsonProperty("cohere") COHERE,
+        @JsonProperty("huggingface") HUGGINGFACE,
+        @JsonProperty("replicate") REPLICATE,
+        @JsonProperty("ai21") AI21,
+        @JsonProperty("palm") PALM,
+        @JsonProperty("ollama") OLLAMA,
+        @JsonProperty("openai-compatible") OPENAI_COMPATIBLE,
+        @JsonProperty("mock") MOCK
+    }
+
+    /** Values of {@code unsupportedParams}, for the schema's enum (the field stays a String). */
+    public enum UnsupportedParamsMode {
+        @JsonProperty("reject") REJECT,
+        @JsonProperty("drop") DROP
+    }
 
     @Required
     @Pattern("^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$")
-    @PrinterColumn(name = "Model Name")
     @JsonPropertyDescription("Public model name clients send (e.g. gpt-4o). LlmModels sharing one name form a load-balanced group.")
     private String modelName;
 
     @Required
-    @ValidationRule(value = "self in " + PROVIDERS,
-            message = "provider must be one of openai, azure, anthropic, gemini, vertex, bedrock, cohere, huggingface, replicate, ai21, palm, ollama, openai-compatible, mock")
-    @PrinterColumn(name = "Provider")
+    @SchemaFrom(type = ProviderName.class)
     @JsonPropertyDescription("Wire-protocol family of the upstream: openai, azure, anthropic, gemini, vertex, bedrock, "
             + "cohere, huggingface, replicate, ai21, palm, ollama, openai-compatible (vLLM, Groq, Mistral, Together, "
             + "DeepSeek, OpenRouter …) or mock (deterministic, no network).")
@@ -90,7 +113,7 @@ public class LlmModelSpec {
     private JsonNode defaultParams;
 
     @Default("reject")
-    @ValidationRule(value = "self in ['reject','drop']", message = "unsupportedParams must be reject or drop")
+    @SchemaFrom(type = UnsupportedParamsMode.class)
     @JsonPropertyDescription("What to do with a request parameter the provider cannot honour: reject (400, the default) or drop it.")
     private String unsupportedParams = "reject";
 

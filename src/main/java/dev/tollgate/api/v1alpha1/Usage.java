@@ -2,6 +2,7 @@ package dev.tollgate.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 
 /** Metered usage written back by the operator from the gateway pods. Money as decimal strings (USD). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -23,8 +24,10 @@ public class Usage {
     private Long rpm;
     @JsonPropertyDescription("Tokens per minute in use when the figures were taken (figuresAt).")
     private Long tpm;
+    @JsonSerialize(using = Api.DateTime.class)
     @JsonPropertyDescription("Time of the last request (RFC 3339).")
     private String lastUsedAt;
+    @JsonSerialize(using = Api.DateTime.class)
     @JsonPropertyDescription("When these figures were collected from the gateways (RFC 3339). Figures are refreshed "
             + "within the operator's status write budget, stalest first, so they may be older than the collection "
             + "interval (README: \"Status write budget\"); condition changes are written at once.")

@@ -2,6 +2,7 @@ package dev.tollgate.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 
 /** What one gateway process (incarnation) reported, or the sum of finished ones. Money as decimal strings. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -18,10 +19,12 @@ public class UsageShare {
     private Long outputTokens;
     @JsonPropertyDescription("Spend (USD, decimal string).")
     private String spend;
+    @JsonSerialize(using = Api.DateTime.class)
     @JsonPropertyDescription("Start of the budget period periodSpend belongs to (RFC 3339).")
     private String periodStart;
     @JsonPropertyDescription("Spend in that budget period (USD, decimal string).")
     private String periodSpend;
+    @JsonSerialize(using = Api.DateTime.class)
     @JsonPropertyDescription("Time of the last request (RFC 3339).")
     private String lastUsedAt;
     @JsonPropertyDescription("The GatewayDeployment (namespace/name) whose Redis also keeps these figures, so they outlive "

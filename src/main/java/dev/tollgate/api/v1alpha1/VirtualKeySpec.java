@@ -2,6 +2,7 @@ package dev.tollgate.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
@@ -26,6 +27,7 @@ public class VirtualKeySpec {
     @JsonPropertyDescription("Rate limits of this key.")
     private KeyLimits limits;
 
+    @JsonSerialize(using = Api.DateTime.class)
     @JsonPropertyDescription("When the key stops working (RFC 3339, e.g. 2026-12-31T23:59:59Z).")
     private String expiresAt;
 

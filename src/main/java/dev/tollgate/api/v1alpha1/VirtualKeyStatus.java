@@ -2,20 +2,16 @@ package dev.tollgate.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.crd.generator.annotation.PrinterColumn;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class VirtualKeyStatus extends StatusBase {
-    @PrinterColumn(name = "Secret")
     @JsonPropertyDescription("Secret (in this namespace) holding the key.")
     private String secretName;
-    @PrinterColumn(name = "Prefix")
     @JsonPropertyDescription("The first characters of the key, to recognise it. Never the whole key.")
     private String keyPrefix;
     @JsonPropertyDescription("Usage of this key, collected from the gateways. periodSpend is the spend in the current "
             + "period of its first Budget.")
     private Usage usage;
-    @PrinterColumn(name = "Budget Left")
     @JsonPropertyDescription("What is left of the tightest Budget binding this key this period (USD, decimal string).")
     private String budgetRemaining;
 
