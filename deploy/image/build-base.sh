@@ -38,7 +38,7 @@ ln -s "../lib/jvm/java-runtime/bin/java" "$root/usr/bin/java"
 # Every shared library the runtime links from outside itself, as ldd resolves it on this host, copied to the same path (symlinks
 # followed: the file itself is copied). Netty's epoll library, unpacked to /tmp at run time, needs only libc.
 find "$root/$runtime" -type f \( -name '*.so' -o -perm -u+x \) -print0 \
-  | xargs -0 ldd 2>/dev/null \
+  | { xargs -0 ldd 2>/dev/null || true; } \
   | awk '/=> \// {print $3} /^[[:space:]]*\/[^ ]+ \(/ {print $1}' \
   | sort -u \
   | grep -v "^$root/" \

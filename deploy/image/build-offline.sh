@@ -16,12 +16,15 @@ mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 [ -f "$repo/target/quarkus-app/quarkus-run.jar" ] || { echo "no target/quarkus-app: run ./mvnw package first" >&2; exit 1; }
 
+start=$SECONDS
 "$here/build-base.sh" "$out/base" >/dev/null
+echo "base image: $((SECONDS - start)) s"
 revision="$(git -C "$repo" rev-parse HEAD 2>/dev/null || echo unknown)"
 for name in "$@"; do
+  start=$SECONDS
   rm -rf "$out/cache-$name" "$out/$name.tar" "$out/$name.digest"
   # shellcheck disable=SC2086
-  (cd "$repo" && ./mvnw -B -ntp -q ${MVN_FLAGS:-} -Pimage jib:buildTar \
+  (cd "$repo" && ./mvnw -B -ntp -q ${MVN_FLAGS:-} -Pimage jib:buildTar -Djib.disableUpdateChecks=true -Djib.console=plain \
     -Dimage.base="tar://$out/base/base.tar" \
     -Dimage.revision="$revision" \
     -Djib.outputPaths.tar="$out/$name.tar" \
@@ -29,5 +32,5 @@ for name in "$@"; do
     -Djib.outputPaths.imageId="$out/$name.id" \
     -Djib.applicationCache="$out/cache-$name" \
     -Djib.baseImageCache="$out/base-cache")
-  echo "$out/$name.tar $(cat "$out/$name.digest")"
+  echo "$out/$name.tar $(cat "$out/$name.digest") ($((SECONDS - start)) s)"
 done

@@ -56,6 +56,7 @@ class ImageIT {
         assertThat(run("id", "-u").trim()).as("ImageIT runs the image as its user via unshare/chroot: needs root")
                 .isEqualTo("0");
         String log = run("deploy/image/build-offline.sh", OUT.toString(), "first", "second");
+        System.out.print(log); // what each step took
         assertThat(log).contains(OUT.resolve("first.tar").toString(), OUT.resolve("second.tar").toString());
         firstDigest = Files.readString(OUT.resolve("first.digest")).trim();
         secondDigest = Files.readString(OUT.resolve("second.digest")).trim();
@@ -156,6 +157,7 @@ class ImageIT {
     void everyModeStartsFromTheImagesEntrypointAsTheImagesUser() throws Exception {
         int saPort = freePort();
         int gwPort = freePort();
+        long t0 = System.nanoTime();
         Container standalone = start("standalone", saPort, Map.of());
         Container gateway = start("gateway", gwPort, Map.of());
         // No API server here: a refused connection instead of a DNS lookup of kubernetes.default.svc.
@@ -175,6 +177,8 @@ class ImageIT {
         await(gateway, () -> gateway.log().contains("/etc/tollgate/config/config.json"),
                 "gateway mode looks for its mounted config");
         assertThat(uidOf(gateway)).as("gateway runs as the image's user").isEqualTo(imageUid());
+
+        System.out.printf("standalone ready, gateway alive after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
 
         // operator: registers its four controllers and starts them (then fails to reach the absent API server).
         await(operator, () -> operator.log().contains("Starting the Tollgate operator (4 controllers)")
