@@ -217,7 +217,8 @@ class DeployManifestsTest {
         Properties app = applicationProperties();
 
         assertThat(c.getArgs()).containsExactly("operator");
-        assertThat(c.getImage()).isEqualTo(IMAGE_REPO + ":" + projectVersion());
+        // The release this version becomes: deploy/ names only immutable tags (ImmutableTagsTest).
+        assertThat(c.getImage()).isEqualTo(IMAGE_REPO + ":" + projectVersion().replaceFirst("-SNAPSHOT$", ""));
         assertThat(c.getEnv()).extracting(EnvVar::getName, EnvVar::getValue)
                 .contains(tuple("TOLLGATE_GATEWAY_IMAGE", c.getImage()));
 
