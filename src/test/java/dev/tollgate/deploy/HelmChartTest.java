@@ -441,6 +441,122 @@ class HelmChartTest {
         assertThat(scoped.getSpec().getNamespaceSelector().getAny()).isNotEqualTo(Boolean.TRUE);
     }
 
+    @Test
+    void monitorsFollowTheApiVersionsTheClusterServes() throws IOException {
+        // helm install --dry-run against a fake API server that serves only discovery: Helm fills
+        // .Capabilities.APIVersions from it, then GETs every object it rendered (the conflict check), so the
+        // objects the fake server is asked for are exactly the rendered ones. (helm-java 0.0.15's template has no
+        // --api-versions option.)
+        String values = "monitoring: {serviceMonitor: {enabled: true}, podMonitor: {enabled: true}}\n";
+        try (FakeApiServer withPrometheusOperator = new FakeApiServer(true)) {
+            withPrometheusOperator.dryRunInstall(values);
+            assertThat(withPrometheusOperator.requested()).as("objects Helm rendered when monitoring.coreos.com/v1 is served")
+                    .contains("/apis/monitoring.coreos.com/v1/namespaces/" + NAMESPACE + "/servicemonitors/tollgate-operator",
+                            "/apis/monitoring.coreos.com/v1/namespaces/" + NAMESPACE + "/podmonitors/tollgate-gateways",
+                            "/apis/apps/v1/namespaces/" + NAMESPACE + "/deployments/tollgate-operator");
+        }
+        try (FakeApiServer without = new FakeApiServer(false)) {
+            // Rendering a ServiceMonitor here would fail the install ("no matches for kind ServiceMonitor").
+            without.dryRunInstall(values);
+            assertThat(without.requested()).as("objects Helm rendered when the cluster has no Prometheus operator")
+                    .contains("/apis/apps/v1/namespaces/" + NAMESPACE + "/deployments/tollgate-operator")
+                    .noneMatch(p -> p.contains("monitoring.coreos.com"));
+        }
+    }
+
+    /**
+     * An API server that answers discovery only (the groups and kinds the chart uses, monitoring.coreos.com/v1 when
+     * asked) and 404 to everything else, recording the paths asked for. On loopback, for helm's dry-run install.
+     */
+    static final class FakeApiServer implements AutoCloseable {
+        private final com.sun.net.httpserver.HttpServer server;
+        private final List<String> requested = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final Map<String, List<String[]>> groups = new java.util.LinkedHashMap<>();
+
+        FakeApiServer(boolean prometheusOperator) throws IOException {
+            groups.put("v1", List.of(new String[] {"serviceaccounts", "ServiceAccount", "true"},
+                    new String[] {"services", "Service", "true"}, new String[] {"secrets", "Secret", "true"}));
+            groups.put("apps/v1", List.<String[]>of(new String[] {"deployments", "Deployment", "true"}));
+            groups.put("rbac.authorization.k8s.io/v1", List.of(new String[] {"clusterroles", "ClusterRole", "false"},
+                    new String[] {"clusterrolebindings", "ClusterRoleBinding", "false"},
+                    new String[] {"roles", "Role", "true"}, new String[] {"rolebindings", "RoleBinding", "true"}));
+            groups.put("policy/v1", List.<String[]>of(new String[] {"poddisruptionbudgets", "PodDisruptionBudget", "true"}));
+            groups.put("networking.k8s.io/v1", List.<String[]>of(new String[] {"networkpolicies", "NetworkPolicy", "true"}));
+            if (prometheusOperator) {
+                groups.put("monitoring.coreos.com/v1", List.of(new String[] {"servicemonitors", "ServiceMonitor", "true"},
+                        new String[] {"podmonitors", "PodMonitor", "true"}));
+            }
+            server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+            server.createContext("/", exchange -> {
+                String path = exchange.getRequestURI().getPath();
+                requested.add(path);
+                String body = answer(path);
+                byte[] bytes = (body == null ? "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                        + "\"reason\":\"NotFound\",\"code\":404}" : body).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().add("Content-Type", "application/json");
+                exchange.sendResponseHeaders(body == null ? 404 : 200, bytes.length);
+                exchange.getResponseBody().write(bytes);
+                exchange.close();
+            });
+            server.start();
+        }
+
+        private String answer(String path) {
+            var json = DeployManifestsTest.YAML.createObjectNode();
+            if (path.equals("/version")) {
+                json.put("major", "1").put("minor", "31").put("gitVersion", "v1.31.0");
+            } else if (path.equals("/api")) {
+                json.put("kind", "APIVersions").putArray("versions").add("v1");
+            } else if (path.equals("/apis")) {
+                json.put("kind", "APIGroupList").put("apiVersion", "v1");
+                var list = json.putArray("groups");
+                groups.keySet().stream().filter(gv -> gv.contains("/")).forEach(gv -> {
+                    var g = list.addObject().put("name", gv.substring(0, gv.indexOf('/')));
+                    var v = DeployManifestsTest.YAML.createObjectNode().put("groupVersion", gv)
+                            .put("version", gv.substring(gv.indexOf('/') + 1));
+                    g.putArray("versions").add(v);
+                    g.set("preferredVersion", v);
+                });
+            } else {
+                String gv = path.startsWith("/api/") ? path.substring(5) : path.startsWith("/apis/") ? path.substring(6) : "";
+                if (!groups.containsKey(gv)) {
+                    return null;
+                }
+                json.put("kind", "APIResourceList").put("groupVersion", gv);
+                var list = json.putArray("resources");
+                for (String[] r : groups.get(gv)) {
+                    list.addObject().put("name", r[0]).put("singularName", "").put("kind", r[1])
+                            .put("namespaced", Boolean.parseBoolean(r[2])).putArray("verbs").add("get").add("list").add("create");
+                }
+            }
+            return json.toString();
+        }
+
+        void dryRunInstall(String values) throws IOException {
+            Path file = Files.createTempFile(tmp, "values", ".yaml");
+            Files.writeString(file, values);
+            String kubeconfig = """
+                    apiVersion: v1
+                    kind: Config
+                    clusters: [{name: fake, cluster: {server: "http://127.0.0.1:%d"}}]
+                    users: [{name: fake, user: {token: fake}}]
+                    contexts: [{name: fake, context: {cluster: fake, user: fake, namespace: %s}}]
+                    current-context: fake
+                    """.formatted(server.getAddress().getPort(), NAMESPACE);
+            new Helm(CHART).install().withName("tollgate").withNamespace(NAMESPACE).dryRun().disableOpenApiValidation()
+                    .withKubeConfigContents(kubeconfig).withValuesFile(file).call();
+        }
+
+        List<String> requested() {
+            return List.copyOf(requested);
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+
     // ---- CRDs ----------------------------------------------------------------------------------------------------
 
     @Test
