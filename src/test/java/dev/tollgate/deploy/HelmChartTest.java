@@ -99,6 +99,16 @@ class HelmChartTest {
         assertThat(env(c, "TOLLGATE_GATEWAY_IMAGE")).isEqualTo(c.getImage());
     }
 
+    @Test
+    void valuesSchemaRefusesMisspeltAndFloatingValues() {
+        for (String bad : List.of("watchNamespace: [team-a]\n", "image: {tag: latest}\n", "image: {tag: 0.2.0-SNAPSHOT}\n",
+                "logLevel: TRACE\n", "watchNamespaces: [Team_A]\n", "monitoring: {serviceMonitor: {enable: true}}\n",
+                "image: {digest: \"sha256:abc\"}\n")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> render(bad)).as(bad)
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("values");
+        }
+    }
+
     // ---- Every rendering, every object ---------------------------------------------------------------------------
 
     /** The value sets the tests render besides the defaults; each must pass every check below. */
