@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The committed CRDs (crds/) and the field reference (docs/api-reference.md) must match what the Java API
  * classes generate. A @QuarkusTest, so the operator SDK has generated target/kubernetes/ before it runs.
- * Run with -Dupdate-generated=true to rewrite the committed files after changing the API.
+ * The Helm chart carries exact copies in deploy/helm/tollgate/crds/ (Helm reads CRDs from the chart only): checked
+ * and rewritten with crds/. Run with -Dupdate-generated=true to rewrite the committed files after changing the API.
  */
 @WithKubernetesTestServer
 @QuarkusTest

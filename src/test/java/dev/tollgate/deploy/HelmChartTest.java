@@ -122,7 +122,7 @@ class HelmChartTest {
                 + "  podMonitor: {enabled: true}\n");
         sets.put("pdb-netpol", "replicas: 2\npodDisruptionBudget: {enabled: true}\n"
                 + "networkPolicy: {enabled: true, metricsFromNamespaces: [monitoring]}\n");
-        sets.put("digest", "image: {digest: \"" + DIGEST + "\", pullSecrets: [{name: regcred}]}\n"
+        sets.put("digest", "image: {digest: \"" + DIGEST + "\"}\nimagePullSecrets: [{name: regcred}]\n"
                 + "nodeSelector: {kubernetes.io/os: linux}\ntolerations: [{key: dedicated, operator: Equal, value: ops, effect: NoSchedule}]\n"
                 + "affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: "
                 + "[{matchExpressions: [{key: kubernetes.io/arch, operator: In, values: [amd64]}]}]}}}\n"
