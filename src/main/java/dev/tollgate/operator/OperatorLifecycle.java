@@ -119,7 +119,10 @@ public class OperatorLifecycle {
     @Produces
     @Singleton
     LeaderElectionConfiguration leaderElection() {
+        // tollgate.operator.lease-namespace (the chart's leaderElection.leaseNamespace); unset: the operator's own.
+        String leaseNamespace = org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getOptionalValue("tollgate.operator.lease-namespace", String.class).orElse(null);
         return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration("tollgate-operator")
-                .withLeaderCallbacks(usage.callbacks()).build();
+                .withLeaseNamespace(leaseNamespace).withLeaderCallbacks(usage.callbacks()).build();
     }
 }
