@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.Tags;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -51,6 +52,8 @@ public class OperatorMetrics {
     private final Vertx vertx;
     private final long refreshMillis;
     private long timer = -1;
+    /** The meters registered here for the operator as a whole (the per-resource ones are in {@link #meters}). */
+    private final List<Meter> own = new java.util.ArrayList<>();
 
     /** One per-resource series: a gauge, or a counter (a lifetime total, for rate()). */
     record Series(String name, Tags tags, boolean counter) {}
@@ -63,16 +66,38 @@ public class OperatorMetrics {
         readsOk = reads("ok");
         readsFailed = reads("failed");
         readsUnreadable = reads("unreadable");
-        Gauge.builder("tollgate.operator.usage.last.read.timestamp.seconds", lastReadSeconds, AtomicLong::get)
+        own.add(Gauge.builder("tollgate.operator.usage.last.read.timestamp.seconds", lastReadSeconds, AtomicLong::get)
                 .description("When a gateway pod's usage report was last read (Unix seconds; 0: never in this run)")
-                .register(registry);
-        Gauge.builder("tollgate.operator.usage.collecting", this, m -> m.collecting ? 1 : 0)
-                .description("1 while this replica collects usage (the elected leader does), else 0").register(registry);
-        Gauge.builder("tollgate.operator.status.writes.waiting", writes, StatusWriteBudget::backlog)
+                .register(registry));
+        own.add(Gauge.builder("tollgate.operator.usage.collecting", this, m -> m.collecting ? 1 : 0)
+                .description("1 while this replica collects usage (the elected leader does), else 0").register(registry));
+        own.add(Gauge.builder("tollgate.operator.status.writes.waiting", writes, StatusWriteBudget::backlog)
                 .description("Resources whose usage figures moved and wait for their status write (status write budget)")
-                .register(registry);
-        FunctionCounter.builder("tollgate.operator.status.writes", writes, StatusWriteBudget::writes)
-                .description("Usage status writes made (figures and urgent)").register(registry);
+                .register(registry));
+        own.add(FunctionCounter.builder("tollgate.operator.status.writes", writes, StatusWriteBudget::writes)
+                .description("Usage status writes made (figures and urgent)").register(registry));
+    }
+
+    /**
+     * Removes what was registered here: a registry that outlives this bean (an application restarted in the same
+     * JVM, as the tests do) would otherwise keep gauges bound to this instance's state, and hand them back, stale,
+     * to the next instance's registration.
+     */
+    @jakarta.annotation.PreDestroy
+    synchronized void close() {
+        if (timer >= 0) {
+            try {
+                vertx.cancelTimer(timer);
+            } catch (RuntimeException closed) {
+                // Vert.x already closed: no timer left to cancel
+            }
+            timer = -1;
+        }
+        own.forEach(registry::remove);
+        List.of(readsOk, readsFailed, readsUnreadable).forEach(registry::remove);
+        meters.values().forEach(registry::remove);
+        meters.clear();
+        values.clear();
     }
 
     private Counter reads(String result) {
