@@ -33,6 +33,10 @@ public interface TollgateConfig {
         @WithDefault("20")
         double statusWritesPerSecond();
 
+        /** How often the operator's per-Budget/GatewayDeployment/LlmModel metrics are read from its caches (OperatorMetrics). */
+        @WithDefault("10000")
+        long metricsRefreshMillis();
+
         /**
          * Above this size of config.json or secrets.json (bytes), a gateway's keys go into key shards
          * ({@code dev.tollgate.config.KeyShards}); the API server's limit is 1 MiB. Lowered only by tests.

@@ -68,7 +68,9 @@ class UsageWriteBackTest {
                 throw new IllegalStateException(e);
             }
             return Map.of("tollgate.operator.usage-port", Integer.toString(server.actualPort()),
-                    "tollgate.operator.usage-scrape-interval-millis", "200");
+                    "tollgate.operator.usage-scrape-interval-millis", "200",
+                    // MonitoringOperatorScrapeTest: the per-resource series follow the caches within half a second
+                    "tollgate.operator.metrics-refresh-millis", "500");
         }
     }
 

@@ -46,8 +46,14 @@ public class BudgetReconciler implements Reconciler<Budget> {
         this.clock = clock;
     }
 
+    @jakarta.inject.Inject
+    dev.tollgate.operator.OperatorMetrics metrics;
+
     @Override
     public List<EventSource<?, Budget>> prepareEventSources(EventSourceContext<Budget> ctx) {
+        if (metrics != null) {
+            metrics.watch(Budget.class, () -> ctx.getPrimaryCache().list());
+        }
         if (usage != null) {
             usage.onChange("budgets", usageChanged::propagateEvent);
         }

@@ -73,8 +73,14 @@ public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment
         this.clock = clock;
     }
 
+    @jakarta.inject.Inject
+    dev.tollgate.operator.OperatorMetrics metrics;
+
     @Override
     public List<EventSource<?, GatewayDeployment>> prepareEventSources(EventSourceContext<GatewayDeployment> ctx) {
+        if (metrics != null) {
+            metrics.watch(GatewayDeployment.class, () -> ctx.getPrimaryCache().list());
+        }
         if (usage != null) {
             usage.onChange("gateways", usageChanged::propagateEvent);
             usage.onChange("budgets", b -> GatewaySpendConfigMapDependent.gatewaysEnforcing(b).stream() // spend to hand back

@@ -35,8 +35,14 @@ public class LlmModelReconciler implements Reconciler<LlmModel> {
     @jakarta.inject.Inject
     dev.tollgate.operator.usage.StatusWriteBudget writes;
 
+    @jakarta.inject.Inject
+    dev.tollgate.operator.OperatorMetrics metrics;
+
     @Override
     public List<EventSource<?, LlmModel>> prepareEventSources(EventSourceContext<LlmModel> ctx) {
+        if (metrics != null) {
+            metrics.watch(LlmModel.class, () -> ctx.getPrimaryCache().list());
+        }
         if (usage != null) {
             usage.onChange("models", usageChanged::propagateEvent);
         }

@@ -100,6 +100,9 @@ public class UsageScraper {
     private volatile ScopedInformer<ReplicaSet> replicaSets;
     private HttpClient http;
     private long timer = -1;
+    /** Counts the reads (null in the tests' own scrapers). */
+    @Inject
+    dev.tollgate.operator.OperatorMetrics metrics;
 
     /**
      * A deleted pod's last report, with its own incarnation's figures only (what its journal said of others lives in
@@ -180,6 +183,9 @@ public class UsageScraper {
                 ns -> client.pods().inNamespace(ns).withLabel(GATEWAY_POD_LABEL, GATEWAY_POD_LABEL_VALUE).inform(onPod),
                 () -> client.pods().inAnyNamespace().withLabel(GATEWAY_POD_LABEL, GATEWAY_POD_LABEL_VALUE).inform(onPod));
         timer = vertx.setPeriodic(intervalMillis, id -> scrapeAll());
+        if (metrics != null) {
+            metrics.collecting(true);
+        }
         LOG.debugf("usage collection started (every %d ms)", intervalMillis);
     }
 
@@ -189,6 +195,9 @@ public class UsageScraper {
      * was read again).
      */
     public synchronized void stop() {
+        if (metrics != null) {
+            metrics.collecting(false);
+        }
         if (timer >= 0) {
             vertx.cancelTimer(timer);
             timer = -1;
@@ -244,7 +253,12 @@ public class UsageScraper {
                                     body.toString(), seq);
                         }
                     })
-                    .onFailure(t -> LOG.debugf("could not read usage of pod %s: %s", pod.getMetadata().getName(), t.getMessage()));
+                    .onFailure(t -> {
+                        if (metrics != null) {
+                            metrics.usageRead(false, false);
+                        }
+                        LOG.debugf("could not read usage of pod %s: %s", pod.getMetadata().getName(), t.getMessage());
+                    });
         }
     }
 
@@ -293,7 +307,13 @@ public class UsageScraper {
             read = UsageReport.read(body);
         } catch (Exception e) {
             LOG.warnf("pod %s/%s sent an unreadable usage report: %s", namespace, podName, e.getMessage());
+            if (metrics != null) {
+                metrics.usageRead(true, false);
+            }
             return;
+        }
+        if (metrics != null) {
+            metrics.usageRead(true, true);
         }
         String incarnation = read.incarnation();
         ServedIds.Served what = served.gateway(namespace, gateway);
