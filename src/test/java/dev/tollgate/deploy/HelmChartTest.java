@@ -117,7 +117,8 @@ class HelmChartTest {
         sets.put("defaults", "");
         sets.put("namespaced", "watchNamespaces: [team-a, team-b]\n");
         sets.put("monitoring", "monitoring:\n  forceApiVersion: true\n  serviceMonitor: {enabled: true, labels: {release: prom}}\n"
-                + "  podMonitor: {enabled: true}\n");
+                + "  podMonitor: {enabled: true}\n  prometheusRule: {enabled: true, labels: {release: prom}}\n"
+                + "  grafanaDashboard: {enabled: true, namespace: grafana}\n");
         sets.put("monitoring-namespaced", "watchNamespaces: [team-a]\nmonitoring:\n  forceApiVersion: true\n"
                 + "  podMonitor: {enabled: true}\n");
         sets.put("pdb-netpol", "replicas: 2\npodDisruptionBudget: {enabled: true}\n"
@@ -435,10 +436,10 @@ class HelmChartTest {
         });
 
         PodMonitor pm = as(one(docs, "PodMonitor", "tollgate-gateways"), PodMonitor.class);
-        // The gateway pods' labels and management port name, as the operator sets them (Names, GatewayDeploymentDependent).
+        // The gateway pods' labels (pod template: Names.gatewayLabels) and management port name, as the operator sets them.
         var gw = new dev.tollgate.api.v1alpha1.GatewayDeployment();
         gw.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("gw").build());
-        assertThat(Names.selectorLabels(gw)).containsAllEntriesOf(pm.getSpec().getSelector().getMatchLabels());
+        assertThat(Names.gatewayLabels(gw)).containsAllEntriesOf(pm.getSpec().getSelector().getMatchLabels());
         assertThat(pm.getSpec().getSelector().getMatchLabels()).isNotEmpty();
         assertThat(pm.getSpec().getNamespaceSelector().getAny()).isTrue();
         assertThat(pm.getSpec().getPodMetricsEndpoints()).singleElement().satisfies(e -> {
@@ -568,6 +569,61 @@ class HelmChartTest {
     }
 
     // ---- CRDs ----------------------------------------------------------------------------------------------------
+
+    /** The chart's copies of deploy/monitoring's files (Helm reads files from the chart only). */
+    static final List<String> MONITORING_FILES = List.of("prometheusrule.yaml", "grafana-dashboard.json");
+
+    @Test
+    void chartMonitoringFilesAreDeployMonitorings() throws IOException {
+        for (String f : MONITORING_FILES) {
+            Path source = Path.of("deploy/monitoring").resolve(f);
+            Path copy = CHART.resolve("files").resolve(f);
+            if (Boolean.getBoolean("update-generated")) {
+                Files.copy(source, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            assertThat(copy).as("%s is a copy of %s (run the tests with -Dupdate-generated=true)", copy, source)
+                    .hasSameTextualContentAs(source);
+        }
+    }
+
+    @Test
+    void monitoringEqualsTheKustomizeLayer() throws Exception {
+        List<JsonNode> kustomized = parseAll(DeployManifestsTest.kubectl("kustomize", "deploy/monitoring"));
+        List<JsonNode> docs = render(valueSets().get("monitoring"));
+
+        // The alerts: the same rule groups, in the release namespace, with the extra labels asked for.
+        JsonNode rule = one(docs, "PrometheusRule", "tollgate");
+        assertThat(rule.path("spec")).isEqualTo(one(kustomized, "PrometheusRule", "tollgate").path("spec"));
+        assertThat(rule.path("metadata").path("namespace").asText()).isEqualTo(NAMESPACE);
+        assertThat(rule.path("metadata").path("labels").path("release").asText()).isEqualTo("prom");
+        assertThat(rule.path("spec").path("groups").size()).isPositive();
+
+        // The monitors set the same job labels, selectors, ports, paths and relabelings the rules rely on.
+        JsonNode pm = one(docs, "PodMonitor", "tollgate-gateways").path("spec");
+        JsonNode kpm = one(kustomized, "PodMonitor", "tollgate-gateways").path("spec");
+        assertThat(pm).isEqualTo(kpm);
+        JsonNode sm = one(docs, "ServiceMonitor", "tollgate-operator").path("spec");
+        JsonNode ksm = one(kustomized, "ServiceMonitor", "tollgate-operator").path("spec");
+        assertThat(sm.path("jobLabel")).isEqualTo(ksm.path("jobLabel"));
+        assertThat(sm.path("endpoints")).isEqualTo(ksm.path("endpoints"));
+        var service = as(one(docs, "Service", "tollgate-operator-metrics"), io.fabric8.kubernetes.api.model.Service.class);
+        assertThat(service.getMetadata().getLabels())
+                .containsEntry(ksm.path("jobLabel").asText(), "tollgate-operator")
+                .containsAllEntriesOf(DeployManifestsTest.YAML.convertValue(ksm.path("selector").path("matchLabels"),
+                        new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() { }));
+
+        // The dashboard: the same JSON, where the Grafana sidecar looks.
+        JsonNode cm = one(docs, "ConfigMap", "tollgate-grafana-dashboard");
+        assertThat(cm.path("metadata").path("namespace").asText()).isEqualTo("grafana");
+        assertThat(cm.path("metadata").path("labels").path("grafana_dashboard").asText()).isEqualTo("1");
+        assertThat(DeployManifestsTest.YAML.readTree(cm.path("data").path("grafana-dashboard.json").asText()))
+                .isEqualTo(DeployManifestsTest.YAML.readTree(Files.readString(Path.of("deploy/monitoring/grafana-dashboard.json"))));
+        // Not rendered unless asked for.
+        assertThat(kinds(defaults, "PrometheusRule")).isEmpty();
+        assertThat(kinds(defaults, "ConfigMap")).isEmpty();
+        assertThat(kinds(render("monitoring: {prometheusRule: {enabled: true}}\n"), "PrometheusRule"))
+                .as("no PrometheusRule where the cluster does not serve monitoring.coreos.com/v1").isEmpty();
+    }
 
     @Test
     void chartCrdsAreTheGeneratedOnes() throws IOException {
