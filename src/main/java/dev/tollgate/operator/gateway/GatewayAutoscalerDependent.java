@@ -34,7 +34,9 @@ public class GatewayAutoscalerDependent extends CRUDKubernetesDependentResource<
 
     @Override
     protected HorizontalPodAutoscaler desired(GatewayDeployment gw, Context<GatewayDeployment> ctx) {
-        GatewayDeploymentAutoscaling a = gw.getSpec().getAutoscaling();
+        // JOSDK also calls desired() to find the object to delete once spec.autoscaling is gone: only its name matters then
+        GatewayDeploymentAutoscaling a = gw.getSpec().getAutoscaling() != null ? gw.getSpec().getAutoscaling()
+                : new GatewayDeploymentAutoscaling();
         List<MetricSpec> metrics = new ArrayList<>();
         metrics.add(utilization("cpu", a.getTargetCPUUtilizationPercentage() == null ? 70 : a.getTargetCPUUtilizationPercentage()));
         if (a.getTargetMemoryUtilizationPercentage() != null) {
@@ -47,7 +49,7 @@ public class GatewayAutoscalerDependent extends CRUDKubernetesDependentResource<
                 .withNewScaleTargetRef().withApiVersion("apps/v1").withKind("Deployment").withName(Names.deployment(gw))
                 .endScaleTargetRef()
                 .withMinReplicas(a.getMinReplicas() == null ? 1 : a.getMinReplicas())
-                .withMaxReplicas(a.getMaxReplicas())
+                .withMaxReplicas(a.getMaxReplicas() == null ? 1 : a.getMaxReplicas())
                 .withMetrics(metrics)
                 .endSpec()
                 .build();

@@ -60,11 +60,11 @@ public class GatewayDeploymentDependent extends CRUDKubernetesDependentResource<
         }
         podAnnotations.put(Names.SETTINGS_HASH_ANNOTATION, render.settingsHash());
         Termination termination = termination(spec, render.config().models());
-        return new DeploymentBuilder()
+        Deployment d = new DeploymentBuilder()
                 .withNewMetadata().withName(Names.deployment(gw)).withNamespace(gw.getMetadata().getNamespace())
                 .withLabels(Names.gatewayLabels(gw)).endMetadata()
                 .withNewSpec()
-                .withReplicas(replicas(spec, getSecondaryResource(gw, ctx).orElse(null)))
+                .withReplicas(replicas(spec, live(gw, ctx)))
                 .withNewSelector().withMatchLabels(Names.selectorLabels(gw)).endSelector()
                 .withNewTemplate()
                 .withNewMetadata().withLabels(Names.gatewayLabels(gw)).withAnnotations(podAnnotations).endMetadata()
@@ -85,6 +85,36 @@ public class GatewayDeploymentDependent extends CRUDKubernetesDependentResource<
                 .endTemplate()
                 .endSpec()
                 .build();
+        d.getSpec().getTemplate().getMetadata().getAnnotations().put(POD_SPEC_HASH_ANNOTATION,
+                podSpecHash(d.getSpec().getTemplate().getSpec()));
+        return d;
+    }
+
+    /**
+     * On the pod template: a hash of the desired pod spec. With SSA off, JOSDK's matcher treats a field that is in the
+     * live object but not in the desired one as a server default and ignores it, so removing tolerations, a node
+     * selector, pull secrets or spread constraints from the spec would never reach the Deployment; the hash changes
+     * then, and the update (which replaces the whole spec) carries the removal. It changes only with the pod spec,
+     * which restarts the pods anyway.
+     */
+    static final String POD_SPEC_HASH_ANNOTATION = "llm.tollgate.dev/pod-spec-hash";
+
+    static String podSpecHash(io.fabric8.kubernetes.api.model.PodSpec pod) {
+        try {
+            byte[] json = io.fabric8.kubernetes.client.utils.Serialization.asJson(pod).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(json)).substring(0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    /**
+     * The gateway's Deployment as the informer last saw it. Not {@code getSecondaryResource}: JOSDK finds that one
+     * through {@code desired()}, which would recurse.
+     */
+    private static Deployment live(GatewayDeployment gw, Context<GatewayDeployment> ctx) {
+        return ctx.getSecondaryResourcesAsStream(Deployment.class)
+                .filter(d -> Names.deployment(gw).equals(d.getMetadata().getName())).findFirst().orElse(null);
     }
 
     /**

@@ -52,7 +52,7 @@ import java.util.stream.Collectors;
         @Dependent(name = "metrics-service", type = GatewayMetricsServiceDependent.class),
         @Dependent(name = "spend", type = GatewaySpendConfigMapDependent.class),
         // Optional objects: JOSDK deletes each one when its precondition turns false (hence "delete" in the RBAC).
-        @Dependent(name = "autoscaler", type = GatewayAutoscalerDependent.class, dependsOn = "deployment",
+        @Dependent(name = "autoscaler", type = GatewayAutoscalerDependent.class,
                 reconcilePrecondition = GatewayAutoscalerDependent.Enabled.class),
         @Dependent(name = "disruption-budget", type = GatewayDisruptionBudgetDependent.class,
                 reconcilePrecondition = GatewayDisruptionBudgetDependent.MoreThanOnePod.class),

@@ -45,7 +45,9 @@ public class GatewayNetworkPolicyDependent extends CRUDKubernetesDependentResour
 
     @Override
     protected NetworkPolicy desired(GatewayDeployment gw, Context<GatewayDeployment> ctx) {
-        GatewayDeploymentNetworkPolicy np = gw.getSpec().getNetworkPolicy();
+        // JOSDK also calls desired() to find the object to delete once spec.networkPolicy is gone: only its name matters then
+        GatewayDeploymentNetworkPolicy np = gw.getSpec().getNetworkPolicy() != null ? gw.getSpec().getNetworkPolicy()
+                : new GatewayDeploymentNetworkPolicy();
         int port = gw.getSpec().getPort() == null ? 4000 : gw.getSpec().getPort();
 
         List<NetworkPolicyPeer> api = new ArrayList<>();

@@ -10,6 +10,7 @@ import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import java.util.Map;
 
 /**
  * {@code <gw>}: the LLM API and nothing else. Its type is the user's ({@code spec.serviceType}), so a LoadBalancer
@@ -31,7 +32,8 @@ public class GatewayServiceDependent extends CRUDKubernetesDependentResource<Ser
         return new ServiceBuilder()
                 .withNewMetadata().withName(Names.service(gw)).withNamespace(gw.getMetadata().getNamespace())
                 .withLabels(Names.gatewayLabels(gw))
-                .withAnnotations(spec.getService() == null ? null : spec.getService().getAnnotations()).endMetadata()
+                .withAnnotations(spec.getService() == null || spec.getService().getAnnotations() == null ? Map.of()
+                        : spec.getService().getAnnotations()).endMetadata()
                 .withNewSpec()
                 .withType((spec.getServiceType() == null ? GatewayDeploymentSpec.ServiceType.ClusterIP : spec.getServiceType()).name())
                 .withSelector(Names.selectorLabels(gw))
