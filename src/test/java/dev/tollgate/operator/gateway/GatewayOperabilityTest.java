@@ -309,5 +309,10 @@ class GatewayOperabilityTest {
         Fixtures.edit(gw(ns), g -> g.getSpec().getNetworkPolicy().setEnabled(false));
         await().atMost(WAIT).untilAsserted(() -> assertThat(networkPolicy(ns)).as("NetworkPolicy once disabled").isNull());
         assertThat(deployment(ns)).as("only the policy goes").isNotNull();
+        // Back on, then the whole block removed: gone again.
+        Fixtures.edit(gw(ns), g -> g.getSpec().getNetworkPolicy().setEnabled(true));
+        await().atMost(WAIT).until(() -> networkPolicy(ns) != null);
+        Fixtures.edit(gw(ns), g -> g.getSpec().setNetworkPolicy(null));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(networkPolicy(ns)).as("NetworkPolicy once its block is gone").isNull());
     }
 }
