@@ -54,6 +54,12 @@ public final class Names {
     public static String metricsService(GatewayDeployment gw) { return gw.getMetadata().getName() + "-metrics"; }
     /** Name of the management port on the gateway container and on {@link #metricsService}. */
     public static final String METRICS_PORT_NAME = "metrics";
+    /** HorizontalPodAutoscaler, PodDisruptionBudget and NetworkPolicy of a gateway: named like its Deployment. */
+    public static String autoscaler(GatewayDeployment gw) { return gw.getMetadata().getName(); }
+    public static String disruptionBudget(GatewayDeployment gw) { return gw.getMetadata().getName(); }
+    public static String networkPolicy(GatewayDeployment gw) { return gw.getMetadata().getName(); }
+    /** Label {@code app.kubernetes.io/name} of the operator's own pods (deploy/20-operator.yaml, the Helm chart). */
+    public static final String OPERATOR_POD_NAME = "tollgate-operator";
     public static String serviceAccount(GatewayDeployment gw) { return gw.getMetadata().getName() + "-gateway"; }
     public static String role(GatewayDeployment gw) { return gw.getMetadata().getName() + "-gateway"; }
 
@@ -69,6 +75,13 @@ public final class Names {
     /** The stable subset used as the Deployment's and Service's selector. */
     public static Map<String, String> selectorLabels(GatewayDeployment gw) {
         return Map.of("app.kubernetes.io/name", "tollgate-gateway", "app.kubernetes.io/instance", labelValue(gw.getMetadata().getName()));
+    }
+
+    /** {@link #selectorLabels} as a label query string (status.selector, for the scale subresource). */
+    public static String selectorString(GatewayDeployment gw) {
+        StringBuilder b = new StringBuilder();
+        new TreeMap<>(selectorLabels(gw)).forEach((k, v) -> b.append(b.isEmpty() ? "" : ",").append(k).append('=').append(v));
+        return b.toString();
     }
 
     public static Map<String, String> keySecretLabels(String virtualKeyName) {

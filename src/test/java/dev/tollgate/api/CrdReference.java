@@ -19,7 +19,11 @@ final class CrdReference {
             "resources", "[ResourceRequirements](https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#resources)",
             "selector", "[LabelSelector](https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/label-selector/)",
             "namespaceSelector", "[LabelSelector](https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/label-selector/)",
-            "keySelector", "[LabelSelector](https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/label-selector/)");
+            "keySelector", "[LabelSelector](https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/label-selector/)",
+            "allowFrom", "[LabelSelector](https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/label-selector/) list",
+            "monitoringFrom", "[LabelSelector](https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/label-selector/) list",
+            "topologySpreadConstraints", "[TopologySpreadConstraint](https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#scheduling) list",
+            "imagePullSecrets", "[LocalObjectReference](https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/local-object-reference/) list");
 
     private CrdReference() {}
 

@@ -134,8 +134,9 @@ class DeployManifestsTest {
     @Test
     void clusterRoleGrantsExactlyWhatTheOperatorNeeds() throws IOException {
         ClusterRole role = clusterRole();
-        // Dependents are written with create/update (PUT) while SSA is off; with SSA every write is a patch. The
-        // operator deletes nothing: what it owns goes with its owner (garbage collection).
+        // Dependents are written with create/update (PUT) while SSA is off; with SSA every write is a patch. What the
+        // operator owns goes with its owner (garbage collection); it deletes only a gateway's optional objects, when
+        // the spec stops asking for them (reconcilePrecondition false).
         boolean ssa = Boolean.parseBoolean(applicationProperties().getProperty("quarkus.operator-sdk.enable-ssa", "true"));
         Set<String> write = new TreeSet<>(Set.of("get", "list", "watch", "create", "update"));
         if (ssa) {
@@ -158,6 +159,11 @@ class DeployManifestsTest {
         expected.put("apps/deployments", write);
         expected.put("rbac.authorization.k8s.io/roles", write);
         expected.put("rbac.authorization.k8s.io/rolebindings", write);
+        Set<String> writeAndDelete = new TreeSet<>(write);
+        writeAndDelete.add("delete");
+        expected.put("autoscaling/horizontalpodautoscalers", writeAndDelete);
+        expected.put("policy/poddisruptionbudgets", writeAndDelete);
+        expected.put("networking.k8s.io/networkpolicies", writeAndDelete);
 
         Map<String, Set<String>> granted = grants(role.getRules());
         assertThat(granted).as("ClusterRole tollgate-operator, as group/resource[name] -> verbs (enable-ssa=%s)", ssa)

@@ -7,8 +7,11 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
+import io.fabric8.kubernetes.model.annotation.SpecReplicas;
 import java.util.List;
 import java.util.Map;
 
@@ -19,13 +22,25 @@ public class GatewayDeploymentSpec {
     @Min(0)
     @Max(1000)
     @Default("1")
-    @JsonPropertyDescription("Number of gateway pods. Default 1. Limits are exact across replicas only with redis set.")
+    @SpecReplicas
+    @JsonPropertyDescription("Number of gateway pods. Default 1. Limits are exact across replicas only with redis set. "
+            + "The scale subresource writes it (kubectl scale tggw/NAME --replicas=3, or an autoscaler you run). "
+            + "Ignored while spec.autoscaling is set: the HorizontalPodAutoscaler then sizes the gateway's Deployment.")
     private Integer replicas = 1;
+
+    @JsonPropertyDescription("Autoscale the gateway pods: the operator creates a HorizontalPodAutoscaler <name> "
+            + "(autoscaling/v2) for the Deployment <name> and leaves that Deployment's replicas to it, so spec.replicas "
+            + "is ignored while this is set (and a GitOps tool holding spec.replicas never fights the autoscaler). "
+            + "Removed with the HorizontalPodAutoscaler when absent.")
+    private GatewayDeploymentAutoscaling autoscaling;
 
     @JsonPropertyDescription("Gateway container image. Default: the operator's own image (tollgate.gateway.image).")
     private String image;
 
-    @JsonPropertyDescription("Compute resources of the gateway container.")
+    @JsonPropertyDescription("Compute resources of the gateway container. Absent: requests cpu 250m and memory 256Mi, "
+            + "limit memory 512Mi (an idle gateway uses about 150 MB; no CPU limit, which would throttle streams). "
+            + "When set it replaces these defaults as a whole. The autoscaler's utilization targets are percentages "
+            + "of these requests.")
     private ResourceRequirements resources;
 
     @Min(1)
@@ -39,6 +54,10 @@ public class GatewayDeploymentSpec {
             + "LoadBalancer. The management port (usage report, metrics) is never on it: Service <name>-metrics is "
             + "always ClusterIP.")
     private ServiceType serviceType = ServiceType.ClusterIP;
+
+    @JsonPropertyDescription("Settings of the Service <name> that carries the LLM API (annotations for cloud load "
+            + "balancers).")
+    private GatewayDeploymentServiceSpec service;
 
     @JsonPropertyDescription("Which LlmModels this gateway serves. Absent: all in the gateway's namespace.")
     private Selection models;
@@ -76,6 +95,21 @@ public class GatewayDeploymentSpec {
 
     @JsonPropertyDescription("Affinity rules of the gateway pods.")
     private Affinity affinity;
+
+    @JsonPropertyDescription("How the gateway pods spread over the cluster (the pod spec's topologySpreadConstraints). "
+            + "Absent: across nodes (kubernetes.io/hostname) and zones (topology.kubernetes.io/zone), maxSkew 1, "
+            + "whenUnsatisfiable ScheduleAnyway, so a small cluster still schedules every pod. [] spreads nothing. "
+            + "A constraint without labelSelector gets the gateway pods' labels.")
+    private List<TopologySpreadConstraint> topologySpreadConstraints;
+
+    @JsonPropertyDescription("Secrets with registry credentials to pull the gateway image (the pod spec's "
+            + "imagePullSecrets), in the gateway's namespace.")
+    private List<LocalObjectReference> imagePullSecrets;
+
+    @JsonPropertyDescription("A NetworkPolicy on the gateway pods: the LLM API port only from the namespaces named here "
+            + "and the gateway's own, the management port only from the Tollgate operator and the monitoring namespaces "
+            + "named here. Absent or enabled: false: no NetworkPolicy (one made before is removed).")
+    private GatewayDeploymentNetworkPolicy networkPolicy;
 
     @JsonPropertyDescription("Extra annotations on the gateway pods (e.g. for a service mesh or log shipper).")
     private Map<String, String> podAnnotations;
@@ -119,6 +153,16 @@ public class GatewayDeploymentSpec {
     public void setAffinity(Affinity affinity) { this.affinity = affinity; }
     public Map<String, String> getPodAnnotations() { return podAnnotations; }
     public void setPodAnnotations(Map<String, String> podAnnotations) { this.podAnnotations = podAnnotations; }
+    public GatewayDeploymentAutoscaling getAutoscaling() { return autoscaling; }
+    public void setAutoscaling(GatewayDeploymentAutoscaling autoscaling) { this.autoscaling = autoscaling; }
+    public GatewayDeploymentServiceSpec getService() { return service; }
+    public void setService(GatewayDeploymentServiceSpec service) { this.service = service; }
+    public List<TopologySpreadConstraint> getTopologySpreadConstraints() { return topologySpreadConstraints; }
+    public void setTopologySpreadConstraints(List<TopologySpreadConstraint> constraints) { this.topologySpreadConstraints = constraints; }
+    public List<LocalObjectReference> getImagePullSecrets() { return imagePullSecrets; }
+    public void setImagePullSecrets(List<LocalObjectReference> imagePullSecrets) { this.imagePullSecrets = imagePullSecrets; }
+    public GatewayDeploymentNetworkPolicy getNetworkPolicy() { return networkPolicy; }
+    public void setNetworkPolicy(GatewayDeploymentNetworkPolicy networkPolicy) { this.networkPolicy = networkPolicy; }
     public Integer getTerminationGracePeriodSeconds() { return terminationGracePeriodSeconds; }
     public void setTerminationGracePeriodSeconds(Integer seconds) { this.terminationGracePeriodSeconds = seconds; }
 }

@@ -2,11 +2,20 @@ package dev.tollgate.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.model.annotation.LabelSelector;
+import io.fabric8.kubernetes.model.annotation.StatusReplicas;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class GatewayDeploymentStatus extends StatusBase {
     @JsonPropertyDescription("Gateway pods that are ready.")
     private Integer readyReplicas;
+    @StatusReplicas
+    @JsonPropertyDescription("Gateway pods that exist (the Deployment's status.replicas), for the scale subresource.")
+    private Integer replicas;
+    @LabelSelector
+    @JsonPropertyDescription("Label selector of the gateway pods, as a string (e.g. app.kubernetes.io/instance=NAME,"
+            + "app.kubernetes.io/name=tollgate-gateway), for the scale subresource.")
+    private String selector;
     @JsonPropertyDescription("In-cluster base URL of the gateway's OpenAI-compatible API.")
     private String endpoint;
     @JsonPropertyDescription("Hash of the rendered configuration (ConfigMap and Secret) the gateway should serve.")
@@ -28,6 +37,10 @@ public class GatewayDeploymentStatus extends StatusBase {
 
     public Integer getReadyReplicas() { return readyReplicas; }
     public void setReadyReplicas(Integer readyReplicas) { this.readyReplicas = readyReplicas; }
+    public Integer getReplicas() { return replicas; }
+    public void setReplicas(Integer replicas) { this.replicas = replicas; }
+    public String getSelector() { return selector; }
+    public void setSelector(String selector) { this.selector = selector; }
     public String getEndpoint() { return endpoint; }
     public void setEndpoint(String endpoint) { this.endpoint = endpoint; }
     public String getConfigHash() { return configHash; }

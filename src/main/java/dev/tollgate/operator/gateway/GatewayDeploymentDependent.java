@@ -7,7 +7,14 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.HTTPGetActionBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraintBuilder;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -53,11 +60,11 @@ public class GatewayDeploymentDependent extends CRUDKubernetesDependentResource<
         }
         podAnnotations.put(Names.SETTINGS_HASH_ANNOTATION, render.settingsHash());
         Termination termination = termination(spec, render.config().models());
-        return new DeploymentBuilder()
+        Deployment d = new DeploymentBuilder()
                 .withNewMetadata().withName(Names.deployment(gw)).withNamespace(gw.getMetadata().getNamespace())
                 .withLabels(Names.gatewayLabels(gw)).endMetadata()
                 .withNewSpec()
-                .withReplicas(spec.getReplicas() == null ? 1 : spec.getReplicas())
+                .withReplicas(replicas(spec, live(gw, ctx)))
                 .withNewSelector().withMatchLabels(Names.selectorLabels(gw)).endSelector()
                 .withNewTemplate()
                 .withNewMetadata().withLabels(Names.gatewayLabels(gw)).withAnnotations(podAnnotations).endMetadata()
@@ -67,6 +74,8 @@ public class GatewayDeploymentDependent extends CRUDKubernetesDependentResource<
                 .withNodeSelector(spec.getNodeSelector())
                 .withTolerations(spec.getTolerations())
                 .withAffinity(spec.getAffinity())
+                .withTopologySpreadConstraints(topologySpread(gw, spec))
+                .withImagePullSecrets(spec.getImagePullSecrets())
                 .withNewSecurityContext().withRunAsNonRoot(true).withNewSeccompProfile().withType("RuntimeDefault")
                 .endSeccompProfile().endSecurityContext()
                 .withContainers(container(gw, spec, termination))
@@ -76,6 +85,83 @@ public class GatewayDeploymentDependent extends CRUDKubernetesDependentResource<
                 .endTemplate()
                 .endSpec()
                 .build();
+        d.getSpec().getTemplate().getMetadata().getAnnotations().put(POD_SPEC_HASH_ANNOTATION,
+                podSpecHash(d.getSpec().getTemplate().getSpec()));
+        return d;
+    }
+
+    /**
+     * On the pod template: a hash of the desired pod spec. With SSA off, JOSDK's matcher treats a field that is in the
+     * live object but not in the desired one as a server default and ignores it, so removing tolerations, a node
+     * selector, pull secrets or spread constraints from the spec would never reach the Deployment; the hash changes
+     * then, and the update (which replaces the whole spec) carries the removal. It changes only with the pod spec,
+     * which restarts the pods anyway.
+     */
+    static final String POD_SPEC_HASH_ANNOTATION = "llm.tollgate.dev/pod-spec-hash";
+
+    static String podSpecHash(io.fabric8.kubernetes.api.model.PodSpec pod) {
+        try {
+            byte[] json = io.fabric8.kubernetes.client.utils.Serialization.asJson(pod).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(json)).substring(0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    /**
+     * The gateway's Deployment as the informer last saw it. Not {@code getSecondaryResource}: JOSDK finds that one
+     * through {@code desired()}, which would recurse.
+     */
+    private static Deployment live(GatewayDeployment gw, Context<GatewayDeployment> ctx) {
+        return ctx.getSecondaryResourcesAsStream(Deployment.class)
+                .filter(d -> Names.deployment(gw).equals(d.getMetadata().getName())).findFirst().orElse(null);
+    }
+
+    /**
+     * Replicas of the Deployment. With {@code spec.autoscaling} the HorizontalPodAutoscaler owns them: the live value
+     * is kept (desired equals actual, so the operator never writes it back), and a new Deployment starts at
+     * minReplicas. Otherwise {@code spec.replicas}, which the GatewayDeployment's scale subresource writes.
+     */
+    static int replicas(GatewayDeploymentSpec spec, Deployment live) {
+        var autoscaling = spec.getAutoscaling();
+        if (autoscaling != null) {
+            if (live != null && live.getSpec() != null && live.getSpec().getReplicas() != null) {
+                return live.getSpec().getReplicas();
+            }
+            return autoscaling.getMinReplicas() == null ? 1 : autoscaling.getMinReplicas();
+        }
+        return spec.getReplicas() == null ? 1 : spec.getReplicas();
+    }
+
+    /**
+     * Requests for the gateway container when {@code spec.resources} is absent: a JVM gateway idles near 150 MB RSS
+     * (bench/README.md) and serves thousands of requests per second per core, so 250m / 256Mi schedules anywhere and
+     * gives the autoscaler's CPU target a base. A memory limit (twice the request) bounds a leak; no CPU limit, since
+     * CFS throttling would add latency to every stream while the node has idle cores.
+     */
+    static final ResourceRequirements DEFAULT_RESOURCES = new ResourceRequirementsBuilder()
+            .addToRequests("cpu", new Quantity("250m")).addToRequests("memory", new Quantity("256Mi"))
+            .addToLimits("memory", new Quantity("512Mi")).build();
+
+    /** Topology keys the gateway pods spread over by default: nodes, then zones. */
+    static final List<String> DEFAULT_SPREAD_KEYS = List.of("kubernetes.io/hostname", "topology.kubernetes.io/zone");
+
+    /**
+     * {@code spec.topologySpreadConstraints}, each given the gateway pods' selector when it has none; absent, one
+     * soft constraint per {@link #DEFAULT_SPREAD_KEYS} key (ScheduleAnyway: a one-node or one-zone cluster still
+     * schedules every pod). {@code pod-template-hash} as matchLabelKeys spreads each rollout's new pods on their own.
+     */
+    static List<TopologySpreadConstraint> topologySpread(GatewayDeployment gw, GatewayDeploymentSpec spec) {
+        LabelSelector pods = new LabelSelectorBuilder().withMatchLabels(Names.selectorLabels(gw)).build();
+        if (spec.getTopologySpreadConstraints() != null) {
+            return spec.getTopologySpreadConstraints().stream()
+                    .map(c -> c.getLabelSelector() != null ? c
+                            : new TopologySpreadConstraintBuilder(c).withLabelSelector(pods).build())
+                    .toList();
+        }
+        return DEFAULT_SPREAD_KEYS.stream().map(key -> new TopologySpreadConstraintBuilder()
+                .withMaxSkew(1).withTopologyKey(key).withWhenUnsatisfiable("ScheduleAnyway")
+                .withLabelSelector(pods).withMatchLabelKeys("pod-template-hash").build()).toList();
     }
 
     /**
@@ -143,7 +229,7 @@ public class GatewayDeploymentDependent extends CRUDKubernetesDependentResource<
                 // rather than an httpGet hook, which would only add a code path for the same pause.
                 .withNewLifecycle().withNewPreStop().withNewSleep().withSeconds((long) termination.preStopSeconds())
                 .endSleep().endPreStop().endLifecycle()
-                .withResources(spec.getResources())
+                .withResources(spec.getResources() != null ? spec.getResources() : DEFAULT_RESOURCES)
                 .addNewVolumeMount().withName("config").withMountPath(CONFIG_DIR).withReadOnly(true).endVolumeMount()
                 .addNewVolumeMount().withName("secrets").withMountPath(SECRETS_DIR).withReadOnly(true).endVolumeMount()
                 .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()

@@ -28,8 +28,9 @@ import java.util.stream.Collectors;
 
 /**
  * GatewayDeployment -> ConfigMap, Secret, ServiceAccount, Role, RoleBinding, Deployment, Service (LLM API),
- * Service {@code <gw>-metrics} (management port, cluster-internal), and the budgets' spend handed back to the pods
- * (ConfigMap {@code <gw>-spend}). Any change to
+ * Service {@code <gw>-metrics} (management port, cluster-internal), the budgets' spend handed back to the pods
+ * (ConfigMap {@code <gw>-spend}), and when the spec asks: HorizontalPodAutoscaler, PodDisruptionBudget and
+ * NetworkPolicy {@code <gw>}. Any change to
  * an LlmModel, VirtualKey, Budget, labelled Secret or Namespace re-renders every gateway from the informer
  * caches: gateways are few, and the renderer applies each gateway's selections itself. Deletions need no
  * finalizer: a deleted VirtualKey leaves the cache, and the next render (triggered by that very event) drops it.
@@ -49,7 +50,14 @@ import java.util.stream.Collectors;
                 dependsOn = {"config", "secrets", "rolebinding"}),
         @Dependent(name = "service", type = GatewayServiceDependent.class),
         @Dependent(name = "metrics-service", type = GatewayMetricsServiceDependent.class),
-        @Dependent(name = "spend", type = GatewaySpendConfigMapDependent.class)
+        @Dependent(name = "spend", type = GatewaySpendConfigMapDependent.class),
+        // Optional objects: JOSDK deletes each one when its precondition turns false (hence "delete" in the RBAC).
+        @Dependent(name = "autoscaler", type = GatewayAutoscalerDependent.class,
+                reconcilePrecondition = GatewayAutoscalerDependent.Enabled.class),
+        @Dependent(name = "disruption-budget", type = GatewayDisruptionBudgetDependent.class,
+                reconcilePrecondition = GatewayDisruptionBudgetDependent.MoreThanOnePod.class),
+        @Dependent(name = "network-policy", type = GatewayNetworkPolicyDependent.class,
+                reconcilePrecondition = GatewayNetworkPolicyDependent.Enabled.class)
 })
 @ControllerConfiguration(name = "gatewaydeployment")
 public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment> {

@@ -90,6 +90,13 @@ public final class StatusBuilders {
 
     public static GatewayDeploymentStatus gateway(GatewayDeployment gw, RenderResult render, Deployment deployment, Instant now) {
         int desired = gw.getSpec() == null || gw.getSpec().getReplicas() == null ? 1 : gw.getSpec().getReplicas();
+        boolean autoscaled = gw.getSpec() != null && gw.getSpec().getAutoscaling() != null;
+        if (autoscaled && deployment != null && deployment.getSpec() != null && deployment.getSpec().getReplicas() != null) {
+            desired = deployment.getSpec().getReplicas(); // the autoscaler's choice, not spec.replicas (ignored then)
+        }
+        // the most pods that may serve at once, for ExactLimits: with an autoscaler, as many as it may add
+        int most = autoscaled && gw.getSpec().getAutoscaling().getMaxReplicas() != null
+                ? Math.max(desired, gw.getSpec().getAutoscaling().getMaxReplicas()) : desired;
         var ds = deployment == null ? null : deployment.getStatus();
         int ready = ds == null || ds.getReadyReplicas() == null ? 0 : ds.getReadyReplicas();
         int updated = ds == null || ds.getUpdatedReplicas() == null ? 0 : ds.getUpdatedReplicas();
@@ -143,11 +150,11 @@ public final class StatusBuilders {
 
         boolean shared = gw.getSpec() != null && gw.getSpec().getRedis() != null;
         String sync = gw.getSpec() == null || gw.getSpec().getUsageSyncInterval() == null ? "10s" : gw.getSpec().getUsageSyncInterval();
-        cs.add(Conditions.of("ExactLimits", desired <= 1 || shared, shared ? "SharedStore" : desired <= 1 ? "SingleReplica" : "NoSharedStore",
+        cs.add(Conditions.of("ExactLimits", most <= 1 || shared, shared ? "SharedStore" : most <= 1 ? "SingleReplica" : "NoSharedStore",
                 shared ? "rate limits and budgets are shared by all replicas through Redis"
-                        : desired <= 1 ? "one replica enforces limits and budgets exactly"
-                        : desired + " replicas without spec.redis: each enforces every rate limit on its own, so a key "
-                                + "may get up to " + desired + "x its limits; budgets are synced every " + sync + ", so together "
+                        : most <= 1 ? "one replica enforces limits and budgets exactly"
+                        : most + " replicas without spec.redis: each enforces every rate limit on its own, so a key "
+                                + "may get up to " + most + "x its limits; budgets are synced every " + sync + ", so together "
                                 + "they may pass a budget by what the other replicas spend in one sync interval plus one usage "
                                 + "collection; set spec.redis for exact limits and budgets"));
         GatewayDeploymentStatus s = new GatewayDeploymentStatus();
@@ -155,6 +162,8 @@ public final class StatusBuilders {
         s.setConditions(Conditions.merge(gw.getStatus() == null ? null : gw.getStatus().getConditions(), cs,
                 generation(gw), now));
         s.setReadyReplicas(ready);
+        s.setReplicas(ds == null || ds.getReplicas() == null ? 0 : ds.getReplicas());
+        s.setSelector(Names.selectorString(gw));
         s.setEndpoint(Names.endpoint(gw));
         s.setConfigHash(render.configHash());
         s.setModels(render.config().models().size());
