@@ -215,7 +215,9 @@ class GatewayDeploymentReconcilerTest {
         client.resource(model(ns, "mock", "mock-1", "mock")).create();
         client.resource(key(ns, "k1")).create();
         client.resource(gateway(ns, "gw")).create();
-        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> config(ns, "gw").get("keys").size() == 1);
+        // The ConfigMap and the Deployment are written by separate dependents, in no fixed order: wait for both.
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> config(ns, "gw").get("keys").size() == 1
+                && client.apps().deployments().inNamespace(ns).withName("gw").get() != null);
         String hash1 = secrets(ns, "gw").get("keys").fieldNames().next();
 
         // Model changed -> config changes, pods are not restarted (settings hash unchanged).
