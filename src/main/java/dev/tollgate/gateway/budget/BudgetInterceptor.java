@@ -235,6 +235,9 @@ public class BudgetInterceptor implements RequestInterceptor {
             return Future.succeededFuture(OptionalLong.empty());
         }
         long output = outputTokens(ctx); // the same as in the cheap bound (its limit is set on the body by now)
+        if (CostEstimate.cheap(ctx.deployment.prices(), 0, output).orElse(-1) == cheapMicros) {
+            return Future.succeededFuture(OptionalLong.empty()); // the prompt costs nothing: counting it changes nothing
+        }
         String model = ctx.deployment.upstreamModel();
         Callable<OptionalLong> count = () -> {
             TokenCounter.load(model).toCompletableFuture().join();
