@@ -110,6 +110,13 @@ public interface TollgateConfig {
             /** Output limit set on budgeted requests that set none, so their maximum cost is bounded. */
             @WithDefault("4096")
             long defaultMaxOutputTokens();
+
+            /**
+             * How long a request whose precise cost estimate fits the budget's settled spend, but not the
+             * reservations of the requests in flight, waits for them to settle before it is refused.
+             */
+            @WithDefault("1000")
+            long inFlightWaitMillis();
         }
     }
 

@@ -9,28 +9,37 @@ import dev.tollgate.gateway.Metering;
 import dev.tollgate.gateway.RequestContext;
 import dev.tollgate.gateway.RequestInterceptor;
 import dev.tollgate.gateway.Snapshot;
-import dev.tollgate.gateway.TokenUsage;
 import dev.tollgate.gateway.cost.CostCalculator;
+import dev.tollgate.gateway.cost.TokenCounter;
 import dev.tollgate.gateway.limits.SharedStore;
 import dev.tollgate.gateway.provider.JsonBody;
 import dev.tollgate.gateway.provider.Operation;
 import dev.tollgate.gateway.provider.WireFormat;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.Callable;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
  * Budgets, enforced exactly: before the upstream call a request reserves its maximum cost on every Budget that
- * binds its key (and counts its model); after it, the reservation is settled to the real cost. The maximum is
- * the price of an upper bound of the prompt (the token count of the whole request body, which contains it) plus
- * the most output the request may produce ({@code max_completion_tokens} / {@code max_tokens} times {@code n});
- * a request that sets no output limit gets {@code tollgate.gateway.budget.default-max-output-tokens} injected, so
- * the bound holds. A request whose real usage is unknown (an aborted stream, a provider that reports none) is
- * charged its reservation: never $0. A budget over its limit answers 429 with code {@code budget_exceeded} and
+ * binds its key (and counts its model); after it, the reservation is settled to the real cost. The output part of
+ * the maximum is the most output the request may produce ({@code max_completion_tokens} / {@code max_tokens} times
+ * {@code n}); a request that sets no output limit gets {@code tollgate.gateway.budget.default-max-output-tokens}
+ * injected, so the bound holds. The prompt part is first the cheap bound (the body's bytes, {@link CostEstimate#cheap}):
+ * when that fits, the request is admitted at once, with no more work than a ledger call. A request is never refused
+ * on the cheap bound: when it does not fit, the prompt is counted ({@link CostEstimate#precise}) and that estimate
+ * decides and is reserved ({@link PreciseReservation}, which also waits a little for reservations in flight). A
+ * request whose real usage is unknown (an aborted stream, a provider that reports none) is charged by counting its
+ * tokens, else its reservation: never $0. A budget that cannot take the request answers 429 with code
+ * {@code budget_exceeded}, what the budget has left and what the request may cost ({@link #refusal}), and
  * {@code x-should-retry: false}. Unpriced models under a budget are refused: a budget that cannot count is no
  * budget. If the shared store is unreachable, requests are refused (503) unless
  * {@code tollgate.gateway.shared-store-failure=open}.
@@ -45,13 +54,27 @@ public class BudgetInterceptor implements RequestInterceptor {
     private final long defaultMaxOutput;
     private final BudgetCharges.Windows windows = new BudgetCharges.CachedWindows();
     private final Clock clock = Clock.systemUTC();
+    private final PreciseReservation precise;
 
     public BudgetInterceptor(SharedStore store,
             @ConfigProperty(name = "tollgate.gateway.shared-store-failure", defaultValue = "closed") String onFailure,
-            @ConfigProperty(name = "tollgate.gateway.budget.default-max-output-tokens", defaultValue = "4096") long defaultMaxOutput) {
+            @ConfigProperty(name = "tollgate.gateway.budget.default-max-output-tokens", defaultValue = "4096") long defaultMaxOutput,
+            @ConfigProperty(name = "tollgate.gateway.budget.in-flight-wait-millis", defaultValue = "1000") long inFlightWaitMillis) {
         this.store = store;
         this.failOpen = "open".equalsIgnoreCase(onFailure);
         this.defaultMaxOutput = defaultMaxOutput;
+        this.precise = new PreciseReservation(System::nanoTime, BudgetInterceptor::timer, inFlightWaitMillis);
+    }
+
+    /** A timer on the caller's Vert.x context (its event loop), or at once when there is none. */
+    private static Future<Void> timer(long millis) {
+        Context here = Vertx.currentContext();
+        if (here == null) {
+            return Future.succeededFuture();
+        }
+        Promise<Void> done = Promise.promise();
+        here.owner().setTimer(millis, id -> done.complete()); // fires on the context that set it
+        return done.future();
     }
 
     @Override
@@ -100,35 +123,64 @@ public class BudgetInterceptor implements RequestInterceptor {
                             + "platform team must set LlmModel spec.pricing for " + ctx.deployment.id(), null,
                     "model_not_priced")));
         }
+        Instant now = clock.instant();
         List<BudgetLedger.Charge> charges = BudgetCharges.of(ctx.key, ctx.modelName, ctx.snapshot::budget,
-                max.getAsLong(), clock.instant(), windows);
-        Future<BudgetLedger.Reservation> reserved = ledger(ctx.snapshot).reserve(charges);
-        if (reserved.succeeded()) {
-            return decide(ctx, charges, reserved.result()); // decided at once (in memory): no future chain
+                max.getAsLong(), now, windows);
+        BudgetLedger ledger = ledger(ctx.snapshot);
+        Future<BudgetLedger.Reservation> reserved = ledger.reserve(charges);
+        if (reserved.succeeded() && reserved.result().granted()) {
+            return decide(ctx, charges, reserved.result()); // the cheap bound fits, decided at once (in memory)
         }
-        return reserved.recover(t -> {
-            LOG.warnf("the shared budget store failed (%s): %s", t.getMessage(), failOpen ? "admitting" : "refusing");
-            return failOpen ? Future.succeededFuture(new BudgetLedger.Reservation(null, List.of()))
-                    : Future.failedFuture(GatewayException.of(503, "shared_store_unavailable", "the gateway cannot reach "
-                            + "its shared budget store (Redis), so it cannot enforce your budget: retry shortly"));
-        }).compose(r -> decide(ctx, charges, r));
+        // Refused on the cheap bound, or Redis still to answer: the common case with Redis is one step, as before
+        return reserved.transform(ar -> {
+            if (ar.failed()) {
+                return storeFailed(ctx, charges, ar.cause());
+            }
+            if (ar.result().granted()) {
+                return decide(ctx, charges, ar.result());
+            }
+            // never refused on the cheap bound: counted precisely, and decided on that
+            return precise.afterCheapRefusal(ledger, charges, ar.result(), () -> preciseCost(ctx, max.getAsLong()),
+                    amount -> BudgetCharges.of(ctx.key, ctx.modelName, ctx.snapshot::budget, amount, now, windows))
+                    .transform(o -> o.failed() ? storeFailed(ctx, charges, o.cause())
+                            : decide(ctx, o.result().charges(), o.result().reservation()));
+        });
+    }
+
+    private Future<Void> storeFailed(RequestContext ctx, List<BudgetLedger.Charge> charges, Throwable t) {
+        LOG.warnf("the shared budget store failed (%s): %s", t.getMessage(), failOpen ? "admitting" : "refusing");
+        return failOpen ? decide(ctx, charges, new BudgetLedger.Reservation(null, List.of()))
+                : Future.failedFuture(GatewayException.of(503, "shared_store_unavailable", "the gateway cannot reach "
+                        + "its shared budget store (Redis), so it cannot enforce your budget: retry shortly"));
     }
 
     private static Future<Void> decide(RequestContext ctx, List<BudgetLedger.Charge> charges, BudgetLedger.Reservation r) {
         if (!r.granted()) {
-            BudgetLedger.Charge c = r.refused();
-            BudgetLedger.Balance b = r.balances().stream().filter(x -> x.budgetId().equals(c.budgetId())).findFirst()
-                    .orElseThrow();
-            return Future.failedFuture(new GatewayException(new ApiError(429, "rate_limit_error", "budget_exceeded",
-                    "budget " + c.budgetId() + " would be exceeded: " + Money.format(b.spentMicros()) + " USD spent and "
-                            + Money.format(b.reservedMicros()) + " USD in flight of " + Money.format(c.limitMicros())
-                            + " USD this period, and this request may cost up to " + Money.format(c.amountMicros())
-                            + " USD. Wait for the period to reset or ask for a larger Budget.", null, "budget_exceeded")));
+            return Future.failedFuture(new GatewayException(refusal(r)));
         }
         if (!r.balances().isEmpty()) {
             ctx.attributes.put(BudgetInterceptor.class, charges);
         }
         return Future.succeededFuture();
+    }
+
+    /**
+     * The 429 for a reservation that did not fit: what the budget has left (limit less spend less what requests in
+     * flight hold) and what this request may cost, as decimal USD.
+     */
+    static ApiError refusal(BudgetLedger.Reservation r) {
+        BudgetLedger.Charge c = r.refused();
+        BudgetLedger.Balance b = PreciseReservation.balance(r);
+        long left = Math.max(0, c.limitMicros() - b.spentMicros() - b.reservedMicros());
+        String why = PreciseReservation.heldByRequestsInFlight(r)
+                ? "Requests in flight hold " + Money.format(b.reservedMicros()) + " USD of it and may cost less: retry "
+                        + "when they have finished, or send a lower max_tokens."
+                : "Send a shorter prompt or a lower max_tokens, wait for the period to reset, or ask for a larger Budget.";
+        return new ApiError(429, "rate_limit_error", "budget_exceeded", "budget " + c.budgetId() + " has "
+                + Money.format(left) + " USD left of " + Money.format(c.limitMicros()) + " USD this period ("
+                + Money.format(b.spentMicros()) + " USD spent, " + Money.format(b.reservedMicros())
+                + " USD reserved by requests in flight), and this request may cost up to " + Money.format(c.amountMicros())
+                + " USD (its prompt and its output limit). " + why, null, "budget_exceeded");
     }
 
     @Override
@@ -150,7 +202,10 @@ public class BudgetInterceptor implements RequestInterceptor {
                 .onFailure(t -> LOG.errorf("could not settle %s micro-USD for request %s: %s", actual, ctx.requestId, t.getMessage()));
     }
 
-    /** The most this request can cost, in micro-USD; empty when the model's prices are unknown. */
+    /**
+     * The cheap bound of what this request can cost, in micro-USD ({@link CostEstimate#cheap}; images: their exact
+     * price); empty when the model's prices are unknown.
+     */
     OptionalLong maximumCost(RequestContext ctx) {
         GatewayConfig.Prices prices = ctx.deployment.prices();
         if (prices == null) {
@@ -159,14 +214,51 @@ public class BudgetInterceptor implements RequestInterceptor {
         if (ctx.operation == Operation.IMAGES) {
             return CostCalculator.costMicros(prices, Math.max(1, ctx.body.path("n").asLong(1)));
         }
-        // An upper bound of the prompt's tokens without tokenizing it on the hot path: a byte-level BPE token is at
-        // least one byte, so the request body's size in bytes bounds the prompt's tokens (and the message framing).
-        long promptBound = ctx.bodyBytes;
-        long output = 0;
+        return CostEstimate.cheap(prices, ctx.bodyBytes, outputTokens(ctx));
+    }
+
+    /** The most output tokens the request may produce: its output limit (or the default, then set) times n. */
+    private long outputTokens(RequestContext ctx) {
         if (ctx.operation == Operation.CHAT || ctx.operation == Operation.COMPLETIONS) {
-            output = outputLimit(ctx.body, ctx.ingress) * Math.max(1, ctx.body.path("n").asLong(1));
+            return outputLimit(ctx.body, ctx.ingress) * Math.max(1, ctx.body.path("n").asLong(1));
         }
-        return CostCalculator.costMicros(prices, new TokenUsage(promptBound, output, 0, 0));
+        return 0;
+    }
+
+    /**
+     * The precise estimate ({@link CostEstimate#precise}), counted on a worker thread: it parses the whole body and
+     * may have to wait for the model's vocabulary to load, neither of which belongs on an event loop. Empty for
+     * images, whose cheap bound is already exact.
+     */
+    private Future<OptionalLong> preciseCost(RequestContext ctx, long cheapMicros) {
+        if (ctx.operation == Operation.IMAGES) {
+            return Future.succeededFuture(OptionalLong.empty());
+        }
+        long output = outputTokens(ctx); // the same as in the cheap bound (its limit is set on the body by now)
+        if (CostEstimate.cheap(ctx.deployment.prices(), 0, output).orElse(-1) == cheapMicros) {
+            return Future.succeededFuture(OptionalLong.empty()); // the prompt costs nothing: counting it changes nothing
+        }
+        String model = ctx.deployment.upstreamModel();
+        Callable<OptionalLong> count = () -> {
+            TokenCounter.load(model).toCompletableFuture().join();
+            return CostEstimate.precise(ctx.deployment.prices(), ctx.operation, ctx.body.tree(), TokenCounter.forModel(model),
+                    output, cheapMicros);
+        };
+        Context here = Vertx.currentContext();
+        Future<OptionalLong> counted;
+        if (here == null) {
+            try {
+                counted = Future.succeededFuture(count.call());
+            } catch (Exception e) {
+                counted = Future.failedFuture(e);
+            }
+        } else {
+            counted = here.executeBlocking(count, false);
+        }
+        return counted.recover(t -> { // no better estimate: the cheap bound decides, as it did before
+            LOG.warnf("could not count the prompt of request %s precisely (%s): its cheap bound decides", ctx.requestId, t);
+            return Future.succeededFuture(OptionalLong.empty());
+        });
     }
 
     private static final List<String> OUTPUT_LIMITS = List.of("max_completion_tokens", "max_tokens");

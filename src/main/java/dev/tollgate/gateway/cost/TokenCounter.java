@@ -26,6 +26,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * tokens ({@code <|start|>assistant<|message|>}). Approximations beyond that recipe:
  * <ul>
  *   <li>content given as parts counts the {@code text} parts; images, audio and files are not counted;</li>
+ *   <li>an Anthropic Messages body counts the same way, plus its top-level {@code system} (a string or text blocks),
+ *       the arguments of {@code tool_use} blocks and the content of {@code tool_result} blocks;</li>
  *   <li>an assistant message's {@code tool_calls} count the tokens of each function name and arguments string;</li>
  *   <li>{@code tools} (and legacy {@code functions}) count the tokens of each definition's JSON text. OpenAI renders
  *       them into the system prompt in an undocumented format, so this is an estimate.</li>
@@ -142,6 +144,10 @@ public final class TokenCounter {
             }
             tokens += REPLY_PRIMING;
         }
+        JsonNode system = request == null ? null : request.get("system");
+        if (system != null) {
+            tokens += countContent(system); // Anthropic Messages: the system prompt is a top-level field
+        }
         tokens += countDefinitions(request == null ? null : request.get("tools"));
         tokens += countDefinitions(request == null ? null : request.get("functions"));
         return tokens;
@@ -179,6 +185,14 @@ public final class TokenCounter {
                 JsonNode text = part.get("text");
                 if (text != null && text.isTextual()) {
                     tokens += countText(text.asText());
+                }
+                JsonNode input = part.get("input"); // Anthropic tool_use: the call's arguments
+                if (input != null && input.isObject()) {
+                    tokens += countText(input.toString());
+                }
+                JsonNode result = part.get("content"); // Anthropic tool_result: a string or text blocks
+                if (result != null && (result.isTextual() || result.isArray())) {
+                    tokens += countContent(result);
                 }
             }
         }
