@@ -5,18 +5,18 @@
 # Jib takes it as `tar://OUT/base.tar` (pom.xml, profile `image`). It stands in for the release base image
 # (gcr.io/distroless/java21-debian12:nonroot) where no registry can be reached: same user, same /usr/bin/java.
 #
-# Usage: deploy/image/build-base.sh OUT_DIR     (needs a JDK >= 21 as $JAVA_HOME, GNU tar, ldd; run as root so
+# Usage: deploy/image/build-base.sh OUT_DIR     (needs a JDK >= 17 as $JAVA_HOME, GNU tar, ldd; run as root so
 #        that file owners in the layer are right). Deterministic: sorted entries, mtime 0, numeric owners.
 set -euo pipefail
 out="${1:?usage: $0 OUT_DIR}"
-jdk="${JAVA_HOME:?set JAVA_HOME to a JDK >= 21}"
+jdk="${JAVA_HOME:?set JAVA_HOME to a JDK >= 17}"
 # The modules the packaged application needs: `jdeps --print-module-deps` over target/quarkus-app (java.base,
 # java.desktop, java.naming, java.net.http, java.rmi, java.sql, jdk.management, jdk.unsupported), plus the ones
 # loaded by name or service at run time (JUL and JMX for logging and Micrometer's JVM metrics, DNS, Kerberos-free
 # TLS, zipfs, extended socket options for Netty's epoll).
 modules="java.base,java.desktop,java.instrument,java.logging,java.management,java.naming,java.net.http,java.rmi,\
 java.security.jgss,java.sql,java.xml,jdk.management,jdk.naming.dns,jdk.net,jdk.unsupported,jdk.zipfs"
-# JDK 21 keeps elliptic-curve TLS in its own module (merged into java.base later).
+# JDK 17 and 21 keep elliptic-curve TLS in its own module (merged into java.base later).
 if "$jdk/bin/java" --list-modules | grep -q '^jdk.crypto.ec@'; then modules="$modules,jdk.crypto.ec"; fi
 uid=65532
 runtime=usr/lib/jvm/java-runtime

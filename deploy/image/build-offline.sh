@@ -4,7 +4,7 @@
 # OUT_DIR/NAME.tar (an OCI image layout in a tarball) and OUT_DIR/NAME.digest, each with its own application-layer
 # cache, so two names are two independent builds of the same inputs (ImageIT compares their digests).
 #
-# Usage: deploy/image/build-offline.sh OUT_DIR NAME...    (after ./mvnw package; run as root, JAVA_HOME >= 21)
+# Usage: deploy/image/build-offline.sh OUT_DIR NAME...    (after ./mvnw package; run as root, JAVA_HOME >= 17)
 #        MVN_FLAGS="-o" to keep Maven offline.
 set -euo pipefail
 out="${1:?usage: $0 OUT_DIR NAME...}"

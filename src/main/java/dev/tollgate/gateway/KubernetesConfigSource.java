@@ -19,6 +19,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -158,6 +162,21 @@ public class KubernetesConfigSource {
         apply(source, null);
     }
 
+    /** Field paths already logged as unknown: each is logged once per process, however often the config changes. */
+    private final Set<String> unknownLogged = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Fields this gateway does not know were skipped: a newer operator rendered them (mid-rollout, or the gateway's
+     * image is pinned older). Logged once each, by path only: never a value.
+     */
+    private void logUnknown(Set<String> unknown) {
+        List<String> fresh = unknown.stream().filter(unknownLogged::add).toList();
+        if (!fresh.isEmpty()) {
+            LOG.infof("the rendered config has fields this gateway version does not know, ignored: %s (a newer operator "
+                    + "wrote them; upgrade the gateway image to use them)", String.join(", ", fresh));
+        }
+    }
+
     /**
      * @param files where the key shards are ({@code keys-<i>.json} in the config and secrets folders), or null
      *              to read them through the API
@@ -169,21 +188,23 @@ public class KubernetesConfigSource {
             return; // wait for both halves
         }
         GatewayConfig config;
+        Set<String> unknown = new TreeSet<>();
         try {
-            config = ConfigCodec.readConfig(c);
+            config = ConfigCodec.readConfig(c, unknown::add);
         } catch (IOException | RuntimeException e) {
             LOG.errorf("config.json from %s cannot be read (%s); still serving the last good config", source, e.getMessage());
             return;
         }
         GatewaySecrets secrets;
         try {
-            secrets = ConfigCodec.readSecrets(s);
+            secrets = ConfigCodec.readSecrets(s, path -> unknown.add("secrets.json: " + path));
         } catch (IOException | RuntimeException e) {
             // Jackson's message quotes the input: never log it for the secrets document.
             LOG.errorf("secrets.json from %s cannot be read (%s); still serving the last good config", source,
                     e.getClass().getSimpleName());
             return;
         }
+        logUnknown(unknown);
         String hash = ConfigCodec.shortHash(c, s);
         if (config.keyShards() != null) {
             try {

@@ -172,13 +172,16 @@ public class StandaloneRunner {
             o.getMetadata().setCreationTimestamp(o.getMetadata().getCreationTimestamp() == null ? "1970-01-01T00:00:00Z"
                     : o.getMetadata().getCreationTimestamp());
             where.put(d.kind() + "/" + Renderer.id(o), d.where(""));
-            switch (o) {
-                case GatewayDeployment g -> gateways.add(g);
-                case LlmModel m -> models.add(m);
-                case VirtualKey k -> keys.add(k);
-                case Budget b -> budgets.add(b);
-                case Secret s -> secrets.put(Renderer.id(s), s);
-                default -> { }
+            if (o instanceof GatewayDeployment g) {
+                gateways.add(g);
+            } else if (o instanceof LlmModel m) {
+                models.add(m);
+            } else if (o instanceof VirtualKey k) {
+                keys.add(k);
+            } else if (o instanceof Budget b) {
+                budgets.add(b);
+            } else if (o instanceof Secret s) {
+                secrets.put(Renderer.id(s), s);
             }
         }
         if (gateways.size() != 1 && errors.isEmpty()) {

@@ -3,16 +3,22 @@ package dev.tollgate.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
-class ConfigCodecTest {
+public class ConfigCodecTest {
 
     private static GatewayConfig sampleConfig() {
         ObjectNode params = JsonNodeFactory.instance.objectNode().put("temperature", 0.2).put("max_tokens", 512);
@@ -85,6 +91,89 @@ class ConfigCodecTest {
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("unsupported secrets schema '" + GatewayConfig.SCHEMA + "'")
                 .hasMessageContaining("this gateway reads " + GatewaySecrets.SCHEMA);
+    }
+
+    /**
+     * What a newer operator may render within schema v1: an extra field in every object of the document (scalars,
+     * objects and arrays as values), but not inside the free-form maps whose keys are data.
+     */
+    public static String withFieldsFromTheFuture(String json) throws IOException {
+        ObjectMapper m = new ObjectMapper();
+        JsonNode tree = m.readTree(json);
+        addEverywhere((ObjectNode) tree, "");
+        return m.writeValueAsString(tree);
+    }
+
+    private static void addEverywhere(ObjectNode o, String path) {
+        List<String> names = new ArrayList<>();
+        o.fieldNames().forEachRemaining(names::add);
+        for (String name : names) {
+            JsonNode v = o.get(name);
+            if (FREE_FORM.contains(name) && v.isObject()) {
+                continue;
+            }
+            if (v instanceof ObjectNode child) {
+                addEverywhere(child, path + name + ".");
+            } else if (v instanceof ArrayNode a) {
+                a.forEach(e -> {
+                    if (e instanceof ObjectNode child) {
+                        addEverywhere(child, path + name + "[].");
+                    }
+                });
+            }
+        }
+        o.put("futureScalar", "sk-value-never-logged");
+        o.putObject("futureObject").put("deep", 1).putArray("deeper").addObject().put("x", true);
+        o.putArray("futureArray").add(1).addObject().put("y", "z");
+    }
+
+    /** Maps whose keys are data (secrets' key hashes, credential ids, request params, attributes): not records. */
+    static final Set<String> FREE_FORM = Set.of("defaultParams", "attributes", "keys", "credentials");
+
+    @Test
+    void anOlderGatewayReadsANewerConfigAndNamesWhatItSkipped() throws IOException {
+        GatewayConfig config = sampleConfig();
+        String newer = withFieldsFromTheFuture(ConfigCodec.toJson(config));
+        assertThat(newer).contains("futureObject");
+
+        Set<String> skipped = new TreeSet<>();
+        GatewayConfig read = ConfigCodec.readConfig(newer, skipped::add);
+
+        assertThat(read).isEqualTo(config);
+        assertThat(ConfigCodec.toJson(read)).isEqualTo(ConfigCodec.toJson(config));
+        assertThat(skipped).contains("futureScalar", "futureObject", "futureArray", "settings.futureScalar",
+                "models[].futureArray", "models[].prices.futureObject", "models[].mock.futureScalar",
+                "keys[].futureObject", "budgets[].futureScalar");
+        assertThat(skipped).as("paths only, never a value").noneMatch(p -> p.contains("sk-value") || p.contains("deep"));
+        // the strict reader (docs, drift) still refuses the same document
+        assertThatThrownBy(() -> ConfigCodec.readConfigStrict(newer)).isInstanceOf(IOException.class)
+                .hasMessageContaining("futureScalar");
+    }
+
+    @Test
+    void anOlderGatewayReadsNewerSecretsWithoutQuotingThem() throws IOException {
+        GatewaySecrets secrets = new GatewaySecrets(GatewaySecrets.SCHEMA, Map.of("ab12", "team-a/ci"),
+                Map.of("ai/openai-creds/api-key", "sk-upstream"), "redis-pw");
+        String newer = withFieldsFromTheFuture(ConfigCodec.toJson(secrets));
+        Set<String> skipped = new TreeSet<>();
+        assertThat(ConfigCodec.readSecrets(newer, skipped::add)).isEqualTo(secrets);
+        assertThat(skipped).containsExactly("futureArray", "futureObject", "futureScalar");
+    }
+
+    @Test
+    void aNewerSchemaVersionIsStillRefusedWhateverItsFields() throws IOException {
+        String v2 = withFieldsFromTheFuture(ConfigCodec.toJson(sampleConfig()))
+                .replace(GatewayConfig.SCHEMA, "tollgate.dev/gateway-config/v2");
+        assertThatThrownBy(() -> ConfigCodec.readConfig(v2, path -> { }))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("unsupported config schema 'tollgate.dev/gateway-config/v2'");
+    }
+
+    @Test
+    void keyShardsAreReadTolerantlyToo() throws IOException {
+        String shard = "{\"schema\":\"x\",\"gateway\":\"ns/gw\",\"shard\":0,\"count\":1,\"hash\":\"h\",\"keys\":{},"
+                + "\"futureField\":{\"a\":[1]}}";
+        assertThat(ConfigCodec.read(shard, KeyShards.SecretShard.class, true).gateway()).isEqualTo("ns/gw");
     }
 
     @Test

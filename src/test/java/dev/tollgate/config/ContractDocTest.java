@@ -2,15 +2,23 @@ package dev.tollgate.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The examples in docs/gateway-config.md parse with the gateway's own reader (unknown fields fail), so they stay true. */
+/**
+ * The examples in docs/gateway-config.md parse with the strict reader (an unknown field fails, though the gateway
+ * itself skips them), so they stay true and name no field the code does not have.
+ */
 class ContractDocTest {
     @Test
     void documentedExamplesAreValidDocuments() throws Exception {
@@ -21,13 +29,45 @@ class ContractDocTest {
             blocks.add(m.group(1));
         }
         assertThat(blocks).hasSize(3);
-        GatewayConfig config = ConfigCodec.readConfig(blocks.get(0));
+        GatewayConfig config = ConfigCodec.readConfigStrict(blocks.get(0));
         assertThat(config.models()).hasSize(2);
         assertThat(config.budgets().get(0).limitMicros()).isEqualTo(Money.parseMicros("250.00"));
-        GatewaySecrets secrets = ConfigCodec.readSecrets(blocks.get(1));
+        GatewaySecrets secrets = ConfigCodec.readSecretsStrict(blocks.get(1));
         assertThat(secrets.keys()).containsValue("team-search/search-app");
         assertThat(secrets.keys().keySet()).allSatisfy(h -> assertThat(h).matches("[0-9a-f]{64}"));
         SpendSeed seed = SpendSeed.read(blocks.get(2));
         assertThat(seed.budgets().get(0).spentByOthers("0b7c4bd2-6c1e-4b59-9d6e-5d0f1f0c2a11")).isEqualTo(9_000);
+    }
+
+    /**
+     * The other direction: every field the renderer can write (each component of the contract's records, at every
+     * depth) is named in docs/gateway-config.md, as a JSON key of an example, or in backticks by name or path. A
+     * field added to the contract without documentation fails here, although gateways read past it.
+     */
+    @Test
+    void everyFieldTheWriterCanWriteIsDocumented() throws Exception {
+        String doc = Files.readString(Path.of("docs/gateway-config.md"));
+        Set<String> fields = new TreeSet<>();
+        components(GatewayConfig.class, "", fields);
+        components(GatewaySecrets.class, "", fields);
+        assertThat(fields).isNotEmpty().allSatisfy(path -> {
+            String name = path.substring(path.lastIndexOf('.') + 1).replace("[]", "");
+            assertThat(doc).as("docs/gateway-config.md names %s", path)
+                    .containsAnyOf("\"" + name + "\"", "`" + name + "`", "`" + path + "`");
+        });
+    }
+
+    private static void components(Class<?> record, String prefix, Set<String> into) {
+        for (RecordComponent c : record.getRecordComponents()) {
+            String path = prefix + c.getName();
+            into.add(path);
+            Type t = c.getGenericType();
+            if (t instanceof ParameterizedType p && p.getRawType() == List.class
+                    && p.getActualTypeArguments()[0] instanceof Class<?> element && element.isRecord()) {
+                components(element, path + "[].", into);
+            } else if (c.getType().isRecord()) {
+                components(c.getType(), path + ".", into);
+            }
+        }
     }
 }

@@ -101,11 +101,15 @@ class RendererTest {
     }
 
     private static List<String> ids(List<?> rendered) {
-        return rendered.stream().map(r -> switch (r) {
-            case GatewayConfig.Model m -> m.id();
-            case GatewayConfig.Key k -> k.id();
-            case GatewayConfig.Budget b -> b.id();
-            default -> throw new IllegalArgumentException(String.valueOf(r));
+        return rendered.stream().map(r -> {
+            if (r instanceof GatewayConfig.Model m) {
+                return m.id();
+            } else if (r instanceof GatewayConfig.Key k) {
+                return k.id();
+            } else if (r instanceof GatewayConfig.Budget b) {
+                return b.id();
+            }
+            throw new IllegalArgumentException(String.valueOf(r));
         }).toList();
     }
 
@@ -221,7 +225,7 @@ class RendererTest {
             p.setInputPerMillion("2.00");
             m.getSpec().setPricing(p);
             // The output price stays unknown: it is not taken from the catalogue.
-            assertThat(render().config().models().getFirst().prices())
+            assertThat(render().config().models().get(0).prices())
                     .isEqualTo(new GatewayConfig.Prices(2_000_000L, null, null, null, "spec"));
         }
 
@@ -229,7 +233,7 @@ class RendererTest {
         void modelTheCatalogueDoesNotKnowHasNoPrices() {
             LlmModel m = addOpenAi(GW_NS, "gpt", "openai-creds", "sk-upstream-123");
             m.getSpec().setModel("ft:gpt-4o-mini:acme::abc123");
-            assertThat(render().config().models().getFirst().prices()).isNull();
+            assertThat(render().config().models().get(0).prices()).isNull();
         }
 
         @Test
@@ -244,7 +248,7 @@ class RendererTest {
             m.getSpec().setContextWindow(128_000);
             m.getSpec().setUnsupportedParams("drop");
 
-            GatewayConfig.Model rendered = render().config().models().getFirst();
+            GatewayConfig.Model rendered = render().config().models().get(0);
             assertThat(rendered.apiBase()).isEqualTo("https://proxy.example/v1");
             assertThat(rendered.prices()).isEqualTo(new GatewayConfig.Prices(2_500_000L, 10_000_000L, null, null, "spec"));
             assertThat(rendered.rpm()).isEqualTo(500L);
@@ -272,9 +276,9 @@ class RendererTest {
             LlmModel llama = model(GW_NS, "llama", "llama3", "ollama");
             models.add(llama);
             RenderResult r = render();
-            assertThat(r.config().models().getFirst().credentialRef()).isNull();
+            assertThat(r.config().models().get(0).credentialRef()).isNull();
             // Ollama serves the OpenAI-compatible API under /v1, which is what the gateway speaks to it.
-            assertThat(r.config().models().getFirst().apiBase()).isEqualTo("http://localhost:11434/v1");
+            assertThat(r.config().models().get(0).apiBase()).isEqualTo("http://localhost:11434/v1");
             assertThat(r.secrets().credentials()).isEmpty();
         }
 
@@ -411,7 +415,7 @@ class RendererTest {
         void refDoesNotOverrideTheGatewaysKeySelection() {
             // keys selection absent: the gateway's own namespace only
             addKey("team-a", "k", keyValue("1"), T1).getSpec().setGatewayRef(new GatewayRef("gw", GW_NS));
-            VirtualKey vk = keys.getFirst();
+            VirtualKey vk = keys.get(0);
             RenderInput in = new RenderInput(gw, models, keys, budgets, ns -> Map.of(), lookup);
             assertThat(Renderer.servedBy(vk, gw, in)).isFalse();
             assertThat(render().config().keys()).isEmpty();
@@ -486,7 +490,7 @@ class RendererTest {
             vk.getMetadata().setLabels(Map.of("env", "ci"));
             vk.getSpec().setBudgetRefs(List.of("named"));
 
-            assertThat(render().config().keys().getFirst().budgets()).containsExactly("team-a/by-label", "team-a/named");
+            assertThat(render().config().keys().get(0).budgets()).containsExactly("team-a/by-label", "team-a/named");
         }
 
         @Test

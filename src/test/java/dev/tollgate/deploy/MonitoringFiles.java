@@ -218,6 +218,22 @@ public final class MonitoringFiles {
         return i;
     }
 
+    /**
+     * Reads a scrape with {@code Accept: *}{@code /*} (as curl and JDK 25 send it), which Quarkus answers in
+     * OpenMetrics text, the format the assertions are written in. Left to the JDK's default, the format differs
+     * between JDKs: JDK 17's HttpURLConnection sends a browser-like Accept and gets text format 0.0.4, whose label
+     * sets end in ",}" (Quarkus refuses an explicit OpenMetrics Accept with 406).
+     */
+    public static String scrape(java.net.URL url) {
+        return read(() -> {
+            java.net.URLConnection c = url.openConnection();
+            c.setRequestProperty("Accept", "*/*");
+            try (var in = c.getInputStream()) {
+                return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            }
+        });
+    }
+
     /** A Prometheus text scrape: each sample name with the label names its samples carry. */
     public static Map<String, Set<String>> samples(String scrape) {
         Map<String, Set<String>> out = new TreeMap<>();
@@ -272,6 +288,53 @@ public final class MonitoringFiles {
             }
         }
         return List.copyOf(problems.values());
+    }
+
+    /**
+     * The README's table of metrics (section Monitoring): for the rows of {@code process} ("gateway" or "operator"),
+     * each metric name (braces expanded: {@code a_{x,y}} is {@code a_x} and {@code a_y}) with the labels it lists.
+     */
+    public static Map<String, Set<String>> readmeMetrics(String process) {
+        Map<String, Set<String>> out = new TreeMap<>();
+        Pattern code = Pattern.compile("`([^`]+)`");
+        for (String line : readString(Path.of("README.md")).split("\n")) {
+            String[] cells = line.split("\\|");
+            if (cells.length < 5 || !cells[1].trim().equals(process)) {
+                continue;
+            }
+            Set<String> labels = new TreeSet<>();
+            Matcher l = code.matcher(cells[3]);
+            while (l.find()) {
+                labels.add(l.group(1));
+            }
+            Matcher m = code.matcher(cells[2]);
+            while (m.find()) {
+                for (String name : expand(m.group(1))) {
+                    out.put(name, labels);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The tollgate_* metrics of a scrape, with the labels their samples carry. */
+    public static Map<String, Set<String>> tollgateSamples(String scrape) {
+        Map<String, Set<String>> out = new TreeMap<>(samples(scrape));
+        out.keySet().removeIf(n -> !n.startsWith("tollgate_"));
+        return out;
+    }
+
+    private static List<String> expand(String name) {
+        int open = name.indexOf('{');
+        if (open < 0) {
+            return List.of(name);
+        }
+        int close = name.indexOf('}', open);
+        List<String> out = new ArrayList<>();
+        for (String alt : name.substring(open + 1, close).split(",")) {
+            out.addAll(expand(name.substring(0, open) + alt + name.substring(close + 1)));
+        }
+        return out;
     }
 
     private interface Io<T> {

@@ -13,7 +13,6 @@ import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -96,8 +95,7 @@ class MonitoringGatewayScrapeTest {
     URL management;
 
     String scrape() throws Exception {
-        return new String(management.toURI().resolve(MonitoringFiles.gatewayScrapePath()).toURL().openStream().readAllBytes(),
-                StandardCharsets.UTF_8);
+        return MonitoringFiles.scrape(management.toURI().resolve(MonitoringFiles.gatewayScrapePath()).toURL());
     }
 
     int ask(String key, String model, boolean stream) throws Exception {
@@ -129,6 +127,10 @@ class MonitoringGatewayScrapeTest {
         assertThat(samples).containsKeys("tollgate_request_duration_seconds_count", "tollgate_config_models");
 
         assertThat(MonitoringFiles.problems(MonitoringFiles.GATEWAY_JOB, scrape)).isEmpty();
+
+        // the README's table of metrics says what the scrape holds: the same gateway metrics, with the same labels
+        assertThat(MonitoringFiles.tollgateSamples(scrape)).as("README.md, Monitoring: the gateway's rows")
+                .isEqualTo(MonitoringFiles.readmeMetrics("gateway"));
     }
 
     private String scrapeWith(String scrape, String... needles) throws Exception {

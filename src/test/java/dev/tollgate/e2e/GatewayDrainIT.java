@@ -155,16 +155,20 @@ class GatewayDrainIT {
                 return;
             }
             assertThat(resp.statusCode()).as("stream status").isEqualTo(200);
-            Thread.ofVirtual().start(() -> {
+            new Thread(() -> {
                 try {
                     resp.body().forEach(s.lines()::add);
                     s.endedAtNanos().complete(System.nanoTime());
                 } catch (RuntimeException e) {
                     s.endedAtNanos().completeExceptionally(e);
                 }
-            });
+            }, "drain-stream-reader").start();
         });
         return s;
+    }
+
+    static <T> T last(List<T> list) {
+        return list.get(list.size() - 1);
     }
 
     static String words(int n) {
@@ -224,7 +228,7 @@ class GatewayDrainIT {
         long shortEnd = shortOne.endedAtNanos().get(20, TimeUnit.SECONDS);
         assertThat(shortEnd).as("the short stream was still open at SIGTERM").isGreaterThan(sigterm);
         List<String> shortData = shortOne.data();
-        assertThat(shortData.getLast()).isEqualTo("[DONE]");
+        assertThat(last(shortData)).isEqualTo("[DONE]");
         assertThat(shortOne.text()).as("the whole answer").isEqualTo(words(SHORT_CHUNKS));
         assertThat(shortData).noneMatch(d -> d.contains("\"error\""));
 
@@ -236,16 +240,16 @@ class GatewayDrainIT {
         assertThat(longData).doesNotContain("[DONE]");
         assertThat(longOne.text()).as("part of the answer").isNotEmpty().isNotEqualTo(words(LONG_CHUNKS));
         assertThat(words(LONG_CHUNKS)).startsWith(longOne.text());
-        JsonNode cut = JSON.readTree(longData.getLast()).get("error");
-        assertThat(cut).as("last event of the cut OpenAI stream: %s", longData.getLast()).isNotNull();
+        JsonNode cut = JSON.readTree(last(longData)).get("error");
+        assertThat(cut).as("last event of the cut OpenAI stream: %s", last(longData)).isNotNull();
         assertThat(cut.get("code").asText()).isEqualTo("shutting_down");
         assertThat(cut.get("message").asText()).contains("drain deadline").contains("retry");
 
         anthropic.endedAtNanos().get(20, TimeUnit.SECONDS);
         List<String> events = anthropic.lines().stream().filter(l -> l.startsWith("event: ")).toList();
         assertThat(events).contains("event: message_start").doesNotContain("event: message_stop");
-        assertThat(events.getLast()).isEqualTo("event: error");
-        JsonNode anthropicCut = JSON.readTree(anthropic.data().getLast());
+        assertThat(last(events)).isEqualTo("event: error");
+        JsonNode anthropicCut = JSON.readTree(last(anthropic.data()));
         assertThat(anthropicCut.get("type").asText()).isEqualTo("error");
         assertThat(anthropicCut.get("error").get("type").asText()).isEqualTo("overloaded_error");
 

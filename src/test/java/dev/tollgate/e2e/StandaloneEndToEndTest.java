@@ -287,7 +287,7 @@ class StandaloneEndToEndTest {
     @Test
     void requestsAreMeteredOnTheManagementPort() throws Exception {
         client(KEY).chat().completions().create(chat("mock-gpt", "count me").build());
-        String text = new String(metrics.openStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String text = dev.tollgate.deploy.MonitoringFiles.scrape(metrics);
         assertThat(text).contains("tollgate_request_duration_seconds_count{model=\"mock-gpt\",operation=\"chat\",provider=\"mock\",status=\"200\"}")
                 .contains("tollgate_tokens_total{direction=\"output\",model=\"mock-gpt\",provider=\"mock\"}")
                 .doesNotContain(KEY).doesNotContain("default/main")

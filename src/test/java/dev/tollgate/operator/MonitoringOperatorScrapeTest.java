@@ -17,7 +17,6 @@ import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -42,8 +41,7 @@ class MonitoringOperatorScrapeTest {
     URL management;
 
     String scrape() throws Exception {
-        return new String(management.toURI().resolve(MonitoringFiles.operatorScrapePath()).toURL().openStream().readAllBytes(),
-                StandardCharsets.UTF_8);
+        return MonitoringFiles.scrape(management.toURI().resolve(MonitoringFiles.operatorScrapePath()).toURL());
     }
 
     @Test
@@ -87,6 +85,9 @@ class MonitoringOperatorScrapeTest {
         String scrape = scrape();
         assertThat(scrape).doesNotContain("sk-tg-");
         assertThat(MonitoringFiles.problems(MonitoringFiles.OPERATOR_JOB, scrape)).isEmpty();
+        // the README's table of metrics says what the scrape holds: the same operator metrics, with the same labels
+        assertThat(MonitoringFiles.tollgateSamples(scrape)).as("README.md, Monitoring: the operator's rows")
+                .isEqualTo(MonitoringFiles.readmeMetrics("operator"));
 
         // a deleted Budget's series go with it
         client.resources(Budget.class).inNamespace(ns).withName("b").delete();

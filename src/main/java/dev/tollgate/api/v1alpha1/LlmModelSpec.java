@@ -61,7 +61,8 @@ public class LlmModelSpec {
     @SchemaFrom(type = ProviderName.class)
     @JsonPropertyDescription("Wire-protocol family of the upstream: openai, azure, anthropic, gemini, vertex, bedrock, "
             + "cohere, huggingface, replicate, ai21, palm, ollama, openai-compatible (vLLM, Groq, Mistral, Together, "
-            + "DeepSeek, OpenRouter …) or mock (deterministic, no network).")
+            + "DeepSeek, OpenRouter …) or mock (deterministic, no network). Not served yet: gemini, vertex, bedrock, "
+            + "cohere, replicate, ai21 and palm (such a model is Ready=False, reason ProviderNotSupported).")
     private String provider;
 
     @Required
@@ -75,7 +76,7 @@ public class LlmModelSpec {
     @JsonPropertyDescription("API version (azure: api-version query parameter; anthropic: anthropic-version header).")
     private String apiVersion;
 
-    @JsonPropertyDescription("Cloud region (bedrock, vertex).")
+    @JsonPropertyDescription("Cloud region (bedrock, vertex). Not used yet: this version serves neither provider.")
     private String region;
 
     @JsonPropertyDescription("Secret key holding the provider credential (API key). Not needed for mock, or for "
@@ -101,7 +102,8 @@ public class LlmModelSpec {
 
     @Pattern(Api.DURATION_PATTERN)
     @Default("600s")
-    @JsonPropertyDescription("Upstream request timeout, e.g. 60s. Default 600s.")
+    @JsonPropertyDescription("How long the upstream may stay silent (before the first byte of its answer, or between "
+            + "two streamed chunks) before the request fails with 504, e.g. 60s. Default 600s.")
     private String timeout = "600s";
 
     @Min(1)
@@ -114,7 +116,9 @@ public class LlmModelSpec {
 
     @Default("reject")
     @SchemaFrom(type = UnsupportedParamsMode.class)
-    @JsonPropertyDescription("What to do with a request parameter the provider cannot honour: reject (400, the default) or drop it.")
+    @JsonPropertyDescription("What to do with a request parameter the provider cannot honour: reject (400, the default) "
+            + "or drop it. Applies where the gateway translates a request to another API (e.g. an OpenAI request to an "
+            + "anthropic model) and to the mock provider; a request in the upstream's own API is passed on as sent.")
     private String unsupportedParams = "reject";
 
     @JsonPropertyDescription("Behaviour of the mock provider (only with provider mock).")

@@ -21,9 +21,11 @@ public class MockSpec {
     @Min(1)
     @Max(100000)
     @Default("16")
-    @JsonPropertyDescription("Completion tokens in every answer (one streamed chunk per token). Default 16.")
+    @JsonPropertyDescription("Completion tokens in every answer (one streamed chunk per token), fewer when the "
+            + "request's max_tokens or stop cuts it. Default 16.")
     private Integer outputTokens = 16;
-    @JsonPropertyDescription("Fixed answer text. Default: an echo of the last user message, cut to outputTokens words.")
+    @JsonPropertyDescription("Fixed answer text. Default: an echo of the last user message, repeated or cut to "
+            + "outputTokens words.")
     private String response;
 
     public String getLatency() { return latency; }

@@ -17,7 +17,8 @@ public class Pricing {
     @JsonPropertyDescription("USD per generated image (image models).")
     private String perImage;
     @Pattern(Api.MONEY_PATTERN)
-    @JsonPropertyDescription("USD per second of compute (models priced by time, e.g. on Replicate).")
+    @JsonPropertyDescription("USD per second of compute (models priced by time, e.g. on Replicate). Not charged yet: no "
+            + "provider this version serves bills by time, so requests are priced by tokens or images only.")
     private String perSecond;
 
     public Pricing() {}

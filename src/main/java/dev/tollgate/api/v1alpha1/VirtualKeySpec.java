@@ -44,7 +44,8 @@ public class VirtualKeySpec {
             + "The Secret must carry the label llm.tollgate.dev/secret.")
     private SecretKeyRef existingSecret;
 
-    @JsonPropertyDescription("Free-form attributes for chargeback and reporting (team, cost center …). Never used for auth.")
+    @JsonPropertyDescription("Free-form attributes for chargeback and reporting (team, cost center …), carried into "
+            + "the rendered config; nothing reports them yet. Never used for auth.")
     private Map<String, String> attributes;
 
     public GatewayRef getGatewayRef() { return gatewayRef; }

@@ -88,7 +88,7 @@ public class GatewaySpendConfigMapDependent extends CRUDKubernetesDependentResou
         Instant writtenAt = existing.map(GatewaySpendConfigMapDependent::writtenAt).orElse(null);
         if (current != null && writtenAt != null && !json.equals(current)) {
             Duration left = interval.minus(Duration.between(writtenAt, now));
-            if (left.isPositive()) {
+            if (left.compareTo(Duration.ZERO) > 0) {
                 ctx.managedWorkflowAndDependentResourceContext().put(PENDING, left);
                 return build(gw, current, writtenAt); // as it is: the change waits for the interval to end
             }

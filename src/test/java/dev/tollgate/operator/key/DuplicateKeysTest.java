@@ -183,7 +183,7 @@ class DuplicateKeysTest {
         RenderResult r = Renderer.render(new RenderInput(gw, List.of(), vks, List.of(), ns -> Map.of(),
                 (ns, name) -> Optional.ofNullable(secrets.get(ns + "/" + name))));
         assertThat(r.config().keys()).hasSize(1);
-        String served = r.config().keys().getFirst().id();
+        String served = r.config().keys().get(0).id();
 
         Random random = new Random(7);
         for (int round = 0; round < 10; round++) {

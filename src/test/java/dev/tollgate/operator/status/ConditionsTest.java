@@ -54,7 +54,7 @@ class ConditionsTest {
     void flippedStatusTransitionsNow() {
         List<Condition> out = Conditions.merge(List.of(existing("Ready", "False", "PodsNotReady", EARLIER)),
                 List.of(Conditions.of("Ready", true, "AllReplicasReady", "2/2")), 4, NOW);
-        assertThat(out.getFirst().getLastTransitionTime()).isEqualTo(NOW_TEXT);
+        assertThat(out.get(0).getLastTransitionTime()).isEqualTo(NOW_TEXT);
     }
 
     @Test
@@ -74,7 +74,7 @@ class ConditionsTest {
     void existingConditionWithoutATimeGetsNow() {
         List<Condition> out = Conditions.merge(List.of(existing("Ready", "True", "Ok", null)),
                 List.of(Conditions.of("Ready", true, "Ok", "m")), 1, NOW);
-        assertThat(out.getFirst().getLastTransitionTime()).isEqualTo(NOW_TEXT);
+        assertThat(out.get(0).getLastTransitionTime()).isEqualTo(NOW_TEXT);
     }
 
     @Test
