@@ -136,6 +136,14 @@ public final class JsonBody {
                 rules.end(seen);
             }
             return new JsonBody(bytes, buffer, open, spans, kept);
+        } catch (InvalidRequest e) {
+            // a field named twice is sent on with its last value, so that is the one to judge: the pass above judged
+            // the first it met. Read as a tree and checked again (only here, on the refusal path); if not JSON: null
+            try {
+                return asTree(bytes, rules);
+            } catch (IOException notJson) {
+                return null;
+            }
         } catch (IOException e) {
             return null;
         }

@@ -105,7 +105,7 @@ final class AnthropicRules extends RequestRules {
 
     /** Bits of the fields a block has (checked by their own shape as they pass). */
     private static final int TEXT = 1, SOURCE = 2, ID = 4, NAME = 8, INPUT = 16, TOOL_USE_ID = 32, THINKING = 64,
-            SIGNATURE = 128, DATA = 256, CONTENT_NOT_TEXT = 512;
+            SIGNATURE = 128, DATA = 256, CONTENT_NOT_TEXT = 512, SOURCE_ANY = 1024;
 
     /** An array of content blocks at {@code a[i].b} (messages' content) or {@code a} (system: i < 0). */
     private static void blocks(JsonParser p, String a, int i, String b) throws IOException {
@@ -139,12 +139,9 @@ final class AnthropicRules extends RequestRules {
                 case "thinking" -> has |= string(p, THINKING, a, i, b, j, f);
                 case "signature" -> has |= string(p, SIGNATURE, a, i, b, j, f);
                 case "data" -> has |= string(p, DATA, a, i, b, j, f);
-                case "source" -> {
-                    if (p.currentToken() != JsonToken.START_OBJECT) {
-                        throw InvalidRequest.of(type(p, "an object"), path(a, i, b, j, f));
-                    }
+                case "source" -> { // an object for images and documents, a string for search results
+                    has |= SOURCE_ANY | (p.currentToken() == JsonToken.START_OBJECT ? SOURCE : 0);
                     p.skipChildren();
-                    has |= SOURCE;
                 }
                 case "input" -> {
                     has |= p.currentToken() == JsonToken.START_OBJECT ? INPUT : 0;
@@ -163,7 +160,13 @@ final class AnthropicRules extends RequestRules {
         }
         switch (type) {
             case "text" -> need(has, TEXT, "text", a, i, b, j);
-            case "image", "document" -> need(has, SOURCE, "source", a, i, b, j);
+            case "image", "document" -> {
+                need(has, SOURCE_ANY, "source", a, i, b, j);
+                if ((has & SOURCE) == 0) {
+                    throw InvalidRequest.value("invalid_type", "a block of type " + type + " needs 'source', an "
+                            + "object", path(a, i, b, j, "source"));
+                }
+            }
             case "tool_use" -> {
                 need(has, ID, "id", a, i, b, j);
                 need(has, NAME, "name", a, i, b, j);
