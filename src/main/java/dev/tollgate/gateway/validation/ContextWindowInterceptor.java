@@ -48,8 +48,13 @@ public class ContextWindowInterceptor implements RequestInterceptor {
             return decide(ctx, window, output);
         }
         Promise<Void> decided = Promise.promise();
-        TokenCounter.load(model).whenComplete((v, t) -> here.runOnContext(x -> decide(ctx, window, output)
-                .onComplete(decided)));
+        TokenCounter.load(model).whenComplete((v, t) -> here.runOnContext(x -> {
+            if (t != null) {
+                decided.complete(); // no vocabulary to count with: the provider judges the length itself
+            } else {
+                decide(ctx, window, output).onComplete(decided);
+            }
+        }));
         return decided.future();
     }
 
