@@ -13,6 +13,8 @@ import dev.tollgate.gateway.provider.UpstreamException;
 import dev.tollgate.gateway.provider.Upstreams;
 import dev.tollgate.gateway.provider.WireFormat;
 import dev.tollgate.gateway.provider.anthropic.TranslationException;
+import dev.tollgate.gateway.validation.InvalidRequest;
+import dev.tollgate.gateway.validation.RequestRules;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -189,7 +191,7 @@ public class GatewayRoutes {
                         + "answers)", null).withCode("shutting_down"), refusedWhileDraining(rc));
             }
             ctx.key = Auth.authenticate(rc.request(), ingress == WireFormat.ANTHROPIC, snapshot, clock.instant());
-            ctx.body = body(rc);
+            ctx.body = body(rc, ingress, op);
             ctx.bodyBytes = rc.body().length();
             JsonNode model = ctx.body.get("model");
             if (model == null || !model.isTextual() || model.asText().isBlank()) {
@@ -376,9 +378,19 @@ public class GatewayRoutes {
         return new UUID(high, low).toString();
     }
 
-    private static JsonBody body(RoutingContext rc) {
+    /**
+     * The client's body, read once and checked in the same pass against its endpoint's published description
+     * ({@link RequestRules}): a body that breaks it is refused here, before it takes a rate-limit slot, reserves
+     * budget or reaches an upstream.
+     */
+    private static JsonBody body(RoutingContext rc, WireFormat ingress, Operation op) {
         var body = rc.body();
-        JsonBody read = body == null ? null : JsonBody.read(body.buffer());
+        JsonBody read;
+        try {
+            read = body == null ? null : JsonBody.read(body.buffer(), RequestRules.of(ingress, op));
+        } catch (InvalidRequest e) {
+            throw new GatewayException(e.toApiError(ingress == WireFormat.ANTHROPIC));
+        }
         if (read == null) {
             throw new GatewayException(ApiError.of(400, "the request body is not a JSON object: send "
                     + "'Content-Type: application/json' and a valid JSON body", null).withCode("invalid_json"));

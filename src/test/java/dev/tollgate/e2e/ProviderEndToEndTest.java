@@ -320,7 +320,7 @@ class ProviderEndToEndTest {
                 .isInstanceOfSatisfying(RateLimitException.class, e ->
                         assertThat(e.headers().values("retry-after")).containsExactly("7"));
         openai.enqueue(Reply.error(401, "invalid_request_error", "Incorrect API key provided"));
-        HttpResponse<String> auth = post("chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[]}");
+        HttpResponse<String> auth = post("chat/completions", "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
         assertThat(auth.headers().firstValue("x-should-retry")).hasValue("false");
         assertThat(auth.body()).contains("upstream_auth_failed").doesNotContain("Incorrect API key")
                 .doesNotContain(OPENAI_KEY.substring(0, 6));

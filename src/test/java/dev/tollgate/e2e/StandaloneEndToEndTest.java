@@ -252,7 +252,7 @@ class StandaloneEndToEndTest {
         assertThat(tooBig.statusCode()).isEqualTo(413);
         assertThat(tooBig.body()).contains("\"code\":\"request_too_large\"").contains("65536");
 
-        var noModel = post("chat/completions", "{\"messages\":[]}");
+        var noModel = post("chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertThat(noModel.statusCode()).isEqualTo(400);
         assertThat(noModel.body()).contains("\"param\":\"model\"");
 

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.gateway.Json;
+import dev.tollgate.gateway.validation.InvalidRequest;
+import dev.tollgate.gateway.validation.RequestRules;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -70,6 +72,15 @@ public final class JsonBody {
      * JSON object.
      */
     public static JsonBody read(Buffer buffer) {
+        return read(buffer, null);
+    }
+
+    /**
+     * Reads a client's body as {@link #read(Buffer)} does, checking it against {@code rules} in the same pass (every
+     * top-level value is handed to them as the parser passes it: no second parse, no tree). Throws
+     * {@link InvalidRequest} when the body is a JSON object that breaks the rules; returns null when it is not one.
+     */
+    public static JsonBody read(Buffer buffer, RequestRules rules) {
         if (buffer == null) {
             return null;
         }
@@ -82,11 +93,12 @@ public final class JsonBody {
             if (open < 0) {
                 // not UTF-8 (Jackson detected UTF-16 or UTF-32 and counts characters, not bytes): no byte spans to
                 // splice, so the body is read as a tree and written as UTF-8, as the upstream APIs expect
-                return asTree(bytes);
+                return asTree(bytes, rules);
             }
             Map<String, int[]> spans = new HashMap<>(16);
             JsonNode[] kept = new JsonNode[KEPT.size()];
             boolean duplicate = false;
+            int seen = 0;
             JsonToken t;
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
@@ -94,7 +106,18 @@ public final class JsonBody {
                 int start = (int) p.currentTokenLocation().getByteOffset();
                 int k = KEPT.indexOf(name);
                 if (k >= 0) {
+                    if (rules != null && value.isScalarValue()) {
+                        seen |= rules.field(name, p); // a scalar is one token: checked, then still there to keep
+                    }
                     kept[k] = value(p, value);
+                    if (rules != null && !value.isScalarValue()) {
+                        seen |= check(rules, name, kept[k]);
+                    }
+                } else if (rules != null) {
+                    seen |= rules.field(name, p);
+                    if (p.currentToken() == JsonToken.VALUE_STRING) {
+                        p.finishToken();
+                    }
                 } else if (value == JsonToken.VALUE_STRING) {
                     p.finishToken(); // strings are read lazily: the end is known once the text is
                 } else {
@@ -107,17 +130,44 @@ public final class JsonBody {
                 return null;
             }
             if (duplicate) {
-                return asTree(bytes);
+                return asTree(bytes, rules); // checked again as the tree it becomes: the last value of a name wins
+            }
+            if (rules != null) {
+                rules.end(seen);
             }
             return new JsonBody(bytes, buffer, open, spans, kept);
+        } catch (InvalidRequest e) {
+            // a field named twice is sent on with its last value, so that is the one to judge: the pass above judged
+            // the first it met. Read as a tree and checked again (only here, on the refusal path); if not JSON: null
+            try {
+                return asTree(bytes, rules);
+            } catch (IOException notJson) {
+                return null;
+            }
         } catch (IOException e) {
             return null;
         }
     }
 
     /** The body read as a tree from the start (null when it is not a JSON object). */
-    private static JsonBody asTree(byte[] bytes) {
-        return Json.parse(bytes) instanceof ObjectNode o ? new JsonBody(o) : null;
+    private static JsonBody asTree(byte[] bytes, RequestRules rules) throws IOException {
+        if (!(Json.parse(bytes) instanceof ObjectNode o)) {
+            return null;
+        }
+        if (rules != null) {
+            try (JsonParser p = o.traverse()) {
+                rules.check(p);
+            }
+        }
+        return new JsonBody(o);
+    }
+
+    /** Checks a top-level value kept as a node (an object or array), through the node's own parser. */
+    private static int check(RequestRules rules, String name, JsonNode value) throws IOException {
+        try (JsonParser p = value.traverse()) {
+            p.nextToken();
+            return rules.field(name, p);
+        }
     }
 
     /** The current value as a node: scalars directly (a tree reader per field cost more than the rest of the pass). */

@@ -12,6 +12,8 @@ import dev.tollgate.gateway.provider.StreamSink;
 import dev.tollgate.gateway.provider.Upstream;
 import dev.tollgate.gateway.provider.UpstreamException;
 import dev.tollgate.gateway.provider.WireFormat;
+import dev.tollgate.gateway.validation.InvalidRequest;
+import dev.tollgate.gateway.validation.RequestRules;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -54,6 +56,7 @@ public class MockUpstream implements Upstream {
     public Future<JsonNode> send(Call call) {
         JsonNode answer;
         try {
+            validate(call);
             answer = switch (call.operation()) {
                 case CHAT -> chat(call);
                 case COMPLETIONS -> completion(call);
@@ -62,6 +65,8 @@ public class MockUpstream implements Upstream {
             };
         } catch (UpstreamException e) {
             return Future.failedFuture(e);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(unreadable(e));
         }
         return delay(call, mock(call).latencyMillis()).map(v -> answer);
     }
@@ -73,9 +78,12 @@ public class MockUpstream implements Upstream {
         }
         List<ObjectNode> chunks;
         try {
+            validate(call);
             chunks = call.operation() == Operation.CHAT ? chatChunks(call) : completionChunks(call);
         } catch (UpstreamException e) {
             return Future.failedFuture(e);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(unreadable(e));
         }
         Promise<Void> done = Promise.promise();
         long interval = mock(call).chunkIntervalMillis();
@@ -304,7 +312,7 @@ public class MockUpstream implements Upstream {
             }
             out.add(w);
         }
-        long max = req.path("max_completion_tokens").asLong(req.path("max_tokens").asLong(Long.MAX_VALUE));
+        long max = Math.max(0, req.path("max_completion_tokens").asLong(req.path("max_tokens").asLong(Long.MAX_VALUE)));
         if (out.size() > max) {
             return new Cut(out.subList(0, (int) max), "length");
         }
@@ -393,6 +401,34 @@ public class MockUpstream implements Upstream {
                         + "LlmModel's unsupportedParams to drop");
             }
         }
+    }
+
+    /** The most dimensions the mock returns (OpenAI's largest embedding model has 3072). */
+    static final int MAX_DIMENSIONS = 3072;
+
+    /**
+     * Checks the request as a real OpenAI endpoint does, against the same published description the gateway checks
+     * its clients' bodies with (a body the gateway built, e.g. translated from Anthropic's dialect, is checked too):
+     * a violation is a 400 in OpenAI's shape naming the field, never an exception.
+     */
+    private static void validate(Call call) {
+        try (com.fasterxml.jackson.core.JsonParser p = call.body().traverse()) {
+            RequestRules.of(WireFormat.OPENAI, call.operation()).check(p);
+        } catch (InvalidRequest e) {
+            throw new UpstreamException(e.toApiError(false), 400, null);
+        } catch (java.io.IOException e) {
+            throw unreadable(e);
+        }
+        if (call.operation() == Operation.EMBEDDINGS && call.body().path("dimensions").asLong(0) > MAX_DIMENSIONS) {
+            throw new UpstreamException(ApiError.of(400, "Invalid 'dimensions': the mock model returns at most "
+                    + MAX_DIMENSIONS + " dimensions", "dimensions").withCode("integer_above_max_value"), 400, null);
+        }
+    }
+
+    /** Input the mock could not make sense of: a 400, as a real provider answers, never a 500. */
+    private static UpstreamException unreadable(Exception e) {
+        return new UpstreamException(ApiError.of(400, "the mock provider could not read the request ("
+                + e.getClass().getSimpleName() + "): check it against the API reference", null), 400, null);
     }
 
     private static UpstreamException bad(String param, String message) {
