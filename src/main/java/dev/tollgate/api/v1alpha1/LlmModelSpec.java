@@ -107,7 +107,9 @@ public class LlmModelSpec {
     private String timeout = "600s";
 
     @Min(1)
-    @JsonPropertyDescription("Context window in tokens (prompt + completion), for validation and routing.")
+    @JsonPropertyDescription("Context window in tokens (prompt + completion). When set, a request whose counted prompt tokens plus "
+            + "max_tokens (or max_completion_tokens) exceed it is refused with 400 context_length_exceeded before any "
+            + "upstream call. Not used for routing yet.")
     private Integer contextWindow;
 
     @PreserveUnknownFields
