@@ -132,7 +132,9 @@ public class GatewayRoutes {
             method = allowedPatterns.entrySet().stream().filter(e -> e.getKey().matcher(path).matches())
                     .map(Map.Entry::getValue).findFirst().orElse(null);
         }
-        boolean anthropic = path.endsWith("/messages") || rc.request().getHeader("anthropic-version") != null;
+        // a served path answers in its own dialect; an unknown one in Anthropic's when the client says it speaks it
+        boolean anthropic = path.endsWith("/messages")
+                || method == null && rc.request().getHeader("anthropic-version") != null;
         RequestContext ctx = new RequestContext(rc, requestId(rc), anthropic ? WireFormat.ANTHROPIC : WireFormat.OPENAI,
                 Operation.CHAT, holder.current());
         Map<String, String> headers = new java.util.HashMap<>();

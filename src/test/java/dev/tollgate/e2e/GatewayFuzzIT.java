@@ -112,7 +112,7 @@ class GatewayFuzzIT {
                   model: mock-gpt
                   credentialsSecretRef: {name: provider, key: apiKey}
                   mock: {outputTokens: 4}
-                  pricing: {inputPerMillion: "1000000", outputPerMillion: "2000000"}
+                  pricing: {inputPerMillion: "1", outputPerMillion: "2", perImage: "0.00001"}
                 """.formatted(KEY, PROVIDER_SECRET));
         port = freePort();
         managementPort = freePort();
@@ -145,6 +145,8 @@ class GatewayFuzzIT {
 
     /** What must hold once every generated request was answered. */
     static void afterTheRun() throws Exception {
+        System.out.printf("GatewayFuzzIT: answers by status %s; %d routed to the model, %d served%n", statuses,
+                routed.get(), succeeded.get());
         assertThat(gateway.isAlive()).as("the gateway is still running: %s", readLog()).isTrue();
         var good = send("POST", "/v1/chat/completions", Map.of("authorization", "Bearer " + KEY,
                 "content-type", "application/json"), ("{\"model\":\"mock-gpt\",\"messages\":[{\"role\":\"user\","
@@ -253,10 +255,11 @@ class GatewayFuzzIT {
     Arbitrary<Fuzzed> requests() {
         Arbitrary<String> path = Arbitraries.frequencyOf(
                 net.jqwik.api.Tuple.of(12, Arbitraries.of(API)),
-                net.jqwik.api.Tuple.of(1, Arbitraries.strings().withChars("abcxyz/-._~%0123").ofMaxLength(40)
+                net.jqwik.api.Tuple.of(1, Arbitraries.strings().withChars("abcxyz/-._~0123").ofMaxLength(40)
                         .map(s -> "/" + s)),
                 net.jqwik.api.Tuple.of(1, Arbitraries.of("/v1/models/mock-gpt", "/v1/models/nope", "/v1/", "/v2/chat",
-                        "/v1/chat/completions/extra", "/health/../v1/models", "/V1/CHAT/COMPLETIONS")));
+                        "/v1/chat/completions/extra", "/health/../v1/models", "/V1/CHAT/COMPLETIONS", "/v1/%2e%2e/models",
+                        "/v1/chat%2Fcompletions", "/%00", "/v1/models/%ff%fe", "/v1/models/" + "m".repeat(3000))));
         Arbitrary<String> method = Arbitraries.frequency(net.jqwik.api.Tuple.of(10, "POST"), net.jqwik.api.Tuple.of(3, "GET"),
                 net.jqwik.api.Tuple.of(1, "PUT"), net.jqwik.api.Tuple.of(1, "DELETE"), net.jqwik.api.Tuple.of(1, "PATCH"),
                 net.jqwik.api.Tuple.of(1, "OPTIONS"));
@@ -267,7 +270,7 @@ class GatewayFuzzIT {
                         Arbitraries.integers().between(0, 10_000)).as(ByteDamage::new)));
         Arbitrary<String> contentType = Arbitraries.of("application/json", "application/json; charset=utf-8",
                 "application/x-www-form-urlencoded", "multipart/form-data; boundary=xyz", "text/plain", "",
-                "application/json; charset=utf-16", "garbage/\u0001", "application/xml");
+                "application/json; charset=utf-16", "garbage/%%;;==", "application/xml");
         Arbitrary<Map<String, String>> extra = Arbitraries.maps(
                 Arbitraries.of("x-request-id", "anthropic-version", "accept", "accept-encoding", "x-foo", "anthropic-beta",
                         "openai-organization", "x-stainless-retry-count", "user-agent", "x-tollgate-deployment"),
@@ -406,7 +409,18 @@ class GatewayFuzzIT {
 
     // ---- HTTP ---------------------------------------------------------------------------------------------------
 
+    /**
+     * Sends the request; on an I/O error once more. Netty answers an oversized header (431) and closes the connection
+     * without saying {@code Connection: close}, so the client may pick that closed connection for the next request: a
+     * second failure is the gateway's.
+     */
     static HttpResponse<String> send(String method, String path, Map<String, String> headers, byte[] body)
+            throws InterruptedException {
+        HttpResponse<String> r = sendOnce(method, path, headers, body);
+        return r != null ? r : sendOnce(method, path, headers, body);
+    }
+
+    static HttpResponse<String> sendOnce(String method, String path, Map<String, String> headers, byte[] body)
             throws InterruptedException {
         try {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))

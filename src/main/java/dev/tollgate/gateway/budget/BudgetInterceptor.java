@@ -164,7 +164,9 @@ public class BudgetInterceptor implements RequestInterceptor {
         long promptBound = ctx.bodyBytes;
         long output = 0;
         if (ctx.operation == Operation.CHAT || ctx.operation == Operation.COMPLETIONS) {
-            output = outputLimit(ctx.body, ctx.ingress) * Math.max(1, ctx.body.path("n").asLong(1));
+            // saturated: a client's huge max_tokens × n must not wrap around to a small (or negative) reservation
+            output = CostCalculator.saturatedMultiply(Math.max(0, outputLimit(ctx.body, ctx.ingress)),
+                    Math.max(1, ctx.body.path("n").asLong(1)));
         }
         return CostCalculator.costMicros(prices, new TokenUsage(promptBound, output, 0, 0));
     }
