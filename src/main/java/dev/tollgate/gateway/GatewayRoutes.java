@@ -140,7 +140,7 @@ public class GatewayRoutes {
         Map<String, String> headers = new java.util.HashMap<>();
         if (rc.request().headers().contains("transfer-encoding") || rc.request().getHeader("content-length") != null
                 && !"0".equals(rc.request().getHeader("content-length"))) {
-            headers.put("connection", "close"); // a body this gateway will not read: not kept on a reused connection
+            headers.putAll(closeConnection(rc)); // a body this gateway will not read: not kept on a reused connection
         }
         if (method != null) {
             headers.put("allow", method);
@@ -228,8 +228,16 @@ public class GatewayRoutes {
                         + "smaller images)", null).withCode("request_too_large")
                 : ApiError.of(417, "the Expect header '" + rc.request().getHeader("expect") + "' cannot be met: send "
                         + "none, or 100-continue", null).withCode("expectation_failed");
-        ClientWriter.error(ctx, error, Map.of("connection", "close"));
+        ClientWriter.error(ctx, error, closeConnection(rc));
         record(ctx);
+    }
+
+    /**
+     * Over HTTP/1.x, closes the connection after the answer (the body left unread must not be taken for the next
+     * request); HTTP/2 has no such header (a client must reject it) and ends just the stream.
+     */
+    private static Map<String, String> closeConnection(RoutingContext rc) {
+        return rc.request().version() == io.vertx.core.http.HttpVersion.HTTP_2 ? Map.of() : Map.of("connection", "close");
     }
 
     // ---- the request path ----------------------------------------------------------------------------------------

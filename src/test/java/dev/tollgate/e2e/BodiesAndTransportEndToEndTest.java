@@ -230,8 +230,8 @@ class BodiesAndTransportEndToEndTest {
     @Test
     void anAzureModelWithoutApiVersionIsRefusedWhenTheFolderIsRenderedWithFileAndLine() throws Exception {
         assertThat(runner.lastErrors()).anySatisfy(e -> assertThat(e)
-                // line 4 is "spec:", where the missing apiVersion belongs
-                .startsWith(folder.resolve("azure.yaml") + ":4: ")
+                // line 5 is spec's first line, where the missing apiVersion belongs
+                .startsWith(folder.resolve("azure.yaml") + ":5: ")
                 .contains("provider azure needs spec.apiVersion"));
         var r = send("POST", "v1/chat/completions", "application/json",
                 "{\"model\":\"azure-gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}".getBytes(StandardCharsets.UTF_8));

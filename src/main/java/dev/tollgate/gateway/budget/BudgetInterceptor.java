@@ -93,7 +93,7 @@ public class BudgetInterceptor implements RequestInterceptor {
         if (!bound) {
             return Future.succeededFuture();
         }
-        OptionalLong max = maximumCost(ctx);
+        OptionalLong max = boundedMaximumCost(ctx);
         if (max.isEmpty()) {
             return Future.failedFuture(new GatewayException(new ApiError(503, "api_error", "server_error",
                     "the model '" + ctx.modelName + "' has no price, so the budget on your key cannot be enforced: the "
@@ -150,6 +150,30 @@ public class BudgetInterceptor implements RequestInterceptor {
                 .onFailure(t -> LOG.errorf("could not settle %s micro-USD for request %s: %s", actual, ctx.requestId, t.getMessage()));
     }
 
+    /**
+     * More than any budget (2.3 million million USD), yet small enough that adding it to a period's spend cannot
+     * overflow a long in the ledgers' "spent + reserved + cost > limit".
+     */
+    static final long BEYOND_ANY_BUDGET = Long.MAX_VALUE / 4;
+
+    /**
+     * {@link #maximumCost}, where a bound too large for a long (a client's absurd max_tokens or n) is
+     * {@link #BEYOND_ANY_BUDGET}: refused as over budget, never an overflow (a 500) or a wrapped, tiny reservation.
+     */
+    private OptionalLong boundedMaximumCost(RequestContext ctx) {
+        try {
+            OptionalLong max = maximumCost(ctx);
+            return max.isPresent() && max.getAsLong() > BEYOND_ANY_BUDGET ? OptionalLong.of(BEYOND_ANY_BUDGET) : max;
+        } catch (ArithmeticException overflow) {
+            return OptionalLong.of(BEYOND_ANY_BUDGET);
+        }
+    }
+
+    /** {@code a × b} for non-negative factors, {@link Long#MAX_VALUE} when the product does not fit. */
+    private static long saturatedMultiply(long a, long b) {
+        return Math.multiplyHigh(a, b) != 0 || a * b < 0 ? Long.MAX_VALUE : a * b;
+    }
+
     /** The most this request can cost, in micro-USD; empty when the model's prices are unknown. */
     OptionalLong maximumCost(RequestContext ctx) {
         GatewayConfig.Prices prices = ctx.deployment.prices();
@@ -165,7 +189,7 @@ public class BudgetInterceptor implements RequestInterceptor {
         long output = 0;
         if (ctx.operation == Operation.CHAT || ctx.operation == Operation.COMPLETIONS) {
             // saturated: a client's huge max_tokens × n must not wrap around to a small (or negative) reservation
-            output = CostCalculator.saturatedMultiply(Math.max(0, outputLimit(ctx.body, ctx.ingress)),
+            output = saturatedMultiply(Math.max(0, outputLimit(ctx.body, ctx.ingress)),
                     Math.max(1, ctx.body.path("n").asLong(1)));
         }
         return CostCalculator.costMicros(prices, new TokenUsage(promptBound, output, 0, 0));

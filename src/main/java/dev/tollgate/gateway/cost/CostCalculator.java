@@ -90,22 +90,11 @@ public final class CostCalculator {
         if (prices == null || prices.perImageMicros() == null) {
             return OptionalLong.empty();
         }
-        return OptionalLong.of(saturatedMultiply(imageCount, prices.perImageMicros()));
+        return OptionalLong.of(Math.multiplyExact(imageCount, prices.perImageMicros()));
     }
 
-    /**
-     * Micro-micros (10^-12 USD) to whole micros, HALF_UP; {@link Long#MAX_VALUE} (more than any budget) when the cost
-     * does not fit in a long: a client's absurd max_tokens is refused by the budget, never an overflow (a 500).
-     */
+    /** Micro-micros (10^-12 USD) to whole micros, HALF_UP. */
     static long roundToMicros(BigInteger microMicros) {
-        BigInteger micros = new BigDecimal(microMicros).divide(MILLION, 0, RoundingMode.HALF_UP).toBigIntegerExact();
-        return micros.bitLength() < Long.SIZE ? micros.longValue() : Long.MAX_VALUE;
-    }
-
-    /** {@code a × b} for non-negative factors, {@link Long#MAX_VALUE} when the product does not fit. */
-    public static long saturatedMultiply(long a, long b) {
-        long high = Math.multiplyHigh(a, b);
-        long product = a * b;
-        return high != 0 || product < 0 ? Long.MAX_VALUE : product;
+        return new BigDecimal(microMicros).divide(MILLION, 0, RoundingMode.HALF_UP).longValueExact();
     }
 }
