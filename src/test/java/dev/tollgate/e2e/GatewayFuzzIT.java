@@ -187,7 +187,7 @@ class GatewayFuzzIT {
                 x -> assertThat(x).isBetween(200, 299), x -> assertThat(x).isBetween(400, 499));
         if (s >= 400 && s != 431 && s != 414) { // 431/414 come from Netty before any route: no body (README)
             JsonNode json = JSON.readTree(body);
-            boolean anthropic = r.path().endsWith("/messages")
+            boolean anthropic = URI.create(r.path()).normalize().getPath().endsWith("/messages")
                     || (!isApiPath(r.path()) && r.headers().containsKey("anthropic-version"));
             if (anthropic) {
                 assertThat(json.path("type").asText()).as("Anthropic error shape: %s", body).isEqualTo("error");
@@ -243,8 +243,10 @@ class GatewayFuzzIT {
     static final List<String> API = List.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings",
             "/v1/images/generations", "/v1/messages", "/v1/models", "/chat/completions", "/messages");
 
+    /** Whether the path (as the server normalises it: "/health/../v1/models" is /v1/models) is one the API serves. */
     static boolean isApiPath(String path) {
-        return API.contains(path) || path.startsWith("/v1/models/");
+        String p = URI.create(path).normalize().getPath();
+        return API.contains(p) || p.startsWith("/v1/models/") || p.startsWith("/models/");
     }
 
     /** A valid body for each endpoint: the mutations start from these. */
