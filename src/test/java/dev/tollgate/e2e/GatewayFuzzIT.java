@@ -187,7 +187,7 @@ class GatewayFuzzIT {
                 x -> assertThat(x).isBetween(200, 299), x -> assertThat(x).isBetween(400, 499));
         if (s >= 400 && s != 431 && s != 414) { // 431/414 come from Netty before any route: no body (README)
             JsonNode json = JSON.readTree(body);
-            boolean anthropic = URI.create(r.path()).normalize().getPath().endsWith("/messages")
+            boolean anthropic = normalized(r.path()).endsWith("/messages")
                     || (!isApiPath(r.path()) && r.headers().containsKey("anthropic-version"));
             if (anthropic) {
                 assertThat(json.path("type").asText()).as("Anthropic error shape: %s", body).isEqualTo("error");
@@ -243,10 +243,33 @@ class GatewayFuzzIT {
     static final List<String> API = List.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings",
             "/v1/images/generations", "/v1/messages", "/v1/models", "/chat/completions", "/messages");
 
-    /** Whether the path (as the server normalises it: "/health/../v1/models" is /v1/models) is one the API serves. */
+    /** Whether the path, normalised as the server does it, is one the API serves. */
     static boolean isApiPath(String path) {
-        String p = URI.create(path).normalize().getPath();
-        return API.contains(p) || p.startsWith("/v1/models/") || p.startsWith("/models/");
+        String p = normalized(path);
+        String unprefixed = p.startsWith("/v1/") ? p.substring(3) : p; // every path is served without /v1 too
+        return List.of("/chat/completions", "/completions", "/embeddings", "/images/generations", "/messages", "/models")
+                .contains(unprefixed) || unprefixed.matches("/models/[^/]+");
+    }
+
+    /**
+     * RFC 3986 normalisation, as Vert.x' normalizedPath does it: percent-encoded unreserved characters decoded
+     * ("%2e" is "."), then dot segments removed ("/health/../v1/models" is /v1/models); "%2F" stays no separator.
+     */
+    static String normalized(String path) {
+        StringBuilder decoded = new StringBuilder();
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c == '%' && i + 2 < path.length()) {
+                int v = Integer.parseInt(path.substring(i + 1, i + 3), 16);
+                if (Character.isLetterOrDigit(v) && v < 128 || v == '-' || v == '.' || v == '_' || v == '~') {
+                    decoded.append((char) v);
+                    i += 2;
+                    continue;
+                }
+            }
+            decoded.append(c);
+        }
+        return URI.create(decoded.toString()).normalize().getRawPath();
     }
 
     /** A valid body for each endpoint: the mutations start from these. */
