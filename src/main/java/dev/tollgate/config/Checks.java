@@ -122,6 +122,40 @@ public final class Checks {
         return Result.ok(p.orElse(null));
     }
 
+    /**
+     * Whether the model has every setting its provider needs ({@link Provider#required()}: azure's apiBase and
+     * apiVersion, openai-compatible's apiBase, ...) and an apiBase that is an http(s) URL: a model without them would
+     * fail every request, so it is refused when rendered (MissingProviderSetting, InvalidSpec) instead.
+     */
+    public static Result<Provider> settings(LlmModel m) {
+        LlmModelSpec s = m.getSpec();
+        Optional<Provider> p = s == null ? Optional.empty() : Provider.fromWireName(s.getProvider());
+        if (p.isEmpty()) {
+            return Result.ok(null); // an unknown provider is reported by credential()
+        }
+        Optional<Provider.Required> missing = p.get().missing(s.getApiBase(), s.getApiVersion(), s.getRegion());
+        if (missing.isPresent()) {
+            return problem(m, "MissingProviderSetting", "provider " + p.get().wireName() + " needs spec."
+                    + missing.get().setting().field() + ", " + missing.get().hint() + ": set it (requests to this model "
+                    + "are refused until it is)");
+        }
+        if (s.getApiBase() != null && !httpUrl(s.getApiBase())) {
+            return problem(m, "InvalidSpec", "apiBase '" + s.getApiBase() + "' is not an http:// or https:// URL with "
+                    + "a host: write it like https://api.example.com/v1");
+        }
+        return Result.ok(p.get());
+    }
+
+    private static boolean httpUrl(String url) {
+        try {
+            java.net.URI u = new java.net.URI(url.trim());
+            return ("http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme()))
+                    && u.getHost() != null && !u.getHost().isBlank();
+        } catch (java.net.URISyntaxException e) {
+            return false;
+        }
+    }
+
     /** Everything about a model that does not involve Secrets. */
     public static Result<GatewayConfig.Prices> prices(LlmModel m) {
         Pricing p = m.getSpec().getPricing();

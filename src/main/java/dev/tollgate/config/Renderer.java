@@ -43,7 +43,7 @@ public final class Renderer {
             Result<String> cred = Checks.credential(m, in.secrets());
             Result<GatewayConfig.Prices> prices = Checks.effectivePrices(m);
             Result<Long> timeout = Checks.timeoutMillis(m);
-            Optional<Problem> p = firstProblem(Checks.provider(m), cred, prices, timeout);
+            Optional<Problem> p = firstProblem(Checks.provider(m), cred, Checks.settings(m), prices, timeout);
             if (p.isPresent()) {
                 problems.add(p.get());
                 continue;

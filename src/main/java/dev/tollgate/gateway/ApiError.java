@@ -19,7 +19,7 @@ import java.util.Objects;
  *
  * <p>OpenAI does not publish a closed list of error {@code type}s; clients key off the HTTP status. The OpenAI
  * {@code type} written here is the Anthropic type, except that {@code api_error} becomes OpenAI's generic
- * {@code server_error}.
+ * {@code server_error} and {@code request_too_large} OpenAI's {@code invalid_request_error}.
  *
  * @param httpStatus    the HTTP status the error corresponds to
  * @param anthropicType the Anthropic error type (see above)
@@ -135,7 +135,12 @@ public record ApiError(int httpStatus, String anthropicType, String openAiType, 
     }
 
     private static String openAiTypeFor(String anthropicType) {
-        return "api_error".equals(anthropicType) ? "server_error" : anthropicType;
+        return switch (anthropicType) {
+            case "api_error" -> "server_error";
+            // OpenAI answers an oversized request 413 with an invalid_request_error (the code says request_too_large)
+            case "request_too_large" -> "invalid_request_error";
+            default -> anthropicType;
+        };
     }
 
     /** The OpenAI error body: {@code {"error":{"message","type","param","code"}}}. */

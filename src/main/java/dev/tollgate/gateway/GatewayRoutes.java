@@ -21,7 +21,6 @@ import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
@@ -96,18 +95,63 @@ public class GatewayRoutes {
                     .end(s == null ? "{\"status\":\"DOWN\",\"reason\":\"no configuration loaded yet\"}"
                             : "{\"status\":\"UP\",\"config\":\"" + s.version() + "\"}");
         });
-        // sized by Content-Length (at most 64 KB to start with): the usual body is read into one exact array, which
-        // the JSON pass then reads in place, instead of into 1 KB that grows and is copied
-        BodyHandler body = BodyHandler.create(false).setBodyLimit(maxBodyBytes).setHandleFileUploads(false)
-                .setPreallocateBodyBuffer(true);
         for (String prefix : List.of("/v1", "")) {
-            post(router, prefix + "/chat/completions", body, WireFormat.OPENAI, Operation.CHAT);
-            post(router, prefix + "/completions", body, WireFormat.OPENAI, Operation.COMPLETIONS);
-            post(router, prefix + "/embeddings", body, WireFormat.OPENAI, Operation.EMBEDDINGS);
-            post(router, prefix + "/images/generations", body, WireFormat.OPENAI, Operation.IMAGES);
-            post(router, prefix + "/messages", body, WireFormat.ANTHROPIC, Operation.CHAT);
-            router.get(prefix + "/models").handler(rc -> models(rc, null));
-            router.get(prefix + "/models/:id").handler(rc -> models(rc, rc.pathParam("id")));
+            post(router, prefix + "/chat/completions", WireFormat.OPENAI, Operation.CHAT);
+            post(router, prefix + "/completions", WireFormat.OPENAI, Operation.COMPLETIONS);
+            post(router, prefix + "/embeddings", WireFormat.OPENAI, Operation.EMBEDDINGS);
+            post(router, prefix + "/images/generations", WireFormat.OPENAI, Operation.IMAGES);
+            post(router, prefix + "/messages", WireFormat.ANTHROPIC, Operation.CHAT);
+            get(router, prefix + "/models", rc -> models(rc, null));
+            get(router, prefix + "/models/:id", rc -> models(rc, rc.pathParam("id")));
+        }
+        // last, after every route of the gateway and of Quarkus: a path no route serves, or a method a path does not
+        // take, is answered in the API's error shape instead of Vert.x' HTML page or empty 405
+        router.route().last().handler(this::unrouted);
+    }
+
+    /** The paths the API serves and the one method each takes: what a 405's Allow header names. */
+    private final Map<String, String> allowed = new ConcurrentHashMap<>();
+    private final Map<Pattern, String> allowedPatterns = new ConcurrentHashMap<>();
+
+    private void get(Router router, String path, io.vertx.core.Handler<RoutingContext> handler) {
+        allow(path, "GET");
+        router.get(path).handler(handler);
+    }
+
+    private void allow(String path, String method) {
+        if (path.contains("/:")) {
+            allowedPatterns.put(Pattern.compile(Pattern.quote(path.substring(0, path.indexOf("/:") + 1)) + "[^/]+"), method);
+        } else {
+            allowed.put(path, method);
+        }
+    }
+
+    /** 404 (no such path) or 405 (the path takes another method, named in Allow), in the API's error shape. */
+    private void unrouted(RoutingContext rc) {
+        String path = rc.normalizedPath();
+        String method = allowed.get(path);
+        if (method == null) {
+            method = allowedPatterns.entrySet().stream().filter(e -> e.getKey().matcher(path).matches())
+                    .map(Map.Entry::getValue).findFirst().orElse(null);
+        }
+        // a served path answers in its own dialect; an unknown one in Anthropic's when the client says it speaks it
+        boolean anthropic = path.endsWith("/messages")
+                || method == null && rc.request().getHeader("anthropic-version") != null;
+        RequestContext ctx = new RequestContext(rc, requestId(rc), anthropic ? WireFormat.ANTHROPIC : WireFormat.OPENAI,
+                Operation.CHAT, holder.current());
+        Map<String, String> headers = new java.util.HashMap<>();
+        if (rc.request().headers().contains("transfer-encoding") || rc.request().getHeader("content-length") != null
+                && !"0".equals(rc.request().getHeader("content-length"))) {
+            headers.putAll(closeConnection(rc)); // a body this gateway will not read: not kept on a reused connection
+        }
+        if (method != null) {
+            headers.put("allow", method);
+            ClientWriter.error(ctx, ApiError.of(405, rc.request().method().name() + " is not allowed on " + path
+                    + ": use " + method, null).withCode("method_not_allowed"), headers);
+        } else {
+            ClientWriter.error(ctx, ApiError.of(404, "no such endpoint: " + rc.request().method().name() + " " + path
+                    + ": this gateway serves /v1/chat/completions, /v1/completions, /v1/embeddings, "
+                    + "/v1/images/generations, /v1/messages and /v1/models", null).withCode("unknown_url"), headers);
         }
     }
 
@@ -160,23 +204,47 @@ public class GatewayRoutes {
                 handoverMillis);
     }
 
-    private void post(Router router, String path, BodyHandler body, WireFormat ingress, Operation op) {
-        router.post(path).handler(body).handler(rc -> handle(rc, ingress, op)).failureHandler(rc -> {
-            RequestContext ctx = new RequestContext(rc, requestId(rc), ingress, op, holder.current());
-            if (rc.statusCode() == 413) {
-                ClientWriter.error(ctx, ApiError.of(413, "the request body is larger than " + maxBodyBytes
-                        + " bytes (tollgate.gateway.max-body-bytes)", null).withCode("request_too_large"), Map.of());
-            } else {
-                LOG.errorf(rc.failure(), "request %s failed inside the gateway", ctx.requestId);
-                ClientWriter.error(ctx, ApiError.of(500, "internal gateway error (request " + ctx.requestId + ")", null),
-                        Map.of());
+    private void post(Router router, String path, WireFormat ingress, Operation op) {
+        allow(path, "POST");
+        // the body is read as bytes whatever its Content-Type (BodyReader): no form decoder runs on the API
+        router.post(path).handler(rc -> BodyReader.read(rc.request(), maxBodyBytes, body -> {
+            try {
+                handle(rc, body, ingress, op);
+            } catch (RuntimeException e) {
+                rc.fail(e); // called from the request's end handler, outside the router: hand it the failure
             }
+        }, refusal -> refuseTransfer(rc, ingress, op, refusal))).failureHandler(rc -> {
+            RequestContext ctx = new RequestContext(rc, requestId(rc), ingress, op, holder.current());
+            LOG.errorf(rc.failure(), "request %s failed inside the gateway", ctx.requestId);
+            ClientWriter.error(ctx, ApiError.of(500, "internal gateway error (request " + ctx.requestId + ")", null),
+                    Map.of());
         });
+    }
+
+    /** A body too large to read (413) or an Expect header other than 100-continue (417); the connection is closed. */
+    private void refuseTransfer(RoutingContext rc, WireFormat ingress, Operation op, BodyReader.Refusal refusal) {
+        RequestContext ctx = new RequestContext(rc, requestId(rc), ingress, op, holder.current());
+        ApiError error = refusal == BodyReader.Refusal.TOO_LARGE
+                ? ApiError.of(413, "the request body is larger than this gateway's limit of " + maxBodyBytes
+                        + " bytes (tollgate.gateway.max-body-bytes): send a smaller request (fewer or shorter messages, "
+                        + "smaller images)", null).withCode("request_too_large")
+                : ApiError.of(417, "the Expect header '" + rc.request().getHeader("expect") + "' cannot be met: send "
+                        + "none, or 100-continue", null).withCode("expectation_failed");
+        ClientWriter.error(ctx, error, closeConnection(rc));
+        record(ctx);
+    }
+
+    /**
+     * Over HTTP/1.x, closes the connection after the answer (the body left unread must not be taken for the next
+     * request); HTTP/2 has no such header (a client must reject it) and ends just the stream.
+     */
+    private static Map<String, String> closeConnection(RoutingContext rc) {
+        return rc.request().version() == io.vertx.core.http.HttpVersion.HTTP_2 ? Map.of() : Map.of("connection", "close");
     }
 
     // ---- the request path ----------------------------------------------------------------------------------------
 
-    private void handle(RoutingContext rc, WireFormat ingress, Operation op) {
+    private void handle(RoutingContext rc, io.vertx.core.buffer.Buffer rawBody, WireFormat ingress, Operation op) {
         String requestId = requestId(rc);
         Snapshot snapshot = holder.current();
         RequestContext ctx = new RequestContext(rc, requestId, ingress, op, snapshot);
@@ -191,8 +259,8 @@ public class GatewayRoutes {
                         + "answers)", null).withCode("shutting_down"), refusedWhileDraining(rc));
             }
             ctx.key = Auth.authenticate(rc.request(), ingress == WireFormat.ANTHROPIC, snapshot, clock.instant());
-            ctx.body = body(rc, ingress, op);
-            ctx.bodyBytes = rc.body().length();
+            ctx.body = body(rawBody, ingress, op);
+            ctx.bodyBytes = rawBody.length();
             JsonNode model = ctx.body.get("model");
             if (model == null || !model.isTextual() || model.asText().isBlank()) {
                 throw new GatewayException(ApiError.of(400, "'model' is required: name one of GET /v1/models", "model"));
@@ -307,10 +375,28 @@ public class GatewayRoutes {
             ClientWriter.error(ctx, g.error(), g.headers());
         } else if (t instanceof TranslationException te) {
             ClientWriter.error(ctx, te.error(), Map.of());
+        } else if (misconfigured(ctx) instanceof ApiError config) {
+            LOG.warnf("request %s: %s", ctx.requestId, config.message());
+            ClientWriter.error(ctx, config, Map.of());
         } else {
             LOG.errorf(t, "request %s failed inside the gateway", ctx.requestId);
             ClientWriter.error(ctx, ApiError.of(500, "internal gateway error (request " + ctx.requestId + ")", null), Map.of());
         }
+    }
+
+    /**
+     * A call that failed because the model lacks a setting its provider needs (the renderer refuses such a model, so
+     * only a config the renderer did not check gets here): a 502 that names the model and the setting, not a 500.
+     * Looked at only when a call failed in an unexpected way, never on the way of a request that works.
+     */
+    private static ApiError misconfigured(RequestContext ctx) {
+        if (ctx.deployment == null) {
+            return null;
+        }
+        return dev.tollgate.config.Provider.missing(ctx.deployment).map(r -> ApiError.of(502, "the model '"
+                + ctx.modelName + "' (LlmModel " + ctx.deployment.id() + ", provider " + ctx.deployment.provider()
+                + ") lacks spec." + r.setting().field() + " (" + r.hint() + "): the gateway's operator must set it",
+                null).withCode("model_misconfigured")).orElse(null);
     }
 
     private void models(RoutingContext rc, String id) {
@@ -379,23 +465,18 @@ public class GatewayRoutes {
     }
 
     /**
-     * The client's body, read once and checked in the same pass against its endpoint's published description
-     * ({@link RequestRules}): a body that breaks it is refused here, before it takes a rate-limit slot, reserves
-     * budget or reaches an upstream.
+     * The client's body, read once and checked in the same pass: as JSON (syntax, UTF-8, nesting and number limits)
+     * and against its endpoint's published description ({@link RequestRules}). A body that breaks either is refused
+     * here, before it takes a rate-limit slot, reserves budget or reaches an upstream.
      */
-    private static JsonBody body(RoutingContext rc, WireFormat ingress, Operation op) {
-        var body = rc.body();
-        JsonBody read;
+    private static JsonBody body(io.vertx.core.buffer.Buffer raw, WireFormat ingress, Operation op) {
         try {
-            read = body == null ? null : JsonBody.read(body.buffer(), RequestRules.of(ingress, op));
+            return JsonBody.parse(raw, RequestRules.of(ingress, op));
         } catch (InvalidRequest e) {
             throw new GatewayException(e.toApiError(ingress == WireFormat.ANTHROPIC));
+        } catch (JsonBody.Invalid e) {
+            throw new GatewayException(ApiError.of(400, e.getMessage(), null).withCode("invalid_json"));
         }
-        if (read == null) {
-            throw new GatewayException(ApiError.of(400, "the request body is not a JSON object: send "
-                    + "'Content-Type: application/json' and a valid JSON body", null).withCode("invalid_json"));
-        }
-        return read;
     }
 
     /** The LlmModel's defaultParams fill in what the client did not set. */

@@ -1,6 +1,8 @@
 package dev.tollgate.gateway;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,7 +16,24 @@ public final class Json {
 
     public static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
+    /**
+     * How deep objects and arrays may nest in JSON the gateway reads (client bodies, upstream answers). Requests nest
+     * a few levels (messages, content parts, tool schemas); Jackson's default of 1000 only lets a hostile body cost
+     * more stack and time before it is refused.
+     */
+    public static final int MAX_NESTING_DEPTH = 256;
+    /**
+     * The longest number, in characters, the gateway reads: a float with every digit a double has is about 25, and a
+     * 100-digit max_tokens is an attack or a mistake, not a request (Jackson's default is 1000).
+     */
+    public static final int MAX_NUMBER_LENGTH = 64;
+
+    /** The limits above, on the shared mapper's parsers: exceeding one is a 400 that says which (JsonBody). */
+    public static final StreamReadConstraints READ_CONSTRAINTS = StreamReadConstraints.builder()
+            .maxNestingDepth(MAX_NESTING_DEPTH).maxNumberLength(MAX_NUMBER_LENGTH).build();
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(READ_CONSTRAINTS).build())
             .nodeFactory(NODES)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .build();

@@ -136,9 +136,20 @@ public class StandaloneRunner {
         }
     }
 
-    private record Loaded(RenderInput input, Map<String, String> whereById) {
+    private record Loaded(RenderInput input, Map<String, Manifests.Document> documentById) {
+        private static final java.util.regex.Pattern SPEC_FIELD = java.util.regex.Pattern.compile("spec\\.([A-Za-z]+)");
+
+        /**
+         * {@code file:line} of the resource, at the spec field the problem names ("needs spec.apiVersion": the line of
+         * spec, where it belongs, when the field is missing), else at the resource's first line.
+         */
         String where(Problem p) {
-            return whereById.getOrDefault(p.kind() + "/" + p.id(), p.kind() + " " + p.id());
+            Manifests.Document d = documentById.get(p.kind() + "/" + p.id());
+            if (d == null) {
+                return p.kind() + " " + p.id();
+            }
+            java.util.regex.Matcher field = SPEC_FIELD.matcher(p.message());
+            return d.where(field.find() ? "/spec/" + field.group(1) : "");
         }
     }
 
@@ -148,7 +159,7 @@ public class StandaloneRunner {
         List<VirtualKey> keys = new ArrayList<>();
         List<Budget> budgets = new ArrayList<>();
         Map<String, Secret> secrets = new HashMap<>();
-        Map<String, String> where = new HashMap<>();
+        Map<String, Manifests.Document> where = new HashMap<>();
         for (Manifests.Document d : docs) {
             var violations = validator.validate(d.body());
             if (!violations.isEmpty()) {
@@ -171,7 +182,7 @@ public class StandaloneRunner {
             }
             o.getMetadata().setCreationTimestamp(o.getMetadata().getCreationTimestamp() == null ? "1970-01-01T00:00:00Z"
                     : o.getMetadata().getCreationTimestamp());
-            where.put(d.kind() + "/" + Renderer.id(o), d.where(""));
+            where.put(d.kind() + "/" + Renderer.id(o), d);
             if (o instanceof GatewayDeployment g) {
                 gateways.add(g);
             } else if (o instanceof LlmModel m) {

@@ -302,4 +302,73 @@ class ChecksTest {
             assertThat(r.problem().message()).contains("'Mars/Olympus_Mons'").contains("Europe/Berlin");
         }
     }
+
+    @Nested
+    class ProviderSettings {
+        @Test
+        void everyServedProviderDeclaresWhatItNeedsAndAModelWithItPasses() {
+            for (Provider p : Provider.values()) {
+                LlmModel m = model("team", "m", "m", p.wireName());
+                m.getSpec().setApiBase("https://example.test/v1");
+                m.getSpec().setApiVersion("2024-10-21");
+                m.getSpec().setRegion("us-east-1");
+                assertThat(Checks.settings(m).ok()).as(p.wireName()).isTrue();
+                assertThat(Checks.settings(m).value()).isEqualTo(p);
+            }
+        }
+
+        @Test
+        void azureNeedsApiBaseAndApiVersion() {
+            assertThat(Provider.AZURE.required()).extracting(Provider.Required::setting)
+                    .containsExactly(Provider.Setting.API_BASE, Provider.Setting.API_VERSION);
+            LlmModel m = model("team", "gpt", "gpt", "azure");
+            m.getSpec().setApiBase("https://contoso.openai.azure.com");
+            Result<Provider> r = Checks.settings(m);
+            assertProblem(r, "LlmModel", "team", "gpt", "MissingProviderSetting");
+            assertThat(r.problem().message()).contains("provider azure needs spec.apiVersion").contains("2024-10-21");
+
+            m.getSpec().setApiVersion("  "); // blank is missing too: it would still make a URL without a version
+            assertProblem(Checks.settings(m), "LlmModel", "team", "gpt", "MissingProviderSetting");
+
+            m.getSpec().setApiVersion("2024-10-21");
+            m.getSpec().setApiBase(null);
+            assertThat(Checks.settings(m).problem().message()).contains("spec.apiBase")
+                    .contains("https://<resource>.openai.azure.com");
+        }
+
+        @Test
+        void openAiCompatibleNeedsApiBaseWhileProvidersWithADefaultDoNot() {
+            LlmModel compatible = model("team", "local", "local", "openai-compatible");
+            assertProblem(Checks.settings(compatible), "LlmModel", "team", "local", "MissingProviderSetting");
+            assertThat(Checks.settings(compatible).problem().message()).contains("spec.apiBase");
+            for (String withDefault : new String[] {"openai", "anthropic", "huggingface", "ollama", "mock"}) {
+                assertThat(Checks.settings(model("team", "m", "m", withDefault)).ok()).as(withDefault).isTrue();
+            }
+        }
+
+        @Test
+        void regionalProvidersNeedARegion() {
+            for (String regional : new String[] {"bedrock", "vertex"}) {
+                Result<Provider> r = Checks.settings(model("team", "m", "m", regional));
+                assertProblem(r, "LlmModel", "team", "m", "MissingProviderSetting");
+                assertThat(r.problem().message()).contains("spec.region");
+            }
+        }
+
+        @Test
+        void anApiBaseThatIsNoHttpUrlIsInvalid() {
+            for (String bad : new String[] {"api.openai.com/v1", "ftp://x/v1", "http://", "https:// spaces/v1"}) {
+                LlmModel m = model("team", "m", "m", "openai");
+                m.getSpec().setApiBase(bad);
+                assertProblem(Checks.settings(m), "LlmModel", "team", "m", "InvalidSpec");
+            }
+        }
+
+        @Test
+        void theRenderedModelIsCheckedTheSameWay() {
+            var rendered = new GatewayConfig.Model("team/gpt", "gpt", "azure", "gpt", "https://contoso.openai.azure.com",
+                    null, null, null, null, null, null, 1, 1000, null, null, "reject", null);
+            assertThat(Provider.missing(rendered)).map(Provider.Required::setting).contains(Provider.Setting.API_VERSION);
+        }
+    }
 }

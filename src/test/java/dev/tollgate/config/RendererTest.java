@@ -198,6 +198,27 @@ class RendererTest {
                 assertThat(p.message()).contains("'gemini'").contains("openai");
             });
         }
+
+        @Test
+        void anAzureModelWithoutApiVersionIsRefusedWhenRenderedNotAtRequestTime() {
+            LlmModel azure = model(GW_NS, "azure-gpt", "gpt-4o", "azure");
+            azure.getSpec().setApiBase("https://contoso.openai.azure.com");
+            azure.getSpec().setCredentialsSecretRef(new dev.tollgate.api.v1alpha1.SecretKeyRef("az", "api-key"));
+            put(secret(GW_NS, "az", Map.of("api-key", "azure-key-1")));
+            models.add(azure);
+            RenderResult r = render();
+            assertThat(r.config().models()).isEmpty();
+            assertThat(r.secrets().credentials()).isEmpty();
+            assertThat(problemOf(r, azure)).get().satisfies(p -> {
+                assertThat(p.reason()).isEqualTo("MissingProviderSetting");
+                assertThat(p.message()).contains("provider azure needs spec.apiVersion");
+            });
+
+            azure.getSpec().setApiVersion("2024-10-21");
+            RenderResult fixed = render();
+            assertThat(fixed.problems()).isEmpty();
+            assertThat(fixed.config().models()).singleElement().satisfies(m -> assertThat(m.apiVersion()).isEqualTo("2024-10-21"));
+        }
     }
 
     @Nested

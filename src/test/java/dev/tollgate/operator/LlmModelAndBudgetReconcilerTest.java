@@ -81,6 +81,16 @@ class LlmModelAndBudgetReconcilerTest {
         client.resource(model(ns, "gem", "gem", "gemini")).create();
         awaitReady(LlmModel.class, ns, "gem", "False", "ProviderNotSupported");
 
+        // An azure model without apiVersion (the mock server runs no CEL rule) is refused when rendered, not served
+        // with a 500 on every request; the status says which setting to add.
+        LlmModel azure = model(ns, "az", "az", "azure");
+        azure.getSpec().setApiBase("https://contoso.openai.azure.com");
+        azure.getSpec().setCredentialsSecretRef(new dev.tollgate.api.v1alpha1.SecretKeyRef("openai-creds", "api-key"));
+        client.resource(azure).create();
+        awaitReady(LlmModel.class, ns, "az", "False", "MissingProviderSetting");
+        assertThat(client.resources(LlmModel.class).inNamespace(ns).withName("az").get().getStatus()
+                .condition("Ready").orElseThrow().getMessage()).contains("spec.apiVersion");
+
         // A team's model may not join the group of a model name the gateway's namespace owns.
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("model-team").endMetadata().build()).create();
         dev.tollgate.Fixtures.edit(client.resources(dev.tollgate.api.v1alpha1.GatewayDeployment.class).inNamespace(ns).withName("gw"),

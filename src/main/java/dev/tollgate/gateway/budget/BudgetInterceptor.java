@@ -116,7 +116,7 @@ public class BudgetInterceptor implements RequestInterceptor {
         if (!bound) {
             return Future.succeededFuture();
         }
-        OptionalLong max = maximumCost(ctx);
+        OptionalLong max = boundedMaximumCost(ctx);
         if (max.isEmpty()) {
             return Future.failedFuture(new GatewayException(new ApiError(503, "api_error", "server_error",
                     "the model '" + ctx.modelName + "' has no price, so the budget on your key cannot be enforced: the "
@@ -203,6 +203,30 @@ public class BudgetInterceptor implements RequestInterceptor {
     }
 
     /**
+     * More than any budget (2.3 million million USD), yet small enough that adding it to a period's spend cannot
+     * overflow a long in the ledgers' "spent + reserved + cost > limit".
+     */
+    static final long BEYOND_ANY_BUDGET = Long.MAX_VALUE / 4;
+
+    /**
+     * {@link #maximumCost}, where a bound too large for a long (a client's absurd max_tokens or n) is
+     * {@link #BEYOND_ANY_BUDGET}: refused as over budget, never an overflow (a 500) or a wrapped, tiny reservation.
+     */
+    private OptionalLong boundedMaximumCost(RequestContext ctx) {
+        try {
+            OptionalLong max = maximumCost(ctx);
+            return max.isPresent() && max.getAsLong() > BEYOND_ANY_BUDGET ? OptionalLong.of(BEYOND_ANY_BUDGET) : max;
+        } catch (ArithmeticException overflow) {
+            return OptionalLong.of(BEYOND_ANY_BUDGET);
+        }
+    }
+
+    /** {@code a × b} for non-negative factors, {@link Long#MAX_VALUE} when the product does not fit. */
+    private static long saturatedMultiply(long a, long b) {
+        return Math.multiplyHigh(a, b) != 0 || a * b < 0 ? Long.MAX_VALUE : a * b;
+    }
+
+    /**
      * The cheap bound of what this request can cost, in micro-USD ({@link CostEstimate#cheap}; images: their exact
      * price); empty when the model's prices are unknown.
      */
@@ -220,7 +244,8 @@ public class BudgetInterceptor implements RequestInterceptor {
     /** The most output tokens the request may produce: its output limit (or the default, then set) times n. */
     private long outputTokens(RequestContext ctx) {
         if (ctx.operation == Operation.CHAT || ctx.operation == Operation.COMPLETIONS) {
-            return outputLimit(ctx.body, ctx.ingress) * Math.max(1, ctx.body.path("n").asLong(1));
+            // saturated: a client's huge max_tokens × n must not wrap around to a small (or negative) reservation
+            return saturatedMultiply(Math.max(0, outputLimit(ctx.body, ctx.ingress)), Math.max(1, ctx.body.path("n").asLong(1)));
         }
         return 0;
     }
@@ -231,8 +256,8 @@ public class BudgetInterceptor implements RequestInterceptor {
      * images, whose cheap bound is already exact.
      */
     private Future<OptionalLong> preciseCost(RequestContext ctx, long cheapMicros) {
-        if (ctx.operation == Operation.IMAGES) {
-            return Future.succeededFuture(OptionalLong.empty());
+        if (ctx.operation == Operation.IMAGES || cheapMicros >= BEYOND_ANY_BUDGET) {
+            return Future.succeededFuture(OptionalLong.empty()); // exact already, or an output limit beyond any budget
         }
         long output = outputTokens(ctx); // the same as in the cheap bound (its limit is set on the body by now)
         if (CostEstimate.cheap(ctx.deployment.prices(), 0, output).orElse(-1) == cheapMicros) {

@@ -1,7 +1,9 @@
 package dev.tollgate.gateway.provider;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
@@ -10,6 +12,7 @@ import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.validation.InvalidRequest;
 import dev.tollgate.gateway.validation.RequestRules;
 import io.vertx.core.buffer.Buffer;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -67,27 +70,46 @@ public final class JsonBody {
         return new JsonBody(tree);
     }
 
+    /** Why a client's body could not be read as one JSON object: a message that says what was wrong and what to do. */
+    public static final class Invalid extends RuntimeException {
+        private Invalid(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     /**
      * Reads a client's body in one streaming pass (validating all of it), or returns null when it is not exactly one
      * JSON object.
      */
     public static JsonBody read(Buffer buffer) {
-        return read(buffer, null);
+        try {
+            return parse(buffer, null);
+        } catch (Invalid e) {
+            return null;
+        }
     }
 
     /**
-     * Reads a client's body as {@link #read(Buffer)} does, checking it against {@code rules} in the same pass (every
-     * top-level value is handed to them as the parser passes it: no second parse, no tree). Throws
-     * {@link InvalidRequest} when the body is a JSON object that breaks the rules; returns null when it is not one.
+     * Reads a client's body in one streaming pass (validating all of it: JSON syntax, UTF-8, and the gateway's
+     * {@link Json#READ_CONSTRAINTS} on nesting depth and number length), or says why it is not exactly one JSON object.
      */
-    public static JsonBody read(Buffer buffer, RequestRules rules) {
-        if (buffer == null) {
-            return null;
+    public static JsonBody parse(Buffer buffer) {
+        return parse(buffer, null);
+    }
+
+    /**
+     * Reads a client's body as {@link #parse(Buffer)} does, checking it against {@code rules} in the same pass (every
+     * top-level value is handed to them as the parser passes it: no second parse, no tree). Throws {@link Invalid}
+     * when the body is not exactly one JSON object, and {@link InvalidRequest} when it is one that breaks the rules.
+     */
+    public static JsonBody parse(Buffer buffer, RequestRules rules) {
+        if (buffer == null || buffer.length() == 0) {
+            throw new Invalid("the request body is empty: send one JSON object (Content-Type: application/json)");
         }
         byte[] bytes = Json.exactArray(buffer);
         try (JsonParser p = Json.mapper().getFactory().createParser(bytes)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
-                return null;
+                throw notAnObject();
             }
             int open = (int) p.currentTokenLocation().getByteOffset();
             if (open < 0) {
@@ -127,7 +149,7 @@ public final class JsonBody {
                 duplicate |= spans.put(name, new int[] {start, end}) != null;
             }
             if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
-                return null;
+                throw new Invalid("the request body has content after its JSON object: send exactly one JSON object");
             }
             if (duplicate) {
                 return asTree(bytes, rules); // checked again as the tree it becomes: the last value of a name wins
@@ -138,25 +160,57 @@ public final class JsonBody {
             return new JsonBody(bytes, buffer, open, spans, kept);
         } catch (InvalidRequest e) {
             // a field named twice is sent on with its last value, so that is the one to judge: the pass above judged
-            // the first it met. Read as a tree and checked again (only here, on the refusal path); if not JSON: null
-            try {
-                return asTree(bytes, rules);
-            } catch (IOException notJson) {
-                return null;
-            }
+            // the first it met. Read as a tree and checked again (only here, on the refusal path); a body that is not
+            // JSON after all is refused as such (Invalid)
+            return asTree(bytes, rules);
         } catch (IOException e) {
-            return null;
+            throw new Invalid(describe(e));
         }
     }
 
-    /** The body read as a tree from the start (null when it is not a JSON object). */
-    private static JsonBody asTree(byte[] bytes, RequestRules rules) throws IOException {
-        if (!(Json.parse(bytes) instanceof ObjectNode o)) {
-            return null;
+    private static Invalid notAnObject() {
+        return new Invalid("the request body is not a JSON object: send one JSON object (Content-Type: "
+                + "application/json) as the API reference describes");
+    }
+
+    /**
+     * What Jackson found, in words a client can act on. Jackson's own message is kept (it names the byte, the limit
+     * or the token), without the source excerpt: Jackson leaves that out by default, and it would only echo the
+     * client's bytes back.
+     */
+    static String describe(IOException e) {
+        String what = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        String where = e instanceof JsonProcessingException j && j.getLocation() != null
+                ? " (line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() + ")" : "";
+        if (e instanceof StreamConstraintsException) {
+            return "the request body exceeds a JSON limit of this gateway: " + what + where + ": nest objects and "
+                    + "arrays at most " + Json.MAX_NESTING_DEPTH + " deep and write numbers in at most "
+                    + Json.MAX_NUMBER_LENGTH + " characters";
+        }
+        if (e instanceof CharConversionException || (what != null && what.contains("UTF-8"))) {
+            return "the request body is not valid UTF-8: " + what + where + ": send JSON encoded as UTF-8";
+        }
+        if (what != null && what.contains("end-of-input")) {
+            return "the request body ends before its JSON does (truncated?): " + what + where + ": send the whole "
+                    + "JSON object";
+        }
+        return "the request body is not valid JSON: " + what + where + ": send one JSON object (Content-Type: "
+                + "application/json) as the API reference describes";
+    }
+
+    /** The body read as a tree from the start, checked against {@code rules} (or why it is not one JSON object). */
+    private static JsonBody asTree(byte[] bytes, RequestRules rules) {
+        ObjectNode o;
+        try {
+            o = Json.mapper().readTree(bytes) instanceof ObjectNode n ? n : throwNotAnObject();
+        } catch (IOException e) {
+            throw new Invalid(describe(e));
         }
         if (rules != null) {
             try (JsonParser p = o.traverse()) {
                 rules.check(p);
+            } catch (IOException e) {
+                throw new Invalid(describe(e));
             }
         }
         return new JsonBody(o);
@@ -168,6 +222,10 @@ public final class JsonBody {
             p.nextToken();
             return rules.field(name, p);
         }
+    }
+
+    private static <T> T throwNotAnObject() {
+        throw notAnObject();
     }
 
     /** The current value as a node: scalars directly (a tree reader per field cost more than the rest of the pass). */
