@@ -375,12 +375,15 @@ public class GatewayRoutes {
             ClientWriter.error(ctx, g.error(), g.headers());
         } else if (t instanceof TranslationException te) {
             ClientWriter.error(ctx, te.error(), Map.of());
-        } else if (misconfigured(ctx) instanceof ApiError config) {
-            LOG.warnf("request %s: %s", ctx.requestId, config.message());
-            ClientWriter.error(ctx, config, Map.of());
         } else {
-            LOG.errorf(t, "request %s failed inside the gateway", ctx.requestId);
-            ClientWriter.error(ctx, ApiError.of(500, "internal gateway error (request " + ctx.requestId + ")", null), Map.of());
+            ApiError config = misconfigured(ctx);
+            if (config != null) {
+                LOG.warnf("request %s: %s", ctx.requestId, config.message());
+                ClientWriter.error(ctx, config, Map.of());
+            } else {
+                LOG.errorf(t, "request %s failed inside the gateway", ctx.requestId);
+                ClientWriter.error(ctx, ApiError.of(500, "internal gateway error (request " + ctx.requestId + ")", null), Map.of());
+            }
         }
     }
 

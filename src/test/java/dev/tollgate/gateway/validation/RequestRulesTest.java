@@ -2,6 +2,7 @@ package dev.tollgate.gateway.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.tollgate.gateway.provider.JsonBody;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class RequestRulesTest {
 
     private static JsonBody read(WireFormat w, Operation op, String json) {
-        return JsonBody.read(Buffer.buffer(json.getBytes(StandardCharsets.UTF_8)), RequestRules.of(w, op));
+        return JsonBody.parse(Buffer.buffer(json.getBytes(StandardCharsets.UTF_8)), RequestRules.of(w, op));
     }
 
     private static InvalidRequest refused(WireFormat w, Operation op, String json) {
@@ -279,8 +280,13 @@ class RequestRulesTest {
     }
 
     @Test
-    void notJsonIsStillNullNotAViolation() {
-        assertThat(read(WireFormat.OPENAI, Operation.CHAT, "{\"messages\":")).isNull();
-        assertThat(read(WireFormat.OPENAI, Operation.CHAT, "[1]")).isNull();
+    void notJsonIsRefusedAsSuchNotAsAViolation() {
+        assertThat(catchThrowable(() -> read(WireFormat.OPENAI, Operation.CHAT, "{\"messages\":")))
+                .isInstanceOf(JsonBody.Invalid.class).hasMessageContaining("ends before its JSON does");
+        assertThat(catchThrowable(() -> read(WireFormat.OPENAI, Operation.CHAT, "[1]")))
+                .isInstanceOf(JsonBody.Invalid.class).hasMessageContaining("not a JSON object");
+        // a field breaking a rule, then the body turns out not to be JSON: refused as not JSON
+        assertThat(catchThrowable(() -> read(WireFormat.OPENAI, Operation.CHAT, "{\"max_tokens\":-5,\"messages\":")))
+                .isInstanceOf(JsonBody.Invalid.class);
     }
 }
