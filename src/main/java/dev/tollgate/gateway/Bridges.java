@@ -5,53 +5,50 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.gateway.provider.Call;
 import dev.tollgate.gateway.provider.JsonBody;
 import dev.tollgate.gateway.provider.StreamSink;
+import dev.tollgate.gateway.provider.Served;
 import dev.tollgate.gateway.provider.Upstream;
 import dev.tollgate.gateway.provider.UpstreamErrors;
 import dev.tollgate.gateway.provider.WireFormat;
-import dev.tollgate.gateway.provider.anthropic.AnthropicToOpenAiStream;
 import dev.tollgate.gateway.provider.anthropic.AnthropicTranslator;
 import dev.tollgate.gateway.provider.anthropic.OpenAiToAnthropicStream;
-import dev.tollgate.gateway.provider.anthropic.Translated;
-import dev.tollgate.gateway.provider.anthropic.TranslationOptions;
-import dev.tollgate.gateway.provider.anthropic.UnsupportedParams;
+import dev.tollgate.gateway.provider.Translated;
+import dev.tollgate.gateway.provider.TranslationOptions;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
-import java.time.Clock;
 import java.util.List;
 
 /**
- * The four ways a request meets an upstream: client dialect x upstream dialect. Same dialect: relayed as is
- * (model id swapped, usage captured). Different dialects: translated both ways, streams event by event.
- * Every stream asks the upstream for usage; a usage-only chunk the client did not ask for is not relayed.
- * Each method writes the whole answer (or the error) and completes when the response is over.
+ * How a request meets its provider. OpenAI's dialect is the hub: an OpenAI client's request goes to the provider's
+ * hub upstream as it is — relayed byte for byte when the provider speaks OpenAI's API (model id swapped, usage
+ * captured), translated by the provider family's {@link dev.tollgate.gateway.provider.Adapter} otherwise. An Anthropic
+ * client's request is relayed to a provider that speaks Messages natively, and otherwise translated to the hub once
+ * and its answer back. Every stream asks for usage; a usage-only chunk the client did not ask for is not relayed.
+ * Each method writes the whole answer (or the error) and completes when the response is over. A new provider needs no
+ * code here.
  */
 final class Bridges {
-    private final Clock clock;
-
-    Bridges(Clock clock) {
-        this.clock = clock;
+    Bridges() {
     }
 
-    Future<Void> dispatch(RequestContext ctx, Upstream upstream, String credential) {
-        boolean same = ctx.ingress == upstream.format();
-        if (same && ctx.ingress == WireFormat.OPENAI) {
-            return openAiToOpenAi(ctx, upstream, credential);
+    Future<Void> dispatch(RequestContext ctx, Served served, String credential) {
+        if (ctx.ingress == WireFormat.OPENAI) {
+            return openAi(ctx, served.hub(), credential);
         }
-        if (same) {
-            return anthropicToAnthropic(ctx, upstream, credential);
-        }
-        return ctx.ingress == WireFormat.OPENAI ? openAiToAnthropic(ctx, upstream, credential)
-                : anthropicToOpenAi(ctx, upstream, credential);
+        Upstream relay = served.relayFor(WireFormat.ANTHROPIC);
+        return relay != null ? anthropicToAnthropic(ctx, relay, credential) : anthropicToHub(ctx, served.hub(), credential);
     }
 
-    // ---- OpenAI client, OpenAI-dialect upstream (openai, azure, compatible servers, mock) ----------------------
+    // ---- OpenAI client: the hub (relayed to OpenAI-dialect providers, translated by the others' adapters) -------
 
-    private Future<Void> openAiToOpenAi(RequestContext ctx, Upstream upstream, String credential) {
+    private Future<Void> openAi(RequestContext ctx, Upstream upstream, String credential) {
         JsonBody req = ctx.body;
         req.set("model", Json.NODES.textNode(ctx.deployment.upstreamModel()));
         if (!ctx.stream) {
             // Nothing to translate: the answer goes to the client byte for byte; only its usage is read.
-            return upstream.sendRaw(call(ctx, credential, req)).compose(raw -> {
+            Call call = call(ctx, credential, req);
+            Future<io.vertx.core.buffer.Buffer> answer = upstream.sendRaw(call);
+            droppedHeader(ctx, call.dropped()); // an adapter's translation ran when the call was made
+            return answer.compose(raw -> {
                 Json.TopLevel usage = Json.topLevelField(raw, "usage");
                 if (!usage.object()) {
                     return Future.failedFuture(UpstreamErrors.notJsonObject(ctx.deployment.id()));
@@ -69,7 +66,8 @@ final class Bridges {
             ObjectNode options = req.get("stream_options") instanceof ObjectNode o ? o.deepCopy() : Json.object();
             req.set("stream_options", options.put("include_usage", true));
         }
-        return upstream.stream(call(ctx, credential, req), sink(ctx, (event, chunk, raw) -> {
+        Call call = call(ctx, credential, req);
+        Future<Void> streamed = upstream.stream(call, sink(ctx, (event, chunk, raw) -> {
             JsonNode u = chunk.get("usage");
             boolean usageOnly = u != null && u.isObject() && chunk.path("choices").isArray() && chunk.get("choices").isEmpty();
             if (u != null && u.isObject()) {
@@ -77,37 +75,11 @@ final class Bridges {
             }
             collectText(ctx, chunk);
             if (!usageOnly || clientWantsUsage) {
-                ClientWriter.data(ctx, chunk, raw); // as the upstream sent it: nothing was changed
+                ClientWriter.data(ctx, chunk, raw); // as the upstream sent it when it did (raw): nothing was changed
             }
-        })).map(v -> {
-            ClientWriter.done(ctx);
-            return null;
-        });
-    }
-
-    // ---- OpenAI client, Anthropic upstream -----------------------------------------------------------------------
-
-    private Future<Void> openAiToAnthropic(RequestContext ctx, Upstream upstream, String credential) {
-        Translated t = AnthropicTranslator.toAnthropicRequest(ctx.body.tree(), options(ctx));
-        droppedHeader(ctx, t.dropped());
-        ObjectNode req = t.body();
-        req.put("model", ctx.deployment.upstreamModel());
-        long now = clock.instant().getEpochSecond();
-        if (!ctx.stream) {
-            return upstream.send(call(ctx, credential, req)).map(resp -> {
-                ctx.usage = TokenUsage.fromAnthropic(resp.get("usage"));
-                ClientWriter.json(ctx, 200, AnthropicTranslator.toOpenAiResponse((ObjectNode) resp, now));
-                return null;
-            });
-        }
-        req.put("stream", true);
-        AnthropicToOpenAiStream conv = new AnthropicToOpenAiStream(AnthropicTranslator.includeUsageRequested(ctx.body.tree()), now);
-        return upstream.stream(call(ctx, credential, req), sink(ctx, (event, data, raw) -> {
-            conv.onEvent(data).forEach(c -> ClientWriter.data(ctx, c));
-            ctx.usage = conv.usage().orElse(ctx.usage);
-        })).map(v -> {
-            conv.finish().forEach(c -> ClientWriter.data(ctx, c));
-            ctx.usage = conv.usage().orElse(ctx.usage);
+        }));
+        droppedHeader(ctx, call.dropped());
+        return streamed.map(v -> {
             ClientWriter.done(ctx);
             return null;
         });
@@ -145,15 +117,18 @@ final class Bridges {
         });
     }
 
-    // ---- Anthropic client (/v1/messages), OpenAI-dialect upstream ----------------------------------------------
+    // ---- Anthropic client (/v1/messages), any other provider: through the hub -----------------------------------
 
-    private Future<Void> anthropicToOpenAi(RequestContext ctx, Upstream upstream, String credential) {
-        Translated t = AnthropicTranslator.toOpenAiRequest(ctx.body.tree(), options(ctx));
+    private Future<Void> anthropicToHub(RequestContext ctx, Upstream upstream, String credential) {
+        Translated t = AnthropicTranslator.toOpenAiRequest(ctx.body.tree(), TranslationOptions.forModel(ctx.deployment));
         droppedHeader(ctx, t.dropped());
         ObjectNode req = t.body();
         req.put("model", ctx.deployment.upstreamModel());
         if (!ctx.stream) {
-            return upstream.send(call(ctx, credential, req)).map(resp -> {
+            Call call = call(ctx, credential, req);
+            Future<JsonNode> answer = upstream.send(call);
+            droppedHeader(ctx, call.dropped());
+            return answer.map(resp -> {
                 ctx.usage = resp.has("usage") ? TokenUsage.fromOpenAi(resp.get("usage")) : null;
                 ClientWriter.json(ctx, 200, AnthropicTranslator.toAnthropicResponse((ObjectNode) resp));
                 return null;
@@ -162,10 +137,13 @@ final class Bridges {
         req.put("stream", true);
         req.withObject("/stream_options").put("include_usage", true);
         OpenAiToAnthropicStream conv = new OpenAiToAnthropicStream();
-        return upstream.stream(call(ctx, credential, req), sink(ctx, (event, chunk, raw) ->
-                conv.onChunk(chunk).forEach(e -> ClientWriter.event(ctx, e.path("type").asText(), e)))).map(v -> {
+        Call call = call(ctx, credential, req);
+        Future<Void> streamed = upstream.stream(call, sink(ctx, (event, chunk, raw) ->
+                conv.onChunk(chunk).forEach(e -> ClientWriter.event(ctx, e.path("type").asText(), e))));
+        droppedHeader(ctx, call.dropped());
+        return streamed.map(v -> {
                     conv.finish().forEach(e -> ClientWriter.event(ctx, e.path("type").asText(), e));
-                    ctx.usage = conv.usage().orElse(null);
+                    ctx.usage = conv.usage().orElse(ctx.usage);
                     ClientWriter.end(ctx);
                     return null;
                 });
@@ -199,15 +177,11 @@ final class Bridges {
         return call(ctx, credential, JsonBody.of(body));
     }
 
-    private static TranslationOptions options(RequestContext ctx) {
-        JsonNode max = ctx.deployment.defaultParams() == null ? null : ctx.deployment.defaultParams().get("max_tokens");
-        return TranslationOptions.of("drop".equals(ctx.deployment.unsupportedParams()) ? UnsupportedParams.DROP
-                : UnsupportedParams.REJECT, max != null && max.canConvertToInt() ? max.asInt() : 4096);
-    }
-
     private static void droppedHeader(RequestContext ctx, List<String> dropped) {
-        if (!dropped.isEmpty()) {
-            ctx.response.putHeader("x-tollgate-dropped-params", String.join(",", dropped));
+        if (!dropped.isEmpty() && !ctx.response.headWritten()) {
+            String before = ctx.response.headers().get("x-tollgate-dropped-params");
+            ctx.response.putHeader("x-tollgate-dropped-params",
+                    (before == null ? "" : before + ",") + String.join(",", dropped));
         }
     }
 
@@ -222,6 +196,11 @@ final class Bridges {
             @Override
             public void onEvent(String event, JsonNode data, String raw) {
                 handler.on(event, data, raw);
+            }
+
+            @Override
+            public void onUsage(TokenUsage usage) {
+                ctx.usage = usage; // what a translated stream reported so far: charged even if it is cut
             }
 
             @Override

@@ -8,11 +8,11 @@ import dev.tollgate.config.Termination;
 import dev.tollgate.gateway.cost.TokenCounter;
 import dev.tollgate.gateway.provider.JsonBody;
 import dev.tollgate.gateway.provider.Operation;
-import dev.tollgate.gateway.provider.Upstream;
+import dev.tollgate.gateway.provider.Served;
 import dev.tollgate.gateway.provider.UpstreamException;
 import dev.tollgate.gateway.provider.Upstreams;
 import dev.tollgate.gateway.provider.WireFormat;
-import dev.tollgate.gateway.provider.anthropic.TranslationException;
+import dev.tollgate.gateway.provider.TranslationException;
 import dev.tollgate.gateway.validation.InvalidRequest;
 import dev.tollgate.gateway.validation.RequestRules;
 import io.micrometer.core.instrument.Counter;
@@ -54,7 +54,7 @@ public class GatewayRoutes {
     private final String mode;
     private final long maxBodyBytes;
     private final Clock clock = Clock.systemUTC();
-    private final Bridges bridges = new Bridges(clock);
+    private final Bridges bridges = new Bridges();
     private final UsageRecorder usage;
     private final long handoverMillis;
     private final java.util.Optional<Long> drainMillis;
@@ -248,7 +248,7 @@ public class GatewayRoutes {
         String requestId = requestId(rc);
         Snapshot snapshot = holder.current();
         RequestContext ctx = new RequestContext(rc, requestId, ingress, op, snapshot);
-        Upstream upstream;
+        Served upstream;
         String credential;
         try {
             if (snapshot == null) {
@@ -278,7 +278,8 @@ public class GatewayRoutes {
             ctx.deployment = ModelRouter.pick(group);
             upstream = upstreams.forProvider(ctx.deployment.provider()).orElseThrow(() -> new GatewayException(
                     ApiError.of(501, "provider " + ctx.deployment.provider() + " (model " + ctx.modelName
-                            + ") is not served by this gateway version yet", null).withCode("provider_not_supported")));
+                            + ") is not served by this gateway version", null).withCode("provider_not_supported"),
+                    Map.of("x-should-retry", "false"))); // the renderer refuses such models: only an old config gets here
             if (!upstream.supports(op)) {
                 throw new GatewayException(ApiError.of(400, "the model '" + ctx.modelName + "' (provider "
                         + ctx.deployment.provider() + ") does not serve " + rc.request().path(), "model")
@@ -352,7 +353,7 @@ public class GatewayRoutes {
     }
 
     /** The upstream call; a bridge that throws fails the request instead of leaving it unanswered. */
-    private Future<Void> dispatch(RequestContext ctx, Upstream upstream, String credential) {
+    private Future<Void> dispatch(RequestContext ctx, Served upstream, String credential) {
         try {
             return bridges.dispatch(ctx, upstream, credential);
         } catch (RuntimeException e) {

@@ -154,7 +154,7 @@ public abstract class HttpUpstream implements Upstream {
     /** Parsed targets by URL: parsing the absolute URL was a measurable share of every request. */
     private static final java.util.Map<String, RequestOptions> TARGETS = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private static RequestOptions target(String url) {
+    static RequestOptions target(String url) {
         RequestOptions t = TARGETS.get(url);
         if (t == null) {
             if (TARGETS.size() >= 4096) {
@@ -172,11 +172,11 @@ public abstract class HttpUpstream implements Upstream {
     }
 
     /** Vert.x reports its idle timeout with its own exception type, whose message names the timeout. */
-    private static boolean isTimeout(Throwable t) {
+    static boolean isTimeout(Throwable t) {
         return t instanceof TimeoutException || (t.getMessage() != null && t.getMessage().contains("timeout"));
     }
 
-    private static Throwable failure(Call call, Throwable t) {
+    static Throwable failure(Call call, Throwable t) {
         if (t instanceof UpstreamException) {
             return t;
         }

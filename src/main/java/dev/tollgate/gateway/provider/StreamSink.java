@@ -14,4 +14,8 @@ public interface StreamSink {
     boolean full();
 
     void onDrain(Runnable resume);
+
+    /** The usage a translated stream has reported so far (see {@link StreamDecoder#usageSoFar()}). */
+    default void onUsage(dev.tollgate.gateway.TokenUsage usage) {
+    }
 }

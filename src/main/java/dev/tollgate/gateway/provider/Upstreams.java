@@ -1,5 +1,7 @@
 package dev.tollgate.gateway.provider;
 
+import dev.tollgate.config.Provider;
+import dev.tollgate.gateway.provider.anthropic.AnthropicAdapter;
 import dev.tollgate.gateway.provider.anthropic.AnthropicUpstream;
 import dev.tollgate.gateway.provider.mock.MockUpstream;
 import dev.tollgate.gateway.provider.openai.OpenAiUpstream;
@@ -32,25 +34,30 @@ public class Upstreams {
     private final HttpClient shared;
     private final ThreadLocal<HttpClient> perEventLoop = new ThreadLocal<>();
     private final Queue<HttpClient> all = new ConcurrentLinkedQueue<>();
-    private final Map<String, Upstream> byProvider;
+    private final Map<String, Served> byProvider = new java.util.HashMap<>();
 
     public Upstreams(Vertx vertx) {
         this.vertx = vertx;
         this.shared = newClient();
         Supplier<HttpClient> client = this::client;
-        Upstream openAi = new OpenAiUpstream(client, false);
-        this.byProvider = Map.of(
-                "openai", openAi,
-                "openai-compatible", openAi,
-                "ollama", openAi,
-                "huggingface", openAi,
-                "azure", new OpenAiUpstream(client, true),
-                "anthropic", new AnthropicUpstream(client),
-                "mock", new MockUpstream(vertx));
+        Served openAi = Served.hub(new OpenAiUpstream(client, false));
+        for (Provider p : Provider.values()) {
+            Served served = switch (p) { // one arm per provider of the registry: a new one does not compile without
+                case OPENAI, OPENAI_COMPATIBLE, OLLAMA, HUGGINGFACE -> openAi;
+                case AZURE -> Served.hub(new OpenAiUpstream(client, true));
+                case ANTHROPIC -> new Served(new HubUpstream(client, new AnthropicAdapter(java.time.Clock.systemUTC())),
+                        new AnthropicUpstream(client));
+                case MOCK -> Served.hub(new MockUpstream(vertx));
+                case GEMINI, VERTEX, PALM, COHERE, BEDROCK, REPLICATE, AI21 -> null;
+            };
+            if (served != null) {
+                byProvider.put(p.wireName(), served);
+            }
+        }
     }
 
-    /** Empty for providers this gateway version does not speak yet (gemini, bedrock, cohere …). */
-    public Optional<Upstream> forProvider(String provider) {
+    /** Empty for providers this gateway version does not speak (the renderer refuses their models). */
+    public Optional<Served> forProvider(String provider) {
         return Optional.ofNullable(byProvider.get(provider));
     }
 

@@ -87,6 +87,7 @@ public final class Reply {
     private Integer hangAfter;
     private Integer streamErrorAfter;
     private boolean indented;
+    private boolean contextTooLong;
 
     private Integer status;
     private String errorType;
@@ -121,6 +122,17 @@ public final class Reply {
         reply.status = status;
         reply.errorType = type;
         reply.errorMessage = message;
+        return reply;
+    }
+
+    /**
+     * The provider's own answer to a prompt longer than the model's context window: each fake renders its provider's
+     * real error (status, body, wording), so the gateway's mapping to 400 {@code context_length_exceeded} is tested
+     * against what the provider really says.
+     */
+    public static Reply contextTooLong() {
+        Reply reply = error(400, "invalid_request_error", "the prompt is longer than the model's context window");
+        reply.contextTooLong = true;
         return reply;
     }
 
@@ -225,6 +237,10 @@ public final class Reply {
     }
 
     // ---- read side, used by the fakes ----
+
+    public boolean isContextTooLong() {
+        return contextTooLong;
+    }
 
     public boolean isError() {
         return status != null;

@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.provider.anthropic;
 
+import dev.tollgate.gateway.provider.TranslationException;
 import dev.tollgate.gateway.Json;
 
 import dev.tollgate.gateway.ApiError;

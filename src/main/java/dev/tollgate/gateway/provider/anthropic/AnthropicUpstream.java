@@ -34,13 +34,21 @@ public class AnthropicUpstream extends HttpUpstream {
 
     @Override
     protected String url(Call call) {
-        String base = call.model().apiBase();
+        return url(call.model());
+    }
+
+    static String url(dev.tollgate.config.GatewayConfig.Model model) {
+        String base = model.apiBase();
         return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/v1/messages";
+    }
+
+    static String version(dev.tollgate.config.GatewayConfig.Model model) {
+        return model.apiVersion() == null ? DEFAULT_VERSION : model.apiVersion();
     }
 
     @Override
     protected void headers(Call call, MultiMap headers) {
-        headers.set("anthropic-version", call.model().apiVersion() == null ? DEFAULT_VERSION : call.model().apiVersion());
+        headers.set("anthropic-version", version(call.model()));
         if (call.credential() != null) {
             headers.set("x-api-key", call.credential());
         }

@@ -14,8 +14,9 @@
  * </ul>
  *
  * <p>Nothing here performs I/O, reads a clock or depends on Quarkus/CDI; the input trees are never mutated.
- * Problems are reported as {@link dev.tollgate.gateway.provider.anthropic.TranslationException}.
+ * Problems are reported as {@link dev.tollgate.gateway.provider.TranslationException}.
  */
 package dev.tollgate.gateway.provider.anthropic;
 
+import dev.tollgate.gateway.provider.TranslationException;
 import dev.tollgate.gateway.ApiError;

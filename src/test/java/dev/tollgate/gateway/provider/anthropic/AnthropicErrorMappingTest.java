@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.provider.anthropic;
 
+import dev.tollgate.gateway.provider.TranslationException;
 import dev.tollgate.gateway.ApiError;
 
 import static dev.tollgate.gateway.provider.anthropic.TestJson.assertJson;

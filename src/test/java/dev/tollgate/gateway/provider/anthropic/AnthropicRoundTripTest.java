@@ -1,5 +1,8 @@
 package dev.tollgate.gateway.provider.anthropic;
 
+import dev.tollgate.gateway.provider.Translated;
+import dev.tollgate.gateway.provider.UnsupportedParams;
+import dev.tollgate.gateway.provider.TranslationOptions;
 import static dev.tollgate.gateway.provider.anthropic.TestJson.assertJson;
 import static dev.tollgate.gateway.provider.anthropic.TestJson.lines;
 import static dev.tollgate.gateway.provider.anthropic.TestJson.normalized;

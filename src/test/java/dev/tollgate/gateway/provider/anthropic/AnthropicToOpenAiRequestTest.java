@@ -1,5 +1,9 @@
 package dev.tollgate.gateway.provider.anthropic;
 
+import dev.tollgate.gateway.provider.Translated;
+import dev.tollgate.gateway.provider.UnsupportedParams;
+import dev.tollgate.gateway.provider.TranslationOptions;
+import dev.tollgate.gateway.provider.TranslationException;
 import static dev.tollgate.gateway.provider.anthropic.TestJson.assertJson;
 import static dev.tollgate.gateway.provider.anthropic.TestJson.obj;
 import static org.assertj.core.api.Assertions.assertThat;

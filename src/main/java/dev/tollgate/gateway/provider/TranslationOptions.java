@@ -1,4 +1,4 @@
-package dev.tollgate.gateway.provider.anthropic;
+package dev.tollgate.gateway.provider;
 
 import java.util.Objects;
 
@@ -38,5 +38,15 @@ public record TranslationOptions(UnsupportedParams unsupportedParams, Integer de
     /** A copy that writes the legacy OpenAI {@code max_tokens} field instead of {@code max_completion_tokens}. */
     public TranslationOptions withLegacyMaxTokensField() {
         return new TranslationOptions(unsupportedParams, defaultMaxTokens, true);
+    }
+
+    /**
+     * The options a deployment asks for: its unsupported-parameter policy ({@code drop} or, by default, reject) and its
+     * default {@code max_tokens} (from {@code defaultParams}; 4096 when it sets none) for APIs that require one.
+     */
+    public static TranslationOptions forModel(dev.tollgate.config.GatewayConfig.Model model) {
+        com.fasterxml.jackson.databind.JsonNode max = model.defaultParams() == null ? null : model.defaultParams().get("max_tokens");
+        return of("drop".equals(model.unsupportedParams()) ? UnsupportedParams.DROP : UnsupportedParams.REJECT,
+                max != null && max.canConvertToInt() ? max.asInt() : 4096);
     }
 }

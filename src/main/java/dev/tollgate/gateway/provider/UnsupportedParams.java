@@ -1,4 +1,4 @@
-package dev.tollgate.gateway.provider.anthropic;
+package dev.tollgate.gateway.provider;
 
 /**
  * What to do with a request parameter that has no equivalent on the target API.

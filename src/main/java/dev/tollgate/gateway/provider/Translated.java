@@ -1,4 +1,4 @@
-package dev.tollgate.gateway.provider.anthropic;
+package dev.tollgate.gateway.provider;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;

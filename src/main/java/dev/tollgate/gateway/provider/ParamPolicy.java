@@ -1,16 +1,16 @@
-package dev.tollgate.gateway.provider.anthropic;
+package dev.tollgate.gateway.provider;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /** Applies {@link UnsupportedParams} while one request is translated, collecting dropped names. */
-final class ParamPolicy {
+public final class ParamPolicy {
 
     private final UnsupportedParams policy;
     private final String targetApi;
     private final List<String> dropped = new ArrayList<>();
 
-    ParamPolicy(UnsupportedParams policy, String targetApi) {
+    public ParamPolicy(UnsupportedParams policy, String targetApi) {
         this.policy = policy;
         this.targetApi = targetApi;
     }
@@ -20,7 +20,7 @@ final class ParamPolicy {
      *
      * @param advice what the client can do instead, appended to the message
      */
-    void unsupported(String param, String advice) {
+    public void unsupported(String param, String advice) {
         if (policy == UnsupportedParams.REJECT) {
             throw TranslationException.badRequest(param,
                     "Parameter '" + param + "' is not supported by " + targetApi + ". " + advice);
@@ -28,7 +28,7 @@ final class ParamPolicy {
         dropped.add(param);
     }
 
-    List<String> dropped() {
+    public List<String> dropped() {
         return dropped;
     }
 }

@@ -1,4 +1,4 @@
-package dev.tollgate.gateway.provider.anthropic;
+package dev.tollgate.gateway.provider;
 
 import dev.tollgate.gateway.ApiError;
 
