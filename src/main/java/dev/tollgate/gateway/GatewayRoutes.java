@@ -65,6 +65,8 @@ public class GatewayRoutes {
             MeterRegistry registry, UsageRecorder usage,
             @ConfigProperty(name = "tollgate.mode", defaultValue = "standalone") String mode,
             @ConfigProperty(name = "tollgate.gateway.max-body-bytes", defaultValue = "10485760") long maxBodyBytes,
+            @ConfigProperty(name = "tollgate.gateway.max-header-bytes", defaultValue = "20480") int maxHeaderBytes,
+            @ConfigProperty(name = "tollgate.gateway.max-request-line-bytes", defaultValue = "4096") int maxLineBytes,
             @ConfigProperty(name = "tollgate.gateway.usage-handover-timeout-millis",
                     defaultValue = Termination.HANDOVER_MILLIS_DEFAULT) long handoverMillis,
             @ConfigProperty(name = "tollgate.gateway.drain-timeout-millis") java.util.Optional<Long> drainMillis) {
@@ -77,6 +79,46 @@ public class GatewayRoutes {
         this.usage = usage;
         this.mode = mode;
         this.maxBodyBytes = maxBodyBytes;
+        this.maxHeaderBytes = maxHeaderBytes;
+        this.maxLineBytes = maxLineBytes;
+    }
+
+    private final int maxHeaderBytes;
+    private final int maxLineBytes;
+
+    /**
+     * A request line or headers over the gateway's limits: 414 / 431 in the endpoint's error shape, the connection
+     * closed (a body may follow unread). Netty's own limits are set far above these (application.properties), so this
+     * is what a client meets; true when the request was answered here.
+     */
+    private boolean headTooLarge(RoutingContext rc, WireFormat ingress, Operation op) {
+        io.vertx.core.http.HttpServerRequest req = rc.request();
+        int line = req.method().name().length() + req.uri().length() + 10; // two spaces and HTTP/1.1
+        ApiError error = null;
+        if (line > maxLineBytes) {
+            error = ApiError.of(414, "the request line is " + line + " bytes, over this gateway's limit of " + maxLineBytes
+                    + " (tollgate.gateway.max-request-line-bytes): send parameters in the body", null).withCode("uri_too_long");
+        } else {
+            int size = 0;
+            for (Map.Entry<String, String> h : req.headers()) {
+                size += h.getKey().length() + h.getValue().length() + 4; // ": " and CRLF
+            }
+            if (size > maxHeaderBytes) {
+                error = ApiError.of(431, "the request headers are " + size + " bytes, over this gateway's limit of "
+                        + maxHeaderBytes + " (tollgate.gateway.max-header-bytes): send fewer or smaller headers", null)
+                        .withCode("request_header_fields_too_large");
+            }
+        }
+        if (error == null) {
+            return false;
+        }
+        RequestContext ctx = new RequestContext(rc, requestId(rc), ingress, op, holder.current());
+        if (req.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+            rc.response().endHandler(v -> req.connection().close()); // as it says: a body may follow, unread
+        }
+        ClientWriter.error(ctx, error, closeConnection(rc));
+        record(ctx);
+        return true;
     }
 
     void routes(@Observes Router router) {
@@ -115,7 +157,12 @@ public class GatewayRoutes {
 
     private void get(Router router, String path, io.vertx.core.Handler<RoutingContext> handler) {
         allow(path, "GET");
-        router.get(path).handler(handler);
+        router.get(path).handler(rc -> {
+            if (!headTooLarge(rc, rc.request().getHeader("anthropic-version") != null ? WireFormat.ANTHROPIC
+                    : WireFormat.OPENAI, Operation.CHAT)) {
+                handler.handle(rc);
+            }
+        });
     }
 
     private void allow(String path, String method) {
@@ -129,6 +176,10 @@ public class GatewayRoutes {
     /** 404 (no such path) or 405 (the path takes another method, named in Allow), in the API's error shape. */
     private void unrouted(RoutingContext rc) {
         String path = rc.normalizedPath();
+        if (headTooLarge(rc, path.endsWith("/messages") || rc.request().getHeader("anthropic-version") != null
+                ? WireFormat.ANTHROPIC : WireFormat.OPENAI, Operation.CHAT)) {
+            return;
+        }
         String method = allowed.get(path);
         if (method == null) {
             method = allowedPatterns.entrySet().stream().filter(e -> e.getKey().matcher(path).matches())
@@ -207,13 +258,18 @@ public class GatewayRoutes {
     private void post(Router router, String path, WireFormat ingress, Operation op) {
         allow(path, "POST");
         // the body is read as bytes whatever its Content-Type (BodyReader): no form decoder runs on the API
-        router.post(path).handler(rc -> BodyReader.read(rc.request(), maxBodyBytes, body -> {
-            try {
-                handle(rc, body, ingress, op);
-            } catch (RuntimeException e) {
-                rc.fail(e); // called from the request's end handler, outside the router: hand it the failure
+        router.post(path).handler(rc -> {
+            if (headTooLarge(rc, ingress, op)) {
+                return;
             }
-        }, refusal -> refuseTransfer(rc, ingress, op, refusal))).failureHandler(rc -> {
+            BodyReader.read(rc.request(), maxBodyBytes, body -> {
+                try {
+                    handle(rc, body, ingress, op);
+                } catch (RuntimeException e) {
+                    rc.fail(e); // called from the request's end handler, outside the router: hand it the failure
+                }
+            }, refusal -> refuseTransfer(rc, ingress, op, refusal));
+        }).failureHandler(rc -> {
             RequestContext ctx = new RequestContext(rc, requestId(rc), ingress, op, holder.current());
             LOG.errorf(rc.failure(), "request %s failed inside the gateway", ctx.requestId);
             ClientWriter.error(ctx, ApiError.of(500, "internal gateway error (request " + ctx.requestId + ")", null),
@@ -339,12 +395,14 @@ public class GatewayRoutes {
             }
             if (!decided.isComplete()) {
                 int after = i + 1;
+                decided.onFailure(t -> ctx.refusedAtAdmission = true); // before the chain below reaches complete()
                 return decided.compose(v -> {
                     admitted.add(next);
                     return admit(ctx, after, admitted);
                 });
             }
             if (decided.failed()) {
+                ctx.refusedAtAdmission = true;
                 return decided;
             }
             admitted.add(next);

@@ -42,6 +42,11 @@ public final class RequestContext {
     public final StringBuilder answerText = new StringBuilder();
     /** True when the provider failed the request (5xx, timeout, unreachable, cut stream): for deployment health. */
     public boolean upstreamFailed;
+    /**
+     * A stage after the rate limits (a budget) refused the request: it never reached a provider, so the rate limits
+     * give back the request they counted (an RPM unit), not only its parallel slot.
+     */
+    public boolean refusedAtAdmission;
     public int status;
     public ApiError error;
     /** True when the gateway itself ended this request, unfinished, at its drain deadline (see {@link Drain}). */

@@ -245,18 +245,43 @@ class BodiesAndTransportEndToEndTest {
     }
 
     @Test
-    void oversizedHeadersAre431NeverA500OrAHang() throws Exception {
+    void oversizedHeadersAre431WithAnErrorBodyNeverA500OrAHang() throws Exception {
+        for (String path : List.of("/v1/models", "/v1/chat/completions", "/nowhere")) {
+            String answer = rawExchange((path.endsWith("completions") ? "POST " : "GET ") + path
+                    + " HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nX-Big: " + "a".repeat(100_000) + "\r\n\r\n{}");
+            assertThat(answer).as(path).startsWith("HTTP/1.1 431");
+            assertThat(answer.toLowerCase(java.util.Locale.ROOT)).as(path).contains("connection: close");
+            JsonNode error = Json.parse(answer.substring(answer.indexOf("\r\n\r\n") + 4)).path("error");
+            assertThat(error.path("code").asText()).as(path).isEqualTo("request_header_fields_too_large");
+            assertThat(error.path("message").asText()).as(path).contains("20480").contains("tollgate.gateway.max-header-bytes");
+        }
+        // Anthropic's endpoint answers in Anthropic's shape
+        String messages = rawExchange("POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nX-Big: "
+                + "a".repeat(30_000) + "\r\n\r\n{}");
+        assertThat(messages).startsWith("HTTP/1.1 431").contains("\"type\":\"error\"");
+        // a long request line: 414 with a body
+        String line = rawExchange("GET /v1/models/" + "m".repeat(6000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(line).startsWith("HTTP/1.1 414").contains("uri_too_long");
+        // beyond the codec's own hard limit (128 KiB, application.properties) Netty answers alone: bare, never a 500
+        try (Socket s = new Socket(root.getHost(), root.getPort())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(140_000) + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 431");
+        }
+        assertThat(send("GET", "v1/models", null, null).statusCode()).isEqualTo(200);
+    }
+
+    /** One request written on a fresh socket; everything the gateway sends until it closes (or 10 s pass). */
+    private String rawExchange(String request) throws Exception {
         try (Socket s = new Socket(root.getHost(), root.getPort())) {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
-            out.write(("GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(100_000) + "\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(request.getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = s.getInputStream();
-            String status = new String(in.readNBytes(12), StandardCharsets.US_ASCII);
-            assertThat(status).isEqualTo("HTTP/1.1 431");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        assertThat(send("GET", "v1/models", null, null).statusCode()).isEqualTo(200);
     }
 
     @Test

@@ -30,6 +30,7 @@ class RateLimitEndToEndTest {
     static final String PAR_KEY = "sk-tg-parallel-limited-key-01234567";
     static final String TPM_KEY = "sk-tg-tpm-limited-key-0123456789abc";
     static final String LIVE_KEY = "sk-tg-live-changed-key-0123456789ab";
+    static final String BROKE_KEY = "sk-tg-rpm-and-empty-budget-0123456";
     static Path folder;
 
     public static class Limits implements QuarkusTestProfile {
@@ -44,7 +45,7 @@ class RateLimitEndToEndTest {
                     apiVersion: v1
                     kind: Secret
                     metadata: {name: keys, labels: {llm.tollgate.dev/secret: key}}
-                    stringData: {rpm: %s, par: %s, tpm: %s, live: %s}
+                    stringData: {rpm: %s, par: %s, tpm: %s, live: %s, broke: %s}
                     ---
                     apiVersion: llm.tollgate.dev/v1alpha1
                     kind: VirtualKey
@@ -67,6 +68,22 @@ class RateLimitEndToEndTest {
                     spec: {existingSecret: {name: keys, key: live}, limits: {rpm: 100}}
                     ---
                     apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: VirtualKey
+                    metadata: {name: broke}
+                    spec: {existingSecret: {name: keys, key: broke}, limits: {rpm: 2}, budgetRefs: [empty]}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: Budget
+                    metadata: {name: empty}
+                    spec: {limit: "0.000001", period: daily}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: LlmModel
+                    metadata: {name: priced}
+                    spec: {modelName: priced, provider: mock, model: priced, mock: {outputTokens: 16},
+                           pricing: {inputPerMillion: "1.00", outputPerMillion: "2.00"}}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
                     kind: LlmModel
                     metadata: {name: fast}
                     spec: {modelName: fast, provider: mock, model: fast, mock: {outputTokens: 16}}
@@ -75,7 +92,7 @@ class RateLimitEndToEndTest {
                     kind: LlmModel
                     metadata: {name: slow}
                     spec: {modelName: slow, provider: mock, model: slow, mock: {outputTokens: 50, chunkInterval: 100ms}}
-                    """.formatted(RPM_KEY, PAR_KEY, TPM_KEY, LIVE_KEY));
+                    """.formatted(RPM_KEY, PAR_KEY, TPM_KEY, LIVE_KEY, BROKE_KEY));
             return StandaloneFolder.serve(folder);
         }
     }
@@ -104,6 +121,16 @@ class RateLimitEndToEndTest {
         assertThat(refused.headers().firstValue("retry-after")).hasValueSatisfying(s -> assertThat(Long.parseLong(s)).isBetween(1L, 20L));
         assertThat(refused.body()).contains("\"type\":\"requests\"").contains("\"code\":\"rate_limit_exceeded\"")
                 .contains("3 requests per minute");
+    }
+
+    @Test
+    void aRequestItsBudgetRefusesTakesNoRequestFromItsRateLimit() throws Exception {
+        // rpm 2, a budget nothing fits in: had each refusal counted against the limit, the third would be a rate limit
+        for (int i = 0; i < 5; i++) {
+            HttpResponse<String> r = ask(BROKE_KEY, "priced");
+            assertThat(r.statusCode()).as("request %d", i).isEqualTo(429);
+            assertThat(r.body()).as("request %d", i).contains("budget_exceeded").doesNotContain("rate_limit_exceeded");
+        }
     }
 
     @Test

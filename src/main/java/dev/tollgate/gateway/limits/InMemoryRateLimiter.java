@@ -41,8 +41,8 @@ public final class InMemoryRateLimiter implements RateLimiter {
     }
 
     @Override
-    public Future<Void> release(List<Limit> limits, long tokens) {
-        settle(limits, tokens);
+    public Future<Void> release(List<Limit> limits, long tokens, boolean refund) {
+        settle(limits, tokens, refund);
         return Future.succeededFuture();
     }
 
@@ -93,7 +93,7 @@ public final class InMemoryRateLimiter implements RateLimiter {
         return new Decision(refused, retryAfter, windows);
     }
 
-    synchronized void settle(List<Limit> limits, long tokens) {
+    synchronized void settle(List<Limit> limits, long tokens, boolean refund) {
         long now = nanoClock.getAsLong();
         for (Limit l : limits) {
             if (l.kind() == Kind.PARALLEL) {
@@ -101,6 +101,9 @@ public final class InMemoryRateLimiter implements RateLimiter {
                 n[0] = Math.max(0, n[0] - 1);
             } else if (l.kind() == Kind.TPM && tokens > 0) {
                 refilled(l, now).level -= tokens;
+            } else if (l.kind() == Kind.RPM && refund) {
+                Bucket b = refilled(l, now);
+                b.level = Math.min(l.max(), b.level + 1); // what the bucket would hold had it not been taken
             }
         }
     }

@@ -115,7 +115,7 @@ public class RateLimitInterceptor implements RequestInterceptor {
     public void complete(RequestContext ctx) {
         List<RateLimiter.Limit> limits = (List<RateLimiter.Limit>) ctx.attributes.get(RateLimitInterceptor.class);
         if (limits != null) {
-            limiter(ctx.snapshot).release(limits, ctx.usage == null ? 0 : ctx.usage.totalTokens())
+            limiter(ctx.snapshot).release(limits, ctx.usage == null ? 0 : ctx.usage.totalTokens(), ctx.refusedAtAdmission)
                     .onFailure(t -> LOG.warnf("could not settle rate limits for request %s: %s", ctx.requestId, t.getMessage()));
         }
     }

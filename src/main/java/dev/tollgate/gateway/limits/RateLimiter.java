@@ -39,6 +39,10 @@ public interface RateLimiter {
      */
     Future<Decision> acquire(List<Limit> limits);
 
-    /** The request is over: its parallel slots come back and its tokens are debited from the TPM limits. */
-    Future<Void> release(List<Limit> limits, long tokens);
+    /**
+     * The request is over: its parallel slots come back and its tokens are debited from the TPM limits. When
+     * {@code refund}, a later stage refused it before any provider was called (its budget): the request it took from
+     * each RPM limit is given back too, so a refusal costs the caller no rate-limit headroom.
+     */
+    Future<Void> release(List<Limit> limits, long tokens, boolean refund);
 }

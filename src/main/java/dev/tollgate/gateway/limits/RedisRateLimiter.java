@@ -56,15 +56,17 @@ public final class RedisRateLimiter implements RateLimiter {
             local t = redis.call('TIME')
             local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
             local tokens = tonumber(ARGV[1])
+            local refund = ARGV[2] == '1'
             for i = 1, #KEYS do
-              local kind, max = ARGV[2*i], tonumber(ARGV[2*i+1])
+              local kind, max = ARGV[2*i+1], tonumber(ARGV[2*i+2])
               if kind == 'P' then
                 if tonumber(redis.call('GET', KEYS[i]) or '0') > 0 then redis.call('DECR', KEYS[i]) end
-              elseif kind == 'T' and tokens > 0 then
+              elseif (kind == 'T' and tokens > 0) or (kind == 'R' and refund) then
                 local h = redis.call('HMGET', KEYS[i], 'l', 't')
                 local level, ts = tonumber(h[1]), tonumber(h[2])
                 if level == nil then level, ts = max, now end
-                level = math.min(max, level + (now - ts) * max / 60000) - tokens
+                level = math.min(max, level + (now - ts) * max / 60000)
+                if kind == 'T' then level = level - tokens else level = math.min(max, level + 1) end
                 redis.call('HSET', KEYS[i], 'l', tostring(level), 't', now)
                 redis.call('PEXPIRE', KEYS[i], 120000)
               end
@@ -95,12 +97,13 @@ public final class RedisRateLimiter implements RateLimiter {
     }
 
     @Override
-    public Future<Void> release(List<Limit> limits, long tokens) {
+    public Future<Void> release(List<Limit> limits, long tokens, boolean refund) {
         List<String> args = new ArrayList<>();
         args.add(RELEASE);
         args.add(Integer.toString(limits.size()));
         limits.forEach(l -> args.add(key(l)));
         args.add(Long.toString(tokens));
+        args.add(refund ? "1" : "0");
         limits.forEach(l -> {
             args.add(code(l.kind()));
             args.add(Long.toString(l.max()));

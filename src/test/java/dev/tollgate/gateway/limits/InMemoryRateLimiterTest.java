@@ -49,7 +49,7 @@ class InMemoryRateLimiterTest {
     void tpmIsDebitedWithTheRealCountAfterwards() {
         Limit tpm = new Limit("key/a", Kind.TPM, 1000);
         assertThat(limiter.decide(List.of(tpm)).admitted()).isTrue();
-        limiter.settle(List.of(tpm), 1500); // the answer was bigger than the whole budget
+        limiter.settle(List.of(tpm), 1500, false); // the answer was bigger than the whole budget
         RateLimiter.Decision d = limiter.decide(List.of(tpm));
         assertThat(d.admitted()).isFalse();
         assertThat(d.retryAfterMillis()).as("until the bucket is back above zero: 501 tokens at 1000/min")
@@ -59,16 +59,33 @@ class InMemoryRateLimiterTest {
     }
 
     @Test
+    void aRefusedRequestGivesItsRequestBackButNeverMoreThanTheLimit() {
+        Limit rpm = new Limit("key/ns/r", Kind.RPM, 2);
+        assertThat(limiter.decide(List.of(rpm)).admitted()).isTrue();
+        assertThat(limiter.decide(List.of(rpm)).admitted()).isTrue();
+        assertThat(limiter.decide(List.of(rpm)).admitted()).isFalse();
+        limiter.settle(List.of(rpm), 0, true); // the second was refused later (its budget): it costs nothing
+        RateLimiter.Decision again = limiter.decide(List.of(rpm));
+        assertThat(again.admitted()).isTrue();
+        limiter.settle(List.of(rpm), 0, false); // an ordinary end gives nothing back
+        assertThat(limiter.decide(List.of(rpm)).admitted()).isFalse();
+        advanceMillis(60_000); // full again
+        limiter.settle(List.of(rpm), 0, true);
+        limiter.settle(List.of(rpm), 0, true); // refunds never lift a bucket above its limit
+        assertThat(limiter.decide(List.of(rpm)).windows().get(0).remaining()).isEqualTo(1);
+    }
+
+    @Test
     void parallelSlotsComeBackOnRelease() {
         Limit par = new Limit("key/a", Kind.PARALLEL, 2);
         assertThat(limiter.decide(List.of(par)).admitted()).isTrue();
         assertThat(limiter.decide(List.of(par)).admitted()).isTrue();
         assertThat(limiter.decide(List.of(par)).admitted()).isFalse();
-        limiter.settle(List.of(par), 0);
+        limiter.settle(List.of(par), 0, false);
         assertThat(limiter.decide(List.of(par)).admitted()).isTrue();
-        limiter.settle(List.of(par), 0);
-        limiter.settle(List.of(par), 0);
-        limiter.settle(List.of(par), 0); // more releases than acquires never go below zero
+        limiter.settle(List.of(par), 0, false);
+        limiter.settle(List.of(par), 0, false);
+        limiter.settle(List.of(par), 0, false); // more releases than acquires never go below zero
         assertThat(limiter.decide(List.of(par)).windows().get(0).remaining()).isEqualTo(1);
     }
 

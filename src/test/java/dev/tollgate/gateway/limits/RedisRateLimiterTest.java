@@ -63,6 +63,22 @@ class RedisRateLimiterTest {
     }
 
     @Test
+    void aRefundGivesTheRequestBackOnAnyReplicaButNeverAboveTheLimit() throws Exception {
+        Limit rpm = new Limit("key/ns/refund", Kind.RPM, 2);
+        assertThat(await(replicas.get(0).acquire(List.of(rpm))).admitted()).isTrue();
+        assertThat(await(replicas.get(1).acquire(List.of(rpm))).admitted()).isTrue();
+        assertThat(await(replicas.get(2).acquire(List.of(rpm))).admitted()).isFalse();
+        await(replicas.get(2).release(List.of(rpm), 0, true));
+        assertThat(await(replicas.get(0).acquire(List.of(rpm))).admitted()).isTrue();
+        await(replicas.get(1).release(List.of(rpm), 0, false));
+        assertThat(await(replicas.get(1).acquire(List.of(rpm))).admitted()).isFalse();
+        Limit fresh = new Limit("key/ns/refund-fresh", Kind.RPM, 2);
+        await(replicas.get(0).release(List.of(fresh), 0, true)); // nothing taken yet: stays at the limit
+        RateLimiter.Decision d = await(replicas.get(0).acquire(List.of(fresh)));
+        assertThat(d.windows().get(0).remaining()).isEqualTo(1);
+    }
+
+    @Test
     void parallelSlotsAreSharedAndReleasedAcrossReplicas() throws Exception {
         Limit par = new Limit("key/ns/par", Kind.PARALLEL, 5);
         List<Future<RateLimiter.Decision>> all = new ArrayList<>();
@@ -74,7 +90,7 @@ class RedisRateLimiterTest {
             admitted += await(f).admitted() ? 1 : 0;
         }
         assertThat(admitted).isEqualTo(5);
-        await(replicas.get(2).release(List.of(par), 0)); // a slot taken on replica 0 or 1 comes back via replica 2
+        await(replicas.get(2).release(List.of(par), 0, false)); // a slot taken on replica 0 or 1 comes back via replica 2
         RateLimiter.Decision d = await(replicas.get(1).acquire(List.of(par)));
         assertThat(d.admitted()).isTrue();
         assertThat(d.windows().get(0).remaining()).isZero();
@@ -90,7 +106,7 @@ class RedisRateLimiterTest {
         assertThat(refused.refused()).isEqualTo(modelRpm);
         assertThat(refused.windows().get(0).remaining()).as("nothing taken from the key by the refusal").isEqualTo(99);
 
-        await(replicas.get(2).release(List.of(keyRpm, tpm), 1500));
+        await(replicas.get(2).release(List.of(keyRpm, tpm), 1500, false));
         RateLimiter.Decision tokens = await(replicas.get(0).acquire(List.of(tpm)));
         assertThat(tokens.admitted()).isFalse();
         assertThat(tokens.retryAfterMillis()).isBetween(29_000L, 30_100L);
