@@ -34,6 +34,111 @@ public enum Provider {
             new Required(Setting.API_BASE, "the server's base URL, e.g. http://vllm:8000/v1")),
     MOCK("mock", null, false, true);
 
+    /** What a provider serves through the gateway: the README's provider table and the conformance kit follow it. */
+    public enum Capability {
+        CHAT("chat"), STREAM("stream"), TOOLS("tools"), IMAGES_IN("images in"), COMPLETIONS("completions"),
+        EMBEDDINGS("embeddings"), IMAGE_GENERATION("image generation"), RERANK("rerank");
+
+        private final String label;
+
+        Capability(String label) {
+            this.label = label;
+        }
+
+        public String label() { return label; }
+    }
+
+    /** How the gateway proves itself to the provider. */
+    public enum Credential {
+        API_KEY("API key from a Secret"),
+        API_KEY_OPTIONAL("API key from a Secret, if the server wants one"),
+        CLOUD_IDENTITY("cloud identity: a key from a Secret or the pod's workload identity"),
+        NONE("none");
+
+        private final String label;
+
+        Credential(String label) {
+            this.label = label;
+        }
+
+        public String label() { return label; }
+    }
+
+    /**
+     * The wire family: one adapter package under dev.tollgate.gateway.provider serves every provider of a family
+     * (openai: OpenAI's API and the servers that speak it; google: Gemini, Vertex AI, PaLM …).
+     */
+    public String family() {
+        return switch (this) {
+            case OPENAI, AZURE, HUGGINGFACE, OLLAMA, OPENAI_COMPATIBLE -> "openai";
+            case ANTHROPIC -> "anthropic";
+            case GEMINI, VERTEX, PALM -> "google";
+            case COHERE -> "cohere";
+            case BEDROCK -> "bedrock";
+            case REPLICATE -> "replicate";
+            case AI21 -> "ai21";
+            case MOCK -> "mock";
+        };
+    }
+
+    public Credential credential() {
+        return switch (this) {
+            case OPENAI, AZURE, ANTHROPIC, GEMINI, COHERE, HUGGINGFACE, REPLICATE, AI21, PALM -> Credential.API_KEY;
+            case VERTEX, BEDROCK -> Credential.CLOUD_IDENTITY;
+            case OLLAMA, OPENAI_COMPATIBLE -> Credential.API_KEY_OPTIONAL;
+            case MOCK -> Credential.NONE;
+        };
+    }
+
+    /**
+     * What the gateway serves for this provider (empty while it is not {@link #served()}). ProviderRegistryTest ties
+     * the operations to the gateway's adapters; the conformance kit runs the cases each capability calls for.
+     */
+    public java.util.Set<Capability> capabilities() {
+        if (!served) {
+            return java.util.EnumSet.noneOf(Capability.class);
+        }
+        return switch (this) {
+            case OPENAI, AZURE, HUGGINGFACE, OLLAMA, OPENAI_COMPATIBLE -> java.util.EnumSet.of(Capability.CHAT,
+                    Capability.STREAM, Capability.TOOLS, Capability.IMAGES_IN, Capability.COMPLETIONS,
+                    Capability.EMBEDDINGS, Capability.IMAGE_GENERATION);
+            case ANTHROPIC -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
+                    Capability.IMAGES_IN);
+            case GEMINI, VERTEX -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
+                    Capability.IMAGES_IN, Capability.EMBEDDINGS);
+            case PALM -> java.util.EnumSet.of(Capability.CHAT, Capability.COMPLETIONS);
+            case COHERE -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
+                    Capability.IMAGES_IN, Capability.EMBEDDINGS, Capability.RERANK);
+            case BEDROCK, REPLICATE, AI21 -> java.util.EnumSet.noneOf(Capability.class);
+            case MOCK -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
+                    Capability.COMPLETIONS, Capability.EMBEDDINGS, Capability.IMAGE_GENERATION);
+        };
+    }
+
+    /**
+     * The README's provider table (between its {@code providers} markers), made from this registry; ProviderRegistryTest
+     * keeps the committed one equal to it.
+     */
+    public static String docsTable() {
+        StringBuilder t = new StringBuilder("| provider | family | default `apiBase` | credentials | also required |");
+        for (Capability c : Capability.values()) {
+            t.append(' ').append(c.label()).append(" |");
+        }
+        t.append("\n|---|---|---|---|---|").append("---|".repeat(Capability.values().length)).append('\n');
+        for (Provider p : values()) {
+            t.append("| `").append(p.wireName).append("` | ").append(p.family()).append(" | ")
+                    .append(p.defaultApiBase == null ? "—" : "`" + p.defaultApiBase + "`").append(" | ")
+                    .append(p.credential().label()).append(" | ")
+                    .append(p.required.isEmpty() ? "—" : String.join(", ", p.required.stream()
+                            .map(r -> "`" + r.setting().field() + "`").toList())).append(" |");
+            for (Capability c : Capability.values()) {
+                t.append(p.served ? (p.capabilities().contains(c) ? " ✓ |" : " — |") : " not yet |");
+            }
+            t.append('\n');
+        }
+        return t.toString();
+    }
+
     /** A setting of LlmModel.spec that a provider may need. */
     public enum Setting {
         API_BASE("apiBase"), API_VERSION("apiVersion"), REGION("region");
