@@ -113,6 +113,9 @@ public final class FakeAzureOpenAi extends FakeOpenAi {
      * {@code type}/{@code param} when scripted. */
     @Override
     protected JsonNode errorBody(Reply reply) {
+        if (reply.isContextTooLong()) { // Azure relays the model's own error, as OpenAI words it
+            return super.errorBody(reply);
+        }
         ObjectNode body = azureError(reply.errorCode() != null ? reply.errorCode() : Integer.toString(reply.status()),
                 reply.errorMessage());
         ObjectNode error = (ObjectNode) body.get("error");

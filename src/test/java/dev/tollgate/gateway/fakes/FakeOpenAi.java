@@ -181,6 +181,11 @@ public class FakeOpenAi extends FakeUpstream {
 
     /** The documented error body for a scripted error reply. */
     protected JsonNode errorBody(Reply reply) {
+        if (reply.isContextTooLong()) { // the API's own wording for a prompt over the context window
+            return OpenAiWire.error("This model's maximum context length is 128000 tokens. However, your messages "
+                    + "resulted in 131072 tokens. Please reduce the length of the messages.", "invalid_request_error",
+                    "messages", "context_length_exceeded");
+        }
         return OpenAiWire.error(reply.errorMessage(), reply.errorType(), reply.errorParam(), reply.errorCode());
     }
 

@@ -88,7 +88,13 @@ public final class AnthropicAdapter implements Adapter {
 
     @Override
     public UpstreamException error(Call call, int status, JsonNode body, MultiMap headers) {
-        return UpstreamErrors.from(status, ApiError.fromAnthropic(status, body), headers.get("retry-after"), call.model().id());
+        ApiError error = ApiError.fromAnthropic(status, body);
+        if (status == 400 && error.message() != null && error.message().startsWith("prompt is too long")) {
+            // Anthropic has no code for it; OpenAI's clients look for this one
+            error = new ApiError(400, error.anthropicType(), "invalid_request_error", error.message(), "messages",
+                    "context_length_exceeded");
+        }
+        return UpstreamErrors.from(status, error, headers.get("retry-after"), call.model().id());
     }
 
     @Override
