@@ -158,8 +158,7 @@ public class GatewayRoutes {
     private void get(Router router, String path, io.vertx.core.Handler<RoutingContext> handler) {
         allow(path, "GET");
         router.get(path).handler(rc -> {
-            if (!headTooLarge(rc, rc.request().getHeader("anthropic-version") != null ? WireFormat.ANTHROPIC
-                    : WireFormat.OPENAI, Operation.CHAT)) {
+            if (!headTooLarge(rc, WireFormat.OPENAI, Operation.CHAT)) { // /v1/models answers in OpenAI's shape
                 handler.handle(rc);
             }
         });
@@ -176,10 +175,6 @@ public class GatewayRoutes {
     /** 404 (no such path) or 405 (the path takes another method, named in Allow), in the API's error shape. */
     private void unrouted(RoutingContext rc) {
         String path = rc.normalizedPath();
-        if (headTooLarge(rc, path.endsWith("/messages") || rc.request().getHeader("anthropic-version") != null
-                ? WireFormat.ANTHROPIC : WireFormat.OPENAI, Operation.CHAT)) {
-            return;
-        }
         String method = allowed.get(path);
         if (method == null) {
             method = allowedPatterns.entrySet().stream().filter(e -> e.getKey().matcher(path).matches())
@@ -188,6 +183,9 @@ public class GatewayRoutes {
         // a served path answers in its own dialect; an unknown one in Anthropic's when the client says it speaks it
         boolean anthropic = path.endsWith("/messages")
                 || method == null && rc.request().getHeader("anthropic-version") != null;
+        if (headTooLarge(rc, anthropic ? WireFormat.ANTHROPIC : WireFormat.OPENAI, Operation.CHAT)) {
+            return;
+        }
         RequestContext ctx = new RequestContext(rc, requestId(rc), anthropic ? WireFormat.ANTHROPIC : WireFormat.OPENAI,
                 Operation.CHAT, holder.current());
         Map<String, String> headers = new java.util.HashMap<>();
