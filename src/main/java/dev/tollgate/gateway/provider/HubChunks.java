@@ -9,18 +9,26 @@ import java.util.List;
 
 /**
  * The hub's streamed shape, for adapters: OpenAI's {@code chat.completion.chunk} objects (role first, then content or
- * tool-call deltas, then the finish reason, then a usage-only chunk with empty {@code choices}), and the replay of a
- * whole answer as such a stream for providers that do not stream.
+ * tool-call deltas, then the finish reason, then a usage-only chunk with empty {@code choices}), written as OpenAI
+ * writes them ({@code logprobs: null} in each choice and, in a stream that reports usage, {@code usage: null} until
+ * the last chunk), and the replay of a whole answer as such a stream for providers that do not stream.
  */
 public final class HubChunks {
     private final String id;
     private final String model;
     private final long created;
+    private final boolean usageNulls;
 
     public HubChunks(String id, String model, long created) {
+        this(id, model, created, false);
+    }
+
+    /** @param usageNulls write {@code usage: null} in every chunk but the usage one, as OpenAI does with include_usage */
+    public HubChunks(String id, String model, long created, boolean usageNulls) {
         this.id = id;
         this.model = model;
         this.created = created;
+        this.usageNulls = usageNulls;
     }
 
     /** A chunk with one choice (index 0) carrying {@code delta} and, when not null, a finish reason. */
@@ -33,10 +41,14 @@ public final class HubChunks {
         ObjectNode choice = c.putArray("choices").addObject();
         choice.put("index", index);
         choice.set("delta", delta);
+        choice.putNull("logprobs");
         if (finishReason == null) {
             choice.putNull("finish_reason");
         } else {
             choice.put("finish_reason", finishReason);
+        }
+        if (usageNulls) {
+            c.putNull("usage");
         }
         return c;
     }
@@ -84,7 +96,8 @@ public final class HubChunks {
         return c;
     }
 
-    private ObjectNode base() {
+    /** A chunk's envelope (id, object, created, model) with nothing else. */
+    public ObjectNode base() {
         ObjectNode c = Json.object();
         c.put("id", id);
         c.put("object", "chat.completion.chunk");

@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.provider.anthropic;
 
+import dev.tollgate.gateway.provider.HubChunks;
 import dev.tollgate.gateway.provider.TranslationException;
 import dev.tollgate.gateway.Json;
 
@@ -54,6 +55,8 @@ public final class AnthropicToOpenAiStream {
     private boolean stopped;
     private String id;
     private String model;
+    /** The chunks' envelope, known from message_start on. */
+    private HubChunks hub;
     private String finishReason;
     private final Map<Integer, Integer> toolIndexByBlock = new HashMap<>();
     private final Set<Integer> startedBlocks = new HashSet<>();
@@ -112,10 +115,8 @@ public final class AnthropicToOpenAiStream {
                 id = Json.text(message, "id");
                 model = Json.text(message, "model");
                 readUsage(message.get("usage"));
-                ObjectNode delta = Json.object();
-                delta.put("role", "assistant");
-                delta.put("content", "");
-                out.add(chunk(delta, null));
+                hub = new HubChunks(id, model, created, includeUsage);
+                out.add(hub.role());
             }
             case "content_block_start" -> {
                 JsonNode block = event.path("content_block");
@@ -178,10 +179,7 @@ public final class AnthropicToOpenAiStream {
                 }
                 stopped = true;
                 if (includeUsage) {
-                    ObjectNode usageChunk = base();
-                    usageChunk.putArray("choices");
-                    usageChunk.set("usage", currentUsage().toOpenAi());
-                    out.add(usageChunk);
+                    out.add(hub.usage(currentUsage().toOpenAi()));
                 }
             }
             default -> {
@@ -242,26 +240,8 @@ public final class AnthropicToOpenAiStream {
         }
     }
 
-    private ObjectNode base() {
-        ObjectNode chunk = Json.object();
-        chunk.put("id", id);
-        chunk.put("object", "chat.completion.chunk");
-        chunk.put("created", created);
-        chunk.put("model", model);
-        return chunk;
-    }
-
     private ObjectNode chunk(ObjectNode delta, String finish) {
-        ObjectNode chunk = base();
-        ObjectNode choice = chunk.putArray("choices").addObject();
-        choice.put("index", 0);
-        choice.set("delta", delta);
-        choice.putNull("logprobs");
-        choice.put("finish_reason", finish);
-        if (includeUsage) {
-            chunk.putNull("usage");
-        }
-        return chunk;
+        return hub.chunk(delta, finish);
     }
 
     private ObjectNode contentChunk(String text) {
