@@ -66,13 +66,15 @@ public enum Provider {
 
     /**
      * The wire family: one adapter package under dev.tollgate.gateway.provider serves every provider of a family
-     * (openai: OpenAI's API and the servers that speak it; google: Gemini, Vertex AI, PaLM …).
+     * (openai: OpenAI's API and the servers that speak it; google: the Gemini API …).
      */
     public String family() {
         return switch (this) {
             case OPENAI, AZURE, HUGGINGFACE, OLLAMA, OPENAI_COMPATIBLE -> "openai";
             case ANTHROPIC -> "anthropic";
-            case GEMINI, VERTEX, PALM -> "google";
+            case GEMINI -> "google";
+            case VERTEX -> "vertex"; // Google's models, Anthropic's and open models, each in its own dialect
+            case PALM -> "palm";
             case COHERE -> "cohere";
             case BEDROCK -> "bedrock";
             case REPLICATE -> "replicate";
