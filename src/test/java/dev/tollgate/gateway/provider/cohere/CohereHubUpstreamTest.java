@@ -74,6 +74,24 @@ class CohereHubUpstreamTest {
         return new Call(model, key, op, JsonBody.of((ObjectNode) Json.parse(body)), new Cancellation());
     }
 
+    /**
+     * Runs a call on an event loop, as the gateway does: HubUpstream chains its handlers as the futures complete,
+     * which from a plain thread could come after the response (and its body) already arrived.
+     */
+    static <T> Future<T> onLoop(java.util.function.Supplier<Future<T>> call) {
+        io.vertx.core.Promise<T> p = io.vertx.core.Promise.promise();
+        vertx.getOrCreateContext().runOnContext(v -> call.get().onComplete(p));
+        return p.future();
+    }
+
+    static Future<JsonNode> send(Call call) {
+        return onLoop(() -> upstream.send(call));
+    }
+
+    static Future<Void> stream(Call call, StreamSink sink) {
+        return onLoop(() -> upstream.stream(call, sink));
+    }
+
     static <T> T await(Future<T> f) throws Exception {
         return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
@@ -81,6 +99,9 @@ class CohereHubUpstreamTest {
     static Throwable failure(Future<?> f) {
         try {
             await(f);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("no answer within 10 s; the fake received " + fake.requests().size()
+                    + " request(s)", e);
         } catch (Exception e) {
             return e.getCause();
         }
@@ -124,7 +145,7 @@ class CohereHubUpstreamTest {
     @Test
     void plainChatIsTranslatedBothWaysWithBilledUsage() throws Exception {
         fake.enqueue(Reply.text("Hello there, friend").usage(12, 4));
-        JsonNode answer = await(upstream.send(call(Operation.CHAT, HELLO, KEY)));
+        JsonNode answer = await(send(call(Operation.CHAT, HELLO, KEY)));
 
         RecordedRequest sent = fake.lastRequest();
         assertThat(sent.path()).isEqualTo("/v2/chat");
@@ -146,7 +167,7 @@ class CohereHubUpstreamTest {
     void streamedChatHasTheSameContentAndUsage() throws Exception {
         fake.enqueue(Reply.text("Hello there, friend").usage(12, 4).chunks(3));
         Collected sink = new Collected();
-        await(upstream.stream(call(Operation.CHAT, HELLO.replace("{\"model\"", "{\"stream\":true,\"model\""), KEY),
+        await(stream(call(Operation.CHAT, HELLO.replace("{\"model\"", "{\"stream\":true,\"model\""), KEY),
                 sink));
 
         assertThat(fake.lastRequest().json().path("stream").asBoolean()).isTrue();
@@ -169,7 +190,7 @@ class CohereHubUpstreamTest {
     @Test
     void toolCallsComeBackWithoutTheToolPlan() throws Exception {
         fake.enqueue(Reply.toolCalls(Reply.ToolCall.of("get_weather", "{\"city\":\"Paris\"}")).usage(20, 9));
-        JsonNode answer = await(upstream.send(call(Operation.CHAT, WEATHER, KEY)));
+        JsonNode answer = await(send(call(Operation.CHAT, WEATHER, KEY)));
 
         JsonNode sent = fake.lastRequest().json();
         assertThat(sent.path("tools").get(0).path("function").path("name").asText()).isEqualTo("get_weather");
@@ -189,7 +210,7 @@ class CohereHubUpstreamTest {
         fake.enqueue(Reply.toolCalls(Reply.ToolCall.of("get_weather", "{\"city\":\"Paris\"}").fragments(4),
                 Reply.ToolCall.of("get_time", "{\"tz\":\"CET\"}").fragments(2)).usage(20, 9));
         Collected sink = new Collected();
-        await(upstream.stream(call(Operation.CHAT, WEATHER.replace("{\"model\"", "{\"stream\":true,\"model\""), KEY),
+        await(stream(call(Operation.CHAT, WEATHER.replace("{\"model\"", "{\"stream\":true,\"model\""), KEY),
                 sink));
 
         assertThat(sink.text()).isEmpty();
@@ -214,7 +235,7 @@ class CohereHubUpstreamTest {
     void aCutStreamFails() {
         fake.enqueue(Reply.text("one two three four five").cutAfter(3));
         Collected sink = new Collected();
-        Throwable t = failure(upstream.stream(call(Operation.CHAT,
+        Throwable t = failure(stream(call(Operation.CHAT,
                 HELLO.replace("{\"model\"", "{\"stream\":true,\"model\""), KEY), sink));
         assertThat(t).isInstanceOf(UpstreamException.class);
         assertThat(((UpstreamException) t).error().httpStatus()).isEqualTo(502);
@@ -224,17 +245,51 @@ class CohereHubUpstreamTest {
     @Test
     void aGenerationErrorInTheStreamFails() {
         fake.enqueue(Reply.text("one two three four").streamErrorAfter(3, "api_error", "internal error"));
-        Throwable t = failure(upstream.stream(call(Operation.CHAT,
+        Throwable t = failure(stream(call(Operation.CHAT,
                 HELLO.replace("{\"model\"", "{\"stream\":true,\"model\""), KEY), new Collected()));
         assertThat(((UpstreamException) t).error().httpStatus()).isEqualTo(502);
         assertThat(((UpstreamException) t).error().message()).contains("finish_reason ERROR");
     }
 
     @Test
+    void aContentFilterStopIsContentFilterPlainAndStreamed() throws Exception {
+        fake.enqueue(Reply.text("I cannot").finishReason("content_filter").usage(8, 2));
+        JsonNode answer = await(send(call(Operation.CHAT, HELLO, KEY)));
+        assertThat(answer.path("choices").get(0).path("finish_reason").asText()).isEqualTo("content_filter");
+        fake.enqueue(Reply.text("I cannot").finishReason("content_filter").usage(8, 2));
+        Collected sink = new Collected();
+        await(stream(call(Operation.CHAT, HELLO.replace("{\"model\"", "{\"stream\":true,\"model\""), KEY),
+                sink));
+        assertThat(sink.chunks.get(sink.chunks.size() - 2).path("choices").get(0).path("finish_reason").asText())
+                .isEqualTo("content_filter");
+    }
+
+    @Test
+    void aForbiddenKeyIsA502Too() {
+        fake.enqueue(Reply.error(403, "forbidden", "The user does not have the necessary permissions"));
+        UpstreamException e = (UpstreamException) failure(send(call(Operation.CHAT, HELLO, KEY)));
+        assertThat(e.error().httpStatus()).isEqualTo(502);
+        assertThat(e.error().code()).isEqualTo("upstream_auth_failed");
+    }
+
+    @Test
+    void droppedParametersAreReportedThroughTheCall() throws Exception {
+        GatewayConfig.Model dropping = new GatewayConfig.Model("default/command", "command", "cohere",
+                "command-a-03-2025", fake.baseUrl(), null, null, null, null, null, null, 1, 30_000, null, null, "drop",
+                null);
+        Call call = new Call(dropping, KEY, Operation.CHAT, JsonBody.of((ObjectNode) Json.parse(
+                "{\"model\":\"command\",\"n\":2,\"logit_bias\":{\"5\":1},\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"Hi\"}]}")), new Cancellation());
+        await(send(call));
+        assertThat(call.dropped()).containsExactly("n", "logit_bias");
+        assertThat(fake.lastRequest().json().has("n")).isFalse();
+    }
+
+    @Test
     void aRateLimitIsA429WithRetryAfter() {
         fake.enqueue(Reply.error(429, "rate_limit", "You are past the per minute request limit, please wait and try "
                 + "again later.").header("retry-after", "7"));
-        UpstreamException e = (UpstreamException) failure(upstream.send(call(Operation.CHAT, HELLO, KEY)));
+        UpstreamException e = (UpstreamException) failure(send(call(Operation.CHAT, HELLO, KEY)));
         assertThat(e.error().httpStatus()).isEqualTo(429);
         assertThat(e.retryAfter()).isEqualTo("7");
         assertThat(e.error().message()).contains("per minute request limit");
@@ -242,7 +297,7 @@ class CohereHubUpstreamTest {
 
     @Test
     void aRefusedKeyIsA502() {
-        UpstreamException e = (UpstreamException) failure(upstream.send(call(Operation.CHAT, HELLO, "wrong-key")));
+        UpstreamException e = (UpstreamException) failure(send(call(Operation.CHAT, HELLO, "wrong-key")));
         assertThat(e.error().httpStatus()).isEqualTo(502);
         assertThat(e.error().code()).isEqualTo("upstream_auth_failed");
         assertThat(e.error().message()).doesNotContain("wrong-key");
@@ -252,7 +307,7 @@ class CohereHubUpstreamTest {
     @Test
     void aPromptOverTheContextWindowIsContextLengthExceeded() {
         fake.enqueue(Reply.contextTooLong());
-        UpstreamException e = (UpstreamException) failure(upstream.send(call(Operation.CHAT, HELLO, KEY)));
+        UpstreamException e = (UpstreamException) failure(send(call(Operation.CHAT, HELLO, KEY)));
         assertThat(e.error().httpStatus()).isEqualTo(400);
         assertThat(e.error().code()).isEqualTo("context_length_exceeded");
         assertThat(e.error().param()).isEqualTo("messages");
@@ -261,7 +316,7 @@ class CohereHubUpstreamTest {
     @Test
     void anOverloadedCohereIsA503() {
         fake.enqueue(Reply.error(503, "unavailable", "service unavailable"));
-        UpstreamException e = (UpstreamException) failure(upstream.send(call(Operation.CHAT, HELLO, KEY)));
+        UpstreamException e = (UpstreamException) failure(send(call(Operation.CHAT, HELLO, KEY)));
         assertThat(e.error().httpStatus()).isEqualTo(503);
         assertThat(e.error().openAiType()).isEqualTo("overloaded_error");
     }
@@ -269,7 +324,7 @@ class CohereHubUpstreamTest {
     @Test
     void embeddingsGoToEmbedWithAnInputType() throws Exception {
         fake.enqueue(Reply.text("").usage(5, 0));
-        JsonNode answer = await(upstream.send(call(Operation.EMBEDDINGS,
+        JsonNode answer = await(send(call(Operation.EMBEDDINGS,
                 "{\"model\":\"embed\",\"input\":[\"hello\",\"goodbye\"],\"dimensions\":4,\"input_type\":\"search_query\"}",
                 KEY)));
         JsonNode sent = fake.lastRequest().json();
@@ -287,7 +342,7 @@ class CohereHubUpstreamTest {
 
     @Test
     void rerankGoesToRerankAndKeepsTheBilledSearchUnits() throws Exception {
-        JsonNode answer = await(upstream.send(call(Operation.RERANK,
+        JsonNode answer = await(send(call(Operation.RERANK,
                 "{\"model\":\"rerank\",\"query\":\"capital of the united states\",\"top_n\":2,\"return_documents\":true,"
                         + "\"documents\":[\"Carson City is the capital of Nevada\",{\"text\":\"Washington is the "
                         + "capital of the United States\"},\"Capital punishment\"]}", KEY)));
