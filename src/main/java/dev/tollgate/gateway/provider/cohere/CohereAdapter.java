@@ -46,7 +46,7 @@ public final class CohereAdapter implements Adapter {
         String path;
         switch (call.operation()) {
             case CHAT -> {
-                body = CohereChat.request(req, policy, params, stream);
+                body = CohereChat.request(req, params, stream);
                 path = "/v2/chat";
             }
             case EMBEDDINGS -> {

@@ -7,7 +7,6 @@ import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.TokenUsage;
 import dev.tollgate.gateway.provider.ParamPolicy;
 import dev.tollgate.gateway.provider.TranslationException;
-import dev.tollgate.gateway.provider.UnsupportedParams;
 import java.util.Map;
 import java.util.Set;
 
@@ -44,7 +43,7 @@ final class CohereChat {
                     + "'parallel_tool_calls'.");
 
     /** The Cohere request for an OpenAI chat request (its {@code model} is replaced by the caller). */
-    static ObjectNode request(ObjectNode req, UnsupportedParams unsupported, ParamPolicy policy, boolean stream) {
+    static ObjectNode request(ObjectNode req, ParamPolicy policy, boolean stream) {
         ObjectNode out = Json.object();
         for (Map.Entry<String, JsonNode> field : req.properties()) {
             String name = field.getKey();
@@ -61,12 +60,8 @@ final class CohereChat {
                 case "max_tokens", "max_completion_tokens" -> out.set("max_tokens", number(name, value));
                 case "stop" -> out.set("stop_sequences", stop(value));
                 case "response_format" -> responseFormat(value, out);
-                case "user", "safety_identifier", "metadata", "store", "service_tier", "prompt_cache_key" -> {
-                    // about the caller, not the answer: nothing to tell Cohere, nothing changes in the answer
-                    if (!"user".equals(name) && !"safety_identifier".equals(name) && !"prompt_cache_key".equals(name)
-                            && !isNoOp(name, value)) {
-                        policy.unsupported(name, "It has no Cohere equivalent: remove it from the request.");
-                    }
+                case "user", "safety_identifier", "prompt_cache_key" -> {
+                    // about the caller, not the answer: nothing to tell Cohere, and the answer is the same without
                 }
                 default -> {
                     if (!isNoOp(name, value)) {

@@ -2,7 +2,6 @@ package dev.tollgate.gateway.provider.cohere;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.TokenUsage;
 import dev.tollgate.gateway.provider.HubChunks;
 import dev.tollgate.gateway.provider.SseDecoder;

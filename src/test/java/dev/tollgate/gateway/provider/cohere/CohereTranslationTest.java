@@ -26,7 +26,7 @@ class CohereTranslationTest {
 
     static ObjectNode chat(String json, UnsupportedParams policy, List<String> dropped) {
         ParamPolicy p = new ParamPolicy(policy, "Cohere");
-        ObjectNode out = CohereChat.request(obj(json), policy, p, false);
+        ObjectNode out = CohereChat.request(obj(json), p, false);
         dropped.addAll(p.dropped());
         return out;
     }
