@@ -164,7 +164,7 @@ public final class Checks {
         }
         try {
             return Result.ok(new GatewayConfig.Prices(micros(p.getInputPerMillion()), micros(p.getOutputPerMillion()),
-                    micros(p.getPerImage()), micros(p.getPerSecond()), "spec"));
+                    null, null, micros(p.getPerImage()), micros(p.getPerSecond()), micros(p.getPerSearchUnit()), "spec"));
         } catch (IllegalArgumentException e) {
             return problem(m, "InvalidSpec", "pricing: " + e.getMessage());
         }

@@ -81,16 +81,25 @@ public record GatewayConfig(
      *                                    priced as input
      * @param perImageMicros              one generated image
      * @param perSecondMicros             one second of compute
+     * @param perSearchUnitMicros         one search unit of a rerank (Cohere: a query with up to 100 documents)
      * @param source                      "spec" or "catalogue/&lt;version&gt;"
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Prices(Long inputMicrosPerMillion, Long outputMicrosPerMillion, Long cachedInputMicrosPerMillion,
-            Long cacheWriteMicrosPerMillion, Long perImageMicros, Long perSecondMicros, String source) {
+            Long cacheWriteMicrosPerMillion, Long perImageMicros, Long perSecondMicros, Long perSearchUnitMicros,
+            String source) {
+
+        /** Prices without a search-unit price. */
+        public Prices(Long inputMicrosPerMillion, Long outputMicrosPerMillion, Long cachedInputMicrosPerMillion,
+                Long cacheWriteMicrosPerMillion, Long perImageMicros, Long perSecondMicros, String source) {
+            this(inputMicrosPerMillion, outputMicrosPerMillion, cachedInputMicrosPerMillion, cacheWriteMicrosPerMillion,
+                    perImageMicros, perSecondMicros, null, source);
+        }
 
         /** Prices without cache prices (what LlmModel.spec.pricing can say). */
         public Prices(Long inputMicrosPerMillion, Long outputMicrosPerMillion, Long perImageMicros,
                 Long perSecondMicros, String source) {
-            this(inputMicrosPerMillion, outputMicrosPerMillion, null, null, perImageMicros, perSecondMicros, source);
+            this(inputMicrosPerMillion, outputMicrosPerMillion, null, null, perImageMicros, perSecondMicros, null, source);
         }
     }
 

@@ -77,7 +77,8 @@ public final class PriceCatalogue {
     /** The JSON shape: decimal strings, never numbers. */
     record FileEntry(String provider, String model, List<String> aliases, String apiBase, String inputPerMillion,
                      String cachedInputPerMillion, String cacheWritePerMillion, String outputPerMillion,
-                     String perImage, String perSecond, String source, String seenAt, String retrieved, String note) {}
+                     String perImage, String perSecond, String perSearchUnit, String source, String seenAt,
+                     String retrieved, String note) {}
 
     record File(String version, String comment, List<FileEntry> models) {}
 
@@ -178,12 +179,13 @@ public final class PriceCatalogue {
             try {
                 prices = new GatewayConfig.Prices(micros(f.inputPerMillion()), micros(f.outputPerMillion()),
                         micros(f.cachedInputPerMillion()), micros(f.cacheWritePerMillion()), micros(f.perImage()),
-                        micros(f.perSecond()), sourceName);
+                        micros(f.perSecond()), micros(f.perSearchUnit()), sourceName);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
             }
             if (prices.inputMicrosPerMillion() == null && prices.outputMicrosPerMillion() == null
-                    && prices.perImageMicros() == null && prices.perSecondMicros() == null) {
+                    && prices.perImageMicros() == null && prices.perSecondMicros() == null
+                    && prices.perSearchUnitMicros() == null) {
                 throw new IllegalArgumentException(where + ": gives no price");
             }
             List<String> aliases = f.aliases() == null ? List.of() : List.copyOf(f.aliases());

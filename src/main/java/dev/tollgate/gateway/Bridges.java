@@ -54,7 +54,12 @@ final class Bridges {
                     return Future.failedFuture(UpstreamErrors.notJsonObject(ctx.deployment.id()));
                 }
                 ctx.usage = usage.value() != null && usage.value().isObject() ? TokenUsage.fromOpenAi(usage.value()) : null;
-                if (ctx.usage == null) {
+                if (ctx.operation == dev.tollgate.gateway.provider.Operation.RERANK) {
+                    // a rerank is billed in search units (meta.billed_units.search_units), not tokens
+                    JsonNode units = Json.topLevelField(raw, "meta").value();
+                    units = units == null ? null : units.path("billed_units").get("search_units");
+                    ctx.searchUnits = units != null && units.canConvertToLong() ? units.asLong() : null;
+                } else if (ctx.usage == null) {
                     collectText(ctx, Json.parse(raw.getBytes())); // no usage: the answer's text is counted instead
                 }
                 ClientWriter.json(ctx, 200, raw);

@@ -142,6 +142,7 @@ public class GatewayRoutes {
             post(router, prefix + "/completions", WireFormat.OPENAI, Operation.COMPLETIONS);
             post(router, prefix + "/embeddings", WireFormat.OPENAI, Operation.EMBEDDINGS);
             post(router, prefix + "/images/generations", WireFormat.OPENAI, Operation.IMAGES);
+            post(router, prefix + "/rerank", WireFormat.OPENAI, Operation.RERANK);
             post(router, prefix + "/messages", WireFormat.ANTHROPIC, Operation.CHAT);
             get(router, prefix + "/models", rc -> models(rc, null));
             get(router, prefix + "/models/:id", rc -> models(rc, rc.pathParam("id")));
@@ -200,7 +201,7 @@ public class GatewayRoutes {
         } else {
             ClientWriter.error(ctx, ApiError.of(404, "no such endpoint: " + rc.request().method().name() + " " + path
                     + ": this gateway serves /v1/chat/completions, /v1/completions, /v1/embeddings, "
-                    + "/v1/images/generations, /v1/messages and /v1/models", null).withCode("unknown_url"), headers);
+                    + "/v1/images/generations, /v1/rerank, /v1/messages and /v1/models", null).withCode("unknown_url"), headers);
         }
     }
 

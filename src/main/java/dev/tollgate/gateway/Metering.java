@@ -28,6 +28,14 @@ public final class Metering {
         if (ctx.operation == Operation.IMAGES && ctx.status == 200) {
             long n = ctx.body == null ? 1 : Math.max(1, ctx.body.path("n").asLong(1));
             c = CostCalculator.costMicros(ctx.deployment.prices(), n);
+        } else if (ctx.operation == Operation.RERANK) {
+            // priced per search unit, as the provider billed them (or as many as the documents make, if it did not
+            // say); a rerank that was not answered used none
+            if (ctx.status == 200) {
+                long units = ctx.searchUnits != null ? ctx.searchUnits
+                        : CostCalculator.estimatedSearchUnits(ctx.body == null ? null : ctx.body.path("documents"));
+                c = CostCalculator.searchCostMicros(ctx.deployment.prices(), units);
+            }
         } else {
             if (mustCount(ctx)) {
                 // No usage reported (a provider that sends none, a stream cut or left mid-way): count it ourselves.
@@ -50,7 +58,8 @@ public final class Metering {
      */
     static boolean mustCount(RequestContext ctx) {
         boolean answeredOrLeft = ctx.status == 200 || ctx.status == 499 || ctx.endedByDrain;
-        boolean pricedPerImage = ctx.operation == Operation.IMAGES && ctx.status == 200;
+        boolean pricedPerImage = ctx.operation == Operation.IMAGES && ctx.status == 200
+                || ctx.operation == Operation.RERANK; // priced per search unit: no tokens to count
         return ctx.costMicros == null && ctx.usage == null && answeredOrLeft && !pricedPerImage && ctx.body != null
                 && ctx.deployment != null && ctx.deployment.prices() != null;
     }

@@ -34,6 +34,8 @@ public final class RequestContext {
     public GatewayConfig.Model deployment;
     public boolean stream;
     public TokenUsage usage;
+    /** The search units a rerank used, as the provider reported them (null: not reported, or not a rerank). */
+    public Long searchUnits;
     /** What the request cost in micro-USD once known (see Metering); null when unknown. */
     public Long costMicros;
     /** Set while the vocabulary this request's cost must be counted with is loading (see Metering.whenCountable). */

@@ -20,6 +20,11 @@ public class Pricing {
     @JsonPropertyDescription("USD per second of compute (models priced by time, e.g. on Replicate). Not charged yet: no "
             + "provider this version serves bills by time, so requests are priced by tokens or images only.")
     private String perSecond;
+    @Pattern(Api.MONEY_PATTERN)
+    @JsonPropertyDescription("USD per search unit of a rerank (POST /v1/rerank), e.g. \"0.002\" for Cohere's $2.00 per "
+            + "1,000 searches. A rerank answer costs its search units (Cohere: one per query with up to 100 documents) "
+            + "times this price.")
+    private String perSearchUnit;
 
     public Pricing() {}
 
@@ -36,4 +41,6 @@ public class Pricing {
     public void setPerImage(String perImage) { this.perImage = perImage; }
     public String getPerSecond() { return perSecond; }
     public void setPerSecond(String perSecond) { this.perSecond = perSecond; }
+    public String getPerSearchUnit() { return perSearchUnit; }
+    public void setPerSearchUnit(String perSearchUnit) { this.perSearchUnit = perSearchUnit; }
 }

@@ -238,6 +238,9 @@ public class BudgetInterceptor implements RequestInterceptor {
         if (ctx.operation == Operation.IMAGES) {
             return CostCalculator.costMicros(prices, Math.max(1, ctx.body.path("n").asLong(1)));
         }
+        if (ctx.operation == Operation.RERANK) {
+            return CostCalculator.searchCostMicros(prices, CostCalculator.estimatedSearchUnits(ctx.body.path("documents")));
+        }
         return CostEstimate.cheap(prices, ctx.bodyBytes, outputTokens(ctx));
     }
 
@@ -256,7 +259,7 @@ public class BudgetInterceptor implements RequestInterceptor {
      * images, whose cheap bound is already exact.
      */
     private Future<OptionalLong> preciseCost(RequestContext ctx, long cheapMicros) {
-        if (ctx.operation == Operation.IMAGES || cheapMicros >= BEYOND_ANY_BUDGET) {
+        if (ctx.operation == Operation.IMAGES || ctx.operation == Operation.RERANK || cheapMicros >= BEYOND_ANY_BUDGET) {
             return Future.succeededFuture(OptionalLong.empty()); // exact already, or an output limit beyond any budget
         }
         long output = outputTokens(ctx); // the same as in the cheap bound (its limit is set on the body by now)

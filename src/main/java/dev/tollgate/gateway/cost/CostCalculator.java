@@ -93,6 +93,32 @@ public final class CostCalculator {
         return OptionalLong.of(Math.multiplyExact(imageCount, prices.perImageMicros()));
     }
 
+    /**
+     * The cost of a rerank that used {@code searchUnits} search units, or empty when the per-search-unit price is
+     * unknown. A rerank has no tokens in OpenAI's sense: it is priced by search units only.
+     */
+    public static OptionalLong searchCostMicros(GatewayConfig.Prices prices, long searchUnits) {
+        if (searchUnits < 0) {
+            throw new IllegalArgumentException("negative search units " + searchUnits);
+        }
+        if (searchUnits == 0) {
+            return OptionalLong.of(0);
+        }
+        if (prices == null || prices.perSearchUnitMicros() == null) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(Math.multiplyExact(searchUnits, prices.perSearchUnitMicros()));
+    }
+
+    /**
+     * The search units a rerank of these documents uses when the provider does not say: Cohere counts one per query
+     * with up to 100 documents (https://docs.cohere.com/docs/rerank-overview), so one per started 100 documents.
+     */
+    public static long estimatedSearchUnits(com.fasterxml.jackson.databind.JsonNode documents) {
+        int n = documents == null ? 0 : documents.size();
+        return Math.max(1, (n + 99) / 100);
+    }
+
     /** Micro-micros (10^-12 USD) to whole micros, HALF_UP. */
     static long roundToMicros(BigInteger microMicros) {
         return new BigDecimal(microMicros).divide(MILLION, 0, RoundingMode.HALF_UP).longValueExact();

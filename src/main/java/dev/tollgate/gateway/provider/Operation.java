@@ -5,7 +5,9 @@ public enum Operation {
     CHAT("chat/completions"),
     COMPLETIONS("completions"),
     EMBEDDINGS("embeddings"),
-    IMAGES("images/generations");
+    IMAGES("images/generations"),
+    /** {@code POST /v1/rerank}: a query and documents in, relevance scores out (the shape Cohere and LiteLLM use). */
+    RERANK("rerank");
 
     private final String path;
 

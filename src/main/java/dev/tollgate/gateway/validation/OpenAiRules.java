@@ -15,6 +15,7 @@ abstract class OpenAiRules extends RequestRules {
     static final RequestRules COMPLETIONS = new Completions();
     static final RequestRules EMBEDDINGS = new Embeddings();
     static final RequestRules IMAGES = new Images();
+    static final RequestRules RERANK = new Rerank();
 
     static final int LOGPROBS_TRUE = 1;
     static final int TOP_LOGPROBS = 2;
@@ -769,6 +770,87 @@ abstract class OpenAiRules extends RequestRules {
         public void end(int seen) {
             if ((seen & REQUIRED) == 0) {
                 throw InvalidRequest.missing("prompt");
+            }
+        }
+    }
+
+    // ---- /v1/rerank ----------------------------------------------------------------------------------------------
+
+    /**
+     * The rerank request as Cohere (https://docs.cohere.com/reference/rerank) and LiteLLM take it: {@code query} (a
+     * non-empty string) and {@code documents} (1 to {@value #MAX_DOCUMENTS} strings, or objects with a {@code text}
+     * string) required; {@code top_n} and {@code max_tokens_per_doc} positive integers; {@code return_documents} a
+     * boolean.
+     */
+    static final class Rerank extends OpenAiRules {
+        static final int MAX_DOCUMENTS = 10_000;
+        static final int QUERY = 1;
+        static final int DOCUMENTS = 2;
+
+        @Override
+        public int field(String name, JsonParser p) throws IOException {
+            switch (name) {
+                case "query" -> {
+                    ok(string(p), name);
+                    if (p.getText().isBlank()) {
+                        throw InvalidRequest.value("empty_string", "empty string. Expected the search query",
+                                "query");
+                    }
+                    return QUERY;
+                }
+                case "documents" -> {
+                    documents(p);
+                    return DOCUMENTS;
+                }
+                case "top_n", "max_tokens_per_doc" -> okOrNull(p, integer(p, 1, Integer.MAX_VALUE), name);
+                case "return_documents" -> okOrNull(p, bool(p), name);
+                case "model" -> ok(string(p), name);
+                default -> p.skipChildren();
+            }
+            return 0;
+        }
+
+        private static void documents(JsonParser p) throws IOException {
+            if (p.currentToken() != JsonToken.START_ARRAY) {
+                throw InvalidRequest.of(type(p, "an array of strings or of objects with a 'text' string"), "documents");
+            }
+            int i = 0;
+            while (p.nextToken() != JsonToken.END_ARRAY) {
+                if (p.currentToken() == JsonToken.START_OBJECT) {
+                    boolean text = false;
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String f = p.currentName();
+                        p.nextToken();
+                        if (f.equals("text")) {
+                            ok(string(p), "documents", i, "text");
+                            text = true;
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                    if (!text) {
+                        throw InvalidRequest.missing("documents", i, "text");
+                    }
+                } else if (p.currentToken() != JsonToken.VALUE_STRING) {
+                    throw InvalidRequest.of(type(p, "a string or an object with a 'text' string"), "documents", i);
+                }
+                i++;
+            }
+            if (i == 0) {
+                throw empty("documents");
+            }
+            if (i > MAX_DOCUMENTS) {
+                throw tooMany(MAX_DOCUMENTS, "documents");
+            }
+        }
+
+        @Override
+        public void end(int seen) {
+            if ((seen & QUERY) == 0) {
+                throw InvalidRequest.missing("query");
+            }
+            if ((seen & DOCUMENTS) == 0) {
+                throw InvalidRequest.missing("documents");
             }
         }
     }

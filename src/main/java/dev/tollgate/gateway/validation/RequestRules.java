@@ -14,7 +14,7 @@ import java.io.IOException;
  * Fields the rules do not know are passed on untouched: providers add fields faster than any schema.
  *
  * <p>The rules are taken from OpenAI's OpenAPI description (CreateChatCompletionRequest, CreateCompletionRequest,
- * CreateEmbeddingRequest, CreateImageRequest) and Anthropic's Messages API reference; see the README's gateway API
+ * CreateEmbeddingRequest, CreateImageRequest), Cohere's rerank request (for {@code /v1/rerank}) and Anthropic's Messages API reference; see the README's gateway API
  * section for the list. JSON {@code null} is accepted wherever the description says a field is nullable.
  */
 public abstract class RequestRules {
@@ -29,6 +29,7 @@ public abstract class RequestRules {
             case COMPLETIONS -> OpenAiRules.COMPLETIONS;
             case EMBEDDINGS -> OpenAiRules.EMBEDDINGS;
             case IMAGES -> OpenAiRules.IMAGES;
+            case RERANK -> OpenAiRules.RERANK;
         };
     }
 

@@ -62,6 +62,7 @@ public class MockUpstream implements Upstream {
                 case COMPLETIONS -> completion(call);
                 case EMBEDDINGS -> embeddings(call);
                 case IMAGES -> images(call);
+                case RERANK -> rerank(call);
             };
         } catch (UpstreamException e) {
             return Future.failedFuture(e);
@@ -278,6 +279,39 @@ public class MockUpstream implements Upstream {
         }
         resp.put("model", call.model().upstreamModel());
         resp.putObject("usage").put("prompt_tokens", tokens).put("total_tokens", tokens);
+        return resp;
+    }
+
+    /**
+     * A rerank answer with a deterministic score per document (from a hash of query and document), best first, and
+     * Cohere's billing: one search unit per started 100 documents.
+     */
+    private ObjectNode rerank(Call call) {
+        JsonNode req = call.body();
+        String query = req.path("query").asText();
+        List<double[]> scored = new ArrayList<>(); // {index, score}
+        int i = 0;
+        for (JsonNode d : req.path("documents")) {
+            String text = d.isTextual() ? d.asText() : d.path("text").asText();
+            byte[] h = sha256(query + "\u0000" + text);
+            scored.add(new double[] {i++, ((h[0] & 0xFF) * 256 + (h[1] & 0xFF)) / 65535.0});
+        }
+        scored.sort((a, b) -> a[1] != b[1] ? Double.compare(b[1], a[1]) : Double.compare(a[0], b[0]));
+        int topN = req.path("top_n").asInt(scored.size());
+        ObjectNode resp = Json.object();
+        resp.put("id", "rerank-mock-" + shortHash(query));
+        ArrayNode results = resp.putArray("results");
+        boolean withDocs = req.path("return_documents").asBoolean(false);
+        for (double[] s : scored.subList(0, Math.min(topN, scored.size()))) {
+            ObjectNode r = results.addObject();
+            r.put("index", (int) s[0]);
+            r.put("relevance_score", Math.round(s[1] * 1e6) / 1e6);
+            if (withDocs) {
+                JsonNode d = req.path("documents").get((int) s[0]);
+                r.putObject("document").put("text", d.isTextual() ? d.asText() : d.path("text").asText());
+            }
+        }
+        resp.putObject("meta").putObject("billed_units").put("search_units", (scored.size() + 99) / 100);
         return resp;
     }
 

@@ -33,7 +33,7 @@ public class OpenAiUpstream extends HttpUpstream {
 
     @Override
     public boolean supports(Operation operation) {
-        return true;
+        return operation != Operation.RERANK; // OpenAI's API has no rerank
     }
 
     @Override
