@@ -23,7 +23,7 @@ public enum Provider {
             new Required(Setting.REGION, "the Google Cloud region of the Vertex AI endpoint, e.g. us-central1")),
     BEDROCK("bedrock", null, false, false,
             new Required(Setting.REGION, "the AWS region of the Bedrock runtime, e.g. us-east-1")),
-    COHERE("cohere", "https://api.cohere.com", true, false),
+    COHERE("cohere", "https://api.cohere.com", true, true),
     HUGGINGFACE("huggingface", "https://router.huggingface.co/v1", true, true),
     REPLICATE("replicate", "https://api.replicate.com/v1", true, false),
     AI21("ai21", "https://api.ai21.com/studio/v1", true, false),
@@ -113,7 +113,7 @@ public enum Provider {
                     Capability.IMAGES_IN, Capability.EMBEDDINGS, Capability.RERANK);
             case BEDROCK, REPLICATE, AI21 -> java.util.EnumSet.noneOf(Capability.class);
             case MOCK -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
-                    Capability.COMPLETIONS, Capability.EMBEDDINGS, Capability.IMAGE_GENERATION);
+                    Capability.COMPLETIONS, Capability.EMBEDDINGS, Capability.IMAGE_GENERATION, Capability.RERANK);
         };
     }
 

@@ -10,6 +10,7 @@ import dev.tollgate.config.Provider.Capability;
 import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.fakes.FakeAnthropic;
 import dev.tollgate.gateway.fakes.FakeAzureOpenAi;
+import dev.tollgate.gateway.fakes.FakeCohere;
 import dev.tollgate.gateway.fakes.FakeOpenAi;
 import dev.tollgate.gateway.fakes.FakeUpstream;
 import dev.tollgate.gateway.fakes.Reply;
@@ -79,7 +80,8 @@ class ProviderConformanceTest {
             new Subject(Provider.AZURE, key -> FakeAzureOpenAi.start(key).deployment("kit-deployment", "gpt-4o"),
                     "kit-deployment", "apiVersion: \"2024-10-21\",", "content_filter", null),
             new Subject(Provider.ANTHROPIC, FakeAnthropic::start, "claude-sonnet-4-20250514", "", "refusal",
-                    "logit_bias"));
+                    "logit_bias"),
+            new Subject(Provider.COHERE, FakeCohere::start, "command-a-03-2025", "", "ERROR_TOXIC", "logit_bias"));
 
     static final Map<String, FakeUpstream> FAKES = new LinkedHashMap<>();
 

@@ -3,6 +3,7 @@ package dev.tollgate.gateway.provider;
 import dev.tollgate.config.Provider;
 import dev.tollgate.gateway.provider.anthropic.AnthropicAdapter;
 import dev.tollgate.gateway.provider.anthropic.AnthropicUpstream;
+import dev.tollgate.gateway.provider.cohere.CohereAdapter;
 import dev.tollgate.gateway.provider.mock.MockUpstream;
 import dev.tollgate.gateway.provider.openai.OpenAiUpstream;
 import io.vertx.core.Context;
@@ -48,7 +49,8 @@ public class Upstreams {
                 case ANTHROPIC -> new Served(new HubUpstream(client, new AnthropicAdapter(java.time.Clock.systemUTC())),
                         new AnthropicUpstream(client));
                 case MOCK -> Served.hub(new MockUpstream(vertx));
-                case GEMINI, VERTEX, PALM, COHERE, BEDROCK, REPLICATE, AI21 -> null;
+                case COHERE -> Served.hub(new HubUpstream(client, new CohereAdapter(java.time.Clock.systemUTC())));
+                case GEMINI, VERTEX, PALM, BEDROCK, REPLICATE, AI21 -> null;
             };
             if (served != null) {
                 byProvider.put(p.wireName(), served);
