@@ -38,7 +38,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code GOOGLE_APPLICATION_CREDENTIALS}). Scope: {@value #SCOPE}.
  *
  * <p>Tokens are cached per credential, keyed by the credential's SHA-256 (the key itself is never a map key, a log
- * line or a message), and used until {@link #REFRESH_AHEAD} before they expire. Getting one is blocking I/O (Google's
+ * line or a message), and used until {@link #REFRESH_AHEAD} before they expire (half-way through a token that lives
+ * less than twice that, so a short-lived token is not refreshed on every request). Getting one is blocking I/O (Google's
  * library uses a blocking HTTP client), so it runs on a worker thread ({@link Vertx#executeBlocking}), never on an
  * event loop, and at most one refresh per credential is in flight: concurrent requests wait on the same future. A
  * request meets a token three ways: fresh (the header is set at once, no future to wait for); in the refresh window
@@ -77,6 +78,8 @@ public final class GoogleAccessTokens implements Authenticator {
         private GoogleCredentials credentials;
         private String token;
         private Instant expiry;
+        /** When to start replacing the token: {@link #REFRESH_AHEAD} before expiry, or half-way for short lives. */
+        private Instant refreshAt;
         private Future<String> refreshing;
     }
 
@@ -105,7 +108,7 @@ public final class GoogleAccessTokens implements Authenticator {
         Instant now = clock.instant();
         Future<String> refresh;
         synchronized (e) {
-            if (e.token != null && now.isBefore(e.expiry.minus(REFRESH_AHEAD))) {
+            if (e.token != null && now.isBefore(e.refreshAt)) {
                 return Future.succeededFuture(e.token);
             }
             refresh = e.refreshing != null ? e.refreshing : startRefresh(e, credential, call.model().id());
@@ -139,6 +142,7 @@ public final class GoogleAccessTokens implements Authenticator {
                     e.credentials = ar.result().credentials();
                     e.token = ar.result().token();
                     e.expiry = ar.result().expiry();
+                    e.refreshAt = ar.result().refreshAt();
                 }
             }
             if (ar.succeeded()) {
@@ -150,7 +154,7 @@ public final class GoogleAccessTokens implements Authenticator {
         return done.future();
     }
 
-    private record Fetched(GoogleCredentials credentials, String token, Instant expiry) {}
+    private record Fetched(GoogleCredentials credentials, String token, Instant expiry, Instant refreshAt) {}
 
     /** Blocking: runs on a worker thread. */
     private Fetched fetch(GoogleCredentials known, String credential, String modelId) {
@@ -188,7 +192,8 @@ public final class GoogleAccessTokens implements Authenticator {
         // The library states the expiry on the system clock; the cache runs on this class's clock: keep the lifetime.
         Duration lifetime = token.getExpirationTime() == null ? UNKNOWN_LIFETIME
                 : Duration.ofMillis(token.getExpirationTime().getTime() - System.currentTimeMillis());
-        return new Fetched(credentials, token.getTokenValue(), asked.plus(lifetime));
+        Duration ahead = lifetime.dividedBy(2).compareTo(REFRESH_AHEAD) < 0 ? lifetime.dividedBy(2) : REFRESH_AHEAD;
+        return new Fetched(credentials, token.getTokenValue(), asked.plus(lifetime), asked.plus(lifetime).minus(ahead));
     }
 
     private static UpstreamException failure(String modelId, String why) {

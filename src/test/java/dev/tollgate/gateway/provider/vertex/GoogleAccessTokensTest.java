@@ -96,6 +96,18 @@ class GoogleAccessTokensTest {
     }
 
     @Test
+    void aShortLivedTokenIsReplacedHalfWayNotOnEveryRequest() throws Exception {
+        fake.tokenLifetime(Duration.ofMinutes(4)); // less than twice the 5-minute margin
+        String first = authorize(key);
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(authorize(key)).isEqualTo(first);
+        assertThat(fake.tokensIssued()).isEqualTo(1);
+        clock.advance(Duration.ofMinutes(1).plusSeconds(30)); // past half-way, still valid
+        assertThat(authorize(key)).isEqualTo(first);
+        await().atMost(Duration.ofSeconds(20)).until(() -> fake.tokensIssued() == 2);
+    }
+
+    @Test
     void anExpiredTokenIsNeverSentTheRequestWaitsForANewOne() throws Exception {
         String first = authorize(key);
         clock.advance(Duration.ofHours(2));

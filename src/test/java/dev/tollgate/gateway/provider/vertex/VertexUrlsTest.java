@@ -74,6 +74,18 @@ class VertexUrlsTest {
                     .satisfies(e -> assertThat(((TranslationException) e).httpStatus()).isEqualTo(400));
         }
 
+        /** GeminiAdapter.Urls' shape, as the Gemini adapter declares it: VertexUrls::gemini must fit it. */
+        interface GeminiUrls {
+            String url(Call call, String method, boolean sse);
+        }
+
+        @Test
+        void geminiFitsTheGeminiAdaptersUrlsInterface() {
+            GeminiUrls urls = VertexUrls::gemini;
+            assertThat(urls.url(call("gemini-2.5-flash", "global"), "streamGenerateContent", true))
+                    .endsWith("/locations/global/publishers/google/models/gemini-2.5-flash:streamGenerateContent?alt=sse");
+        }
+
         @Test
         void aValueCannotChangeThePath() {
             assertThat(VertexUrls.segment("claude-3-5-sonnet-v2@20241022")).isEqualTo("claude-3-5-sonnet-v2@20241022");
