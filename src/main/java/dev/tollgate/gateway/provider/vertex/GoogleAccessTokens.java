@@ -52,6 +52,8 @@ public final class GoogleAccessTokens implements Authenticator {
     public static final Duration REFRESH_AHEAD = Duration.ofMinutes(5);
     /** A token the library reports without an expiry is kept this long (Google's tokens live an hour). */
     static final Duration UNKNOWN_LIFETIME = Duration.ofMinutes(10);
+    /** After a failed refresh, how long a still-valid token is used before the next attempt. */
+    static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(10);
     /** Cached credentials (rotated keys leave old entries behind): past this many, the cache starts over. */
     static final int MAX_ENTRIES = 256;
 
@@ -81,6 +83,8 @@ public final class GoogleAccessTokens implements Authenticator {
         /** When to start replacing the token: {@link #REFRESH_AHEAD} before expiry, or half-way for short lives. */
         private Instant refreshAt;
         private Future<String> refreshing;
+        /** No ahead-of-expiry refresh before this (set by a failed one), so a failing endpoint is not asked per request. */
+        private Instant quietUntil = Instant.MIN;
     }
 
     @Override
@@ -111,8 +115,12 @@ public final class GoogleAccessTokens implements Authenticator {
             if (e.token != null && now.isBefore(e.refreshAt)) {
                 return Future.succeededFuture(e.token);
             }
+            boolean valid = e.token != null && now.isBefore(e.expiry);
+            if (valid && e.refreshing == null && now.isBefore(e.quietUntil)) {
+                return Future.succeededFuture(e.token); // the last refresh failed moments ago: not again yet
+            }
             refresh = e.refreshing != null ? e.refreshing : startRefresh(e, credential, call.model().id());
-            if (e.token != null && now.isBefore(e.expiry)) {
+            if (valid) {
                 return Future.succeededFuture(e.token); // still valid: this request does not wait for the new one
             }
         }
@@ -130,6 +138,17 @@ public final class GoogleAccessTokens implements Authenticator {
         }
     }
 
+    /** Whether a refresh of the call's credential is under way (tests). */
+    boolean refreshing(Call call) {
+        Entry e = cache.get(call.credential() == null ? WORKLOAD_IDENTITY : sha256(call.credential()));
+        if (e == null) {
+            return false;
+        }
+        synchronized (e) {
+            return e.refreshing != null;
+        }
+    }
+
     /** Starts the one refresh of {@code e} on a worker thread; the caller holds e's lock. */
     private Future<String> startRefresh(Entry e, String credential, String modelId) {
         Promise<String> done = Promise.promise();
@@ -143,6 +162,8 @@ public final class GoogleAccessTokens implements Authenticator {
                     e.token = ar.result().token();
                     e.expiry = ar.result().expiry();
                     e.refreshAt = ar.result().refreshAt();
+                } else {
+                    e.quietUntil = clock.instant().plus(RETRY_AFTER_FAILURE);
                 }
             }
             if (ar.succeeded()) {

@@ -108,6 +108,23 @@ class GoogleAccessTokensTest {
     }
 
     @Test
+    void aFailingRefreshAheadOfExpiryKeepsTheValidTokenAndIsRetriedAfterAPauseNotPerRequest() throws Exception {
+        String first = authorize(key);
+        clock.advance(Duration.ofMinutes(57));
+        fake.refuseTokens(true);
+        assertThat(authorize(key)).isEqualTo(first); // starts a refresh, which fails
+        await().atMost(Duration.ofSeconds(20)).until(() -> fake.requests().size() == 2 && !tokens.refreshing(call(key)));
+        for (int i = 0; i < 5; i++) {
+            assertThat(authorize(key)).isEqualTo(first);
+        }
+        assertThat(fake.requests()).hasSize(2); // no new attempt within the pause
+        fake.refuseTokens(false);
+        clock.advance(GoogleAccessTokens.RETRY_AFTER_FAILURE);
+        assertThat(authorize(key)).isEqualTo(first);
+        await().atMost(Duration.ofSeconds(20)).until(() -> fake.tokensIssued() == 2);
+    }
+
+    @Test
     void anExpiredTokenIsNeverSentTheRequestWaitsForANewOne() throws Exception {
         String first = authorize(key);
         clock.advance(Duration.ofHours(2));
