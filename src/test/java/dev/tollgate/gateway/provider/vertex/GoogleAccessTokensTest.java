@@ -223,6 +223,20 @@ class GoogleAccessTokensTest {
     }
 
     @Test
+    void aKeyTheAccountDoesNotOwnIsRefusedByTheTokenEndpointsSignatureCheck() throws Exception {
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        String otherPem = "-----BEGIN PRIVATE KEY-----\n" + java.util.Base64.getMimeEncoder(64, "\n".getBytes())
+                .encodeToString(g.generateKeyPair().getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) dev.tollgate.gateway.Json.parse(key.getBytes());
+        String forged = json.put("private_key", otherPem).toString();
+        UpstreamException e = failure(tokens, forged);
+        assertThat(e.error().httpStatus()).isEqualTo(502);
+        assertThat(fake.tokensIssued()).isZero();
+        assertThat(fake.requests()).singleElement().satisfies(r -> assertThat(r.path()).isEqualTo("/token"));
+    }
+
+    @Test
     void aSecretThatIsNoServiceAccountKeyIsA502ThatDoesNotQuoteIt() throws Exception {
         String notAKey = "AIzaSy-this-is-an-api-key-not-a-service-account-1234";
         UpstreamException e = failure(tokens, notAKey);
