@@ -56,6 +56,11 @@ final class AnthropicWire {
 
     /** The {@code message} object: content blocks {@code text} and {@code tool_use} (input as an object). */
     static ObjectNode message(String id, String model, Reply reply, FakeUpstream ids) {
+        return message(id, model, reply, ids, stopReason(reply));
+    }
+
+    /** The message with this {@code stop_reason} (a fake that maps the reply's neutral finish reason). */
+    static ObjectNode message(String id, String model, Reply reply, FakeUpstream ids, String stopReason) {
         ObjectNode message = FakeUpstream.object()
                 .put("id", id)
                 .put("type", "message")
@@ -71,7 +76,7 @@ final class AnthropicWire {
             content.addObject().put("type", "tool_use").put("id", toolIds.get(i)).put("name", calls.get(i).name())
                     .set("input", parse(calls.get(i).argumentsJson()));
         }
-        message.put("stop_reason", stopReason(reply));
+        message.put("stop_reason", stopReason);
         message.putNull("stop_sequence");
         message.set("usage", usage(reply.promptTokens(10), reply.completionTokens()));
         return message;
@@ -83,6 +88,11 @@ final class AnthropicWire {
 
     /** The stream's events in documented order; see the class comment. */
     static List<String> events(String id, String model, Reply reply, FakeUpstream ids) {
+        return events(id, model, reply, ids, stopReason(reply));
+    }
+
+    /** The event stream ending with this {@code stop_reason}. */
+    static List<String> events(String id, String model, Reply reply, FakeUpstream ids, String stopReason) {
         List<String> events = new ArrayList<>();
         ObjectNode start = FakeUpstream.object().put("type", "message_start");
         ObjectNode message = start.putObject("message")
@@ -129,7 +139,7 @@ final class AnthropicWire {
         }
 
         ObjectNode messageDelta = FakeUpstream.object().put("type", "message_delta");
-        messageDelta.putObject("delta").put("stop_reason", stopReason(reply)).putNull("stop_sequence");
+        messageDelta.putObject("delta").put("stop_reason", stopReason).putNull("stop_sequence");
         messageDelta.putObject("usage").put("output_tokens", reply.completionTokens());
         events.add(event(messageDelta));
         events.add(event(FakeUpstream.object().put("type", "message_stop")));

@@ -252,14 +252,15 @@ public final class FakeVertex extends FakeUpstream {
             }
             return;
         }
-        Reply rendered = "content_filter".equals(reply.finishReasonOr(null)) ? reply.finishReason("refusal") : reply;
+        // the reply's neutral safety block is Claude's refusal (the reply itself is left as the test made it)
+        String stopReason = "content_filter".equals(reply.finishReasonOr(null)) ? "refusal" : AnthropicWire.stopReason(reply);
         String id = newId("msg_vrtx_");
-        String reported = rendered.modelOr(model);
+        String reported = reply.modelOr(model);
         if (stream) {
-            respondStream(http, rendered.headers(), AnthropicWire.events(id, reported, rendered, this),
-                    AnthropicWire.errorEvent(rendered), rendered);
+            respondStream(http, reply.headers(), AnthropicWire.events(id, reported, reply, this, stopReason),
+                    AnthropicWire.errorEvent(reply), reply);
         } else {
-            respondJson(http, 200, rendered.headers(), AnthropicWire.message(id, reported, rendered, this), rendered);
+            respondJson(http, 200, reply.headers(), AnthropicWire.message(id, reported, reply, this, stopReason), reply);
         }
     }
 
