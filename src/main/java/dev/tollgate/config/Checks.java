@@ -133,7 +133,8 @@ public final class Checks {
         if (p.isEmpty()) {
             return Result.ok(null); // an unknown provider is reported by credential()
         }
-        Optional<Provider.Required> missing = p.get().missing(s.getApiBase(), s.getApiVersion(), s.getRegion());
+        Optional<Provider.Required> missing = p.get().missing(s.getApiBase(), s.getApiVersion(), s.getRegion(),
+                s.getProject());
         if (missing.isPresent()) {
             return problem(m, "MissingProviderSetting", "provider " + p.get().wireName() + " needs spec."
                     + missing.get().setting().field() + ", " + missing.get().hint() + ": set it (requests to this model "

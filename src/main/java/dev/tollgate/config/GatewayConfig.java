@@ -57,6 +57,8 @@ public record GatewayConfig(
             String apiBase,
             String apiVersion,
             String region,
+            /** The Google Cloud project (vertex), or null. */
+            String project,
             /** Id of the credential in {@link GatewaySecrets#credentials()}, or null when none is needed. */
             String credentialRef,
             Prices prices,
@@ -68,7 +70,16 @@ public record GatewayConfig(
             JsonNode defaultParams,
             /** "reject" (400) or "drop". */
             String unsupportedParams,
-            Mock mock) {}
+            Mock mock) {
+
+        /** A model without a cloud project (every provider but vertex). */
+        public Model(String id, String modelName, String provider, String upstreamModel, String apiBase,
+                String apiVersion, String region, String credentialRef, Prices prices, Long rpm, Long tpm, int weight,
+                long timeoutMillis, Integer contextWindow, JsonNode defaultParams, String unsupportedParams, Mock mock) {
+            this(id, modelName, provider, upstreamModel, apiBase, apiVersion, region, null, credentialRef, prices, rpm,
+                    tpm, weight, timeoutMillis, contextWindow, defaultParams, unsupportedParams, mock);
+        }
+    }
 
     /**
      * Prices in integer micro-USD; null when neither the spec nor the catalogue knows them. A null field is a price

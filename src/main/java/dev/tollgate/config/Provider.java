@@ -19,8 +19,11 @@ public enum Provider {
     ANTHROPIC("anthropic", "https://api.anthropic.com", true, true),
     GEMINI("gemini", "https://generativelanguage.googleapis.com", true, false),
     // Vertex AI and Bedrock endpoints are regional (<region>-aiplatform.googleapis.com, bedrock-runtime.<region>...)
+    // Vertex AI: every URL names the project and the location (https://<location>-aiplatform.googleapis.com/v1/
+    // projects/<project>/locations/<location>/...; location global: https://aiplatform.googleapis.com)
     VERTEX("vertex", null, false, false,
-            new Required(Setting.REGION, "the Google Cloud region of the Vertex AI endpoint, e.g. us-central1")),
+            new Required(Setting.REGION, "the Vertex AI location, e.g. us-central1, or global"),
+            new Required(Setting.PROJECT, "the Google Cloud project id, e.g. my-project-123")),
     BEDROCK("bedrock", null, false, false,
             new Required(Setting.REGION, "the AWS region of the Bedrock runtime, e.g. us-east-1")),
     COHERE("cohere", "https://api.cohere.com", true, true),
@@ -143,7 +146,7 @@ public enum Provider {
 
     /** A setting of LlmModel.spec that a provider may need. */
     public enum Setting {
-        API_BASE("apiBase"), API_VERSION("apiVersion"), REGION("region");
+        API_BASE("apiBase"), API_VERSION("apiVersion"), REGION("region"), PROJECT("project");
 
         private final String field;
 
@@ -154,11 +157,12 @@ public enum Provider {
         /** The field's name in LlmModel.spec and in the rendered model. */
         public String field() { return field; }
 
-        String of(String apiBase, String apiVersion, String region) {
+        String of(String apiBase, String apiVersion, String region, String project) {
             return switch (this) {
                 case API_BASE -> apiBase;
                 case API_VERSION -> apiVersion;
                 case REGION -> region;
+                case PROJECT -> project;
             };
         }
     }
@@ -187,17 +191,20 @@ public enum Provider {
      * The first required setting that is missing (absent or blank) among the given values, the API base counting as
      * set when the provider has a default.
      */
-    public Optional<Required> missing(String apiBase, String apiVersion, String region) {
+    public Optional<Required> missing(String apiBase, String apiVersion, String region, String project) {
         String base = apiBase != null && !apiBase.isBlank() ? apiBase : defaultApiBase;
         return required.stream().filter(r -> {
-            String v = r.setting().of(base, apiVersion, region);
+            String v = r.setting().of(base, apiVersion, region, project);
             return v == null || v.isBlank();
         }).findFirst();
     }
 
-    /** As {@link #missing(String, String, String)}, for a rendered model: what the gateway checks when a call fails. */
+    /**
+     * As {@link #missing(String, String, String, String)}, for a rendered model: what the gateway checks when a call
+     * fails.
+     */
     public static Optional<Required> missing(GatewayConfig.Model m) {
-        return fromWireName(m.provider()).flatMap(p -> p.missing(m.apiBase(), m.apiVersion(), m.region()));
+        return fromWireName(m.provider()).flatMap(p -> p.missing(m.apiBase(), m.apiVersion(), m.region(), m.project()));
     }
 
     /**

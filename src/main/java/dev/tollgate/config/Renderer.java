@@ -248,7 +248,8 @@ public final class Renderer {
                         + "this VirtualKey its own key");
     }
 
-    private static GatewayConfig.Model model(LlmModel m, String credRef, GatewayConfig.Prices prices, long timeoutMillis) {
+    /** The rendered form of a model that passed every check (package-private for its test). */
+    static GatewayConfig.Model model(LlmModel m, String credRef, GatewayConfig.Prices prices, long timeoutMillis) {
         LlmModelSpec s = m.getSpec();
         Provider provider = Provider.fromWireName(s.getProvider()).orElseThrow();
         MockSpec ms = provider == Provider.MOCK ? Optional.ofNullable(s.getMock()).orElseGet(MockSpec::new) : null;
@@ -258,7 +259,7 @@ public final class Renderer {
                 ms.getOutputTokens() == null ? 16 : ms.getOutputTokens(), ms.getResponse());
         return new GatewayConfig.Model(id(m), s.getModelName(), provider.wireName(), s.getModel(),
                 Optional.ofNullable(s.getApiBase()).or(provider::defaultApiBase).orElse(null), s.getApiVersion(),
-                s.getRegion(), credRef, prices, s.getRpm(), s.getTpm(), s.getWeight() == null ? 1 : s.getWeight(),
+                s.getRegion(), s.getProject(), credRef, prices, s.getRpm(), s.getTpm(), s.getWeight() == null ? 1 : s.getWeight(),
                 timeoutMillis, s.getContextWindow(), canonical(s.getDefaultParams()), orDefault(s.getUnsupportedParams(), "reject"),
                 mock);
     }

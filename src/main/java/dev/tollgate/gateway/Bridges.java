@@ -34,7 +34,7 @@ final class Bridges {
         if (ctx.ingress == WireFormat.OPENAI) {
             return openAi(ctx, served.hub(), credential);
         }
-        Upstream relay = served.relayFor(WireFormat.ANTHROPIC);
+        Upstream relay = served.relayFor(WireFormat.ANTHROPIC, ctx.deployment);
         return relay != null ? anthropicToAnthropic(ctx, relay, credential) : anthropicToHub(ctx, served.hub(), credential);
     }
 

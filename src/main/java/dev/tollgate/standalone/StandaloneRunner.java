@@ -137,20 +137,21 @@ public class StandaloneRunner {
     }
 
     private record Loaded(RenderInput input, Map<String, Manifests.Document> documentById) {
-        private static final java.util.regex.Pattern SPEC_FIELD = java.util.regex.Pattern.compile("spec\\.([A-Za-z]+)");
-
-        /**
-         * {@code file:line} of the resource, at the spec field the problem names ("needs spec.apiVersion": the line of
-         * spec, where it belongs, when the field is missing), else at the resource's first line.
-         */
         String where(Problem p) {
             Manifests.Document d = documentById.get(p.kind() + "/" + p.id());
-            if (d == null) {
-                return p.kind() + " " + p.id();
-            }
-            java.util.regex.Matcher field = SPEC_FIELD.matcher(p.message());
-            return d.where(field.find() ? "/spec/" + field.group(1) : "");
+            return d == null ? p.kind() + " " + p.id() : StandaloneRunner.where(p, d);
         }
+    }
+
+    private static final java.util.regex.Pattern SPEC_FIELD = java.util.regex.Pattern.compile("spec\\.([A-Za-z]+)");
+
+    /**
+     * {@code file:line} of the resource a problem concerns, at the spec field the problem names ("needs
+     * spec.apiVersion": the line of spec, where it belongs, when the field is missing), else at its first line.
+     */
+    static String where(Problem p, Manifests.Document d) {
+        java.util.regex.Matcher field = SPEC_FIELD.matcher(p.message());
+        return d.where(field.find() ? "/spec/" + field.group(1) : "");
     }
 
     private Loaded load(List<Manifests.Document> docs, List<String> errors) throws IOException {

@@ -312,6 +312,7 @@ class ChecksTest {
                 m.getSpec().setApiBase("https://example.test/v1");
                 m.getSpec().setApiVersion("2024-10-21");
                 m.getSpec().setRegion("us-east-1");
+                m.getSpec().setProject("my-project-123");
                 assertThat(Checks.settings(m).ok()).as(p.wireName()).isTrue();
                 assertThat(Checks.settings(m).value()).isEqualTo(p);
             }
@@ -353,6 +354,37 @@ class ChecksTest {
                 assertProblem(r, "LlmModel", "team", "m", "MissingProviderSetting");
                 assertThat(r.problem().message()).contains("spec.region");
             }
+        }
+
+        @Test
+        void vertexNeedsALocationAndAProject() {
+            assertThat(Provider.VERTEX.required()).extracting(Provider.Required::setting)
+                    .containsExactly(Provider.Setting.REGION, Provider.Setting.PROJECT);
+            LlmModel m = model("team", "claude", "claude-sonnet-4@20250514", "vertex");
+            m.getSpec().setRegion("global"); // Vertex AI's global endpoint is a location like any other
+            Result<Provider> r = Checks.settings(m);
+            assertProblem(r, "LlmModel", "team", "claude", "MissingProviderSetting");
+            assertThat(r.problem().message()).contains("provider vertex needs spec.project").contains("my-project-123");
+
+            m.getSpec().setProject(" ");
+            assertThat(Checks.settings(m).problem().message()).contains("spec.project");
+
+            m.getSpec().setProject("my-project-123");
+            m.getSpec().setRegion(null);
+            assertThat(Checks.settings(m).problem().message()).contains("spec.region").contains("global");
+
+            m.getSpec().setRegion("europe-west4");
+            assertThat(Checks.settings(m).ok()).isTrue();
+        }
+
+        @Test
+        void aRenderedVertexModelWithoutItsProjectIsNamedAtRequestTimeToo() {
+            var rendered = new GatewayConfig.Model("team/claude", "claude", "vertex", "claude-sonnet-4@20250514", null,
+                    null, "us-east5", null, null, null, null, null, 1, 1000, null, null, "reject", null);
+            assertThat(Provider.missing(rendered)).map(Provider.Required::setting).contains(Provider.Setting.PROJECT);
+            var complete = new GatewayConfig.Model("team/claude", "claude", "vertex", "claude-sonnet-4@20250514", null,
+                    null, "us-east5", "my-project-123", null, null, null, null, 1, 1000, null, null, "reject", null);
+            assertThat(Provider.missing(complete)).isEmpty();
         }
 
         @Test

@@ -224,6 +224,23 @@ class RendererTest {
     @Nested
     class Models {
         @Test
+        void aVertexModelCarriesItsProjectAndLocationIntoTheRenderedModel() throws Exception {
+            LlmModel vertex = model(GW_NS, "claude-vertex", "claude", "vertex");
+            vertex.getSpec().setModel("claude-sonnet-4@20250514");
+            vertex.getSpec().setRegion("global");
+            vertex.getSpec().setProject("my-project-123");
+            GatewayConfig.Model rendered = Renderer.model(vertex, null, null, 60_000);
+            assertThat(rendered.project()).isEqualTo("my-project-123");
+            assertThat(rendered.region()).isEqualTo("global");
+            assertThat(rendered.apiBase()).isNull(); // Vertex's host follows the location: no default base URL
+            // and it survives the contract's JSON both ways; a model without one writes no "project" at all
+            String json = ConfigCodec.toJson(rendered);
+            assertThat(json).contains("\"project\":\"my-project-123\"");
+            assertThat(ConfigCodec.toJson(Renderer.model(model(GW_NS, "gpt", "gpt-4o", "openai"), null, null, 1)))
+                    .doesNotContain("project");
+        }
+
+        @Test
         void modelIsRenderedWithDefaultsAndACredentialReferenceByNamespaceSecretAndKey() {
             addOpenAi(GW_NS, "gpt", "openai-creds", "sk-upstream-123");
             RenderResult r = render();

@@ -20,6 +20,8 @@ import io.fabric8.generator.annotation.ValidationRule;
         message = "provider openai-compatible needs apiBase, the server's base URL (e.g. http://vllm:8000/v1)")
 @ValidationRule(value = "self.provider != 'bedrock' || has(self.region)",
         message = "provider bedrock needs region (e.g. us-east-1)")
+@ValidationRule(value = "self.provider != 'vertex' || (has(self.region) && has(self.project))",
+        message = "provider vertex needs region (the location, e.g. us-central1, or global) and project (the Google Cloud project id)")
 @ValidationRule(value = "self.provider == 'mock' || !has(self.mock)",
         message = "mock settings are only allowed with provider mock")
 public class LlmModelSpec {
@@ -76,8 +78,14 @@ public class LlmModelSpec {
     @JsonPropertyDescription("API version (azure: api-version query parameter; anthropic: anthropic-version header).")
     private String apiVersion;
 
-    @JsonPropertyDescription("Cloud region (bedrock, vertex). Not used yet: this version serves neither provider.")
+    @JsonPropertyDescription("Cloud region: bedrock's AWS region; vertex's location (e.g. us-central1, europe-west4, or "
+            + "global for Vertex AI's global endpoint).")
     private String region;
+
+    @Pattern("^([a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+    @JsonPropertyDescription("Google Cloud project id whose Vertex AI quota and billing serve the model (vertex only, "
+            + "required there), e.g. my-project-123 (a domain-scoped id, example.com:my-project, works too).")
+    private String project;
 
     @JsonPropertyDescription("Secret key holding the provider credential (API key). Not needed for mock, or for "
             + "ollama/openai-compatible servers without auth.")
@@ -138,6 +146,8 @@ public class LlmModelSpec {
     public void setApiVersion(String apiVersion) { this.apiVersion = apiVersion; }
     public String getRegion() { return region; }
     public void setRegion(String region) { this.region = region; }
+    public String getProject() { return project; }
+    public void setProject(String project) { this.project = project; }
     public SecretKeyRef getCredentialsSecretRef() { return credentialsSecretRef; }
     public void setCredentialsSecretRef(SecretKeyRef credentialsSecretRef) { this.credentialsSecretRef = credentialsSecretRef; }
     public Pricing getPricing() { return pricing; }

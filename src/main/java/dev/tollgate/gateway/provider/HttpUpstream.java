@@ -168,7 +168,15 @@ public abstract class HttpUpstream implements Upstream {
 
     private UpstreamException error(Call call, HttpClientResponse resp, JsonNode body) {
         ApiError parsed = parseError(resp.statusCode(), body);
-        return UpstreamErrors.from(resp.statusCode(), parsed, resp.getHeader("retry-after"), call.model().id());
+        return UpstreamErrors.from(resp.statusCode(), parsed, retryAfter(resp.headers(), body), call.model().id());
+    }
+
+    /**
+     * The provider's retry hint in an error answer, in seconds: its {@code retry-after} header, unless the provider
+     * says it elsewhere (Google: a RetryInfo detail in the body). Null when it gives none.
+     */
+    protected String retryAfter(MultiMap headers, JsonNode body) {
+        return headers.get("retry-after");
     }
 
     /** Vert.x reports its idle timeout with its own exception type, whose message names the timeout. */

@@ -25,4 +25,10 @@ public record Served(Upstream hub, Upstream relay) {
     public Upstream relayFor(WireFormat dialect) {
         return relay != null && relay.format() == dialect ? relay : null;
     }
+
+    /** As {@link #relayFor(WireFormat)}, for one model: null when the relay does not serve it natively. */
+    public Upstream relayFor(WireFormat dialect, dev.tollgate.config.GatewayConfig.Model model) {
+        Upstream r = relayFor(dialect);
+        return r != null && r.relays(model) ? r : null;
+    }
 }

@@ -25,4 +25,13 @@ public interface Upstream {
 
     /** A streaming call: events go to {@code sink}; completes when the stream ends as it should, fails otherwise. */
     Future<Void> stream(Call call, StreamSink sink);
+
+    /**
+     * Whether this upstream, as a {@link Served#relay() relay}, serves {@code model} in its own dialect. A provider
+     * with several wire families under one name (Vertex AI: Claude, Gemini, OpenAI-compatible models) relays only the
+     * models of its relay's family; other clients of that dialect then go through the hub.
+     */
+    default boolean relays(dev.tollgate.config.GatewayConfig.Model model) {
+        return true;
+    }
 }

@@ -1,14 +1,10 @@
 package dev.tollgate.gateway.fakes;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -138,147 +134,22 @@ public final class FakeAnthropic extends FakeUpstream {
             return;
         }
         if (reply.isError()) {
-            respondJson(http, reply.status(), headers, error(reply.errorType(), reply.errorMessage(),
+            respondJson(http, reply.status(), headers, AnthropicWire.error(reply.errorType(), reply.errorMessage(),
                     headers.get("request-id")), reply);
             return;
         }
         String id = newId("msg_");
         String model = reply.modelOr(body.path("model").asText());
         if (request.streamed()) {
-            respondStream(http, headers, events(id, model, reply), errorEvent(reply), reply);
+            respondStream(http, headers, AnthropicWire.events(id, model, reply, this), AnthropicWire.errorEvent(reply), reply);
         } else {
-            respondJson(http, 200, headers, message(id, model, reply), reply);
+            respondJson(http, 200, headers, AnthropicWire.message(id, model, reply, this), reply);
         }
-    }
-
-    /** The documented error body: {@code {"type":"error","error":{"type","message"},"request_id"}}. */
-    static ObjectNode error(String type, String message, String requestId) {
-        ObjectNode body = object().put("type", "error");
-        body.putObject("error").put("type", type).put("message", message);
-        body.put("request_id", requestId);
-        return body;
     }
 
     private void fail(HttpServerRequest http, int status, String type, String message) {
         String requestId = newId("req_");
-        respondJson(http, status, Map.of("request-id", requestId), error(type, message, requestId), Reply.text(""));
+        respondJson(http, status, Map.of("request-id", requestId), AnthropicWire.error(type, message, requestId), Reply.text(""));
     }
 
-    private static String stopReason(Reply reply) {
-        return reply.finishReasonOr(reply.toolCallList().isEmpty() ? "end_turn" : "tool_use");
-    }
-
-    private List<String> toolIds(Reply reply) {
-        List<String> ids = new ArrayList<>();
-        for (Reply.ToolCall call : reply.toolCallList()) {
-            ids.add(call.id() != null ? call.id() : newId("toolu_"));
-        }
-        return ids;
-    }
-
-    private static ObjectNode usage(int input, int output) {
-        return object()
-                .put("input_tokens", input)
-                .put("cache_creation_input_tokens", 0)
-                .put("cache_read_input_tokens", 0)
-                .put("output_tokens", output);
-    }
-
-    private static JsonNode parse(String json) {
-        try {
-            return JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("tool arguments must be a JSON object: " + json, e);
-        }
-    }
-
-    /** The {@code message} object: content blocks {@code text} and {@code tool_use} (input as an object). */
-    private ObjectNode message(String id, String model, Reply reply) {
-        ObjectNode message = object()
-                .put("id", id)
-                .put("type", "message")
-                .put("role", "assistant")
-                .put("model", model);
-        ArrayNode content = message.putArray("content");
-        if (reply.text() != null) {
-            content.addObject().put("type", "text").put("text", reply.text());
-        }
-        List<String> ids = toolIds(reply);
-        List<Reply.ToolCall> calls = reply.toolCallList();
-        for (int i = 0; i < calls.size(); i++) {
-            content.addObject().put("type", "tool_use").put("id", ids.get(i)).put("name", calls.get(i).name())
-                    .set("input", parse(calls.get(i).argumentsJson()));
-        }
-        message.put("stop_reason", stopReason(reply));
-        message.putNull("stop_sequence");
-        message.set("usage", usage(reply.promptTokens(10), reply.completionTokens()));
-        return message;
-    }
-
-    private static String event(ObjectNode data) {
-        return "event: " + data.get("type").asText() + "\ndata: " + write(data) + "\n\n";
-    }
-
-    /** The stream's events in documented order; see the class comment. */
-    private List<String> events(String id, String model, Reply reply) {
-        List<String> events = new ArrayList<>();
-        ObjectNode start = object().put("type", "message_start");
-        ObjectNode message = start.putObject("message")
-                .put("id", id)
-                .put("type", "message")
-                .put("role", "assistant");
-        message.putArray("content");
-        message.put("model", model);
-        message.putNull("stop_reason");
-        message.putNull("stop_sequence");
-        message.set("usage", usage(reply.promptTokens(10), 1));
-        events.add(event(start));
-
-        int index = 0;
-        if (reply.text() != null) {
-            ObjectNode blockStart = object().put("type", "content_block_start").put("index", index);
-            blockStart.putObject("content_block").put("type", "text").put("text", "");
-            events.add(event(blockStart));
-            events.add(event(object().put("type", "ping")));
-            for (String piece : reply.textPieces()) {
-                ObjectNode delta = object().put("type", "content_block_delta").put("index", index);
-                delta.putObject("delta").put("type", "text_delta").put("text", piece);
-                events.add(event(delta));
-            }
-            events.add(event(object().put("type", "content_block_stop").put("index", index)));
-            index++;
-        }
-        List<String> ids = toolIds(reply);
-        List<Reply.ToolCall> calls = reply.toolCallList();
-        for (int i = 0; i < calls.size(); i++, index++) {
-            ObjectNode blockStart = object().put("type", "content_block_start").put("index", index);
-            blockStart.putObject("content_block").put("type", "tool_use").put("id", ids.get(i))
-                    .put("name", calls.get(i).name()).putObject("input");
-            events.add(event(blockStart));
-            if (index == 0) {
-                events.add(event(object().put("type", "ping")));
-            }
-            for (String fragment : calls.get(i).argumentFragments()) {
-                ObjectNode delta = object().put("type", "content_block_delta").put("index", index);
-                delta.putObject("delta").put("type", "input_json_delta").put("partial_json", fragment);
-                events.add(event(delta));
-            }
-            events.add(event(object().put("type", "content_block_stop").put("index", index)));
-        }
-
-        ObjectNode messageDelta = object().put("type", "message_delta");
-        messageDelta.putObject("delta").put("stop_reason", stopReason(reply)).putNull("stop_sequence");
-        messageDelta.putObject("usage").put("output_tokens", reply.completionTokens());
-        events.add(event(messageDelta));
-        events.add(event(object().put("type", "message_stop")));
-        return events;
-    }
-
-    /** {@code event: error} with {@code {"type":"error","error":{"type","message"}}}. */
-    private static String errorEvent(Reply reply) {
-        ObjectNode data = object().put("type", "error");
-        data.putObject("error").put("type", reply.errorType() == null ? "api_error" : reply.errorType())
-                .put("message", reply.errorMessage() == null ? "Internal server error" : reply.errorMessage());
-        return event(data);
-    }
 }

@@ -24,6 +24,10 @@
  *       {@code api-key} auth; Azure's error envelope and content-filter annotations.</li>
  *   <li>{@link dev.tollgate.gateway.fakes.FakeAnthropic} — {@code /v1/messages}; {@code x-api-key} and
  *       {@code anthropic-version}; the documented SSE event sequence.</li>
+ *   <li>{@link dev.tollgate.gateway.fakes.FakeVertex} — Vertex AI: Claude's {@code :rawPredict} /
+ *       {@code :streamRawPredict} and the OpenAI-compatible {@code endpoints/openapi/chat/completions}, behind
+ *       Bearer tokens from its own Google token endpoint, which verifies the service account's signed JWT (Google's
+ *       auth library, the official client, gets its tokens there in {@code GoogleAccessTokensTest}).</li>
  * </ul>
  * Each request consumes one scripted {@link dev.tollgate.gateway.fakes.Reply} (or the fake's
  * {@code behaviour}); requests rejected for auth, headers or body consume none. Every request is recorded as a
