@@ -202,7 +202,9 @@ final class GeminiRequest {
             throw TranslationException.badRequest(p + ".content", "A user message needs 'content'.");
         }
         if (content.isTextual()) {
-            parts.addObject().put("text", content.asText());
+            if (!content.asText().isEmpty()) { // Gemini refuses an empty text part
+                parts.addObject().put("text", content.asText());
+            }
             return parts;
         }
         if (!content.isArray()) {
@@ -213,7 +215,9 @@ final class GeminiRequest {
             String pp = p + ".content[" + j + "]";
             String type = Json.text(part, "type");
             if ("text".equals(type)) {
-                parts.addObject().put("text", part.path("text").asText(""));
+                if (!part.path("text").asText("").isEmpty()) {
+                    parts.addObject().put("text", part.path("text").asText(""));
+                }
             } else if ("image_url".equals(type)) {
                 parts.add(image(part.get("image_url"), pp));
             } else if ("input_audio".equals(type)) {

@@ -17,7 +17,8 @@ import java.util.Base64;
  * <ul>
  *   <li>Each candidate is a choice: its text parts (not {@code thought: true} parts, which are the model's
  *       reasoning) joined as {@code content}, its {@code functionCall} parts as {@code tool_calls} with ids from
- *       {@link ToolCallIds} (carrying the part's thought signature).</li>
+ *       {@link ToolCallIds} (carrying the part's thought signature). A signature on a text part is not kept: the
+ *       thought-signatures guide makes echoing those optional, and OpenAI's text content has no place for it.</li>
  *   <li>{@code finishReason}: STOP → {@code stop} ({@code tool_calls} when the candidate calls functions),
  *       MAX_TOKENS → {@code length}, SAFETY, RECITATION, BLOCKLIST, PROHIBITED_CONTENT, SPII and the IMAGE_ safety
  *       reasons → {@code content_filter}, anything else → {@code stop}. A prompt Gemini blocked

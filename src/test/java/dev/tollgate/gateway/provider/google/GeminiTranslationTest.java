@@ -282,6 +282,14 @@ class GeminiTranslationTest {
     }
 
     @Test
+    void emptyTextIsLeftOutAsGeminiRefusesEmptyTextParts() {
+        ObjectNode g = chat("{'messages':[{'role':'user','content':''},{'role':'user','content':[{'type':'text',"
+                + "'text':''},{'type':'text','text':'hi'}]},{'role':'assistant','content':''},{'role':'user','content':'x'}]}");
+        assertThat(g.path("contents")).hasSize(1);
+        assertThat(g.path("contents").get(0).path("parts").findValuesAsText("text")).containsExactly("hi", "x");
+    }
+
+    @Test
     void badMessagesAre400s() {
         assertThatThrownBy(() -> chat("{'messages':[]}")).isInstanceOfSatisfying(TranslationException.class,
                 e -> assertThat(e.param()).isEqualTo("messages"));
