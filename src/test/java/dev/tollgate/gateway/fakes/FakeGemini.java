@@ -160,6 +160,7 @@ public final class FakeGemini extends FakeUpstream {
             return;
         }
         String responseId = newId("resp");
+        model = reply.modelOr(model);
         List<ObjectNode> events = events(reply, responseId, model);
         if (!stream) {
             respondJson(http, 200, headers, whole(reply, responseId, model), reply);

@@ -261,8 +261,7 @@ class FakeGeminiSdkTest {
     @Test
     void rawWireFormat() throws Exception {
         String body = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"hi\"}]}]}";
-        fake.enqueue(Reply.text("Hi there").usage(3, 2),
-                Reply.error(429, "RESOURCE_EXHAUSTED", "Quota").header("retry-after", "7"));
+        fake.enqueue(Reply.text("Hi there").usage(3, 2));
 
         HttpResponse<String> sse = post(":streamGenerateContent?alt=sse&key=" + KEY, body, Map.of());
         assertThat(sse.statusCode()).isEqualTo(200);
@@ -275,6 +274,15 @@ class FakeGeminiSdkTest {
         assertThat(last.path("candidates").get(0).path("finishReason").asText()).isEqualTo("STOP");
         assertThat(last.path("usageMetadata").path("totalTokenCount").asInt()).isEqualTo(5);
 
+        fake.enqueue(Reply.text("Hi there").usage(3, 2));
+        HttpResponse<String> array = post(":streamGenerateContent", body, Map.of("x-goog-api-key", KEY));
+        JsonNode all = FakeUpstream.JSON.readTree(array.body());
+        assertThat(all.isArray()).as("without alt=sse the stream is one JSON array").isTrue();
+        assertThat(all).hasSize(2);
+        assertThat(all.get(0).path("candidates").get(0).path("content").path("parts").get(0).path("text").asText())
+                .isEqualTo("Hi ");
+
+        fake.enqueue(Reply.error(429, "RESOURCE_EXHAUSTED", "Quota").header("retry-after", "7"));
         HttpResponse<String> limited = post(":generateContent", body, Map.of("x-goog-api-key", KEY));
         assertThat(limited.statusCode()).isEqualTo(429);
         assertThat(limited.headers().firstValue("retry-after")).isEmpty();
