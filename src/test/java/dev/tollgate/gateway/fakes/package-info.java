@@ -24,10 +24,13 @@
  *       {@code api-key} auth; Azure's error envelope and content-filter annotations.</li>
  *   <li>{@link dev.tollgate.gateway.fakes.FakeAnthropic} — {@code /v1/messages}; {@code x-api-key} and
  *       {@code anthropic-version}; the documented SSE event sequence.</li>
+ *   <li>{@link dev.tollgate.gateway.fakes.FakeGemini} — Gemini API {@code /v1beta/models/{m}:generateContent},
+ *       {@code :streamGenerateContent?alt=sse}, {@code :embedContent}, {@code :batchEmbedContents};
+ *       {@code x-goog-api-key} (or {@code ?key=}); Google's error body with {@code RetryInfo}; safety blocks.</li>
  * </ul>
  * Each request consumes one scripted {@link dev.tollgate.gateway.fakes.Reply} (or the fake's
  * {@code behaviour}); requests rejected for auth, headers or body consume none. Every request is recorded as a
  * {@link dev.tollgate.gateway.fakes.RecordedRequest}. The Fake*SdkTest classes prove the formats with the
- * official OpenAI and Anthropic Java SDKs.
+ * official OpenAI, Anthropic and Google Gen AI Java SDKs.
  */
 package dev.tollgate.gateway.fakes;
