@@ -546,6 +546,33 @@ class GeminiTranslationTest {
     }
 
     @Test
+    void otherUrlsAndAuthenticatorsCanBeGiven() {
+        List<String> asked = new ArrayList<>();
+        dev.tollgate.gateway.provider.Authenticator bearer = (c, r) -> {
+            r.headers().set("authorization", "Bearer token");
+            return io.vertx.core.Future.succeededFuture();
+        };
+        GeminiAdapter vertex = new GeminiAdapter((c, method, sse) -> {
+            asked.add(method + " " + sse);
+            return "https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/publishers/google"
+                    + "/models/" + c.model().upstreamModel() + ":" + method + (sse ? "?alt=sse" : "");
+        }, bearer, java.time.Clock.systemUTC());
+        Call chat = new Call(call(null, null, "gemini-2.5-pro").model(), null, Operation.CHAT,
+                JsonBody.of(json("{'messages':[{'role':'user','content':'hi'}]}")), new Cancellation());
+        assertThat(vertex.request(chat, true).url()).endsWith("/models/gemini-2.5-pro:streamGenerateContent?alt=sse");
+        assertThat(vertex.request(chat, false).url()).endsWith("/models/gemini-2.5-pro:generateContent");
+        Call embed = new Call(chat.model(), null, Operation.EMBEDDINGS, JsonBody.of(json("{'input':['a']}")),
+                new Cancellation());
+        assertThat(vertex.request(embed, false).url()).endsWith(":batchEmbedContents");
+        assertThat(asked).containsExactly("streamGenerateContent true", "generateContent false",
+                "batchEmbedContents false");
+        assertThat(vertex.authenticator()).isSameAs(bearer);
+        assertThat(vertex.supports(Operation.EMBEDDINGS)).isTrue();
+        assertThat(vertex.supports(Operation.COMPLETIONS)).isFalse();
+        assertThat(vertex.streams(Operation.EMBEDDINGS)).isFalse();
+    }
+
+    @Test
     void toolCallIdsCarrySignaturesAndGeminiIds() {
         String plain = ToolCallIds.of("r", 0, 0, "f", null, null);
         assertThat(plain).matches("call_[0-9a-f]{24}");
