@@ -29,8 +29,8 @@ import java.util.regex.Pattern;
  *       INVALID_ARGUMENT "API key not valid" with {@code google.rpc.ErrorInfo} reason {@code API_KEY_INVALID}, as
  *       the API answers.</li>
  *   <li>Requests are checked as the API checks them: {@code contents} present, roles {@code user} / {@code model},
- *       each turn with parts; a model turn whose function calls carry no {@code thoughtSignature} is refused with
- *       Gemini 3's 400 (this fake answers function calls as Gemini 3 does, with a signature on the first call);
+ *       each turn with parts; a model turn of the current turn whose function calls carry no
+ *       {@code thoughtSignature} is refused with Gemini 3's 400 (this fake answers function calls as Gemini 3 does, with a signature on the first call);
  *       each batch request names {@code models/{model}} of the path.</li>
  *   <li>{@link Reply} rendering: text and tool calls as {@code candidates[0].content.parts} (text, functionCall);
  *       finish reason {@code STOP}, or the reply's: {@code length} → MAX_TOKENS, {@code content_filter} → SAFETY
@@ -182,6 +182,19 @@ public final class FakeGemini extends FakeUpstream {
         if (contents == null || !contents.isArray() || contents.isEmpty()) {
             return "* GenerateContentRequest.contents: contents is not specified\n";
         }
+        // Gemini 3 checks the function calls of the current turn: the model turns after the last user turn that
+        // is more than function responses (https://ai.google.dev/gemini-api/docs/thought-signatures)
+        int turnStart = 0;
+        for (int i = 0; i < contents.size(); i++) {
+            JsonNode c = contents.get(i);
+            if (c.path("role").asText("user").equals("user")) {
+                for (JsonNode part : c.path("parts")) {
+                    if (!part.has("functionResponse")) {
+                        turnStart = i;
+                    }
+                }
+            }
+        }
         for (int i = 0; i < contents.size(); i++) {
             JsonNode c = contents.get(i);
             String role = c.path("role").asText("user");
@@ -194,7 +207,7 @@ public final class FakeGemini extends FakeUpstream {
             int calls = 0;
             for (JsonNode part : c.path("parts")) {
                 if (part.has("functionCall")) {
-                    if (calls++ == 0 && !part.hasNonNull("thoughtSignature")) {
+                    if (calls++ == 0 && i > turnStart && !part.hasNonNull("thoughtSignature")) {
                         return "Function call is missing a thought_signature in functionCall parts. This is required "
                                 + "for tools to work correctly, and missing thought_signature may lead to degraded "
                                 + "model performance. Additional data, function call `default_api:"

@@ -169,6 +169,13 @@ class FakeGeminiSdkTest {
                     assertThat(e.status()).isEqualTo("INVALID_ARGUMENT");
                     assertThat(e.message()).contains("missing a thought_signature");
                 });
+        // an unsigned call of an earlier turn (a new user question since) is accepted, as Gemini 3 accepts it
+        fake.enqueue(Reply.text("ok"));
+        assertThat(client.models.generateContent(MODEL, List.of(Content.fromParts(Part.fromText("Weather?")), unsigned,
+                Content.builder().role("user").parts(Part.builder().functionResponse(FunctionResponse.builder()
+                        .name("get_weather").response(Map.of("output", "sunny")).build()).build()).build(),
+                Content.builder().role("model").parts(Part.fromText("Sunny.")).build(),
+                Content.fromParts(Part.fromText("Thanks! And tomorrow?"))), config).text()).isEqualTo("ok");
     }
 
     @Test
