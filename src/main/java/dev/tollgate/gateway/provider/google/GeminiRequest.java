@@ -306,6 +306,10 @@ final class GeminiRequest {
         if (refusal != null && !refusal.isEmpty() && parts.isEmpty()) {
             parts.addObject().put("text", refusal);
         }
+        if (msg.hasNonNull("function_call")) {
+            throw TranslationException.badRequest(p + ".function_call", "The deprecated 'function_call' is not "
+                    + "translated to " + TARGET + ": send 'tool_calls'.");
+        }
         JsonNode calls = msg.get("tool_calls");
         if (calls == null || calls.isNull()) {
             return parts;

@@ -295,6 +295,10 @@ class GeminiTranslationTest {
                 e -> assertThat(e.param()).isEqualTo("messages"));
         assertThatThrownBy(() -> chat("{'messages':[{'role':'system','content':'only system'}]}"))
                 .isInstanceOfSatisfying(TranslationException.class, e -> assertThat(e.param()).isEqualTo("messages"));
+        assertThatThrownBy(() -> chat("{'messages':[{'role':'user','content':'q'},{'role':'assistant','content':null,"
+                + "'function_call':{'name':'f','arguments':'{}'}}]}"))
+                .isInstanceOfSatisfying(TranslationException.class,
+                        e -> assertThat(e.param()).isEqualTo("messages[1].function_call"));
         assertThatThrownBy(() -> chat("{'messages':[{'role':'function','content':'x'}]}"))
                 .isInstanceOfSatisfying(TranslationException.class,
                         e -> assertThat(e.param()).isEqualTo("messages[0].role"));
