@@ -28,10 +28,13 @@
  *       {@code :streamRawPredict} and the OpenAI-compatible {@code endpoints/openapi/chat/completions}, behind
  *       Bearer tokens from its own Google token endpoint, which verifies the service account's signed JWT (Google's
  *       auth library, the official client, gets its tokens there in {@code GoogleAccessTokensTest}).</li>
+ *   <li>{@link dev.tollgate.gateway.fakes.FakeGemini} — Gemini API {@code /v1beta/models/{m}:generateContent},
+ *       {@code :streamGenerateContent?alt=sse}, {@code :embedContent}, {@code :batchEmbedContents};
+ *       {@code x-goog-api-key} (or {@code ?key=}); Google's error body with {@code RetryInfo}; safety blocks.</li>
  * </ul>
  * Each request consumes one scripted {@link dev.tollgate.gateway.fakes.Reply} (or the fake's
  * {@code behaviour}); requests rejected for auth, headers or body consume none. Every request is recorded as a
  * {@link dev.tollgate.gateway.fakes.RecordedRequest}. The Fake*SdkTest classes prove the formats with the
- * official OpenAI and Anthropic Java SDKs.
+ * official OpenAI, Anthropic and Google Gen AI Java SDKs.
  */
 package dev.tollgate.gateway.fakes;
