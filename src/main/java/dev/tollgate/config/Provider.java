@@ -17,11 +17,11 @@ public enum Provider {
             new Required(Setting.API_BASE, "the Azure OpenAI endpoint, https://<resource>.openai.azure.com"),
             new Required(Setting.API_VERSION, "the Azure OpenAI API version, e.g. 2024-10-21")),
     ANTHROPIC("anthropic", "https://api.anthropic.com", true, true),
-    GEMINI("gemini", "https://generativelanguage.googleapis.com", true, false),
+    GEMINI("gemini", "https://generativelanguage.googleapis.com", true, true),
     // Vertex AI and Bedrock endpoints are regional (<region>-aiplatform.googleapis.com, bedrock-runtime.<region>...)
     // Vertex AI: every URL names the project and the location (https://<location>-aiplatform.googleapis.com/v1/
     // projects/<project>/locations/<location>/...; location global: https://aiplatform.googleapis.com)
-    VERTEX("vertex", null, false, false,
+    VERTEX("vertex", null, false, true,
             new Required(Setting.REGION, "the Vertex AI location, e.g. us-central1, or global"),
             new Required(Setting.PROJECT, "the Google Cloud project id, e.g. my-project-123")),
     BEDROCK("bedrock", null, false, false,

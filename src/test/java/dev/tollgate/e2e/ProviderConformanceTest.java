@@ -11,6 +11,8 @@ import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.fakes.FakeAnthropic;
 import dev.tollgate.gateway.fakes.FakeAzureOpenAi;
 import dev.tollgate.gateway.fakes.FakeCohere;
+import dev.tollgate.gateway.fakes.FakeGemini;
+import dev.tollgate.gateway.fakes.FakeVertex;
 import dev.tollgate.gateway.fakes.FakeOpenAi;
 import dev.tollgate.gateway.fakes.FakeUpstream;
 import dev.tollgate.gateway.fakes.Reply;
@@ -64,7 +66,15 @@ class ProviderConformanceTest {
      * express (null when it can express them all).
      */
     record Subject(Provider provider, Function<String, FakeUpstream> start, String model, String extraSpec,
-            String safetyFinishReason, String unsupportedParam) {
+            String safetyFinishReason, String unsupportedParam, Function<FakeUpstream, String> credential,
+            Function<FakeUpstream, String> badCredential) {
+        /** A provider whose credential is an API key: its fake accepts the one it was started with. */
+        Subject(Provider provider, Function<String, FakeUpstream> start, String model, String extraSpec,
+                String safetyFinishReason, String unsupportedParam) {
+            this(provider, start, model, extraSpec, safetyFinishReason, unsupportedParam,
+                    fake -> "upstream-secret-of-" + provider.wireName(), fake -> "not-the-right-credential");
+        }
+
         String name() {
             return "kit-" + provider.wireName();
         }
@@ -81,7 +91,19 @@ class ProviderConformanceTest {
                     "kit-deployment", "apiVersion: \"2024-10-21\",", "content_filter", null),
             new Subject(Provider.ANTHROPIC, FakeAnthropic::start, "claude-sonnet-4-20250514", "", "refusal",
                     "logit_bias"),
-            new Subject(Provider.COHERE, FakeCohere::start, "command-a-03-2025", "", "ERROR_TOXIC", "logit_bias"));
+            new Subject(Provider.COHERE, FakeCohere::start, "command-a-03-2025", "", "ERROR_TOXIC", "logit_bias"),
+            new Subject(Provider.GEMINI, FakeGemini::start, "gemini-2.5-flash", "", "content_filter", "logit_bias"),
+            // Claude on Vertex AI: a service account's key, exchanged for tokens at the fake's token endpoint; the bad
+            // one is another account's key (its JWT fails the fake's signature check)
+            new Subject(Provider.VERTEX, key -> FakeVertex.start(), "claude-sonnet-4@20250514",
+                    "project: fake-project, region: us-east5,", "refusal", "logit_bias",
+                    fake -> ((FakeVertex) fake).serviceAccountKeyJson(), ProviderConformanceTest::foreignServiceAccount));
+
+    static String foreignServiceAccount(FakeUpstream fake) {
+        try (FakeVertex other = FakeVertex.start()) {
+            return other.serviceAccountKeyJson().replace(other.tokenUri(), ((FakeVertex) fake).tokenUri());
+        }
+    }
 
     static final Map<String, FakeUpstream> FAKES = new LinkedHashMap<>();
 
@@ -101,11 +123,13 @@ class ProviderConformanceTest {
                     """);
             StringBuilder secrets = new StringBuilder("key: " + KEY);
             for (Subject s : SUBJECTS) {
-                String credential = "upstream-secret-of-" + s.provider().wireName();
-                FakeUpstream fake = s.start().apply(credential);
+                FakeUpstream fake = s.start().apply("upstream-secret-of-" + s.provider().wireName());
                 FAKES.put(s.provider().wireName(), fake);
-                secrets.append(", ").append(s.provider().wireName()).append(": ").append(credential);
-                secrets.append(", ").append(s.provider().wireName()).append("-bad: not-the-right-credential");
+                // JSON strings are YAML double-quoted scalars: a key file's newlines and quotes survive
+                secrets.append(", ").append(s.provider().wireName()).append(": ")
+                        .append(Json.write(Json.NODES.textNode(s.credential().apply(fake))));
+                secrets.append(", ").append(s.provider().wireName()).append("-bad: ")
+                        .append(Json.write(Json.NODES.textNode(s.badCredential().apply(fake))));
                 for (String variant : List.of("", "-bad", "-drop")) {
                     yaml.append("""
                             ---
@@ -311,7 +335,7 @@ class ProviderConformanceTest {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(502);
         assertThat(r.headers().firstValue("x-should-retry")).hasValue("false");
         assertThat(Json.parse(r.body()).path("error").path("code").asText()).isEqualTo("upstream_auth_failed");
-        assertThat(r.body()).doesNotContain("not-the-right-credential");
+        assertThat(r.body()).doesNotContain("not-the-right-credential").doesNotContain("PRIVATE KEY");
     }
 
     void contextTooLong(Subject s, FakeUpstream fake) throws Exception {

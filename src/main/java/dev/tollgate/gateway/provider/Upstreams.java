@@ -4,6 +4,10 @@ import dev.tollgate.config.Provider;
 import dev.tollgate.gateway.provider.anthropic.AnthropicAdapter;
 import dev.tollgate.gateway.provider.anthropic.AnthropicUpstream;
 import dev.tollgate.gateway.provider.cohere.CohereAdapter;
+import dev.tollgate.gateway.provider.google.GeminiAdapter;
+import dev.tollgate.gateway.provider.vertex.GoogleAccessTokens;
+import dev.tollgate.gateway.provider.vertex.Vertex;
+import dev.tollgate.gateway.provider.vertex.VertexUrls;
 import dev.tollgate.gateway.provider.mock.MockUpstream;
 import dev.tollgate.gateway.provider.openai.OpenAiUpstream;
 import io.vertx.core.Context;
@@ -41,6 +45,8 @@ public class Upstreams {
         this.vertx = vertx;
         this.shared = newClient();
         Supplier<HttpClient> client = this::client;
+        java.time.Clock clock = java.time.Clock.systemUTC();
+        GoogleAccessTokens googleTokens = new GoogleAccessTokens(vertx, clock);
         Served openAi = Served.hub(new OpenAiUpstream(client, false));
         for (Provider p : Provider.values()) {
             Served served = switch (p) { // one arm per provider of the registry: a new one does not compile without
@@ -49,8 +55,11 @@ public class Upstreams {
                 case ANTHROPIC -> new Served(new HubUpstream(client, new AnthropicAdapter(java.time.Clock.systemUTC())),
                         new AnthropicUpstream(client));
                 case MOCK -> Served.hub(new MockUpstream(vertx));
-                case COHERE -> Served.hub(new HubUpstream(client, new CohereAdapter(java.time.Clock.systemUTC())));
-                case GEMINI, VERTEX, PALM, BEDROCK, REPLICATE, AI21 -> null;
+                case COHERE -> Served.hub(new HubUpstream(client, new CohereAdapter(clock)));
+                case GEMINI -> Served.hub(new HubUpstream(client, GeminiAdapter.aiStudio(clock)));
+                case VERTEX -> Vertex.served(client, googleTokens, clock,
+                        new HubUpstream(client, new GeminiAdapter(VertexUrls::gemini, googleTokens, clock)));
+                case PALM, BEDROCK, REPLICATE, AI21 -> null;
             };
             if (served != null) {
                 byProvider.put(p.wireName(), served);

@@ -129,7 +129,7 @@ public final class FakeAnthropic extends FakeUpstream {
         Map<String, String> headers = new LinkedHashMap<>(reply.headers());
         headers.putIfAbsent("request-id", newId("req_"));
         if (reply.isContextTooLong()) { // Anthropic's wording for a prompt over the context window
-            respondJson(http, 400, headers, error("invalid_request_error", "prompt is too long: 208310 tokens > 200000 "
+            respondJson(http, 400, headers, AnthropicWire.error("invalid_request_error", "prompt is too long: 208310 tokens > 200000 "
                     + "maximum", headers.get("request-id")), reply);
             return;
         }
