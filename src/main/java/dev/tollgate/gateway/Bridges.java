@@ -130,6 +130,9 @@ final class Bridges {
             droppedHeader(ctx, call.dropped());
             return answer.map(resp -> {
                 ctx.usage = resp.has("usage") ? TokenUsage.fromOpenAi(resp.get("usage")) : null;
+                if (ctx.usage == null) {
+                    collectText(ctx, resp); // no usage reported: the answer's text is counted instead
+                }
                 ClientWriter.json(ctx, 200, AnthropicTranslator.toAnthropicResponse((ObjectNode) resp));
                 return null;
             });
@@ -138,8 +141,10 @@ final class Bridges {
         req.withObject("/stream_options").put("include_usage", true);
         OpenAiToAnthropicStream conv = new OpenAiToAnthropicStream();
         Call call = call(ctx, credential, req);
-        Future<Void> streamed = upstream.stream(call, sink(ctx, (event, chunk, raw) ->
-                conv.onChunk(chunk).forEach(e -> ClientWriter.event(ctx, e.path("type").asText(), e))));
+        Future<Void> streamed = upstream.stream(call, sink(ctx, (event, chunk, raw) -> {
+            collectText(ctx, chunk); // counted when the stream reports no usage, or is cut before it does
+            conv.onChunk(chunk).forEach(e -> ClientWriter.event(ctx, e.path("type").asText(), e));
+        }));
         droppedHeader(ctx, call.dropped());
         return streamed.map(v -> {
                     conv.finish().forEach(e -> ClientWriter.event(ctx, e.path("type").asText(), e));

@@ -48,7 +48,8 @@ public class Upstreams {
                 case ANTHROPIC -> new Served(new HubUpstream(client, new AnthropicAdapter(java.time.Clock.systemUTC())),
                         new AnthropicUpstream(client));
                 case MOCK -> Served.hub(new MockUpstream(vertx));
-                case GEMINI, VERTEX, PALM, COHERE, BEDROCK, REPLICATE, AI21 -> null;
+                case PALM -> Served.hub(new HubUpstream(client, new dev.tollgate.gateway.provider.palm.PalmAdapter(java.time.Clock.systemUTC())));
+                case GEMINI, VERTEX, COHERE, BEDROCK, REPLICATE, AI21 -> null;
             };
             if (served != null) {
                 byProvider.put(p.wireName(), served);
