@@ -54,8 +54,8 @@ final class Bridges {
                     return Future.failedFuture(UpstreamErrors.notJsonObject(ctx.deployment.id()));
                 }
                 ctx.usage = usage.value() != null && usage.value().isObject() ? TokenUsage.fromOpenAi(usage.value()) : null;
-                if (ctx.usage == null) {
-                    collectText(ctx, Json.parse(raw.getBytes())); // no usage: the answer's text is counted instead
+                if (ctx.usage == null || perCharacter(ctx)) {
+                    collectText(ctx, Json.parse(raw.getBytes())); // no usage, or priced by characters: counted
                 }
                 ClientWriter.json(ctx, 200, raw);
                 return Future.succeededFuture();
@@ -130,8 +130,8 @@ final class Bridges {
             droppedHeader(ctx, call.dropped());
             return answer.map(resp -> {
                 ctx.usage = resp.has("usage") ? TokenUsage.fromOpenAi(resp.get("usage")) : null;
-                if (ctx.usage == null) {
-                    collectText(ctx, resp); // no usage reported: the answer's text is counted instead
+                if (ctx.usage == null || perCharacter(ctx)) {
+                    collectText(ctx, resp); // no usage reported, or priced by characters: the answer's text is counted
                 }
                 ClientWriter.json(ctx, 200, AnthropicTranslator.toAnthropicResponse((ObjectNode) resp));
                 return null;
@@ -171,6 +171,11 @@ final class Bridges {
                 ctx.answerText.append(choice.path("text").asText());
             }
         }
+    }
+
+    /** A model billed per character: its answer's text is always collected (Metering counts its characters). */
+    private static boolean perCharacter(RequestContext ctx) {
+        return ctx.deployment.prices() != null && ctx.deployment.prices().perCharacter();
     }
 
     private static Call call(RequestContext ctx, String credential, JsonBody body) {
