@@ -50,8 +50,9 @@ import java.util.Set;
  * <h2>Never representable</h2>
  * PaLM has no tools, images or audio: {@code tool} messages, assistant {@code tool_calls} and non-text content parts
  * are refused (400) whatever the policy, because dropping them would change the conversation. {@code tools},
- * {@code tool_choice}, {@code response_format}, penalties, {@code logprobs}, {@code seed} … are unsupported
- * parameters (policy).
+ * {@code tool_choice}, {@code response_format}, penalties, {@code logprobs}, {@code seed}, {@code user} … are
+ * unsupported parameters (policy); a value that asks for nothing (null, or OpenAI's default: {@code logprobs: false},
+ * penalties 0, {@code response_format} text, {@code tool_choice: "none"}) needs no translation and passes.
  *
  * <h2>Answers</h2>
  * {@code candidates[].output} (text) or {@code candidates[].content} (message) become the choices, in order, with
@@ -114,11 +115,26 @@ public final class PalmTranslator {
         sampling(openAi, out, chatModel, params);
         for (Iterator<String> it = openAi.fieldNames(); it.hasNext(); ) {
             String name = it.next();
-            if (!HANDLED.contains(name) && !openAi.get(name).isNull()) {
+            if (!HANDLED.contains(name) && !isNoOp(name, openAi.get(name))) {
                 params.unsupported(name, advice(name));
             }
         }
         return new Request(out, chatModel, params.dropped());
+    }
+
+    /** A value that asks for nothing PaLM would do differently (null, or OpenAI's default): needs no translation. */
+    private static boolean isNoOp(String name, JsonNode value) {
+        if (value == null || value.isNull()) {
+            return true;
+        }
+        return switch (name) {
+            case "logprobs", "store", "echo" -> value.isBoolean() && !value.asBoolean();
+            case "frequency_penalty", "presence_penalty" -> value.isNumber() && value.decimalValue().signum() == 0;
+            case "response_format" -> "text".equals(value.path("type").asText());
+            case "tool_choice" -> "none".equals(value.asText());
+            case "best_of" -> value.isNumber() && value.asInt() == 1;
+            default -> false;
+        };
     }
 
     private static String advice(String param) {

@@ -157,6 +157,15 @@ class PalmTranslatorTest {
     }
 
     @Test
+    void openAisDefaultValuesNeedNoTranslation() {
+        PalmTranslator.Request r = text("{'messages':[{'role':'user','content':'x'}],'logprobs':false,'presence_penalty':0,"
+                + "'frequency_penalty':0.0,'response_format':{'type':'text'},'tool_choice':'none','store':false}");
+        assertThat(r.dropped()).isEmpty();
+        assertThatThrownBy(() -> text("{'messages':[{'role':'user','content':'x'}],'logprobs':true}"))
+                .isInstanceOfSatisfying(TranslationException.class, e -> assertThat(e.param()).isEqualTo("logprobs"));
+    }
+
+    @Test
     void completionsTakeOnePromptAndOnlyOnTextModels() {
         JsonNode b = PalmTranslator.toPalm(Operation.COMPLETIONS, json("{'prompt':['Once upon'],'max_tokens':16}"),
                 "text-bison-001", UnsupportedParams.REJECT).body();
