@@ -164,8 +164,20 @@ public final class Checks {
             return Result.ok(null);
         }
         try {
+            java.util.List<GatewayConfig.Tier> tiers = null;
+            if (p.getTiers() != null && !p.getTiers().isEmpty()) {
+                tiers = new java.util.ArrayList<>();
+                for (dev.tollgate.api.v1alpha1.PricingTier t : p.getTiers()) {
+                    if (t.getAboveInputTokens() == null) {
+                        throw new IllegalArgumentException("tiers: every tier needs aboveInputTokens");
+                    }
+                    tiers.add(new GatewayConfig.Tier(t.getAboveInputTokens(), micros(t.getInputPerMillion()),
+                            micros(t.getOutputPerMillion()), null));
+                }
+            }
             return Result.ok(new GatewayConfig.Prices(micros(p.getInputPerMillion()), micros(p.getOutputPerMillion()),
-                    null, null, micros(p.getPerImage()), micros(p.getPerSecond()), micros(p.getPerSearchUnit()), "spec"));
+                    null, null, micros(p.getPerImage()), micros(p.getPerSecond()), micros(p.getPerSearchUnit()), "spec",
+                    tiers, micros(p.getInputPerMillionCharacters()), micros(p.getOutputPerMillionCharacters())));
         } catch (IllegalArgumentException e) {
             return problem(m, "InvalidSpec", "pricing: " + e.getMessage());
         }

@@ -94,17 +94,59 @@ public record GatewayConfig(
      * @param perSecondMicros             one second of compute
      * @param perSearchUnitMicros         one search unit of a rerank (Cohere: a query with up to 100 documents)
      * @param source                      "spec" or "catalogue/&lt;version&gt;"
+     * @param tiers                       prices that apply instead when the prompt is larger than a threshold (Gemini's
+     *                                    "prompts &gt; 200k tokens"), ascending; null or empty: none
+     * @param inputMicrosPerMillionCharacters  input characters, for models billed per character (PaLM 2, some Vertex AI
+     *                                    models): a model with a character price is charged by characters only
+     * @param outputMicrosPerMillionCharacters output characters, likewise
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Prices(Long inputMicrosPerMillion, Long outputMicrosPerMillion, Long cachedInputMicrosPerMillion,
             Long cacheWriteMicrosPerMillion, Long perImageMicros, Long perSecondMicros, Long perSearchUnitMicros,
-            String source) {
+            String source, List<Tier> tiers, Long inputMicrosPerMillionCharacters, Long outputMicrosPerMillionCharacters) {
 
-        /** Prices without a search-unit price. */
+        /** Checks the tiers: positive thresholds, strictly ascending, each with a price. */
+        public Prices {
+            if (tiers != null) {
+                tiers = List.copyOf(tiers);
+                long previous = 0;
+                for (Tier t : tiers) {
+                    if (t.aboveInputTokens() <= previous) {
+                        throw new IllegalArgumentException("tiers: aboveInputTokens must be positive and ascending, "
+                                + "each tier above the previous one (" + t.aboveInputTokens() + " after " + previous + ")");
+                    }
+                    if (t.inputMicrosPerMillion() == null && t.outputMicrosPerMillion() == null
+                            && t.cachedInputMicrosPerMillion() == null) {
+                        throw new IllegalArgumentException("tiers: the tier above " + t.aboveInputTokens()
+                                + " tokens gives no price");
+                    }
+                    previous = t.aboveInputTokens();
+                }
+            }
+        }
+
+        /** Token, image and time prices, without a search-unit price, tiers or character prices. */
         public Prices(Long inputMicrosPerMillion, Long outputMicrosPerMillion, Long cachedInputMicrosPerMillion,
                 Long cacheWriteMicrosPerMillion, Long perImageMicros, Long perSecondMicros, String source) {
             this(inputMicrosPerMillion, outputMicrosPerMillion, cachedInputMicrosPerMillion, cacheWriteMicrosPerMillion,
-                    perImageMicros, perSecondMicros, null, source);
+                    perImageMicros, perSecondMicros, null, source, null, null, null);
+        }
+
+        /** Token, image, time and search-unit prices, without tiers or character prices. */
+        public Prices(Long inputMicrosPerMillion, Long outputMicrosPerMillion, Long cachedInputMicrosPerMillion,
+                Long cacheWriteMicrosPerMillion, Long perImageMicros, Long perSecondMicros, Long perSearchUnitMicros,
+                String source) {
+            this(inputMicrosPerMillion, outputMicrosPerMillion, cachedInputMicrosPerMillion, cacheWriteMicrosPerMillion,
+                    perImageMicros, perSecondMicros, perSearchUnitMicros, source, null, null, null);
+        }
+
+        /** Token, image and time prices with tiers and character prices, without a search-unit price. */
+        public Prices(Long inputMicrosPerMillion, Long outputMicrosPerMillion, Long cachedInputMicrosPerMillion,
+                Long cacheWriteMicrosPerMillion, Long perImageMicros, Long perSecondMicros, String source,
+                List<Tier> tiers, Long inputMicrosPerMillionCharacters, Long outputMicrosPerMillionCharacters) {
+            this(inputMicrosPerMillion, outputMicrosPerMillion, cachedInputMicrosPerMillion, cacheWriteMicrosPerMillion,
+                    perImageMicros, perSecondMicros, null, source, tiers, inputMicrosPerMillionCharacters,
+                    outputMicrosPerMillionCharacters);
         }
 
         /** Prices without cache prices (what LlmModel.spec.pricing can say). */
@@ -112,7 +154,51 @@ public record GatewayConfig(
                 Long perSecondMicros, String source) {
             this(inputMicrosPerMillion, outputMicrosPerMillion, null, null, perImageMicros, perSecondMicros, null, source);
         }
+
+        /** Whether requests are charged by characters (then only by characters: tokens are counted, not priced). */
+        public boolean perCharacter() {
+            return inputMicrosPerMillionCharacters != null || outputMicrosPerMillionCharacters != null;
+        }
+
+        /**
+         * The prices a request with {@code promptTokens} input tokens (cached ones included) pays: those of the highest
+         * tier whose threshold the prompt is above (strictly: a prompt of exactly the threshold keeps the lower
+         * prices), over the base prices for what that tier does not give; the whole request pays them, as Google
+         * bills it. These prices themselves when no tier applies.
+         */
+        public Prices forPrompt(long promptTokens) {
+            if (tiers == null || tiers.isEmpty()) {
+                return this;
+            }
+            Tier applied = null;
+            for (Tier t : tiers) {
+                if (promptTokens > t.aboveInputTokens()) {
+                    applied = t;
+                }
+            }
+            if (applied == null) {
+                return this;
+            }
+            return new Prices(or(applied.inputMicrosPerMillion(), inputMicrosPerMillion),
+                    or(applied.outputMicrosPerMillion(), outputMicrosPerMillion),
+                    or(applied.cachedInputMicrosPerMillion(), cachedInputMicrosPerMillion), cacheWriteMicrosPerMillion,
+                    perImageMicros, perSecondMicros, perSearchUnitMicros, source, null, inputMicrosPerMillionCharacters,
+                    outputMicrosPerMillionCharacters);
+        }
+
+        private static Long or(Long a, Long b) {
+            return a != null ? a : b;
+        }
     }
+
+    /**
+     * Prices for prompts larger than {@code aboveInputTokens} input tokens; a null price is the base price.
+     *
+     * @param aboveInputTokens            applies when the prompt (cached input included) has more input tokens
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Tier(long aboveInputTokens, Long inputMicrosPerMillion, Long outputMicrosPerMillion,
+            Long cachedInputMicrosPerMillion) {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Mock(long latencyMillis, long chunkIntervalMillis, int outputTokens, String response) {}

@@ -47,6 +47,11 @@ import java.util.regex.Pattern;
  * {@code spec.pricing}, or by a catalogue entry with {@code "provider": "azure"} whose model or alias is the
  * deployment name. The bundled catalogue has no such entry.
  *
+ * <p><b>Tiers and characters:</b> an entry may give {@code tiers} (prices for prompts above
+ * {@code aboveInputTokens}, ascending: Gemini's "prompts &gt; 200k tokens") and per-character prices
+ * ({@code inputPerMillionCharacters}, {@code outputPerMillionCharacters}: PaLM 2 and older Vertex AI models, which
+ * Google lists per 1,000 characters); see {@link GatewayConfig.Prices}.
+ *
  * <p>The bundled file is read once, when this class initialises; a malformed file fails that initialisation
  * (an {@link ExceptionInInitializerError} naming the problem), so a bad catalogue can never price silently.
  */
@@ -78,7 +83,12 @@ public final class PriceCatalogue {
     record FileEntry(String provider, String model, List<String> aliases, String apiBase, String inputPerMillion,
                      String cachedInputPerMillion, String cacheWritePerMillion, String outputPerMillion,
                      String perImage, String perSecond, String perSearchUnit, String source, String seenAt,
-                     String retrieved, String note) {}
+                     String retrieved, String note, List<FileTier> tiers, String inputPerMillionCharacters,
+                     String outputPerMillionCharacters) {}
+
+    /** A price tier: prices for prompts above {@code aboveInputTokens} input tokens (see {@link GatewayConfig.Tier}). */
+    record FileTier(Long aboveInputTokens, String inputPerMillion, String cachedInputPerMillion,
+                    String outputPerMillion) {}
 
     record File(String version, String comment, List<FileEntry> models) {}
 
@@ -177,15 +187,27 @@ public final class PriceCatalogue {
             }
             GatewayConfig.Prices prices;
             try {
+                List<GatewayConfig.Tier> tiers = null;
+                if (f.tiers() != null && !f.tiers().isEmpty()) {
+                    tiers = new ArrayList<>();
+                    for (FileTier t : f.tiers()) {
+                        if (t.aboveInputTokens() == null) {
+                            throw new IllegalArgumentException("tiers: every tier needs aboveInputTokens");
+                        }
+                        tiers.add(new GatewayConfig.Tier(t.aboveInputTokens(), micros(t.inputPerMillion()),
+                                micros(t.outputPerMillion()), micros(t.cachedInputPerMillion())));
+                    }
+                }
                 prices = new GatewayConfig.Prices(micros(f.inputPerMillion()), micros(f.outputPerMillion()),
                         micros(f.cachedInputPerMillion()), micros(f.cacheWritePerMillion()), micros(f.perImage()),
-                        micros(f.perSecond()), micros(f.perSearchUnit()), sourceName);
+                        micros(f.perSecond()), micros(f.perSearchUnit()), sourceName, tiers,
+                        micros(f.inputPerMillionCharacters()), micros(f.outputPerMillionCharacters()));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
             }
             if (prices.inputMicrosPerMillion() == null && prices.outputMicrosPerMillion() == null
                     && prices.perImageMicros() == null && prices.perSecondMicros() == null
-                    && prices.perSearchUnitMicros() == null) {
+                    && prices.perSearchUnitMicros() == null && !prices.perCharacter()) {
                 throw new IllegalArgumentException(where + ": gives no price");
             }
             List<String> aliases = f.aliases() == null ? List.of() : List.copyOf(f.aliases());

@@ -30,7 +30,7 @@ public enum Provider {
     HUGGINGFACE("huggingface", "https://router.huggingface.co/v1", true, true),
     REPLICATE("replicate", "https://api.replicate.com/v1", true, false),
     AI21("ai21", "https://api.ai21.com/studio/v1", true, false),
-    PALM("palm", "https://generativelanguage.googleapis.com", true, false),
+    PALM("palm", "https://generativelanguage.googleapis.com", true, true),
     OLLAMA("ollama", "http://localhost:11434/v1", false, true),
     // any server speaking OpenAI's API (vLLM, LM Studio, Together ...): it has no public address to default to
     OPENAI_COMPATIBLE("openai-compatible", null, false, true,

@@ -59,8 +59,8 @@ final class Bridges {
                     JsonNode units = Json.topLevelField(raw, "meta").value();
                     units = units == null ? null : units.path("billed_units").get("search_units");
                     ctx.searchUnits = units != null && units.canConvertToLong() ? units.asLong() : null;
-                } else if (ctx.usage == null) {
-                    collectText(ctx, Json.parse(raw.getBytes())); // no usage: the answer's text is counted instead
+                } else if (ctx.usage == null || perCharacter(ctx)) {
+                    collectText(ctx, Json.parse(raw.getBytes())); // no usage, or priced by characters: counted
                 }
                 ClientWriter.json(ctx, 200, raw);
                 return Future.succeededFuture();
@@ -135,6 +135,9 @@ final class Bridges {
             droppedHeader(ctx, call.dropped());
             return answer.map(resp -> {
                 ctx.usage = resp.has("usage") ? TokenUsage.fromOpenAi(resp.get("usage")) : null;
+                if (ctx.usage == null || perCharacter(ctx)) {
+                    collectText(ctx, resp); // no usage reported, or priced by characters: the answer's text is counted
+                }
                 ClientWriter.json(ctx, 200, AnthropicTranslator.toAnthropicResponse((ObjectNode) resp));
                 return null;
             });
@@ -143,8 +146,10 @@ final class Bridges {
         req.withObject("/stream_options").put("include_usage", true);
         OpenAiToAnthropicStream conv = new OpenAiToAnthropicStream();
         Call call = call(ctx, credential, req);
-        Future<Void> streamed = upstream.stream(call, sink(ctx, (event, chunk, raw) ->
-                conv.onChunk(chunk).forEach(e -> ClientWriter.event(ctx, e.path("type").asText(), e))));
+        Future<Void> streamed = upstream.stream(call, sink(ctx, (event, chunk, raw) -> {
+            collectText(ctx, chunk); // counted when the stream reports no usage, or is cut before it does
+            conv.onChunk(chunk).forEach(e -> ClientWriter.event(ctx, e.path("type").asText(), e));
+        }));
         droppedHeader(ctx, call.dropped());
         return streamed.map(v -> {
                     conv.finish().forEach(e -> ClientWriter.event(ctx, e.path("type").asText(), e));
@@ -171,6 +176,11 @@ final class Bridges {
                 ctx.answerText.append(choice.path("text").asText());
             }
         }
+    }
+
+    /** A model billed per character: its answer's text is always collected (Metering counts its characters). */
+    private static boolean perCharacter(RequestContext ctx) {
+        return ctx.deployment.prices() != null && ctx.deployment.prices().perCharacter();
     }
 
     private static Call call(RequestContext ctx, String credential, JsonBody body) {

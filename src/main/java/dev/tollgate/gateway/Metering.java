@@ -1,6 +1,7 @@
 package dev.tollgate.gateway;
 
 import dev.tollgate.config.Money;
+import dev.tollgate.gateway.cost.Characters;
 import dev.tollgate.gateway.cost.CostCalculator;
 import dev.tollgate.gateway.cost.TokenCounter;
 import dev.tollgate.gateway.provider.Operation;
@@ -45,11 +46,22 @@ public final class Metering {
                 ctx.usage = new TokenUsage(prompt, counter.countText(ctx.answerText.toString()), 0, 0);
             }
             if (ctx.usage != null) {
-                c = CostCalculator.costMicros(ctx.deployment.prices(), ctx.usage);
+                c = CostCalculator.costMicros(ctx.deployment.prices(), ctx.usage, characters(ctx));
             }
         }
         c.ifPresent(v -> ctx.costMicros = v);
         return c;
+    }
+
+    /**
+     * The characters of the request and of its answer, for a model billed per character (null for the others: nothing
+     * to count). The answer's text is what the bridge collected ({@link RequestContext#answerText}).
+     */
+    static Characters characters(RequestContext ctx) {
+        if (!ctx.deployment.prices().perCharacter() || ctx.body == null) {
+            return null;
+        }
+        return new Characters(Characters.ofRequest(ctx.operation, ctx.body.tree()), Characters.count(ctx.answerText));
     }
 
     /**

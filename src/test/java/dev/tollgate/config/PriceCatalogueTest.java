@@ -104,4 +104,50 @@ class PriceCatalogueTest {
         assertThat(PriceCatalogue.parse("{\"version\":\"2026-01-01\",\"models\":[" + entry.formatted("\"2.50\"") + "]}")
                 .find("openai", "m").orElseThrow().inputMicrosPerMillion()).isEqualTo(2_500_000L);
     }
+
+    @Test
+    void googleEntriesCarryTiersAndTheSamePricesOnGeminiAndVertex() {
+        GatewayConfig.Prices pro = find("gemini", "gemini-2.5-pro");
+        assertThat(pro.inputMicrosPerMillion()).isEqualTo(1_250_000L);
+        assertThat(pro.outputMicrosPerMillion()).isEqualTo(10_000_000L);
+        assertThat(pro.tiers()).containsExactly(new GatewayConfig.Tier(200_000, 2_500_000L, 15_000_000L, 250_000L));
+        assertThat(pro.forPrompt(200_000)).isSameAs(pro);
+        assertThat(pro.forPrompt(200_001).inputMicrosPerMillion()).isEqualTo(2_500_000L);
+        assertThat(pro.forPrompt(200_001).outputMicrosPerMillion()).isEqualTo(15_000_000L);
+        for (String m : java.util.List.of("gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite",
+                "gemini-2.0-flash", "gemini-1.5-pro", "gemini-1.5-flash", "gemini-embedding-001")) {
+            assertThat(find("vertex", m)).as(m).isEqualTo(find("gemini", m));
+        }
+        assertThat(find("gemini", "gemini-2.5-flash-lite").inputMicrosPerMillion()).isEqualTo(100_000L);
+        assertThat(find("gemini", "gemini-1.5-flash").tiers().get(0).aboveInputTokens()).isEqualTo(128_000L);
+        assertThat(cat.find("gemini", "gemini-2.5-pro-preview-05-06")).isEmpty(); // not a dated snapshot: no guess
+    }
+
+    @Test
+    void palmAndVertexEmbeddingsArePricedPerCharacter() {
+        for (String m : java.util.List.of("text-bison-001", "chat-bison-001", "models/chat-bison-001")) {
+            GatewayConfig.Prices p = find("palm", m);
+            assertThat(p.perCharacter()).as(m).isTrue();
+            assertThat(p.inputMicrosPerMillionCharacters()).isEqualTo(500_000L); // 0.0005 USD per 1,000 characters
+            assertThat(p.outputMicrosPerMillionCharacters()).isEqualTo(500_000L);
+            assertThat(p.inputMicrosPerMillion()).isNull();
+        }
+        assertThat(find("vertex", "text-embedding-004").inputMicrosPerMillionCharacters()).isEqualTo(25_000L);
+    }
+
+    @Test
+    void tiersAndCharacterPricesAreValidated() {
+        String tiered = "{\"version\":\"2026-01-01\",\"models\":[{\"provider\":\"gemini\",\"model\":\"m\","
+                + "\"inputPerMillion\":\"1.00\",\"tiers\":[%s],\"source\":\"https://example.com\",\"retrieved\":\"2026-01-01\"}]}";
+        assertThat(PriceCatalogue.parse(tiered.formatted("{\"aboveInputTokens\":10,\"inputPerMillion\":\"2.00\"}"))
+                .find("gemini", "m").orElseThrow().forPrompt(11).inputMicrosPerMillion()).isEqualTo(2_000_000L);
+        assertThatThrownBy(() -> PriceCatalogue.parse(tiered.formatted("{\"inputPerMillion\":\"2.00\"}")))
+                .hasMessageContaining("gemini/m").hasMessageContaining("aboveInputTokens");
+        assertThatThrownBy(() -> PriceCatalogue.parse(tiered.formatted(
+                "{\"aboveInputTokens\":10,\"inputPerMillion\":\"2\"},{\"aboveInputTokens\":5,\"inputPerMillion\":\"3\"}")))
+                .hasMessageContaining("ascending");
+        String perChar = "{\"version\":\"2026-01-01\",\"models\":[{\"provider\":\"palm\",\"model\":\"m\","
+                + "\"outputPerMillionCharacters\":\"0.50\",\"source\":\"https://example.com\",\"retrieved\":\"2026-01-01\"}]}";
+        assertThat(PriceCatalogue.parse(perChar).find("palm", "m").orElseThrow().perCharacter()).isTrue();
+    }
 }

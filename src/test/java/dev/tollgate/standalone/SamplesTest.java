@@ -28,6 +28,9 @@ class SamplesTest {
     static final Map<String, Class<? extends HasMetadata>> TYPES = Map.of("GatewayDeployment", GatewayDeployment.class,
             "LlmModel", LlmModel.class, "VirtualKey", VirtualKey.class, "Budget", Budget.class, "Secret", Secret.class);
 
+    /** Fields a sample may use before the CRD has them, by file: none now (kept for the next such merge). */
+    static final Map<String, java.util.Set<String>> AWAITED_FIELDS = Map.of();
+
     @Test
     void everySampleIsValid() throws IOException {
         List<Path> files = Manifests.files(Path.of("samples"));
@@ -37,12 +40,22 @@ class SamplesTest {
             List<Manifests.Document> docs = Manifests.read(f);
             assertThat(docs).as("%s has documents", f).isNotEmpty();
             for (Manifests.Document d : docs) {
+                java.util.Set<String> awaited = AWAITED_FIELDS.getOrDefault(f.toString().replace('\\', '/'),
+                        java.util.Set.of());
                 List<String> problems = VALIDATOR.validate(d.body()).stream()
+                        .filter(v -> !awaited.contains(v.pointer()))
                         .map(v -> d.where(v.pointer()) + ": " + v.pointer() + ": " + v.message()).toList();
                 assertThat(problems).as("schema violations in %s", f).isEmpty();
                 Class<? extends HasMetadata> type = TYPES.get(d.kind());
                 assertThat(type).as("%s: kind %s", d.where(""), d.kind()).isNotNull();
-                STRICT.treeToValue(d.body(), type);
+                com.fasterxml.jackson.databind.JsonNode body = d.body().deepCopy();
+                for (String pointer : awaited) {
+                    int slash = pointer.lastIndexOf('/');
+                    if (body.at(pointer.substring(0, slash)) instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+                        o.remove(pointer.substring(slash + 1));
+                    }
+                }
+                STRICT.treeToValue(body, type);
                 kinds.add(d.kind());
             }
         }
@@ -50,7 +63,9 @@ class SamplesTest {
         assertThat(kinds).contains("GatewayDeployment", "VirtualKey", "Budget", "LlmModel");
         assertThat(files.stream().map(Path::toString)).anyMatch(s -> s.endsWith("models/openai.yaml"))
                 .anyMatch(s -> s.endsWith("models/azure.yaml")).anyMatch(s -> s.endsWith("models/anthropic.yaml"))
-                .anyMatch(s -> s.endsWith("models/mock.yaml"));
+                .anyMatch(s -> s.endsWith("models/mock.yaml")).anyMatch(s -> s.endsWith("models/gemini.yaml"))
+                .anyMatch(s -> s.endsWith("models/vertex.yaml")).anyMatch(s -> s.endsWith("models/palm.yaml"))
+                .anyMatch(s -> s.endsWith("models/cohere.yaml"));
     }
 
     @Test
@@ -74,6 +89,30 @@ class SamplesTest {
         assertThat(r.config().models()).extracting(m -> m.modelName()).containsExactly("mock-gpt");
         assertThat(r.config().keys()).singleElement().satisfies(k -> assertThat(k.budgets()).containsExactly("default/demo"));
         assertThat(r.secrets().keys()).hasSize(1);
+    }
+
+    /** PaLM's seed names route through the sample's LlmModels, priced per character by the bundled catalogue. */
+    @Test
+    void thePalmSampleRendersTheSeedNames() throws IOException {
+        List<LlmModel> models = new ArrayList<>();
+        for (Manifests.Document d : Manifests.read(Path.of("samples/models/palm.yaml"))) {
+            models.add(STRICT.treeToValue(d.body(), LlmModel.class));
+        }
+        GatewayDeployment gw = STRICT.readValue("{\"apiVersion\":\"llm.tollgate.dev/v1alpha1\",\"kind\":"
+                + "\"GatewayDeployment\",\"metadata\":{\"name\":\"llm\",\"namespace\":\"ai-platform\"},\"spec\":{}}",
+                GatewayDeployment.class);
+        Secret palm = new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("palm")
+                .withNamespace("ai-platform").addToLabels("llm.tollgate.dev/secret", "credentials").endMetadata()
+                .addToStringData("api-key", "AIza-sample-key-000000000000").build();
+        RenderResult r = Renderer.render(new RenderInput(gw, models, List.of(), List.of(), ns -> Map.of(),
+                (ns, name) -> "ai-platform".equals(ns) && "palm".equals(name) ? Optional.of(palm) : Optional.empty()));
+        assertThat(r.problems()).isEmpty();
+        assertThat(r.config().models()).extracting(m -> m.modelName() + "=" + m.upstreamModel())
+                .containsExactlyInAnyOrder("google/bison-001=text-bison-001", "google/palm-2-chat-bison-001=chat-bison-001");
+        assertThat(r.config().models()).allSatisfy(m -> {
+            assertThat(m.provider()).isEqualTo("palm");
+            assertThat(m.prices().perCharacter()).isTrue();
+        });
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.tollgate.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
+import java.util.List;
 
 /** Prices in USD as decimal strings (at most 6 decimals), never floats. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -26,6 +27,20 @@ public class Pricing {
             + "times this price.")
     private String perSearchUnit;
 
+    @JsonPropertyDescription("Prices that apply instead when the prompt is larger than a threshold, e.g. Gemini 2.5 "
+            + "Pro: [{aboveInputTokens: 200000, inputPerMillion: \"2.50\", outputPerMillion: \"15.00\"}]. Thresholds "
+            + "ascending; the highest one the prompt is above applies to the whole request.")
+    private List<PricingTier> tiers;
+    @Pattern(Api.MONEY_PATTERN)
+    @JsonPropertyDescription("USD per 1,000,000 input characters, for models billed per character (PaLM 2 and older "
+            + "Vertex AI models: Google lists per 1,000 characters, so multiply by 1,000). Characters are Unicode code "
+            + "points of the prompt's text, white space excluded. A model with a character price is charged by "
+            + "characters only.")
+    private String inputPerMillionCharacters;
+    @Pattern(Api.MONEY_PATTERN)
+    @JsonPropertyDescription("USD per 1,000,000 output characters (see inputPerMillionCharacters).")
+    private String outputPerMillionCharacters;
+
     public Pricing() {}
 
     public Pricing(String inputPerMillion, String outputPerMillion) {
@@ -43,4 +58,10 @@ public class Pricing {
     public void setPerSecond(String perSecond) { this.perSecond = perSecond; }
     public String getPerSearchUnit() { return perSearchUnit; }
     public void setPerSearchUnit(String perSearchUnit) { this.perSearchUnit = perSearchUnit; }
+    public List<PricingTier> getTiers() { return tiers; }
+    public void setTiers(List<PricingTier> tiers) { this.tiers = tiers; }
+    public String getInputPerMillionCharacters() { return inputPerMillionCharacters; }
+    public void setInputPerMillionCharacters(String v) { this.inputPerMillionCharacters = v; }
+    public String getOutputPerMillionCharacters() { return outputPerMillionCharacters; }
+    public void setOutputPerMillionCharacters(String v) { this.outputPerMillionCharacters = v; }
 }

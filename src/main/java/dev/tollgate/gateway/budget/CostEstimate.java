@@ -3,6 +3,7 @@ package dev.tollgate.gateway.budget;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.gateway.TokenUsage;
+import dev.tollgate.gateway.cost.Characters;
 import dev.tollgate.gateway.cost.CostCalculator;
 import dev.tollgate.gateway.cost.TokenCounter;
 import dev.tollgate.gateway.provider.Operation;
@@ -28,9 +29,25 @@ import java.util.OptionalLong;
 public final class CostEstimate {
     private CostEstimate() {}
 
-    /** The cheap bound, in micro-USD: {@code bodyBytes} prompt tokens plus {@code outputTokens}. */
+    /**
+     * Characters per output token assumed for models billed per character: the output limit is in tokens, so its
+     * characters can only be estimated (English averages about 4 characters per token, and white space is not
+     * billed). The input side needs no estimate: a character is at least one byte of the body.
+     */
+    static final long CHARACTERS_PER_OUTPUT_TOKEN = 4;
+
+    /**
+     * The cheap bound, in micro-USD: {@code bodyBytes} prompt tokens (or characters) plus {@code outputTokens} (or
+     * {@link #CHARACTERS_PER_OUTPUT_TOKEN} characters each).
+     */
     public static OptionalLong cheap(GatewayConfig.Prices prices, long bodyBytes, long outputTokens) {
-        return CostCalculator.costMicros(prices, new TokenUsage(bodyBytes, outputTokens, 0, 0));
+        return CostCalculator.costMicros(prices, new TokenUsage(bodyBytes, outputTokens, 0, 0),
+                new Characters(bodyBytes, outputCharacters(outputTokens)));
+    }
+
+    private static long outputCharacters(long outputTokens) {
+        return outputTokens > Long.MAX_VALUE / CHARACTERS_PER_OUTPUT_TOKEN ? Long.MAX_VALUE
+                : outputTokens * CHARACTERS_PER_OUTPUT_TOKEN;
     }
 
     /**
@@ -39,7 +56,7 @@ public final class CostEstimate {
     public static OptionalLong precise(GatewayConfig.Prices prices, Operation operation, JsonNode body, TokenCounter counter,
             long outputTokens, long cheapMicros) {
         OptionalLong c = CostCalculator.costMicros(prices, new TokenUsage(promptTokens(operation, body, counter),
-                outputTokens, 0, 0));
+                outputTokens, 0, 0), new Characters(Characters.ofRequest(operation, body), outputCharacters(outputTokens)));
         return c.isPresent() ? OptionalLong.of(Math.min(c.getAsLong(), cheapMicros)) : c;
     }
 

@@ -34,18 +34,46 @@ public final class CostCalculator {
 
     /** The cost of a token-priced request, or empty when it cannot be known. */
     public static OptionalLong costMicros(GatewayConfig.Prices prices, TokenUsage usage) {
+        return costMicros(prices, usage, null);
+    }
+
+    /**
+     * The cost of a request from its usage and, for a model billed per character, its characters: empty when it
+     * cannot be known (a character-priced model without {@code characters}, a needed price missing).
+     *
+     * <p><b>Tiers.</b> The prices are first those for the request's prompt size
+     * ({@link GatewayConfig.Prices#forPrompt}: all input tokens, cached ones included): a prompt above a tier's
+     * threshold pays that tier's prices for all its tokens, input and output, as Google bills Gemini's "prompts
+     * &gt; 200k tokens".
+     *
+     * <p><b>Characters.</b> A model with a character price ({@link GatewayConfig.Prices#perCharacter}) is charged
+     * {@code characters × microsPerMillionCharacters} for input and output, and its tokens (counted for limits and
+     * status) are not priced. The same rounding applies: summed exactly, rounded once.
+     */
+    public static OptionalLong costMicros(GatewayConfig.Prices prices, TokenUsage usage, Characters characters) {
         if (prices == null || usage == null) {
             return OptionalLong.empty();
         }
-        Long input = prices.inputMicrosPerMillion();
-        Long cached = prices.cachedInputMicrosPerMillion() != null ? prices.cachedInputMicrosPerMillion() : input;
-        Long write = prices.cacheWriteMicrosPerMillion() != null ? prices.cacheWriteMicrosPerMillion() : input;
-        long[] tokens = {usage.inputTokens(), usage.cacheReadInputTokens(), usage.cacheCreationInputTokens(),
-                usage.outputTokens()};
-        Long[] rates = {input, cached, write, prices.outputMicrosPerMillion()};
+        long[] tokens;
+        Long[] rates;
+        if (prices.perCharacter()) {
+            if (characters == null) {
+                return OptionalLong.empty();
+            }
+            tokens = new long[] {characters.input(), characters.output()};
+            rates = new Long[] {prices.inputMicrosPerMillionCharacters(), prices.outputMicrosPerMillionCharacters()};
+        } else {
+            prices = prices.forPrompt(usage.promptTokens());
+            Long input = prices.inputMicrosPerMillion();
+            Long cached = prices.cachedInputMicrosPerMillion() != null ? prices.cachedInputMicrosPerMillion() : input;
+            Long write = prices.cacheWriteMicrosPerMillion() != null ? prices.cacheWriteMicrosPerMillion() : input;
+            tokens = new long[] {usage.inputTokens(), usage.cacheReadInputTokens(), usage.cacheCreationInputTokens(),
+                    usage.outputTokens()};
+            rates = new Long[] {input, cached, write, prices.outputMicrosPerMillion()};
+        }
         for (int i = 0; i < rates.length; i++) {
             if (tokens[i] < 0) {
-                throw new IllegalArgumentException("negative token count in " + usage);
+                throw new IllegalArgumentException("negative count in " + usage + " / " + characters);
             }
             if (tokens[i] > 0 && rates[i] == null) {
                 return OptionalLong.empty();

@@ -5,6 +5,7 @@ import dev.tollgate.gateway.provider.anthropic.AnthropicAdapter;
 import dev.tollgate.gateway.provider.anthropic.AnthropicUpstream;
 import dev.tollgate.gateway.provider.cohere.CohereAdapter;
 import dev.tollgate.gateway.provider.google.GeminiAdapter;
+import dev.tollgate.gateway.provider.palm.PalmAdapter;
 import dev.tollgate.gateway.provider.vertex.GoogleAccessTokens;
 import dev.tollgate.gateway.provider.vertex.Vertex;
 import dev.tollgate.gateway.provider.vertex.VertexUrls;
@@ -59,7 +60,8 @@ public class Upstreams {
                 case GEMINI -> Served.hub(new HubUpstream(client, GeminiAdapter.aiStudio(clock)));
                 case VERTEX -> Vertex.served(client, googleTokens, clock,
                         new HubUpstream(client, new GeminiAdapter(VertexUrls::gemini, googleTokens, clock)));
-                case PALM, BEDROCK, REPLICATE, AI21 -> null;
+                case PALM -> Served.hub(new HubUpstream(client, new PalmAdapter(clock)));
+                case BEDROCK, REPLICATE, AI21 -> null;
             };
             if (served != null) {
                 byProvider.put(p.wireName(), served);

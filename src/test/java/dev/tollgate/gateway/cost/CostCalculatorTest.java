@@ -126,4 +126,85 @@ class CostCalculatorTest {
         Prices p = PriceCatalogue.bundled().find("anthropic", "claude-sonnet-4-20250514").orElseThrow();
         assertThat(CostCalculator.costMicros(p, usage(1000, 500, 2000, 10_000))).hasValue(21_000L);
     }
+
+    // ---- tiers (Gemini 2.5 Pro: 1.25 / 10.00 up to 200k prompt tokens, 2.50 / 15.00 above; cache 0.125 / 0.25) ----
+
+    private static final Prices PRO = new Prices(1_250_000L, 10_000_000L, 125_000L, null, null, null, "catalogue/x",
+            java.util.List.of(new dev.tollgate.config.GatewayConfig.Tier(200_000, 2_500_000L, 15_000_000L, 250_000L)),
+            null, null);
+
+    @Test
+    void aPromptOfExactlyTheThresholdKeepsTheLowerPrices() {
+        // 200,000 × 1.25 + 1,000 × 10.00 = 0.25 + 0.01 USD
+        assertThat(CostCalculator.costMicros(PRO, usage(200_000, 1_000, 0, 0))).hasValue(260_000L);
+    }
+
+    @Test
+    void aPromptAboveTheThresholdPaysTheTierForTheWholeRequest() {
+        // 200,001 × 2.50 + 1,000 × 15.00 = 500,002.5 + 15,000 micros → 515,003 (HALF_UP once)
+        assertThat(CostCalculator.costMicros(PRO, usage(200_001, 1_000, 0, 0))).hasValue(515_003L);
+        // cached tokens count toward the prompt size and pay the tier's cached price:
+        // 100,001 × 2.50 + 100,000 × 0.25 + 0 output = 250,002.5 + 25,000 → 275,003
+        assertThat(CostCalculator.costMicros(PRO, usage(100_001, 0, 0, 100_000))).hasValue(275_003L);
+        // 100,000 + 100,000 cached is exactly the threshold: 100,000 × 1.25 + 100,000 × 0.125 = 137,500
+        assertThat(CostCalculator.costMicros(PRO, usage(100_000, 0, 0, 100_000))).hasValue(137_500L);
+    }
+
+    @Test
+    void theHighestTierThePromptIsAboveAppliesAndAMissingTierPriceIsTheBasePrice() {
+        Prices two = new Prices(1_000_000L, 2_000_000L, null, null, null, null, "spec", java.util.List.of(
+                new dev.tollgate.config.GatewayConfig.Tier(10, 3_000_000L, null, null),
+                new dev.tollgate.config.GatewayConfig.Tier(20, 5_000_000L, 7_000_000L, null)), null, null);
+        assertThat(CostCalculator.costMicros(two, usage(10, 1, 0, 0))).hasValue(12L); // 10×1 + 1×2
+        assertThat(CostCalculator.costMicros(two, usage(11, 1, 0, 0))).hasValue(35L); // 11×3 + 1×2 (base output)
+        assertThat(CostCalculator.costMicros(two, usage(21, 1, 0, 0))).hasValue(112L); // 21×5 + 1×7
+    }
+
+    @Test
+    void tiersMustAscendAndGiveAPrice() {
+        assertThatThrownBy(() -> new Prices(1L, 1L, null, null, null, null, "spec", java.util.List.of(
+                new dev.tollgate.config.GatewayConfig.Tier(20, 1L, null, null),
+                new dev.tollgate.config.GatewayConfig.Tier(10, 1L, null, null)), null, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ascending");
+        assertThatThrownBy(() -> new Prices(1L, 1L, null, null, null, null, "spec", java.util.List.of(
+                new dev.tollgate.config.GatewayConfig.Tier(10, null, null, null)), null, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no price");
+    }
+
+    // ---- per-character prices (PaLM 2 on Vertex AI: 0.0005 USD per 1,000 characters = 0.50 per million) ----
+
+    private static final Prices BISON = new Prices(null, null, null, null, null, null, "spec", null, 500_000L, 500_000L);
+
+    @Test
+    void aCharacterPricedModelIsChargedByCharactersOnly() {
+        // 2,000 input characters and 1,000 output characters at 0.50/M = 1,000 + 500 micros; the tokens are not priced
+        assertThat(CostCalculator.costMicros(BISON, usage(700, 300, 0, 0), new Characters(2_000, 1_000)))
+                .hasValue(1_500L);
+        // 3 characters × 0.50 = 1.5 µ → 2 (HALF_UP once)
+        assertThat(CostCalculator.costMicros(BISON, usage(1, 0, 0, 0), new Characters(3, 0))).hasValue(2L);
+        // a blocked answer costs its input only
+        assertThat(CostCalculator.costMicros(BISON, usage(5, 0, 0, 0), new Characters(10, 0))).hasValue(5L);
+    }
+
+    @Test
+    void aCharacterPricedModelWithoutCharactersHasNoKnownCost() {
+        assertThat(CostCalculator.costMicros(BISON, usage(700, 300, 0, 0))).isEmpty();
+        Prices inputOnly = new Prices(null, null, null, null, null, null, "spec", null, 500_000L, null);
+        assertThat(CostCalculator.costMicros(inputOnly, usage(1, 1, 0, 0), new Characters(10, 10))).isEmpty();
+        assertThat(CostCalculator.costMicros(inputOnly, usage(1, 0, 0, 0), new Characters(10, 0))).hasValue(5L);
+    }
+
+    @Test
+    void charactersAreCodePointsWithoutWhiteSpace() {
+        assertThat(Characters.count("Hello, world!\n")).isEqualTo(12);
+        assertThat(Characters.count("  \t\u00a0")).isZero();
+        assertThat(Characters.count("日本語 😀")).isEqualTo(4); // an emoji is one code point (two chars in Java)
+        com.fasterxml.jackson.databind.JsonNode chat = dev.tollgate.gateway.Json.parse("{\"model\":\"m\",\"messages\":["
+                + "{\"role\":\"system\",\"content\":\"Be brief\"},{\"role\":\"user\",\"content\":[{\"type\":\"text\","
+                + "\"text\":\"Hi there\"}]}]}");
+        assertThat(Characters.ofRequest(dev.tollgate.gateway.provider.Operation.CHAT, chat)).isEqualTo(14);
+        com.fasterxml.jackson.databind.JsonNode completion = dev.tollgate.gateway.Json.parse(
+                "{\"model\":\"m\",\"prompt\":\"Once upon\"}");
+        assertThat(Characters.ofRequest(dev.tollgate.gateway.provider.Operation.COMPLETIONS, completion)).isEqualTo(8);
+    }
 }
