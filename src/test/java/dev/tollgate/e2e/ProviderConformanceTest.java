@@ -12,6 +12,7 @@ import dev.tollgate.gateway.fakes.FakeAnthropic;
 import dev.tollgate.gateway.fakes.FakeAzureOpenAi;
 import dev.tollgate.gateway.fakes.FakeCohere;
 import dev.tollgate.gateway.fakes.FakeGemini;
+import dev.tollgate.gateway.fakes.FakePalm;
 import dev.tollgate.gateway.fakes.FakeVertex;
 import dev.tollgate.gateway.fakes.FakeOpenAi;
 import dev.tollgate.gateway.fakes.FakeUpstream;
@@ -67,12 +68,12 @@ class ProviderConformanceTest {
      */
     record Subject(Provider provider, Function<String, FakeUpstream> start, String model, String extraSpec,
             String safetyFinishReason, String unsupportedParam, Function<FakeUpstream, String> credential,
-            Function<FakeUpstream, String> badCredential) {
-        /** A provider whose credential is an API key: its fake accepts the one it was started with. */
+            Function<FakeUpstream, String> badCredential, boolean reportsUsage) {
+        /** A provider whose credential is an API key (its fake accepts the one it was started with) and reports usage. */
         Subject(Provider provider, Function<String, FakeUpstream> start, String model, String extraSpec,
                 String safetyFinishReason, String unsupportedParam) {
-            this(provider, start, model, extraSpec, safetyFinishReason, unsupportedParam,
-                    fake -> "upstream-secret-of-" + provider.wireName(), fake -> "not-the-right-credential");
+            this(provider, start, model, extraSpec, safetyFinishReason, unsupportedParam, fake -> apiKey(provider),
+                    BAD_KEY, true);
         }
 
         String name() {
@@ -84,6 +85,13 @@ class ProviderConformanceTest {
             return provider.wireName();
         }
     }
+
+    /** The API key a provider's fake is started with and its good LlmModel sends. */
+    static String apiKey(Provider provider) {
+        return "upstream-secret-of-" + provider.wireName();
+    }
+
+    static final Function<FakeUpstream, String> BAD_KEY = fake -> "not-the-right-credential";
 
     static final List<Subject> SUBJECTS = List.of(
             new Subject(Provider.OPENAI, FakeOpenAi::start, "gpt-4o-2024-08-06", "", "content_filter", null),
@@ -97,7 +105,11 @@ class ProviderConformanceTest {
             // one is another account's key (its JWT fails the fake's signature check)
             new Subject(Provider.VERTEX, key -> FakeVertex.start(), "claude-sonnet-4@20250514",
                     "project: fake-project, region: us-east5,", "refusal", "logit_bias",
-                    fake -> ((FakeVertex) fake).serviceAccountKeyJson(), ProviderConformanceTest::foreignServiceAccount));
+                    fake -> ((FakeVertex) fake).serviceAccountKeyJson(), ProviderConformanceTest::foreignServiceAccount,
+                    true),
+            // PaLM reports no usage: the gateway counts it, the same for an answer whole and replayed as a stream
+            new Subject(Provider.PALM, FakePalm::start, "text-bison-001", "", "content_filter", "logit_bias",
+                    fake -> apiKey(Provider.PALM), BAD_KEY, false));
 
     static String foreignServiceAccount(FakeUpstream fake) {
         try (FakeVertex other = FakeVertex.start()) {
@@ -123,7 +135,7 @@ class ProviderConformanceTest {
                     """);
             StringBuilder secrets = new StringBuilder("key: " + KEY);
             for (Subject s : SUBJECTS) {
-                FakeUpstream fake = s.start().apply("upstream-secret-of-" + s.provider().wireName());
+                FakeUpstream fake = s.start().apply(apiKey(s.provider()));
                 FAKES.put(s.provider().wireName(), fake);
                 // JSON strings are YAML double-quoted scalars: a key file's newlines and quotes survive
                 secrets.append(", ").append(s.provider().wireName()).append(": ")
@@ -226,6 +238,11 @@ class ProviderConformanceTest {
         assertThat(answer.path("object").asText()).isEqualTo("chat.completion");
         assertThat(answer.path("choices").path(0).path("message").path("content").asText()).isEqualTo(TEXT);
         assertThat(answer.path("choices").path(0).path("finish_reason").asText()).isEqualTo("stop");
+        if (!s.reportsUsage()) { // counted by the gateway: charged, never free
+            assertThat(r.headers().firstValue("x-tollgate-cost")).isPresent();
+            assertThat(spendAfter(s, before) - before).as("spend charged").isPositive();
+            return;
+        }
         assertThat(answer.path("usage").path("prompt_tokens").asInt()).isEqualTo(PROMPT_TOKENS);
         assertThat(answer.path("usage").path("completion_tokens").asInt()).isEqualTo(COMPLETION_TOKENS);
         assertThat(r.headers().firstValue("x-tollgate-cost")).hasValue("0.00003");
@@ -233,6 +250,14 @@ class ProviderConformanceTest {
     }
 
     void streamedText(Subject s, FakeUpstream fake) throws Exception {
+        long expected = COST_MICROS;
+        if (!s.reportsUsage()) { // what the same answer costs whole, counted by the gateway
+            fake.enqueue(Reply.text(TEXT));
+            long start = spend(s);
+            assertThat(post(request(s.name(), false)).statusCode()).isEqualTo(200);
+            expected = spendAfter(s, start) - start;
+            assertThat(expected).isPositive();
+        }
         fake.enqueue(Reply.text(TEXT).usage(PROMPT_TOKENS, COMPLETION_TOKENS));
         long before = spend(s);
         ObjectNode body = request(s.name(), true);
@@ -242,6 +267,11 @@ class ProviderConformanceTest {
         assertThat(sse.done).as("ends with [DONE]").isTrue();
         assertThat(sse.text()).isEqualTo(TEXT);
         assertThat(sse.finishReason()).isEqualTo("stop");
+        if (!s.reportsUsage()) {
+            assertThat(spendAfter(s, before) - before).as("a stream costs what the same answer costs whole")
+                    .isEqualTo(expected);
+            return;
+        }
         JsonNode u = sse.usage();
         assertThat(u.path("prompt_tokens").asInt()).isEqualTo(PROMPT_TOKENS);
         assertThat(u.path("completion_tokens").asInt()).isEqualTo(COMPLETION_TOKENS);
