@@ -78,8 +78,10 @@ class LlmModelAndBudgetReconcilerTest {
         awaitReady(LlmModel.class, ns, "fine", "True", "Served");
 
         // A provider this gateway version has no adapter for is refused, not served with 501s.
-        client.resource(model(ns, "gem", "gem", "gemini")).create();
-        awaitReady(LlmModel.class, ns, "gem", "False", "ProviderNotSupported");
+        LlmModel bedrock = model(ns, "br", "br", "bedrock"); // issue 18 brings bedrock's adapter
+        bedrock.getSpec().setRegion("us-east-1");
+        client.resource(bedrock).create();
+        awaitReady(LlmModel.class, ns, "br", "False", "ProviderNotSupported");
 
         // An azure model without apiVersion (the mock server runs no CEL rule) is refused when rendered, not served
         // with a 500 on every request; the status says which setting to add.
