@@ -39,16 +39,28 @@ public final class AnthropicAdapter implements Adapter {
 
     @Override
     public UpstreamRequest request(Call call, boolean stream) {
-        Translated t = AnthropicTranslator.toAnthropicRequest(call.body(), TranslationOptions.forModel(call.model()));
-        call.dropped().addAll(t.dropped());
-        ObjectNode body = t.body();
+        ObjectNode body = messagesBody(call, stream);
         body.put("model", call.model().upstreamModel());
-        if (stream) {
-            body.put("stream", true);
-        }
         UpstreamRequest request = UpstreamRequest.post(AnthropicUpstream.url(call.model()), Buffer.buffer(Json.writeBytes(body)));
         request.header("anthropic-version", AnthropicUpstream.version(call.model()));
         return request;
+    }
+
+    /**
+     * The call's OpenAI request as a Messages request body, without {@code model} (hosts of Claude put it in the body or
+     * in the URL), streamed or not; the parameters dropped under the model's policy are added to {@link Call#dropped()}.
+     */
+    public static ObjectNode messagesBody(Call call, boolean stream) {
+        Translated t = AnthropicTranslator.toAnthropicRequest(call.body(), TranslationOptions.forModel(call.model()));
+        call.dropped().addAll(t.dropped());
+        ObjectNode body = t.body();
+        body.remove("model");
+        if (stream) {
+            body.put("stream", true);
+        } else {
+            body.remove("stream");
+        }
+        return body;
     }
 
     @Override
