@@ -14,12 +14,13 @@ import static dev.tollgate.gateway.fakes.FakeUpstream.object;
 /**
  * Bodies of Gemini's {@code GenerateContentResponse}, shared by {@link FakeGemini} (Google AI Studio,
  * https://ai.google.dev/api/generate-content) and {@link FakeVertex} (Gemini on Vertex AI,
- * https://cloud.google.com/vertex-ai/docs/reference/rest/v1/GenerateContentResponse): both answer with the same
- * candidates, parts, finish reasons and {@code usageMetadata}. What Vertex adds is the {@link #VERTEX} dialect: a
- * {@code createTime} on each response, {@code trafficType} and {@code candidatesTokensDetails} in the usage, and
- * probability and severity scores on the safety ratings
- * (https://cloud.google.com/vertex-ai/generative-ai/docs/reference/rest/v1/GenerateContentResponse#UsageMetadata,
- * https://cloud.google.com/vertex-ai/generative-ai/docs/reference/rest/v1/Candidate#SafetyRating).
+ * https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.publishers.models): both answer with
+ * the same candidates, parts, finish reasons and {@code usageMetadata}. What Vertex adds is the {@link #VERTEX}
+ * dialect, after the Vertex AI v1 API reference of {@code GenerateContentResponse}
+ * (https://docs.cloud.google.com/ruby/docs/reference/google-cloud-ai_platform-v1/latest/Google-Cloud-AIPlatform-V1-GenerateContentResponse-UsageMetadata):
+ * a {@code createTime} on each response, {@code trafficType} ({@code ON_DEMAND}: pay-as-you-go) and
+ * {@code candidatesTokensDetails} in the usage, and {@code probabilityScore}, {@code severity} and
+ * {@code severityScore} on the safety ratings; a candidate's default {@code index} 0 is left out (proto3 JSON).
  */
 final class GeminiWire {
     /** Which service renders: Google AI Studio or Vertex AI. */
