@@ -52,15 +52,14 @@ import java.util.regex.Pattern;
  *   <li>{@code POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:generateContent},
  *       {@code :streamGenerateContent} (with {@code ?alt=sse} each response as a {@code data:} event, without one JSON
  *       array) and {@code :embedContent}: Gemini
- *       (https://cloud.google.com/vertex-ai/generative-ai/docs/reference/rest/v1/projects.locations.publishers.models/generateContent,
- *       https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/inference). Gemini's
+ *       (the methods of the reference above). Gemini's
  *       {@code GenerateContentResponse} ({@link GeminiWire}, Vertex's dialect: {@code createTime}, {@code trafficType}
  *       and {@code candidatesTokensDetails} in the usage, scored safety ratings), the same reply features as
  *       {@link FakeGemini} ({@code content_filter} is finish reason {@code SAFETY}, a first function call carries a
  *       {@code thoughtSignature}); {@link Reply#contextTooLong()} is 400 INVALID_ARGUMENT "The input token count (N)
  *       exceeds the maximum number of tokens allowed (M)." as Vertex answers it
  *       (https://github.com/googleapis/python-genai/issues/2050). {@code :embedContent}
- *       (https://cloud.google.com/vertex-ai/generative-ai/docs/reference/rest/v1/EmbedContentResponse) takes one
+ *       (https://docs.cloud.google.com/dotnet/docs/reference/Google.Cloud.AIPlatform.V1/latest/Google.Cloud.AIPlatform.V1.EmbedContentResponse) takes one
  *       {@code content}, its size {@code embedContentConfig.outputDimensionality} (or the deprecated top-level
  *       {@code outputDimensionality}), and answers {@code {"embedding":{"values"},"usageMetadata":{"promptTokenCount",
  *       "totalTokenCount"},"truncated":false}}; Vertex has no {@code batchEmbedContents} (404);</li>
