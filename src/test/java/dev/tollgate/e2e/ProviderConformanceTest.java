@@ -48,7 +48,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code x-tollgate-dropped-params}) as the model's policy says. Which cases run follows the registry's capabilities
  * ({@link Provider#capabilities()}).
  *
- * <p>Adding a provider: an adapter, a fake, and one {@link Subject} line in {@link #SUBJECTS}.
+ * <p>Adding a provider: an adapter, a fake, and one {@link Subject} line in {@link #SUBJECTS}; a provider with
+ * several wire families (Vertex AI: Claude and Gemini) has one line per family, each with its own name suffix.
  */
 @QuarkusTest
 @TestProfile(ProviderConformanceTest.Kit.class)
@@ -68,7 +69,15 @@ class ProviderConformanceTest {
      */
     record Subject(Provider provider, Function<String, FakeUpstream> start, String model, String extraSpec,
             String safetyFinishReason, String unsupportedParam, Function<FakeUpstream, String> credential,
-            Function<FakeUpstream, String> badCredential, boolean reportsUsage) {
+            Function<FakeUpstream, String> badCredential, boolean reportsUsage, String suffix) {
+        /** The only subject of its provider (no name suffix). */
+        Subject(Provider provider, Function<String, FakeUpstream> start, String model, String extraSpec,
+                String safetyFinishReason, String unsupportedParam, Function<FakeUpstream, String> credential,
+                Function<FakeUpstream, String> badCredential, boolean reportsUsage) {
+            this(provider, start, model, extraSpec, safetyFinishReason, unsupportedParam, credential, badCredential,
+                    reportsUsage, "");
+        }
+
         /** A provider whose credential is an API key (its fake accepts the one it was started with) and reports usage. */
         Subject(Provider provider, Function<String, FakeUpstream> start, String model, String extraSpec,
                 String safetyFinishReason, String unsupportedParam) {
@@ -76,13 +85,18 @@ class ProviderConformanceTest {
                     BAD_KEY, true);
         }
 
+        /** The provider's name and the suffix: its fake's and its Secret keys' name (one provider, several subjects). */
+        String key() {
+            return provider.wireName() + suffix;
+        }
+
         String name() {
-            return "kit-" + provider.wireName();
+            return "kit-" + key();
         }
 
         @Override
         public String toString() {
-            return provider.wireName();
+            return key();
         }
     }
 
@@ -107,6 +121,11 @@ class ProviderConformanceTest {
                     "project: fake-project, region: us-east5,", "refusal", "logit_bias",
                     fake -> ((FakeVertex) fake).serviceAccountKeyJson(), ProviderConformanceTest::foreignServiceAccount,
                     true),
+            // Gemini on Vertex AI: the same credentials, the Gemini wire under Vertex's paths
+            new Subject(Provider.VERTEX, key -> FakeVertex.start(), "gemini-2.5-flash",
+                    "project: fake-project, region: us-central1,", "content_filter", "logit_bias",
+                    fake -> ((FakeVertex) fake).serviceAccountKeyJson(), ProviderConformanceTest::foreignServiceAccount,
+                    true, "-gemini"),
             // PaLM reports no usage: the gateway counts it, the same for an answer whole and replayed as a stream
             new Subject(Provider.PALM, FakePalm::start, "text-bison-001", "", "content_filter", "logit_bias",
                     fake -> apiKey(Provider.PALM), BAD_KEY, false));
@@ -136,11 +155,11 @@ class ProviderConformanceTest {
             StringBuilder secrets = new StringBuilder("key: " + KEY);
             for (Subject s : SUBJECTS) {
                 FakeUpstream fake = s.start().apply(apiKey(s.provider()));
-                FAKES.put(s.provider().wireName(), fake);
+                FAKES.put(s.key(), fake);
                 // JSON strings are YAML double-quoted scalars: a key file's newlines and quotes survive
-                secrets.append(", ").append(s.provider().wireName()).append(": ")
+                secrets.append(", ").append(s.key()).append(": ")
                         .append(Json.write(Json.NODES.textNode(s.credential().apply(fake))));
-                secrets.append(", ").append(s.provider().wireName()).append("-bad: ")
+                secrets.append(", ").append(s.key()).append("-bad: ")
                         .append(Json.write(Json.NODES.textNode(s.badCredential().apply(fake))));
                 for (String variant : List.of("", "-bad", "-drop")) {
                     yaml.append("""
@@ -152,7 +171,7 @@ class ProviderConformanceTest {
                                    credentialsSecretRef: {name: creds, key: %s}, unsupportedParams: %s,
                                    pricing: {inputPerMillion: "1.00", outputPerMillion: "2.00"}}
                             """.formatted(s.name() + variant, s.name() + variant, s.provider().wireName(), s.model(),
-                            fake.baseUrl(), s.extraSpec(), s.provider().wireName() + ("-bad".equals(variant) ? "-bad" : ""),
+                            fake.baseUrl(), s.extraSpec(), s.key() + ("-bad".equals(variant) ? "-bad" : ""),
                             "-drop".equals(variant) ? "drop" : "reject"));
                 }
             }
@@ -209,7 +228,7 @@ class ProviderConformanceTest {
     @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("cases")
     void conforms(Subject subject, Case c) throws Exception {
-        FakeUpstream fake = FAKES.get(subject.provider().wireName());
+        FakeUpstream fake = FAKES.get(subject.key());
         fake.reset();
         switch (c) {
             case PLAIN_TEXT -> plainText(subject, fake);

@@ -7,7 +7,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -147,7 +146,7 @@ public final class FakeGemini extends FakeUpstream {
 
     private void generate(HttpServerRequest http, RecordedRequest request, String model, JsonNode body,
                           boolean stream) {
-        String invalid = checkContents(body.get("contents"));
+        String invalid = GeminiWire.checkContents(body.get("contents"));
         if (invalid != null) {
             fail(http, 400, "INVALID_ARGUMENT", invalid, null);
             return;
@@ -161,200 +160,17 @@ public final class FakeGemini extends FakeUpstream {
         }
         String responseId = newId("resp");
         model = reply.modelOr(model);
-        List<ObjectNode> events = events(reply, responseId, model);
+        List<ObjectNode> events = GeminiWire.events(reply, responseId, model, SIGNATURE, GeminiWire.AI_STUDIO);
         if (!stream) {
-            respondJson(http, 200, headers, whole(reply, responseId, model), reply);
+            respondJson(http, 200, headers,
+                    GeminiWire.whole(reply, responseId, model, SIGNATURE, GeminiWire.AI_STUDIO), reply);
         } else if ("sse".equals(request.queryParam("alt"))) {
-            List<String> frames = new ArrayList<>();
-            events.forEach(e -> frames.add("data: " + write(e) + "\r\n\r\n"));
-            respondStream(http, headers, frames, "data: " + write(errorBody(500, "INTERNAL",
-                    reply.errorMessage() == null ? "An internal error has occurred." : reply.errorMessage(), null))
-                    + "\r\n\r\n", reply);
+            respondStream(http, headers, GeminiWire.sseFrames(events), GeminiWire.streamErrorFrame(reply), reply);
         } else {
             ArrayNode all = JSON.createArrayNode();
             events.forEach(all::add);
             respondJson(http, 200, headers, all, reply);
         }
-    }
-
-    /** What the API refuses before generating: no contents, a bad role, an empty turn, an unsigned function call. */
-    private static String checkContents(JsonNode contents) {
-        if (contents == null || !contents.isArray() || contents.isEmpty()) {
-            return "* GenerateContentRequest.contents: contents is not specified\n";
-        }
-        // Gemini 3 checks the function calls of the current turn: the model turns after the last user turn that
-        // is more than function responses (https://ai.google.dev/gemini-api/docs/thought-signatures)
-        int turnStart = 0;
-        for (int i = 0; i < contents.size(); i++) {
-            JsonNode c = contents.get(i);
-            if (c.path("role").asText("user").equals("user")) {
-                for (JsonNode part : c.path("parts")) {
-                    if (!part.has("functionResponse")) {
-                        turnStart = i;
-                    }
-                }
-            }
-        }
-        for (int i = 0; i < contents.size(); i++) {
-            JsonNode c = contents.get(i);
-            String role = c.path("role").asText("user");
-            if (!role.equals("user") && !role.equals("model")) {
-                return "Please use a valid role: user, model.";
-            }
-            if (!c.path("parts").isArray() || c.path("parts").isEmpty()) {
-                return "* GenerateContentRequest.contents[" + i + "].parts: contents.parts must not be empty.\n";
-            }
-            int calls = 0;
-            for (JsonNode part : c.path("parts")) {
-                if (part.has("functionCall")) {
-                    if (calls++ == 0 && i > turnStart && !part.hasNonNull("thoughtSignature")) {
-                        return "Function call is missing a thought_signature in functionCall parts. This is required "
-                                + "for tools to work correctly, and missing thought_signature may lead to degraded "
-                                + "model performance. Additional data, function call `default_api:"
-                                + part.path("functionCall").path("name").asText() + "` , position " + (i + 1)
-                                + ". Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for "
-                                + "more details.";
-                    }
-                }
-            }
-        }
-        return null;
-    }
-
-    // ---- rendering ----
-
-    private static String finishReason(Reply reply) {
-        String r = reply.finishReasonOr("STOP");
-        return switch (r) {
-            case "stop", "tool_calls" -> "STOP";
-            case "length" -> "MAX_TOKENS";
-            case "content_filter" -> "SAFETY";
-            default -> r;
-        };
-    }
-
-    private static String promptBlock(Reply reply) {
-        String r = reply.finishReasonOr("");
-        return r.startsWith("prompt:") ? r.substring(7) : null;
-    }
-
-    private static ObjectNode usage(Reply reply, boolean complete) {
-        int prompt = reply.promptTokens(10);
-        int completion = complete ? reply.completionTokens() : 0;
-        ObjectNode u = object().put("promptTokenCount", prompt);
-        if (complete && promptBlock(reply) == null) {
-            u.put("candidatesTokenCount", completion);
-        }
-        u.put("totalTokenCount", prompt + completion);
-        u.putArray("promptTokensDetails").addObject().put("modality", "TEXT").put("tokenCount", prompt);
-        return u;
-    }
-
-    private static ObjectNode functionCallPart(Reply.ToolCall call, boolean first) {
-        ObjectNode part = object();
-        ObjectNode fc = part.putObject("functionCall").put("name", call.name());
-        try {
-            fc.set("args", JSON.readTree(call.argumentsJson()));
-        } catch (java.io.IOException e) {
-            throw new IllegalArgumentException("tool arguments must be a JSON object: " + call.argumentsJson(), e);
-        }
-        if (first) {
-            part.put("thoughtSignature", SIGNATURE);
-        }
-        return part;
-    }
-
-    private static ObjectNode candidate(ArrayNode parts, String finishReason) {
-        ObjectNode c = object();
-        if (parts != null && !parts.isEmpty()) {
-            ObjectNode content = c.putObject("content");
-            content.set("parts", parts);
-            content.put("role", "model");
-        }
-        if (finishReason != null) {
-            c.put("finishReason", finishReason);
-            if ("SAFETY".equals(finishReason)) {
-                ArrayNode ratings = c.putArray("safetyRatings");
-                ratings.addObject().put("category", "HARM_CATEGORY_DANGEROUS_CONTENT").put("probability", "HIGH")
-                        .put("blocked", true);
-                ratings.addObject().put("category", "HARM_CATEGORY_HARASSMENT").put("probability", "NEGLIGIBLE");
-            }
-        }
-        c.put("index", 0);
-        return c;
-    }
-
-    private static ObjectNode envelope(ObjectNode candidate, ObjectNode usage, String responseId, String model) {
-        ObjectNode r = object();
-        if (candidate != null) {
-            r.putArray("candidates").add(candidate);
-        }
-        r.set("usageMetadata", usage);
-        r.put("modelVersion", model);
-        r.put("responseId", responseId);
-        return r;
-    }
-
-    private static ObjectNode blocked(Reply reply, String reason, String responseId, String model) {
-        ObjectNode r = object();
-        ObjectNode feedback = r.putObject("promptFeedback").put("blockReason", reason);
-        feedback.putArray("safetyRatings").addObject().put("category", "HARM_CATEGORY_DANGEROUS_CONTENT")
-                .put("probability", "HIGH").put("blocked", true);
-        r.set("usageMetadata", usage(reply, true));
-        r.put("modelVersion", model);
-        r.put("responseId", responseId);
-        return r;
-    }
-
-    /** The {@code GenerateContentResponse} of a non-streamed call. */
-    private ObjectNode whole(Reply reply, String responseId, String model) {
-        String block = promptBlock(reply);
-        if (block != null) {
-            return blocked(reply, block, responseId, model);
-        }
-        ArrayNode parts = JSON.createArrayNode();
-        if (reply.text() != null && !reply.text().isEmpty()) {
-            parts.addObject().put("text", reply.text());
-        }
-        List<Reply.ToolCall> calls = reply.toolCallList();
-        for (int i = 0; i < calls.size(); i++) {
-            parts.add(functionCallPart(calls.get(i), i == 0));
-        }
-        return envelope(candidate(parts, finishReason(reply)), usage(reply, true), responseId, model);
-    }
-
-    /**
-     * The stream's events: one per text piece, one per function call (Gemini sends calls whole), the finish reason
-     * and the final usage on the last one.
-     */
-    private List<ObjectNode> events(Reply reply, String responseId, String model) {
-        String block = promptBlock(reply);
-        if (block != null) {
-            return List.of(blocked(reply, block, responseId, model));
-        }
-        List<ArrayNode> pieces = new ArrayList<>();
-        for (String piece : reply.textPieces()) {
-            ArrayNode parts = JSON.createArrayNode();
-            parts.addObject().put("text", piece);
-            pieces.add(parts);
-        }
-        List<Reply.ToolCall> calls = reply.toolCallList();
-        for (int i = 0; i < calls.size(); i++) {
-            ArrayNode parts = JSON.createArrayNode();
-            parts.add(functionCallPart(calls.get(i), i == 0));
-            pieces.add(parts);
-        }
-        List<ObjectNode> events = new ArrayList<>();
-        if (pieces.isEmpty()) {
-            events.add(envelope(candidate(null, finishReason(reply)), usage(reply, true), responseId, model));
-            return events;
-        }
-        for (int i = 0; i < pieces.size(); i++) {
-            boolean last = i == pieces.size() - 1;
-            events.add(envelope(candidate(pieces.get(i), last ? finishReason(reply) : null), usage(reply, last),
-                    responseId, model));
-        }
-        return events;
     }
 
     // ---- embeddings ----
@@ -369,12 +185,13 @@ public final class FakeGemini extends FakeUpstream {
         }
         ObjectNode out = object();
         if (!batch) {
-            String text = text(body.path("content"));
+            String text = GeminiWire.text(body.path("content"));
             if (text == null) {
                 fail(http, 400, "INVALID_ARGUMENT", "* EmbedContentRequest.content: content is not specified\n", null);
                 return;
             }
-            out.putObject("embedding").set("values", vector(text, body.path("outputDimensionality").asInt(DIMENSIONS)));
+            out.putObject("embedding").set("values",
+                    GeminiWire.vector(text, body.path("outputDimensionality").asInt(DIMENSIONS)));
         } else {
             JsonNode requests = body.path("requests");
             if (!requests.isArray() || requests.isEmpty()) {
@@ -390,74 +207,26 @@ public final class FakeGemini extends FakeUpstream {
                             + "model must be the same as the batch model: models/" + model + "\n", null);
                     return;
                 }
-                String text = text(r.path("content"));
+                String text = GeminiWire.text(r.path("content"));
                 if (text == null) {
                     fail(http, 400, "INVALID_ARGUMENT", "* BatchEmbedContentsRequest.requests[" + i + "].content: "
                             + "content is not specified\n", null);
                     return;
                 }
-                embeddings.addObject().set("values", vector(text, r.path("outputDimensionality").asInt(DIMENSIONS)));
+                embeddings.addObject().set("values",
+                        GeminiWire.vector(text, r.path("outputDimensionality").asInt(DIMENSIONS)));
             }
         }
         respondJson(http, 200, reply.headers(), out, reply);
     }
 
-    private static String text(JsonNode content) {
-        StringBuilder b = new StringBuilder();
-        boolean any = false;
-        for (JsonNode part : content.path("parts")) {
-            if (part.has("text")) {
-                b.append(part.path("text").asText());
-                any = true;
-            }
-        }
-        return any ? b.toString() : null;
-    }
-
-    /** A deterministic vector for a text: the same text gives the same vector. */
-    static ArrayNode vector(String text, int dimensions) {
-        ArrayNode values = JSON.createArrayNode();
-        long seed = text.hashCode();
-        for (int i = 0; i < dimensions; i++) {
-            seed = seed * 6364136223846793005L + 1442695040888963407L;
-            values.add(((seed >>> 40) % 2000 - 1000) / 1000.0);
-        }
-        return values;
-    }
-
     // ---- errors ----
-
-    static String rpcStatus(int status) {
-        return switch (status) {
-            case 400 -> "INVALID_ARGUMENT";
-            case 401 -> "UNAUTHENTICATED";
-            case 403 -> "PERMISSION_DENIED";
-            case 404 -> "NOT_FOUND";
-            case 409 -> "ABORTED";
-            case 429 -> "RESOURCE_EXHAUSTED";
-            case 499 -> "CANCELLED";
-            case 501 -> "UNIMPLEMENTED";
-            case 503 -> "UNAVAILABLE";
-            case 504 -> "DEADLINE_EXCEEDED";
-            default -> "INTERNAL";
-        };
-    }
-
-    private static ObjectNode errorBody(int status, String rpcStatus, String message, ArrayNode details) {
-        ObjectNode body = object();
-        ObjectNode err = body.putObject("error").put("code", status).put("message", message).put("status", rpcStatus);
-        if (details != null) {
-            err.set("details", details);
-        }
-        return body;
-    }
 
     /** The API's error body for a scripted error reply. */
     private static ObjectNode error(Reply reply, String retryAfter) {
         int status = reply.status();
         if (reply.isContextTooLong()) {
-            return errorBody(400, "INVALID_ARGUMENT", "The input token count (1048577) exceeds the maximum number "
-                    + "of tokens allowed (1048576).", null);
+            return GeminiWire.contextTooLong();
         }
         ArrayNode details = null;
         if (status == 429) {
@@ -475,10 +244,10 @@ public final class FakeGemini extends FakeUpstream {
             }
         }
         String message = reply.errorMessage() == null ? "Error" : reply.errorMessage();
-        return errorBody(status, rpcStatus(status), message, details);
+        return GeminiWire.errorBody(status, GeminiWire.rpcStatus(status), message, details);
     }
 
     private void fail(HttpServerRequest http, int status, String rpcStatus, String message, ArrayNode details) {
-        respondJson(http, status, Map.of(), errorBody(status, rpcStatus, message, details), Reply.text(""));
+        respondJson(http, status, Map.of(), GeminiWire.errorBody(status, rpcStatus, message, details), Reply.text(""));
     }
 }

@@ -1,6 +1,7 @@
 package dev.tollgate.gateway.fakes;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
@@ -48,6 +49,20 @@ import java.util.regex.Pattern;
  *       https://docs.anthropic.com/en/api/claude-on-vertex-ai). The body is Anthropic's Messages request without
  *       {@code model} and with {@code "anthropic_version": "vertex-2023-10-16"}; answers are Anthropic's message object
  *       or its event stream ({@link AnthropicWire}), Claude's own errors in Anthropic's shape;</li>
+ *   <li>{@code POST /v1/projects/{p}/locations/{l}/publishers/google/models/{m}:generateContent},
+ *       {@code :streamGenerateContent} (with {@code ?alt=sse} each response as a {@code data:} event, without one JSON
+ *       array) and {@code :embedContent}: Gemini
+ *       (the methods of the reference above). Gemini's
+ *       {@code GenerateContentResponse} ({@link GeminiWire}, Vertex's dialect: {@code createTime}, {@code trafficType}
+ *       and {@code candidatesTokensDetails} in the usage, scored safety ratings), the same reply features as
+ *       {@link FakeGemini} ({@code content_filter} is finish reason {@code SAFETY}, a first function call carries a
+ *       {@code thoughtSignature}); {@link Reply#contextTooLong()} is 400 INVALID_ARGUMENT "The input token count (N)
+ *       exceeds the maximum number of tokens allowed (M)." as Vertex answers it
+ *       (https://github.com/googleapis/python-genai/issues/2050). {@code :embedContent}
+ *       (https://docs.cloud.google.com/dotnet/docs/reference/Google.Cloud.AIPlatform.V1/latest/Google.Cloud.AIPlatform.V1.EmbedContentResponse) takes one
+ *       {@code content}, its size {@code embedContentConfig.outputDimensionality} (or the deprecated top-level
+ *       {@code outputDimensionality}), and answers {@code {"embedding":{"values"},"usageMetadata":{"promptTokenCount",
+ *       "totalTokenCount"},"truncated":false}}; Vertex has no {@code batchEmbedContents} (404);</li>
  *   <li>{@code POST /v1/projects/{p}/locations/{l}/endpoints/openapi/chat/completions}: the OpenAI-compatible Chat
  *       Completions API for open models (https://cloud.google.com/vertex-ai/generative-ai/docs/maas/call-open-model-apis),
  *       the model in the body as {@code publisher/model}; OpenAI's bodies and stream ({@link OpenAiWire}).</li>
@@ -71,6 +86,7 @@ public final class FakeVertex extends FakeUpstream {
 
     private static final Pattern PUBLISHER_MODEL = Pattern.compile(
             "^/v1/projects/([^/]+)/locations/([^/]+)/publishers/([^/]+)/models/([^/:]+):([A-Za-z]+)$");
+    private static final Set<String> GEMINI_METHODS = Set.of("generateContent", "streamGenerateContent", "embedContent");
     private static final Pattern OPENAPI = Pattern.compile(
             "^/v1/projects/([^/]+)/locations/([^/]+)/endpoints/openapi/chat/completions$");
 
@@ -200,8 +216,9 @@ public final class FakeVertex extends FakeUpstream {
         Matcher pm = PUBLISHER_MODEL.matcher(request.path());
         boolean anthropic = pm.matches() && "anthropic".equals(pm.group(3))
                 && ("rawPredict".equals(pm.group(5)) || "streamRawPredict".equals(pm.group(5)));
+        boolean gemini = pm.matches() && "google".equals(pm.group(3)) && GEMINI_METHODS.contains(pm.group(5));
         boolean openApi = OPENAPI.matcher(request.path()).matches();
-        if (!"POST".equals(request.method()) || (!anthropic && !openApi)) {
+        if (!"POST".equals(request.method()) || (!anthropic && !gemini && !openApi)) {
             google(http, 404, "NOT_FOUND", "The requested URL " + request.path() + " was not found on this server.", null);
             return;
         }
@@ -214,6 +231,8 @@ public final class FakeVertex extends FakeUpstream {
         }
         if (anthropic) {
             claude(http, request, pm.group(4), "streamRawPredict".equals(pm.group(5)));
+        } else if (gemini) {
+            gemini(http, request, pm.group(4), pm.group(5));
         } else {
             chatCompletions(http, request);
         }
@@ -261,6 +280,62 @@ public final class FakeVertex extends FakeUpstream {
                     AnthropicWire.errorEvent(reply), reply);
         } else {
             respondJson(http, 200, reply.headers(), AnthropicWire.message(id, reported, reply, this, stopReason), reply);
+        }
+    }
+
+    private void gemini(HttpServerRequest http, RecordedRequest request, String model, String method) {
+        JsonNode body = request.json();
+        if (body == null || !body.isObject()) {
+            google(http, 400, "INVALID_ARGUMENT", "Invalid JSON payload received. Unexpected end of string.", null);
+            return;
+        }
+        String invalid = "embedContent".equals(method) ? (GeminiWire.text(body.path("content")) == null
+                ? "* EmbedContentRequest.content: content is not specified\n" : null)
+                : GeminiWire.checkContents(body.get("contents"));
+        if (invalid != null) {
+            google(http, 400, "INVALID_ARGUMENT", invalid, null);
+            return;
+        }
+        Reply reply = nextReply();
+        Map<String, String> headers = new LinkedHashMap<>(reply.headers());
+        headers.remove("retry-after");
+        if (reply.isError()) {
+            if (reply.isContextTooLong()) {
+                respondJson(http, 400, headers, GeminiWire.contextTooLong(), reply);
+            } else if (!platformError(http, reply)) {
+                google(http, reply.status(), GeminiWire.rpcStatus(reply.status()),
+                        reply.errorMessage() == null ? "Internal error encountered." : reply.errorMessage(), null);
+            }
+            return;
+        }
+        if ("embedContent".equals(method)) {
+            String text = GeminiWire.text(body.path("content"));
+            int tokens = reply.promptTokens(Math.max(1, text.length() / 4));
+            ObjectNode out = object();
+            // the size: embedContentConfig.outputDimensionality, or the deprecated top-level field
+            int dimensions = body.path("embedContentConfig").path("outputDimensionality")
+                    .asInt(body.path("outputDimensionality").asInt(FakeGemini.DIMENSIONS));
+            out.putObject("embedding").set("values", GeminiWire.vector(text, dimensions));
+            out.putObject("usageMetadata").put("promptTokenCount", tokens).put("totalTokenCount", tokens);
+            out.put("truncated", false);
+            respondJson(http, 200, headers, out, reply);
+            return;
+        }
+        String responseId = newId("vrtx-");
+        String reported = reply.modelOr(model);
+        if (!"streamGenerateContent".equals(method)) {
+            respondJson(http, 200, headers, GeminiWire.whole(reply, responseId, reported, FakeGemini.SIGNATURE,
+                    GeminiWire.VERTEX), reply);
+            return;
+        }
+        List<ObjectNode> events = GeminiWire.events(reply, responseId, reported, FakeGemini.SIGNATURE,
+                GeminiWire.VERTEX);
+        if ("sse".equals(request.queryParam("alt"))) {
+            respondStream(http, headers, GeminiWire.sseFrames(events), GeminiWire.streamErrorFrame(reply), reply);
+        } else {
+            ArrayNode all = JSON.createArrayNode();
+            events.forEach(all::add);
+            respondJson(http, 200, headers, all, reply);
         }
     }
 

@@ -25,7 +25,9 @@
  *   <li>{@link dev.tollgate.gateway.fakes.FakeAnthropic} — {@code /v1/messages}; {@code x-api-key} and
  *       {@code anthropic-version}; the documented SSE event sequence.</li>
  *   <li>{@link dev.tollgate.gateway.fakes.FakeVertex} — Vertex AI: Claude's {@code :rawPredict} /
- *       {@code :streamRawPredict} and the OpenAI-compatible {@code endpoints/openapi/chat/completions}, behind
+ *       {@code :streamRawPredict}, Gemini's {@code :generateContent} / {@code :streamGenerateContent} /
+ *       {@code :embedContent} (rendered by {@link dev.tollgate.gateway.fakes.GeminiWire}, shared with FakeGemini)
+ *       and the OpenAI-compatible {@code endpoints/openapi/chat/completions}, behind
  *       Bearer tokens from its own Google token endpoint, which verifies the service account's signed JWT (Google's
  *       auth library, the official client, gets its tokens there in {@code GoogleAccessTokensTest}).</li>
  *   <li>{@link dev.tollgate.gateway.fakes.FakeGemini} — Gemini API {@code /v1beta/models/{m}:generateContent},
