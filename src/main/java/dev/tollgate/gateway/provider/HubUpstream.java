@@ -18,6 +18,10 @@ import java.util.function.Supplier;
  * Runs an {@link Adapter} over HTTP and speaks the hub's dialect (OpenAI's) to the gateway: the request is translated
  * and authenticated, sent on the event loop's pooled client, and the answer translated back — whole, or chunk by
  * chunk with the client's write queue as backpressure. A provider that cannot stream is replayed as a stream.
+ *
+ * <p>Call it on a Vert.x context (the gateway always does: requests run on their event loop). From a plain thread
+ * the response may arrive before its handlers are attached, and its body would be lost; tests run their calls on a
+ * context for that reason.
  */
 public final class HubUpstream implements Upstream {
     private final Supplier<HttpClient> client;
