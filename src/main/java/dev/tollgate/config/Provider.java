@@ -29,7 +29,7 @@ public enum Provider {
     COHERE("cohere", "https://api.cohere.com", true, true),
     HUGGINGFACE("huggingface", "https://router.huggingface.co/v1", true, true),
     REPLICATE("replicate", "https://api.replicate.com/v1", true, false),
-    AI21("ai21", "https://api.ai21.com/studio/v1", true, false),
+    AI21("ai21", "https://api.ai21.com/studio/v1", true, true),
     PALM("palm", "https://generativelanguage.googleapis.com", true, true),
     OLLAMA("ollama", "http://localhost:11434/v1", false, true),
     // any server speaking OpenAI's API (vLLM, LM Studio, Together ...): it has no public address to default to
@@ -114,7 +114,10 @@ public enum Provider {
             case PALM -> java.util.EnumSet.of(Capability.CHAT, Capability.COMPLETIONS);
             case COHERE -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
                     Capability.IMAGES_IN, Capability.EMBEDDINGS, Capability.RERANK);
-            case BEDROCK, REPLICATE, AI21 -> java.util.EnumSet.noneOf(Capability.class);
+            // Jamba: chat, streams, tools; Jurassic-2 (j2-*): completions (and chat as a flattened prompt)
+            case AI21 -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
+                    Capability.COMPLETIONS);
+            case BEDROCK, REPLICATE -> java.util.EnumSet.noneOf(Capability.class);
             case MOCK -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
                     Capability.COMPLETIONS, Capability.EMBEDDINGS, Capability.IMAGE_GENERATION, Capability.RERANK);
         };

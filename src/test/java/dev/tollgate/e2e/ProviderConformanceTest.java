@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.config.Provider;
 import dev.tollgate.config.Provider.Capability;
 import dev.tollgate.gateway.Json;
+import dev.tollgate.gateway.fakes.FakeAi21;
 import dev.tollgate.gateway.fakes.FakeAnthropic;
 import dev.tollgate.gateway.fakes.FakeAzureOpenAi;
 import dev.tollgate.gateway.fakes.FakeCohere;
@@ -127,6 +128,8 @@ class ProviderConformanceTest {
                     fake -> ((FakeVertex) fake).serviceAccountKeyJson(), ProviderConformanceTest::foreignServiceAccount,
                     true, "-gemini"),
             // PaLM reports no usage: the gateway counts it, the same for an answer whole and replayed as a stream
+            // AI21 Jamba: AI21 documents no safety block; its fake renders the finish reason verbatim
+            new Subject(Provider.AI21, FakeAi21::start, "jamba-mini", "", "content_filter", "logit_bias"),
             new Subject(Provider.PALM, FakePalm::start, "text-bison-001", "", "content_filter", "logit_bias",
                     fake -> apiKey(Provider.PALM), BAD_KEY, false));
 

@@ -65,7 +65,7 @@ class SamplesTest {
                 .anyMatch(s -> s.endsWith("models/azure.yaml")).anyMatch(s -> s.endsWith("models/anthropic.yaml"))
                 .anyMatch(s -> s.endsWith("models/mock.yaml")).anyMatch(s -> s.endsWith("models/gemini.yaml"))
                 .anyMatch(s -> s.endsWith("models/vertex.yaml")).anyMatch(s -> s.endsWith("models/palm.yaml"))
-                .anyMatch(s -> s.endsWith("models/cohere.yaml"));
+                .anyMatch(s -> s.endsWith("models/cohere.yaml")).anyMatch(s -> s.endsWith("models/ai21.yaml"));
     }
 
     @Test
@@ -113,6 +113,29 @@ class SamplesTest {
             assertThat(m.provider()).isEqualTo("palm");
             assertThat(m.prices().perCharacter()).isTrue();
         });
+    }
+
+    /** AI21's seed names (Jurassic-2) and a Jamba model route through the sample's LlmModels. */
+    @Test
+    void theAi21SampleRendersTheSeedNames() throws IOException {
+        List<LlmModel> models = new ArrayList<>();
+        for (Manifests.Document d : Manifests.read(Path.of("samples/models/ai21.yaml"))) {
+            models.add(STRICT.treeToValue(d.body(), LlmModel.class));
+        }
+        GatewayDeployment gw = STRICT.readValue("{\"apiVersion\":\"llm.tollgate.dev/v1alpha1\",\"kind\":"
+                + "\"GatewayDeployment\",\"metadata\":{\"name\":\"llm\",\"namespace\":\"ai-platform\"},\"spec\":{}}",
+                GatewayDeployment.class);
+        Secret ai21 = new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("ai21")
+                .withNamespace("ai-platform").addToLabels("llm.tollgate.dev/secret", "credentials").endMetadata()
+                .addToStringData("api-key", "ai21-sample-key").build();
+        RenderResult r = Renderer.render(new RenderInput(gw, models, List.of(), List.of(), ns -> Map.of(),
+                (ns, name) -> "ai-platform".equals(ns) && "ai21".equals(name) ? Optional.of(ai21) : Optional.empty()));
+        assertThat(r.problems()).isEmpty();
+        assertThat(r.config().models()).extracting(m -> m.modelName() + "=" + m.upstreamModel())
+                .containsExactlyInAnyOrder("ai21/j2-grande-instruct=j2-grande-instruct",
+                        "ai21/j2-jumbo-instruct=j2-jumbo-instruct", "ai21/j2-large-instruct=j2-large-instruct",
+                        "ai21/jamba-mini=jamba-mini");
+        assertThat(r.config().models()).allSatisfy(m -> assertThat(m.provider()).isEqualTo("ai21"));
     }
 
     @Test

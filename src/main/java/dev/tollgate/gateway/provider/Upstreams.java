@@ -3,6 +3,7 @@ package dev.tollgate.gateway.provider;
 import dev.tollgate.config.Provider;
 import dev.tollgate.gateway.provider.anthropic.AnthropicAdapter;
 import dev.tollgate.gateway.provider.anthropic.AnthropicUpstream;
+import dev.tollgate.gateway.provider.ai21.Ai21Adapter;
 import dev.tollgate.gateway.provider.cohere.CohereAdapter;
 import dev.tollgate.gateway.provider.google.GeminiAdapter;
 import dev.tollgate.gateway.provider.palm.PalmAdapter;
@@ -61,7 +62,8 @@ public class Upstreams {
                 case VERTEX -> Vertex.served(client, googleTokens, clock,
                         new HubUpstream(client, new GeminiAdapter(VertexUrls::gemini, googleTokens, clock)));
                 case PALM -> Served.hub(new HubUpstream(client, new PalmAdapter(clock)));
-                case BEDROCK, REPLICATE, AI21 -> null;
+                case AI21 -> Served.hub(new HubUpstream(client, new Ai21Adapter(clock)));
+                case BEDROCK, REPLICATE -> null;
             };
             if (served != null) {
                 byProvider.put(p.wireName(), served);
