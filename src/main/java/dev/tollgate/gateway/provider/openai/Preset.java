@@ -233,7 +233,8 @@ abstract class Preset {
      * DeepSeek (https://api-docs.deepseek.com/): the cache is reported as {@code prompt_cache_hit_tokens} (part of
      * {@code prompt_tokens}), written here as OpenAI's {@code prompt_tokens_details.cached_tokens}; the reasoner's
      * {@code reasoning_content} passes through in answers and must not come back in {@code messages} (DeepSeek answers
-     * 400), and the reasoner refuses {@code logprobs} and {@code top_logprobs}.
+     * 400), and the reasoner refuses {@code logprobs} and {@code top_logprobs}. Its reference defines neither
+ * {@code logit_bias} nor {@code n}: they go through the policy rather than being ignored upstream unnoticed.
      */
     static final class DeepSeek extends Preset {
         @Override
@@ -243,6 +244,8 @@ abstract class Preset {
                 return;
             }
             removeFromMessages(body, "reasoning_content");
+            unsupported(body, policy, "DeepSeek's API does not define it: leave it out.", "logit_bias");
+            onlyOneChoice(body, policy);
             if (lower(model.upstreamModel()).contains("reasoner")) {
                 unsupported(body, policy, "DeepSeek's reasoner refuses it: leave it out.", "logprobs", "top_logprobs");
             }
