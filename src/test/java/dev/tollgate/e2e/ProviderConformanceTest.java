@@ -16,6 +16,7 @@ import dev.tollgate.gateway.fakes.FakeGemini;
 import dev.tollgate.gateway.fakes.FakePalm;
 import dev.tollgate.gateway.fakes.FakeVertex;
 import dev.tollgate.gateway.fakes.FakeOpenAi;
+import dev.tollgate.gateway.fakes.FakeOpenAiCompatible;
 import dev.tollgate.gateway.fakes.FakeUpstream;
 import dev.tollgate.gateway.fakes.Reply;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -131,7 +132,16 @@ class ProviderConformanceTest {
             // AI21 Jamba: AI21 documents no safety block; its fake renders the finish reason verbatim
             new Subject(Provider.AI21, FakeAi21::start, "jamba-mini", "", "content_filter", "logit_bias"),
             new Subject(Provider.PALM, FakePalm::start, "text-bison-001", "", "content_filter", "logit_bias",
-                    fake -> apiKey(Provider.PALM), BAD_KEY, false));
+                    fake -> apiKey(Provider.PALM), BAD_KEY, false),
+            // OpenAI-compatible presets: one fake with a provider switch; apiBase is set only to reach the fake
+            new Subject(Provider.MISTRAL, key -> FakeOpenAiCompatible.start(Provider.MISTRAL, key),
+                    "mistral-small-latest", "", "content_filter", "logit_bias"),
+            new Subject(Provider.GROQ, key -> FakeOpenAiCompatible.start(Provider.GROQ, key),
+                    "llama-3.3-70b-versatile", "", "content_filter", "logit_bias"),
+            new Subject(Provider.DEEPSEEK, key -> FakeOpenAiCompatible.start(Provider.DEEPSEEK, key), "deepseek-chat",
+                    "", "content_filter", "logit_bias"),
+            new Subject(Provider.PERPLEXITY, key -> FakeOpenAiCompatible.start(Provider.PERPLEXITY, key), "sonar", "",
+                    "content_filter", "logit_bias"));
 
     static String foreignServiceAccount(FakeUpstream fake) {
         try (FakeVertex other = FakeVertex.start()) {
