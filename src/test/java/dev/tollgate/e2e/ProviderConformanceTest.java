@@ -92,8 +92,9 @@ class ProviderConformanceTest {
             return provider.wireName() + suffix;
         }
 
+        /** The LlmModel's name and modelName: a Kubernetes name (together_ai's underscore becomes a dash). */
         String name() {
-            return "kit-" + key();
+            return "kit-" + key().replace('_', '-');
         }
 
         @Override
@@ -141,7 +142,17 @@ class ProviderConformanceTest {
             new Subject(Provider.DEEPSEEK, key -> FakeOpenAiCompatible.start(Provider.DEEPSEEK, key), "deepseek-chat",
                     "", "content_filter", "logit_bias"),
             new Subject(Provider.PERPLEXITY, key -> FakeOpenAiCompatible.start(Provider.PERPLEXITY, key), "sonar", "",
-                    "content_filter", "logit_bias"));
+                    "content_filter", "logit_bias"),
+            new Subject(Provider.TOGETHER_AI, key -> FakeOpenAiCompatible.start(Provider.TOGETHER_AI, key),
+                    "meta-llama/Llama-3.3-70B-Instruct-Turbo", "", "content_filter", null),
+            new Subject(Provider.FIREWORKS_AI, key -> FakeOpenAiCompatible.start(Provider.FIREWORKS_AI, key),
+                    "accounts/fireworks/models/llama-v3p1-8b-instruct", "", "content_filter", null),
+            new Subject(Provider.OPENROUTER, key -> FakeOpenAiCompatible.start(Provider.OPENROUTER, key),
+                    "meta-llama/llama-3.3-70b-instruct", "", "content_filter", null),
+            new Subject(Provider.XAI, key -> FakeOpenAiCompatible.start(Provider.XAI, key), "grok-3-mini", "",
+                    "content_filter", null),
+            new Subject(Provider.VLLM, key -> FakeOpenAiCompatible.start(Provider.VLLM, key),
+                    "meta-llama/Llama-3.1-8B-Instruct", "", "content_filter", null));
 
     static String foreignServiceAccount(FakeUpstream fake) {
         try (FakeVertex other = FakeVertex.start()) {

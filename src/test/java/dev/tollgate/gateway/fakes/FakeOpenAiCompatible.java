@@ -32,7 +32,9 @@ import java.util.Set;
  *   <li><b>groq</b> ({@code /openai/v1}; https://console.groq.com/docs/openai): {@code logprobs},
  *       {@code logit_bias}, {@code top_logprobs}, {@code messages[].name} and {@code n} other than 1 are refused with
  *       400; a stream reports its usage in {@code x_groq.usage} on the finishing chunk (and {@code x_groq.id} on the
- *       first); a prompt over the window is 400 {@code context_length_exceeded}.</li>
+ *       first); a prompt over the window is 400 {@code context_length_exceeded}. (The refused-field list is the one
+ *       Groq's OpenAI-compatibility page gives; the page was not in the stored documentation to re-read, and the
+ *       refusal messages are not Groq's verbatim.)</li>
  *   <li><b>deepseek</b> (root path; https://api-docs.deepseek.com/api/create-chat-completion): usage with
  *       {@code prompt_cache_hit_tokens} / {@code prompt_cache_miss_tokens} ({@link #cacheHitTokens}) and, for
  *       {@code deepseek-reasoner}, {@code reasoning_content} in the answer and {@code completion_tokens_details.

@@ -197,6 +197,8 @@ abstract class Preset {
      * Groq (https://console.groq.com/docs/openai): {@code logprobs}, {@code logit_bias}, {@code top_logprobs} and
      * {@code messages[].name} are not supported and {@code n} must be 1; null fields of assistant messages are refused.
      * A stream reports its usage in {@code x_groq.usage} on its last chunk, moved here to OpenAI's {@code usage}.
+     * (The unsupported-field list is the one Groq's OpenAI-compatibility page gives; that page was not in the stored
+     * documentation to re-read. The null-field rule is LiteLLM's Groq config's, for assistant messages.)
      */
     static final class Groq extends Preset {
         @Override

@@ -41,6 +41,8 @@ public final class PresetAdapter implements Adapter {
     private final Provider provider;
     private final Preset preset;
     private final String label;
+    /** The registry's capabilities, read once (supports() is asked on every request). */
+    private final java.util.Set<Capability> capabilities;
 
     public PresetAdapter(Provider provider) {
         this(provider, Map.of());
@@ -49,6 +51,7 @@ public final class PresetAdapter implements Adapter {
     /** @param openRouterHeaders OpenRouter's attribution headers ({@code HTTP-Referer}, {@code X-Title}), if any */
     public PresetAdapter(Provider provider, Map<String, String> openRouterHeaders) {
         this.provider = provider;
+        this.capabilities = provider.capabilities();
         this.preset = Preset.of(provider, openRouterHeaders);
         if (preset == null) {
             throw new IllegalArgumentException(provider.wireName() + " is not an OpenAI-compatible preset");
@@ -99,7 +102,7 @@ public final class PresetAdapter implements Adapter {
             case IMAGES -> Capability.IMAGE_GENERATION;
             case RERANK -> Capability.RERANK;
         };
-        return provider.capabilities().contains(needed);
+        return capabilities.contains(needed);
     }
 
     @Override
