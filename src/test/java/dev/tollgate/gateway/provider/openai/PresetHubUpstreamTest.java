@@ -149,6 +149,22 @@ class PresetHubUpstreamTest {
         }
     }
 
+    /** Why Mistral needs its preset: OpenAI's request relayed as it is (provider openai-compatible) is refused. */
+    @Test
+    void theSameRequestRelayedUntranslatedIsRefusedByMistral() throws Exception {
+        try (FakeOpenAiCompatible fake = FakeOpenAiCompatible.start(vertx, Provider.MISTRAL, KEY)) {
+            String body = "{'model':'m'," + HI + ",'seed':7,'temperature':null}";
+            UpstreamException e = failure(onLoop(() -> new OpenAiUpstream(() -> client, false).send(
+                    call(Provider.MISTRAL, fake, "m", Operation.CHAT, body, KEY))));
+            assertThat(e.error().httpStatus()).isEqualTo(400);
+            assertThat(fake.requests()).hasSize(1);
+            fake.enqueue(Reply.text("fine"));
+            JsonNode answer = await(onLoop(() -> hub(Provider.MISTRAL).send(call(Provider.MISTRAL, fake, "m",
+                    Operation.CHAT, body, KEY))));
+            assertThat(answer.path("choices").get(0).path("message").path("content").asText()).isEqualTo("fine");
+        }
+    }
+
     @Test
     void mistralsValidationErrorReachesTheClientAs400NamingTheField() throws Exception {
         try (FakeOpenAiCompatible fake = FakeOpenAiCompatible.start(vertx, Provider.MISTRAL, KEY)) {
