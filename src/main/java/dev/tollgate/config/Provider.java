@@ -35,7 +35,20 @@ public enum Provider {
     // any server speaking OpenAI's API (vLLM, LM Studio, Together ...): it has no public address to default to
     OPENAI_COMPATIBLE("openai-compatible", null, false, true,
             new Required(Setting.API_BASE, "the server's base URL, e.g. http://vllm:8000/v1")),
-    MOCK("mock", null, false, true);
+    MOCK("mock", null, false, true),
+    // Named presets of the OpenAI-compatible family (LiteLLM's provider names): the base URL and the provider's
+    // documented quirks are known, so `provider: mistral` and a key are all a model needs
+    MISTRAL("mistral", "https://api.mistral.ai/v1", true, true),
+    GROQ("groq", "https://api.groq.com/openai/v1", true, true),
+    TOGETHER_AI("together_ai", "https://api.together.xyz/v1", true, true),
+    DEEPSEEK("deepseek", "https://api.deepseek.com", true, true),
+    FIREWORKS_AI("fireworks_ai", "https://api.fireworks.ai/inference/v1", true, true),
+    OPENROUTER("openrouter", "https://openrouter.ai/api/v1", true, true),
+    XAI("xai", "https://api.x.ai/v1", true, true),
+    PERPLEXITY("perplexity", "https://api.perplexity.ai", true, true),
+    // vLLM runs where its operator put it: no public address to default to
+    VLLM("vllm", null, false, true,
+            new Required(Setting.API_BASE, "the vLLM server's OpenAI-compatible base URL, e.g. http://vllm:8000/v1"));
 
     /** What a provider serves through the gateway: the README's provider table and the conformance kit follow it. */
     public enum Capability {
@@ -83,6 +96,7 @@ public enum Provider {
             case REPLICATE -> "replicate";
             case AI21 -> "ai21";
             case MOCK -> "mock";
+            case MISTRAL, GROQ, TOGETHER_AI, DEEPSEEK, FIREWORKS_AI, OPENROUTER, XAI, PERPLEXITY, VLLM -> "openai";
         };
     }
 
@@ -92,6 +106,8 @@ public enum Provider {
             case VERTEX, BEDROCK -> Credential.CLOUD_IDENTITY;
             case OLLAMA, OPENAI_COMPATIBLE -> Credential.API_KEY_OPTIONAL;
             case MOCK -> Credential.NONE;
+            case MISTRAL, GROQ, TOGETHER_AI, DEEPSEEK, FIREWORKS_AI, OPENROUTER, XAI, PERPLEXITY -> Credential.API_KEY;
+            case VLLM -> Credential.API_KEY_OPTIONAL;
         };
     }
 
@@ -120,6 +136,31 @@ public enum Provider {
             case BEDROCK, REPLICATE -> java.util.EnumSet.noneOf(Capability.class);
             case MOCK -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
                     Capability.COMPLETIONS, Capability.EMBEDDINGS, Capability.IMAGE_GENERATION, Capability.RERANK);
+            // the OpenAI-compatible presets, as each provider's API reference offers them (the adapter serves what is
+            // listed here: gateway/provider/openai/PresetAdapter)
+            // Mistral: chat (Pixtral and Mistral Small/Medium read images), tools, mistral-embed; no /completions
+            // (its FIM endpoint has another shape)
+            case MISTRAL -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
+                    Capability.IMAGES_IN, Capability.EMBEDDINGS);
+            // Groq: chat, tools, vision models (Llama 4); no embeddings, no legacy completions
+            case GROQ -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
+                    Capability.IMAGES_IN);
+            // Together, Fireworks: chat, tools, vision models, legacy completions and embeddings
+            case TOGETHER_AI, FIREWORKS_AI -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
+                    Capability.IMAGES_IN, Capability.COMPLETIONS, Capability.EMBEDDINGS);
+            // DeepSeek: chat and tools, text only (its FIM completions live under /beta)
+            case DEEPSEEK -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS);
+            // OpenRouter: chat, tools, images, legacy completions
+            case OPENROUTER -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
+                    Capability.IMAGES_IN, Capability.COMPLETIONS);
+            // xAI: chat, tools, images in
+            case XAI -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
+                    Capability.IMAGES_IN);
+            // Perplexity (Sonar): chat with web search; no tools
+            case PERPLEXITY -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM);
+            // vLLM: OpenAI's chat, completions and embeddings APIs
+            case VLLM -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
+                    Capability.IMAGES_IN, Capability.COMPLETIONS, Capability.EMBEDDINGS);
         };
     }
 

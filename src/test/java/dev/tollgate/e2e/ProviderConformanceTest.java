@@ -16,6 +16,7 @@ import dev.tollgate.gateway.fakes.FakeGemini;
 import dev.tollgate.gateway.fakes.FakePalm;
 import dev.tollgate.gateway.fakes.FakeVertex;
 import dev.tollgate.gateway.fakes.FakeOpenAi;
+import dev.tollgate.gateway.fakes.FakeOpenAiCompatible;
 import dev.tollgate.gateway.fakes.FakeUpstream;
 import dev.tollgate.gateway.fakes.Reply;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -91,8 +92,9 @@ class ProviderConformanceTest {
             return provider.wireName() + suffix;
         }
 
+        /** The LlmModel's name and modelName: a Kubernetes name (together_ai's underscore becomes a dash). */
         String name() {
-            return "kit-" + key();
+            return "kit-" + key().replace('_', '-');
         }
 
         @Override
@@ -131,7 +133,26 @@ class ProviderConformanceTest {
             // AI21 Jamba: AI21 documents no safety block; its fake renders the finish reason verbatim
             new Subject(Provider.AI21, FakeAi21::start, "jamba-mini", "", "content_filter", "logit_bias"),
             new Subject(Provider.PALM, FakePalm::start, "text-bison-001", "", "content_filter", "logit_bias",
-                    fake -> apiKey(Provider.PALM), BAD_KEY, false));
+                    fake -> apiKey(Provider.PALM), BAD_KEY, false),
+            // OpenAI-compatible presets: one fake with a provider switch; apiBase is set only to reach the fake
+            new Subject(Provider.MISTRAL, key -> FakeOpenAiCompatible.start(Provider.MISTRAL, key),
+                    "mistral-small-latest", "", "content_filter", "logit_bias"),
+            new Subject(Provider.GROQ, key -> FakeOpenAiCompatible.start(Provider.GROQ, key),
+                    "llama-3.3-70b-versatile", "", "content_filter", "logit_bias"),
+            new Subject(Provider.DEEPSEEK, key -> FakeOpenAiCompatible.start(Provider.DEEPSEEK, key), "deepseek-chat",
+                    "", "content_filter", "logit_bias"),
+            new Subject(Provider.PERPLEXITY, key -> FakeOpenAiCompatible.start(Provider.PERPLEXITY, key), "sonar", "",
+                    "content_filter", "logit_bias"),
+            new Subject(Provider.TOGETHER_AI, key -> FakeOpenAiCompatible.start(Provider.TOGETHER_AI, key),
+                    "meta-llama/Llama-3.3-70B-Instruct-Turbo", "", "content_filter", null),
+            new Subject(Provider.FIREWORKS_AI, key -> FakeOpenAiCompatible.start(Provider.FIREWORKS_AI, key),
+                    "accounts/fireworks/models/llama-v3p1-8b-instruct", "", "content_filter", null),
+            new Subject(Provider.OPENROUTER, key -> FakeOpenAiCompatible.start(Provider.OPENROUTER, key),
+                    "meta-llama/llama-3.3-70b-instruct", "", "content_filter", null),
+            new Subject(Provider.XAI, key -> FakeOpenAiCompatible.start(Provider.XAI, key), "grok-3-mini", "",
+                    "content_filter", null),
+            new Subject(Provider.VLLM, key -> FakeOpenAiCompatible.start(Provider.VLLM, key),
+                    "meta-llama/Llama-3.1-8B-Instruct", "", "content_filter", null));
 
     static String foreignServiceAccount(FakeUpstream fake) {
         try (FakeVertex other = FakeVertex.start()) {

@@ -8,6 +8,7 @@ import dev.tollgate.api.v1alpha1.Budget;
 import dev.tollgate.api.v1alpha1.GatewayDeployment;
 import dev.tollgate.api.v1alpha1.LlmModel;
 import dev.tollgate.api.v1alpha1.VirtualKey;
+import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.config.RenderInput;
 import dev.tollgate.config.RenderResult;
 import dev.tollgate.config.Renderer;
@@ -136,6 +137,42 @@ class SamplesTest {
                         "ai21/j2-jumbo-instruct=j2-jumbo-instruct", "ai21/j2-large-instruct=j2-large-instruct",
                         "ai21/jamba-mini=jamba-mini");
         assertThat(r.config().models()).allSatisfy(m -> assertThat(m.provider()).isEqualTo("ai21"));
+    }
+
+    /**
+     * The OpenAI-compatible presets' sample: one model per preset renders with the provider's default apiBase (vllm's
+     * own), and the models the bundled catalogue prices get their prices (DeepSeek's cache price included).
+     */
+    @Test
+    void theOpenAiCompatiblePresetsSampleRenders() throws IOException {
+        List<LlmModel> models = new ArrayList<>();
+        for (Manifests.Document d : Manifests.read(Path.of("samples/models/openai-compatible.yaml"))) {
+            models.add(STRICT.treeToValue(d.body(), LlmModel.class));
+        }
+        GatewayDeployment gw = STRICT.readValue("{\"apiVersion\":\"llm.tollgate.dev/v1alpha1\",\"kind\":"
+                + "\"GatewayDeployment\",\"metadata\":{\"name\":\"llm\",\"namespace\":\"ai-platform\"},\"spec\":{}}",
+                GatewayDeployment.class);
+        RenderResult r = Renderer.render(new RenderInput(gw, models, List.of(), List.of(), ns -> Map.of(),
+                (ns, name) -> Optional.of(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
+                        .withName(name).withNamespace(ns).addToLabels("llm.tollgate.dev/secret", "credentials")
+                        .endMetadata().addToStringData("api-key", name + "-sample-key").build())));
+        assertThat(r.problems()).isEmpty();
+        assertThat(r.config().models()).extracting(GatewayConfig.Model::provider).containsExactlyInAnyOrder("mistral",
+                "mistral", "groq", "together_ai", "deepseek", "deepseek", "fireworks_ai", "openrouter", "xai",
+                "perplexity", "vllm");
+        Map<String, GatewayConfig.Model> byName = new java.util.HashMap<>();
+        r.config().models().forEach(m -> byName.put(m.modelName(), m));
+        assertThat(byName.get("groq/llama-3.3-70b-versatile").apiBase()).isEqualTo("https://api.groq.com/openai/v1");
+        assertThat(byName.get("perplexity/sonar").apiBase()).isEqualTo("https://api.perplexity.ai");
+        assertThat(byName.get("vllm/meta-llama/Llama-3.1-8B-Instruct").apiBase())
+                .isEqualTo("http://vllm.ai-platform.svc:8000/v1");
+        assertThat(byName.get("vllm/meta-llama/Llama-3.1-8B-Instruct").credentialRef()).isNull();
+        GatewayConfig.Prices deepseek = byName.get("deepseek/deepseek-chat").prices();
+        assertThat(deepseek.inputMicrosPerMillion()).isEqualTo(560_000L);
+        assertThat(deepseek.cachedInputMicrosPerMillion()).isEqualTo(70_000L);
+        assertThat(byName.get("mistral/mistral-large-2411").prices().outputMicrosPerMillion()).isEqualTo(6_000_000L);
+        assertThat(byName.get("openrouter/meta-llama/llama-3.3-70b-instruct:free").prices().inputMicrosPerMillion())
+                .isZero();
     }
 
     @Test

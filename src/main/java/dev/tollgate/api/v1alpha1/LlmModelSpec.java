@@ -18,6 +18,8 @@ import io.fabric8.generator.annotation.ValidationRule;
         message = "provider azure needs apiBase (https://<resource>.openai.azure.com) and apiVersion (e.g. 2024-10-21)")
 @ValidationRule(value = "self.provider != 'openai-compatible' || has(self.apiBase)",
         message = "provider openai-compatible needs apiBase, the server's base URL (e.g. http://vllm:8000/v1)")
+@ValidationRule(value = "self.provider != 'vllm' || has(self.apiBase)",
+        message = "provider vllm needs apiBase, the vLLM server's base URL (e.g. http://vllm:8000/v1)")
 @ValidationRule(value = "self.provider != 'bedrock' || has(self.region)",
         message = "provider bedrock needs region (e.g. us-east-1)")
 @ValidationRule(value = "self.provider != 'vertex' || (has(self.region) && has(self.project))",
@@ -45,7 +47,16 @@ public class LlmModelSpec {
         @JsonProperty("palm") PALM,
         @JsonProperty("ollama") OLLAMA,
         @JsonProperty("openai-compatible") OPENAI_COMPATIBLE,
-        @JsonProperty("mock") MOCK
+        @JsonProperty("mock") MOCK,
+        @JsonProperty("mistral") MISTRAL,
+        @JsonProperty("groq") GROQ,
+        @JsonProperty("together_ai") TOGETHER_AI,
+        @JsonProperty("deepseek") DEEPSEEK,
+        @JsonProperty("fireworks_ai") FIREWORKS_AI,
+        @JsonProperty("openrouter") OPENROUTER,
+        @JsonProperty("xai") XAI,
+        @JsonProperty("perplexity") PERPLEXITY,
+        @JsonProperty("vllm") VLLM
     }
 
     /** Values of {@code unsupportedParams}, for the schema's enum (the field stays a String). */
@@ -62,8 +73,9 @@ public class LlmModelSpec {
     @Required
     @SchemaFrom(type = ProviderName.class)
     @JsonPropertyDescription("Wire-protocol family of the upstream: openai, azure, anthropic, gemini, vertex, bedrock, "
-            + "cohere, huggingface, replicate, ai21, palm, ollama, openai-compatible (vLLM, Groq, Mistral, Together, "
-            + "DeepSeek, OpenRouter …) or mock (deterministic, no network). Not served yet: bedrock and replicate "
+            + "cohere, huggingface, replicate, ai21, palm, ollama, openai-compatible (any server speaking OpenAI's API), "
+            + "the OpenAI-compatible presets mistral, groq, together_ai, deepseek, fireworks_ai, openrouter, xai, "
+            + "perplexity and vllm (base URL and quirks known: a key is all they need; vllm needs apiBase) or mock (deterministic, no network). Not served yet: bedrock and replicate "
             + "(such a model is Ready=False, reason ProviderNotSupported). palm (PaLM 2) is "
             + "served, but Google has retired its API: live calls fail upstream.")
     private String provider;
@@ -89,7 +101,7 @@ public class LlmModelSpec {
     private String project;
 
     @JsonPropertyDescription("Secret key holding the provider credential (API key). Not needed for mock, or for "
-            + "ollama/openai-compatible servers without auth.")
+            + "ollama/openai-compatible/vllm servers without auth.")
     private SecretKeyRef credentialsSecretRef;
 
     @JsonPropertyDescription("Prices for this deployment, overriding the bundled catalogue.")

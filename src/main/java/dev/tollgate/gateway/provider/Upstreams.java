@@ -12,6 +12,7 @@ import dev.tollgate.gateway.provider.vertex.Vertex;
 import dev.tollgate.gateway.provider.vertex.VertexUrls;
 import dev.tollgate.gateway.provider.mock.MockUpstream;
 import dev.tollgate.gateway.provider.openai.OpenAiUpstream;
+import dev.tollgate.gateway.provider.openai.PresetAdapter;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -64,6 +65,8 @@ public class Upstreams {
                 case PALM -> Served.hub(new HubUpstream(client, new PalmAdapter(clock)));
                 case AI21 -> Served.hub(new HubUpstream(client, new Ai21Adapter(clock)));
                 case BEDROCK, REPLICATE -> null;
+                case MISTRAL, GROQ, TOGETHER_AI, DEEPSEEK, FIREWORKS_AI, OPENROUTER, XAI, PERPLEXITY, VLLM ->
+                        Served.hub(new HubUpstream(client, PresetAdapter.configured(p)));
             };
             if (served != null) {
                 byProvider.put(p.wireName(), served);

@@ -14,9 +14,10 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The OpenAI wire format: OpenAI itself, every OpenAI-compatible server (vLLM, Ollama's /v1, Groq, Mistral,
- * Together, DeepSeek, OpenRouter, Hugging Face's router …) and Azure OpenAI, which differs only in its URL
- * ({@code /openai/deployments/{deployment}/…?api-version=…}) and its {@code api-key} header.
+ * The OpenAI wire format: OpenAI itself, every OpenAI-compatible server (provider openai-compatible, Ollama's /v1,
+ * Hugging Face's router …) and Azure OpenAI, which differs only in its URL
+ * ({@code /openai/deployments/{deployment}/…?api-version=…}) and its {@code api-key} header. The named presets
+ * (Mistral, Groq, DeepSeek …) go through {@link PresetAdapter}, which handles their documented differences.
  */
 public class OpenAiUpstream extends HttpUpstream {
     private final boolean azure;
