@@ -207,6 +207,9 @@ abstract class Preset {
             if (operation != Operation.CHAT) {
                 return;
             }
+            // Groq has refused stream_options ("property 'stream_options' is unsupported", reported in
+            // https://github.com/vercel/ai/pull/1578); its streams carry the usage in x_groq on the last chunk anyway
+            body.remove("stream_options");
             unsupported(body, policy, "Groq does not support it: leave it out.", "logprobs", "top_logprobs",
                     "logit_bias");
             onlyOneChoice(body, policy);

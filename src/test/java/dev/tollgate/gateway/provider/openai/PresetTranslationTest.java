@@ -130,6 +130,15 @@ class PresetTranslationTest {
     }
 
     @Test
+    void groqStreamsWithoutStreamOptions() {
+        Call c = call(Provider.GROQ, "llama", Operation.CHAT,
+                "{'model':'llama'," + HI + ",'stream':true,'stream_options':{'include_usage':true}}", "reject");
+        JsonNode body = sent(new PresetAdapter(Provider.GROQ).request(c, true));
+        assertThat(body.path("stream").asBoolean()).isTrue();
+        assertThat(body.has("stream_options")).as("usage comes in x_groq; Groq has refused the field").isFalse();
+    }
+
+    @Test
     void groqStreamUsageMovesFromXGroqToOneUsageChunk() {
         PresetStream s = new PresetStream(Preset.of(Provider.GROQ, Map.of()), "ns/m");
         List<ObjectNode> out = new ArrayList<>();
