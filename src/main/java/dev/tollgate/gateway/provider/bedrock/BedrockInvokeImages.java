@@ -124,7 +124,7 @@ final class BedrockInvokeImages {
                 continue;
             }
             switch (f.getKey()) {
-                case "model", "prompt", "n", "size", "response_format", "user" -> { }
+                case "model", "prompt", "n", "size", "response_format", "user", "stream" -> { } // the gateway streams chat only: answered whole
                 case "negative_prompt" -> params.put("negativeText", v.asText());
                 case "seed" -> config.set("seed", v.deepCopy());
                 case "cfg_scale" -> config.set("cfgScale", v.deepCopy());
@@ -158,7 +158,7 @@ final class BedrockInvokeImages {
                 continue;
             }
             switch (f.getKey()) {
-                case "model", "prompt", "n", "size", "response_format", "user" -> { }
+                case "model", "prompt", "n", "size", "response_format", "user", "stream" -> { } // the gateway streams chat only: answered whole
                 case "negative_prompt" -> out.put("negative_prompt", v.asText());
                 case "seed" -> out.set("seed", v.deepCopy());
                 case "aspect_ratio" -> {
@@ -195,7 +195,7 @@ final class BedrockInvokeImages {
                 continue;
             }
             switch (f.getKey()) {
-                case "model", "prompt", "n", "size", "response_format", "user" -> { }
+                case "model", "prompt", "n", "size", "response_format", "user", "stream" -> { } // the gateway streams chat only: answered whole
                 case "negative_prompt" -> prompts.addObject().put("text", v.asText()).put("weight", -1.0);
                 case "seed" -> out.set("seed", v.deepCopy());
                 case "cfg_scale" -> out.set("cfg_scale", v.deepCopy());

@@ -183,7 +183,7 @@ class BedrockInvokeTranslationTest {
                 + "\"imageGenerationConfig\":{\"numberOfImages\":3,\"width\":1024,\"height\":768,\"quality\":\"standard\","
                 + "\"cfgScale\":8.0,\"seed\":7}}");
         ObjectNode auto = BedrockInvokeImages.request(Family.TITAN_IMAGE,
-                json("{\"prompt\":\"a cat\",\"size\":\"auto\",\"quality\":\"auto\"}"), reject());
+                json("{\"prompt\":\"a cat\",\"size\":\"auto\",\"quality\":\"auto\",\"stream\":false}"), reject());
         assertThat(auto.path("imageGenerationConfig").has("width")).isFalse();
         assertThat(auto.path("imageGenerationConfig").has("quality")).isFalse();
     }
