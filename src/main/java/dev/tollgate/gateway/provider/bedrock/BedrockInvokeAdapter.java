@@ -46,7 +46,7 @@ public final class BedrockInvokeAdapter implements Adapter {
         return false;
     }
 
-    /** The body family of the call's model, checked against its operation (400 on {@code model} when it does not fit). */
+    /** The body family of the call's model, checked against the operation: 400 on {@code model} when it does not fit. */
     static Family family(Call call) {
         Family family = BedrockInvokeModels.family(call.model().upstreamModel());
         boolean fits = call.operation() == Operation.EMBEDDINGS ? family.embeds()

@@ -30,7 +30,8 @@ final class BedrockInvokeErrors {
 
     static final String ERROR_TYPE_HEADER = "x-amzn-ErrorType";
 
-    static UpstreamException from(int status, JsonNode body, String errorTypeHeader, String retryAfter, String modelId) {
+    static UpstreamException from(int status, JsonNode body, String errorTypeHeader, String retryAfter,
+            String modelId) {
         String type = errorType(errorTypeHeader, body);
         String message = Json.text(body, "message");
         if (message == null) {

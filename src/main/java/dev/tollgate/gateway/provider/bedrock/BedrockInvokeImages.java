@@ -48,7 +48,8 @@ final class BedrockInvokeImages {
 
     static final int TITAN_MAX_IMAGES = 5;
     /** The aspect ratios Stability's Bedrock models accept. */
-    static final List<String> ASPECT_RATIOS = List.of("16:9", "1:1", "21:9", "2:3", "3:2", "4:5", "5:4", "9:16", "9:21");
+    static final List<String> ASPECT_RATIOS =
+            List.of("16:9", "1:1", "21:9", "2:3", "3:2", "4:5", "5:4", "9:16", "9:21");
 
     static int n(ObjectNode req) {
         JsonNode n = req.get("n");
@@ -124,7 +125,8 @@ final class BedrockInvokeImages {
                 continue;
             }
             switch (f.getKey()) {
-                case "model", "prompt", "n", "size", "response_format", "user", "stream" -> { } // the gateway streams chat only: answered whole
+                case "model", "prompt", "n", "size", "response_format", "user" -> { }
+                case "stream" -> { } // the gateway streams chat only: an images request is answered whole
                 case "negative_prompt" -> params.put("negativeText", v.asText());
                 case "seed" -> config.set("seed", v.deepCopy());
                 case "cfg_scale" -> config.set("cfgScale", v.deepCopy());
@@ -158,7 +160,8 @@ final class BedrockInvokeImages {
                 continue;
             }
             switch (f.getKey()) {
-                case "model", "prompt", "n", "size", "response_format", "user", "stream" -> { } // the gateway streams chat only: answered whole
+                case "model", "prompt", "n", "size", "response_format", "user" -> { }
+                case "stream" -> { } // the gateway streams chat only: an images request is answered whole
                 case "negative_prompt" -> out.put("negative_prompt", v.asText());
                 case "seed" -> out.set("seed", v.deepCopy());
                 case "aspect_ratio" -> {
@@ -195,7 +198,8 @@ final class BedrockInvokeImages {
                 continue;
             }
             switch (f.getKey()) {
-                case "model", "prompt", "n", "size", "response_format", "user", "stream" -> { } // the gateway streams chat only: answered whole
+                case "model", "prompt", "n", "size", "response_format", "user" -> { }
+                case "stream" -> { } // the gateway streams chat only: an images request is answered whole
                 case "negative_prompt" -> prompts.addObject().put("text", v.asText()).put("weight", -1.0);
                 case "seed" -> out.set("seed", v.deepCopy());
                 case "cfg_scale" -> out.set("cfg_scale", v.deepCopy());
