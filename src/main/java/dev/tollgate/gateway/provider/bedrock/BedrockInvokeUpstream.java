@@ -137,47 +137,4 @@ public final class BedrockInvokeUpstream implements Upstream {
         return Future.failedFuture(TranslationException.badRequest("stream", "Bedrock's embedding and image models "
                 + "do not stream: send the request without 'stream'."));
     }
-
-    /**
-     * One hub for the provider: this upstream's operations (embeddings, images) go here, every other one to
-     * {@code chat} (Bedrock's Converse upstream), as {@code Served.hub(...)} takes a single upstream per provider.
-     */
-    public Upstream alongside(Upstream chat) {
-        BedrockInvokeUpstream invoke = this;
-        return new Upstream() {
-            private Upstream of(Call call) {
-                return invoke.supports(call.operation()) ? invoke : chat;
-            }
-
-            @Override
-            public WireFormat format() {
-                return chat.format();
-            }
-
-            @Override
-            public boolean supports(Operation operation) {
-                return invoke.supports(operation) || chat.supports(operation);
-            }
-
-            @Override
-            public Future<JsonNode> send(Call call) {
-                return of(call).send(call);
-            }
-
-            @Override
-            public Future<io.vertx.core.buffer.Buffer> sendRaw(Call call) {
-                return of(call).sendRaw(call);
-            }
-
-            @Override
-            public Future<Void> stream(Call call, StreamSink sink) {
-                return of(call).stream(call, sink);
-            }
-
-            @Override
-            public boolean relays(dev.tollgate.config.GatewayConfig.Model model) {
-                return chat.relays(model);
-            }
-        };
-    }
 }

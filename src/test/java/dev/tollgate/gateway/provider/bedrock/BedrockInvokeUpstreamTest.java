@@ -437,48 +437,4 @@ class BedrockInvokeUpstreamTest {
         assertThat(r.url()).isEqualTo("https://bedrock-runtime.us-east-1.amazonaws.com/model/"
                 + "amazon.titan-embed-text-v2%3A0/invoke");
     }
-
-    @Test
-    void alongsideAChatUpstreamEachOperationGoesToItsOwn() throws Exception {
-        List<String> chatCalls = new CopyOnWriteArrayList<>();
-        dev.tollgate.gateway.provider.Upstream converse = new dev.tollgate.gateway.provider.Upstream() {
-            @Override
-            public dev.tollgate.gateway.provider.WireFormat format() {
-                return dev.tollgate.gateway.provider.WireFormat.OPENAI;
-            }
-
-            @Override
-            public boolean supports(Operation operation) {
-                return operation == Operation.CHAT;
-            }
-
-            @Override
-            public Future<JsonNode> send(Call call) {
-                chatCalls.add(call.operation().path());
-                return Future.succeededFuture(Json.object().put("object", "chat.completion"));
-            }
-
-            @Override
-            public Future<Void> stream(Call call, dev.tollgate.gateway.provider.StreamSink sink) {
-                chatCalls.add("stream " + call.operation().path());
-                return Future.succeededFuture();
-            }
-        };
-        dev.tollgate.gateway.provider.Upstream both = upstream.alongside(converse);
-        assertThat(both.supports(Operation.CHAT)).isTrue();
-        assertThat(both.supports(Operation.EMBEDDINGS)).isTrue();
-        assertThat(both.supports(Operation.IMAGES)).isTrue();
-        assertThat(both.supports(Operation.RERANK)).isFalse();
-
-        Call chat = call("anthropic.claude-3-haiku-20240307-v1:0", Operation.CHAT, "{\"messages\":[]}");
-        assertThat(onLoop(() -> both.send(chat)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
-                .path("object").asText()).isEqualTo("chat.completion");
-        onLoop(() -> both.stream(chat, null)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        JsonNode raw = Json.parse(onLoop(() -> both.sendRaw(call("amazon.titan-embed-text-v2:0", Operation.EMBEDDINGS,
-                "{\"input\":[\"a\",\"b\"]}"))).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
-                .getBytes());
-        assertThat(raw.path("data")).hasSize(2);
-        assertThat(chatCalls).containsExactly("chat/completions", "stream chat/completions");
-        assertThat(fake.requests()).hasSize(2);
-    }
 }
