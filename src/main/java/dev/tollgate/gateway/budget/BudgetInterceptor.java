@@ -235,6 +235,9 @@ public class BudgetInterceptor implements RequestInterceptor {
         if (prices == null) {
             return OptionalLong.empty();
         }
+        if (ctx.operation == Operation.PASSTHROUGH) { // its route knows the bound (and null: it cannot be priced)
+            return ctx.maxCostMicros == null ? OptionalLong.empty() : OptionalLong.of(ctx.maxCostMicros);
+        }
         if (ctx.operation == Operation.IMAGES) {
             return CostCalculator.costMicros(prices, Math.max(1, ctx.body.path("n").asLong(1)));
         }
@@ -259,7 +262,8 @@ public class BudgetInterceptor implements RequestInterceptor {
      * images, whose cheap bound is already exact.
      */
     private Future<OptionalLong> preciseCost(RequestContext ctx, long cheapMicros) {
-        if (ctx.operation == Operation.IMAGES || ctx.operation == Operation.RERANK || cheapMicros >= BEYOND_ANY_BUDGET) {
+        if (ctx.operation == Operation.IMAGES || ctx.operation == Operation.RERANK
+                || ctx.operation == Operation.PASSTHROUGH || cheapMicros >= BEYOND_ANY_BUDGET) {
             return Future.succeededFuture(OptionalLong.empty()); // exact already, or an output limit beyond any budget
         }
         long output = outputTokens(ctx); // the same as in the cheap bound (its limit is set on the body by now)
