@@ -126,6 +126,9 @@ class ReplicatePassThroughEndToEndTest {
     @Inject
     ConfigHolder holder;
 
+    @Inject
+    dev.tollgate.gateway.passthrough.PassThrough passThrough;
+
     final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeEach
@@ -318,5 +321,12 @@ class ReplicatePassThroughEndToEndTest {
                 .POST(HttpRequest.BodyPublishers.ofString(FRAMES)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
         assertThat(replicate.lastRequest().header("authorization")).isEqualTo("Bearer " + TOKEN);
+    }
+
+    @Test
+    void theGatewaysPassThroughRoutesAreTheRegistrysPassThroughProviders() {
+        assertThat(passThrough.providers()).containsExactlyInAnyOrderElementsOf(java.util.Arrays.stream(
+                dev.tollgate.config.Provider.values()).filter(dev.tollgate.config.Provider::passThrough)
+                .map(dev.tollgate.config.Provider::wireName).toList());
     }
 }
