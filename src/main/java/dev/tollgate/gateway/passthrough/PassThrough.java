@@ -48,7 +48,7 @@ public class PassThrough {
             "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization");
     /** Request headers the gateway sets itself or that describe the client's hop to it. */
     private static final Set<String> NOT_FORWARDED = Set.of("host", "content-length", "accept-encoding", "expect",
-            "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip");
+            "forwarded", "x-real-ip");
 
     private final Map<String, NativeApi> apis = new TreeMap<>();
     private final Vertx vertx;
@@ -217,7 +217,8 @@ public class PassThrough {
         for (Map.Entry<String, String> h : from) {
             String name = h.getKey().toLowerCase(Locale.ROOT);
             if (!HOP_BY_HOP.contains(name) && !NOT_FORWARDED.contains(name) && !named.contains(name)
-                    && !NativeApi.CREDENTIAL_HEADERS.contains(name) && !name.startsWith("x-tollgate-")) {
+                    && !NativeApi.CREDENTIAL_HEADERS.contains(name) && !name.startsWith("x-tollgate-")
+                    && !name.startsWith("x-forwarded-")) {
                 to.add(h.getKey(), h.getValue());
             }
         }
