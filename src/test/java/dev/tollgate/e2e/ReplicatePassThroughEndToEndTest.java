@@ -244,6 +244,8 @@ class ReplicatePassThroughEndToEndTest {
         HttpResponse<String> r = send(TIGHT, "POST", "/models/" + MODEL + "/predictions", FRAMES, "prefer", "wait");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
         assertThat(Json.parse(r.body()).path("error").path("code").asText()).isEqualTo("budget_exceeded");
+        assertThat(Json.parse(r.body()).path("error").path("message").asText()).contains("0.084 USD")
+                .contains("what the call may use").doesNotContain("max_tokens");
         assertThat(replicate.requests()).isEmpty();
     }
 

@@ -156,7 +156,14 @@ public class BudgetInterceptor implements RequestInterceptor {
 
     private static Future<Void> decide(RequestContext ctx, List<BudgetLedger.Charge> charges, BudgetLedger.Reservation r) {
         if (!r.granted()) {
-            return Future.failedFuture(new GatewayException(refusal(r)));
+            ApiError refused = refusal(r);
+            if (ctx.operation == Operation.PASSTHROUGH) { // priced by its route (e.g. seconds of compute), not tokens
+                refused = new ApiError(429, refused.anthropicType(), refused.openAiType(), refused.message()
+                        .replaceFirst(" \\(its prompt and its output limit\\)\\..*", " (what the call may use, "
+                                + "as its route reserves it): wait for the period to reset, or ask for a larger Budget."),
+                        null, refused.code());
+            }
+            return Future.failedFuture(new GatewayException(refused));
         }
         if (!r.balances().isEmpty()) {
             ctx.attributes.put(BudgetInterceptor.class, charges);
