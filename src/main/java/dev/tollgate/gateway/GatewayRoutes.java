@@ -388,6 +388,12 @@ public class GatewayRoutes {
                 ClientWriter.error(ctx, e.error(), e.headers());
                 record(ctx);
                 return;
+            } catch (RuntimeException e) { // called from the request's end handler: nobody else would answer it
+                LOG.errorf(e, "request %s failed inside the gateway", ctx.requestId);
+                ClientWriter.error(ctx, ApiError.of(500, "internal gateway error (request " + ctx.requestId + ")", null),
+                        Map.of());
+                record(ctx);
+                return;
             }
             run(ctx, call);
         }, refusal -> refuseTransfer(rc, WireFormat.OPENAI, Operation.PASSTHROUGH, refusal));
