@@ -221,7 +221,7 @@ public enum Provider {
      * Whether the gateway serves this provider's own API on a pass-through route ({@code /<wireName>/...}, see
      * dev.tollgate.gateway.passthrough) for models no OpenAI endpoint fits: such a provider's models are accepted
      * even while {@link #served()} is false (its OpenAI-shaped path then answers 501 naming the route).
-     * PassThroughRegistryTest ties this to the gateway's pass-through routes.
+     * ReplicatePassThroughEndToEndTest ties this to the gateway's routes; PassThrough refuses a route it does not flag.
      */
     public boolean passThrough() {
         return this == REPLICATE;
