@@ -113,7 +113,7 @@ public final class Checks {
      */
     public static Result<Provider> provider(LlmModel m) {
         Optional<Provider> p = m.getSpec() == null ? Optional.empty() : Provider.fromWireName(m.getSpec().getProvider());
-        if (p.isPresent() && !p.get().served()) {
+        if (p.isPresent() && !p.get().served() && !p.get().passThrough()) {
             return problem(m, "ProviderNotSupported", "provider '" + p.get().wireName() + "' is not served by this "
                     + "gateway version (requests would get 501): use one of " + String.join(", ", java.util.Arrays
                             .stream(Provider.values()).filter(Provider::served).map(Provider::wireName).toList())

@@ -258,6 +258,16 @@ public enum Provider {
      */
     public boolean served() { return served; }
 
+    /**
+     * Whether the gateway serves this provider's own API on a pass-through route ({@code /<wireName>/...}, see
+     * dev.tollgate.gateway.passthrough) for models no OpenAI endpoint fits: such a provider's models are accepted
+     * even while {@link #served()} is false (its OpenAI-shaped path then answers 501 naming the route).
+     * ReplicatePassThroughEndToEndTest ties this to the gateway's routes; PassThrough refuses a route it does not flag.
+     */
+    public boolean passThrough() {
+        return this == REPLICATE;
+    }
+
     /** The name as written in LlmModel.spec.provider and in the rendered config. */
     public String wireName() { return wireName; }
 

@@ -22,9 +22,17 @@ public final class Auth {
         } else if (allowXApiKey && req.getHeader("x-api-key") != null) {
             presented = req.getHeader("x-api-key").trim();
         }
+        return authenticate(presented, allowXApiKey ? " or 'x-api-key: <key>'" : "", snapshot, now);
+    }
+
+    /**
+     * Authenticates a key the client presented (null: none), found where the route looks for it (a pass-through
+     * route also reads its provider's own header style); {@code otherWays} ends the hint of a 401 for a missing key.
+     */
+    public static GatewayConfig.Key authenticate(String presented, String otherWays, Snapshot snapshot, Instant now) {
         if (presented == null || presented.isEmpty()) {
             throw GatewayException.of(401, "missing_api_key", "no API key: send it as 'Authorization: Bearer <key>'"
-                    + (allowXApiKey ? " or 'x-api-key: <key>'" : ""));
+                    + otherWays);
         }
         GatewayConfig.Key key = snapshot.keyByHash(Keys.sha256Hex(presented)).orElseThrow(() ->
                 GatewayException.of(401, "invalid_api_key", "the API key is not valid for this gateway: check it, or ask "

@@ -68,7 +68,11 @@ final class Drain {
             return; // answered (or left) already: it is completing on its own
         }
         ctx.endedByDrain = true;
-        ClientWriter.error(ctx, CUT, RETRY);
+        if (ctx.operation == dev.tollgate.gateway.provider.Operation.PASSTHROUGH && ctx.response.headWritten()) {
+            ctx.response.reset(); // a relayed answer in the provider's format: no error event fits it, so it is cut
+        } else {
+            ClientWriter.error(ctx, CUT, RETRY);
+        }
         ctx.cancellation.cancel();
     }
 }

@@ -49,6 +49,7 @@ public class GatewayRoutes {
 
     private final ConfigHolder holder;
     private final Upstreams upstreams;
+    private final dev.tollgate.gateway.passthrough.PassThrough passThrough;
     private final List<RequestInterceptor> interceptors;
     private final MeterRegistry registry;
     private final String mode;
@@ -61,7 +62,8 @@ public class GatewayRoutes {
     private final Drain open = new Drain();
     private volatile boolean draining;
 
-    public GatewayRoutes(ConfigHolder holder, Upstreams upstreams, Instance<RequestInterceptor> interceptors,
+    public GatewayRoutes(ConfigHolder holder, Upstreams upstreams,
+            dev.tollgate.gateway.passthrough.PassThrough passThrough, Instance<RequestInterceptor> interceptors,
             MeterRegistry registry, UsageRecorder usage,
             @ConfigProperty(name = "tollgate.mode", defaultValue = "standalone") String mode,
             @ConfigProperty(name = "tollgate.gateway.max-body-bytes", defaultValue = "10485760") long maxBodyBytes,
@@ -74,6 +76,7 @@ public class GatewayRoutes {
         this.drainMillis = drainMillis;
         this.holder = holder;
         this.upstreams = upstreams;
+        this.passThrough = passThrough;
         this.interceptors = interceptors.stream().sorted(Comparator.comparingInt(RequestInterceptor::order)).toList();
         this.registry = registry;
         this.usage = usage;
@@ -146,6 +149,10 @@ public class GatewayRoutes {
             post(router, prefix + "/messages", WireFormat.ANTHROPIC, Operation.CHAT);
             get(router, prefix + "/models", rc -> models(rc, null));
             get(router, prefix + "/models/:id", rc -> models(rc, rc.pathParam("id")));
+        }
+        // a provider's own API, for models no OpenAI endpoint fits (dev.tollgate.gateway.passthrough)
+        for (String provider : passThrough.providers()) {
+            router.route("/" + provider + "/*").handler(rc -> passThrough(rc, provider));
         }
         // last, after every route of the gateway and of Quarkus: a path no route serves, or a method a path does not
         // take, is answered in the API's error shape instead of Vert.x' HTML page or empty 405
@@ -306,13 +313,7 @@ public class GatewayRoutes {
         Served upstream;
         String credential;
         try {
-            if (snapshot == null) {
-                throw GatewayException.of(503, "not_ready", "the gateway has no configuration yet: retry shortly");
-            }
-            if (draining) {
-                throw new GatewayException(ApiError.of(503, "this gateway replica is stopping: retry (another replica "
-                        + "answers)", null).withCode("shutting_down"), refusedWhileDraining(rc));
-            }
+            ready(rc, snapshot);
             ctx.key = Auth.authenticate(rc.request(), ingress == WireFormat.ANTHROPIC, snapshot, clock.instant());
             ctx.body = body(rawBody, ingress, op);
             ctx.bodyBytes = rawBody.length();
@@ -333,7 +334,9 @@ public class GatewayRoutes {
             ctx.deployment = ModelRouter.pick(group);
             upstream = upstreams.forProvider(ctx.deployment.provider()).orElseThrow(() -> new GatewayException(
                     ApiError.of(501, "provider " + ctx.deployment.provider() + " (model " + ctx.modelName
-                            + ") is not served by this gateway version", null).withCode("provider_not_supported"),
+                            + ") is not served on this API by this gateway version" + (passThrough.providers()
+                            .contains(ctx.deployment.provider()) ? ": call it through /" + ctx.deployment.provider()
+                            + "/ (its own API)" : ""), null).withCode("provider_not_supported"),
                     Map.of("x-should-retry", "false"))); // the renderer refuses such models: only an old config gets here
             if (!upstream.supports(op)) {
                 throw new GatewayException(ApiError.of(400, "the model '" + ctx.modelName + "' (provider "
@@ -352,13 +355,59 @@ public class GatewayRoutes {
             record(ctx);
             return;
         }
+        run(ctx, () -> dispatch(ctx, upstream, credential));
+    }
+
+    /** Refuses a request when there is no configuration yet, or this replica is stopping. */
+    private void ready(RoutingContext rc, Snapshot snapshot) {
+        if (snapshot == null) {
+            throw GatewayException.of(503, "not_ready", "the gateway has no configuration yet: retry shortly");
+        }
+        if (draining) {
+            throw new GatewayException(ApiError.of(503, "this gateway replica is stopping: retry (another replica "
+                    + "answers)", null).withCode("shutting_down"), refusedWhileDraining(rc));
+        }
+    }
+
+    /**
+     * A provider's own API (a pass-through route, {@link dev.tollgate.gateway.passthrough.PassThrough}): the same key
+     * auth, allowlist, stages (limits, budgets, usage) and metrics as the OpenAI routes; the body goes on as it came.
+     */
+    private void passThrough(RoutingContext rc, String provider) {
+        if (headTooLarge(rc, WireFormat.OPENAI, Operation.PASSTHROUGH)) {
+            return;
+        }
+        BodyReader.read(rc.request(), maxBodyBytes, body -> {
+            RequestContext ctx = new RequestContext(rc, requestId(rc), WireFormat.OPENAI, Operation.PASSTHROUGH,
+                    holder.current());
+            java.util.function.Supplier<Future<Void>> call;
+            try {
+                ready(rc, ctx.snapshot);
+                call = passThrough.prepare(ctx, provider, body, clock.instant());
+            } catch (GatewayException e) {
+                ClientWriter.error(ctx, e.error(), e.headers());
+                record(ctx);
+                return;
+            } catch (RuntimeException e) { // called from the request's end handler: nobody else would answer it
+                LOG.errorf(e, "request %s failed inside the gateway", ctx.requestId);
+                ClientWriter.error(ctx, ApiError.of(500, "internal gateway error (request " + ctx.requestId + ")", null),
+                        Map.of());
+                record(ctx);
+                return;
+            }
+            run(ctx, call);
+        }, refusal -> refuseTransfer(rc, WireFormat.OPENAI, Operation.PASSTHROUGH, refusal));
+    }
+
+    /** Runs an authenticated, routed request: the stages admit it, {@code call} serves it, and it is metered. */
+    private void run(RequestContext ctx, java.util.function.Supplier<Future<Void>> call) {
         ctx.response.putHeader(HeaderNames.DEPLOYMENT, ctx.deployment.id());
         ctx.response.closeHandler(v -> ctx.cancellation.cancel());
         open.opened(ctx);
         List<RequestInterceptor> admitted = new ArrayList<>(interceptors.size());
         Future<Void> admission = admit(ctx, 0, admitted);
         // in memory every stage decides at once: no future chain to build when there is nothing to wait for
-        (admission.succeeded() ? dispatch(ctx, upstream, credential) : admission.compose(v -> dispatch(ctx, upstream, credential)))
+        (admission.succeeded() ? start(call) : admission.compose(v -> start(call)))
                 .onFailure(t -> fail(ctx, t))
                 // completing charges the request, which may mean counting its tokens: not while a vocabulary loads
                 .onComplete(ar -> Metering.whenCountable(ctx, () -> complete(ctx, admitted)));
@@ -407,6 +456,15 @@ public class GatewayRoutes {
             admitted.add(next);
         }
         return Future.succeededFuture();
+    }
+
+    /** Starts the call; one that throws fails the request instead of leaving it unanswered. */
+    private static Future<Void> start(java.util.function.Supplier<Future<Void>> call) {
+        try {
+            return call.get();
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
     }
 
     /** The upstream call; a bridge that throws fails the request instead of leaving it unanswered. */

@@ -36,6 +36,11 @@ public final class RequestContext {
     public TokenUsage usage;
     /** The search units a rerank used, as the provider reported them (null: not reported, or not a rerank). */
     public Long searchUnits;
+    /**
+     * The most the request may cost in micro-USD, when its route knows it rather than the body (a pass-through call,
+     * priced by the provider's own measure): what a budget reserves for it. Null otherwise.
+     */
+    public Long maxCostMicros;
     /** What the request cost in micro-USD once known (see Metering); null when unknown. */
     public Long costMicros;
     /** Set while the vocabulary this request's cost must be counted with is loading (see Metering.whenCountable). */

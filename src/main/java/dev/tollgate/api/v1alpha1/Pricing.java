@@ -18,8 +18,8 @@ public class Pricing {
     @JsonPropertyDescription("USD per generated image (image models).")
     private String perImage;
     @Pattern(Api.MONEY_PATTERN)
-    @JsonPropertyDescription("USD per second of compute (models priced by time, e.g. on Replicate). Not charged yet: no "
-            + "provider this version serves bills by time, so requests are priced by tokens or images only.")
+    @JsonPropertyDescription("USD per second of compute (models priced by time, e.g. on Replicate), e.g. \"0.001400\". "
+            + "Charged on pass-through routes: a Replicate prediction costs its metrics.predict_time times this.")
     private String perSecond;
     @Pattern(Api.MONEY_PATTERN)
     @JsonPropertyDescription("USD per search unit of a rerank (POST /v1/rerank), e.g. \"0.002\" for Cohere's $2.00 per "

@@ -156,7 +156,14 @@ public class BudgetInterceptor implements RequestInterceptor {
 
     private static Future<Void> decide(RequestContext ctx, List<BudgetLedger.Charge> charges, BudgetLedger.Reservation r) {
         if (!r.granted()) {
-            return Future.failedFuture(new GatewayException(refusal(r)));
+            ApiError refused = refusal(r);
+            if (ctx.operation == Operation.PASSTHROUGH) { // priced by its route (e.g. seconds of compute), not tokens
+                refused = new ApiError(429, refused.anthropicType(), refused.openAiType(), refused.message()
+                        .replaceFirst(" \\(its prompt and its output limit\\)\\..*", " (what the call may use, "
+                                + "as its route reserves it): wait for the period to reset, or ask for a larger Budget."),
+                        null, refused.code());
+            }
+            return Future.failedFuture(new GatewayException(refused));
         }
         if (!r.balances().isEmpty()) {
             ctx.attributes.put(BudgetInterceptor.class, charges);
@@ -235,6 +242,9 @@ public class BudgetInterceptor implements RequestInterceptor {
         if (prices == null) {
             return OptionalLong.empty();
         }
+        if (ctx.operation == Operation.PASSTHROUGH) { // its route knows the bound (and null: it cannot be priced)
+            return ctx.maxCostMicros == null ? OptionalLong.empty() : OptionalLong.of(ctx.maxCostMicros);
+        }
         if (ctx.operation == Operation.IMAGES) {
             return CostCalculator.costMicros(prices, Math.max(1, ctx.body.path("n").asLong(1)));
         }
@@ -259,7 +269,8 @@ public class BudgetInterceptor implements RequestInterceptor {
      * images, whose cheap bound is already exact.
      */
     private Future<OptionalLong> preciseCost(RequestContext ctx, long cheapMicros) {
-        if (ctx.operation == Operation.IMAGES || ctx.operation == Operation.RERANK || cheapMicros >= BEYOND_ANY_BUDGET) {
+        if (ctx.operation == Operation.IMAGES || ctx.operation == Operation.RERANK
+                || ctx.operation == Operation.PASSTHROUGH || cheapMicros >= BEYOND_ANY_BUDGET) {
             return Future.succeededFuture(OptionalLong.empty()); // exact already, or an output limit beyond any budget
         }
         long output = outputTokens(ctx); // the same as in the cheap bound (its limit is set on the body by now)

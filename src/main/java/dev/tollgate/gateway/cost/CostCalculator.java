@@ -147,6 +147,25 @@ public final class CostCalculator {
         return Math.max(1, (n + 99) / 100);
     }
 
+    /**
+     * The cost of {@code seconds} of compute (a Replicate prediction's {@code metrics.predict_time}, exact as the
+     * provider wrote it) at the per-second price, rounded HALF_UP to whole micros once; empty when the per-second
+     * price is unknown. Zero seconds cost nothing, priced or not.
+     */
+    public static OptionalLong timeCostMicros(GatewayConfig.Prices prices, BigDecimal seconds) {
+        if (seconds.signum() < 0) {
+            throw new IllegalArgumentException("negative time " + seconds.toPlainString() + " s");
+        }
+        if (seconds.signum() == 0) {
+            return OptionalLong.of(0);
+        }
+        if (prices == null || prices.perSecondMicros() == null) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(seconds.multiply(BigDecimal.valueOf(prices.perSecondMicros()))
+                .setScale(0, RoundingMode.HALF_UP).longValueExact());
+    }
+
     /** Micro-micros (10^-12 USD) to whole micros, HALF_UP. */
     static long roundToMicros(BigInteger microMicros) {
         return new BigDecimal(microMicros).divide(MILLION, 0, RoundingMode.HALF_UP).longValueExact();

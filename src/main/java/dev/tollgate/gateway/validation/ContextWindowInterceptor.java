@@ -35,7 +35,8 @@ public class ContextWindowInterceptor implements RequestInterceptor {
     @Override
     public Future<Void> admit(RequestContext ctx) {
         Integer window = ctx.deployment.contextWindow();
-        if (window == null || ctx.operation == Operation.IMAGES || ctx.operation == Operation.RERANK) {
+        if (window == null || ctx.operation == Operation.IMAGES || ctx.operation == Operation.RERANK
+                || ctx.operation == Operation.PASSTHROUGH) {
             return Future.succeededFuture();
         }
         long output = outputLimit(ctx);
@@ -96,7 +97,7 @@ public class ContextWindowInterceptor implements RequestInterceptor {
             case CHAT -> counter.countPrompt(body) + (ctx.ingress == WireFormat.ANTHROPIC ? system(counter, body) : 0);
             case COMPLETIONS -> texts(counter, body.get("prompt"));
             case EMBEDDINGS -> texts(counter, body.get("input"));
-            case IMAGES, RERANK -> 0;
+            case IMAGES, RERANK, PASSTHROUGH -> 0;
         };
     }
 

@@ -30,6 +30,7 @@ public abstract class RequestRules {
             case EMBEDDINGS -> OpenAiRules.EMBEDDINGS;
             case IMAGES -> OpenAiRules.IMAGES;
             case RERANK -> OpenAiRules.RERANK;
+            case PASSTHROUGH -> throw new IllegalArgumentException("a pass-through body is the provider's: no OpenAI rules");
         };
     }
 

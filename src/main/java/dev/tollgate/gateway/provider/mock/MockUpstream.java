@@ -63,6 +63,7 @@ public class MockUpstream implements Upstream {
                 case EMBEDDINGS -> embeddings(call);
                 case IMAGES -> images(call);
                 case RERANK -> rerank(call);
+                case PASSTHROUGH -> throw new IllegalArgumentException("a pass-through call never reaches an adapter");
             };
         } catch (UpstreamException e) {
             return Future.failedFuture(e);
