@@ -96,13 +96,14 @@ public final class PresetAdapter implements Adapter {
     @Override
     public boolean supports(Operation operation) {
         Capability needed = switch (operation) {
+            case PASSTHROUGH -> null; // a provider's own API, never through an adapter
             case CHAT -> Capability.CHAT;
             case COMPLETIONS -> Capability.COMPLETIONS;
             case EMBEDDINGS -> Capability.EMBEDDINGS;
             case IMAGES -> Capability.IMAGE_GENERATION;
             case RERANK -> Capability.RERANK;
         };
-        return capabilities.contains(needed);
+        return needed != null && capabilities.contains(needed);
     }
 
     @Override
