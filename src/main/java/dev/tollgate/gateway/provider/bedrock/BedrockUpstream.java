@@ -37,7 +37,15 @@ public final class BedrockUpstream implements Upstream {
 
     /** What serves provider {@code bedrock}: chat through Converse; no relay (no client speaks Bedrock's dialect). */
     public static BedrockUpstream converse(Vertx vertx, Supplier<HttpClient> client, Clock clock) {
-        return new BedrockUpstream(new HubUpstream(client, new BedrockAdapter(vertx, clock)));
+        return converse(client, new BedrockAuth(vertx, clock), clock);
+    }
+
+    /**
+     * As {@link #converse(Vertx, Supplier, Clock)} with a given authenticator: share one {@link BedrockAuth} (one
+     * cache of the pod's credentials) between Converse and the InvokeModel upstreams added with {@link #with}.
+     */
+    static BedrockUpstream converse(Supplier<HttpClient> client, BedrockAuth auth, Clock clock) {
+        return new BedrockUpstream(new HubUpstream(client, new BedrockAdapter(clock, auth)));
     }
 
     public Served served() {
