@@ -24,7 +24,7 @@ public enum Provider {
     VERTEX("vertex", null, false, true,
             new Required(Setting.REGION, "the Vertex AI location, e.g. us-central1, or global"),
             new Required(Setting.PROJECT, "the Google Cloud project id, e.g. my-project-123")),
-    BEDROCK("bedrock", null, false, false,
+    BEDROCK("bedrock", null, false, true,
             new Required(Setting.REGION, "the AWS region of the Bedrock runtime, e.g. us-east-1")),
     COHERE("cohere", "https://api.cohere.com", true, true),
     HUGGINGFACE("huggingface", "https://router.huggingface.co/v1", true, true),
@@ -133,7 +133,10 @@ public enum Provider {
             // Jamba: chat, streams, tools; Jurassic-2 (j2-*): completions (and chat as a flattened prompt)
             case AI21 -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
                     Capability.COMPLETIONS);
-            case BEDROCK, REPLICATE -> java.util.EnumSet.noneOf(Capability.class);
+            // Converse: chat, streams (event-stream framing), tools, images in
+            case BEDROCK -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
+                    Capability.IMAGES_IN);
+            case REPLICATE -> java.util.EnumSet.noneOf(Capability.class);
             case MOCK -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
                     Capability.COMPLETIONS, Capability.EMBEDDINGS, Capability.IMAGE_GENERATION, Capability.RERANK);
             // the OpenAI-compatible presets, as each provider's API reference offers them (the adapter serves what is

@@ -185,9 +185,8 @@ class RendererTest {
     class Providers {
         @Test
         void aModelOfAProviderTheGatewayDoesNotServeIsRefusedWhenRendered() {
-            // bedrock: issue 18 brings its adapter; until then the registry marks it not served
-            LlmModel gemini = model(GW_NS, "gemini", "amazon.nova-pro-v1:0", "bedrock");
-            gemini.getSpec().setRegion("us-east-1");
+            // replicate: issue 18 brings its adapter; until then the registry marks it not served
+            LlmModel gemini = model(GW_NS, "gemini", "stability-ai/stable-diffusion", "replicate");
             gemini.getSpec().setCredentialsSecretRef(new dev.tollgate.api.v1alpha1.SecretKeyRef());
             gemini.getSpec().getCredentialsSecretRef().setName("g");
             gemini.getSpec().getCredentialsSecretRef().setKey("api-key");
@@ -197,7 +196,7 @@ class RendererTest {
             assertThat(r.config().models()).isEmpty();
             assertThat(problemOf(r, gemini)).get().satisfies(p -> {
                 assertThat(p.reason()).isEqualTo("ProviderNotSupported");
-                assertThat(p.message()).contains("'bedrock'").contains("openai");
+                assertThat(p.message()).contains("'replicate'").contains("openai");
             });
         }
 

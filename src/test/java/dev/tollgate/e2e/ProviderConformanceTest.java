@@ -9,6 +9,7 @@ import dev.tollgate.config.Provider;
 import dev.tollgate.config.Provider.Capability;
 import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.fakes.FakeAi21;
+import dev.tollgate.gateway.fakes.FakeBedrock;
 import dev.tollgate.gateway.fakes.FakeAnthropic;
 import dev.tollgate.gateway.fakes.FakeAzureOpenAi;
 import dev.tollgate.gateway.fakes.FakeCohere;
@@ -132,6 +133,13 @@ class ProviderConformanceTest {
             // PaLM reports no usage: the gateway counts it, the same for an answer whole and replayed as a stream
             // AI21 Jamba: AI21 documents no safety block; its fake renders the finish reason verbatim
             new Subject(Provider.AI21, FakeAi21::start, "jamba-mini", "", "content_filter", "logit_bias"),
+            // Bedrock Converse: SigV4 with the fake's access keys (the bad ones have another secret, so the signature
+            // fails); an inference-profile id with ':' (quoted for YAML), percent-encoded and signed like the AWS SDKs
+            new Subject(Provider.BEDROCK, FakeBedrock::start, "\"us.anthropic.claude-3-5-sonnet-20241022-v2:0\"",
+                    "region: us-east-1,", "guardrail_intervened", "logit_bias",
+                    fake -> ((FakeBedrock) fake).credentialsJson(),
+                    fake -> ((FakeBedrock) fake).credentialsJson().replace(((FakeBedrock) fake).secretAccessKey(),
+                            "not-the-right-credential"), true),
             new Subject(Provider.PALM, FakePalm::start, "text-bison-001", "", "content_filter", "logit_bias",
                     fake -> apiKey(Provider.PALM), BAD_KEY, false),
             // OpenAI-compatible presets: one fake with a provider switch; apiBase is set only to reach the fake

@@ -78,9 +78,9 @@ class LlmModelAndBudgetReconcilerTest {
         awaitReady(LlmModel.class, ns, "fine", "True", "Served");
 
         // A provider this gateway version has no adapter for is refused, not served with 501s.
-        LlmModel bedrock = model(ns, "br", "br", "bedrock"); // issue 18 brings bedrock's adapter
-        bedrock.getSpec().setRegion("us-east-1");
-        client.resource(bedrock).create();
+        LlmModel unserved = model(ns, "br", "br", "replicate"); // issue 18 brings replicate's adapter
+        unserved.getSpec().setCredentialsSecretRef(new dev.tollgate.api.v1alpha1.SecretKeyRef("openai-creds", "api-key"));
+        client.resource(unserved).create();
         awaitReady(LlmModel.class, ns, "br", "False", "ProviderNotSupported");
 
         // An azure model without apiVersion (the mock server runs no CEL rule) is refused when rendered, not served

@@ -64,7 +64,9 @@ public class Upstreams {
                         new HubUpstream(client, new GeminiAdapter(VertexUrls::gemini, googleTokens, clock)));
                 case PALM -> Served.hub(new HubUpstream(client, new PalmAdapter(clock)));
                 case AI21 -> Served.hub(new HubUpstream(client, new Ai21Adapter(clock)));
-                case BEDROCK, REPLICATE -> null;
+                case BEDROCK -> dev.tollgate.gateway.provider.bedrock.BedrockUpstream.converse(vertx, client, clock)
+                        .served();
+                case REPLICATE -> null;
                 case MISTRAL, GROQ, TOGETHER_AI, DEEPSEEK, FIREWORKS_AI, OPENROUTER, XAI, PERPLEXITY, VLLM ->
                         Served.hub(new HubUpstream(client, PresetAdapter.configured(p)));
             };

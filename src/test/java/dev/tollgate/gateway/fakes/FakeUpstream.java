@@ -257,6 +257,22 @@ public abstract class FakeUpstream implements AutoCloseable {
         });
     }
 
+    /**
+     * Streams binary frames (AWS event-stream messages) with the given content type, paced, cut, hung or ended with
+     * an error frame as the reply says, exactly as {@link #respondStream} does for SSE events.
+     */
+    protected final void respondFrames(HttpServerRequest http, Map<String, String> headers, String contentType,
+                                       List<Buffer> frames, Buffer errorFrame, Reply reply) {
+        Exchange exchange = new Exchange(http);
+        exchange.after(reply.delay(), () -> {
+            HttpServerResponse response = http.response().setStatusCode(200).setChunked(true);
+            headers.forEach(response::putHeader);
+            response.putHeader("content-type", contentType);
+            response.writeHead();
+            exchange.step(frames, 0, errorFrame, reply);
+        });
+    }
+
     /** Headers as a lower-cased multimap. */
     private static Map<String, List<String>> headers(HttpServerRequest http) {
         Map<String, List<String>> headers = new LinkedHashMap<>();
@@ -348,7 +364,7 @@ public abstract class FakeUpstream implements AutoCloseable {
         }
 
         /** Writes frame {@code i}, or cuts / hangs / errors / ends when the reply says so at this point. */
-        void step(List<String> frames, int i, String errorFrame, Reply reply) {
+        void step(List<?> frames, int i, Object errorFrame, Reply reply) {
             if (done.get()) {
                 return;
             }
@@ -363,7 +379,11 @@ public abstract class FakeUpstream implements AutoCloseable {
             }
             if (reply.streamErrorAfter() != null && i == reply.streamErrorAfter()) {
                 finish();
-                response.end(errorFrame);
+                if (errorFrame instanceof Buffer b) {
+                    response.end(b);
+                } else {
+                    response.end((String) errorFrame);
+                }
                 return;
             }
             if (i >= frames.size()) {
@@ -371,7 +391,8 @@ public abstract class FakeUpstream implements AutoCloseable {
                 response.end();
                 return;
             }
-            response.write(frames.get(i)).onComplete(written -> {
+            Object frame = frames.get(i);
+            (frame instanceof Buffer b ? response.write(b) : response.write((String) frame)).onComplete(written -> {
                 if (written.succeeded()) {
                     after(reply.every(), () -> step(frames, i + 1, errorFrame, reply));
                 }

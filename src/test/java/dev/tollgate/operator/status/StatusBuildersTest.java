@@ -464,7 +464,7 @@ class StatusBuildersTest {
 
         @Test
         void aModelOfAnUnservedProviderIsStalled() {
-            LlmModel m = model("team", "bedrock", "amazon.nova-pro-v1:0", "bedrock"); // served from issue 18 on
+            LlmModel m = model("team", "replicate", "stability-ai/stable-diffusion", "replicate"); // served from issue 18 on
             Problem p = dev.tollgate.config.Checks.provider(m).problem();
             LlmModelStatus s = StatusBuilders.model(m, Optional.of(p), List.of(), null, nobody, NOW);
             assertCondition(s, "Ready", "False", "ProviderNotSupported");
