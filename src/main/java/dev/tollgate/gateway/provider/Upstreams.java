@@ -7,6 +7,7 @@ import dev.tollgate.gateway.provider.ai21.Ai21Adapter;
 import dev.tollgate.gateway.provider.cohere.CohereAdapter;
 import dev.tollgate.gateway.provider.google.GeminiAdapter;
 import dev.tollgate.gateway.provider.palm.PalmAdapter;
+import dev.tollgate.gateway.provider.replicate.ReplicateUpstream;
 import dev.tollgate.gateway.provider.vertex.GoogleAccessTokens;
 import dev.tollgate.gateway.provider.vertex.Vertex;
 import dev.tollgate.gateway.provider.vertex.VertexUrls;
@@ -63,7 +64,8 @@ public class Upstreams {
                         new HubUpstream(client, new GeminiAdapter(VertexUrls::gemini, googleTokens, clock)));
                 case PALM -> Served.hub(new HubUpstream(client, new PalmAdapter(clock)));
                 case AI21 -> Served.hub(new HubUpstream(client, new Ai21Adapter(clock)));
-                case BEDROCK, REPLICATE -> null;
+                case REPLICATE -> Served.hub(new ReplicateUpstream(vertx, client, clock));
+                case BEDROCK -> null;
             };
             if (served != null) {
                 byProvider.put(p.wireName(), served);
