@@ -91,8 +91,9 @@ public final class ReplicateTranslator {
         if (parts.length == 3 && parts[0].equals("replicate")) {
             parts = new String[] {parts[1], parts[2]};
         }
-        if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty() || (version != null && version.isEmpty())
-                || !id.matches("[A-Za-z0-9_./-]+") || (version != null && !version.matches("[A-Za-z0-9]+"))) {
+        String part = "[A-Za-z0-9][A-Za-z0-9_.-]*"; // path segments only: never "..", never a query
+        if (parts.length != 2 || !parts[0].matches(part) || !parts[1].matches(part)
+                || (version != null && !version.matches("[A-Za-z0-9]+"))) {
             throw new TranslationException(new ApiError(502, "api_error", "api_error", "the LlmModel's model '"
                     + upstreamModel + "' is not a Replicate model id: write owner/name or owner/name:version",
                     null, "upstream_not_found"));
