@@ -63,7 +63,7 @@ public class LlmModelSpec {
     @SchemaFrom(type = ProviderName.class)
     @JsonPropertyDescription("Wire-protocol family of the upstream: openai, azure, anthropic, gemini, vertex, bedrock, "
             + "cohere, huggingface, replicate, ai21, palm, ollama, openai-compatible (vLLM, Groq, Mistral, Together, "
-            + "DeepSeek, OpenRouter …) or mock (deterministic, no network). Not served yet: bedrock and replicate "
+            + "DeepSeek, OpenRouter …) or mock (deterministic, no network). Not served yet: bedrock "
             + "(such a model is Ready=False, reason ProviderNotSupported). palm (PaLM 2) is "
             + "served, but Google has retired its API: live calls fail upstream.")
     private String provider;
