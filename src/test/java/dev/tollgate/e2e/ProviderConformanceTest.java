@@ -14,6 +14,7 @@ import dev.tollgate.gateway.fakes.FakeAzureOpenAi;
 import dev.tollgate.gateway.fakes.FakeCohere;
 import dev.tollgate.gateway.fakes.FakeGemini;
 import dev.tollgate.gateway.fakes.FakePalm;
+import dev.tollgate.gateway.fakes.FakeReplicate;
 import dev.tollgate.gateway.fakes.FakeVertex;
 import dev.tollgate.gateway.fakes.FakeOpenAi;
 import dev.tollgate.gateway.fakes.FakeUpstream;
@@ -130,6 +131,10 @@ class ProviderConformanceTest {
             // PaLM reports no usage: the gateway counts it, the same for an answer whole and replayed as a stream
             // AI21 Jamba: AI21 documents no safety block; its fake renders the finish reason verbatim
             new Subject(Provider.AI21, FakeAi21::start, "jamba-mini", "", "content_filter", "logit_bias"),
+            // Replicate: a Llama 2 chat prediction (created with Prefer: wait, streamed from its stream URL); token
+            // counts come from the prediction's metrics; a safety block is a failed prediction ("NSFW content detected")
+            new Subject(Provider.REPLICATE, FakeReplicate::start, "meta/llama-2-70b-chat", "", "content_filter",
+                    "logit_bias"),
             new Subject(Provider.PALM, FakePalm::start, "text-bison-001", "", "content_filter", "logit_bias",
                     fake -> apiKey(Provider.PALM), BAD_KEY, false));
 
