@@ -334,7 +334,14 @@ public final class ReplicateTranslator {
         if (format != null && !format.isNull() && !format.asText().equals("url") && !format.asText().equals("b64_json")) {
             throw TranslationException.badRequest("response_format", "response_format must be url or b64_json");
         }
-        others(body, Json.object(), IMAGE_HANDLED, policy); // quality, style …: the policy (never into input)
+        ObjectNode rest = body.deepCopy();
+        for (String f : List.of("quality", "background", "moderation")) { // OpenAI's defaults ask for nothing
+            String v = rest.path(f).asText("");
+            if (v.equals("auto") || (f.equals("quality") && v.equals("standard"))) {
+                rest.remove(f);
+            }
+        }
+        others(rest, Json.object(), IMAGE_HANDLED, policy); // quality: hd, style …: the policy (never into input)
         return input;
     }
 

@@ -41,7 +41,7 @@ import java.util.function.Supplier;
  * <ol>
  *   <li><b>Create</b>: {@code POST {apiBase}/models/{owner}/{name}/predictions}, or {@code POST {apiBase}/predictions}
  *       with {@code version} for a pinned {@code owner/name:version}; {@code Authorization: Bearer <token>}. A
- *       non-streamed call sends {@code Prefer: wait=N} (N: the model's timeout in seconds, at most 60), so a short
+ *       non-streamed call sends {@code Prefer: wait=N} (N: the model's timeout in seconds less one, at most 60), so a short
  *       prediction comes back finished.</li>
  *   <li><b>Poll</b>: otherwise {@code GET urls.get} with a growing pause (250 ms, ×1.5, at most 2 s) until the status
  *       is {@code succeeded}, {@code failed} or {@code canceled}, for at most the model's timeout (then the prediction
@@ -161,7 +161,9 @@ public final class ReplicateUpstream implements Upstream {
             MultiMap headers = MultiMap.caseInsensitiveMultiMap();
             headers.set(HeaderNames.CONTENT_TYPE, HeaderNames.APPLICATION_JSON);
             if (!stream) {
-                headers.set("Prefer", "wait=" + Math.max(1, Math.min(60, model.timeoutMillis() / 1000)));
+                // Replicate holds the request at most this long: a second short of the model's timeout, so that the
+                // answer (finished or not) arrives before the gateway gives up on the request
+                headers.set("Prefer", "wait=" + Math.max(1, Math.min(60, model.timeoutMillis() / 1000 - 1)));
             }
             Buffer body = Buffer.buffer(Json.writeBytes(ReplicateTranslator.createBody(ref, input, stream)));
             return json(HttpMethod.POST, target, headers, body, true).map(p -> {

@@ -185,6 +185,9 @@ class ReplicateTranslatorTest {
                     ReplicateTranslator.model("stability-ai/stable-diffusion"), reject())).as(bad)
                     .isInstanceOf(TranslationException.class);
         }
+        // OpenAI's defaults ask for nothing
+        ReplicateTranslator.input(Operation.IMAGES, json("{'prompt':'x','quality':'standard','background':'auto',"
+                + "'moderation':'auto','style':null}"), ReplicateTranslator.model("stability-ai/stable-diffusion"), reject());
         assertThatThrownBy(() -> ReplicateTranslator.input(Operation.EMBEDDINGS, json("{'input':'x'}"),
                 ReplicateTranslator.model("a/b"), reject())).isInstanceOf(TranslationException.class);
     }

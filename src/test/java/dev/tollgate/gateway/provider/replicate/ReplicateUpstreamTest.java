@@ -163,7 +163,7 @@ class ReplicateUpstreamTest {
         assertThat(r.method()).isEqualTo("POST");
         assertThat(r.path()).isEqualTo("/v1/models/meta/llama-2-70b-chat/predictions");
         assertThat(r.header("authorization")).isEqualTo("Bearer " + KEY);
-        assertThat(r.header("prefer")).isEqualTo("wait=10");
+        assertThat(r.header("prefer")).isEqualTo("wait=9");
         JsonNode input = r.json().path("input");
         assertThat(input.path("prompt").asText()).isEqualTo("Hi there");
         assertThat(input.path("system_prompt").asText()).isEqualTo("Be brief.");
