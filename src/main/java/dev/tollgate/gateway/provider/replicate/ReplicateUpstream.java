@@ -140,6 +140,8 @@ public final class ReplicateUpstream implements Upstream {
         final long created;
         volatile JsonNode prediction;
         volatile long timer = -1;
+        /** The request in flight (one at a time): reset when the client goes away. */
+        volatile io.vertx.core.http.HttpClientRequest current;
 
         Exchange(Call call) {
             this.call = call;
@@ -256,7 +258,9 @@ public final class ReplicateUpstream implements Upstream {
             List<String> urls = ReplicateTranslator.outputUrls(p);
             if (!ReplicateTranslator.wantsBase64(call.body())) {
                 for (String u : urls) { // the client will fetch them: the same guard as for the gateway's own fetches
-                    ReplicateHosts.check(u, apiBase, model.id(), "an output file");
+                    if (!u.startsWith("data:")) { // an inline file (data URI) is fetched by no one
+                        ReplicateHosts.check(u, apiBase, model.id(), "an output file");
+                    }
                 }
                 return Future.succeededFuture(ReplicateTranslator.imagesResponse(p, null, created));
             }
@@ -395,6 +399,10 @@ public final class ReplicateUpstream implements Upstream {
             if (t >= 0) {
                 vertx.cancelTimer(t);
             }
+            io.vertx.core.http.HttpClientRequest inFlight = current;
+            if (inFlight != null && call.cancellation().cancelled()) {
+                inFlight.reset();
+            }
             JsonNode p = prediction;
             if (p == null || TERMINAL.contains(p.path("status").asText())) {
                 return;
@@ -441,7 +449,7 @@ public final class ReplicateUpstream implements Upstream {
         private Future<Buffer> fetch(ReplicateHosts.Target target) {
             return client.get().request(target.options(HttpMethod.GET)).compose(req -> {
                 req.idleTimeout(model.timeoutMillis());
-                call.cancellation().onCancel(req::reset);
+                call.cancellation().onCancel(req::reset); // files are fetched side by side: each its own reset
                 return req.send();
             }).compose(resp -> {
                 if (resp.statusCode() >= 400) {
@@ -465,7 +473,10 @@ public final class ReplicateUpstream implements Upstream {
             return client.get().request(target.options(method)).compose(req -> {
                 req.idleTimeout(model.timeoutMillis());
                 req.headers().addAll(headers);
-                call.cancellation().onCancel(req::reset);
+                current = req;
+                if (call.cancellation().cancelled()) { // gone while the connection was being set up
+                    req.reset();
+                }
                 return body == null ? req.send() : req.send(body);
             }).recover(t -> Future.failedFuture(failure(t)));
         }
