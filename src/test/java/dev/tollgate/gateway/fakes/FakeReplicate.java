@@ -65,6 +65,7 @@ public final class FakeReplicate extends FakeUpstream {
     private volatile int pollsUntilDone = 2;
     private volatile boolean syncWait = true;
     private volatile String urlOrigin;
+    private volatile boolean streams = true;
     private final Map<String, String> versions = new ConcurrentHashMap<>();
 
     /** One prediction's state. */
@@ -129,6 +130,12 @@ public final class FakeReplicate extends FakeUpstream {
     /** The origin written into {@code urls.*} and output URLs (default: the fake's own): to test the SSRF guard. */
     public FakeReplicate urlOrigin(String origin) {
         this.urlOrigin = origin;
+        return this;
+    }
+
+    /** Whether the models stream (false: {@code "stream": true} gets no {@code urls.stream}, as for a model that cannot). */
+    public FakeReplicate streams(boolean streams) {
+        this.streams = streams;
         return this;
     }
 
@@ -226,7 +233,7 @@ public final class FakeReplicate extends FakeUpstream {
             return;
         }
         String id = newId("p").replace("-", "");
-        boolean stream = json.path("stream").asBoolean(false);
+        boolean stream = json.path("stream").asBoolean(false) && streams;
         Prediction p = new Prediction(id, modelName != null ? modelName
                 : versions.getOrDefault(version, "someone/pinned-model"), version,
                 json.get("input"), stream, reply);

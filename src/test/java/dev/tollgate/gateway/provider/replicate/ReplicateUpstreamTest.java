@@ -58,7 +58,7 @@ class ReplicateUpstreamTest {
     @BeforeEach
     void reset() {
         fake.reset();
-        fake.pollsUntilDone(2).syncWait(true).urlOrigin(null);
+        fake.pollsUntilDone(2).syncWait(true).urlOrigin(null).streams(true);
     }
 
     static Call call(String upstreamModel, Operation op, String body, String key, long timeoutMillis) {
@@ -240,6 +240,19 @@ class ReplicateUpstreamTest {
         RecordedRequest stream = fake.requests().get(1);
         assertThat(stream.path()).startsWith("/stream/v1/predictions/");
         assertThat(stream.header("accept")).isEqualTo("text/event-stream");
+    }
+
+    @Test
+    void aModelThatCannotStreamIsPolledAndReplayedAsAStream() throws Exception {
+        fake.streams(false);
+        fake.enqueue(Reply.text("whole answer").usage(4, 2));
+        Collect sink = new Collect();
+        await(onLoop(() -> upstream.stream(call("someone/no-stream-model", Operation.CHAT, CHAT), sink)));
+        assertThat(sink.text()).isEqualTo("whole answer");
+        assertThat(sink.finish()).isEqualTo("stop");
+        assertThat(sink.usage().path("completion_tokens").asInt()).isEqualTo(2);
+        assertThat(fake.requests()).hasSize(3); // create, then polled twice
+        assertThat(fake.requests().get(1).path()).startsWith("/v1/predictions/");
     }
 
     @Test
