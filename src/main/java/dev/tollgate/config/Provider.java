@@ -28,7 +28,7 @@ public enum Provider {
             new Required(Setting.REGION, "the AWS region of the Bedrock runtime, e.g. us-east-1")),
     COHERE("cohere", "https://api.cohere.com", true, true),
     HUGGINGFACE("huggingface", "https://router.huggingface.co/v1", true, true),
-    REPLICATE("replicate", "https://api.replicate.com/v1", true, false),
+    REPLICATE("replicate", "https://api.replicate.com/v1", true, true),
     AI21("ai21", "https://api.ai21.com/studio/v1", true, true),
     PALM("palm", "https://generativelanguage.googleapis.com", true, true),
     OLLAMA("ollama", "http://localhost:11434/v1", false, true),
@@ -133,10 +133,12 @@ public enum Provider {
             // Jamba: chat, streams, tools; Jurassic-2 (j2-*): completions (and chat as a flattened prompt)
             case AI21 -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
                     Capability.COMPLETIONS);
-            // Converse: chat, streams (event-stream framing), tools, images in
+            // Converse: chat, streams (event-stream framing), tools, images in; InvokeModel: embeddings, image generation
             case BEDROCK -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
-                    Capability.IMAGES_IN);
-            case REPLICATE -> java.util.EnumSet.noneOf(Capability.class);
+                    Capability.IMAGES_IN, Capability.EMBEDDINGS, Capability.IMAGE_GENERATION);
+            // predictions of language models (chat, completions; streamed) and image models (stable diffusion)
+            case REPLICATE -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.COMPLETIONS,
+                    Capability.IMAGE_GENERATION);
             case MOCK -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
                     Capability.COMPLETIONS, Capability.EMBEDDINGS, Capability.IMAGE_GENERATION, Capability.RERANK);
             // the OpenAI-compatible presets, as each provider's API reference offers them (the adapter serves what is

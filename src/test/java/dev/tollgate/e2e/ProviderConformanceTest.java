@@ -15,6 +15,7 @@ import dev.tollgate.gateway.fakes.FakeAzureOpenAi;
 import dev.tollgate.gateway.fakes.FakeCohere;
 import dev.tollgate.gateway.fakes.FakeGemini;
 import dev.tollgate.gateway.fakes.FakePalm;
+import dev.tollgate.gateway.fakes.FakeReplicate;
 import dev.tollgate.gateway.fakes.FakeVertex;
 import dev.tollgate.gateway.fakes.FakeOpenAi;
 import dev.tollgate.gateway.fakes.FakeOpenAiCompatible;
@@ -140,6 +141,10 @@ class ProviderConformanceTest {
                     fake -> ((FakeBedrock) fake).credentialsJson(),
                     fake -> ((FakeBedrock) fake).credentialsJson().replace(((FakeBedrock) fake).secretAccessKey(),
                             "not-the-right-credential"), true),
+            // Replicate: a Llama 2 chat prediction (created with Prefer: wait, streamed from its stream URL); token
+            // counts come from the prediction's metrics; a safety block is a failed prediction ("NSFW content detected")
+            new Subject(Provider.REPLICATE, FakeReplicate::start, "meta/llama-2-70b-chat", "", "content_filter",
+                    "logit_bias"),
             new Subject(Provider.PALM, FakePalm::start, "text-bison-001", "", "content_filter", "logit_bias",
                     fake -> apiKey(Provider.PALM), BAD_KEY, false),
             // OpenAI-compatible presets: one fake with a provider switch; apiBase is set only to reach the fake

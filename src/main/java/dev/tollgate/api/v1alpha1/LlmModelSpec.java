@@ -75,8 +75,8 @@ public class LlmModelSpec {
     @JsonPropertyDescription("Wire-protocol family of the upstream: openai, azure, anthropic, gemini, vertex, bedrock, "
             + "cohere, huggingface, replicate, ai21, palm, ollama, openai-compatible (any server speaking OpenAI's API), "
             + "the OpenAI-compatible presets mistral, groq, together_ai, deepseek, fireworks_ai, openrouter, xai, "
-            + "perplexity and vllm (base URL and quirks known: a key is all they need; vllm needs apiBase) or mock (deterministic, no network). Not served yet: replicate "
-            + "(such a model is Ready=False, reason ProviderNotSupported). palm (PaLM 2) is "
+            + "perplexity and vllm (base URL and quirks known: a key is all they need; vllm needs apiBase) or mock (deterministic, no network). "
+            + "palm (PaLM 2) is "
             + "served, but Google has retired its API: live calls fail upstream.")
     private String provider;
 

@@ -7,6 +7,7 @@ import dev.tollgate.gateway.provider.ai21.Ai21Adapter;
 import dev.tollgate.gateway.provider.cohere.CohereAdapter;
 import dev.tollgate.gateway.provider.google.GeminiAdapter;
 import dev.tollgate.gateway.provider.palm.PalmAdapter;
+import dev.tollgate.gateway.provider.replicate.ReplicateUpstream;
 import dev.tollgate.gateway.provider.vertex.GoogleAccessTokens;
 import dev.tollgate.gateway.provider.vertex.Vertex;
 import dev.tollgate.gateway.provider.vertex.VertexUrls;
@@ -66,7 +67,7 @@ public class Upstreams {
                 case AI21 -> Served.hub(new HubUpstream(client, new Ai21Adapter(clock)));
                 case BEDROCK -> dev.tollgate.gateway.provider.bedrock.BedrockUpstream.converse(vertx, client, clock)
                         .served();
-                case REPLICATE -> null;
+                case REPLICATE -> Served.hub(new ReplicateUpstream(vertx, client, clock));
                 case MISTRAL, GROQ, TOGETHER_AI, DEEPSEEK, FIREWORKS_AI, OPENROUTER, XAI, PERPLEXITY, VLLM ->
                         Served.hub(new HubUpstream(client, PresetAdapter.configured(p)));
             };
