@@ -31,7 +31,7 @@ public enum Provider {
     REPLICATE("replicate", "https://api.replicate.com/v1", true, false),
     AI21("ai21", "https://api.ai21.com/studio/v1", true, true),
     PALM("palm", "https://generativelanguage.googleapis.com", true, true),
-    OLLAMA("ollama", "http://localhost:11434/v1", false, true),
+    OLLAMA("ollama", "http://localhost:11434", false, true),
     // any server speaking OpenAI's API (vLLM, LM Studio, Together ...): it has no public address to default to
     OPENAI_COMPATIBLE("openai-compatible", null, false, true,
             new Required(Setting.API_BASE, "the server's base URL, e.g. http://vllm:8000/v1")),
@@ -73,7 +73,9 @@ public enum Provider {
      */
     public String family() {
         return switch (this) {
-            case OPENAI, AZURE, HUGGINGFACE, OLLAMA, OPENAI_COMPATIBLE -> "openai";
+            case OPENAI, AZURE, OPENAI_COMPATIBLE -> "openai";
+            case HUGGINGFACE -> "huggingface"; // the router and TGI's Messages API relayed as OpenAI's; TGI /generate
+            case OLLAMA -> "ollama"; // the native /api/chat, /api/generate, /api/embed
             case ANTHROPIC -> "anthropic";
             case GEMINI -> "google";
             case VERTEX -> "vertex"; // Google's models, Anthropic's and open models, each in its own dialect
@@ -104,7 +106,7 @@ public enum Provider {
             return java.util.EnumSet.noneOf(Capability.class);
         }
         return switch (this) {
-            case OPENAI, AZURE, HUGGINGFACE, OLLAMA, OPENAI_COMPATIBLE -> java.util.EnumSet.of(Capability.CHAT,
+            case OPENAI, AZURE, OPENAI_COMPATIBLE -> java.util.EnumSet.of(Capability.CHAT,
                     Capability.STREAM, Capability.TOOLS, Capability.IMAGES_IN, Capability.COMPLETIONS,
                     Capability.EMBEDDINGS, Capability.IMAGE_GENERATION);
             case ANTHROPIC -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
@@ -117,6 +119,12 @@ public enum Provider {
             // Jamba: chat, streams, tools; Jurassic-2 (j2-*): completions (and chat as a flattened prompt)
             case AI21 -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
                     Capability.COMPLETIONS);
+            // chat: the router or TGI's Messages API; completions: TGI's /generate (dedicated endpoints, own TGI);
+            // embeddings: a dedicated endpoint's OpenAI route (Text Embeddings Inference)
+            case HUGGINGFACE -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
+                    Capability.IMAGES_IN, Capability.COMPLETIONS, Capability.EMBEDDINGS);
+            case OLLAMA -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
+                    Capability.IMAGES_IN, Capability.COMPLETIONS, Capability.EMBEDDINGS);
             case BEDROCK, REPLICATE -> java.util.EnumSet.noneOf(Capability.class);
             case MOCK -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
                     Capability.COMPLETIONS, Capability.EMBEDDINGS, Capability.IMAGE_GENERATION, Capability.RERANK);
