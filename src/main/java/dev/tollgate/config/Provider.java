@@ -27,7 +27,9 @@ public enum Provider {
     BEDROCK("bedrock", null, false, false,
             new Required(Setting.REGION, "the AWS region of the Bedrock runtime, e.g. us-east-1")),
     COHERE("cohere", "https://api.cohere.com", true, true),
-    HUGGINGFACE("huggingface", "https://router.huggingface.co/v1", true, true),
+    // the Inference Providers router by default; a dedicated Inference Endpoint or one's own TGI by apiBase (which may
+    // need no token: the credential is optional)
+    HUGGINGFACE("huggingface", "https://router.huggingface.co/v1", false, true),
     REPLICATE("replicate", "https://api.replicate.com/v1", true, false),
     AI21("ai21", "https://api.ai21.com/studio/v1", true, true),
     PALM("palm", "https://generativelanguage.googleapis.com", true, true),
@@ -90,9 +92,9 @@ public enum Provider {
 
     public Credential credential() {
         return switch (this) {
-            case OPENAI, AZURE, ANTHROPIC, GEMINI, COHERE, HUGGINGFACE, REPLICATE, AI21, PALM -> Credential.API_KEY;
+            case OPENAI, AZURE, ANTHROPIC, GEMINI, COHERE, REPLICATE, AI21, PALM -> Credential.API_KEY;
             case VERTEX, BEDROCK -> Credential.CLOUD_IDENTITY;
-            case OLLAMA, OPENAI_COMPATIBLE -> Credential.API_KEY_OPTIONAL;
+            case OLLAMA, OPENAI_COMPATIBLE, HUGGINGFACE -> Credential.API_KEY_OPTIONAL;
             case MOCK -> Credential.NONE;
         };
     }
