@@ -9,6 +9,8 @@ import dev.tollgate.config.Provider;
 import dev.tollgate.config.Provider.Capability;
 import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.fakes.FakeAi21;
+import dev.tollgate.gateway.fakes.FakeOllama;
+import dev.tollgate.gateway.fakes.FakeTgi;
 import dev.tollgate.gateway.fakes.FakeAnthropic;
 import dev.tollgate.gateway.fakes.FakeAzureOpenAi;
 import dev.tollgate.gateway.fakes.FakeCohere;
@@ -131,7 +133,13 @@ class ProviderConformanceTest {
             // AI21 Jamba: AI21 documents no safety block; its fake renders the finish reason verbatim
             new Subject(Provider.AI21, FakeAi21::start, "jamba-mini", "", "content_filter", "logit_bias"),
             new Subject(Provider.PALM, FakePalm::start, "text-bison-001", "", "content_filter", "logit_bias",
-                    fake -> apiKey(Provider.PALM), BAD_KEY, false));
+                    fake -> apiKey(Provider.PALM), BAD_KEY, false),
+            // Hugging Face on a dedicated endpoint / own TGI: chat through TGI's Messages API (OpenAI's wire, relayed:
+            // no parameter to refuse); TGI has no safety block, its fake renders the finish reason verbatim
+            new Subject(Provider.HUGGINGFACE, FakeTgi::start, "meta-llama/Llama-2-7b-chat-hf", "", "content_filter",
+                    null),
+            // Ollama's native /api/chat (NDJSON); no safety block: the fake renders the done_reason verbatim
+            new Subject(Provider.OLLAMA, FakeOllama::start, "llama3.2", "", "content_filter", "logit_bias"));
 
     static String foreignServiceAccount(FakeUpstream fake) {
         try (FakeVertex other = FakeVertex.start()) {
