@@ -31,6 +31,11 @@ import java.util.Map;
  *   <li>{@code POST /v1/chat/completions} — the Messages API, OpenAI's chat wire
  *       (https://huggingface.co/docs/text-generation-inference/messages_api), rendered by {@link OpenAiWire}.</li>
  * </ul>
+ * Also, as the Inference Providers router serves it (a test of the router's embeddings points at this fake):
+ * {@code POST /hf-inference/models/{org}/{name}/pipeline/feature-extraction} with {@code {"inputs": string |
+ * [string]}} answering a bare array, one vector for a string and one per string for a list
+ * (https://huggingface.co/docs/inference-providers/tasks/feature-extraction); a model named {@code *-tokens} answers
+ * per-token vectors (no pooling), as raw transformer models do.
  * Errors are TGI's {@code {"error": "<message>", "error_type": "<kind>"}}: validation errors 422, overload 429
  * (the Reply's {@code retry-after} header kept), generation errors 424; an error while streaming is an event with
  * that body. {@link Reply#contextTooLong()} is TGI's validation error "Input validation error: `inputs` tokens +
@@ -83,7 +88,8 @@ public final class FakeTgi extends FakeUpstream {
         boolean chat = path.equals("/v1/chat/completions");
         boolean generate = path.equals("/generate");
         boolean stream = path.equals("/generate_stream");
-        if (!"POST".equals(request.method()) || !chat && !generate && !stream) {
+        boolean features = path.startsWith("/hf-inference/models/") && path.endsWith("/pipeline/feature-extraction");
+        if (!"POST".equals(request.method()) || !chat && !generate && !stream && !features) {
             fail(http, 404, Map.of(), error("Not Found", "not_found"), Reply.text(""));
             return;
         }
@@ -96,6 +102,10 @@ public final class FakeTgi extends FakeUpstream {
         if (json == null || !json.isObject()) {
             fail(http, 422, Map.of(), error("Failed to deserialize the JSON body into the target type", "validation"),
                     Reply.text(""));
+            return;
+        }
+        if (features) {
+            features(http, path, json);
             return;
         }
         if (!chat) {
@@ -129,6 +139,30 @@ public final class FakeTgi extends FakeUpstream {
         } else {
             generateStream(http, json, reply);
         }
+    }
+
+    private void features(HttpServerRequest http, String path, JsonNode json) {
+        JsonNode inputs = json.path("inputs");
+        boolean tokens = path.contains("-tokens/");
+        ArrayNode out = JSON.createArrayNode();
+        int n = inputs.isArray() ? inputs.size() : 1;
+        for (int i = 0; i < n; i++) {
+            ArrayNode v = JSON.createArrayNode();
+            for (int d = 0; d < 3; d++) {
+                v.add(0.1 * (i + 1) + 0.01 * d);
+            }
+            if (tokens) {
+                ArrayNode perToken = JSON.createArrayNode();
+                perToken.add(v);
+                perToken.add(v);
+                out.add(perToken);
+            } else if (inputs.isArray()) {
+                out.add(v);
+            } else {
+                out = v;
+            }
+        }
+        respondJson(http, 200, Map.of(), out, Reply.text(""));
     }
 
     /** What TGI's validation refuses (router/src/validation.rs), or null. */

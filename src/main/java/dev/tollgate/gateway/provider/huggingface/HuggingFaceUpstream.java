@@ -20,7 +20,8 @@ import java.util.function.Supplier;
  * <ul>
  *   <li><b>Inference Providers router</b> ({@code router.huggingface.co}): chat (streams, tools, images) relayed as
  *       OpenAI's wire ({@link HfOpenAiUpstream}). The router serves no legacy completions: {@code /v1/completions}
- *       is 400 naming the endpoint to use. Embeddings: not served through the router (400).</li>
+ *       is 400 naming the endpoint to use. Embeddings: the hf-inference feature-extraction pipeline
+ *       ({@link RouterEmbeddings}).</li>
  *   <li><b>Dedicated Inference Endpoint / self-hosted TGI</b> (any other base): chat through TGI's OpenAI-compatible
  *       Messages API ({@code {root}/v1/chat/completions}), {@code /v1/completions} through TGI's native
  *       {@code /generate} and {@code /generate_stream} ({@link TgiAdapter}), embeddings relayed to
@@ -30,10 +31,12 @@ import java.util.function.Supplier;
 public final class HuggingFaceUpstream implements Upstream {
     private final HfOpenAiUpstream openAi;
     private final HubUpstream tgi;
+    private final RouterEmbeddings routerEmbeddings;
 
     public HuggingFaceUpstream(Supplier<HttpClient> client, Clock clock) {
         this.openAi = new HfOpenAiUpstream(client);
         this.tgi = new HubUpstream(client, new TgiAdapter(clock));
+        this.routerEmbeddings = new RouterEmbeddings(client);
     }
 
     @Override
@@ -62,9 +65,7 @@ public final class HuggingFaceUpstream implements Upstream {
             return tgi;
         }
         if (call.operation() == Operation.EMBEDDINGS && router) {
-            throw TranslationException.badRequest("model", "Hugging Face's Inference Providers "
-                    + "router serves no /v1/embeddings here: point the LlmModel's apiBase at a dedicated Inference "
-                    + "Endpoint running Text Embeddings Inference");
+            return routerEmbeddings;
         }
         if (!supports(call.operation())) {
             throw TranslationException.badRequest(null, "Hugging Face does not serve "

@@ -245,6 +245,40 @@ class HuggingFaceUpstreamTest {
         assertThat(t.getMessage()).contains("/v1/chat/completions");
     }
 
+    @Test
+    void routerEmbeddingsGoToTheFeatureExtractionPipeline() throws Exception {
+        RouterEmbeddings e = new RouterEmbeddings(() -> client);
+        JsonNode one = await(onLoop(() -> e.send(call(fake.baseUrl() + "/v1", Operation.EMBEDDINGS,
+                "{'model':'x','input':'hello'}", KEY, "reject"))));
+        RecordedRequest r = fake.lastRequest();
+        assertThat(r.path()).isEqualTo("/hf-inference/models/bigcode/starcoder/pipeline/feature-extraction");
+        assertThat(r.header("authorization")).isEqualTo("Bearer " + KEY);
+        assertThat(r.json().path("inputs").asText()).isEqualTo("hello");
+        assertThat(one.path("object").asText()).isEqualTo("list");
+        assertThat(one.path("data")).hasSize(1);
+        assertThat(one.path("data").get(0).path("embedding")).hasSize(3);
+
+        JsonNode two = await(onLoop(() -> e.send(call(fake.baseUrl() + "/v1", Operation.EMBEDDINGS,
+                "{'input':['a','b']}", KEY, "reject"))));
+        assertThat(two.path("data")).hasSize(2);
+        assertThat(two.path("data").get(1).path("index").asInt()).isEqualTo(1);
+        assertThat(two.path("data").get(1).path("embedding").get(0).asDouble()).isEqualTo(0.2);
+    }
+
+    @Test
+    void tokenLevelFeaturesAreNoEmbedding() throws Exception {
+        RouterEmbeddings e = new RouterEmbeddings(() -> client);
+        GatewayConfig.Model model = new GatewayConfig.Model("ns/hf", "bert", "huggingface", "google/bert-tokens",
+                fake.baseUrl() + "/v1", null, null, "cred", null, null, null, 1, 10_000, null, null, "reject", null);
+        Throwable t = failure(onLoop(() -> e.send(new Call(model, KEY, Operation.EMBEDDINGS,
+                JsonBody.of((ObjectNode) Json.parse("{\"input\":[\"a\"]}")), new Cancellation()))));
+        assertThat(t).isInstanceOf(TranslationException.class);
+        assertThat(((TranslationException) t).httpStatus()).isEqualTo(502);
+        assertThat(RouterEmbeddings.url("https://router.huggingface.co/v1", "BAAI/bge-small-en-v1.5:hf-inference"))
+                .isEqualTo("https://router.huggingface.co/hf-inference/models/BAAI/bge-small-en-v1.5/pipeline/"
+                        + "feature-extraction");
+    }
+
     static StreamSink sink(List<JsonNode> chunks, AtomicReference<TokenUsage> usage) {
         return new StreamSink() {
             @Override
