@@ -90,7 +90,11 @@ public final class TgiTranslator {
                                 + "send n requests.");
                     }
                 }
-                default -> params.unsupported(name, "Remove it.");
+                default -> {
+                    if (!isDefault(v)) { // echo: false, logprobs: 0, presence_penalty: 0 … change nothing
+                        params.unsupported(name, "Remove it.");
+                    }
+                }
             }
         }
         for (String n : NATIVE) {
@@ -107,6 +111,12 @@ public final class TgiTranslator {
         }
         dropped.addAll(params.dropped());
         return out;
+    }
+
+    /** A value that asks for nothing: false, zero, or an empty object or array. */
+    static boolean isDefault(JsonNode v) {
+        return v.isBoolean() && !v.asBoolean() || v.isNumber() && v.asDouble() == 0
+                || v.isContainerNode() && v.isEmpty();
     }
 
     static String prompt(JsonNode prompt) {

@@ -112,8 +112,9 @@ public final class OllamaTranslator {
                 default -> {
                     if (NATIVE_OPTIONS.contains(name)) {
                         options.set(name, v);
-                    } else if (name.equals("n") && v.asInt(1) == 1 || name.equals("logprobs") && !v.asBoolean()) {
-                        // the default: nothing to say
+                    } else if (name.equals("n") && v.asInt(1) == 1 || v.isBoolean() && !v.asBoolean()
+                            || v.isContainerNode() && v.isEmpty()) {
+                        // a default (n: 1, logprobs: false, logit_bias: {}): nothing to say
                     } else if (!handled.contains(name)) {
                         params.unsupported(name, "Ollama has no equivalent: remove it.");
                     }

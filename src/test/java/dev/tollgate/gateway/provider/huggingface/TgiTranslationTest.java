@@ -79,6 +79,16 @@ class TgiTranslationTest {
     }
 
     @Test
+    void defaultValuesPassSilently() {
+        List<String> dropped = new ArrayList<>();
+        ObjectNode b = TgiTranslator.toGenerate(j("{'prompt':'x','echo':false,'logprobs':0,'presence_penalty':0,"
+                + "'logit_bias':{}}"), false, UnsupportedParams.REJECT, dropped);
+        assertThat(dropped).isEmpty();
+        assertThat(b.path("parameters").has("echo")).isFalse();
+        assertThatThrownBy(() -> generate("{'prompt':'x','echo':true}", false)).isInstanceOf(TranslationException.class);
+    }
+
+    @Test
     void finishReasons() {
         assertThat(TgiTranslator.finishReason("length")).isEqualTo("length");
         assertThat(TgiTranslator.finishReason("eos_token")).isEqualTo("stop");

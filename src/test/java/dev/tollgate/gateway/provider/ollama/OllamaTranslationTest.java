@@ -69,9 +69,16 @@ class OllamaTranslationTest {
         assertThatThrownBy(() -> chat("{'messages':[],'logit_bias':{'1':2}}")).isInstanceOf(TranslationException.class)
                 .extracting(e -> ((TranslationException) e).param()).isEqualTo("logit_bias");
         List<String> dropped = new ArrayList<>();
-        OllamaTranslator.toChat(j("{'messages':[{'role':'user','content':'x','name':'bob'}],'logit_bias':{},'n':3}"),
+        OllamaTranslator.toChat(j("{'messages':[{'role':'user','content':'x','name':'bob'}],'logit_bias':{'1':2},'n':3}"),
                 "m", false, UnsupportedParams.DROP, dropped);
         assertThat(dropped).containsExactlyInAnyOrder("logit_bias", "n", "messages[].name");
+    }
+
+    @Test
+    void defaultValuesPassSilently() {
+        ObjectNode b = chat("{'messages':[],'n':1,'logprobs':false,'logit_bias':{}}");
+        assertThat(b.has("n")).isFalse();
+        assertThat(b.has("options")).isFalse();
     }
 
     @Test
