@@ -27,11 +27,13 @@ public enum Provider {
     BEDROCK("bedrock", null, false, true,
             new Required(Setting.REGION, "the AWS region of the Bedrock runtime, e.g. us-east-1")),
     COHERE("cohere", "https://api.cohere.com", true, true),
-    HUGGINGFACE("huggingface", "https://router.huggingface.co/v1", true, true),
+    // the Inference Providers router by default; a dedicated Inference Endpoint or one's own TGI by apiBase (which may
+    // need no token: the credential is optional)
+    HUGGINGFACE("huggingface", "https://router.huggingface.co/v1", false, true),
     REPLICATE("replicate", "https://api.replicate.com/v1", true, true),
     AI21("ai21", "https://api.ai21.com/studio/v1", true, true),
     PALM("palm", "https://generativelanguage.googleapis.com", true, true),
-    OLLAMA("ollama", "http://localhost:11434/v1", false, true),
+    OLLAMA("ollama", "http://localhost:11434", false, true),
     // any server speaking OpenAI's API (vLLM, LM Studio, Together ...): it has no public address to default to
     OPENAI_COMPATIBLE("openai-compatible", null, false, true,
             new Required(Setting.API_BASE, "the server's base URL, e.g. http://vllm:8000/v1")),
@@ -86,7 +88,9 @@ public enum Provider {
      */
     public String family() {
         return switch (this) {
-            case OPENAI, AZURE, HUGGINGFACE, OLLAMA, OPENAI_COMPATIBLE -> "openai";
+            case OPENAI, AZURE, OPENAI_COMPATIBLE -> "openai";
+            case HUGGINGFACE -> "huggingface"; // the router and TGI's Messages API relayed as OpenAI's; TGI /generate
+            case OLLAMA -> "ollama"; // the native /api/chat, /api/generate, /api/embed
             case ANTHROPIC -> "anthropic";
             case GEMINI -> "google";
             case VERTEX -> "vertex"; // Google's models, Anthropic's and open models, each in its own dialect
@@ -102,9 +106,9 @@ public enum Provider {
 
     public Credential credential() {
         return switch (this) {
-            case OPENAI, AZURE, ANTHROPIC, GEMINI, COHERE, HUGGINGFACE, REPLICATE, AI21, PALM -> Credential.API_KEY;
+            case OPENAI, AZURE, ANTHROPIC, GEMINI, COHERE, REPLICATE, AI21, PALM -> Credential.API_KEY;
             case VERTEX, BEDROCK -> Credential.CLOUD_IDENTITY;
-            case OLLAMA, OPENAI_COMPATIBLE -> Credential.API_KEY_OPTIONAL;
+            case OLLAMA, OPENAI_COMPATIBLE, HUGGINGFACE -> Credential.API_KEY_OPTIONAL;
             case MOCK -> Credential.NONE;
             case MISTRAL, GROQ, TOGETHER_AI, DEEPSEEK, FIREWORKS_AI, OPENROUTER, XAI, PERPLEXITY -> Credential.API_KEY;
             case VLLM -> Credential.API_KEY_OPTIONAL;
@@ -120,7 +124,7 @@ public enum Provider {
             return java.util.EnumSet.noneOf(Capability.class);
         }
         return switch (this) {
-            case OPENAI, AZURE, HUGGINGFACE, OLLAMA, OPENAI_COMPATIBLE -> java.util.EnumSet.of(Capability.CHAT,
+            case OPENAI, AZURE, OPENAI_COMPATIBLE -> java.util.EnumSet.of(Capability.CHAT,
                     Capability.STREAM, Capability.TOOLS, Capability.IMAGES_IN, Capability.COMPLETIONS,
                     Capability.EMBEDDINGS, Capability.IMAGE_GENERATION);
             case ANTHROPIC -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
@@ -139,6 +143,12 @@ public enum Provider {
             // predictions of language models (chat, completions; streamed) and image models (stable diffusion)
             case REPLICATE -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.COMPLETIONS,
                     Capability.IMAGE_GENERATION);
+            // chat: the router or TGI's Messages API; completions: TGI's /generate (dedicated endpoints, own TGI);
+            // embeddings: a dedicated endpoint's OpenAI route (Text Embeddings Inference)
+            case HUGGINGFACE -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
+                    Capability.IMAGES_IN, Capability.COMPLETIONS, Capability.EMBEDDINGS);
+            case OLLAMA -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
+                    Capability.IMAGES_IN, Capability.COMPLETIONS, Capability.EMBEDDINGS);
             case MOCK -> java.util.EnumSet.of(Capability.CHAT, Capability.STREAM, Capability.TOOLS,
                     Capability.COMPLETIONS, Capability.EMBEDDINGS, Capability.IMAGE_GENERATION, Capability.RERANK);
             // the OpenAI-compatible presets, as each provider's API reference offers them (the adapter serves what is

@@ -316,8 +316,8 @@ class RendererTest {
             models.add(llama);
             RenderResult r = render();
             assertThat(r.config().models().get(0).credentialRef()).isNull();
-            // Ollama serves the OpenAI-compatible API under /v1, which is what the gateway speaks to it.
-            assertThat(r.config().models().get(0).apiBase()).isEqualTo("http://localhost:11434/v1");
+            // the gateway speaks Ollama's native API (/api/chat …) at the server's root
+            assertThat(r.config().models().get(0).apiBase()).isEqualTo("http://localhost:11434");
             assertThat(r.secrets().credentials()).isEmpty();
         }
 

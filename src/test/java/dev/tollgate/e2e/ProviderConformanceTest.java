@@ -10,6 +10,8 @@ import dev.tollgate.config.Provider.Capability;
 import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.fakes.FakeAi21;
 import dev.tollgate.gateway.fakes.FakeBedrock;
+import dev.tollgate.gateway.fakes.FakeOllama;
+import dev.tollgate.gateway.fakes.FakeTgi;
 import dev.tollgate.gateway.fakes.FakeAnthropic;
 import dev.tollgate.gateway.fakes.FakeAzureOpenAi;
 import dev.tollgate.gateway.fakes.FakeCohere;
@@ -165,7 +167,13 @@ class ProviderConformanceTest {
             new Subject(Provider.XAI, key -> FakeOpenAiCompatible.start(Provider.XAI, key), "grok-3-mini", "",
                     "content_filter", null),
             new Subject(Provider.VLLM, key -> FakeOpenAiCompatible.start(Provider.VLLM, key),
-                    "meta-llama/Llama-3.1-8B-Instruct", "", "content_filter", null));
+                    "meta-llama/Llama-3.1-8B-Instruct", "", "content_filter", null),
+            // Hugging Face on a dedicated endpoint / own TGI: chat through TGI's Messages API (OpenAI's wire, relayed:
+            // no parameter to refuse); TGI has no safety block, its fake renders the finish reason verbatim
+            new Subject(Provider.HUGGINGFACE, FakeTgi::start, "meta-llama/Llama-2-7b-chat-hf", "", "content_filter",
+                    null),
+            // Ollama's native /api/chat (NDJSON); no safety block: the fake renders the done_reason verbatim
+            new Subject(Provider.OLLAMA, FakeOllama::start, "llama3.2", "", "content_filter", "logit_bias"));
 
     static String foreignServiceAccount(FakeUpstream fake) {
         try (FakeVertex other = FakeVertex.start()) {

@@ -175,6 +175,33 @@ class SamplesTest {
                 .isZero();
     }
 
+    /** The Hugging Face seed names and the Ollama models render from their samples (TGI bases need no token). */
+    @Test
+    void theHuggingFaceAndOllamaSamplesRenderTheSeedNames() throws IOException {
+        List<LlmModel> models = new ArrayList<>();
+        for (String f : List.of("samples/models/huggingface.yaml", "samples/models/ollama.yaml")) {
+            for (Manifests.Document d : Manifests.read(Path.of(f))) {
+                models.add(STRICT.treeToValue(d.body(), LlmModel.class));
+            }
+        }
+        GatewayDeployment gw = STRICT.readValue("{\"apiVersion\":\"llm.tollgate.dev/v1alpha1\",\"kind\":"
+                + "\"GatewayDeployment\",\"metadata\":{\"name\":\"llm\",\"namespace\":\"ai-platform\"},\"spec\":{}}",
+                GatewayDeployment.class);
+        Secret hf = new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("hf-token")
+                .withNamespace("ai-platform").addToLabels("llm.tollgate.dev/secret", "credentials").endMetadata()
+                .addToStringData("token", "hf_sample").build();
+        RenderResult r = Renderer.render(new RenderInput(gw, models, List.of(), List.of(), ns -> Map.of(),
+                (ns, name) -> "ai-platform".equals(ns) && "hf-token".equals(name) ? Optional.of(hf) : Optional.empty()));
+        assertThat(r.problems()).isEmpty();
+        assertThat(r.config().models()).extracting(m -> m.modelName())
+                .contains("bigcode/starcoder", "huggingface/meta-llama/Llama-2-7b-chat-hf",
+                        "huggingface/meta-llama/Llama-2-13b-chat-hf", "huggingface/meta-llama/Llama-2-70b-chat-hf",
+                        "huggingface/tiiuae/falcon-40b-instruct", "huggingface/tiiuae/falcon-7b-instruct",
+                        "microsoft/phi-1_5", "salesforce/xgen-7b-8k-inst", "ollama/llama3.2");
+        assertThat(r.config().models()).filteredOn(m -> m.modelName().equals("huggingface/meta-llama/Llama-2-7b-chat-hf"))
+                .singleElement().satisfies(m -> assertThat(m.apiBase()).isEqualTo("https://router.huggingface.co/v1"));
+    }
+
     @Test
     void violationsNameTheFieldAndTheLine() throws IOException {
         String yaml = """

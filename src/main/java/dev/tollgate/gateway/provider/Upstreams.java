@@ -6,6 +6,8 @@ import dev.tollgate.gateway.provider.anthropic.AnthropicUpstream;
 import dev.tollgate.gateway.provider.ai21.Ai21Adapter;
 import dev.tollgate.gateway.provider.cohere.CohereAdapter;
 import dev.tollgate.gateway.provider.google.GeminiAdapter;
+import dev.tollgate.gateway.provider.huggingface.HuggingFaceUpstream;
+import dev.tollgate.gateway.provider.ollama.OllamaAdapter;
 import dev.tollgate.gateway.provider.palm.PalmAdapter;
 import dev.tollgate.gateway.provider.replicate.ReplicateUpstream;
 import dev.tollgate.gateway.provider.vertex.GoogleAccessTokens;
@@ -54,7 +56,9 @@ public class Upstreams {
         Served openAi = Served.hub(new OpenAiUpstream(client, false));
         for (Provider p : Provider.values()) {
             Served served = switch (p) { // one arm per provider of the registry: a new one does not compile without
-                case OPENAI, OPENAI_COMPATIBLE, OLLAMA, HUGGINGFACE -> openAi;
+                case OPENAI, OPENAI_COMPATIBLE -> openAi;
+                case HUGGINGFACE -> Served.hub(new HuggingFaceUpstream(client, clock));
+                case OLLAMA -> Served.hub(new HubUpstream(client, new OllamaAdapter(clock)));
                 case AZURE -> Served.hub(new OpenAiUpstream(client, true));
                 case ANTHROPIC -> new Served(new HubUpstream(client, new AnthropicAdapter(java.time.Clock.systemUTC())),
                         new AnthropicUpstream(client));

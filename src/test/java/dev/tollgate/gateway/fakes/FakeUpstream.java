@@ -246,11 +246,17 @@ public abstract class FakeUpstream implements AutoCloseable {
      */
     protected final void respondStream(HttpServerRequest http, Map<String, String> headers, List<String> frames,
                                        String errorFrame, Reply reply) {
+        respondStream(http, "text/event-stream; charset=utf-8", headers, frames, errorFrame, reply);
+    }
+
+    /** As {@link #respondStream(HttpServerRequest, Map, List, String, Reply)}, for another framing (NDJSON lines). */
+    protected final void respondStream(HttpServerRequest http, String contentType, Map<String, String> headers,
+                                       List<String> frames, String errorFrame, Reply reply) {
         Exchange exchange = new Exchange(http);
         exchange.after(reply.delay(), () -> {
             HttpServerResponse response = http.response().setStatusCode(200).setChunked(true);
             headers.forEach(response::putHeader);
-            response.putHeader("content-type", "text/event-stream; charset=utf-8");
+            response.putHeader("content-type", contentType);
             response.putHeader("cache-control", "no-cache");
             response.writeHead();
             exchange.step(frames, 0, errorFrame, reply);
