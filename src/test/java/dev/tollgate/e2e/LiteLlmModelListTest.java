@@ -11,8 +11,11 @@ import dev.tollgate.gateway.fakes.FakeCohere;
 import dev.tollgate.gateway.fakes.FakeGemini;
 import dev.tollgate.gateway.fakes.FakeOpenAi;
 import dev.tollgate.gateway.fakes.FakePalm;
+import dev.tollgate.gateway.fakes.FakeReplicate;
+import dev.tollgate.gateway.fakes.FakeTgi;
 import dev.tollgate.gateway.fakes.FakeUpstream;
 import dev.tollgate.gateway.fakes.RecordedRequest;
+import dev.tollgate.gateway.fakes.Reply;
 import dev.tollgate.standalone.Manifests;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -58,7 +61,9 @@ class LiteLlmModelListTest {
     /** The endpoint a seed is asked through. */
     enum Endpoint {
         CHAT("/v1/chat/completions"), COMPLETIONS("/v1/completions"), EMBEDDINGS("/v1/embeddings"),
-        IMAGES("/v1/images/generations");
+        IMAGES("/v1/images/generations"),
+        /** Replicate's own API through the gateway's pass-through route: a prediction created with Prefer: wait. */
+        PASSTHROUGH("/replicate/v1/models/{model}/predictions");
 
         final String path;
 
@@ -109,6 +114,28 @@ class LiteLlmModelListTest {
                 assertThat(r.queryParam("key") != null ? r.queryParam("key") : r.header("x-goog-api-key"))
                         .isEqualTo(apiKey("palm"));
             }),
+            new Upstream("huggingface", FakeTgi::start, (r, model) -> {
+                assertThat(r.header("authorization")).isEqualTo("Bearer " + apiKey("huggingface"));
+                // a dedicated endpoint / own TGI: completions through the native /generate, chat through the
+                // Messages API
+                assertThat(r.path()).isIn("/generate", "/v1/chat/completions");
+                if (r.path().equals("/generate")) {
+                    assertThat(r.json().path("inputs").asText()).isEqualTo("def fibonacci(n):");
+                    assertThat(r.json().path("parameters").path("max_new_tokens").asInt()).isEqualTo(32);
+                } else {
+                    assertThat(r.json().path("messages")).hasSize(2);
+                }
+            }),
+            new Upstream("replicate", FakeReplicate::start, (r, model) -> {
+                assertThat(r.header("authorization")).isEqualTo("Bearer " + apiKey("replicate"));
+                if (model.contains(":")) { // a pinned version: POST /v1/predictions naming it
+                    assertThat(r.path()).isEqualTo("/v1/predictions");
+                    assertThat(r.json().path("version").asText()).isEqualTo(model.substring(model.indexOf(':') + 1));
+                } else {
+                    assertThat(r.path()).isEqualTo("/v1/models/" + model + "/predictions");
+                }
+                assertThat(r.json().path("input").isObject()).isTrue();
+            }),
             new Upstream("ai21", FakeAi21::start, (r, model) -> {
                 assertThat(r.header("authorization")).isEqualTo("Bearer " + apiKey("ai21"));
                 assertThat(r.path()).isEqualTo(model.startsWith("j2-") ? "/studio/v1/" + model + "/complete"
@@ -123,18 +150,34 @@ class LiteLlmModelListTest {
             new Seed("anthropic/claude-2", "anthropic.yaml", "anthropic", Endpoint.CHAT),
             new Seed("anthropic/claude-instant-1", "anthropic.yaml", "anthropic", Endpoint.CHAT),
             new Seed("anthropic/claude-v1", "anthropic.yaml", "anthropic", Endpoint.CHAT),
+            new Seed("bigcode/starcoder", "huggingface.yaml", "huggingface", Endpoint.COMPLETIONS),
             new Seed("cohere/command-nightly", "cohere.yaml", "cohere", Endpoint.CHAT),
             new Seed("cohere/command", "cohere.yaml", "cohere", Endpoint.CHAT),
             new Seed("google/bison-001", "palm.yaml", "palm", Endpoint.COMPLETIONS),
             new Seed("google/gemini-pro", "gemini.yaml", "gemini", Endpoint.CHAT),
             new Seed("google/gemini-pro-vision", "gemini.yaml", "gemini", Endpoint.CHAT),
             new Seed("google/palm-2-chat-bison-001", "palm.yaml", "palm", Endpoint.CHAT),
+            new Seed("huggingface/meta-llama/Llama-2-7b-chat-hf", "huggingface.yaml", "huggingface", Endpoint.CHAT),
+            new Seed("huggingface/meta-llama/Llama-2-13b-chat-hf", "huggingface.yaml", "huggingface", Endpoint.CHAT),
+            new Seed("huggingface/meta-llama/Llama-2-70b-chat-hf", "huggingface.yaml", "huggingface", Endpoint.CHAT),
+            new Seed("huggingface/tiiuae/falcon-40b-instruct", "huggingface.yaml", "huggingface", Endpoint.CHAT),
+            new Seed("huggingface/tiiuae/falcon-7b-instruct", "huggingface.yaml", "huggingface", Endpoint.CHAT),
+            new Seed("meta/llama-2-70b-chat", "replicate.yaml", "replicate", Endpoint.CHAT),
+            new Seed("meta/llama-2-13b-chat", "replicate.yaml", "replicate", Endpoint.CHAT),
+            new Seed("meta/llama-2-7b-chat", "replicate.yaml", "replicate", Endpoint.CHAT),
+            new Seed("microsoft/phi-1_5", "huggingface.yaml", "huggingface", Endpoint.COMPLETIONS),
+            new Seed("mosaicml/mpt-7b-instruct", "replicate.yaml", "replicate", Endpoint.CHAT),
             new Seed("openai/gpt-3.5-turbo", "openai.yaml", "openai", Endpoint.CHAT),
             new Seed("openai/gpt-3.5-turbo-16k", "openai.yaml", "openai", Endpoint.CHAT),
             new Seed("openai/gpt-4", "openai.yaml", "openai", Endpoint.CHAT),
             new Seed("openai/gpt-4-32k", "openai.yaml", "openai", Endpoint.CHAT),
             new Seed("openai/text-davinci-003", "openai.yaml", "openai", Endpoint.COMPLETIONS),
-            new Seed("openai/text-embedding-ada-002", "openai.yaml", "openai", Endpoint.EMBEDDINGS));
+            new Seed("openai/text-embedding-ada-002", "openai.yaml", "openai", Endpoint.EMBEDDINGS),
+            new Seed("replicate/a121labs/stable-diffusion", "replicate.yaml", "replicate", Endpoint.IMAGES),
+            new Seed("replicate/google-research/frame-interpolation", "replicate-passthrough.yaml", "replicate",
+                    Endpoint.PASSTHROUGH),
+            new Seed("replicate/stability-ai/stable-diffusion", "replicate.yaml", "replicate", Endpoint.IMAGES),
+            new Seed("salesforce/xgen-7b-8k-inst", "huggingface.yaml", "huggingface", Endpoint.CHAT));
 
     /** Providers whose answers carry no usage. */
     static final Set<String> NO_USAGE = Set.of("palm");
@@ -181,6 +224,9 @@ class LiteLlmModelListTest {
                     ((ObjectNode) body.path("metadata")).remove("namespace");
                     ObjectNode spec = (ObjectNode) body.path("spec");
                     spec.put("apiBase", fake.baseUrl());
+                    if (!spec.path("credentialsSecretRef").isObject()) { // a server that wants no key: give it one
+                        spec.putObject("credentialsSecretRef").put("name", "samples-credentials").put("key", provider);
+                    }
                     JsonNode ref = spec.path("credentialsSecretRef");
                     secrets.computeIfAbsent(ref.path("name").asText(), n -> new LinkedHashMap<>())
                             .put(ref.path("key").asText(), apiKey(provider));
@@ -228,19 +274,35 @@ class LiteLlmModelListTest {
         FakeUpstream fake = FAKES.get(seed.provider());
         assertThat(fake).as("%s's sample names provider %s", seed.id(), seed.provider()).isNotNull();
         fake.reset();
+        String upstreamModel = UPSTREAM_MODEL.get(seed.id());
+        if (fake instanceof FakeReplicate) {
+            // Replicate's language models report token counts in the prediction's metrics; a pinned version runs
+            // the model it belongs to
+            fake.behaviour(Reply.text("Hello from the fake Replicate.").usage(14, 6));
+            if (upstreamModel.contains(":")) {
+                ((FakeReplicate) fake).version(upstreamModel.substring(upstreamModel.indexOf(':') + 1),
+                        upstreamModel.substring(0, upstreamModel.indexOf(':')));
+            }
+        }
         String body = switch (seed.endpoint()) {
             case CHAT -> "{\"model\":\"%s\",\"messages\":[{\"role\":\"system\",\"content\":\"Answer briefly.\"},"
                     + "{\"role\":\"user\",\"content\":\"Name a colour.\"}]}";
             case COMPLETIONS -> "{\"model\":\"%s\",\"prompt\":\"def fibonacci(n):\",\"max_tokens\":32}";
             case EMBEDDINGS -> "{\"model\":\"%s\",\"input\":[\"first text\",\"second text\"]}";
             case IMAGES -> "{\"model\":\"%s\",\"prompt\":\"a lighthouse at dusk\",\"n\":1,\"size\":\"512x512\"}";
+            case PASSTHROUGH -> "{\"input\":{\"frame1\":\"https://example.com/a.png\",\"frame2\":\"https://example.com/b.png\","
+                    + "\"times_to_interpolate\":1}}";
         };
+        String path = seed.endpoint().path.replace("{model}", upstreamModel);
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        gateway.toURI().resolve(seed.endpoint().path))
+                        gateway.toURI().resolve(path))
                 .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
+                .header("Prefer", "wait")
                 .POST(HttpRequest.BodyPublishers.ofString(body.formatted(seed.id()))).build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        // Replicate answers a created prediction with 201
+        assertThat(response.statusCode()).as(response.body())
+                .isEqualTo(seed.endpoint() == Endpoint.PASSTHROUGH ? 201 : 200);
         JsonNode answer = Json.mapper().readTree(response.body());
         switch (seed.endpoint()) {
             case CHAT -> {
@@ -253,12 +315,17 @@ class LiteLlmModelListTest {
             }
             case EMBEDDINGS -> assertThat(answer.path("data")).hasSize(2);
             case IMAGES -> assertThat(answer.path("data")).isNotEmpty();
+            case PASSTHROUGH -> { // Replicate's own prediction, as Replicate answered it
+                assertThat(answer.path("status").asText()).isEqualTo("succeeded");
+                assertThat(answer.path("metrics").path("predict_time").isNumber()).isTrue();
+            }
         }
         // PaLM reports no usage (the gateway counts tokens for metering; the conformance kit covers that)
-        boolean reportsUsage = seed.endpoint() != Endpoint.IMAGES && !NO_USAGE.contains(seed.provider());
+        boolean reportsUsage = seed.endpoint() != Endpoint.IMAGES && seed.endpoint() != Endpoint.PASSTHROUGH
+                && !NO_USAGE.contains(seed.provider());
         assertThat(answer.path("usage").isObject()).as(response.body()).isEqualTo(reportsUsage);
         assertThat(fake.requests()).as("calls that reached the %s fake", seed.provider()).isNotEmpty();
-        UPSTREAMS.get(seed.provider()).check().accept(fake.lastRequest(), UPSTREAM_MODEL.get(seed.id()));
+        UPSTREAMS.get(seed.provider()).check().accept(fake.requests().get(0), upstreamModel);
         assertThat(fake.lastRequest().body()).doesNotContain(KEY);
     }
 
