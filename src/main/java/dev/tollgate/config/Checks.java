@@ -112,11 +112,19 @@ public final class Checks {
      * it names another provider or the gateway is upgraded).
      */
     public static Result<Provider> provider(LlmModel m) {
+        return provider(m, Provider::served);
+    }
+
+    /**
+     * As {@link #provider(LlmModel)} with the set of served providers given: since issue 18 the registry serves every
+     * provider it names, so the refusal is kept (and tested) for the next provider added before its adapter.
+     */
+    public static Result<Provider> provider(LlmModel m, java.util.function.Predicate<Provider> served) {
         Optional<Provider> p = m.getSpec() == null ? Optional.empty() : Provider.fromWireName(m.getSpec().getProvider());
-        if (p.isPresent() && !p.get().served() && !p.get().passThrough()) {
+        if (p.isPresent() && !served.test(p.get()) && !p.get().passThrough()) {
             return problem(m, "ProviderNotSupported", "provider '" + p.get().wireName() + "' is not served by this "
                     + "gateway version (requests would get 501): use one of " + String.join(", ", java.util.Arrays
-                            .stream(Provider.values()).filter(Provider::served).map(Provider::wireName).toList())
+                            .stream(Provider.values()).filter(served).map(Provider::wireName).toList())
                     + ", or upgrade Tollgate");
         }
         return Result.ok(p.orElse(null));

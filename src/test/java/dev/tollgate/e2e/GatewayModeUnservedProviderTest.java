@@ -35,13 +35,14 @@ class GatewayModeUnservedProviderTest {
         public Map<String, String> getConfigOverrides() {
             RenderResult r = GatewayModeFiles.render(KEY,
                     List.of(model("ns", "m", "mock-gpt", "mock"), model("ns", "later", "from-the-future", "mock")));
-            // what a newer operator renders for a provider it serves and this gateway does not (replicate, until issue 18)
+            // what a newer operator renders for a provider it serves and this (older) gateway does not: every provider
+            // of this version's registry is served, so a name from a future one
             String json = ConfigCodec.toJson(r.config());
             int at = json.indexOf("\"modelName\":\"from-the-future\"");
             int provider = json.indexOf("\"provider\":\"mock\"", at);
             assertThat(at).isPositive();
             assertThat(provider).isPositive();
-            json = json.substring(0, provider) + "\"provider\":\"replicate\"" + json.substring(provider + "\"provider\":\"mock\"".length());
+            json = json.substring(0, provider) + "\"provider\":\"carrier-pigeon\"" + json.substring(provider + "\"provider\":\"mock\"".length());
             return GatewayModeFiles.serve(json, ConfigCodec.toJson(r.secrets()));
         }
     }
@@ -63,7 +64,7 @@ class GatewayModeUnservedProviderTest {
             assertThat(r.statusCode()).as(r.body()).isEqualTo(501);
             assertThat(r.headers().firstValue("x-should-retry")).hasValue("false");
             assertThat(Json.parse(r.body()).path("error").path("code").asText()).isEqualTo("provider_not_supported");
-            assertThat(r.body()).contains("replicate");
+            assertThat(r.body()).contains("carrier-pigeon");
         });
     }
 }

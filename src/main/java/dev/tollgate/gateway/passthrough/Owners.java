@@ -13,8 +13,11 @@ import java.util.function.LongSupplier;
  * only (see the README's pass-through section for what that means with several replicas). Thread-safe.
  */
 final class Owners {
-    /** One resource: its owner (a VirtualKey id), the deployment (LlmModel id) it ran on, when it was created. */
-    record Entry(String keyId, String deploymentId, long createdNanos, boolean charged) {}
+    /**
+     * One resource: its owner (a VirtualKey id), the deployment (LlmModel id) it ran on, when it was created, what was
+     * charged for it up front (micro-USD), and whether it has been settled.
+     */
+    record Entry(String keyId, String deploymentId, long createdNanos, long prepaidMicros, boolean charged) {}
 
     private final int maxEntries;
     private final long ttlNanos;
@@ -30,13 +33,16 @@ final class Owners {
         this.nanos = nanos;
     }
 
-    /** Records a resource created by {@code keyId}; one already known keeps its owner (ids are the provider's). */
-    synchronized void created(String id, String keyId, String deploymentId) {
+    /**
+     * Records a resource created by {@code keyId}, {@code prepaidMicros} charged for it up front; one already known
+     * keeps its owner (ids are the provider's).
+     */
+    synchronized void created(String id, String keyId, String deploymentId, long prepaidMicros) {
         expire();
         if (entries.containsKey(id)) {
             return;
         }
-        entries.put(id, new Entry(keyId, deploymentId, nanos.getAsLong(), false));
+        entries.put(id, new Entry(keyId, deploymentId, nanos.getAsLong(), prepaidMicros, false));
         while (entries.size() > maxEntries) {
             Iterator<Map.Entry<String, Entry>> oldest = entries.entrySet().iterator();
             oldest.next();
@@ -51,14 +57,17 @@ final class Owners {
         return e != null && e.keyId().equals(keyId) ? e : null;
     }
 
-    /** Marks the resource charged; true only for the first call (the one whose request is charged). */
-    synchronized boolean chargeOnce(String id) {
+    /**
+     * Marks the resource settled: what was charged for it up front for the first call (the one whose request settles
+     * it), empty for every later one and for a resource not tracked.
+     */
+    synchronized java.util.OptionalLong settle(String id) {
         Entry e = entries.get(id);
         if (e == null || e.charged()) {
-            return false;
+            return java.util.OptionalLong.empty();
         }
-        entries.put(id, new Entry(e.keyId(), e.deploymentId(), e.createdNanos(), true));
-        return true;
+        entries.put(id, new Entry(e.keyId(), e.deploymentId(), e.createdNanos(), e.prepaidMicros(), true));
+        return java.util.OptionalLong.of(e.prepaidMicros());
     }
 
     synchronized int size() {

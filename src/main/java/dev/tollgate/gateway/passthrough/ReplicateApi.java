@@ -34,10 +34,11 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * Anything else (listing predictions, which would show the whole account's; trainings; files; deployments) is 404.
  *
  * <p><b>Price.</b> A prediction costs {@code metrics.predict_time} seconds times the model's {@code perSecond} price,
- * charged once, on the request that first sees it finished ({@code succeeded}, {@code failed} or {@code canceled}):
+ * settled once, on the request that first sees it finished ({@code succeeded}, {@code failed} or {@code canceled}):
  * the create itself when it finished within {@code Prefer: wait}, else the first poll or cancel through the gateway
- * that shows it finished. A create reserves {@code reserve-seconds} of the price on the key's budgets while it runs;
- * polls and cancels reserve nothing. The client reads files from replicate.delivery directly (the URLs in the
+ * that shows it finished. A create that comes back still running is charged {@code reserve-seconds} of the price
+ * up front (the gateway may never see it finish: a webhook, a client that stops polling) and settled upwards later
+ * (see {@link #cost}); polls and cancels reserve nothing. The client reads files from replicate.delivery directly (the URLs in the
  * output are Replicate's).
  */
 @ApplicationScoped
@@ -210,18 +211,33 @@ public class ReplicateApi implements NativeApi {
     }
 
     /**
-     * What this answer costs: a prediction's time the first time it is seen finished, nothing while it runs or once it
-     * was charged; null (unknown: a budget keeps its reservation) when the answer cannot be read.
+     * What this answer costs. A create that comes back finished ({@code Prefer: wait}) costs its prediction's time. A
+     * create that comes back running is charged {@code reserve-seconds} of the price at once — the gateway may never
+     * see it finish (a webhook, a client that stops polling), and a budget must not be passed by not looking — and
+     * the first answer that shows it finished charges the time beyond that (a shorter run is not refunded). Nothing
+     * once settled; null (unknown: a budget keeps its reservation) when the answer cannot be read or nothing prices it.
      */
     Long cost(Call call, RequestContext ctx, JsonFields fields) {
         String id = call.resource() != null ? call.resource() : fields.text("id");
         if (fields.broken() || id == null) {
             return null;
         }
+        boolean finished = TERMINAL.contains(fields.text("status"));
         if (call.kind().equals(CREATE)) {
-            owners.created(id, ctx.key.id(), ctx.deployment.id());
+            Long upFront = finished ? Long.valueOf(0L) : maxCostMicros(call, ctx.deployment);
+            if (upFront == null) {
+                return null;
+            }
+            owners.created(id, ctx.key.id(), ctx.deployment.id(), upFront);
+            if (!finished) {
+                return upFront;
+            }
         }
-        if (!TERMINAL.contains(fields.text("status")) || !owners.chargeOnce(id)) {
+        if (!finished) {
+            return 0L;
+        }
+        java.util.OptionalLong prepaid = owners.settle(id);
+        if (prepaid.isEmpty()) {
             return 0L;
         }
         BigDecimal seconds = fields.number("metrics.predict_time");
@@ -229,7 +245,7 @@ public class ReplicateApi implements NativeApi {
             return 0L; // finished without running (canceled or failed before it started)
         }
         var c = CostCalculator.timeCostMicros(ctx.deployment.prices(), seconds);
-        return c.isPresent() ? c.getAsLong() : null;
+        return c.isPresent() ? Math.max(0L, c.getAsLong() - prepaid.getAsLong()) : null;
     }
 
     /** For tests: how many predictions are tracked. */

@@ -149,13 +149,29 @@ class ReplicateApiTest {
     void aRunningPredictionIsChargedByThePollThatFirstSeesItFinished() {
         NativeApi.Call create = route(HttpMethod.POST, "/v1/predictions", "{\"version\":\"" + HASH + "\"}", ALICE);
         assertThat(meter(create, ctx(PINNED, ALICE), 201, "{\"id\":\"prun\",\"status\":\"starting\",\"metrics\":{}}"))
-                .isZero();
+                .as("a running prediction is charged reserve-seconds up front: it may never be seen finished")
+                .isEqualTo(60 * 1_400L);
         NativeApi.Call get = route(HttpMethod.GET, "/v1/predictions/prun", null, ALICE);
         assertThat(ids(get)).containsExactly("ns/fi-pinned");
         assertThat(meter(get, ctx(PINNED, ALICE), 200, "{\"id\":\"prun\",\"status\":\"processing\"}")).isZero();
         String done = "{\"metrics\":{\"predict_time\":10},\"status\":\"failed\",\"id\":\"prun\",\"error\":\"oom\"}";
-        assertThat(meter(get, ctx(PINNED, ALICE), 200, done)).as("a failed run is billed its time").isEqualTo(14_000L);
+        assertThat(meter(get, ctx(PINNED, ALICE), 200, done)).as("a failed run is billed its time, less what was paid")
+                .isZero(); // 10 s × 1,400 = 14,000 < 84,000 paid up front: no refund
         assertThat(meter(get, ctx(PINNED, ALICE), 200, done)).isZero();
+    }
+
+    @Test
+    void aPredictionRunningLongerThanItsUpFrontChargeIsChargedTheRestOnce() {
+        NativeApi.Call create = route(HttpMethod.POST, "/v1/predictions", "{\"version\":\"" + HASH + "\"}", ALICE);
+        assertThat(meter(create, ctx(PINNED, ALICE), 201, "{\"id\":\"plong\",\"status\":\"processing\"}"))
+                .isEqualTo(84_000L);
+        NativeApi.Call get = route(HttpMethod.GET, "/v1/predictions/plong", null, ALICE);
+        String done = "{\"id\":\"plong\",\"status\":\"succeeded\",\"metrics\":{\"predict_time\":100.5}}";
+        assertThat(meter(get, ctx(PINNED, ALICE), 200, done)).isEqualTo(140_700L - 84_000L); // 100.5 × 1,400
+        assertThat(meter(get, ctx(PINNED, ALICE), 200, done)).isZero();
+        // nobody ever polls (a webhook): what was paid up front is what it costs
+        assertThat(meter(create, ctx(PINNED, ALICE), 201, "{\"id\":\"pnever\",\"status\":\"starting\"}"))
+                .isEqualTo(84_000L);
     }
 
     @Test

@@ -56,6 +56,16 @@ class ProviderRegistryTest {
         }
     }
 
+    /** Issue 18: no provider the operator accepts (the CRD's enum is the registry) answers 501. */
+    @Test
+    void everyProviderTheOperatorAcceptsIsServed() {
+        Upstreams upstreams = new Upstreams(vertx);
+        assertThat(Provider.values()).allSatisfy(p -> {
+            assertThat(p.served()).as("%s is served", p.wireName()).isTrue();
+            assertThat(upstreams.forProvider(p.wireName())).as("%s has an adapter", p.wireName()).isPresent();
+        });
+    }
+
     @Test
     void theOperationsEachAdapterServesAreTheRegistrysCapabilities() {
         Upstreams upstreams = new Upstreams(vertx);

@@ -464,8 +464,10 @@ class StatusBuildersTest {
 
         @Test
         void aModelOfAnUnservedProviderIsStalled() {
-            LlmModel m = model("team", "replicate", "stability-ai/stable-diffusion", "replicate"); // served from issue 18 on
-            Problem p = dev.tollgate.config.Checks.provider(m).problem();
+            LlmModel m = model("team", "claude", "claude-sonnet-4-20250514", "anthropic");
+            // every registry provider is served since issue 18: a gateway version without anthropic's adapter
+            Problem p = dev.tollgate.config.Checks.provider(m, x -> x != dev.tollgate.config.Provider.ANTHROPIC)
+                    .problem();
             LlmModelStatus s = StatusBuilders.model(m, Optional.of(p), List.of(), null, nobody, NOW);
             assertCondition(s, "Ready", "False", "ProviderNotSupported");
             assertCondition(s, "Stalled", "True", "ProviderNotSupported");
