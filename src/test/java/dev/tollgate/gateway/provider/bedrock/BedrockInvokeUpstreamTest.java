@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.provider.bedrock;
 
+import dev.tollgate.gateway.provider.HubCalls;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -86,9 +87,7 @@ class BedrockInvokeUpstreamTest {
     }
 
     static <T> Future<T> onLoop(java.util.function.Supplier<Future<T>> call) {
-        io.vertx.core.Promise<T> p = io.vertx.core.Promise.promise();
-        vertx.getOrCreateContext().runOnContext(v -> call.get().onComplete(p));
-        return p.future();
+        return HubCalls.onLoop(vertx, call);
     }
 
     static JsonNode send(Call call) throws Exception {

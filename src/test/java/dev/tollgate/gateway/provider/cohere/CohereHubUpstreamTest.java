@@ -1,6 +1,8 @@
 package dev.tollgate.gateway.provider.cohere;
 
+import dev.tollgate.gateway.provider.HubCalls;
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.tollgate.gateway.provider.HubCalls.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -79,9 +81,7 @@ class CohereHubUpstreamTest {
      * which from a plain thread could come after the response (and its body) already arrived.
      */
     static <T> Future<T> onLoop(java.util.function.Supplier<Future<T>> call) {
-        io.vertx.core.Promise<T> p = io.vertx.core.Promise.promise();
-        vertx.getOrCreateContext().runOnContext(v -> call.get().onComplete(p));
-        return p.future();
+        return HubCalls.onLoop(vertx, call);
     }
 
     static Future<JsonNode> send(Call call) {
@@ -90,10 +90,6 @@ class CohereHubUpstreamTest {
 
     static Future<Void> stream(Call call, StreamSink sink) {
         return onLoop(() -> upstream.stream(call, sink));
-    }
-
-    static <T> T await(Future<T> f) throws Exception {
-        return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     static Throwable failure(Future<?> f) {

@@ -1,6 +1,9 @@
 package dev.tollgate.gateway.provider.huggingface;
 
+import dev.tollgate.gateway.provider.HubCalls;
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.tollgate.gateway.provider.HubCalls.sink;
+import static dev.tollgate.gateway.provider.HubCalls.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,7 +17,6 @@ import dev.tollgate.gateway.provider.Call;
 import dev.tollgate.gateway.provider.Cancellation;
 import dev.tollgate.gateway.provider.JsonBody;
 import dev.tollgate.gateway.provider.Operation;
-import dev.tollgate.gateway.provider.StreamSink;
 import dev.tollgate.gateway.provider.TranslationException;
 import dev.tollgate.gateway.provider.UpstreamException;
 import io.vertx.core.Future;
@@ -27,7 +29,6 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -71,14 +72,8 @@ class HuggingFaceUpstreamTest {
         return call(fake.baseUrl(), op, body, KEY, "reject");
     }
 
-    static <T> T await(Future<T> f) throws Exception {
-        return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-
     static <T> Future<T> onLoop(java.util.function.Supplier<Future<T>> call) {
-        io.vertx.core.Promise<T> p = io.vertx.core.Promise.promise();
-        vertx.getOrCreateContext().runOnContext(v -> call.get().onComplete(p));
-        return p.future();
+        return HubCalls.onLoop(vertx, call);
     }
 
     static Throwable failure(Future<?> f) throws Exception {
@@ -277,28 +272,5 @@ class HuggingFaceUpstreamTest {
         assertThat(RouterEmbeddings.url("https://router.huggingface.co/v1", "BAAI/bge-small-en-v1.5:hf-inference"))
                 .isEqualTo("https://router.huggingface.co/hf-inference/models/BAAI/bge-small-en-v1.5/pipeline/"
                         + "feature-extraction");
-    }
-
-    static StreamSink sink(List<JsonNode> chunks, AtomicReference<TokenUsage> usage) {
-        return new StreamSink() {
-            @Override
-            public void onEvent(String event, JsonNode data, String raw) {
-                chunks.add(data);
-            }
-
-            @Override
-            public void onUsage(TokenUsage u) {
-                usage.set(u);
-            }
-
-            @Override
-            public boolean full() {
-                return false;
-            }
-
-            @Override
-            public void onDrain(Runnable resume) {
-            }
-        };
     }
 }

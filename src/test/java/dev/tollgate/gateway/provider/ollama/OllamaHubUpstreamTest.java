@@ -1,6 +1,10 @@
 package dev.tollgate.gateway.provider.ollama;
 
+import dev.tollgate.gateway.provider.HubCalls;
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.tollgate.gateway.provider.HubCalls.sink;
+import static dev.tollgate.gateway.provider.HubCalls.failure;
+import static dev.tollgate.gateway.provider.HubCalls.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,7 +19,6 @@ import dev.tollgate.gateway.provider.Cancellation;
 import dev.tollgate.gateway.provider.HubUpstream;
 import dev.tollgate.gateway.provider.JsonBody;
 import dev.tollgate.gateway.provider.Operation;
-import dev.tollgate.gateway.provider.StreamSink;
 import dev.tollgate.gateway.provider.UpstreamException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -25,8 +28,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -70,24 +71,8 @@ class OllamaHubUpstreamTest {
         return call("llama3.2", fake.baseUrl(), op, body, "reject");
     }
 
-    static <T> T await(Future<T> f) throws Exception {
-        return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-
     static <T> Future<T> onLoop(java.util.function.Supplier<Future<T>> call) {
-        io.vertx.core.Promise<T> p = io.vertx.core.Promise.promise();
-        vertx.getOrCreateContext().runOnContext(v -> call.get().onComplete(p));
-        return p.future();
-    }
-
-    static UpstreamException failure(Future<?> f) throws Exception {
-        try {
-            await(f);
-        } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(UpstreamException.class);
-            return (UpstreamException) e.getCause();
-        }
-        throw new AssertionError("the call succeeded");
+        return HubCalls.onLoop(vertx, call);
     }
 
     @Test
@@ -295,28 +280,5 @@ class OllamaHubUpstreamTest {
         await(onLoop(() -> hub.send(call("llama3.2", fake.baseUrl() + "/v1/", Operation.CHAT,
                 "{'messages':[{'role':'user','content':'x'}]}", "reject"))));
         assertThat(fake.lastRequest().path()).isEqualTo("/api/chat");
-    }
-
-    static StreamSink sink(List<JsonNode> chunks, AtomicReference<TokenUsage> usage) {
-        return new StreamSink() {
-            @Override
-            public void onEvent(String event, JsonNode data, String raw) {
-                chunks.add(data);
-            }
-
-            @Override
-            public void onUsage(TokenUsage u) {
-                usage.set(u);
-            }
-
-            @Override
-            public boolean full() {
-                return false;
-            }
-
-            @Override
-            public void onDrain(Runnable resume) {
-            }
-        };
     }
 }

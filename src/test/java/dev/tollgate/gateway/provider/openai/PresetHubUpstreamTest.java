@@ -1,6 +1,9 @@
 package dev.tollgate.gateway.provider.openai;
 
+import dev.tollgate.gateway.provider.HubCalls;
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.tollgate.gateway.provider.HubCalls.failure;
+import static dev.tollgate.gateway.provider.HubCalls.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -24,8 +27,6 @@ import io.vertx.core.http.HttpClient;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,24 +59,8 @@ class PresetHubUpstreamTest {
         return new HubUpstream(() -> client, new PresetAdapter(p));
     }
 
-    static <T> T await(Future<T> f) throws Exception {
-        return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-
     static <T> Future<T> onLoop(java.util.function.Supplier<Future<T>> call) {
-        io.vertx.core.Promise<T> p = io.vertx.core.Promise.promise();
-        vertx.getOrCreateContext().runOnContext(v -> call.get().onComplete(p));
-        return p.future();
-    }
-
-    static UpstreamException failure(Future<?> f) throws Exception {
-        try {
-            await(f);
-        } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(UpstreamException.class);
-            return (UpstreamException) e.getCause();
-        }
-        throw new AssertionError("the call succeeded");
+        return HubCalls.onLoop(vertx, call);
     }
 
     /** A streamed call's chunks and the usage reported along the way. */

@@ -1,6 +1,9 @@
 package dev.tollgate.gateway.provider.palm;
 
+import dev.tollgate.gateway.provider.HubCalls;
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.tollgate.gateway.provider.HubCalls.failure;
+import static dev.tollgate.gateway.provider.HubCalls.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -25,7 +28,6 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,28 +71,12 @@ class PalmHubUpstreamTest {
                 new Cancellation());
     }
 
-    static <T> T await(Future<T> f) throws Exception {
-        return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-
     /**
      * Runs a call on an event loop, as the gateway does: HubUpstream attaches its body handler when the response
      * arrives, on the loop; from another thread that would race the body.
      */
     static <T> Future<T> onLoop(java.util.function.Supplier<Future<T>> call) {
-        io.vertx.core.Promise<T> p = io.vertx.core.Promise.promise();
-        vertx.getOrCreateContext().runOnContext(v -> call.get().onComplete(p));
-        return p.future();
-    }
-
-    static UpstreamException failure(Future<?> f) throws Exception {
-        try {
-            await(f);
-        } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(UpstreamException.class);
-            return (UpstreamException) e.getCause();
-        }
-        throw new AssertionError("the call succeeded");
+        return HubCalls.onLoop(vertx, call);
     }
 
     @Test

@@ -1,6 +1,9 @@
 package dev.tollgate.gateway.provider.replicate;
 
+import dev.tollgate.gateway.provider.HubCalls;
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.tollgate.gateway.provider.HubCalls.failure;
+import static dev.tollgate.gateway.provider.HubCalls.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -25,7 +28,6 @@ import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,24 +74,8 @@ class ReplicateUpstreamTest {
         return call(upstreamModel, op, body, KEY, 10_000);
     }
 
-    static <T> T await(Future<T> f) throws Exception {
-        return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-
     static <T> Future<T> onLoop(java.util.function.Supplier<Future<T>> call) {
-        io.vertx.core.Promise<T> p = io.vertx.core.Promise.promise();
-        vertx.getOrCreateContext().runOnContext(v -> call.get().onComplete(p));
-        return p.future();
-    }
-
-    static UpstreamException failure(Future<?> f) throws Exception {
-        try {
-            await(f);
-        } catch (ExecutionException e) {
-            assertThat(e.getCause()).isInstanceOf(UpstreamException.class);
-            return (UpstreamException) e.getCause();
-        }
-        throw new AssertionError("the call succeeded");
+        return HubCalls.onLoop(vertx, call);
     }
 
     static final String CHAT = "{'model':'m','messages':[{'role':'system','content':'Be brief.'},"
