@@ -96,6 +96,29 @@ public final class HubChunks {
         return c;
     }
 
+    /** A legacy {@code text_completion} chunk (a /v1/completions stream): one choice with {@code text}. */
+    public ObjectNode completion(String text, String finishReason) {
+        ObjectNode c = base();
+        c.put("object", "text_completion");
+        ObjectNode choice = c.putArray("choices").addObject();
+        choice.put("index", 0);
+        choice.put("text", text);
+        choice.putNull("logprobs");
+        if (finishReason == null) {
+            choice.putNull("finish_reason");
+        } else {
+            choice.put("finish_reason", finishReason);
+        }
+        return c;
+    }
+
+    /** The usage-only chunk that ends a legacy completions stream. */
+    public ObjectNode completionUsage(ObjectNode usage) {
+        ObjectNode c = usage(usage);
+        c.put("object", "text_completion");
+        return c;
+    }
+
     /** A chunk's envelope (id, object, created, model) with nothing else. */
     public ObjectNode base() {
         ObjectNode c = Json.object();

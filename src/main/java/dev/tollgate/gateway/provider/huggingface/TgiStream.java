@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.gateway.ApiError;
 import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.TokenUsage;
+import dev.tollgate.gateway.provider.HubChunks;
 import dev.tollgate.gateway.provider.SseDecoder;
 import dev.tollgate.gateway.provider.UpstreamErrors;
 import java.util.function.Consumer;
@@ -18,17 +19,13 @@ import java.util.function.Consumer;
  * stream is complete once the details arrived; a body that ends before was cut.
  */
 final class TgiStream extends SseDecoder {
-    private final String id;
-    private final String model;
-    private final long created;
+    private final HubChunks chunks;
     private final String modelId;
     private boolean finished;
     private ObjectNode usage;
 
     TgiStream(String id, String model, long created, String modelId) {
-        this.id = id;
-        this.model = model;
-        this.created = created;
+        this.chunks = new HubChunks(id, model, created);
         this.modelId = modelId;
     }
 
@@ -49,30 +46,12 @@ final class TgiStream extends SseDecoder {
         JsonNode details = data.get("details");
         boolean last = details != null && details.isObject();
         if (!text.isEmpty() || last) {
-            out.accept(chunk(text, last ? TgiTranslator.finishReason(Json.text(details, "finish_reason")) : null));
+            out.accept(chunks.completion(text, last ? TgiTranslator.finishReason(Json.text(details, "finish_reason")) : null));
         }
         if (last) {
             finished = true;
             usage = TgiTranslator.usage(details);
         }
-    }
-
-    private ObjectNode chunk(String text, String finishReason) {
-        ObjectNode c = Json.object();
-        c.put("id", id);
-        c.put("object", "text_completion");
-        c.put("created", created);
-        c.put("model", model);
-        ObjectNode choice = c.putArray("choices").addObject();
-        choice.put("index", 0);
-        choice.put("text", text);
-        choice.putNull("logprobs");
-        if (finishReason == null) {
-            choice.putNull("finish_reason");
-        } else {
-            choice.put("finish_reason", finishReason);
-        }
-        return c;
     }
 
     @Override
@@ -83,14 +62,7 @@ final class TgiStream extends SseDecoder {
     @Override
     protected void finish(Consumer<ObjectNode> out) {
         if (usage != null) {
-            ObjectNode c = Json.object();
-            c.put("id", id);
-            c.put("object", "text_completion");
-            c.put("created", created);
-            c.put("model", model);
-            c.putArray("choices");
-            c.set("usage", usage);
-            out.accept(c);
+            out.accept(chunks.completionUsage(usage));
         }
     }
 

@@ -57,7 +57,7 @@ final class OllamaStream extends NdjsonDecoder {
             String text = line.path("response").asText("");
             boolean last = line.path("done").asBoolean(false);
             if (!text.isEmpty() || last) {
-                out.accept(completion(text, last ? OllamaTranslator.finishReason(Json.text(line, "done_reason"), false)
+                out.accept(chunks.completion(text, last ? OllamaTranslator.finishReason(Json.text(line, "done_reason"), false)
                         : null));
             }
         }
@@ -90,21 +90,6 @@ final class OllamaStream extends NdjsonDecoder {
         }
     }
 
-    private ObjectNode completion(String text, String finishReason) {
-        ObjectNode c = chunks.base();
-        c.put("object", "text_completion");
-        ObjectNode choice = c.putArray("choices").addObject();
-        choice.put("index", 0);
-        choice.put("text", text);
-        choice.putNull("logprobs");
-        if (finishReason == null) {
-            choice.putNull("finish_reason");
-        } else {
-            choice.put("finish_reason", finishReason);
-        }
-        return c;
-    }
-
     @Override
     protected boolean complete() {
         return done;
@@ -113,11 +98,7 @@ final class OllamaStream extends NdjsonDecoder {
     @Override
     protected void finish(Consumer<ObjectNode> out) {
         if (usage != null) {
-            ObjectNode c = chunks.usage(usage);
-            if (!chat) {
-                c.put("object", "text_completion");
-            }
-            out.accept(c);
+            out.accept(chat ? chunks.usage(usage) : chunks.completionUsage(usage));
         }
     }
 

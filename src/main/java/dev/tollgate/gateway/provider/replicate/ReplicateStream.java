@@ -49,7 +49,7 @@ final class ReplicateStream {
                 start();
                 if (!ev.data().isEmpty()) {
                     text.append(ev.data());
-                    out.accept(legacy ? legacyChunk(ev.data(), null) : chunks.text(ev.data()));
+                    out.accept(legacy ? chunks.completion(ev.data(), null) : chunks.text(ev.data()));
                 }
             }
             case "error" -> {
@@ -101,28 +101,10 @@ final class ReplicateStream {
     void finish(String finishReason, ObjectNode usage, Consumer<ObjectNode> out) {
         this.out = out;
         start();
-        out.accept(legacy ? legacyChunk("", finishReason) : chunks.finish(finishReason));
+        out.accept(legacy ? chunks.completion("", finishReason) : chunks.finish(finishReason));
         if (usage != null) {
-            ObjectNode u = chunks.usage(usage);
-            if (legacy) {
-                u.put("object", "text_completion");
-            }
-            out.accept(u);
+            out.accept(legacy ? chunks.completionUsage(usage) : chunks.usage(usage));
         }
     }
 
-    private ObjectNode legacyChunk(String piece, String finishReason) {
-        ObjectNode c = chunks.base();
-        c.put("object", "text_completion");
-        ObjectNode choice = c.putArray("choices").addObject();
-        choice.put("index", 0);
-        choice.put("text", piece);
-        choice.putNull("logprobs");
-        if (finishReason == null) {
-            choice.putNull("finish_reason");
-        } else {
-            choice.put("finish_reason", finishReason);
-        }
-        return c;
-    }
 }
