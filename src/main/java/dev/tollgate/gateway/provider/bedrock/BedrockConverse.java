@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.TokenUsage;
 import dev.tollgate.gateway.provider.ParamPolicy;
+import dev.tollgate.gateway.provider.TextContent;
 import dev.tollgate.gateway.provider.TranslationException;
 import java.util.Locale;
 import java.util.Map;
@@ -154,7 +155,7 @@ final class BedrockConverse {
             switch (role) {
                 case "system", "developer" -> {
                     fields(msg, path, Set.of("role", "content", "name"), policy);
-                    String text = text(msg.get("content"), path);
+                    String text = TextContent.of(msg.get("content"), path, "Bedrock");
                     if (!text.isEmpty()) {
                         system.addObject().put("text", text);
                     }
@@ -166,7 +167,7 @@ final class BedrockConverse {
                 case "assistant" -> {
                     fields(msg, path, Set.of("role", "content", "name", "tool_calls", "refusal", "annotations"), policy);
                     ArrayNode blocks = Json.array();
-                    String text = text(msg.get("content"), path);
+                    String text = TextContent.of(msg.get("content"), path, "Bedrock");
                     if (!text.isEmpty()) {
                         blocks.addObject().put("text", text);
                     }
@@ -192,7 +193,7 @@ final class BedrockConverse {
                     ObjectNode result = Json.object();
                     ObjectNode tr = result.putObject("toolResult");
                     tr.put("toolUseId", required(msg, "tool_call_id", path));
-                    tr.putArray("content").addObject().put("text", text(msg.get("content"), path));
+                    tr.putArray("content").addObject().put("text", TextContent.of(msg.get("content"), path, "Bedrock"));
                     append(turns, "user", Json.array().add(result));
                 }
                 default -> throw TranslationException.badRequest(path + ".role", "Role '" + role + "' cannot be sent "
@@ -252,30 +253,6 @@ final class BedrockConverse {
             throw TranslationException.badRequest(path, "Tool call arguments must be a JSON object for Bedrock.");
         }
         return parsed.deepCopy();
-    }
-
-    /** Text content: a string, or text parts joined (system, assistant and tool messages). */
-    private static String text(JsonNode content, String path) {
-        if (Json.absent(content)) {
-            return "";
-        }
-        if (content.isTextual()) {
-            return content.asText();
-        }
-        if (!content.isArray()) {
-            throw TranslationException.badRequest(path + ".content", "'content' must be a string or an array of parts.");
-        }
-        StringBuilder sb = new StringBuilder();
-        int j = 0;
-        for (JsonNode part : content) {
-            if (!"text".equals(Json.text(part, "type"))) {
-                throw TranslationException.badRequest(path + ".content[" + j + "]", "Only text parts can be sent to "
-                        + "Bedrock in this message; '" + Json.text(part, "type") + "' cannot.");
-            }
-            sb.append(part.path("text").asText(""));
-            j++;
-        }
-        return sb.toString();
     }
 
     private static ArrayNode userContent(JsonNode content, String path) {

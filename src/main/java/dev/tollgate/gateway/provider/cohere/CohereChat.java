@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.TokenUsage;
 import dev.tollgate.gateway.provider.ParamPolicy;
+import dev.tollgate.gateway.provider.TextContent;
 import dev.tollgate.gateway.provider.TranslationException;
 import java.util.Map;
 import java.util.Set;
@@ -156,7 +157,7 @@ final class CohereChat {
                 case "system", "developer" -> {
                     fields(msg, path, Set.of("role", "content", "name"), policy);
                     m.put("role", "system");
-                    m.put("content", text(msg.get("content"), path));
+                    m.put("content", TextContent.of(msg.get("content"), path, "Cohere"));
                 }
                 case "user" -> {
                     fields(msg, path, Set.of("role", "content", "name"), policy);
@@ -169,7 +170,7 @@ final class CohereChat {
                     JsonNode content = msg.get("content");
                     if (!Json.absent(content) && !(content.isTextual() && content.asText().isEmpty()
                             && msg.path("tool_calls").size() > 0)) {
-                        m.put("content", text(content, path));
+                        m.put("content", TextContent.of(content, path, "Cohere"));
                     }
                     if (msg.path("tool_calls").isArray() && !msg.path("tool_calls").isEmpty()) {
                         ArrayNode calls = m.putArray("tool_calls");
@@ -197,7 +198,8 @@ final class CohereChat {
                     m.put("tool_call_id", required(msg, "tool_call_id", path));
                     // a tool's output as one text block: Cohere asks for a JSON string or content blocks, and a text
                     // block takes any output, JSON or not
-                    m.putArray("content").addObject().put("type", "text").put("text", text(msg.get("content"), path));
+                    m.putArray("content").addObject().put("type", "text")
+                            .put("text", TextContent.of(msg.get("content"), path, "Cohere"));
                 }
                 default -> throw TranslationException.badRequest(path + ".role", "Role '" + role + "' cannot be sent "
                         + "to Cohere: use system, developer, user, assistant or tool.");
@@ -226,30 +228,6 @@ final class CohereChat {
             throw TranslationException.badRequest(path + "." + field, "'" + field + "' is required here.");
         }
         return v;
-    }
-
-    /** Text content: a string, or an array of text parts joined (system, assistant and tool messages). */
-    private static String text(JsonNode content, String path) {
-        if (Json.absent(content)) {
-            return "";
-        }
-        if (content.isTextual()) {
-            return content.asText();
-        }
-        if (!content.isArray()) {
-            throw TranslationException.badRequest(path + ".content", "'content' must be a string or an array of parts.");
-        }
-        StringBuilder sb = new StringBuilder();
-        int j = 0;
-        for (JsonNode part : content) {
-            if (!"text".equals(Json.text(part, "type"))) {
-                throw TranslationException.badRequest(path + ".content[" + j + "]", "Only text parts can be sent to "
-                        + "Cohere in this message; '" + Json.text(part, "type") + "' cannot.");
-            }
-            sb.append(part.path("text").asText(""));
-            j++;
-        }
-        return sb.toString();
     }
 
     /** User content: a string as is; text parts and image_url parts (URL or data URI) as Cohere's content blocks. */

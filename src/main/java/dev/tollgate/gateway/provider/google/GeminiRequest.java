@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.provider.ParamPolicy;
+import dev.tollgate.gateway.provider.TextContent;
 import dev.tollgate.gateway.provider.TranslationException;
 import dev.tollgate.gateway.provider.Translated;
 import dev.tollgate.gateway.provider.UnsupportedParams;
@@ -140,7 +141,7 @@ final class GeminiRequest {
             }
             switch (role) {
                 case "system", "developer" -> {
-                    String text = text(msg.get("content"), p);
+                    String text = TextContent.of(msg.get("content"), p, "Gemini");
                     if (!text.isEmpty()) {
                         system.addObject().put("text", text);
                     }
@@ -172,28 +173,6 @@ final class GeminiRequest {
         ObjectNode turn = contents.addObject();
         turn.put("role", role);
         turn.set("parts", parts);
-    }
-
-    /** The text of a system or tool message's content: a string, or text parts joined. */
-    private static String text(JsonNode content, String p) {
-        if (content == null || content.isNull()) {
-            return "";
-        }
-        if (content.isTextual()) {
-            return content.asText();
-        }
-        if (!content.isArray()) {
-            throw TranslationException.badRequest(p + ".content", "'content' must be a string or an array of parts.");
-        }
-        StringBuilder b = new StringBuilder();
-        for (int j = 0; j < content.size(); j++) {
-            JsonNode part = content.get(j);
-            if (!"text".equals(Json.text(part, "type"))) {
-                throw TranslationException.badRequest(p + ".content[" + j + "]", "Only text parts can be sent here.");
-            }
-            b.append(part.path("text").asText(""));
-        }
-        return b.toString();
     }
 
     private ArrayNode userParts(JsonNode content, String p) {
@@ -374,7 +353,7 @@ final class GeminiRequest {
                     + "an earlier assistant message (its tool_call_id): Gemini matches function responses to their "
                     + "calls by function name.");
         }
-        String text = text(msg.get("content"), p);
+        String text = TextContent.of(msg.get("content"), p, "Gemini");
         JsonNode parsed = text.isBlank() ? null : Json.parse(text);
         ObjectNode response;
         if (parsed != null && parsed.isObject()) {
