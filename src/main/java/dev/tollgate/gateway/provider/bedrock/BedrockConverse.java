@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.TokenUsage;
 import dev.tollgate.gateway.provider.ParamPolicy;
+import dev.tollgate.gateway.provider.HubParams;
 import dev.tollgate.gateway.provider.TextContent;
 import dev.tollgate.gateway.provider.TranslationException;
 import java.util.Locale;
@@ -65,16 +66,16 @@ final class BedrockConverse {
                 case "model", "messages", "stream", "stream_options", "tools", "tool_choice" -> {
                     // below, or not for the body (ConverseStream is another URL)
                 }
-                case "max_tokens", "max_completion_tokens" -> inference.put("maxTokens", integer(name, value));
-                case "temperature" -> inference.set("temperature", number(name, value));
-                case "top_p" -> inference.set("topP", number(name, value));
+                case "max_tokens", "max_completion_tokens" -> inference.put("maxTokens", HubParams.integer(name, value));
+                case "temperature" -> inference.set("temperature", HubParams.number(name, value));
+                case "top_p" -> inference.set("topP", HubParams.number(name, value));
                 case "stop" -> {
-                    ArrayNode stops = stop(value);
+                    ArrayNode stops = HubParams.stop(value);
                     if (!stops.isEmpty()) {
                         inference.set("stopSequences", stops);
                     }
                 }
-                case "top_k" -> out.putObject("additionalModelRequestFields").put("top_k", integer(name, value));
+                case "top_k" -> out.putObject("additionalModelRequestFields").put("top_k", HubParams.integer(name, value));
                 case "user", "safety_identifier", "prompt_cache_key", "metadata", "store" -> {
                     // about the caller, not the answer: nothing to tell Bedrock
                 }
@@ -104,37 +105,6 @@ final class BedrockConverse {
             case "modalities" -> value.isArray() && value.size() == 1 && "text".equals(value.get(0).asText());
             default -> false;
         };
-    }
-
-    private static JsonNode number(String name, JsonNode value) {
-        if (!value.isNumber()) {
-            throw TranslationException.badRequest(name, "'" + name + "' must be a number.");
-        }
-        return value.deepCopy();
-    }
-
-    private static int integer(String name, JsonNode value) {
-        if (!value.isNumber() || !value.canConvertToInt() || value.asDouble() != Math.rint(value.asDouble())) {
-            throw TranslationException.badRequest(name, "'" + name + "' must be an integer.");
-        }
-        return value.asInt();
-    }
-
-    private static ArrayNode stop(JsonNode stop) {
-        ArrayNode seqs = Json.array();
-        if (stop.isTextual()) {
-            return seqs.add(stop.asText());
-        }
-        if (!stop.isArray()) {
-            throw TranslationException.badRequest("stop", "'stop' must be a string or an array of strings.");
-        }
-        for (JsonNode s : stop) {
-            if (!s.isTextual()) {
-                throw TranslationException.badRequest("stop", "'stop' must be a string or an array of strings.");
-            }
-            seqs.add(s.asText());
-        }
-        return seqs;
     }
 
     // ---- messages --------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.TokenUsage;
 import dev.tollgate.gateway.provider.ParamPolicy;
+import dev.tollgate.gateway.provider.HubParams;
 import dev.tollgate.gateway.provider.TextContent;
 import dev.tollgate.gateway.provider.TranslationException;
 import java.util.Map;
@@ -56,10 +57,10 @@ final class CohereChat {
                 case "model", "messages", "stream", "stream_options", "tools", "tool_choice" -> {
                     // below
                 }
-                case "temperature", "seed", "frequency_penalty", "presence_penalty" -> out.set(name, number(name, value));
-                case "top_p" -> out.set("p", number(name, value));
-                case "max_tokens", "max_completion_tokens" -> out.set("max_tokens", number(name, value));
-                case "stop" -> out.set("stop_sequences", stop(value));
+                case "temperature", "seed", "frequency_penalty", "presence_penalty" -> out.set(name, HubParams.number(name, value));
+                case "top_p" -> out.set("p", HubParams.number(name, value));
+                case "max_tokens", "max_completion_tokens" -> out.set("max_tokens", HubParams.number(name, value));
+                case "stop" -> out.set("stop_sequences", HubParams.stop(value));
                 case "response_format" -> responseFormat(value, out);
                 case "user", "safety_identifier", "prompt_cache_key" -> {
                     // about the caller, not the answer: nothing to tell Cohere, and the answer is the same without
@@ -91,30 +92,6 @@ final class CohereChat {
             case "metadata" -> value.isObject() && value.isEmpty();
             default -> false;
         };
-    }
-
-    private static JsonNode number(String name, JsonNode value) {
-        if (!value.isNumber()) {
-            throw TranslationException.badRequest(name, "'" + name + "' must be a number.");
-        }
-        return value.deepCopy();
-    }
-
-    private static ArrayNode stop(JsonNode stop) {
-        ArrayNode seqs = Json.array();
-        if (stop.isTextual()) {
-            return seqs.add(stop.asText());
-        }
-        if (!stop.isArray()) {
-            throw TranslationException.badRequest("stop", "'stop' must be a string or an array of strings.");
-        }
-        for (JsonNode s : stop) {
-            if (!s.isTextual()) {
-                throw TranslationException.badRequest("stop", "'stop' must be a string or an array of strings.");
-            }
-            seqs.add(s.asText());
-        }
-        return seqs;
     }
 
     private static void responseFormat(JsonNode rf, ObjectNode out) {
