@@ -22,14 +22,126 @@ public record GatewayConfig(
         List<Model> models,
         List<Key> keys,
         List<Budget> budgets,
-        KeyShards keyShards) {
+        KeyShards keyShards,
+        /**
+         * How each model group is routed, retried and failed over, by public model name, fully resolved (the
+         * GatewayDeployment's defaults under the group's own LlmModel settings). A group absent here routes by
+         * {@link Routing#DEFAULT}; null or empty when no resource declares any routing.
+         */
+        Map<String, Routing> routing) {
 
     public static final String SCHEMA = "tollgate.dev/gateway-config/v1";
 
     /** An unsharded config: every key inline. */
     public GatewayConfig(String schema, String gateway, Settings settings, List<Model> models, List<Key> keys,
             List<Budget> budgets) {
-        this(schema, gateway, settings, models, keys, budgets, null);
+        this(schema, gateway, settings, models, keys, budgets, null, null);
+    }
+
+    /** A config with no routing declared (every group on {@link Routing#DEFAULT}). */
+    public GatewayConfig(String schema, String gateway, Settings settings, List<Model> models, List<Key> keys,
+            List<Budget> budgets, KeyShards keyShards) {
+        this(schema, gateway, settings, models, keys, budgets, keyShards, null);
+    }
+
+    /**
+     * The routing of one model group (LlmModel {@code spec.routing} over GatewayDeployment {@code spec.routing}).
+     *
+     * @param strategy                how an attempt picks a deployment of the group: {@code weighted} (random by
+     *                                weight, the default), {@code priority} (lowest {@link Model#priority()} tier
+     *                                that is healthy and not saturated, weighted within it), {@code least-busy}
+     *                                (fewest requests in flight), {@code latency} (lowest moving average; time to
+     *                                first token for streams), {@code usage} (most rpm/tpm headroom under the
+     *                                deployment's own limits), {@code cost} (lowest catalogue price for the
+     *                                request's expected tokens)
+     * @param affinity                session affinity, or null for none
+     * @param retries                 retry policy (never null once rendered)
+     * @param cooldown                cooldown policy (never null once rendered)
+     * @param firstTokenTimeoutMillis a stream that has sent no content this long after its attempt started fails
+     *                                over (null: none; the model's own timeout still applies)
+     * @param fallbacks               model groups tried in order when this group cannot answer (any retryable
+     *                                failure, once its retries are spent)
+     * @param contextWindowFallbacks  model groups tried in order when the request is too long for this group
+     * @param contentPolicyFallbacks  model groups tried in order when this group refuses on content policy
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Routing(String strategy, Affinity affinity, Retries retries, Cooldown cooldown,
+            Long firstTokenTimeoutMillis, List<String> fallbacks, List<String> contextWindowFallbacks,
+            List<String> contentPolicyFallbacks) {
+
+        public static final String WEIGHTED = "weighted";
+        public static final String PRIORITY = "priority";
+        public static final String LEAST_BUSY = "least-busy";
+        public static final String LATENCY = "latency";
+        public static final String USAGE = "usage";
+        public static final String COST = "cost";
+        public static final List<String> STRATEGIES = List.of(WEIGHTED, PRIORITY, LEAST_BUSY, LATENCY, USAGE, COST);
+
+        public static final Routing DEFAULT = new Routing(WEIGHTED, null, Retries.DEFAULT, Cooldown.DEFAULT, null,
+                List.of(), List.of(), List.of());
+
+        public Routing {
+            strategy = strategy == null ? WEIGHTED : strategy;
+            retries = retries == null ? Retries.DEFAULT : retries;
+            cooldown = cooldown == null ? Cooldown.DEFAULT : cooldown;
+            fallbacks = fallbacks == null ? List.of() : List.copyOf(fallbacks);
+            contextWindowFallbacks = contextWindowFallbacks == null ? List.of() : List.copyOf(contextWindowFallbacks);
+            contentPolicyFallbacks = contentPolicyFallbacks == null ? List.of() : List.copyOf(contentPolicyFallbacks);
+        }
+    }
+
+    /**
+     * Session affinity: requests with the same affinity key stay on one deployment for {@code ttlMillis} (refreshed
+     * by each request) unless it becomes unhealthy. The key is the header {@code header} when set, else the OpenAI
+     * {@code user} field when {@code user} is true; a request carrying neither routes by the strategy.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Affinity(String header, boolean user, long ttlMillis) {}
+
+    /**
+     * When a failed attempt is tried again (on another deployment of the group when one may serve, else the same).
+     * Only the classes in {@code perClass} are retried: {@code rateLimited} (429), {@code overloaded} (503, 529,
+     * Anthropic's overloaded_error), {@code serverError} (other 5xx), {@code timeout}, {@code connectionFailed};
+     * never a 400/401/403/404 of the client's own making.
+     *
+     * @param maxRetries          retries after the first attempt, within the group (fallback groups get their own)
+     * @param perClass            retries allowed per error class (each at most maxRetries; 0: that class is not
+     *                            retried); null: maxRetries for each
+     * @param backoffMillis       base of the jittered exponential backoff between attempts on the same deployment
+     * @param maxBackoffMillis    the backoff's cap
+     * @param maxRetryAfterMillis a 429's retry-after is honoured up to this; a longer one is not waited for on that
+     *                            deployment (another one, or a fallback, is tried instead)
+     * @param timeBudgetMillis    no attempt starts later than this after the request arrived
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Retries(int maxRetries, Map<String, Integer> perClass, long backoffMillis, long maxBackoffMillis,
+            long maxRetryAfterMillis, long timeBudgetMillis) {
+        public static final String RATE_LIMITED = "rateLimited";
+        public static final String OVERLOADED = "overloaded";
+        public static final String SERVER_ERROR = "serverError";
+        public static final String TIMEOUT = "timeout";
+        public static final String CONNECTION_FAILED = "connectionFailed";
+        public static final List<String> CLASSES = List.of(RATE_LIMITED, OVERLOADED, SERVER_ERROR, TIMEOUT,
+                CONNECTION_FAILED);
+
+        public static final Retries DEFAULT = new Retries(2, null, 200, 5_000, 10_000, 60_000);
+
+        /** How many retries an error class gets. */
+        public int retriesFor(String errorClass) {
+            Integer n = perClass == null ? null : perClass.get(errorClass);
+            return n == null ? maxRetries : Math.min(n, maxRetries);
+        }
+    }
+
+    /**
+     * When a deployment is taken out of rotation: at once on a 429 (for its retry-after, else {@code durationMillis},
+     * at most {@code maxMillis}), and after {@code failures} failures (5xx, overload, timeouts, connect failures)
+     * within {@code windowMillis} (for {@code durationMillis}). When the cooldown ends one request probes it
+     * (half-open): success brings it back, failure cools it down again.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Cooldown(int failures, long windowMillis, long durationMillis, long maxMillis) {
+        public static final Cooldown DEFAULT = new Cooldown(3, 60_000, 30_000, 300_000);
     }
 
     /**
@@ -70,14 +182,30 @@ public record GatewayConfig(
             JsonNode defaultParams,
             /** "reject" (400) or "drop". */
             String unsupportedParams,
-            Mock mock) {
+            Mock mock,
+            /** Priority tier for the {@code priority} strategy: 1 first, then 2 …; null is 1. */
+            Integer priority) {
+
+        /** A model of tier 1 (or of a group not routed by priority). */
+        public Model(String id, String modelName, String provider, String upstreamModel, String apiBase,
+                String apiVersion, String region, String project, String credentialRef, Prices prices, Long rpm,
+                Long tpm, int weight, long timeoutMillis, Integer contextWindow, JsonNode defaultParams,
+                String unsupportedParams, Mock mock) {
+            this(id, modelName, provider, upstreamModel, apiBase, apiVersion, region, project, credentialRef, prices,
+                    rpm, tpm, weight, timeoutMillis, contextWindow, defaultParams, unsupportedParams, mock, null);
+        }
 
         /** A model without a cloud project (every provider but vertex). */
         public Model(String id, String modelName, String provider, String upstreamModel, String apiBase,
                 String apiVersion, String region, String credentialRef, Prices prices, Long rpm, Long tpm, int weight,
                 long timeoutMillis, Integer contextWindow, JsonNode defaultParams, String unsupportedParams, Mock mock) {
             this(id, modelName, provider, upstreamModel, apiBase, apiVersion, region, null, credentialRef, prices, rpm,
-                    tpm, weight, timeoutMillis, contextWindow, defaultParams, unsupportedParams, mock);
+                    tpm, weight, timeoutMillis, contextWindow, defaultParams, unsupportedParams, mock, null);
+        }
+
+        /** The priority tier, 1 when none is set. */
+        public int tier() {
+            return priority == null ? 1 : priority;
         }
     }
 

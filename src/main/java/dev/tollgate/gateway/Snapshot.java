@@ -54,6 +54,13 @@ public final class Snapshot {
         return groups.getOrDefault(modelName, List.of());
     }
 
+    /** How the group {@code modelName} is routed: its rendered routing, or {@link GatewayConfig.Routing#DEFAULT}. */
+    public GatewayConfig.Routing routing(String modelName) {
+        Map<String, GatewayConfig.Routing> r = config.routing();
+        GatewayConfig.Routing found = r == null ? null : r.get(modelName);
+        return found == null ? GatewayConfig.Routing.DEFAULT : found;
+    }
+
     public java.util.Set<String> modelNames() {
         return groups.keySet();
     }
