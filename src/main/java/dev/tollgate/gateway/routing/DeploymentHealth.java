@@ -146,6 +146,7 @@ public class DeploymentHealth {
     private final AtomicBoolean polling = new AtomicBoolean();
     private final AtomicBoolean redisDown = new AtomicBoolean();
     private volatile long timer = -1;
+    private volatile Snapshot followed;
     private volatile Vertx timerVertx;
 
     @Inject
@@ -179,12 +180,32 @@ public class DeploymentHealth {
         }
     }
 
-    /** Polls Redis every {@code pollMillis} for cooldowns other replicas started. */
+    /** Every {@code pollMillis}: follows the config ({@link #follow}) and polls Redis for other replicas' cooldowns. */
     void start(Vertx vertx) {
-        if (pollMillis > 0 && store != null && current != null && timer < 0) {
+        if (pollMillis > 0 && current != null && timer < 0) {
             timerVertx = vertx;
-            timer = vertx.setPeriodic(pollMillis, id -> poll());
+            timer = vertx.setPeriodic(pollMillis, id -> {
+                follow(current.get());
+                poll();
+            });
         }
+    }
+
+    /**
+     * When the config changed: registers the cooling gauge of every model group (so it reads 0 before any failure
+     * rather than being absent) and forgets the deployments the config no longer has.
+     */
+    void follow(Snapshot s) {
+        if (s == null || s == followed) {
+            return;
+        }
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (GatewayConfig.Model m : s.config().models()) {
+            ids.add(m.id());
+            gauge(m.modelName());
+        }
+        entries.keySet().retainAll(ids);
+        followed = s;
     }
 
     @PreDestroy
@@ -426,8 +447,8 @@ public class DeploymentHealth {
             e.failures.clear();
             e.lastReason = c.reason().isEmpty() ? null : c.reason();
         }
-        LOG.infof("Deployment %s cools down until %d (started by another replica: %s)", m.id(), c.untilMillis(),
-                c.reason());
+        LOG.infof("Deployment %s cools down until %s (started by another replica: %s)", m.id(),
+                java.time.Instant.ofEpochMilli(c.untilMillis()), c.reason());
     }
 
     /** The config's Redis for health, or null when it names none (or this instance shares nothing). */
@@ -489,7 +510,8 @@ public class DeploymentHealth {
 
     private void counted(Started st) {
         Entry e = st.entry();
-        LOG.infof("Deployment %s cools down until %d: %s", e.id, st.untilMillis(), st.reason());
+        LOG.infof("Deployment %s cools down until %s: %s", e.id, java.time.Instant.ofEpochMilli(st.untilMillis()),
+                st.reason());
         if (registry != null) {
             Counter.builder("tollgate.cooldowns")
                     .description("Deployments taken out of rotation (cooldowns started by this replica)")

@@ -280,6 +280,22 @@ class DeploymentHealthTest {
     }
 
     @Test
+    void followingTheConfigRegistersEveryGroupsGaugeAndForgetsRemovedDeployments() {
+        health.follow(LOCAL);
+        assertThat(registry.find("tollgate.deployments.cooling").tag("model", "claude").gauge()).isNotNull();
+        assertThat(cooling("claude")).isZero();
+        health.failed(LOCAL, A, Retries.RATE_LIMITED, -1, POLICY, T0);
+        health.failed(LOCAL, C, Retries.RATE_LIMITED, -1, POLICY, T0);
+        health.follow(LOCAL);
+        assertThat(health.available(C.id(), T0)).as("the same config: nothing forgotten").isFalse();
+        health.follow(snapshot(null, "ns/gw", A, B));
+        assertThat(health.available(C.id(), T0)).isTrue();
+        assertThat(health.available(A.id(), T0)).isFalse();
+        assertThat(cooling("claude")).isZero();
+        assertThat(cooling("gpt")).isEqualTo(1);
+    }
+
+    @Test
     void theHealthyPathAllocatesNothing() {
         health.failed(LOCAL, B, Retries.SERVER_ERROR, -1, POLICY, T0); // B has history but is healthy
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
