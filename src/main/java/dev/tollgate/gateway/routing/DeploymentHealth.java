@@ -81,6 +81,9 @@ import org.jboss.logging.Logger;
  * (the longer cooldown is shared). Redis errors never fail a request nor change the local rules: the replica then
  * works on what it sees itself, and says so once in the log (at warn; at debug afterwards until Redis answers).
  *
+ * <p>The same periodic tick follows the config: a new config registers the cooling gauge of each model group and
+ * forgets the deployments it no longer has.
+ *
  * <h2>Counting</h2>
  * {@link State#cooldowns()} and the counter {@code tollgate.cooldowns} count the cooldowns this replica started
  * (a cooldown learned from Redis is not counted again), so a sum over replicas is the gateway's total. Labels are
@@ -384,7 +387,8 @@ public class DeploymentHealth {
 
     /**
      * Every known deployment's health: those of the current config (Healthy when they never failed) and any other
-     * this replica holds state for. For status and metrics, not the request path.
+     * this replica holds state for (a deployment the config dropped is forgotten at the next tick). For status and
+     * metrics, not the request path.
      */
     public Map<String, State> states(long nowMillis) {
         Map<String, State> out = new TreeMap<>();
