@@ -117,7 +117,8 @@ class RouterConcurrencyTest {
 
         // the same load by weight alone piles requests up on the slow deployment: the measure tells them apart
         Spread weighted = run(Routing.WEIGHTED, 4_000, 12);
-        assertThat(weighted.meanSpread()).isGreaterThan(40);
+        // (even one thread alone keeps about 12 open on the slow one and 3 on each other: a spread of 9)
+        assertThat(weighted.meanSpread()).isGreaterThan(Math.max(6.0, 3 * leastBusy.meanSpread()));
     }
 
     @Test
