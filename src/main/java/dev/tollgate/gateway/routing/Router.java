@@ -84,7 +84,7 @@ public class Router {
         if (group.isEmpty()) {
             return Future.succeededFuture(new Pick(null, false, Map.of()));
         }
-        if (affine(routing, demand)) {
+        if (affine(routing, demand) && group.size() > 1) { // a group of one has nothing to stick to
             String token = Affinities.token(group.get(0).modelName(), demand.affinityKey());
             String remembered = affinities.local(token, now);
             if (remembered == null && affinities.shared(snapshot)) {
@@ -104,7 +104,8 @@ public class Router {
      * {@code routing.affinity().ttlMillis()} (here at once, in the shared Redis without waiting).
      */
     public void served(Snapshot snapshot, Routing routing, Demand demand, Model model) {
-        if (!affine(routing, demand) || model == null || routing.affinity().ttlMillis() <= 0) {
+        if (!affine(routing, demand) || model == null || routing.affinity().ttlMillis() <= 0
+                || snapshot.group(model.modelName()).size() < 2) {
             return;
         }
         affinities.remember(snapshot, Affinities.token(model.modelName(), demand.affinityKey()), model.id(),

@@ -116,6 +116,20 @@ class SharedAffinityTest {
     }
 
     @Test
+    void aGroupOfOneNeverAsksOrTellsRedis() throws Exception {
+        List<Model> one = List.of(a);
+        Snapshot snapshot = snapshot(one, server.url(), "v1");
+        Affinities affinities = new Affinities(new SharedStore(vertx1), vertx1, 1000, 2_000);
+        Router r = new Router(new RouteStats(clock), Fixtures.health(), affinities, clock, Fixtures.random(5));
+        Routing sticky = routing(Routing.WEIGHTED, 60_000);
+        Future<Pick> p = r.pick(snapshot, one, sticky, demand("grace"), Set.of());
+        assertThat(p.isComplete()).as("no Redis round trip").isTrue();
+        assertThat(p.result().model()).isEqualTo(a);
+        r.served(snapshot, sticky, demand("grace"), a);
+        assertThat(affinities.size()).as("nothing remembered, so nothing SET").isZero();
+    }
+
+    @Test
     void aRedisThatCannotAnswerLeavesRoutingToTheStrategy() throws Exception {
         int closed;
         try (ServerSocket s = new ServerSocket(0)) {
