@@ -60,6 +60,18 @@ public interface TollgateConfig {
         /** Image of the gateway pods the operator creates; GatewayDeployment.spec.image overrides it. */
         String image();
 
+        /** How often a replica reads the cooldowns the others shared through Redis (routing.DeploymentHealth). */
+        @WithDefault("1000")
+        long healthPollMillis();
+
+        /** Most session-affinity pairings a replica keeps in memory (routing.Affinities). */
+        @WithDefault("100000")
+        int affinityMaxEntries();
+
+        /** How long a pick waits for Redis to name a pairing this replica does not know (routing.Affinities). */
+        @WithDefault("200")
+        long affinityRedisTimeoutMillis();
+
         /** Largest accepted request body in bytes; larger ones get 413. */
         @WithDefault("10485760")
         long maxBodyBytes();

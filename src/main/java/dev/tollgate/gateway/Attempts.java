@@ -169,20 +169,47 @@ final class Attempts {
         ctx.holding = ctx.stream; // until its first content, a stream may still fail over
         ctx.response.putHeader(HeaderNames.DEPLOYMENT, m.id());
         ctx.response.putHeader(HeaderNames.ATTEMPTS, ctx.attempt == 1 ? "1" : Integer.toString(ctx.attempt));
+        if (groupName != requested && !groupName.equals(requested)) {
+            ctx.response.putHeader(HeaderNames.FALLBACK, groupName); // also when nothing of the requested group was tried
+        }
         if (ctx.attempt > 1) {
-            if (!groupName.equals(requested)) {
-                ctx.response.putHeader(HeaderNames.FALLBACK, groupName);
-            }
             ctx.response.headers().remove(HeaderNames.COOLDOWN_OVERRIDE);
         }
         if (cooldownOverridden) {
             ctx.response.putHeader(HeaderNames.COOLDOWN_OVERRIDE, m.id());
         }
         routes.stats.started(m.id());
-        long timer = firstTokenTimer(ctx);
-        routes.runAttempt(ctx, () -> routes.dispatch(ctx, upstream, credential), (admitted, t) -> {
-            if (timer >= 0) {
-                ctx.rc.vertx().cancelTimer(timer);
+        Long firstToken = ctx.stream ? routing.firstTokenTimeoutMillis() : null;
+        java.util.function.Supplier<Future<Void>> call = () -> routes.dispatch(ctx, upstream, credential);
+        long timer = -1;
+        if (firstToken != null) {
+            // the attempt ends when its upstream does, or when no content came in time: then it is given up at once
+            // (cancelled upstream, detached from the client), whatever the upstream connection does afterwards
+            io.vertx.core.Promise<Void> outcome = io.vertx.core.Promise.promise();
+            Runnable giveUp = () -> {
+                if (ctx.holding && !ctx.response.ended() && !ctx.response.closed() && !ctx.cancellation.cancelled()) {
+                    ctx.abandoned = true;
+                    ctx.cancellation.cancel();
+                    outcome.tryFail(new java.util.concurrent.CancellationException("no first token in time"));
+                }
+            };
+            timer = ctx.rc.vertx().setTimer(firstToken, id -> giveUp.run());
+            call = () -> {
+                routes.dispatch(ctx, upstream, credential).onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        outcome.tryComplete();
+                    } else {
+                        outcome.tryFail(ar.cause());
+                    }
+                });
+                return outcome.future();
+            };
+        }
+        long firstTokenTimer = timer;
+        routes.runAttempt(ctx, call, (admitted, t) -> {
+            long timer2 = firstTokenTimer;
+            if (timer2 >= 0) {
+                ctx.rc.vertx().cancelTimer(timer2);
             }
             // a failure's duration is not a latency: a fast failure must not make a deployment look fast
             routes.stats.finished(m.id(), t == null ? System.nanoTime() - ctx.attemptStartNanos : -1,
@@ -195,20 +222,6 @@ final class Attempts {
                 routes.completeAttempt(ctx, admitted);
             } else {
                 failed(ctx, admitted, t);
-            }
-        });
-    }
-
-    /** Abandons a stream that has sent no content within routing.firstTokenTimeout; -1 when none applies. */
-    private long firstTokenTimer(RequestContext ctx) {
-        Long ms = routing.firstTokenTimeoutMillis();
-        if (!ctx.stream || ms == null) {
-            return -1;
-        }
-        return ctx.rc.vertx().setTimer(ms, id -> {
-            if (ctx.holding && !ctx.response.ended() && !ctx.response.closed() && !ctx.cancellation.cancelled()) {
-                ctx.abandoned = true;
-                ctx.cancellation.cancel();
             }
         });
     }
@@ -363,6 +376,7 @@ final class Attempts {
         ctx.superseded = true;
         ctx.holding = false;
         ctx.held = null;
+        ctx.detached = true; // its upstream may still send: none of it reaches the client
         ApiError error = failed.cause instanceof UpstreamException ? ((UpstreamException) failed.cause).error()
                 : failed.cause instanceof GatewayException ? ((GatewayException) failed.cause).error() : null;
         ctx.error = error;

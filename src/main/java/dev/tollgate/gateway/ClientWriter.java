@@ -33,7 +33,7 @@ final class ClientWriter {
 
     private static void send(RequestContext ctx, int status, Buffer body) {
         HttpServerResponse r = ctx.response;
-        if (r.ended() || r.closed()) {
+        if (ctx.detached || r.ended() || r.closed()) {
             return;
         }
         if (status == 200) {
@@ -45,7 +45,7 @@ final class ClientWriter {
     /** Starts the event stream (once): headers go out with the first event, so earlier failures keep a real status. */
     static void startStream(RequestContext ctx) {
         HttpServerResponse r = ctx.response;
-        if (!ctx.holding && !r.headWritten()) {
+        if (!ctx.holding && !ctx.detached && !r.headWritten()) {
             ctx.status = 200;
             r.setStatusCode(200).setChunked(true).putHeader("content-type", "text/event-stream; charset=utf-8")
                     .putHeader("cache-control", "no-cache").putHeader("x-accel-buffering", "no");
@@ -138,7 +138,7 @@ final class ClientWriter {
     static void end(RequestContext ctx) {
         release(ctx);
         HttpServerResponse r = ctx.response;
-        if (!r.ended() && !r.closed()) {
+        if (!ctx.detached && !r.ended() && !r.closed()) {
             r.end();
         }
     }
@@ -152,7 +152,7 @@ final class ClientWriter {
         ctx.holding = false; // what was held back never reached the client: the error goes out as a plain answer
         ctx.held = null;
         HttpServerResponse r = ctx.response;
-        if (r.ended() || r.closed()) {
+        if (ctx.detached || r.ended() || r.closed()) {
             return;
         }
         JsonNode body = ctx.ingress == WireFormat.ANTHROPIC ? e.toAnthropicBody() : e.toOpenAiBody();
@@ -174,7 +174,10 @@ final class ClientWriter {
     }
 
     private static void write(RequestContext ctx, String s) {
-        if (ctx.holding) {
+        if (ctx.holding || ctx.detached) {
+            if (ctx.detached) {
+                return;
+            }
             if (ctx.held == null) {
                 ctx.held = new java.util.ArrayList<>(4);
             }

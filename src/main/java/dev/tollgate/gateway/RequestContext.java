@@ -87,6 +87,11 @@ public final class RequestContext {
      * until then the attempt may fail over to another deployment without the client seeing anything of it.
      */
     public boolean holding;
+    /**
+     * Another attempt took this one's place (or the request ended without it): whatever its upstream still sends is
+     * not written to the client.
+     */
+    public boolean detached;
     /** The events held back while {@link #holding}, in order. */
     java.util.List<String> held;
     /** When the first content reached the client (streams), 0 before. */
