@@ -45,10 +45,60 @@ final class ClientWriter {
     /** Starts the event stream (once): headers go out with the first event, so earlier failures keep a real status. */
     static void startStream(RequestContext ctx) {
         HttpServerResponse r = ctx.response;
-        if (!r.headWritten()) {
+        if (!ctx.holding && !r.headWritten()) {
             ctx.status = 200;
             r.setStatusCode(200).setChunked(true).putHeader("content-type", "text/event-stream; charset=utf-8")
                     .putHeader("cache-control", "no-cache").putHeader("x-accel-buffering", "no");
+        }
+    }
+
+    /**
+     * Ends the hold of a stream attempt ({@link RequestContext#holding}): the head and the events held back go out,
+     * and from now on the answer is the client's — no other deployment may take over.
+     */
+    static void release(RequestContext ctx) {
+        if (!ctx.holding) {
+            return;
+        }
+        ctx.holding = false;
+        ctx.firstContentNanos = System.nanoTime();
+        startStream(ctx);
+        if (ctx.held != null) {
+            ctx.held.forEach(e -> write(ctx, e));
+            ctx.held = null;
+        }
+    }
+
+    /**
+     * Whether an OpenAI chunk carries anything of the answer: text, a refusal, a tool call, or a finish reason. A
+     * chunk with only the role (the first one) or only usage does not.
+     */
+    static boolean content(JsonNode chunk) {
+        for (JsonNode choice : chunk.path("choices")) {
+            JsonNode delta = choice.path("delta");
+            if (!delta.path("content").asText("").isEmpty() || !delta.path("refusal").asText("").isEmpty()
+                    || delta.has("tool_calls") || delta.has("function_call")
+                    || !choice.path("text").asText("").isEmpty() || choice.path("finish_reason").isTextual()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether an Anthropic stream event carries anything of the answer (a block's content, the stop, an error). */
+    static boolean content(String type, JsonNode data) {
+        switch (type) {
+            case "message_start", "ping" -> {
+                return false;
+            }
+            case "content_block_start" -> {
+                JsonNode block = data.path("content_block");
+                return !"text".equals(block.path("type").asText()) && !"thinking".equals(block.path("type").asText())
+                        || !block.path("text").asText("").isEmpty();
+            }
+            default -> {
+                return true; // content_block_delta, content_block_stop, message_delta, message_stop
+            }
         }
     }
 
@@ -62,16 +112,23 @@ final class ClientWriter {
         startStream(ctx);
         // data spread over several lines would need a "data:" prefix per line: re-serialise that (rare) case
         boolean relay = raw != null && raw.indexOf('\n') < 0 && raw.indexOf('\r') < 0;
+        if (ctx.holding && content(chunk)) {
+            release(ctx);
+        }
         write(ctx, "data: " + (relay ? raw : Json.write(chunk)) + "\n\n");
     }
 
     /** An Anthropic-style event: {@code event: <type>} and {@code data: <json>}. */
     static void event(RequestContext ctx, String type, JsonNode data) {
         startStream(ctx);
+        if (ctx.holding && content(type, data)) {
+            release(ctx);
+        }
         write(ctx, "event: " + type + "\ndata: " + Json.write(data) + "\n\n");
     }
 
     static void done(RequestContext ctx) {
+        release(ctx); // a whole answer without content (empty) is still an answer
         if (ctx.ingress == WireFormat.OPENAI) {
             write(ctx, "data: [DONE]\n\n");
         }
@@ -79,6 +136,7 @@ final class ClientWriter {
     }
 
     static void end(RequestContext ctx) {
+        release(ctx);
         HttpServerResponse r = ctx.response;
         if (!r.ended() && !r.closed()) {
             r.end();
@@ -91,6 +149,8 @@ final class ClientWriter {
      */
     static void error(RequestContext ctx, ApiError e, Map<String, String> headers) {
         ctx.error = e;
+        ctx.holding = false; // what was held back never reached the client: the error goes out as a plain answer
+        ctx.held = null;
         HttpServerResponse r = ctx.response;
         if (r.ended() || r.closed()) {
             return;
@@ -114,6 +174,13 @@ final class ClientWriter {
     }
 
     private static void write(RequestContext ctx, String s) {
+        if (ctx.holding) {
+            if (ctx.held == null) {
+                ctx.held = new java.util.ArrayList<>(4);
+            }
+            ctx.held.add(s);
+            return;
+        }
         HttpServerResponse r = ctx.response;
         if (!r.ended() && !r.closed()) {
             r.write(s);

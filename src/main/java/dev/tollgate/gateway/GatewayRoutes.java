@@ -59,12 +59,17 @@ public class GatewayRoutes {
     private final UsageRecorder usage;
     private final long handoverMillis;
     private final java.util.Optional<Long> drainMillis;
-    private final Drain open = new Drain();
+    final Drain open = new Drain();
+    final dev.tollgate.gateway.routing.Router router;
+    final dev.tollgate.gateway.routing.DeploymentHealth health;
+    final dev.tollgate.gateway.routing.RouteStats stats;
+    final RoutingMetrics metrics;
     private volatile boolean draining;
 
     public GatewayRoutes(ConfigHolder holder, Upstreams upstreams,
             dev.tollgate.gateway.passthrough.PassThrough passThrough, Instance<RequestInterceptor> interceptors,
-            MeterRegistry registry, UsageRecorder usage,
+            MeterRegistry registry, UsageRecorder usage, dev.tollgate.gateway.routing.Router router,
+            dev.tollgate.gateway.routing.DeploymentHealth health, dev.tollgate.gateway.routing.RouteStats stats,
             @ConfigProperty(name = "tollgate.mode", defaultValue = "standalone") String mode,
             @ConfigProperty(name = "tollgate.gateway.max-body-bytes", defaultValue = "10485760") long maxBodyBytes,
             @ConfigProperty(name = "tollgate.gateway.max-header-bytes", defaultValue = "20480") int maxHeaderBytes,
@@ -74,6 +79,10 @@ public class GatewayRoutes {
             @ConfigProperty(name = "tollgate.gateway.drain-timeout-millis") java.util.Optional<Long> drainMillis) {
         this.handoverMillis = handoverMillis;
         this.drainMillis = drainMillis;
+        this.router = router;
+        this.health = health;
+        this.stats = stats;
+        this.metrics = new RoutingMetrics(registry);
         this.holder = holder;
         this.upstreams = upstreams;
         this.passThrough = passThrough;
@@ -310,8 +319,7 @@ public class GatewayRoutes {
         String requestId = requestId(rc);
         Snapshot snapshot = holder.current();
         RequestContext ctx = new RequestContext(rc, requestId, ingress, op, snapshot);
-        Served upstream;
-        String credential;
+        List<GatewayConfig.Model> group;
         try {
             ready(rc, snapshot);
             ctx.key = Auth.authenticate(rc.request(), ingress == WireFormat.ANTHROPIC, snapshot, clock.instant());
@@ -322,7 +330,7 @@ public class GatewayRoutes {
                 throw new GatewayException(ApiError.of(400, "'model' is required: name one of GET /v1/models", "model"));
             }
             ctx.modelName = model.asText();
-            List<GatewayConfig.Model> group = snapshot.group(ctx.modelName);
+            group = snapshot.group(ctx.modelName);
             if (group.isEmpty()) {
                 throw new GatewayException(ApiError.of(404, "the model '" + ctx.modelName + "' does not exist on this "
                         + "gateway: GET /v1/models lists the models your key may use", "model").withCode("model_not_found"));
@@ -331,31 +339,37 @@ public class GatewayRoutes {
                 throw new GatewayException(ApiError.of(403, "your key may not use the model '" + ctx.modelName
                         + "' (VirtualKey " + ctx.key.id() + " spec.models)", "model").withCode("model_not_allowed"));
             }
-            ctx.deployment = ModelRouter.pick(group);
-            upstream = upstreams.forProvider(ctx.deployment.provider()).orElseThrow(() -> new GatewayException(
-                    ApiError.of(501, "provider " + ctx.deployment.provider() + " (model " + ctx.modelName
-                            + ") is not served on this API by this gateway version" + (passThrough.providers()
-                            .contains(ctx.deployment.provider()) ? ": call it through /" + ctx.deployment.provider()
-                            + "/ (its own API)" : ""), null).withCode("provider_not_supported"),
-                    Map.of("x-should-retry", "false"))); // the renderer refuses such models: only an old config gets here
-            if (!upstream.supports(op)) {
-                throw new GatewayException(ApiError.of(400, "the model '" + ctx.modelName + "' (provider "
-                        + ctx.deployment.provider() + ") does not serve " + rc.request().path(), "model")
-                        .withCode("unsupported_operation"));
-            }
-            ctx.stream = (op == Operation.CHAT || op == Operation.COMPLETIONS) && ctx.body.path("stream").asBoolean(false);
-            if (ctx.stream && ctx.deployment.prices() != null) {
-                // a stream cut short is charged by counting its tokens: have the vocabulary ready by then
-                TokenCounter.preload(ctx.deployment.upstreamModel());
-            }
-            credential = snapshot.credential(ctx.deployment).orElse(null);
-            applyDefaults(ctx.body, ctx.deployment.defaultParams());
         } catch (GatewayException e) {
             ClientWriter.error(ctx, e.error(), e.headers());
             record(ctx);
             return;
         }
-        run(ctx, () -> dispatch(ctx, upstream, credential));
+        new Attempts(this, ctx, rawBody, group).start();
+    }
+
+    /**
+     * What serves the attempt's deployment ({@code ctx.deployment}) for its operation; also settles whether it
+     * streams. Throws {@link GatewayException} when this gateway cannot serve it.
+     */
+    Served served(RequestContext ctx) {
+        Operation op = ctx.operation;
+        Served upstream = upstreams.forProvider(ctx.deployment.provider()).orElseThrow(() -> new GatewayException(
+                ApiError.of(501, "provider " + ctx.deployment.provider() + " (model " + ctx.modelName
+                        + ") is not served on this API by this gateway version" + (passThrough.providers()
+                        .contains(ctx.deployment.provider()) ? ": call it through /" + ctx.deployment.provider()
+                        + "/ (its own API)" : ""), null).withCode("provider_not_supported"),
+                Map.of("x-should-retry", "false"))); // the renderer refuses such models: only an old config gets here
+        if (!upstream.supports(op)) {
+            throw new GatewayException(ApiError.of(400, "the model '" + ctx.modelName + "' (provider "
+                    + ctx.deployment.provider() + ") does not serve " + ctx.rc.request().path(), "model")
+                    .withCode("unsupported_operation"));
+        }
+        ctx.stream = (op == Operation.CHAT || op == Operation.COMPLETIONS) && ctx.body.path("stream").asBoolean(false);
+        if (ctx.stream && ctx.deployment.prices() != null) {
+            // a stream cut short is charged by counting its tokens: have the vocabulary ready by then
+            TokenCounter.preload(ctx.deployment.upstreamModel());
+        }
+        return upstream;
     }
 
     /** Refuses a request when there is no configuration yet, or this replica is stopping. */
@@ -413,6 +427,29 @@ public class GatewayRoutes {
                 .onComplete(ar -> Metering.whenCountable(ctx, () -> complete(ctx, admitted)));
     }
 
+    /** How an attempt ended: {@code failure} null when it succeeded; the stages that admitted it still to complete. */
+    interface AttemptEnd {
+        void ended(List<RequestInterceptor> admitted, Throwable failure);
+    }
+
+    /**
+     * Runs one upstream attempt of a routed request ({@link Attempts}): the stages admit it, {@code call} serves it,
+     * and {@code end} decides what follows — {@link #completeAttempt} when it is the request's outcome.
+     */
+    void runAttempt(RequestContext ctx, java.util.function.Supplier<Future<Void>> call, AttemptEnd end) {
+        ctx.response.closeHandler(v -> ctx.cancellation.cancel());
+        open.opened(ctx);
+        List<RequestInterceptor> admitted = new ArrayList<>(interceptors.size());
+        Future<Void> admission = admit(ctx, 0, admitted);
+        (admission.succeeded() ? start(call) : admission.compose(v -> start(call)))
+                .onComplete(ar -> end.ended(admitted, ar.failed() ? ar.cause() : null));
+    }
+
+    /** Completes an attempt in its stages (once its tokens can be counted) and, unless superseded, the request. */
+    void completeAttempt(RequestContext ctx, List<RequestInterceptor> admitted) {
+        Metering.whenCountable(ctx, () -> complete(ctx, admitted));
+    }
+
     /** Completes the request in every stage that admitted it, last first, then records its metrics. */
     private void complete(RequestContext ctx, List<RequestInterceptor> admitted) {
         for (int i = admitted.size() - 1; i >= 0; i--) {
@@ -422,7 +459,9 @@ public class GatewayRoutes {
                 LOG.errorf(e, "interceptor %s failed to complete request %s", admitted.get(i), ctx.requestId);
             }
         }
-        record(ctx);
+        if (!ctx.superseded) {
+            record(ctx);
+        }
         open.closed(ctx); // only now: a stopping gateway's drain waits until the request is metered
     }
 
@@ -468,7 +507,7 @@ public class GatewayRoutes {
     }
 
     /** The upstream call; a bridge that throws fails the request instead of leaving it unanswered. */
-    private Future<Void> dispatch(RequestContext ctx, Served upstream, String credential) {
+    Future<Void> dispatch(RequestContext ctx, Served upstream, String credential) {
         try {
             return bridges.dispatch(ctx, upstream, credential);
         } catch (RuntimeException e) {
@@ -476,7 +515,7 @@ public class GatewayRoutes {
         }
     }
 
-    private void fail(RequestContext ctx, Throwable t) {
+    void fail(RequestContext ctx, Throwable t) {
         if (ctx.endedByDrain) {
             return; // the drain deadline ended it, and wrote what the client gets
         }
@@ -588,7 +627,7 @@ public class GatewayRoutes {
      * and against its endpoint's published description ({@link RequestRules}). A body that breaks either is refused
      * here, before it takes a rate-limit slot, reserves budget or reaches an upstream.
      */
-    private static JsonBody body(io.vertx.core.buffer.Buffer raw, WireFormat ingress, Operation op) {
+    static JsonBody body(io.vertx.core.buffer.Buffer raw, WireFormat ingress, Operation op) {
         try {
             return JsonBody.parse(raw, RequestRules.of(ingress, op));
         } catch (InvalidRequest e) {
@@ -599,7 +638,7 @@ public class GatewayRoutes {
     }
 
     /** The LlmModel's defaultParams fill in what the client did not set. */
-    private static void applyDefaults(JsonBody body, JsonNode defaults) {
+    static void applyDefaults(JsonBody body, JsonNode defaults) {
         if (defaults == null || !defaults.isObject()) {
             return;
         }
@@ -620,7 +659,7 @@ public class GatewayRoutes {
     private final Map<Series, Timer> timers = new ConcurrentHashMap<>();
     private final Map<Model, Tokens> tokens = new ConcurrentHashMap<>();
 
-    private void record(RequestContext ctx) {
+    void record(RequestContext ctx) {
         Series series = new Series(ctx.modelLabel(), ctx.providerLabel(), ctx.status == 0 ? 200 : ctx.status, ctx.operation);
         timers.computeIfAbsent(series, k -> Timer.builder("tollgate.request.duration")
                 .description("Gateway request time, upstream included")

@@ -16,6 +16,16 @@ public final class HeaderNames {
     public static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
     public static final CharSequence DEPLOYMENT = HttpHeaders.createOptimized("x-tollgate-deployment");
     public static final CharSequence COST = HttpHeaders.createOptimized("x-tollgate-cost");
+    /** Upstream attempts the request took (1 unless it was retried or fell back). */
+    public static final CharSequence ATTEMPTS = HttpHeaders.createOptimized("x-tollgate-attempts");
+    /** The fallback model group that answered, when not the requested one. */
+    public static final CharSequence FALLBACK = HttpHeaders.createOptimized("x-tollgate-fallback");
+    /** The deployment tried although cooling down (every deployment of its group was). */
+    public static final CharSequence COOLDOWN_OVERRIDE = HttpHeaders.createOptimized("x-tollgate-cooldown-override");
+    /** Request header: at most this many retries (may only lower the routing policy's). */
+    public static final CharSequence RETRIES = HttpHeaders.createOptimized("x-tollgate-retries");
+    /** Request header: "off" uses no fallback group for this request. */
+    public static final CharSequence FALLBACKS = HttpHeaders.createOptimized("x-tollgate-fallbacks");
     public static final CharSequence SHOULD_RETRY = HttpHeaders.createOptimized("x-should-retry");
 
     private HeaderNames() {}

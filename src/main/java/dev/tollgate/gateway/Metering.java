@@ -69,7 +69,7 @@ public final class Metering {
      * cut short) that is priced by tokens.
      */
     static boolean mustCount(RequestContext ctx) {
-        boolean answeredOrLeft = ctx.status == 200 || ctx.status == 499 || ctx.endedByDrain;
+        boolean answeredOrLeft = ctx.status == 200 || ctx.status == 499 || ctx.endedByDrain || ctx.abandoned;
         boolean pricedPerImage = ctx.operation == Operation.IMAGES && ctx.status == 200
                 || ctx.operation == Operation.RERANK; // priced per search unit: no tokens to count
         return ctx.costMicros == null && ctx.usage == null && answeredOrLeft && !pricedPerImage && ctx.body != null

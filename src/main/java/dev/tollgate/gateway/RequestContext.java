@@ -20,7 +20,10 @@ public final class RequestContext {
     public final WireFormat ingress;
     public final Operation operation;
     public final Snapshot snapshot;
-    public final long startNanos = System.nanoTime();
+    /** When the request arrived (the first attempt's start: every attempt of one request carries it). */
+    public final long startNanos;
+    /** When this attempt started. */
+    public final long attemptStartNanos;
     public final Cancellation cancellation = new Cancellation();
     /** Stage-private state (e.g. a budget reservation to settle). */
     public final Map<Class<?>, Object> attributes = new HashMap<>();
@@ -59,6 +62,36 @@ public final class RequestContext {
     /** True when the gateway itself ended this request, unfinished, at its drain deadline (see {@link Drain}). */
     boolean endedByDrain;
 
+    // ---- routing (gateway/Attempts): one RequestContext per upstream attempt ------------------------------------
+
+    /** Which attempt of its request this is, from 1. */
+    public int attempt = 1;
+    /**
+     * This attempt failed and the request went on to another one (a retry or a fallback): it is not the request's
+     * outcome. Its stages still complete (its deployment's limits, the budget charge of what it used), but it is not
+     * counted as one of the key's requests and gives its key-scope request unit back.
+     */
+    public boolean superseded;
+    /**
+     * Set by the rate limits when a deployment's own quota (LlmModel rpm/tpm), not the key's, refused this attempt:
+     * another deployment may still take the request.
+     */
+    public boolean refusedByDeploymentQuota;
+    /**
+     * The gateway gave up on this attempt itself after the upstream accepted it (a stream that sent no content within
+     * routing.firstTokenTimeout): charged like a request its client left (its prompt is counted).
+     */
+    public boolean abandoned;
+    /**
+     * While true, a stream's events are held back (not written, no head) until the first one that carries content:
+     * until then the attempt may fail over to another deployment without the client seeing anything of it.
+     */
+    public boolean holding;
+    /** The events held back while {@link #holding}, in order. */
+    java.util.List<String> held;
+    /** When the first content reached the client (streams), 0 before. */
+    public long firstContentNanos;
+
     public RequestContext(RoutingContext rc, String requestId, WireFormat ingress, Operation operation, Snapshot snapshot) {
         this.rc = rc;
         this.response = rc.response();
@@ -66,6 +99,25 @@ public final class RequestContext {
         this.ingress = ingress;
         this.operation = operation;
         this.snapshot = snapshot;
+        this.startNanos = System.nanoTime();
+        this.attemptStartNanos = startNanos;
+    }
+
+    /** The next attempt of the same request: who asks and how, not what was routed, sent or used. */
+    RequestContext(RequestContext previous) {
+        this.rc = previous.rc;
+        this.response = previous.response;
+        this.requestId = previous.requestId;
+        this.ingress = previous.ingress;
+        this.operation = previous.operation;
+        this.snapshot = previous.snapshot;
+        this.startNanos = previous.startNanos;
+        this.attemptStartNanos = System.nanoTime();
+        this.key = previous.key;
+        this.bodyBytes = previous.bodyBytes;
+        this.stream = previous.stream;
+        this.modelName = previous.modelName;
+        this.attempt = previous.attempt + 1;
     }
 
     /** The model label for metrics: a configured public name, never a client-supplied unknown one. */

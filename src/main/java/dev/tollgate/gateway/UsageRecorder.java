@@ -143,7 +143,7 @@ public class UsageRecorder implements RequestInterceptor {
         record(ctx.snapshot, ctx.key.id(), ctx.deployment.id(), ctx.status, ctx.usage == null ? null : ctx.usage.promptTokens(),
                 ctx.usage == null ? null : ctx.usage.outputTokens(), cost,
                 charges == null ? List.of() : charges.stream().map(ch -> ch.budgetId() + "@" + ch.periodStartMillis()).toList(),
-                ctx.error != null && "rate_limit_exceeded".equals(ctx.error.code()), ctx.upstreamFailed)
+                ctx.error != null && "rate_limit_exceeded".equals(ctx.error.code()), ctx.upstreamFailed, !ctx.superseded)
                 .onFailure(t -> LOG.debugf("usage journal write failed (the next heartbeat repairs it): %s", t.getMessage()));
     }
 
@@ -154,14 +154,26 @@ public class UsageRecorder implements RequestInterceptor {
      */
     Future<Void> record(Snapshot snapshot, String keyId, String deploymentId, int status, Long inputTokens,
             Long outputTokens, long cost, List<String> slots, boolean limited, boolean failed) {
+        return record(snapshot, keyId, deploymentId, status, inputTokens, outputTokens, cost, slots, limited, failed, true);
+    }
+
+    /**
+     * {@link #record(Snapshot, String, String, int, Long, Long, long, List, boolean, boolean)} for one attempt of a
+     * request: an attempt another one replaced ({@code keyRequest} false) counts as a request and error of its
+     * deployment, and its tokens and spend count for the key too, but it is not one of the key's requests.
+     */
+    Future<Void> record(Snapshot snapshot, String keyId, String deploymentId, int status, Long inputTokens,
+            Long outputTokens, long cost, List<String> slots, boolean limited, boolean failed, boolean keyRequest) {
         long now = clock.millis();
         long tokens = (inputTokens == null ? 0 : inputTokens) + (outputTokens == null ? 0 : outputTokens);
         Counters key = keys.computeIfAbsent(keyId, k -> new Counters());
         Counters model = models.computeIfAbsent(deploymentId, k -> new Counters());
         for (Counters c : List.of(key, model)) {
-            c.requests.increment();
-            if (status >= 400) {
-                c.errors.increment();
+            if (c == model || keyRequest) {
+                c.requests.increment();
+                if (status >= 400) {
+                    c.errors.increment();
+                }
             }
             if (inputTokens != null) {
                 c.inputTokens.add(inputTokens);

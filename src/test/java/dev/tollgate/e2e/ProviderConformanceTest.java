@@ -485,8 +485,13 @@ class ProviderConformanceTest {
                   "parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}}]""");
     }
 
+    /**
+     * One attempt per request (x-tollgate-retries: 0, no fallback): the kit checks each provider's translation and
+     * error mapping as the client meets them; retries and failover have their own suite (RoutingResilienceEndToEndTest).
+     */
     HttpResponse<String> post(ObjectNode body) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(chat.toURI())
+                .header("x-tollgate-retries", "0").header("x-tollgate-fallbacks", "off")
                 .header("authorization", "Bearer " + KEY).header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))).build(), HttpResponse.BodyHandlers.ofString());
     }

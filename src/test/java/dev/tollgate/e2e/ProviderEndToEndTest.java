@@ -127,11 +127,13 @@ class ProviderEndToEndTest {
     }
 
     OpenAIClient openAiSdk() {
-        return OpenAIOkHttpClient.builder().baseUrl(base.toString()).apiKey(KEY).maxRetries(0).build();
+        return OpenAIOkHttpClient.builder().baseUrl(base.toString()).apiKey(KEY).maxRetries(0)
+                .putHeader("x-tollgate-retries", "0").build(); // each upstream failure met as mapped
     }
 
     AnthropicClient anthropicSdk() {
-        return AnthropicOkHttpClient.builder().baseUrl(base.toString().replaceAll("/v1$", "")).apiKey(KEY).maxRetries(0).build();
+        return AnthropicOkHttpClient.builder().baseUrl(base.toString().replaceAll("/v1$", "")).apiKey(KEY).maxRetries(0)
+                .putHeader("x-tollgate-retries", "0").build();
     }
 
     static ChatCompletionCreateParams.Builder chat(String model) {
@@ -398,8 +400,10 @@ class ProviderEndToEndTest {
 
     // ---- helpers ------------------------------------------------------------------------------------------------
 
+    /** One attempt per request (x-tollgate-retries: 0): these tests meet each upstream failure as it is mapped. */
     private HttpResponse<String> post(String path, String body) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/" + path))
+                .header("x-tollgate-retries", "0")
                 .header("authorization", "Bearer " + KEY).header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }

@@ -199,8 +199,8 @@ public class BudgetInterceptor implements RequestInterceptor {
         }
         long reserved = charges.get(0).amountMicros();
         // Refused before or by the upstream (it bills nothing for an error) costs nothing. A client that went
-        // away (499) may have left mid-answer: the upstream did the work, so it pays its reservation.
-        boolean nothingHappened = ctx.status >= 400 && ctx.status != 499 && ctx.usage == null;
+        // away (499), or an attempt the gateway abandoned (no first token in time), may have left mid-answer: the upstream did the work, so it pays its reservation.
+        boolean nothingHappened = ctx.status >= 400 && ctx.status != 499 && ctx.usage == null && !ctx.abandoned;
         // the real cost from reported usage, else from Tollgate's own token count, else (no price for what was
         // counted) the reservation: never $0 for an answer that was produced
         long actual = nothingHappened ? 0 : Metering.cost(ctx).orElse(reserved);

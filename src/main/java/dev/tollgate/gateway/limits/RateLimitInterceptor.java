@@ -101,6 +101,7 @@ public class RateLimitInterceptor implements RequestInterceptor {
         headers(ctx.response, d);
         if (!d.admitted()) {
             RateLimiter.Limit l = d.refused();
+            ctx.refusedByDeploymentQuota = !l.scope().startsWith("key/"); // another deployment may take it
             String seconds = Long.toString(Math.max(1, (d.retryAfterMillis() + 999) / 1000));
             return Future.failedFuture(new GatewayException(new ApiError(429, "rate_limit_error",
                     l.kind() == RateLimiter.Kind.TPM ? "tokens" : "requests", message(l, d.retryAfterMillis()), null,
@@ -114,8 +115,26 @@ public class RateLimitInterceptor implements RequestInterceptor {
     @SuppressWarnings("unchecked")
     public void complete(RequestContext ctx) {
         List<RateLimiter.Limit> limits = (List<RateLimiter.Limit>) ctx.attributes.get(RateLimitInterceptor.class);
-        if (limits != null) {
-            limiter(ctx.snapshot).release(limits, ctx.usage == null ? 0 : ctx.usage.totalTokens(), ctx.refusedAtAdmission)
+        if (limits == null) {
+            return;
+        }
+        long tokens = ctx.usage == null ? 0 : ctx.usage.totalTokens();
+        if (ctx.superseded && !ctx.refusedAtAdmission) {
+            // an attempt another one replaced: the deployment keeps the request its upstream saw, the key gets its
+            // unit back (the attempt that answers counts the key's request once)
+            List<RateLimiter.Limit> key = new ArrayList<>();
+            List<RateLimiter.Limit> model = new ArrayList<>();
+            limits.forEach(l -> (l.scope().startsWith("key/") ? key : model).add(l));
+            settle(ctx, key, tokens, true);
+            settle(ctx, model, tokens, false);
+        } else {
+            settle(ctx, limits, tokens, ctx.refusedAtAdmission);
+        }
+    }
+
+    private void settle(RequestContext ctx, List<RateLimiter.Limit> limits, long tokens, boolean refund) {
+        if (!limits.isEmpty()) {
+            limiter(ctx.snapshot).release(limits, tokens, refund)
                     .onFailure(t -> LOG.warnf("could not settle rate limits for request %s: %s", ctx.requestId, t.getMessage()));
         }
     }
