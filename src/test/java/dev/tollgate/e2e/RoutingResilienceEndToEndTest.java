@@ -127,9 +127,12 @@ class RoutingResilienceEndToEndTest {
                 extra.isEmpty() ? "" : ", " + extra, routing.isEmpty() ? "" : ",\n       routing: {" + routing + "}");
     }
 
-    /** A group of a failing tier-1 deployment {@code <group>-a} and a healthy tier-2 {@code <group>-b}. */
+    /**
+     * A group of a failing tier-1 deployment {@code <group>-a} and a healthy tier-2 {@code <group>-b}; a also weighs
+     * 1000 to b's 1, so that a strategy other than priority picks it first too (all but once in a thousand).
+     */
     static String pair(String group, String routing) {
-        return openAi(group + "-a", group, 1, routing, "") + openAi(group + "-b", group, 2, routing, "");
+        return openAi(group + "-a", group, 1, routing, "weight: 1000") + openAi(group + "-b", group, 2, routing, "");
     }
 
     static String manifests() {
@@ -183,10 +186,11 @@ class RoutingResilienceEndToEndTest {
         m.append(openAi("rcap", "rcap", 1, "strategy: priority, retries: {maxRetries: 2, backoff: 10ms, maxBackoff: 50ms, "
                 + "maxRetryAfter: 1s, timeBudget: 20s}", ""));
         m.append(deployment("r529-a", "r529", "anthropic", anthropic.baseUrl(), "anthropic", 1, priority,
-                "defaultParams: {max_tokens: 64}"));
+                "weight: 1000, defaultParams: {max_tokens: 64}"));
         m.append(deployment("r529-b", "r529", "anthropic", anthropic.baseUrl(), "anthropic", 2, priority,
                 "defaultParams: {max_tokens: 64}"));
-        m.append(deployment("rconn-a", "rconn", "openai", "http://127.0.0.1:" + closedPort + "/v1", "openai", 1, priority, ""));
+        m.append(deployment("rconn-a", "rconn", "openai", "http://127.0.0.1:" + closedPort + "/v1", "openai", 1, priority,
+                "weight: 1000"));
         m.append(openAi("rconn-b", "rconn", 2, priority, ""));
         // fallbacks: general, allowlist, budgets, opt-out
         m.append(openAi("fb-main", "fb-main", 1, "retries: {maxRetries: 0}, fallbacks: [fb-backup]", ""));
@@ -215,7 +219,7 @@ class RoutingResilienceEndToEndTest {
                 + "maxRetryAfter: 500ms, timeBudget: 20s}, cooldown: {failures: 3, window: 30s, duration: 30s, max: 60s}";
         m.append(pair("cdall", allCooling));
         // streams: the first-token timeout
-        m.append(openAi("s-ftt-a", "s-ftt", 1, priority + ", firstTokenTimeout: 300ms", "timeout: 5s"));
+        m.append(openAi("s-ftt-a", "s-ftt", 1, priority + ", firstTokenTimeout: 300ms", "weight: 1000, timeout: 5s"));
         m.append(openAi("s-ftt-b", "s-ftt", 2, priority + ", firstTokenTimeout: 300ms", "timeout: 5s"));
         // strategies: priority tiers; least-busy under concurrency
         m.append(openAi("tier-a", "tier", 1, priority, "")).append(openAi("tier-b", "tier", 2, priority, ""));

@@ -43,7 +43,7 @@ class ThreeGatewaysSharingRedisIT {
     static final String WARMUP = "sk-tg-it-warmup-key-0000000000000000";
     static final String COOLING = "sk-tg-it-cooling-key-000000000000000";
     static final String UPSTREAM_KEY = "sk-upstream-it-openai";
-    /** Plays both deployments of the group shared-cd: cd-a (weight 100000: nearly always picked first) and cd-b. */
+    /** Plays both deployments of the group shared-cd: cd-a (weight 1000 to cd-b's 1: picked first nearly always). */
     static FakeOpenAi upstream;
     static final int RPM = 12;
     static final long BUDGET_MICROS = 200_000;
@@ -96,7 +96,7 @@ class ThreeGatewaysSharingRedisIT {
                 apiVersion: llm.tollgate.dev/v1alpha1
                 kind: LlmModel
                 metadata: {name: cd-a}
-                spec: {modelName: shared-cd, provider: openai, model: cd-a, apiBase: "%s", weight: 100000,
+                spec: {modelName: shared-cd, provider: openai, model: cd-a, apiBase: "%s", weight: 1000,
                        credentialsSecretRef: {name: creds, key: openai}}
                 ---
                 apiVersion: llm.tollgate.dev/v1alpha1
