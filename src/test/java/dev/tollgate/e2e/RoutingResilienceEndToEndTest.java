@@ -179,8 +179,14 @@ class RoutingResilienceEndToEndTest {
                 spec: {existingSecret: {name: creds, key: streamer}}
                 """.formatted(OPENAI_KEY, AZURE_KEY, ANTHROPIC_KEY, KEY, NARROW_KEY, BUDGETED_KEY, STREAM_KEY));
         // retried classes: 429, 500, 503, connect failure, timeout before headers (OpenAI); 529 (Anthropic)
-        for (String g : List.of("r429", "r500", "r503", "rtimeout", "nr", "s-err", "s-cut", "s-after", "s-hang")) {
+        for (String g : List.of("r429", "r500", "r503", "rtimeout", "nr", "s-err", "s-cut")) {
             m.append(pair(g, priority));
+        }
+        // streams broken after content: 1 USD per output token, input free, so the charge counts what was delivered
+        for (String g : List.of("s-after", "s-hang")) {
+            String perToken = "pricing: {inputPerMillion: \"0\", outputPerMillion: \"1000000\"}";
+            m.append(openAi(g + "-a", g, 1, priority, "weight: 1000, " + perToken));
+            m.append(openAi(g + "-b", g, 2, priority, perToken));
         }
         m.append(openAi("rsame", "rsame", 1, priority, ""));
         m.append(openAi("rcap", "rcap", 1, "strategy: priority, retries: {maxRetries: 2, backoff: 10ms, maxBackoff: 50ms, "
