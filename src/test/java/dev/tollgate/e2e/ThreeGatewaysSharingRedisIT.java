@@ -141,6 +141,7 @@ class ThreeGatewaysSharingRedisIT {
                     "-Dquarkus.http.port=" + port, "-Dquarkus.management.port=" + management,
                     "-Dtollgate.standalone.state-dir=" + work.resolve("state-" + i),
                     "-Dtollgate.gateway.usage-journal-heartbeat-millis=500",
+                    "-Dtollgate.gateway.health-poll-millis=200",
                     "-jar", jar.toAbsolutePath().toString(), "standalone", folder.toString())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             gateways.add(new Gateway(p, port, management, log));
@@ -220,9 +221,16 @@ class ThreeGatewaysSharingRedisIT {
                 .build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    static String usageText(Gateway g) throws Exception {
-        return http.send(HttpRequest.newBuilder(g.management("/tollgate/usage")).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+    /** The replica's gauge {@code tollgate.deployments.cooling} for a model group: its deployments not Healthy. */
+    static double cooling(Gateway g, String model) throws Exception {
+        String metrics = http.send(HttpRequest.newBuilder(g.management("/metrics")).timeout(Duration.ofSeconds(10))
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith("tollgate_deployments_cooling{") && line.contains("model=\"" + model + "\"")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return -1; // no gauge for the group (yet)
     }
 
     @Test
@@ -231,7 +239,7 @@ class ThreeGatewaysSharingRedisIT {
         upstream.behaviourFor("cd-a", FakeOpenAi.rateLimited(Duration.ofSeconds(60)));
         upstream.behaviourFor("cd-b", Reply.text("from cd-b"));
         for (Gateway g : gateways) {
-            assertThat(usageText(g)).as("nothing cools down yet").doesNotContain("CoolingDown");
+            assertThat(cooling(g, "shared-cd")).as("nothing cools down yet").isZero();
         }
         // through replica 0: cd-a answers 429 (retry-after 60 s, over the default cap: not waited for), cd-b serves
         HttpResponse<String> first = chat(gateways.get(0), COOLING, "shared-cd").join();
@@ -239,9 +247,10 @@ class ThreeGatewaysSharingRedisIT {
         assertThat(first.headers().firstValue("x-tollgate-deployment")).hasValue("default/cd-b");
         assertThat(first.headers().firstValue("x-tollgate-attempts")).hasValue("2");
         assertThat(upstream.requestsFor("cd-a")).hasSize(1);
-        // the cooldown travels through Redis: the other replicas' health (their usage reports) shows it
+        assertThat(cooling(gateways.get(0), "shared-cd")).isEqualTo(1.0);
+        // the cooldown travels through Redis (each replica polls it): the other replicas' gauge shows it
         for (Gateway g : gateways.subList(1, 3)) {
-            awaitTrue(Duration.ofSeconds(15), () -> usageText(g).contains("CoolingDown"),
+            awaitTrue(Duration.ofSeconds(15), () -> cooling(g, "shared-cd") == 1.0,
                     () -> "replica on port " + g.port() + " never learnt of the cooldown: " + readLog(g));
         }
         // the other two skip cd-a, though its weight would pick it nearly every time
