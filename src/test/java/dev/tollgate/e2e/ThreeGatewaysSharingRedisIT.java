@@ -141,7 +141,6 @@ class ThreeGatewaysSharingRedisIT {
                     "-Dquarkus.http.port=" + port, "-Dquarkus.management.port=" + management,
                     "-Dtollgate.standalone.state-dir=" + work.resolve("state-" + i),
                     "-Dtollgate.gateway.usage-journal-heartbeat-millis=500",
-                    "-Dtollgate.gateway.health-poll-millis=200",
                     "-jar", jar.toAbsolutePath().toString(), "standalone", folder.toString())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             gateways.add(new Gateway(p, port, management, log));
@@ -223,7 +222,7 @@ class ThreeGatewaysSharingRedisIT {
 
     /** The replica's gauge {@code tollgate.deployments.cooling} for a model group: its deployments not Healthy. */
     static double cooling(Gateway g, String model) throws Exception {
-        String metrics = http.send(HttpRequest.newBuilder(g.management("/metrics")).timeout(Duration.ofSeconds(10))
+        String metrics = http.send(HttpRequest.newBuilder(g.management("/q/metrics")).timeout(Duration.ofSeconds(10))
                 .build(), HttpResponse.BodyHandlers.ofString()).body();
         for (String line : metrics.split("\n")) {
             if (line.startsWith("tollgate_deployments_cooling{") && line.contains("model=\"" + model + "\"")) {
@@ -248,7 +247,7 @@ class ThreeGatewaysSharingRedisIT {
         assertThat(first.headers().firstValue("x-tollgate-attempts")).hasValue("2");
         assertThat(upstream.requestsFor("cd-a")).hasSize(1);
         assertThat(cooling(gateways.get(0), "shared-cd")).isEqualTo(1.0);
-        // the cooldown travels through Redis (each replica polls it): the other replicas' gauge shows it
+        // the cooldown travels through Redis (each replica polls it every second): the other replicas' gauge shows it
         for (Gateway g : gateways.subList(1, 3)) {
             awaitTrue(Duration.ofSeconds(15), () -> cooling(g, "shared-cd") == 1.0,
                     () -> "replica on port " + g.port() + " never learnt of the cooldown: " + readLog(g));
