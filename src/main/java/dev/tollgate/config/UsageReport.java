@@ -22,11 +22,14 @@ import java.util.Map;
  * @param models  per deployment id ({@link GatewayConfig.Model#id()})
  * @param budgets per budget period, keyed {@code <budgetId>@<periodStartMillis>} (a "slot")
  * @param journal only when the config names a Redis and it could be read (see {@link Journal})
+ * @param health  per deployment id: how this process sees the deployment's health now (see {@link Health}); absent
+ *                in an orphan and from gateways older than the field
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record UsageReport(String schema, String incarnation, String startedAt, String config,
-        Map<String, Counters> keys, Map<String, Counters> models, Map<String, BudgetSpend> budgets, Journal journal) {
+        Map<String, Counters> keys, Map<String, Counters> models, Map<String, BudgetSpend> budgets, Journal journal,
+        Map<String, Health> health) {
 
     public static final String SCHEMA = "tollgate.dev/gateway-usage/v1";
 
@@ -34,6 +37,13 @@ public record UsageReport(String schema, String incarnation, String startedAt, S
         keys = keys == null ? Map.of() : keys;
         models = models == null ? Map.of() : models;
         budgets = budgets == null ? Map.of() : budgets;
+        health = health == null ? Map.of() : health;
+    }
+
+    /** A report without health (an orphan's, or a writer that knows none). */
+    public UsageReport(String schema, String incarnation, String startedAt, String config, Map<String, Counters> keys,
+            Map<String, Counters> models, Map<String, BudgetSpend> budgets, Journal journal) {
+        this(schema, incarnation, startedAt, config, keys, models, budgets, journal, null);
     }
 
     /**
@@ -54,6 +64,36 @@ public record UsageReport(String schema, String incarnation, String startedAt, S
         public Counters withBudgets(Map<String, Long> kept) {
             return new Counters(requests, errors, inputTokens, outputTokens, spendMicros, upstreamFailures, rpm, tpm,
                     rateLimited, kept == null || kept.isEmpty() ? null : kept, lastUsedAt);
+        }
+    }
+
+    /**
+     * How one gateway process sees one deployment now: its routing state and what its last minute of upstream calls
+     * looked like. Live figures only (a process that is gone reports none); the operator merges them across the
+     * processes that serve the deployment into the LlmModel's {@code status.health}.
+     *
+     * @param state            {@value #HEALTHY}, {@value #COOLING_DOWN} (no request is sent to it until
+     *                         {@code coolingDownUntil}, unless every deployment of its group cools down) or
+     *                         {@value #PROBING} (the cooldown ended; one trial request decides)
+     * @param coolingDownUntil RFC 3339, while cooling down; else null
+     * @param requests         upstream calls to the deployment in the last minute
+     * @param failures         of those, the ones that failed at the provider (5xx, timeouts, unreachable) in the
+     *                         last minute
+     * @param latencyMillis    moving average of a call's duration (null: not known yet)
+     * @param ttftMillis       moving average of a stream's time to its first token (null: not known yet)
+     * @param cooldowns        cooldowns this process started since it started (cumulative)
+     * @param reason           why the last cooldown started, e.g. "429" or "3 failures in 60s" (null: none yet)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Health(String state, String coolingDownUntil, long requests, long failures, Long latencyMillis,
+            Long ttftMillis, long cooldowns, String reason) {
+        public static final String HEALTHY = "Healthy";
+        public static final String COOLING_DOWN = "CoolingDown";
+        public static final String PROBING = "Probing";
+
+        public Health {
+            state = state == null ? HEALTHY : state;
         }
     }
 
@@ -81,7 +121,7 @@ public record UsageReport(String schema, String incarnation, String startedAt, S
 
     /** The same report with this journal. */
     public UsageReport withJournal(Journal j) {
-        return new UsageReport(schema, incarnation, startedAt, config, keys, models, budgets, j);
+        return new UsageReport(schema, incarnation, startedAt, config, keys, models, budgets, j, health);
     }
 
     /** The JSON document, written once per request for it. */

@@ -101,16 +101,10 @@ final class Attempts {
         }
         GatewayConfig.Model m = pick.model();
         if (m == null) {
-            boolean tooLong = failed != null ? CONTEXT.equals(failed.errorClass) : !pick.skipped().isEmpty()
-                    && pick.skipped().values().stream().allMatch("context-window"::equals);
+            boolean tooLong = failed != null ? CONTEXT.equals(failed.errorClass) : pick.contextWindowExceeded();
             if (!fallBack(ctx, failed, tooLong ? Reason.CONTEXT_WINDOW : Reason.GENERAL)) {
                 end(ctx, failed, failed != null ? failed.cause : noDeployment(pick));
             }
-            return;
-        }
-        if (!routes.health.claim(m.id(), System.currentTimeMillis())) {
-            exclude(m); // another request took its half-open probe a moment ago: another deployment, or none
-            pickAndRun(ctx, failed);
             return;
         }
         RequestContext attempt = ctx;
@@ -137,8 +131,7 @@ final class Attempts {
 
     /** Nothing of the group may serve, and no failure to show for it. */
     private GatewayException noDeployment(Pick pick) {
-        boolean tooLong = !pick.skipped().isEmpty() && pick.skipped().values().stream().allMatch("context-window"::equals);
-        if (tooLong) {
+        if (pick.contextWindowExceeded()) {
             return new GatewayException(ApiError.of(400, "the request is longer than the context window of every "
                     + "deployment of the model '" + groupName + "' (LlmModel spec.contextWindow): shorten the messages "
                     + "or lower max_tokens", "messages").withCode("context_length_exceeded"));
@@ -191,7 +184,8 @@ final class Attempts {
             if (timer >= 0) {
                 ctx.rc.vertx().cancelTimer(timer);
             }
-            routes.stats.finished(m.id(), System.nanoTime() - ctx.attemptStartNanos,
+            // a failure's duration is not a latency: a fast failure must not make a deployment look fast
+            routes.stats.finished(m.id(), t == null ? System.nanoTime() - ctx.attemptStartNanos : -1,
                     ctx.firstContentNanos == 0 ? -1 : ctx.firstContentNanos - ctx.attemptStartNanos, ctx.stream,
                     ctx.usage == null ? 0 : ctx.usage.totalTokens());
             if (t == null) {

@@ -71,6 +71,8 @@ public class UsageRecorder implements RequestInterceptor {
     private final Function<Snapshot, UsageJournal> journals;
     private final ConfigHolder holder;
     private final long heartbeatMillis;
+    /** Routing's view of each deployment's health, for the report. */
+    private volatile HealthSource health = HealthSource.NONE;
 
     public UsageRecorder() {
         this(Clock.systemUTC());
@@ -103,6 +105,12 @@ public class UsageRecorder implements RequestInterceptor {
             return url == null ? null : new UsageJournal(store.redis(url, s.redisPassword()),
                     "tollgate:" + s.config().gateway() + ":", incarnation, 4 * heartbeatMillis, retentionMillis);
         };
+    }
+
+    /** The health the report carries comes from here (the CDI bean: {@link CountsOnlyHealth} unless replaced). */
+    @Inject
+    void useHealth(HealthSource source) {
+        this.health = source == null ? HealthSource.NONE : source;
     }
 
     /** Starts the journal's heartbeat (gateway and standalone mode; it does nothing while no Redis is named). */
@@ -272,14 +280,46 @@ public class UsageRecorder implements RequestInterceptor {
      * it is asked for (on the management port, off the request path), serialised once by the caller.
      */
     public UsageReport report(String configVersion) {
-        long nowSecond = clock.millis() / 1000;
+        long nowMillis = clock.millis();
+        long nowSecond = nowMillis / 1000;
         Map<String, UsageReport.Counters> k = new TreeMap<>();
         keys.forEach((id, c) -> k.put(id, counters(c, nowSecond)));
         Map<String, UsageReport.Counters> m = new TreeMap<>();
         models.forEach((id, c) -> m.put(id, counters(c, nowSecond)));
         Map<String, UsageReport.BudgetSpend> b = new TreeMap<>();
         budgets.forEach((slot, spend) -> b.put(slot, budgetSpend(slot, spend.sum())));
-        return new UsageReport(UsageReport.SCHEMA, incarnation, startedAt.toString(), configVersion, k, m, b, null);
+        return new UsageReport(UsageReport.SCHEMA, incarnation, startedAt.toString(), configVersion, k, m, b, null,
+                health(m, health.health(nowMillis)));
+    }
+
+    /**
+     * Each deployment's health: routing's view where it has one, else Healthy; the last minute's requests and upstream
+     * failures from routing when it counts them, else from this recorder's rings (the {@code rpm} and
+     * {@code upstreamFailures} of {@code models}).
+     */
+    static Map<String, UsageReport.Health> health(Map<String, UsageReport.Counters> models, Map<String, HealthSource.View> views) {
+        Map<String, UsageReport.Health> out = new TreeMap<>();
+        java.util.Set<String> ids = new java.util.TreeSet<>(models.keySet());
+        if (views != null) {
+            ids.addAll(views.keySet());
+        }
+        for (String id : ids) {
+            UsageReport.Counters c = models.get(id);
+            HealthSource.View v = views == null ? null : views.get(id);
+            long requests = v != null && v.requests() >= 0 ? v.requests() : c == null || c.rpm() == null ? 0 : c.rpm();
+            long failures = v != null && v.failures() >= 0 ? v.failures()
+                    : c == null || c.upstreamFailures() == null ? 0 : c.upstreamFailures();
+            if (v == null) {
+                out.put(id, new UsageReport.Health(UsageReport.Health.HEALTHY, null, requests, failures, null, null, 0, null));
+                continue;
+            }
+            String state = v.state() == null ? UsageReport.Health.HEALTHY : v.state();
+            String until = UsageReport.Health.COOLING_DOWN.equals(state) && v.coolingUntilMillis() > 0
+                    ? Instant.ofEpochMilli(v.coolingUntilMillis()).toString() : null;
+            out.put(id, new UsageReport.Health(state, until, requests, failures, v.latencyMillis() >= 0 ? v.latencyMillis() : null,
+                    v.ttftMillis() >= 0 ? v.ttftMillis() : null, v.cooldowns(), v.reason()));
+        }
+        return out;
     }
 
     /**

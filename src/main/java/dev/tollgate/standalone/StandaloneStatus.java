@@ -5,8 +5,10 @@ import dev.tollgate.Mode;
 import dev.tollgate.TollgateConfig;
 import dev.tollgate.config.BudgetPeriods;
 import dev.tollgate.config.GatewayConfig;
+import dev.tollgate.config.HealthMerge;
 import dev.tollgate.config.Money;
 import dev.tollgate.config.SpendSeed;
+import dev.tollgate.config.UsageReport;
 import dev.tollgate.gateway.ConfigHolder;
 import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.Snapshot;
@@ -206,18 +208,55 @@ public class StandaloneStatus {
                     Money.format(Math.max(0, b.limitMicros() - spend)), w.end().toString());
         }
         out.append(budgets).append('\n');
-        Table models = new Table("LLMMODEL", "MODEL NAME", "PROVIDER", "REQUESTS", "ERRORS", "SPEND", "PRICED BY");
-        for (GatewayConfig.Model m : s.config().models()) {
-            models.row(m.id(), m.modelName(), m.provider(), Long.toString(sum(reports, "models", m.id(), "requests")),
-                    Long.toString(sum(reports, "models", m.id(), "errors")), Money.format(sum(reports, "models", m.id(), "spendMicros")),
-                    m.prices() == null ? "(no price)" : m.prices().source());
-        }
-        out.append(models);
+        out.append(models(s.config().models(), reports));
         if (!runner.lastErrors().isEmpty()) {
             out.append("\nPROBLEMS\n");
             runner.lastErrors().forEach(e -> out.append("  ").append(e).append('\n'));
         }
         return out.toString();
+    }
+
+    /**
+     * The models' table: usage summed over every run, health as this run sees it now (the first report: earlier
+     * runs' saved health is of the past), merged as the operator merges replicas into {@code status.health}.
+     *
+     * @param reports this run's report first, then every earlier run's, as saved
+     */
+    static String models(List<GatewayConfig.Model> config, List<JsonNode> reports) {
+        Table models = new Table("LLMMODEL", "MODEL NAME", "PROVIDER", "HEALTH", "ERROR RATE", "LATENCY", "TTFT",
+                "COOLDOWNS", "REQUESTS", "ERRORS", "SPEND", "PRICED BY");
+        for (GatewayConfig.Model m : config) {
+            JsonNode node = reports.isEmpty() ? null : reports.get(0).path("health").get(m.id());
+            HealthMerge.Merged h = null;
+            if (node != null && node.isObject()) {
+                try {
+                    h = HealthMerge.merge(List.of(Json.mapper().treeToValue(node, UsageReport.Health.class)));
+                } catch (IOException | RuntimeException ex) {
+                    LOG.debugf("standalone: unreadable health of %s: %s", m.id(), ex.getMessage());
+                }
+            }
+            models.row(m.id(), m.modelName(), m.provider(), h == null ? "-" : health(h),
+                    h == null || h.errorRate() == null ? "-" : h.errorRate(),
+                    h == null || h.latencyMillis() == null ? "-" : h.latencyMillis() + "ms",
+                    h == null || h.ttftMillis() == null ? "-" : h.ttftMillis() + "ms",
+                    h == null ? "-" : Long.toString(h.cooldowns()),
+                    Long.toString(sum(reports, "models", m.id(), "requests")),
+                    Long.toString(sum(reports, "models", m.id(), "errors")), Money.format(sum(reports, "models", m.id(), "spendMicros")),
+                    m.prices() == null ? "(no price)" : m.prices().source());
+        }
+        return models.toString();
+    }
+
+    /** "Healthy", "Probing (reason)", "CoolingDown until <time> (reason)". */
+    private static String health(HealthMerge.Merged h) {
+        StringBuilder sb = new StringBuilder(h.state());
+        if (h.coolingDownUntil() != null) {
+            sb.append(" until ").append(h.coolingDownUntil());
+        }
+        if (h.reason() != null) {
+            sb.append(" (").append(h.reason()).append(')');
+        }
+        return sb.toString();
     }
 
     /** A left-aligned text table like kubectl's. */

@@ -57,16 +57,43 @@ class ContractDocTest {
         });
     }
 
+    /**
+     * The same for the usage report ("The usage report"): every component of its records, at every depth, including
+     * the values of its maps (a deployment's health), is named there.
+     */
+    @Test
+    void everyUsageReportFieldIsDocumented() throws Exception {
+        String doc = Files.readString(Path.of("docs/gateway-config.md"));
+        String section = doc.substring(doc.indexOf("## The usage report"), doc.indexOf("## The spend seed"));
+        Set<String> fields = new TreeSet<>();
+        components(UsageReport.class, "", fields, true);
+        assertThat(fields).contains("health.state", "health.coolingDownUntil", "health.ttftMillis", "keys.budgets")
+                .allSatisfy(path -> {
+                    String name = path.substring(path.lastIndexOf('.') + 1).replace("[]", "");
+                    assertThat(section).as("docs/gateway-config.md, The usage report, names %s", path)
+                            .containsAnyOf("\"" + name + "\"", "`" + name + "`", "`" + path + "`", "." + name + "`",
+                                    "`" + name + ".");
+                });
+    }
+
     private static void components(Class<?> record, String prefix, Set<String> into) {
+        components(record, prefix, into, false);
+    }
+
+    /** @param maps also the components of a map's record values (the usage report's sections) */
+    private static void components(Class<?> record, String prefix, Set<String> into, boolean maps) {
         for (RecordComponent c : record.getRecordComponents()) {
             String path = prefix + c.getName();
             into.add(path);
             Type t = c.getGenericType();
             if (t instanceof ParameterizedType p && p.getRawType() == List.class
                     && p.getActualTypeArguments()[0] instanceof Class<?> element && element.isRecord()) {
-                components(element, path + "[].", into);
+                components(element, path + "[].", into, maps);
+            } else if (maps && t instanceof ParameterizedType p && p.getRawType() == java.util.Map.class
+                    && p.getActualTypeArguments()[1] instanceof Class<?> value && value.isRecord() && value != UsageReport.class) {
+                components(value, path + ".", into, maps);
             } else if (c.getType().isRecord()) {
-                components(c.getType(), path + ".", into);
+                components(c.getType(), path + ".", into, maps);
             }
         }
     }

@@ -21,6 +21,12 @@ public final class Recorders {
                 upstreamFailed);
     }
 
+    /** The recorder's report takes its health from {@code source} (as the CDI bean would give it). */
+    public static UsageRecorder withHealth(UsageRecorder r, HealthSource source) {
+        r.useHealth(source);
+        return r;
+    }
+
     public static Future<Void> heartbeat(UsageRecorder r) {
         return r.heartbeat(null);
     }

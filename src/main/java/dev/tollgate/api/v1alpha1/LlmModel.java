@@ -25,8 +25,14 @@ import io.fabric8.kubernetes.model.annotation.Version;
         getDescription = "Public model name clients send.")
 @AdditionalPrinterColumn(name = "Provider", jsonPath = ".spec.provider", type = AdditionalPrinterColumn.Type.STRING,
         getDescription = "Wire-protocol family of the upstream.")
+@AdditionalPrinterColumn(name = "Health", jsonPath = ".status.health.state", type = AdditionalPrinterColumn.Type.STRING,
+        getDescription = "Healthy, CoolingDown or Probing, as the gateways see it.")
 @AdditionalPrinterColumn(name = "Requests", jsonPath = ".status.usage.requests", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Spend", jsonPath = ".status.usage.totalSpend", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Error Rate", jsonPath = ".status.health.errorRate", type = AdditionalPrinterColumn.Type.STRING,
+        priority = 1, getDescription = "Share of the last minute's upstream calls that failed.")
+@AdditionalPrinterColumn(name = "Latency", jsonPath = ".status.health.latencyMillis", type = AdditionalPrinterColumn.Type.INTEGER,
+        priority = 1, getDescription = "Moving average of an upstream call, milliseconds.")
 @AdditionalPrinterColumn(name = "Upstream Model", jsonPath = ".spec.model", type = AdditionalPrinterColumn.Type.STRING,
         priority = 1, getDescription = "Model id at the upstream.")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)

@@ -13,6 +13,10 @@ public class LlmModelStatus extends StatusBase {
     private String pricingSource;
     @JsonPropertyDescription("Usage of this deployment, collected from the gateways.")
     private Usage usage;
+    @JsonPropertyDescription("Health of this deployment as the gateways that serve it see it now (state, error rate, "
+            + "latency). A change of state is written at once; error rate and latency within the operator's status "
+            + "write budget, with the usage figures.")
+    private DeploymentHealthStatus health;
 
     public List<String> getGateways() { return gateways; }
     public void setGateways(List<String> gateways) { this.gateways = gateways; }
@@ -20,4 +24,6 @@ public class LlmModelStatus extends StatusBase {
     public void setPricingSource(String pricingSource) { this.pricingSource = pricingSource; }
     public Usage getUsage() { return usage; }
     public void setUsage(Usage usage) { this.usage = usage; }
+    public DeploymentHealthStatus getHealth() { return health; }
+    public void setHealth(DeploymentHealthStatus health) { this.health = health; }
 }

@@ -86,20 +86,18 @@ public class LlmModelReconciler implements Reconciler<LlmModel> {
         merged = dev.tollgate.operator.usage.UsageMerge.stamp(existing, merged, clock.instant());
         var status = StatusBuilders.model(m, problem, gateways, merged, admission, clock.instant());
         if (usage != null) {
-            long requests = java.util.Objects.requireNonNullElse(usage.inUse("models", id, "rpm"), 0L);
-            long failures = java.util.Objects.requireNonNullElse(usage.inUse("models", id, "upstreamFailures"), 0L);
-            boolean unhealthy = requests >= 3 && failures * 2 > requests; // most of a minute's traffic failing
+            var replicas = usage.health(id);
+            var health = StatusBuilders.health(dev.tollgate.config.HealthMerge.merge(replicas), replicas != null,
+                    m.getStatus() == null ? null : m.getStatus().getHealth());
+            status.setHealth(health);
             var conditions = new java.util.ArrayList<>(status.getConditions());
             conditions.addAll(dev.tollgate.operator.status.Conditions.merge(m.getStatus() == null ? null : m.getStatus().getConditions(),
-                    List.of(dev.tollgate.operator.status.Conditions.of("Healthy", !unhealthy, unhealthy ? "UpstreamFailing" : "Serving",
-                            // no counts in the message: it would make every status write unique
-                            unhealthy ? "most of the last minute's requests failed at the provider (5xx, timeouts, "
-                                    + "unreachable): check the provider and the LlmModel's apiBase"
-                                    : "most of the last minute's requests succeeded at the provider")),
+                    List.of(StatusBuilders.healthy(usage.inUse("models", id, "rpm"), usage.inUse("models", id, "upstreamFailures"),
+                            health)),
                     m.getMetadata().getGeneration() == null ? 0 : m.getMetadata().getGeneration(), clock.instant()));
             status.setConditions(conditions);
         }
-        var control = StatusPatch.ifChanged(m, status, writes, "models", (old, held) -> held.setUsage(old.getUsage()));
+        var control = StatusPatch.ifChanged(m, status, writes, "models", StatusBuilders::keepModelFigures);
         if (settled != null && control.isPatchStatus()) {
             usage.folded("models", id, settled.foldedIn(merged));
         }

@@ -3,6 +3,7 @@ package dev.tollgate.operator.status;
 import dev.tollgate.api.v1alpha1.Budget;
 import dev.tollgate.api.v1alpha1.BudgetStatus;
 import dev.tollgate.api.v1alpha1.Condition;
+import dev.tollgate.api.v1alpha1.DeploymentHealthStatus;
 import dev.tollgate.api.v1alpha1.GatewayDeployment;
 import dev.tollgate.api.v1alpha1.GatewayDeploymentStatus;
 import dev.tollgate.api.v1alpha1.LlmModel;
@@ -13,6 +14,7 @@ import dev.tollgate.api.v1alpha1.VirtualKeyStatus;
 import dev.tollgate.config.BudgetPeriods;
 import dev.tollgate.config.Checks;
 import dev.tollgate.config.GatewayConfig;
+import dev.tollgate.config.HealthMerge;
 import dev.tollgate.config.Problem;
 import dev.tollgate.config.RenderResult;
 import dev.tollgate.config.Result;
@@ -305,7 +307,81 @@ public final class StatusBuilders {
         s.setGateways(List.copyOf(gateways));
         s.setPricingSource(pricingSource(m));
         s.setUsage(usage);
+        s.setHealth(m.getStatus() == null ? null : m.getStatus().getHealth()); // the reconciler sets it from the reports
         return s;
+    }
+
+    public static final String HEALTHY = "Healthy";
+
+    /**
+     * A deployment's merged health as status shows it (null when no gateway process reports one).
+     *
+     * @param existing what status holds now: kept when {@code merged} is null because nothing is known yet
+     *                 ({@code known} false: no report was read in this operator run), so an operator restart flips
+     *                 nothing
+     */
+    public static DeploymentHealthStatus health(HealthMerge.Merged merged, boolean known, DeploymentHealthStatus existing) {
+        if (merged == null) {
+            return known ? null : existing;
+        }
+        DeploymentHealthStatus h = new DeploymentHealthStatus();
+        h.setState(merged.state());
+        h.setCoolingDownUntil(merged.coolingDownUntil());
+        h.setReason(merged.reason());
+        h.setErrorRate(merged.errorRate());
+        h.setLatencyMillis(merged.latencyMillis());
+        h.setTimeToFirstTokenMillis(merged.ttftMillis());
+        h.setCooldowns(merged.cooldowns());
+        h.setReplicas(merged.replicas());
+        return h;
+    }
+
+    /**
+     * The model's Healthy condition. False with reason CoolingDown or Probing while the gateways route around it
+     * ({@code health.state}); else False (UpstreamFailing) when most of the last minute's requests failed at the
+     * provider, at least 3 of them; else True (Serving). Messages carry no figures (every write would be unique):
+     * the figures are in {@code status.health}.
+     *
+     * @param requests requests in the last minute over the live gateway processes (null: none reported)
+     * @param failures of those, failed at the provider
+     */
+    public static Condition healthy(Long requests, Long failures, DeploymentHealthStatus health) {
+        String state = health == null ? null : health.getState();
+        if (dev.tollgate.config.UsageReport.Health.COOLING_DOWN.equals(state)) {
+            return Conditions.of(HEALTHY, false, "CoolingDown", "the gateways stopped sending requests to this deployment "
+                    + "after it failed at the provider (status.health.reason) and try it again when the cooldown ends "
+                    + "(status.health.coolingDownUntil); meanwhile the other deployments of its group serve while any "
+                    + "can: check the provider's status and the LlmModel's rate limits");
+        }
+        if (dev.tollgate.config.UsageReport.Health.PROBING.equals(state)) {
+            return Conditions.of(HEALTHY, false, "Probing", "a cooldown ended: the gateways are sending this deployment a "
+                    + "trial request, which decides whether it serves again or cools down once more");
+        }
+        long r = requests == null ? 0 : requests;
+        long f = failures == null ? 0 : failures;
+        boolean unhealthy = r >= 3 && f * 2 > r; // most of a minute's traffic failing
+        return Conditions.of(HEALTHY, !unhealthy, unhealthy ? "UpstreamFailing" : "Serving",
+                unhealthy ? "most of the last minute's requests failed at the provider (5xx, timeouts, "
+                        + "unreachable): check the provider and the LlmModel's apiBase"
+                        : "most of the last minute's requests succeeded at the provider");
+    }
+
+    /**
+     * For the status write budget ({@link StatusPatch}): copies the figures of {@code old} (status now) into
+     * {@code held} (a copy of the desired status), so that what is left to differ is what must be written at once.
+     * Figures are the usage and, while the health state stays the same, all of the health (error rate, latency,
+     * counts, and the end and reason of a cooldown that was extended). A change of health state (a deployment cooling
+     * down, probing, healthy again; absent counts as Healthy) is not a figure: it is written at once.
+     */
+    public static void keepModelFigures(LlmModelStatus old, LlmModelStatus held) {
+        held.setUsage(old.getUsage());
+        if (stateOf(old.getHealth()).equals(stateOf(held.getHealth()))) {
+            held.setHealth(old.getHealth());
+        }
+    }
+
+    private static String stateOf(DeploymentHealthStatus h) {
+        return h == null || h.getState() == null ? dev.tollgate.config.UsageReport.Health.HEALTHY : h.getState();
     }
 
     /**

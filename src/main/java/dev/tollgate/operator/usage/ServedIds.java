@@ -38,7 +38,8 @@ public class ServedIds {
             String configHash, Set<String> keys, Set<String> models, Set<String> budgets) {
 
         /**
-         * The report without any figure about an id this gateway does not serve: keys, deployments, budget slots
+         * The report without any figure about an id this gateway does not serve: keys, deployments (their counters and
+         * their health), budget slots
          * (in the report and in each key's budgets; a slot's {@code budget} must be the slot's own), in the report
          * and in every orphan. Which incarnations the journal lists is kept as it is: it says what Redis holds.
          */
@@ -66,8 +67,16 @@ public class ServedIds {
                     dropped[0]++;
                 }
             });
+            Map<String, UsageReport.Health> health = new TreeMap<>();
+            r.health().forEach((id, h) -> {
+                if (h != null && models.contains(id)) {
+                    health.put(id, h);
+                } else {
+                    dropped[0]++;
+                }
+            });
             return new UsageReport(r.schema(), r.incarnation(), r.startedAt(), r.config(), counters(r.keys(), keys, dropped),
-                    counters(r.models(), models, dropped), budgetSpend, j);
+                    counters(r.models(), models, dropped), budgetSpend, j, health);
         }
 
         private Map<String, UsageReport.Counters> counters(Map<String, UsageReport.Counters> in, Set<String> served,

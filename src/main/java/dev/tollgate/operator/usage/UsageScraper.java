@@ -376,7 +376,9 @@ public class UsageScraper {
                     moved("keys", id);
                 }
             });
-            r.models().keySet().forEach(id -> fire("models", id));
+            java.util.Set<String> models = new java.util.TreeSet<>(r.models().keySet());
+            models.addAll(r.health().keySet()); // a cooldown another replica shared, on a deployment this one never called
+            models.forEach(id -> fire("models", id));
             r.budgets().values().forEach(b -> fire("budgets", b.budget()));
         }
     }
@@ -618,6 +620,26 @@ public class UsageScraper {
             }
         }
         return any ? sum : null;
+    }
+
+    /**
+     * How each live gateway process sees one deployment now (its report's {@code health}): live pods only, never an
+     * orphan or a deleted pod (health is of the moment). Null when nothing is known yet: no report was read in this
+     * operator run (collection just started, or this replica does not lead), so status keeps what it has; empty when
+     * reports were read and none names the deployment.
+     */
+    public List<UsageReport.Health> health(String id) {
+        if (seen.isEmpty()) {
+            return null;
+        }
+        List<UsageReport.Health> out = new java.util.ArrayList<>();
+        for (PodReport r : reports.values()) {
+            UsageReport.Health h = r.report().health().get(id);
+            if (h != null) {
+                out.add(h);
+            }
+        }
+        return out;
     }
 
     /** Each live incarnation's spend on one budget in the period starting at {@code periodStart} (RFC 3339). */

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.RedisServer;
 import dev.tollgate.api.v1alpha1.UsageShare;
 import dev.tollgate.config.UsageReport;
+import dev.tollgate.gateway.HealthSource;
 import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.Recorders;
 import dev.tollgate.gateway.UsageJournal;
@@ -90,6 +91,49 @@ class UsageReportRoundTripTest {
     }
 
     @Test
+    void eachDeploymentsHealthTravelsFromTheGatewayToTheOperator() throws Exception {
+        long until = Instant.parse("2026-12-05T06:00:00.250Z").toEpochMilli();
+        // routing's view: team/m cools down after a 429; team/idle cooled down on another replica (shared), never
+        // called here; victim/m is not served by this gateway
+        UsageRecorder gateway = Recorders.withHealth(new UsageRecorder(), now -> Map.of(
+                "team/m", new HealthSource.View(UsageReport.Health.COOLING_DOWN, until, 2, "429", 840, 120),
+                "team/idle", new HealthSource.View(UsageReport.Health.PROBING, 0, 1, "3 failures in 60s", -1, -1, 0, 0),
+                "victim/m", new HealthSource.View(UsageReport.Health.COOLING_DOWN, until, 1, "429", 10, -1)));
+        await(record(gateway, "team/k", "team/m", 200, 1L, 1L, 10, List.of(), false, false));
+        await(record(gateway, "team/k", "team/m", 502, null, null, 0, List.of(), false, true));
+        await(record(gateway, "team/k", "team/m", 503, null, null, 0, List.of(), false, true));
+        String written = gateway.report("cfg").toJson();
+
+        UsageScraper operator = new UsageScraper(null, null, 0, 60_000);
+        operator.served().put("team", "gw", null, Set.of("team/k"), Set.of("team/m", "team/idle"), Set.of());
+        assertThat(operator.health("team/m")).as("no report read in this run: nothing is known yet").isNull();
+        java.util.List<String> fired = new java.util.concurrent.CopyOnWriteArrayList<>();
+        operator.onChange("models", id -> fired.add(id.getNamespace().orElse("") + "/" + id.getName()));
+        operator.accept("pod-uid", "gw-1", "team", "gw", written);
+
+        assertThat(operator.health("team/m")).containsExactly(new UsageReport.Health(UsageReport.Health.COOLING_DOWN,
+                "2026-12-05T06:00:00.250Z", 3, 2, 840L, 120L, 2, "429"));
+        assertThat(operator.health("team/idle")).as("counts of routing's own, latency unknown")
+                .containsExactly(new UsageReport.Health(UsageReport.Health.PROBING, null, 0, 0, null, null, 1, "3 failures in 60s"));
+        assertThat(operator.health("victim/m")).as("a deployment this gateway does not serve").isEmpty();
+        assertThat(fired).as("a deployment named only by its health is looked at too").containsExactlyInAnyOrder("team/m", "team/idle");
+    }
+
+    @Test
+    void withoutRoutingsViewEveryCountedDeploymentIsHealthyWithTheRecordersCounts() throws Exception {
+        UsageRecorder gateway = new UsageRecorder();
+        await(record(gateway, "team/k", "team/m", 200, 1L, 1L, 10, List.of(), false, false));
+        await(record(gateway, "team/k", "team/m", 504, null, null, 0, List.of(), false, true));
+        UsageReport read = UsageReport.read(gateway.report("cfg").toJson());
+        assertThat(read.health()).containsExactly(Map.entry("team/m",
+                new UsageReport.Health(UsageReport.Health.HEALTHY, null, 2, 1, null, null, 0, null)));
+        // the health of an orphan (a crashed process's figures, from the journal) is none: health is of the moment
+        assertThat(UsageReport.read(gateway.report("cfg").withJournal(new UsageReport.Journal(List.of(), Map.of("x",
+                new UsageReport(null, null, null, null, null, null, null, null)))).toJson()).journal().orphans().get("x").health())
+                .isEmpty();
+    }
+
+    @Test
     void figuresAboutIdsTheGatewayDoesNotServeNeverReachTheOperatorsFigures() throws Exception {
         String otherSlot = "victim/b@" + Instant.parse(PERIOD).toEpochMilli();
         UsageRecorder gateway = new UsageRecorder();
@@ -123,6 +167,7 @@ class UsageReportRoundTripTest {
         ObjectNode newer = (ObjectNode) Json.parse(real.toJson());
         newer.put("region", "eu-west-1");
         ((ObjectNode) newer.path("keys").path("team/k")).put("cachedTokens", 5);
+        ((ObjectNode) newer.path("health").path("team/m")).put("inFlight", 3);
         assertThat(UsageReport.read(Json.write(newer))).isEqualTo(real);
 
         ObjectNode other = (ObjectNode) Json.parse(real.toJson());
