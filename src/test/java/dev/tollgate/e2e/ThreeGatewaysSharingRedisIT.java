@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.RedisServer;
+import dev.tollgate.gateway.fakes.FakeOpenAi;
+import dev.tollgate.gateway.fakes.Reply;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -21,19 +23,28 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Three real Tollgate processes (the packaged jar, standalone mode, each on its own ports and state directory)
- * share one real redis-server: a key's rpm limit and a Budget hold across all three under concurrent load, and
- * after kill -9 of one process a survivor's usage report carries the killed incarnation's exact figures from
- * Redis. Run by failsafe in {@code verify}, after the jar is built.
+ * share one real redis-server: a deployment cooled down through one of them is skipped by the other two, a key's rpm
+ * limit and a Budget hold across all three under concurrent load, and after kill -9 of one process a survivor's usage
+ * report carries the killed incarnation's exact figures from Redis. Run by failsafe in {@code verify}, after the jar
+ * is built. The tests run in order: the last one kills a process.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ThreeGatewaysSharingRedisIT {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String LIMITED = "sk-tg-it-limited-key-000000000000000";
     static final String BUDGETED = "sk-tg-it-budgeted-key-00000000000000";
     static final String WARMUP = "sk-tg-it-warmup-key-0000000000000000";
+    static final String COOLING = "sk-tg-it-cooling-key-000000000000000";
+    static final String UPSTREAM_KEY = "sk-upstream-it-openai";
+    /** Plays both deployments of the group shared-cd: cd-a (weight 1000 to cd-b's 1: picked first nearly always). */
+    static FakeOpenAi upstream;
     static final int RPM = 12;
     static final long BUDGET_MICROS = 200_000;
 
@@ -57,6 +68,7 @@ class ThreeGatewaysSharingRedisIT {
         Path jar = Path.of("target/quarkus-app/quarkus-run.jar");
         assertThat(jar).as("the packaged application (mvn package runs before this test)").exists();
         redis = RedisServer.start();
+        upstream = FakeOpenAi.start(UPSTREAM_KEY);
         work = Files.createTempDirectory("tollgate-three-gateways");
         Path folder = Files.createDirectories(work.resolve("manifests"));
         // mock model: 1 input token = 1,000 micros, 1 output token = 2,000 micros
@@ -69,7 +81,29 @@ class ThreeGatewaysSharingRedisIT {
                 apiVersion: v1
                 kind: Secret
                 metadata: {name: keys, labels: {llm.tollgate.dev/secret: key}}
-                stringData: {limited: %s, budgeted: %s, warmup: %s}
+                stringData: {limited: %s, budgeted: %s, warmup: %s, cooling: %s}
+                ---
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: creds, labels: {llm.tollgate.dev/secret: credentials}}
+                stringData: {openai: %s}
+                ---
+                apiVersion: llm.tollgate.dev/v1alpha1
+                kind: VirtualKey
+                metadata: {name: cooling}
+                spec: {existingSecret: {name: keys, key: cooling}}
+                ---
+                apiVersion: llm.tollgate.dev/v1alpha1
+                kind: LlmModel
+                metadata: {name: cd-a}
+                spec: {modelName: shared-cd, provider: openai, model: cd-a, apiBase: "%s", weight: 1000,
+                       credentialsSecretRef: {name: creds, key: openai}}
+                ---
+                apiVersion: llm.tollgate.dev/v1alpha1
+                kind: LlmModel
+                metadata: {name: cd-b}
+                spec: {modelName: shared-cd, provider: openai, model: cd-b, apiBase: "%s", weight: 1,
+                       credentialsSecretRef: {name: creds, key: openai}}
                 ---
                 apiVersion: llm.tollgate.dev/v1alpha1
                 kind: VirtualKey
@@ -96,7 +130,8 @@ class ThreeGatewaysSharingRedisIT {
                 metadata: {name: m}
                 spec: {modelName: m, provider: mock, model: m, mock: {outputTokens: 4},
                        pricing: {inputPerMillion: "1000", outputPerMillion: "2000"}}
-                """.formatted(redis.url(), LIMITED, BUDGETED, WARMUP, RPM));
+                """.formatted(redis.url(), LIMITED, BUDGETED, WARMUP, COOLING, UPSTREAM_KEY, upstream.baseUrl(),
+                upstream.baseUrl(), RPM));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         for (int i = 0; i < 3; i++) {
             int port = freePort();
@@ -142,6 +177,9 @@ class ThreeGatewaysSharingRedisIT {
         if (redis != null) {
             redis.close();
         }
+        if (upstream != null) {
+            upstream.close();
+        }
     }
 
     static int freePort() throws IOException {
@@ -171,11 +209,60 @@ class ThreeGatewaysSharingRedisIT {
     }
 
     static CompletableFuture<HttpResponse<String>> chat(Gateway g, String key) {
+        return chat(g, key, "m");
+    }
+
+    static CompletableFuture<HttpResponse<String>> chat(Gateway g, String key, String model) {
         return http.sendAsync(HttpRequest.newBuilder(g.api("/v1/chat/completions")).timeout(Duration.ofSeconds(60))
                 .header("authorization", "Bearer " + key).header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(
-                        "{\"model\":\"m\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model
+                        + "\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
                 .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The replica's gauge {@code tollgate.deployments.cooling} for a model group: its deployments not Healthy. */
+    static double cooling(Gateway g, String model) throws Exception {
+        String metrics = http.send(HttpRequest.newBuilder(g.management("/q/metrics")).timeout(Duration.ofSeconds(10))
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith("tollgate_deployments_cooling{") && line.contains("model=\"" + model + "\"")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return -1; // no gauge for the group (yet)
+    }
+
+    @Test
+    @Order(1)
+    void aDeploymentCooledDownThroughOneReplicaIsSkippedByTheOtherTwo() throws Exception {
+        upstream.behaviourFor("cd-a", FakeOpenAi.rateLimited(Duration.ofSeconds(60)));
+        upstream.behaviourFor("cd-b", Reply.text("from cd-b"));
+        for (Gateway g : gateways) {
+            assertThat(cooling(g, "shared-cd")).as("nothing cools down yet").isZero();
+        }
+        // through replica 0: cd-a answers 429 (retry-after 60 s, over the default cap: not waited for), cd-b serves
+        HttpResponse<String> first = chat(gateways.get(0), COOLING, "shared-cd").join();
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        assertThat(first.headers().firstValue("x-tollgate-deployment")).hasValue("default/cd-b");
+        assertThat(first.headers().firstValue("x-tollgate-attempts")).hasValue("2");
+        assertThat(upstream.requestsFor("cd-a")).hasSize(1);
+        assertThat(cooling(gateways.get(0), "shared-cd")).isEqualTo(1.0);
+        // the cooldown travels through Redis (each replica polls it every second): the other replicas' gauge shows it
+        for (Gateway g : gateways.subList(1, 3)) {
+            awaitTrue(Duration.ofSeconds(15), () -> cooling(g, "shared-cd") == 1.0,
+                    () -> "replica on port " + g.port() + " never learnt of the cooldown: " + readLog(g));
+        }
+        // the other two skip cd-a, though its weight would pick it nearly every time
+        for (Gateway g : gateways.subList(1, 3)) {
+            for (int i = 0; i < 5; i++) {
+                HttpResponse<String> r = chat(g, COOLING, "shared-cd").join();
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                assertThat(r.headers().firstValue("x-tollgate-deployment")).hasValue("default/cd-b");
+                assertThat(r.headers().firstValue("x-tollgate-attempts")).hasValue("1");
+            }
+        }
+        assertThat(upstream.requestsFor("cd-a")).as("no replica called it again").hasSize(1);
+        assertThat(upstream.requestsFor("cd-b")).hasSize(11);
     }
 
     static JsonNode usage(Gateway g) throws Exception {
@@ -193,6 +280,7 @@ class ThreeGatewaysSharingRedisIT {
     }
 
     @Test
+    @Order(2)
     void threeProcessesShareLimitsAndBudgetsAndAKilledOnesUsageSurvivesInRedis() throws Exception {
         // 1. rpm across the three processes: a token bucket of RPM requests, refilled at RPM per minute
         long t0 = System.nanoTime();

@@ -23,6 +23,14 @@ import java.util.Set;
  * (stop_reason, usage.output_tokens) and {@code message_stop}. Errors are
  * {@code {"type":"error","error":{"type","message"},"request_id"}}, every response has a {@code request-id}
  * header, and an in-stream error is {@code event: error}.
+ *
+ * <p>Failures as https://docs.anthropic.com/en/api/errors documents them: 429 {@code rate_limit_error} with
+ * {@code retry-after}, 500 {@code api_error}, 529 {@code overloaded_error}; a prompt over the context window is 400
+ * {@code invalid_request_error} "prompt is too long: N tokens > M maximum". Anthropic has no content-policy error: a
+ * refused request is a 200 whose {@code stop_reason} is {@code "refusal"}
+ * (https://docs.anthropic.com/en/docs/test-and-evaluate/strengthen-guardrails/handle-streaming-refusals), which is
+ * how {@link Reply#contentPolicy()} is rendered here. In a stream, {@code message_start}, {@code content_block_start}
+ * and {@code ping} come before any content ({@link Reply#cutBeforeContent()}).
  */
 public final class FakeAnthropic extends FakeUpstream {
 
@@ -68,11 +76,11 @@ public final class FakeAnthropic extends FakeUpstream {
         return Reply.error(529, "overloaded_error", "Overloaded");
     }
 
-    /** 429 {@code rate_limit_error} with {@code retry-after} (seconds) and the rate-limit headers. */
+    /** 429 {@code rate_limit_error} with {@code retry-after} (seconds, rounded up) and the rate-limit headers. */
     public static Reply rateLimited(Duration retryAfter) {
         return Reply.error(429, "rate_limit_error",
                         "This request would exceed the rate limit for your organization of 50 requests per minute.")
-                .header("retry-after", Long.toString(retryAfter.toSeconds()))
+                .header("retry-after", Long.toString(FakeOpenAi.seconds(retryAfter)))
                 .header("anthropic-ratelimit-requests-limit", "50")
                 .header("anthropic-ratelimit-requests-remaining", "0");
     }
@@ -125,12 +133,24 @@ public final class FakeAnthropic extends FakeUpstream {
                 return;
             }
         }
-        Reply reply = nextReply();
+        Reply reply = nextReply(request);
         Map<String, String> headers = new LinkedHashMap<>(reply.headers());
         headers.putIfAbsent("request-id", newId("req_"));
         if (reply.isContextTooLong()) { // Anthropic's wording for a prompt over the context window
             respondJson(http, 400, headers, AnthropicWire.error("invalid_request_error", "prompt is too long: 208310 tokens > 200000 "
                     + "maximum", headers.get("request-id")), reply);
+            return;
+        }
+        if (reply.isContentPolicy()) { // a refusal is an answer, not an error: stop_reason "refusal", no content
+            Reply refusal = Reply.text("").usage(reply.promptTokens(10), 0).finishReason("refusal");
+            String id = newId("msg_");
+            String model = body.path("model").asText();
+            if (request.streamed()) {
+                respondStream(http, headers, AnthropicWire.events(id, model, refusal, this), AnthropicWire.errorEvent(refusal),
+                        refusal, 3);
+            } else {
+                respondJson(http, 200, headers, AnthropicWire.message(id, model, refusal, this), refusal);
+            }
             return;
         }
         if (reply.isError()) {
@@ -141,7 +161,9 @@ public final class FakeAnthropic extends FakeUpstream {
         String id = newId("msg_");
         String model = reply.modelOr(body.path("model").asText());
         if (request.streamed()) {
-            respondStream(http, headers, AnthropicWire.events(id, model, reply, this), AnthropicWire.errorEvent(reply), reply);
+            // message_start, content_block_start, ping: no content yet
+            respondStream(http, headers, AnthropicWire.events(id, model, reply, this), AnthropicWire.errorEvent(reply), reply,
+                    3);
         } else {
             respondJson(http, 200, headers, AnthropicWire.message(id, model, reply, this), reply);
         }

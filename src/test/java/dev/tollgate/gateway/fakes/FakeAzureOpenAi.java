@@ -83,13 +83,14 @@ public final class FakeAzureOpenAi extends FakeOpenAi {
         return this;
     }
 
-    /** 429 as Azure words it, with {@code retry-after} (seconds) and {@code retry-after-ms}. */
+    /** 429 as Azure words it, with {@code retry-after} (seconds, rounded up) and {@code retry-after-ms}. */
     public static Reply rateLimited(Duration retryAfter) {
+        long seconds = seconds(retryAfter);
         return Reply.error(429, null, "Requests to the ChatCompletions_Create Operation under Azure OpenAI API "
                         + "version 2024-10-21 have exceeded token rate limit of your current AIServices S0 pricing "
-                        + "tier. Please retry after " + retryAfter.toSeconds() + " seconds.")
+                        + "tier. Please retry after " + seconds + " seconds.")
                 .code("429")
-                .header("retry-after", Long.toString(retryAfter.toSeconds()))
+                .header("retry-after", Long.toString(seconds))
                 .header("retry-after-ms", Long.toString(retryAfter.toMillis()));
     }
 
@@ -103,10 +104,42 @@ public final class FakeAzureOpenAi extends FakeOpenAi {
         return contentFilter;
     }
 
+    /** A request's deployment is the one in its path ({@code /openai/deployments/{deployment}/…}). */
+    @Override
+    protected String deploymentOf(RecordedRequest request) {
+        return request.pathParam("deployment");
+    }
+
     @Override
     protected Map<String, String> pathParams(String path) {
         Matcher m = ROUTE.matcher(path);
         return m.matches() ? Map.of("deployment", m.group(1)) : Map.of();
+    }
+
+    /**
+     * A prompt the content filter blocks: 400, code {@code content_filter}, param {@code prompt}, and the verdict per
+     * category in {@code innererror} ({@code ResponsibleAIPolicyViolation}), here violence at medium severity — the
+     * body of "Scenario details" in https://learn.microsoft.com/en-us/azure/ai-services/openai/concepts/content-filter
+     * (innererror codes: https://learn.microsoft.com/en-us/azure/ai-services/openai/reference, {@code InnerErrorCode}).
+     */
+    static ObjectNode contentFilterError() {
+        ObjectNode body = object();
+        ObjectNode error = body.putObject("error");
+        error.put("message", "The response was filtered due to the prompt triggering Azure OpenAI's content management "
+                + "policy. Please modify your prompt and retry. To learn more about our content filtering policies "
+                + "please read our documentation: https://go.microsoft.com/fwlink/?linkid=2198766");
+        error.putNull("type");
+        error.put("param", "prompt");
+        error.put("code", "content_filter");
+        error.put("status", 400);
+        ObjectNode inner = error.putObject("innererror").put("code", "ResponsibleAIPolicyViolation");
+        ObjectNode verdict = inner.putObject("content_filter_result");
+        verdict.putObject("hate").put("filtered", false).put("severity", "safe");
+        verdict.putObject("jailbreak").put("filtered", false).put("detected", false);
+        verdict.putObject("self_harm").put("filtered", false).put("severity", "safe");
+        verdict.putObject("sexual").put("filtered", false).put("severity", "safe");
+        verdict.putObject("violence").put("filtered", true).put("severity", "medium");
+        return body;
     }
 
     /** Azure's error envelope: {@code code} (the scripted code, else the status) and {@code message}, plus
@@ -115,6 +148,9 @@ public final class FakeAzureOpenAi extends FakeOpenAi {
     protected JsonNode errorBody(Reply reply) {
         if (reply.isContextTooLong()) { // Azure relays the model's own error, as OpenAI words it
             return super.errorBody(reply);
+        }
+        if (reply.isContentPolicy()) {
+            return contentFilterError();
         }
         ObjectNode body = azureError(reply.errorCode() != null ? reply.errorCode() : Integer.toString(reply.status()),
                 reply.errorMessage());

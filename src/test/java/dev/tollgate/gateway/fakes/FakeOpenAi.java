@@ -86,17 +86,28 @@ public class FakeOpenAi extends FakeUpstream {
 
     // ---- documented error replies ----
 
-    /** 429 as for a request-rate limit: type {@code requests}, code {@code rate_limit_exceeded}, a
-     * {@code Retry-After} header (seconds) and {@code x-ratelimit-*} headers. */
+    /**
+     * 429 as for a request-rate limit: type {@code requests}, code {@code rate_limit_exceeded}, a
+     * {@code Retry-After} header (whole seconds, rounded up) and {@code x-ratelimit-*} headers, as
+     * https://platform.openai.com/docs/guides/error-codes and https://platform.openai.com/docs/guides/rate-limits
+     * describe them ("Rate limit reached for … on requests per min (RPM): Limit …, Used …, Requested ….").
+     */
     public static Reply rateLimited(Duration retryAfter) {
+        long seconds = seconds(retryAfter);
         return Reply.error(429, "requests",
                         "Rate limit reached for gpt-4o-mini in organization org-fake on requests per min (RPM): "
-                                + "Limit 3, Used 3, Requested 1. Please try again in " + retryAfter.toSeconds() + "s.")
+                                + "Limit 3, Used 3, Requested 1. Please try again in " + seconds + "s. Visit "
+                                + "https://platform.openai.com/account/rate-limits to learn more.")
                 .code("rate_limit_exceeded")
-                .header("retry-after", Long.toString(retryAfter.toSeconds()))
+                .header("retry-after", Long.toString(seconds))
                 .header("x-ratelimit-limit-requests", "3")
                 .header("x-ratelimit-remaining-requests", "0")
-                .header("x-ratelimit-reset-requests", retryAfter.toSeconds() + "s");
+                .header("x-ratelimit-reset-requests", seconds + "s");
+    }
+
+    /** A {@code Retry-After} in whole seconds, rounded up (the header has no fractions). */
+    static long seconds(Duration d) {
+        return (d.toMillis() + 999) / 1000;
     }
 
     /** 429 {@code insufficient_quota}: the one 429 that retrying does not cure. */
@@ -179,8 +190,20 @@ public class FakeOpenAi extends FakeUpstream {
         respondJson(http, status, Map.of("x-request-id", newId("req_")), body, Reply.text(""));
     }
 
+    /**
+     * OpenAI's refusal of a prompt its safety system rejects: 400 {@code invalid_request_error}, code
+     * {@code content_policy_violation}, param null (the body api.openai.com answers, e.g. as quoted in
+     * https://github.com/songquanpeng/one-api/issues/737; the code is listed with the other 400s at
+     * https://platform.openai.com/docs/guides/error-codes).
+     */
+    static final String CONTENT_POLICY_MESSAGE = "Your request was rejected as a result of our safety system. Your "
+            + "prompt may contain text that is not allowed by our safety system.";
+
     /** The documented error body for a scripted error reply. */
     protected JsonNode errorBody(Reply reply) {
+        if (reply.isContentPolicy()) {
+            return OpenAiWire.error(CONTENT_POLICY_MESSAGE, "invalid_request_error", null, "content_policy_violation");
+        }
         if (reply.isContextTooLong()) { // the API's own wording for a prompt over the context window
             return OpenAiWire.error("This model's maximum context length is 128000 tokens. However, your messages "
                     + "resulted in 131072 tokens. Please reduce the length of the messages.", "invalid_request_error",
@@ -231,7 +254,7 @@ public class FakeOpenAi extends FakeUpstream {
         if (!validBody(http, request, "messages", !isAzure())) {
             return;
         }
-        Reply reply = nextReply();
+        Reply reply = nextReply(request);
         if (scriptedError(http, reply)) {
             return;
         }
@@ -242,8 +265,9 @@ public class FakeOpenAi extends FakeUpstream {
         Map<String, String> headers = responseHeaders(reply);
         if (request.streamed()) {
             boolean includeUsage = request.json().path("stream_options").path("include_usage").asBoolean(false);
+            // no content before the role chunk (and, on Azure, the prompt-filter chunk before it)
             respondStream(http, headers, OpenAiWire.chatChunks(id, created, reported, reply, prompt, includeUsage,
-                    azure, "call_", this), OpenAiWire.streamErrorFrame(reply), reply);
+                    azure, "call_", this), OpenAiWire.streamErrorFrame(reply), reply, azure ? 2 : 1);
         } else {
             respondJson(http, 200, headers,
                     OpenAiWire.chatCompletion(id, created, reported, reply, prompt, azure, "call_", this), reply);
@@ -255,7 +279,7 @@ public class FakeOpenAi extends FakeUpstream {
         if (!validBody(http, request, "prompt", !isAzure())) {
             return;
         }
-        Reply reply = nextReply();
+        Reply reply = nextReply(request);
         if (scriptedError(http, reply)) {
             return;
         }
@@ -281,7 +305,7 @@ public class FakeOpenAi extends FakeUpstream {
         if (!validBody(http, request, "input", !isAzure())) {
             return;
         }
-        Reply reply = nextReply();
+        Reply reply = nextReply(request);
         if (scriptedError(http, reply)) {
             return;
         }
@@ -294,7 +318,7 @@ public class FakeOpenAi extends FakeUpstream {
         if (!validBody(http, request, "prompt", false)) {
             return;
         }
-        Reply reply = nextReply();
+        Reply reply = nextReply(request);
         if (scriptedError(http, reply)) {
             return;
         }

@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +58,8 @@ public abstract class FakeUpstream implements AutoCloseable {
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private final Queue<Reply> script = new ConcurrentLinkedQueue<>();
     private volatile Reply behaviour;
+    private final Map<String, Queue<Reply>> scripts = new ConcurrentHashMap<>();
+    private final Map<String, Reply> behaviours = new ConcurrentHashMap<>();
     private volatile CompletableFuture<Void> clientDisconnected = new CompletableFuture<>();
     private final AtomicInteger disconnects = new AtomicInteger();
     private final AtomicLong sequence = new AtomicLong();
@@ -132,6 +135,34 @@ public abstract class FakeUpstream implements AutoCloseable {
     }
 
     /**
+     * Scripts the answers to the next requests for one deployment served by this fake: the upstream model the request
+     * names (OpenAI, Anthropic) or the deployment in its path (Azure), see {@link #deploymentOf(RecordedRequest)}.
+     * A deployment's own script and behaviour come before the fake-wide ones, so that one fake can play several
+     * deployments of a model group, each failing its own way.
+     */
+    public final FakeUpstream enqueueFor(String deployment, Reply... replies) {
+        scripts.computeIfAbsent(deployment, d -> new ConcurrentLinkedQueue<>()).addAll(List.of(replies));
+        return this;
+    }
+
+    /** The answer for {@code deployment} whenever its own script is empty (see {@link #enqueueFor}). */
+    public final FakeUpstream behaviourFor(String deployment, Reply reply) {
+        behaviours.put(deployment, reply);
+        return this;
+    }
+
+    /** The requests received for one deployment (see {@link #enqueueFor}), oldest first (a snapshot). */
+    public final List<RecordedRequest> requestsFor(String deployment) {
+        List<RecordedRequest> out = new ArrayList<>();
+        for (RecordedRequest r : requests) {
+            if (deployment.equals(deploymentOf(r))) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    /**
      * Completes when a client closes its connection while an answer of this fake is still unfinished (a
      * stream in progress or hanging, a delayed answer). A connection the fake itself cuts
      * ({@link Reply#cutAfter(int)}) does not count. Re-armed by {@link #reset()}; answers begun before the
@@ -153,6 +184,8 @@ public abstract class FakeUpstream implements AutoCloseable {
     public final void reset() {
         requests.clear();
         script.clear();
+        scripts.clear();
+        behaviours.clear();
         behaviour = defaultBehaviour();
         disconnects.set(0);
         clientDisconnected = new CompletableFuture<>();
@@ -189,6 +222,34 @@ public abstract class FakeUpstream implements AutoCloseable {
         return next != null ? next : behaviour;
     }
 
+    /**
+     * The next reply for this request: its deployment's script, else that deployment's behaviour, else
+     * {@link #nextReply()}.
+     */
+    protected final Reply nextReply(RecordedRequest request) {
+        String deployment = deploymentOf(request);
+        if (deployment != null) {
+            Queue<Reply> own = scripts.get(deployment);
+            Reply next = own == null ? null : own.poll();
+            if (next != null) {
+                return next;
+            }
+            Reply standing = behaviours.get(deployment);
+            if (standing != null) {
+                return standing;
+            }
+        }
+        return nextReply();
+    }
+
+    /**
+     * Which deployment of this fake a request is for (see {@link #enqueueFor}): by default the {@code model} of its
+     * JSON body, null when it names none.
+     */
+    protected String deploymentOf(RecordedRequest request) {
+        return request.json() == null ? null : request.json().path("model").asText(null);
+    }
+
     /** A short unique id with the provider's prefix, e.g. {@code chatcmpl-fake000001}. */
     protected final String newId(String prefix) {
         return String.format(Locale.ROOT, "%sfake%06d", prefix, sequence.incrementAndGet());
@@ -221,6 +282,9 @@ public abstract class FakeUpstream implements AutoCloseable {
     protected final void respondJson(HttpServerRequest http, int status, Map<String, String> headers,
                                      JsonNode body, Reply timing) {
         Exchange exchange = new Exchange(http);
+        if (timing.isHang()) {
+            return; // no status line, ever: open until the client goes away
+        }
         exchange.after(timing.delay(), () -> {
             if (timing.hangAfter() != null) {
                 return; // stays open until the client goes away
@@ -246,20 +310,38 @@ public abstract class FakeUpstream implements AutoCloseable {
      */
     protected final void respondStream(HttpServerRequest http, Map<String, String> headers, List<String> frames,
                                        String errorFrame, Reply reply) {
-        respondStream(http, "text/event-stream; charset=utf-8", headers, frames, errorFrame, reply);
+        respondStream(http, "text/event-stream; charset=utf-8", headers, frames, errorFrame, reply, 0);
+    }
+
+    /**
+     * As {@link #respondStream(HttpServerRequest, Map, List, String, Reply)} for a stream whose first
+     * {@code leadIn} events carry no content (OpenAI's role chunk …): where {@link Reply#cutBeforeContent()} and
+     * {@link Reply#hangBeforeContent()} stop.
+     */
+    protected final void respondStream(HttpServerRequest http, Map<String, String> headers, List<String> frames,
+                                       String errorFrame, Reply reply, int leadIn) {
+        respondStream(http, "text/event-stream; charset=utf-8", headers, frames, errorFrame, reply, leadIn);
     }
 
     /** As {@link #respondStream(HttpServerRequest, Map, List, String, Reply)}, for another framing (NDJSON lines). */
     protected final void respondStream(HttpServerRequest http, String contentType, Map<String, String> headers,
                                        List<String> frames, String errorFrame, Reply reply) {
+        respondStream(http, contentType, headers, frames, errorFrame, reply, 0);
+    }
+
+    private void respondStream(HttpServerRequest http, String contentType, Map<String, String> headers,
+                               List<String> frames, String errorFrame, Reply reply, int leadIn) {
         Exchange exchange = new Exchange(http);
+        if (reply.isHang()) {
+            return; // no status line, ever: open until the client goes away
+        }
         exchange.after(reply.delay(), () -> {
             HttpServerResponse response = http.response().setStatusCode(200).setChunked(true);
             headers.forEach(response::putHeader);
             response.putHeader("content-type", contentType);
             response.putHeader("cache-control", "no-cache");
             response.writeHead();
-            exchange.step(frames, 0, errorFrame, reply);
+            exchange.step(frames, 0, errorFrame, reply, leadIn);
         });
     }
 
@@ -270,12 +352,15 @@ public abstract class FakeUpstream implements AutoCloseable {
     protected final void respondFrames(HttpServerRequest http, Map<String, String> headers, String contentType,
                                        List<Buffer> frames, Buffer errorFrame, Reply reply) {
         Exchange exchange = new Exchange(http);
+        if (reply.isHang()) {
+            return; // no status line, ever: open until the client goes away
+        }
         exchange.after(reply.delay(), () -> {
             HttpServerResponse response = http.response().setStatusCode(200).setChunked(true);
             headers.forEach(response::putHeader);
             response.putHeader("content-type", contentType);
             response.writeHead();
-            exchange.step(frames, 0, errorFrame, reply);
+            exchange.step(frames, 0, errorFrame, reply, 0);
         });
     }
 
@@ -369,18 +454,21 @@ public abstract class FakeUpstream implements AutoCloseable {
             });
         }
 
-        /** Writes frame {@code i}, or cuts / hangs / errors / ends when the reply says so at this point. */
-        void step(List<?> frames, int i, Object errorFrame, Reply reply) {
+        /**
+         * Writes frame {@code i}, or cuts / hangs / errors / ends when the reply says so at this point; the first
+         * {@code leadIn} frames carry no content.
+         */
+        void step(List<?> frames, int i, Object errorFrame, Reply reply, int leadIn) {
             if (done.get()) {
                 return;
             }
             HttpServerResponse response = http.response();
-            if (reply.cutAfter() != null && i == reply.cutAfter()) {
+            if ((reply.cutAfter() != null && i == reply.cutAfter()) || (reply.isCutBeforeContent() && i == leadIn)) {
                 finish();
                 http.connection().close(); // no terminating event, no last chunk: the body is truncated
                 return;
             }
-            if (reply.hangAfter() != null && i == reply.hangAfter()) {
+            if ((reply.hangAfter() != null && i == reply.hangAfter()) || (reply.isHangBeforeContent() && i == leadIn)) {
                 return; // open until the client disconnects
             }
             if (reply.streamErrorAfter() != null && i == reply.streamErrorAfter()) {
@@ -400,7 +488,7 @@ public abstract class FakeUpstream implements AutoCloseable {
             Object frame = frames.get(i);
             (frame instanceof Buffer b ? response.write(b) : response.write((String) frame)).onComplete(written -> {
                 if (written.succeeded()) {
-                    after(reply.every(), () -> step(frames, i + 1, errorFrame, reply));
+                    after(reply.every(), () -> step(frames, i + 1, errorFrame, reply, leadIn));
                 }
             });
         }

@@ -17,6 +17,10 @@ import java.util.Map;
  * fake.enqueue(Reply.error(503, "server_error", "The server is overloaded"));
  * fake.enqueue(Reply.text("never finished").cutAfter(3));        // connection closed after 3 SSE events
  * fake.enqueue(Reply.text("slow").hangAfter(2));                  // stays open until the client goes away
+ * fake.enqueue(Reply.hang());                                     // no status line at all, until the client goes away
+ * fake.enqueue(Reply.text("never said").cutBeforeContent());      // stream: the role chunk, then the connection closes
+ * fake.enqueue(Reply.contentPolicy());                            // the provider's own content-policy refusal
+ * fake.enqueueFor("gpt-4o-eu", FakeOpenAi.rateLimited(Duration.ofSeconds(1))); // one deployment of a shared fake
  * }</pre>
  *
  * <p>A reply is a plain mutable builder: configure it before handing it to the fake, then leave it alone.
@@ -88,6 +92,10 @@ public final class Reply {
     private Integer streamErrorAfter;
     private boolean indented;
     private boolean contextTooLong;
+    private boolean contentPolicy;
+    private boolean hang;
+    private boolean cutBeforeContent;
+    private boolean hangBeforeContent;
 
     private Integer status;
     private String errorType;
@@ -134,6 +142,48 @@ public final class Reply {
         Reply reply = error(400, "invalid_request_error", "the prompt is longer than the model's context window");
         reply.contextTooLong = true;
         return reply;
+    }
+
+    /**
+     * The provider's own refusal on content policy, as each documents it: OpenAI a 400 {@code invalid_request_error}
+     * with code {@code content_policy_violation}; Azure OpenAI a 400 with code {@code content_filter} and the
+     * {@code innererror} {@code ResponsibleAIPolicyViolation} verdict; Anthropic (which has no such error) a 200
+     * message with {@code stop_reason: "refusal"}. See each fake for the exact body and its source.
+     */
+    public static Reply contentPolicy() {
+        Reply reply = error(400, "invalid_request_error", "the prompt was refused on content policy");
+        reply.contentPolicy = true;
+        return reply;
+    }
+
+    /**
+     * An upstream that accepts the connection and the request but never sends a status line, until the client goes
+     * away (a connect that succeeds, then silence: what a gateway's timeout before headers is for).
+     */
+    public static Reply hang() {
+        Reply reply = text("never sent");
+        reply.hang = true;
+        return reply;
+    }
+
+    /**
+     * Stream only: send the status, headers and the events that precede any content (OpenAI's first chunk with
+     * {@code delta: {"role":"assistant","content":""}}, Azure's prompt-filter chunk before it; Anthropic's
+     * {@code message_start}, {@code content_block_start} and {@code ping}), then close the connection: a stream that
+     * failed before a single token was generated.
+     */
+    public Reply cutBeforeContent() {
+        this.cutBeforeContent = true;
+        return this;
+    }
+
+    /**
+     * Stream only: send the events that precede any content (see {@link #cutBeforeContent()}), then keep the
+     * response open, silent, until the client disconnects: a stream whose first token never comes.
+     */
+    public Reply hangBeforeContent() {
+        this.hangBeforeContent = true;
+        return this;
     }
 
     /** Adds tool calls after the text (a text block followed by tool-use blocks). */
@@ -240,6 +290,23 @@ public final class Reply {
 
     public boolean isContextTooLong() {
         return contextTooLong;
+    }
+
+    public boolean isContentPolicy() {
+        return contentPolicy;
+    }
+
+    /** Whether the fake never answers at all (see {@link #hang()}). */
+    public boolean isHang() {
+        return hang;
+    }
+
+    public boolean isCutBeforeContent() {
+        return cutBeforeContent;
+    }
+
+    public boolean isHangBeforeContent() {
+        return hangBeforeContent;
     }
 
     public boolean isError() {

@@ -11,6 +11,10 @@
  *     openai.enqueue(FakeOpenAi.rateLimited(Duration.ofSeconds(3)));         // 429 + retry-after
  *     openai.enqueue(Reply.text("x y z").cutAfter(2));                       // stream cut after 2 events
  *     openai.enqueue(Reply.text("x y z").hangAfter(1));                      // open until the client leaves
+ *     openai.enqueue(Reply.hang());                                          // not even a status line
+ *     openai.enqueue(Reply.text("x y z").cutBeforeContent());                // role chunk, then closed
+ *     openai.enqueue(Reply.contentPolicy(), Reply.contextTooLong());         // the provider's own refusals
+ *     openai.enqueueFor("gpt-4o-eu", FakeOpenAi.serverError());              // one deployment of several
  *     // … drive the gateway with a real client …
  *     openai.clientDisconnected().get(5, SECONDS);
  *     assertThat(openai.lastRequest().header("authorization")).isEqualTo("Bearer sk-upstream");
@@ -35,7 +39,10 @@
  *       {@code x-goog-api-key} (or {@code ?key=}); Google's error body with {@code RetryInfo}; safety blocks.</li>
  * </ul>
  * Each request consumes one scripted {@link dev.tollgate.gateway.fakes.Reply} (or the fake's
- * {@code behaviour}); requests rejected for auth, headers or body consume none. Every request is recorded as a
+ * {@code behaviour}); requests rejected for auth, headers or body consume none. One fake may play several deployments
+ * of a model group: {@code enqueueFor}/{@code behaviourFor}/{@code requestsFor} script and record each by the
+ * upstream model it names (Azure: the deployment in its path) before the fake-wide script applies.
+ * {@code FakeFailuresTest} shows every injected failure on the wire. Every request is recorded as a
  * {@link dev.tollgate.gateway.fakes.RecordedRequest}. The Fake*SdkTest classes prove the formats with the
  * official OpenAI, Anthropic and Google Gen AI Java SDKs.
  */
