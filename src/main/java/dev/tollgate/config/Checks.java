@@ -214,7 +214,7 @@ public final class Checks {
     public static Result<Void> routing(LlmModel m) {
         Integer priority = m.getSpec().getPriority();
         if (priority != null && (priority < 1 || priority > 100)) {
-            return problem(m, "InvalidSpec", "priority is " + priority + ": it must be between 1 and 100");
+            return problem(m, "InvalidSpec", "spec.priority is " + priority + ": it must be between 1 and 100");
         }
         Optional<String> invalid = Routings.invalid(m.getSpec().getRouting(), m.getSpec().getModelName());
         return invalid.isPresent() ? problem(m, "InvalidSpec", invalid.get()) : Result.ok(null);

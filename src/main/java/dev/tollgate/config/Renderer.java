@@ -194,9 +194,9 @@ public final class Renderer {
                     && merged.getAffinity().getUser() == null) {
                 warn(warnings, own != null && own.getAffinity() != null
                         ? new Problem(owner.getKind(), owner.getMetadata().getNamespace(), owner.getMetadata().getName(),
-                                "AffinityWithoutKey", "routing.affinity names no key: model group '" + name
+                                "AffinityWithoutKey", "spec.routing.affinity names no key: model group '" + name
                                         + "' has no session affinity; set header (e.g. x-session-id) or user: true")
-                        : new Problem(gw.getKind(), gwNs, gwName, "AffinityWithoutKey", "routing.affinity names no "
+                        : new Problem(gw.getKind(), gwNs, gwName, "AffinityWithoutKey", "spec.routing.affinity names no "
                                 + "key: the groups that inherit it have no session affinity; set header (e.g. "
                                 + "x-session-id) or user: true"));
             }
@@ -204,10 +204,10 @@ public final class Renderer {
             Routings.lists(chosen).forEach((field, names) -> names.stream().filter(n -> !groups.containsKey(n))
                     .forEach(n -> warn(warnings, ownLists.get(field) != null
                             ? new Problem(owner.getKind(), owner.getMetadata().getNamespace(), owner.getMetadata().getName(),
-                                    "UnknownFallback", "routing." + field + " names '" + n + "', a model group gateway "
+                                    "UnknownFallback", "spec.routing." + field + " names '" + n + "', a model group gateway "
                                             + id(gw) + " does not serve: requests skip it; create an LlmModel with "
                                             + "spec.modelName " + n + " or remove the name")
-                            : new Problem(gw.getKind(), gwNs, gwName, "UnknownFallback", "routing." + field + " names '"
+                            : new Problem(gw.getKind(), gwNs, gwName, "UnknownFallback", "spec.routing." + field + " names '"
                                     + n + "', a model group this gateway does not serve: requests skip it; create an "
                                     + "LlmModel with spec.modelName " + n + " or remove the name"))));
             if (!chosen.equals(GatewayConfig.Routing.DEFAULT)) {

@@ -43,59 +43,59 @@ final class Routings {
         }
         try {
             if (s.getStrategy() != null && !GatewayConfig.Routing.STRATEGIES.contains(s.getStrategy())) {
-                return Optional.of("routing.strategy '" + s.getStrategy() + "' is not known: use one of "
+                return Optional.of("spec.routing.strategy '" + s.getStrategy() + "' is not known: use one of "
                         + String.join(", ", GatewayConfig.Routing.STRATEGIES));
             }
             RoutingAffinity a = s.getAffinity();
             if (a != null) {
                 if (a.getHeader() != null && Boolean.TRUE.equals(a.getUser())) {
-                    return Optional.of("routing.affinity takes one key: header (e.g. header: x-session-id) or user: "
+                    return Optional.of("spec.routing.affinity takes one key: header (e.g. header: x-session-id) or user: "
                             + "true (OpenAI's user field), not both");
                 }
                 if (a.getHeader() != null && !a.getHeader().matches("[A-Za-z0-9][A-Za-z0-9_-]{0,99}")) {
-                    return Optional.of("routing.affinity.header '" + a.getHeader() + "' is not an HTTP header name: "
+                    return Optional.of("spec.routing.affinity.header '" + a.getHeader() + "' is not an HTTP header name: "
                             + "write e.g. x-session-id");
                 }
-                positive("routing.affinity.ttl", a.getTtl());
+                positive("spec.routing.affinity.ttl", a.getTtl());
             }
             RoutingRetries r = s.getRetries();
             if (r != null) {
-                range("routing.retries.maxRetries", r.getMaxRetries(), 0, 10);
+                range("spec.routing.retries.maxRetries", r.getMaxRetries(), 0, 10);
                 RetriesPerClass pc = r.getPerClass();
                 if (pc != null) {
-                    range("routing.retries.perClass.rateLimited", pc.getRateLimited(), 0, 10);
-                    range("routing.retries.perClass.overloaded", pc.getOverloaded(), 0, 10);
-                    range("routing.retries.perClass.serverError", pc.getServerError(), 0, 10);
-                    range("routing.retries.perClass.timeout", pc.getTimeout(), 0, 10);
-                    range("routing.retries.perClass.connectionFailed", pc.getConnectionFailed(), 0, 10);
+                    range("spec.routing.retries.perClass.rateLimited", pc.getRateLimited(), 0, 10);
+                    range("spec.routing.retries.perClass.overloaded", pc.getOverloaded(), 0, 10);
+                    range("spec.routing.retries.perClass.serverError", pc.getServerError(), 0, 10);
+                    range("spec.routing.retries.perClass.timeout", pc.getTimeout(), 0, 10);
+                    range("spec.routing.retries.perClass.connectionFailed", pc.getConnectionFailed(), 0, 10);
                 }
-                Long backoff = millis("routing.retries.backoff", r.getBackoff());
-                Long maxBackoff = millis("routing.retries.maxBackoff", r.getMaxBackoff());
+                Long backoff = millis("spec.routing.retries.backoff", r.getBackoff());
+                Long maxBackoff = millis("spec.routing.retries.maxBackoff", r.getMaxBackoff());
                 if (backoff != null && maxBackoff != null && maxBackoff < backoff) {
-                    return Optional.of("routing.retries.maxBackoff (" + r.getMaxBackoff() + ") is below "
-                            + "routing.retries.backoff (" + r.getBackoff() + "): the cap must be at least the base");
+                    return Optional.of("spec.routing.retries.maxBackoff (" + r.getMaxBackoff() + ") is below "
+                            + "spec.routing.retries.backoff (" + r.getBackoff() + "): the cap must be at least the base");
                 }
-                millis("routing.retries.maxRetryAfter", r.getMaxRetryAfter());
-                positive("routing.retries.timeBudget", r.getTimeBudget());
+                millis("spec.routing.retries.maxRetryAfter", r.getMaxRetryAfter());
+                positive("spec.routing.retries.timeBudget", r.getTimeBudget());
             }
             RoutingCooldown c = s.getCooldown();
             if (c != null) {
-                range("routing.cooldown.failures", c.getFailures(), 1, 100);
-                positive("routing.cooldown.window", c.getWindow());
-                Long duration = positive("routing.cooldown.duration", c.getDuration());
-                Long max = positive("routing.cooldown.max", c.getMax());
+                range("spec.routing.cooldown.failures", c.getFailures(), 1, 100);
+                positive("spec.routing.cooldown.window", c.getWindow());
+                Long duration = positive("spec.routing.cooldown.duration", c.getDuration());
+                Long max = positive("spec.routing.cooldown.max", c.getMax());
                 if (duration != null && max != null && max < duration) {
-                    return Optional.of("routing.cooldown.max (" + c.getMax() + ") is below routing.cooldown.duration ("
+                    return Optional.of("spec.routing.cooldown.max (" + c.getMax() + ") is below spec.routing.cooldown.duration ("
                             + c.getDuration() + "): the cap must be at least the duration");
                 }
             }
-            positive("routing.firstTokenTimeout", s.getFirstTokenTimeout());
+            positive("spec.routing.firstTokenTimeout", s.getFirstTokenTimeout());
             for (Map.Entry<String, List<String>> e : lists(s).entrySet()) {
                 if (e.getValue() == null) {
                     continue;
                 }
                 if (e.getValue().size() > 10) {
-                    return Optional.of("routing." + e.getKey() + " lists " + e.getValue().size() + " model names: "
+                    return Optional.of("spec.routing." + e.getKey() + " lists " + e.getValue().size() + " model names: "
                             + "at most 10");
                 }
                 if (modelName != null && e.getValue().contains(modelName)) {
