@@ -20,9 +20,9 @@ public class RoutingAffinity {
             + "routes by the strategy.")
     private String header;
 
-    @JsonPropertyDescription("true: the affinity key is the request's user field (OpenAI's end-user id; Anthropic's "
-            + "metadata.user_id). A request without one routes by the strategy. false with no header: no affinity "
-            + "(turns off one the GatewayDeployment sets).")
+    @JsonPropertyDescription("true: the affinity key is the request's user field (OpenAI's end-user id). A request "
+            + "without one routes by the strategy. false with no header: no affinity (turns off one the "
+            + "GatewayDeployment sets).")
     private Boolean user;
 
     @Pattern(Api.DURATION_PATTERN)
