@@ -99,8 +99,8 @@ final class Routings {
                             + "at most 10");
                 }
                 if (modelName != null && e.getValue().contains(modelName)) {
-                    return Optional.of("a model group cannot fall back to itself: remove '" + modelName
-                            + "' (spec.modelName) from routing." + e.getKey());
+                    return Optional.of("spec.routing." + e.getKey() + " names '" + modelName + "', the model's own "
+                            + "group: a model group cannot fall back to itself; remove the name");
                 }
             }
         } catch (IllegalArgumentException e) {

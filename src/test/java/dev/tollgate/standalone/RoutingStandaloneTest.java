@@ -38,7 +38,9 @@ class RoutingStandaloneTest {
         Map<String, Manifests.Document> documents = new HashMap<>();
         for (Manifests.Document d : Manifests.read(Path.of("routing.yaml"), yaml)) {
             assertThat(SchemaValidator.bundled().validate(d.body())).as(d.where("")).isEmpty();
-            var o = STRICT.treeToValue(d.body(), d.kind().equals("LlmModel") ? LlmModel.class : GatewayDeployment.class);
+            Class<? extends io.fabric8.kubernetes.api.model.HasMetadata> type = d.kind().equals("LlmModel")
+                    ? LlmModel.class : GatewayDeployment.class;
+            io.fabric8.kubernetes.api.model.HasMetadata o = STRICT.treeToValue(d.body(), type);
             o.getMetadata().setNamespace("default");
             o.getMetadata().setCreationTimestamp("1970-01-01T00:00:00Z");
             documents.put(d.kind() + "/" + Renderer.id(o), d);
