@@ -207,6 +207,19 @@ public final class Checks {
         return Result.ok(PriceCatalogue.bundled().find(s.getProvider(), s.getModel(), apiBase).orElse(null));
     }
 
+    /**
+     * The model's own routing values (spec.routing, spec.priority) that the schema and its CEL rules would refuse or
+     * cannot see: what the API server lets through, and everything in a standalone folder, which CEL does not check.
+     */
+    public static Result<Void> routing(LlmModel m) {
+        Integer priority = m.getSpec().getPriority();
+        if (priority != null && (priority < 1 || priority > 100)) {
+            return problem(m, "InvalidSpec", "spec.priority is " + priority + ": it must be between 1 and 100");
+        }
+        Optional<String> invalid = Routings.invalid(m.getSpec().getRouting(), m.getSpec().getModelName());
+        return invalid.isPresent() ? problem(m, "InvalidSpec", invalid.get()) : Result.ok(null);
+    }
+
     public static Result<Long> timeoutMillis(LlmModel m) {
         try {
             return Result.ok(Durations.parse(m.getSpec().getTimeout() == null ? "600s" : m.getSpec().getTimeout()).toMillis());

@@ -10,6 +10,7 @@ import dev.tollgate.api.v1alpha1.LlmModel;
 import dev.tollgate.api.v1alpha1.LlmModelSpec;
 import dev.tollgate.api.v1alpha1.MockSpec;
 import dev.tollgate.api.v1alpha1.RedisSpec;
+import dev.tollgate.api.v1alpha1.RoutingSpec;
 import dev.tollgate.api.v1alpha1.VirtualKey;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.util.ArrayList;
@@ -43,7 +44,8 @@ public final class Renderer {
             Result<String> cred = Checks.credential(m, in.secrets());
             Result<GatewayConfig.Prices> prices = Checks.effectivePrices(m);
             Result<Long> timeout = Checks.timeoutMillis(m);
-            Optional<Problem> p = firstProblem(Checks.provider(m), cred, Checks.settings(m), prices, timeout);
+            Optional<Problem> p = firstProblem(Checks.provider(m), cred, Checks.settings(m), prices, timeout,
+                    Checks.routing(m));
             if (p.isPresent()) {
                 problems.add(p.get());
                 continue;
@@ -57,6 +59,15 @@ public final class Renderer {
             models.add(model(m, credRef, prices.value(), timeout.value()));
         }
         models = ownGroups(gw, spec, models, in.models(), problems, credentials);
+        List<Problem> warnings = new ArrayList<>();
+        RoutingSpec defaults = spec.getRouting();
+        Optional<String> badDefaults = Routings.invalid(defaults, null);
+        if (badDefaults.isPresent()) {
+            problems.add(new Problem(gw.getKind(), gwNs, gw.getMetadata().getName(), "InvalidSpec", badDefaults.get()
+                    + " (the groups are routed by the built-in defaults until it is fixed)"));
+            defaults = null;
+        }
+        Map<String, GatewayConfig.Routing> routing = routing(gw, defaults, models, in.models(), warnings);
 
         Map<String, Budget> budgetsById = new TreeMap<>();
         List<GatewayConfig.Budget> budgets = new ArrayList<>();
@@ -136,12 +147,80 @@ public final class Renderer {
         }
         GatewayConfig.Settings settings = new GatewayConfig.Settings(spec.getPort() == null ? 4000 : spec.getPort(),
                 syncMillis, redis == null ? null : redis.getUrl());
-        GatewayConfig config = new GatewayConfig(GatewayConfig.SCHEMA, id(gw), settings, models, keys, budgets);
+        GatewayConfig config = new GatewayConfig(GatewayConfig.SCHEMA, id(gw), settings, models, keys, budgets, null,
+                routing);
         GatewaySecrets secrets = new GatewaySecrets(GatewaySecrets.SCHEMA, keyHashes, credentials, redisPassword);
         String configJson = ConfigCodec.toJson(config);
         String secretsJson = ConfigCodec.toJson(secrets);
         return new RenderResult(config, secrets, ConfigCodec.shortHash(configJson, secretsJson),
-                settingsHash(settings, redisPassword), List.copyOf(problems));
+                settingsHash(settings, redisPassword), List.copyOf(problems), List.copyOf(warnings));
+    }
+
+    /**
+     * The routing of every group this gateway serves (see {@link Routings}): the GatewayDeployment's defaults under
+     * the spec.routing of the group's LlmModels. LlmModels of one group that declare routings resolving differently
+     * are not guessed between silently: the oldest one's applies (creationTimestamp, then namespace/name) and each
+     * other one gets a RoutingConflict warning. A fallback naming no group this gateway serves stays in the list
+     * (the request path skips it; the group may come later) with an UnknownFallback warning on whoever declared
+     * it. Groups routed exactly by {@link GatewayConfig.Routing#DEFAULT} are left out, and the map is null when
+     * none is left, so a config without routing renders as it did before routing existed.
+     */
+    private static Map<String, GatewayConfig.Routing> routing(GatewayDeployment gw, RoutingSpec defaults,
+            List<GatewayConfig.Model> models, java.util.Collection<LlmModel> all, List<Problem> warnings) {
+        Map<String, LlmModel> byId = new HashMap<>();
+        all.forEach(m -> byId.put(id(m), m));
+        Map<String, List<LlmModel>> groups = new TreeMap<>();
+        models.forEach(m -> groups.computeIfAbsent(m.modelName(), n -> new ArrayList<>()).add(byId.get(m.id())));
+        Map<String, GatewayConfig.Routing> out = new TreeMap<>();
+        String gwNs = gw.getMetadata().getNamespace();
+        String gwName = gw.getMetadata().getName();
+        groups.forEach((name, members) -> {
+            List<LlmModel> declaring = members.stream().filter(m -> m.getSpec().getRouting() != null)
+                    .sorted(Comparator.comparing(Renderer::age).thenComparing(Renderer::id)).toList();
+            LlmModel owner = declaring.isEmpty() ? null : declaring.get(0);
+            RoutingSpec own = owner == null ? null : owner.getSpec().getRouting();
+            RoutingSpec merged = Routings.merge(defaults, own);
+            GatewayConfig.Routing chosen = Routings.resolve(merged, name);
+            for (LlmModel other : declaring.subList(Math.min(1, declaring.size()), declaring.size())) {
+                if (!Routings.resolve(Routings.merge(defaults, other.getSpec().getRouting()), name).equals(chosen)) {
+                    warn(warnings, new Problem(other.getKind(), other.getMetadata().getNamespace(),
+                            other.getMetadata().getName(), "RoutingConflict", "spec.routing differs from that of "
+                                    + "LlmModel " + id(owner) + ", the oldest of model group '" + name + "' that "
+                                    + "declares one, whose routing the group follows on gateway " + id(gw) + ": give "
+                                    + "every LlmModel of the group the same spec.routing, or set it on one only"));
+                }
+            }
+            if (merged != null && merged.getAffinity() != null && merged.getAffinity().getHeader() == null
+                    && merged.getAffinity().getUser() == null) {
+                warn(warnings, own != null && own.getAffinity() != null
+                        ? new Problem(owner.getKind(), owner.getMetadata().getNamespace(), owner.getMetadata().getName(),
+                                "AffinityWithoutKey", "spec.routing.affinity names no key: model group '" + name
+                                        + "' has no session affinity; set header (e.g. x-session-id) or user: true")
+                        : new Problem(gw.getKind(), gwNs, gwName, "AffinityWithoutKey", "spec.routing.affinity names no "
+                                + "key: the groups that inherit it have no session affinity; set header (e.g. "
+                                + "x-session-id) or user: true"));
+            }
+            Map<String, List<String>> ownLists = Routings.lists(own);
+            Routings.lists(chosen).forEach((field, names) -> names.stream().filter(n -> !groups.containsKey(n))
+                    .forEach(n -> warn(warnings, ownLists.get(field) != null
+                            ? new Problem(owner.getKind(), owner.getMetadata().getNamespace(), owner.getMetadata().getName(),
+                                    "UnknownFallback", "spec.routing." + field + " names '" + n + "', a model group gateway "
+                                            + id(gw) + " does not serve: requests skip it; create an LlmModel with "
+                                            + "spec.modelName " + n + " or remove the name")
+                            : new Problem(gw.getKind(), gwNs, gwName, "UnknownFallback", "spec.routing." + field + " names '"
+                                    + n + "', a model group this gateway does not serve: requests skip it; create an "
+                                    + "LlmModel with spec.modelName " + n + " or remove the name"))));
+            if (!chosen.equals(GatewayConfig.Routing.DEFAULT)) {
+                out.put(name, chosen);
+            }
+        });
+        return out.isEmpty() ? null : out;
+    }
+
+    private static void warn(List<Problem> warnings, Problem p) {
+        if (!warnings.contains(p)) {
+            warnings.add(p);
+        }
     }
 
     /**
@@ -261,7 +340,7 @@ public final class Renderer {
                 Optional.ofNullable(s.getApiBase()).or(provider::defaultApiBase).orElse(null), s.getApiVersion(),
                 s.getRegion(), s.getProject(), credRef, prices, s.getRpm(), s.getTpm(), s.getWeight() == null ? 1 : s.getWeight(),
                 timeoutMillis, s.getContextWindow(), canonical(s.getDefaultParams()), orDefault(s.getUnsupportedParams(), "reject"),
-                mock);
+                mock, s.getPriority());
     }
 
     private static GatewayConfig.Key key(VirtualKey vk, Map<String, Budget> budgetsById) {

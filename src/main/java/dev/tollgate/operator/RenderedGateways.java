@@ -37,7 +37,7 @@ public class RenderedGateways {
      * resource of each kind the render looked at (served, refused or not selected), by id.
      */
     public record Rendered(String gateway, Map<String, Set<String>> served, Map<String, Problem> problems,
-            Map<String, Map<String, Long>> seen) {
+            Map<String, Map<String, Long>> seen, Map<String, List<Problem>> warnings) {
         static Rendered of(String gateway, RenderResult r, Map<String, Map<String, Long>> seen) {
             GatewayConfig c = r.config();
             Map<String, Set<String>> served = Map.of(
@@ -46,7 +46,14 @@ public class RenderedGateways {
                     BUDGET, c.budgets().stream().map(GatewayConfig.Budget::id).collect(Collectors.toUnmodifiableSet()));
             Map<String, Problem> problems = new HashMap<>();
             r.problems().forEach(p -> problems.putIfAbsent(p.kind() + "/" + p.id(), p));
-            return new Rendered(gateway, served, Map.copyOf(problems), seen);
+            Map<String, List<Problem>> warnings = new HashMap<>();
+            r.warnings().forEach(p -> warnings.computeIfAbsent(p.kind() + "/" + p.id(), k -> new ArrayList<>()).add(p));
+            warnings.replaceAll((k, v) -> List.copyOf(v));
+            return new Rendered(gateway, served, Map.copyOf(problems), seen, Map.copyOf(warnings));
+        }
+
+        List<Problem> warnings(String kind, String id) {
+            return warnings.getOrDefault(kind + "/" + id, List.of());
         }
 
         /** Whether this render looked at the resource at (at least) the given generation. */
@@ -68,6 +75,7 @@ public class RenderedGateways {
             Set<String> out = new HashSet<>(served.getOrDefault(kind, Set.of()));
             out.addAll(seen.getOrDefault(kind, Map.of()).keySet());
             problems.values().stream().filter(p -> kind.equals(p.kind())).forEach(p -> out.add(p.id()));
+            warnings.values().stream().flatMap(List::stream).filter(p -> kind.equals(p.kind())).forEach(p -> out.add(p.id()));
             return out;
         }
     }
@@ -80,8 +88,14 @@ public class RenderedGateways {
      *                 Ready even if another serves it: requests through the first one fail)
      * @param complete whether every existing gateway has rendered the resource's current generation since the
      *                 operator started; until then "served by nobody" is not yet known
+     * @param warnings what the gateways' renders serve, but not quite as declared (RoutingConflict, UnknownFallback
+     *                 …), each message naming its gateway; they never make the resource not Ready
      */
-    public record Admission(List<String> servedBy, Optional<Problem> problem, boolean complete) {
+    public record Admission(List<String> servedBy, Optional<Problem> problem, boolean complete, List<Problem> warnings) {
+        public Admission(List<String> servedBy, Optional<Problem> problem, boolean complete) {
+            this(servedBy, problem, complete, List.of());
+        }
+
         public boolean known() {
             return complete || !servedBy.isEmpty() || problem.isPresent();
         }
@@ -119,6 +133,7 @@ public class RenderedGateways {
                 ids.addAll(previous.concerned(kind));
                 ids.removeIf(id -> previous.serves(kind, id) == next.serves(kind, id)
                         && previous.problem(kind, id).equals(next.problem(kind, id))
+                        && previous.warnings(kind, id).equals(next.warnings(kind, id))
                         && java.util.Objects.equals(previous.seen().getOrDefault(kind, Map.of()).get(id),
                                 next.seen().getOrDefault(kind, Map.of()).get(id)));
             }
@@ -141,6 +156,7 @@ public class RenderedGateways {
      */
     public Admission admission(String kind, String id, long generation, Collection<String> existingGateways) {
         List<String> servedBy = new ArrayList<>();
+        List<Problem> warnings = new ArrayList<>();
         Optional<Problem> problem = Optional.empty();
         boolean complete = true;
         for (String gw : new TreeSet<>(existingGateways)) {
@@ -157,12 +173,14 @@ public class RenderedGateways {
             if (r.serves(kind, id)) {
                 servedBy.add(gw);
             }
+            r.warnings(kind, id).forEach(p -> warnings.add(new Problem(p.kind(), p.namespace(), p.name(), p.reason(),
+                    "gateway " + gw + ": " + p.message())));
             if (problem.isEmpty()) {
                 problem = found.map(p -> new Problem(p.kind(), p.namespace(), p.name(), p.reason(),
                         "gateway " + gw + ": " + p.message()));
             }
         }
-        return new Admission(List.copyOf(servedBy), problem, complete);
+        return new Admission(List.copyOf(servedBy), problem, complete, List.copyOf(warnings));
     }
 
     private void fire(String kind, String id) {

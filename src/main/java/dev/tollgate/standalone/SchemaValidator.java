@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 /**
  * Checks a manifest against its CRD's structural schema the way the API server would, for a folder served
  * without one (standalone mode) and for the samples test: unknown fields, types, enums, patterns, ranges and
- * required fields. CEL rules are not evaluated here; the renderer's own checks cover what they guard.
+ * required fields, list and string lengths. CEL rules are not evaluated here; the renderer's own checks cover what they guard.
  */
 public final class SchemaValidator {
     public record Violation(String pointer, String message) {}
@@ -167,6 +167,9 @@ public final class SchemaValidator {
                     out.add(new Violation(path, "must be a list, not " + describe(value)));
                     return;
                 }
+                if (schema.has("maxItems") && value.size() > schema.get("maxItems").asInt()) {
+                    out.add(new Violation(path, "has " + value.size() + " items: at most " + schema.get("maxItems").asInt()));
+                }
                 for (int i = 0; i < value.size(); i++) {
                     node(value.get(i), schema.path("items"), path + "/" + i, out);
                 }
@@ -176,6 +179,11 @@ public final class SchemaValidator {
                     out.add(new Violation(path, "must be a string, not " + describe(value)
                             + (value.isNumber() ? " (quote it, e.g. \"" + value.asText() + "\")" : "")));
                     return;
+                }
+                if (schema.has("maxLength") && value.asText().codePointCount(0, value.asText().length())
+                        > schema.get("maxLength").asInt()) {
+                    out.add(new Violation(path, "is " + value.asText().codePointCount(0, value.asText().length()) + " characters long: at most "
+                            + schema.get("maxLength").asInt()));
                 }
                 if (schema.has("pattern") && !Pattern.compile(schema.get("pattern").asText()).matcher(value.asText()).find()) {
                     out.add(new Violation(path, "'" + value.asText() + "' does not match " + schema.get("pattern").asText()));

@@ -89,7 +89,7 @@ public class StandaloneRunner {
         return stateDir;
     }
 
-    /** The problems of the last load (empty when it was clean). */
+    /** The problems of the last load, then its warnings (what is served, but not quite as declared); empty when clean. */
     public List<String> lastErrors() {
         return lastErrors;
     }
@@ -129,7 +129,12 @@ public class StandaloneRunner {
             }
             RenderResult r = Renderer.render(loaded.input());
             r.problems().forEach(p -> LOG.warnf("standalone: %s %s: %s (%s)", p.kind(), p.id(), p.message(), p.reason()));
-            lastErrors = r.problems().stream().map(p -> loaded.where(p) + ": " + p.message()).toList();
+            r.warnings().forEach(p -> LOG.warnf("standalone: %s %s: %s (%s; served anyway)", p.kind(), p.id(), p.message(),
+                    p.reason()));
+            List<String> shown = new ArrayList<>();
+            r.problems().forEach(p -> shown.add(loaded.where(p) + ": " + p.message()));
+            r.warnings().forEach(p -> shown.add(loaded.where(p) + ": warning (served anyway): " + p.message()));
+            lastErrors = List.copyOf(shown);
             holder.update(r.config(), r.secrets(), r.configHash(), folder == null ? "the embedded sample" : folder.toString());
         } catch (IOException | RuntimeException e) {
             LOG.errorf(e, "standalone: could not load %s; still serving the last good config", folder);

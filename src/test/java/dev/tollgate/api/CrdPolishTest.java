@@ -81,6 +81,11 @@ class CrdPolishTest {
         assertThat(texts(llmSpec.at("/provider/enum")))
                 .containsExactlyInAnyOrderElementsOf(Arrays.stream(Provider.values()).map(Provider::wireName).toList());
         assertThat(texts(llmSpec.at("/unsupportedParams/enum"))).containsExactlyInAnyOrder("reject", "drop");
+        // Routing strategies are exactly the contract's (GatewayConfig.Routing.STRATEGIES), on both kinds.
+        assertThat(texts(llmSpec.at("/routing/properties/strategy/enum")))
+                .containsExactlyInAnyOrderElementsOf(dev.tollgate.config.GatewayConfig.Routing.STRATEGIES);
+        assertThat(texts(schema(crds.get("GatewayDeployment")).at("/properties/spec/properties/routing/properties/strategy/enum")))
+                .containsExactlyInAnyOrderElementsOf(dev.tollgate.config.GatewayConfig.Routing.STRATEGIES);
         assertThat(texts(schema(crds.get("GatewayDeployment")).at("/properties/spec/properties/serviceType/enum")))
                 .containsExactlyInAnyOrder("ClusterIP", "NodePort", "LoadBalancer");
         crds.forEach((kind, crd) -> assertThat(texts(schema(crd).at(

@@ -32,6 +32,11 @@ class ContractDocTest {
         GatewayConfig config = ConfigCodec.readConfigStrict(blocks.get(0));
         assertThat(config.models()).hasSize(2);
         assertThat(config.budgets().get(0).limitMicros()).isEqualTo(Money.parseMicros("250.00"));
+        assertThat(config.models().get(0).tier()).isEqualTo(1);
+        GatewayConfig.Routing routing = config.routing().get("gpt-4o");
+        assertThat(routing.retries().retriesFor(GatewayConfig.Retries.SERVER_ERROR)).isEqualTo(1);
+        assertThat(routing.retries().retriesFor(GatewayConfig.Retries.TIMEOUT)).isEqualTo(3);
+        assertThat(GatewayConfig.Routing.STRATEGIES).contains(routing.strategy());
         GatewaySecrets secrets = ConfigCodec.readSecretsStrict(blocks.get(1));
         assertThat(secrets.keys()).containsValue("team-search/search-app");
         assertThat(secrets.keys().keySet()).allSatisfy(h -> assertThat(h).matches("[0-9a-f]{64}"));
@@ -51,7 +56,7 @@ class ContractDocTest {
         components(GatewayConfig.class, "", fields);
         components(GatewaySecrets.class, "", fields);
         assertThat(fields).isNotEmpty().allSatisfy(path -> {
-            String name = path.substring(path.lastIndexOf('.') + 1).replace("[]", "");
+            String name = path.substring(path.lastIndexOf('.') + 1).replace("[]", "").replace("{}", "");
             assertThat(doc).as("docs/gateway-config.md names %s", path)
                     .containsAnyOf("\"" + name + "\"", "`" + name + "`", "`" + path + "`");
         });
@@ -76,8 +81,9 @@ class ContractDocTest {
                 });
     }
 
+    /** Every component, the record values of maps included (routing by model name). */
     private static void components(Class<?> record, String prefix, Set<String> into) {
-        components(record, prefix, into, false);
+        components(record, prefix, into, true);
     }
 
     /** @param maps also the components of a map's record values (the usage report's sections) */

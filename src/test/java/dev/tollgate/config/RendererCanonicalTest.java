@@ -28,6 +28,26 @@ class RendererCanonicalTest {
         assertThat(render("{\"temperature\":0.3}").configHash()).isNotEqualTo(a.configHash());
     }
 
+    /**
+     * A config that declares no routing renders byte for byte as before routing existed (issue 19): no routing map,
+     * no priority, so gateways see the same config hash and no pod restarts after an upgrade. The expected JSON and
+     * hash were taken from the renderer of commit bdd327d.
+     */
+    @Test
+    void aConfigWithoutRoutingRendersAsBeforeRoutingExisted() throws Exception {
+        LlmModel a = model("ns", "a", "mock-gpt", "mock");
+        LlmModel b = model("ns", "b", "mock-gpt", "mock");
+        b.getSpec().setWeight(3);
+        b.getSpec().setContextWindow(8192);
+        RenderResult r = Renderer.render(new RenderInput(gateway("ns", "gw"), List.of(b, a), List.of(), List.of(),
+                ns -> Map.of(), (ns, name) -> Optional.empty()));
+        assertThat(ConfigCodec.toJson(r.config())).isEqualTo(GOLDEN_JSON);
+        assertThat(r.configHash()).isEqualTo(GOLDEN_HASH);
+    }
+
+    static final String GOLDEN_JSON = "{\"schema\":\"tollgate.dev/gateway-config/v1\",\"gateway\":\"ns/gw\",\"settings\":{\"port\":4000,\"usageSyncIntervalMillis\":10000},\"models\":[{\"id\":\"ns/a\",\"modelName\":\"mock-gpt\",\"provider\":\"mock\",\"upstreamModel\":\"mock-gpt\",\"weight\":1,\"timeoutMillis\":600000,\"unsupportedParams\":\"reject\",\"mock\":{\"latencyMillis\":0,\"chunkIntervalMillis\":0,\"outputTokens\":16}},{\"id\":\"ns/b\",\"modelName\":\"mock-gpt\",\"provider\":\"mock\",\"upstreamModel\":\"mock-gpt\",\"weight\":3,\"timeoutMillis\":600000,\"contextWindow\":8192,\"unsupportedParams\":\"reject\",\"mock\":{\"latencyMillis\":0,\"chunkIntervalMillis\":0,\"outputTokens\":16}}],\"keys\":[],\"budgets\":[]}";
+    static final String GOLDEN_HASH = "b1e29ed0a297aa28";
+
     @Test
     void aSecretsDocumentWithoutKeysOrCredentialsReadsAsEmpty() throws Exception {
         GatewaySecrets s = ConfigCodec.readSecrets("{\"schema\":\"tollgate.dev/gateway-secrets/v1\"}");

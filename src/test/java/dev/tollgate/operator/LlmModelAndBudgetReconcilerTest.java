@@ -105,6 +105,51 @@ class LlmModelAndBudgetReconcilerTest {
         awaitReady(LlmModel.class, ns, "fine", "True", "Served");
     }
 
+    /**
+     * Routing mistakes the CEL-less mock server lets through are the LlmModel's own InvalidSpec (not a render the
+     * model's controller waits on forever); LlmModels of one group that disagree stay served, the younger one with
+     * RoutingResolved=False naming the older one.
+     */
+    @Test
+    void routingMistakesAreReportedOnTheModelsThatMakeThem() throws Exception {
+        String ns = "model-routing";
+        namespace(ns);
+        client.resource(gateway(ns, "gw")).create();
+        var yaml = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+        LlmModel self = model(ns, "self", "chat", "mock");
+        self.getSpec().setRouting(yaml.readValue("{fallbacks: [chat]}", dev.tollgate.api.v1alpha1.RoutingSpec.class));
+        client.resource(self).create();
+        awaitReady(LlmModel.class, ns, "self", "False", "InvalidSpec");
+        assertThat(client.resources(LlmModel.class).inNamespace(ns).withName("self").get().getStatus()
+                .condition("Ready").orElseThrow().getMessage()).contains("cannot fall back to itself");
+        client.resources(LlmModel.class).inNamespace(ns).withName("self").delete();
+
+        LlmModel older = model(ns, "older", "chat", "mock");
+        older.getSpec().setRouting(yaml.readValue("{strategy: least-busy}", dev.tollgate.api.v1alpha1.RoutingSpec.class));
+        client.resource(older).create();
+        awaitReady(LlmModel.class, ns, "older", "True", "Served");
+        // created later, or in the same second (then namespace/name decides): "older" is the one the group follows
+        LlmModel younger = model(ns, "younger", "chat", "mock");
+        younger.getSpec().setRouting(yaml.readValue("{strategy: cost}", dev.tollgate.api.v1alpha1.RoutingSpec.class));
+        client.resource(younger).create();
+        awaitReady(LlmModel.class, ns, "younger", "True", "Served");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(client.resources(LlmModel.class)
+                .inNamespace(ns).withName("younger").get().getStatus().condition("RoutingResolved"))
+                .hasValueSatisfying(c -> {
+                    assertThat(c.getStatus()).isEqualTo("False");
+                    assertThat(c.getReason()).isEqualTo("RoutingConflict");
+                    assertThat(c.getMessage()).contains("gateway " + ns + "/gw").contains(ns + "/older");
+                }));
+        assertThat(client.resources(LlmModel.class).inNamespace(ns).withName("older").get().getStatus()
+                .condition("RoutingResolved")).isEmpty();
+        // agreeing again clears it
+        younger = client.resources(LlmModel.class).inNamespace(ns).withName("younger").get();
+        younger.getSpec().getRouting().setStrategy("least-busy");
+        client.resource(younger).update();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(client.resources(LlmModel.class)
+                .inNamespace(ns).withName("younger").get().getStatus().condition("RoutingResolved")).isEmpty());
+    }
+
     @Test
     void budgetPeriodCoverageAndBadTimeZone() {
         String ns = "budgets";

@@ -54,6 +54,29 @@ class RenderedGatewaysTest {
     }
 
     @Test
+    void warningsReachTheResourceWithTheGatewayNamedAndAChangeInThemIsTold() {
+        Problem conflict = new Problem("VirtualKey", "team", "a", "RoutingConflict", "spec.routing differs");
+        registry.update("ops/gw", render(List.of("team/a")), seen(Map.of("team/a", 1L)));
+        told.clear();
+        RenderResult r = render(List.of("team/a"));
+        registry.update("ops/gw", new RenderResult(r.config(), r.secrets(), "h", "s", List.of(), List.of(conflict)),
+                seen(Map.of("team/a", 1L)));
+        assertThat(told).containsExactly(new ResourceID("a", "team"));
+        var a = registry.admission(RenderedGateways.KEY, "team/a", 1, List.of("ops/gw"));
+        assertThat(a.servedBy()).containsExactly("ops/gw");
+        assertThat(a.problem()).as("a warning refuses nothing").isEmpty();
+        assertThat(a.complete()).isTrue();
+        assertThat(a.warnings()).singleElement().satisfies(w -> {
+            assertThat(w.reason()).isEqualTo("RoutingConflict");
+            assertThat(w.message()).isEqualTo("gateway ops/gw: spec.routing differs");
+        });
+        told.clear();
+        registry.update("ops/gw", render(List.of("team/a")), seen(Map.of("team/a", 1L)));
+        assertThat(told).as("the warning is gone").containsExactly(new ResourceID("a", "team"));
+        assertThat(registry.admission(RenderedGateways.KEY, "team/a", 1, List.of("ops/gw")).warnings()).isEmpty();
+    }
+
+    @Test
     void onlyResourcesWhoseVerdictChangedAreTold() {
         registry.update("ops/gw", render(List.of("team/a", "team/b")), seen(Map.of("team/a", 1L, "team/b", 1L, "team/c", 1L)));
         assertThat(told).hasSize(3);

@@ -202,6 +202,71 @@ class SamplesTest {
                 .singleElement().satisfies(m -> assertThat(m.apiBase()).isEqualTo("https://router.huggingface.co/v1"));
     }
 
+    /**
+     * samples/routing, read as standalone mode reads a folder (schema check, strict binding, the renderer): no
+     * problem, no warning, and every group routed as its comments say.
+     */
+    @Test
+    void theRoutingSampleRendersEveryRule() throws IOException {
+        List<HasMetadata> objects = new ArrayList<>();
+        for (Path f : Manifests.files(Path.of("samples/routing"))) {
+            for (Manifests.Document d : Manifests.read(f)) {
+                assertThat(VALIDATOR.validate(d.body())).as(d.where("")).isEmpty();
+                objects.add(STRICT.treeToValue(d.body(), TYPES.get(d.kind())));
+            }
+        }
+        List<GatewayDeployment> gateways = only(objects, GatewayDeployment.class);
+        assertThat(gateways).hasSize(1);
+        RenderResult r = Renderer.render(new RenderInput(gateways.get(0), only(objects, LlmModel.class), List.of(),
+                List.of(), ns -> Map.of(), (ns, name) -> Optional.of(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                        .withNewMetadata().withName(name).withNamespace(ns).endMetadata()
+                        .addToStringData("api-key", name + "-sample-key").build())));
+        assertThat(r.problems()).isEmpty();
+        assertThat(r.warnings()).isEmpty();
+        assertThat(r.config().models()).extracting(m -> m.id() + " " + m.modelName() + " tier " + m.tier())
+                .containsExactly("ai-routing/chat-azure-ptu chat tier 1", "ai-routing/chat-claude chat-claude tier 1",
+                        "ai-routing/chat-long chat-long tier 1", "ai-routing/chat-openai chat tier 2");
+        Map<String, GatewayConfig.Routing> routing = r.config().routing();
+        assertThat(routing).containsOnlyKeys("chat", "chat-claude", "chat-long");
+        GatewayConfig.Routing chat = routing.get("chat");
+        assertThat(chat.strategy()).isEqualTo("priority");
+        assertThat(chat.affinity()).isEqualTo(new GatewayConfig.Affinity("x-session-id", false, 600_000));
+        assertThat(chat.retries()).isEqualTo(new GatewayConfig.Retries(3, Map.of("rateLimited", 2, "overloaded", 2,
+                "serverError", 1, "timeout", 1, "connectionFailed", 2), 200, 5_000, 10_000, 60_000));
+        assertThat(chat.cooldown()).isEqualTo(GatewayConfig.Cooldown.DEFAULT);
+        assertThat(chat.firstTokenTimeoutMillis()).isEqualTo(20_000L);
+        assertThat(chat.fallbacks()).containsExactly("chat-claude");
+        assertThat(chat.contextWindowFallbacks()).containsExactly("chat-long");
+        assertThat(chat.contentPolicyFallbacks()).containsExactly("chat-claude");
+        assertThat(routing.get("chat-claude").retries().maxRetries()).isEqualTo(1);
+        assertThat(routing.get("chat-claude").retries().retriesFor("overloaded")).isEqualTo(1);
+        assertThat(routing.get("chat-long").strategy()).isEqualTo("weighted");
+        assertThat(routing.get("chat-long").retries().retriesFor("serverError")).isEqualTo(1);
+    }
+
+    @Test
+    void standaloneRefusesTooManyFallbacksAndTooLongNames() throws IOException {
+        Manifests.Document d = Manifests.read(Path.of("inline.yaml"), """
+                apiVersion: llm.tollgate.dev/v1alpha1
+                kind: LlmModel
+                metadata:
+                  name: m
+                spec:
+                  modelName: gpt
+                  provider: mock
+                  model: gpt
+                  routing:
+                    strategy: fastest
+                    fallbacks: [a, b, c, d, e, f, g, h, i, j, k]
+                    contextWindowFallbacks: [%s]
+                """.formatted("x".repeat(129))).get(0);
+        // the long name breaks the pattern too: that pointer twice
+        assertThat(VALIDATOR.validate(d.body())).extracting(SchemaValidator.Violation::pointer).containsOnly(
+                "/spec/routing/strategy", "/spec/routing/fallbacks", "/spec/routing/contextWindowFallbacks/0");
+        assertThat(VALIDATOR.validate(d.body()).toString()).contains("at most 10").contains("at most 128")
+                .contains("least-busy");
+    }
+
     @Test
     void violationsNameTheFieldAndTheLine() throws IOException {
         String yaml = """

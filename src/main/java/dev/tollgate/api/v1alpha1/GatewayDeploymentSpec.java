@@ -69,6 +69,12 @@ public class GatewayDeploymentSpec {
             + "refused (Ready=False, reason ModelNameTaken).")
     private List<String> sharedModelNames;
 
+    @JsonPropertyDescription("Defaults for how every model group this gateway serves is routed, retried, cooled "
+            + "down and failed over; a group's LlmModels override them field by field in their spec.routing. A "
+            + "group's own name is left out of the fallbacks it inherits from here. Absent: weighted routing, 2 "
+            + "retries, the built-in cooldowns, no affinity, no fallbacks.")
+    private RoutingSpec routing;
+
     @JsonPropertyDescription("Which VirtualKeys this gateway accepts. Absent: all in the gateway's namespace. "
             + "A key with a gatewayRef is served only by the gateway it names.")
     private Selection keys;
@@ -137,6 +143,8 @@ public class GatewayDeploymentSpec {
     public void setModels(Selection models) { this.models = models; }
     public List<String> getSharedModelNames() { return sharedModelNames; }
     public void setSharedModelNames(List<String> sharedModelNames) { this.sharedModelNames = sharedModelNames; }
+    public RoutingSpec getRouting() { return routing; }
+    public void setRouting(RoutingSpec routing) { this.routing = routing; }
     public Selection getKeys() { return keys; }
     public void setKeys(Selection keys) { this.keys = keys; }
     public Selection getBudgets() { return budgets; }

@@ -11,6 +11,7 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -26,6 +27,11 @@ import io.fabric8.generator.annotation.ValidationRule;
         message = "provider vertex needs region (the location, e.g. us-central1, or global) and project (the Google Cloud project id)")
 @ValidationRule(value = "self.provider == 'mock' || !has(self.mock)",
         message = "mock settings are only allowed with provider mock")
+@ValidationRule(value = "!has(self.routing) || ((!has(self.routing.fallbacks) || !(self.modelName in self.routing.fallbacks))"
+        + " && (!has(self.routing.contextWindowFallbacks) || !(self.modelName in self.routing.contextWindowFallbacks))"
+        + " && (!has(self.routing.contentPolicyFallbacks) || !(self.modelName in self.routing.contentPolicyFallbacks)))",
+        message = "a model group cannot fall back to itself: remove spec.modelName from routing.fallbacks, "
+                + "routing.contextWindowFallbacks and routing.contentPolicyFallbacks")
 public class LlmModelSpec {
     /**
      * Wire-protocol families, as spelled in the spec: the schema's enum of {@code provider} ({@code kubectl explain}
@@ -66,7 +72,8 @@ public class LlmModelSpec {
     }
 
     @Required
-    @Pattern("^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$")
+    @Pattern(RoutingSpec.MODEL_NAME_PATTERN)
+    @Size(max = 128)
     @JsonPropertyDescription("Public model name clients send (e.g. gpt-4o). LlmModels sharing one name form a load-balanced group.")
     private String modelName;
 
@@ -129,8 +136,9 @@ public class LlmModelSpec {
 
     @Min(1)
     @JsonPropertyDescription("Context window in tokens (prompt + completion). When set, a request whose counted prompt tokens plus "
-            + "max_tokens (or max_completion_tokens) exceed it is refused with 400 context_length_exceeded before any "
-            + "upstream call. Not used for routing yet.")
+            + "max_tokens (or max_completion_tokens) exceed it is not sent to this deployment: another deployment of "
+            + "the group that can hold it serves it, else the group's routing.contextWindowFallbacks are tried, else "
+            + "it is refused with 400 context_length_exceeded before any upstream call.")
     private Integer contextWindow;
 
     @PreserveUnknownFields
@@ -146,6 +154,19 @@ public class LlmModelSpec {
 
     @JsonPropertyDescription("Behaviour of the mock provider (only with provider mock).")
     private MockSpec mock;
+
+    @Min(1)
+    @Max(100)
+    @JsonPropertyDescription("Tier of this deployment for routing.strategy priority: the group sends to tier 1 while "
+            + "one of its deployments is healthy and not saturated, then to tier 2, and so on (weighted within a "
+            + "tier). Absent: 1. Other strategies ignore it.")
+    private Integer priority;
+
+    @JsonPropertyDescription("Routing, retries, cooldowns and fallbacks of this model's group (every LlmModel with "
+            + "this spec.modelName), over the GatewayDeployment's spec.routing field by field. LlmModels of one group "
+            + "should declare the same routing, or only one of them any: when they differ, the oldest one's applies "
+            + "and the others are told so.")
+    private RoutingSpec routing;
 
     public String getModelName() { return modelName; }
     public void setModelName(String modelName) { this.modelName = modelName; }
@@ -181,4 +202,8 @@ public class LlmModelSpec {
     public void setUnsupportedParams(String unsupportedParams) { this.unsupportedParams = unsupportedParams; }
     public MockSpec getMock() { return mock; }
     public void setMock(MockSpec mock) { this.mock = mock; }
+    public Integer getPriority() { return priority; }
+    public void setPriority(Integer priority) { this.priority = priority; }
+    public RoutingSpec getRouting() { return routing; }
+    public void setRouting(RoutingSpec routing) { this.routing = routing; }
 }

@@ -63,7 +63,8 @@ public class LlmModelReconciler implements Reconciler<LlmModel> {
     @Override
     public UpdateControl<LlmModel> reconcile(LlmModel m, Context<LlmModel> ctx) {
         Optional<Problem> problem = Stream.<Result<?>>of(Checks.provider(m), Checks.credential(m, Caches.secretLookup(ctx)),
-                Checks.settings(m), Checks.prices(m), Checks.timeoutMillis(m)).filter(r -> !r.ok()).map(Result::problem).findFirst();
+                Checks.settings(m), Checks.prices(m), Checks.timeoutMillis(m), Checks.routing(m)).filter(r -> !r.ok())
+                .map(Result::problem).findFirst();
         var nsLabels = Caches.namespaceLabels(ctx);
         List<String> gateways = Caches.all(ctx, GatewayDeployment.class).stream()
                 .filter(gw -> Selectors.admits(gw.getSpec() == null ? null : gw.getSpec().getModels(),

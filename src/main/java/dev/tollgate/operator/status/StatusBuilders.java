@@ -150,6 +150,11 @@ public final class StatusBuilders {
             cs.add(Conditions.of(RECONCILING, true, "RollingOut", m));
         }
 
+        List<Problem> ownWarnings = render.warnings().stream().filter(p -> "GatewayDeployment".equals(p.kind())
+                && p.id().equals(gw.getMetadata().getNamespace() + "/" + gw.getMetadata().getName())).toList();
+        if (!ownWarnings.isEmpty()) {
+            cs.add(routingResolved(ownWarnings));
+        }
         boolean shared = gw.getSpec() != null && gw.getSpec().getRedis() != null;
         String sync = gw.getSpec() == null || gw.getSpec().getUsageSyncInterval() == null ? "10s" : gw.getSpec().getUsageSyncInterval();
         cs.add(Conditions.of("ExactLimits", most <= 1 || shared, shared ? "SharedStore" : most <= 1 ? "SingleReplica" : "NoSharedStore",
@@ -301,6 +306,9 @@ public final class StatusBuilders {
                 served -> gateways.isEmpty() && admission == null
                         ? Conditions.of(READY, true, "NotServed", "the model is valid, but no GatewayDeployment selects it yet")
                         : Conditions.of(READY, true, "Served", "served by " + String.join(", ", gateways))));
+        if (admission != null && !admission.warnings().isEmpty()) {
+            cs.add(routingResolved(admission.warnings()));
+        }
         LlmModelStatus s = new LlmModelStatus();
         s.setObservedGeneration(m.getMetadata().getGeneration());
         s.setConditions(Conditions.merge(m.getStatus() == null ? null : m.getStatus().getConditions(), cs, generation(m), now));
@@ -382,6 +390,18 @@ public final class StatusBuilders {
 
     private static String stateOf(DeploymentHealthStatus h) {
         return h == null || h.getState() == null ? dev.tollgate.config.UsageReport.Health.HEALTHY : h.getState();
+    }
+
+    public static final String ROUTING_RESOLVED = "RoutingResolved";
+
+    /**
+     * {@code RoutingResolved=False} while a gateway serves the resource's routing not quite as declared (its group's
+     * LlmModels disagree, a fallback names a group the gateway does not serve …): reason of the first, every message.
+     * Present only then; Ready is not affected (the resource is served).
+     */
+    static Condition routingResolved(List<Problem> warnings) {
+        return Conditions.of(ROUTING_RESOLVED, false, warnings.get(0).reason(),
+                String.join("; ", warnings.stream().map(Problem::message).distinct().toList()));
     }
 
     /**

@@ -94,6 +94,19 @@ class StatusBuildersTest {
         }
 
         @Test
+        void aGatewayWhoseRoutingDefaultsNameAnUnservedGroupIsReadyWithRoutingResolvedFalse() {
+            Problem unknown = new Problem("GatewayDeployment", "tollgate", "gw", "UnknownFallback",
+                    "spec.routing.fallbacks names 'gpt-5', a model group this gateway does not serve");
+            RenderResult r = render(1, 1, 0);
+            r = new RenderResult(r.config(), r.secrets(), r.configHash(), r.settingsHash(), List.of(), List.of(unknown,
+                    new Problem("LlmModel", "tollgate", "m", "RoutingConflict", "not the gateway's")));
+            GatewayDeploymentStatus s = StatusBuilders.gateway(gw, r, deployment(5, 5L, 2, 2), NOW);
+            assertCondition(s, "Ready", "True", "AllReplicasReady");
+            assertCondition(s, "RoutingResolved", "False", "UnknownFallback");
+            assertThat(condition(s, "RoutingResolved").getMessage()).contains("'gpt-5'").doesNotContain("not the gateway's");
+        }
+
+        @Test
         void rolloutInProgress() {
             GatewayDeploymentStatus s = StatusBuilders.gateway(gw, render(1, 1, 0), deployment(5, 5L, 1, 2), NOW);
             assertCondition(s, "Ready", "False", "PodsNotReady");
@@ -460,6 +473,24 @@ class StatusBuildersTest {
             LlmModelStatus ok = StatusBuilders.model(m, Optional.empty(), List.of("tollgate/gw"), null, served, NOW);
             assertCondition(ok, "Ready", "True", "Served");
             assertThat(condition(ok, "Ready").getMessage()).isEqualTo("served by tollgate/gw");
+        }
+
+        @Test
+        void aServedModelWhoseRoutingIsNotQuiteAsDeclaredIsReadyWithRoutingResolvedFalse() {
+            LlmModel m = model("team", "gpt", "gpt-4o", "openai");
+            Problem conflict = new Problem("LlmModel", "team", "gpt", "RoutingConflict",
+                    "gateway tollgate/gw: spec.routing differs from that of LlmModel team/old");
+            Problem unknown = new Problem("LlmModel", "team", "gpt", "UnknownFallback",
+                    "gateway tollgate/gw: spec.routing.fallbacks names 'gpt-5'");
+            LlmModelStatus s = StatusBuilders.model(m, Optional.empty(), List.of("tollgate/gw"), null,
+                    new dev.tollgate.operator.RenderedGateways.Admission(List.of("tollgate/gw"), Optional.empty(), true,
+                            List.of(conflict, unknown)), NOW);
+            assertCondition(s, "Ready", "True", "Served");
+            assertCondition(s, "RoutingResolved", "False", "RoutingConflict");
+            assertThat(condition(s, "RoutingResolved").getMessage()).contains("team/old").contains("'gpt-5'");
+            // once fixed, the condition is gone
+            assertThat(StatusBuilders.model(m, Optional.empty(), List.of("tollgate/gw"), null, served, NOW)
+                    .getConditions()).noneMatch(c -> c.getType().equals("RoutingResolved"));
         }
 
         @Test
