@@ -1,6 +1,5 @@
 package dev.tollgate.gateway;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.gateway.cost.TokenCounter;
 import dev.tollgate.gateway.provider.Served;
@@ -218,7 +217,7 @@ final class Attempts {
             if (t == null) {
                 routes.health.succeeded(ctx.snapshot, m, System.currentTimeMillis());
                 routes.router.served(ctx.snapshot, routing, demand, m);
-                routes.metrics.attempt(m, "success");
+                routes.metrics.success(m);
                 routes.completeAttempt(ctx, admitted);
             } else {
                 failed(ctx, admitted, t);
@@ -444,7 +443,7 @@ final class Attempts {
                         : affinity.user() && ctx.body.get("user") != null && ctx.body.get("user").isTextual()
                                 ? ctx.body.get("user").asText() : null;
             }
-            long output = outputLimit(ctx);
+            long output = dev.tollgate.gateway.validation.ContextWindowInterceptor.outputLimit(ctx);
             List<GatewayConfig.Model> members = group;
             long[] counted = {Long.MIN_VALUE};
             demand = new Demand(affinityKey, ctx.bodyBytes, output, () -> {
@@ -455,14 +454,6 @@ final class Attempts {
             }, ctx.stream);
         }
         return demand;
-    }
-
-    private static long outputLimit(RequestContext ctx) {
-        JsonNode limit = ctx.body.get("max_completion_tokens");
-        if (limit == null || !limit.isIntegralNumber()) {
-            limit = ctx.body.get("max_tokens");
-        }
-        return limit != null && limit.isIntegralNumber() ? Math.max(0, limit.asLong()) : 0;
     }
 
     /** The prompt's tokens by the group's first vocabulary that is loaded; -1 when none is (never loads one here). */

@@ -21,6 +21,19 @@ final class RoutingMetrics {
         this.registry = registry;
     }
 
+    /** Each deployment's success counter by its id, the one looked up on every request. */
+    private final Map<String, Counter> successes = new ConcurrentHashMap<>();
+
+    /** An attempt that answered (on every request: one lookup by the deployment id, no allocation). */
+    void success(GatewayConfig.Model m) {
+        Counter c = successes.get(m.id());
+        if (c == null) {
+            c = successes.computeIfAbsent(m.id(), id -> counter(new Series("tollgate.routing.attempts", m.modelName(),
+                    m.provider(), "success"), "Upstream attempts", "model", "provider", "outcome"));
+        }
+        c.increment();
+    }
+
     /** tollgate_routing_attempts_total{model, provider, outcome = success | failure | cancelled}. */
     void attempt(GatewayConfig.Model m, String outcome) {
         counter(new Series("tollgate.routing.attempts", m.modelName(), m.provider(), outcome), "Upstream attempts",

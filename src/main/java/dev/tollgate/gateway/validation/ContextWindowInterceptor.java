@@ -63,7 +63,8 @@ public class ContextWindowInterceptor implements RequestInterceptor {
     public void complete(RequestContext ctx) {
     }
 
-    private static long outputLimit(RequestContext ctx) {
+    /** The request's output limit: max_completion_tokens, else max_tokens, else 0. */
+    public static long outputLimit(RequestContext ctx) {
         JsonNode limit = ctx.body.get("max_completion_tokens");
         if (limit == null || !limit.isIntegralNumber()) {
             limit = ctx.body.get("max_tokens");
