@@ -79,7 +79,14 @@ class MonitoringGatewayScrapeTest {
                         metadata: {name: down}
                         spec: {modelName: down, provider: openai, model: gpt-4o, apiBase: "http://127.0.0.1:%d/v1",
                                timeout: 2s, credentialsSecretRef: {name: creds, key: openai}}
-                        """.formatted(KEY, LIMITED_KEY, closed));
+                        ---
+                        apiVersion: llm.tollgate.dev/v1alpha1
+                        kind: LlmModel
+                        metadata: {name: falls-back}
+                        spec: {modelName: falls-back, provider: openai, model: gpt-4o, apiBase: "http://127.0.0.1:%d/v1",
+                               timeout: 2s, credentialsSecretRef: {name: creds, key: openai},
+                               routing: {retries: {maxRetries: 0}, fallbacks: [mock-gpt]}}
+                        """.formatted(KEY, LIMITED_KEY, closed, closed));
                 return Map.of("tollgate.mode", "standalone", "tollgate.standalone.dir", folder.toString());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -115,9 +122,10 @@ class MonitoringGatewayScrapeTest {
                 ask("sk-tg-not-a-key-at-all-0123456789abcd", "mock-gpt", false),
                 ask(LIMITED_KEY, "mock-gpt", false),
                 ask(LIMITED_KEY, "mock-gpt", false),
-                ask(KEY, "down", false)));
-        assertThat(statuses).as("success, stream, wrong key, limit, over the limit, upstream down")
-                .containsExactly(200, 200, 401, 200, 429, 502);
+                ask(KEY, "down", false),
+                ask(KEY, "falls-back", false)));
+        assertThat(statuses).as("success, stream, wrong key, limit, over the limit, upstream down, fallen back")
+                .containsExactly(200, 200, 401, 200, 429, 502, 200);
 
         String scrape = scrape();
         Map<String, java.util.Set<String>> samples = MonitoringFiles.samples(scrape);

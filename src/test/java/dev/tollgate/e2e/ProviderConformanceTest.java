@@ -506,10 +506,13 @@ class ProviderConformanceTest {
         return now;
     }
 
+    /** One client for the usage reads (HTTP/1.1: a new client per read left a selector thread each behind). */
+    static final HttpClient REPORTS = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
     /** The model's spend so far, from the gateway's usage report. */
     long spend(Subject s) throws Exception {
-        JsonNode report = Json.parse(HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                metrics.toURI().resolve("/tollgate/usage")).build(), HttpResponse.BodyHandlers.ofString()).body());
+        JsonNode report = Json.parse(REPORTS.send(HttpRequest.newBuilder(metrics.toURI().resolve("/tollgate/usage"))
+                .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body());
         for (Iterator<Map.Entry<String, JsonNode>> it = report.path("models").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if (e.getKey().endsWith("/" + s.name())) {
