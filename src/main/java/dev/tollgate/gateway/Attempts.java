@@ -101,9 +101,17 @@ final class Attempts {
         GatewayConfig.Model m = pick.model();
         if (m == null) {
             boolean tooLong = failed != null ? CONTEXT.equals(failed.errorClass) : pick.contextWindowExceeded();
-            if (!fallBack(ctx, failed, tooLong ? Reason.CONTEXT_WINDOW : Reason.GENERAL)) {
-                end(ctx, failed, failed != null ? failed.cause : noDeployment(pick));
+            if (fallBack(ctx, failed, tooLong ? Reason.CONTEXT_WINDOW : Reason.GENERAL)) {
+                return;
             }
+            GatewayConfig.Model largest = failed == null && pick.contextWindowExceeded() ? largestWindow() : null;
+            if (largest != null) {
+                // too long for every deployment and nowhere to fall back: the largest one's own context-window check
+                // refuses it (before any upstream call), saying by how much
+                launch(ctx, largest, false);
+                return;
+            }
+            end(ctx, failed, failed != null ? failed.cause : noDeployment(pick));
             return;
         }
         RequestContext attempt = ctx;
@@ -126,6 +134,18 @@ final class Attempts {
                 launch(a, m, pick.cooldownOverridden());
             });
         }
+    }
+
+    /** The group's deployment with the largest context window that is not excluded, or null. */
+    private GatewayConfig.Model largestWindow() {
+        GatewayConfig.Model best = null;
+        for (GatewayConfig.Model m : group) {
+            if (!excluded.contains(m.id()) && m.contextWindow() != null
+                    && (best == null || m.contextWindow() > best.contextWindow())) {
+                best = m;
+            }
+        }
+        return best;
     }
 
     /** Nothing of the group may serve, and no failure to show for it. */
