@@ -6,9 +6,9 @@ import dev.tollgate.gateway.provider.Served;
 import dev.tollgate.gateway.provider.UpstreamException;
 import dev.tollgate.gateway.routing.Demand;
 import dev.tollgate.gateway.routing.Pick;
+import dev.tollgate.gateway.validation.ContextWindowInterceptor;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -63,7 +63,8 @@ final class Attempts {
     private Map<String, Integer> retriesByClass;
     /** Groups already tried (the requested one first). */
     private Set<String> visited;
-    private int maxRetries = -1;
+    /** The client's x-tollgate-retries (-1: none), read on the first failure; MIN_VALUE until then. */
+    private int clientRetries = Integer.MIN_VALUE;
     private Boolean fallbacksOff;
 
     Attempts(GatewayRoutes routes, RequestContext first, Buffer raw, List<GatewayConfig.Model> group) {
@@ -148,13 +149,11 @@ final class Attempts {
         return best;
     }
 
-    /** Nothing of the group may serve, and no failure to show for it. */
+    /**
+     * Nothing of the group may serve now (all at their quota, or excluded), and no failure to show for it. A request
+     * too long for every deployment never gets here: the largest one's own context-window check answers it.
+     */
     private GatewayException noDeployment(Pick pick) {
-        if (pick.contextWindowExceeded()) {
-            return new GatewayException(ApiError.of(400, "the request is longer than the context window of every "
-                    + "deployment of the model '" + groupName + "' (LlmModel spec.contextWindow): shorten the messages "
-                    + "or lower max_tokens", "messages").withCode("context_length_exceeded"));
-        }
         return new GatewayException(ApiError.of(429, "no deployment of the model '" + groupName + "' can take the "
                 + "request now (" + String.join(", ", new java.util.TreeSet<>(pick.skipped().values())) + "): retry "
                 + "shortly", null).withCode("rate_limit_exceeded"), Map.of("retry-after", "1"));
@@ -188,7 +187,7 @@ final class Attempts {
         ctx.holding = ctx.stream; // until its first content, a stream may still fail over
         ctx.response.putHeader(HeaderNames.DEPLOYMENT, m.id());
         ctx.response.putHeader(HeaderNames.ATTEMPTS, ctx.attempt == 1 ? "1" : Integer.toString(ctx.attempt));
-        if (groupName != requested && !groupName.equals(requested)) {
+        if (!groupName.equals(requested)) {
             ctx.response.putHeader(HeaderNames.FALLBACK, groupName); // also when nothing of the requested group was tried
         }
         if (ctx.attempt > 1) {
@@ -226,9 +225,8 @@ final class Attempts {
         }
         long firstTokenTimer = timer;
         routes.runAttempt(ctx, call, (admitted, t) -> {
-            long timer2 = firstTokenTimer;
-            if (timer2 >= 0) {
-                ctx.rc.vertx().cancelTimer(timer2);
+            if (firstTokenTimer >= 0) {
+                ctx.rc.vertx().cancelTimer(firstTokenTimer);
             }
             // a failure's duration is not a latency: a fast failure must not make a deployment look fast
             routes.stats.finished(m.id(), t == null ? System.nanoTime() - ctx.attemptStartNanos : -1,
@@ -297,13 +295,10 @@ final class Attempts {
     /** Tries the group again if its policy allows this class another retry; false when it does not. */
     private boolean retry(RequestContext ctx, Failed failed, String cls, long retryAfterMillis) {
         GatewayConfig.Retries policy = routing.retries();
-        int allowed = Math.min(policy.retriesFor(cls), clientMaxRetries(ctx, policy.maxRetries()));
+        int total = clientMaxRetries(ctx, policy.maxRetries());
+        int allowed = QUOTA.equals(cls) ? total : Math.min(policy.retriesFor(cls), total);
         int used = retriesByClass == null ? 0 : retriesByClass.getOrDefault(cls, 0);
-        if (QUOTA.equals(cls)) {
-            allowed = Math.min(policy.maxRetries(), clientMaxRetries(ctx, policy.maxRetries()));
-        }
-        if (used >= allowed || retries >= Math.min(policy.maxRetries(), clientMaxRetries(ctx, policy.maxRetries()))
-                || outOfTime(policy)) {
+        if (used >= allowed || retries >= total || outOfTime(policy)) {
             return false;
         }
         retries++;
@@ -415,18 +410,18 @@ final class Attempts {
 
     /** The client's own retry limit (x-tollgate-retries: a number that may only lower the policy's). */
     private int clientMaxRetries(RequestContext ctx, int policy) {
-        if (maxRetries < 0) {
+        if (clientRetries == Integer.MIN_VALUE) { // read once per request, on its first failure
             String h = ctx.rc.request().getHeader(HeaderNames.RETRIES);
-            maxRetries = policy;
+            clientRetries = -1;
             if (h != null) {
                 try {
-                    maxRetries = Math.max(0, Math.min(policy, Integer.parseInt(h.trim())));
+                    clientRetries = Math.max(0, Integer.parseInt(h.trim()));
                 } catch (NumberFormatException e) {
-                    maxRetries = policy; // not a number: the policy's
+                    clientRetries = -1; // not a number: the policy's
                 }
             }
         }
-        return maxRetries;
+        return clientRetries < 0 ? policy : Math.min(policy, clientRetries);
     }
 
     /** x-tollgate-fallbacks: off (or false, none, 0): this request uses no fallback group. */
@@ -463,7 +458,7 @@ final class Attempts {
                         : affinity.user() && ctx.body.get("user") != null && ctx.body.get("user").isTextual()
                                 ? ctx.body.get("user").asText() : null;
             }
-            long output = dev.tollgate.gateway.validation.ContextWindowInterceptor.outputLimit(ctx);
+            long output = ContextWindowInterceptor.outputLimit(ctx);
             List<GatewayConfig.Model> members = group;
             long[] counted = {Long.MIN_VALUE};
             demand = new Demand(affinityKey, ctx.bodyBytes, output, () -> {
@@ -480,13 +475,7 @@ final class Attempts {
     private static long promptTokens(RequestContext ctx, List<GatewayConfig.Model> members) {
         for (GatewayConfig.Model m : members) {
             if (TokenCounter.loaded(m.upstreamModel())) {
-                TokenCounter counter = TokenCounter.forModel(m.upstreamModel());
-                return switch (ctx.operation) {
-                    case CHAT -> counter.countPrompt(ctx.body.tree());
-                    case COMPLETIONS -> counter.countText(ctx.body.path("prompt").toString());
-                    case EMBEDDINGS -> counter.countText(ctx.body.path("input").toString());
-                    default -> 0;
-                };
+                return ContextWindowInterceptor.promptTokens(ctx, TokenCounter.forModel(m.upstreamModel()));
             }
         }
         return -1;
@@ -553,14 +542,5 @@ final class Attempts {
                 return -1;
             }
         }
-    }
-
-    /** For tests. */
-    static List<String> classes() {
-        List<String> all = new ArrayList<>(GatewayConfig.Retries.CLASSES);
-        all.add(CONTEXT);
-        all.add(CONTENT_POLICY);
-        all.add(QUOTA);
-        return all;
     }
 }

@@ -92,7 +92,11 @@ public class ContextWindowInterceptor implements RequestInterceptor {
 
     /** The prompt's tokens, by the recipe {@link TokenCounter} meters usage with. */
     static long promptTokens(RequestContext ctx) {
-        TokenCounter counter = TokenCounter.forModel(ctx.deployment.upstreamModel());
+        return promptTokens(ctx, TokenCounter.forModel(ctx.deployment.upstreamModel()));
+    }
+
+    /** The prompt's tokens by {@code counter}'s vocabulary (routing counts once per group, before a deployment is set). */
+    public static long promptTokens(RequestContext ctx, TokenCounter counter) {
         JsonNode body = ctx.body.tree();
         return switch (ctx.operation) {
             case CHAT -> counter.countPrompt(body) + (ctx.ingress == WireFormat.ANTHROPIC ? system(counter, body) : 0);
