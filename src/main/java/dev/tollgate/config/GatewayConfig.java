@@ -28,20 +28,32 @@ public record GatewayConfig(
          * GatewayDeployment's defaults under the group's own LlmModel settings). A group absent here routes by
          * {@link Routing#DEFAULT}; null or empty when no resource declares any routing.
          */
-        Map<String, Routing> routing) {
+        Map<String, Routing> routing,
+        /**
+         * Response caching (exact and semantic), fully resolved: the GatewayDeployment's {@code spec.cache} under each
+         * group's LlmModel {@code spec.cache}. Null when no resource declares any cache (a config without caching
+         * renders byte-identical to before caching existed).
+         */
+        Caching caching) {
 
     public static final String SCHEMA = "tollgate.dev/gateway-config/v1";
+
+    /** A config without caching. */
+    public GatewayConfig(String schema, String gateway, Settings settings, List<Model> models, List<Key> keys,
+            List<Budget> budgets, KeyShards keyShards, Map<String, Routing> routing) {
+        this(schema, gateway, settings, models, keys, budgets, keyShards, routing, null);
+    }
 
     /** An unsharded config: every key inline. */
     public GatewayConfig(String schema, String gateway, Settings settings, List<Model> models, List<Key> keys,
             List<Budget> budgets) {
-        this(schema, gateway, settings, models, keys, budgets, null, null);
+        this(schema, gateway, settings, models, keys, budgets, null, null, null);
     }
 
     /** A config with no routing declared (every group on {@link Routing#DEFAULT}). */
     public GatewayConfig(String schema, String gateway, Settings settings, List<Model> models, List<Key> keys,
             List<Budget> budgets, KeyShards keyShards) {
-        this(schema, gateway, settings, models, keys, budgets, keyShards, null);
+        this(schema, gateway, settings, models, keys, budgets, keyShards, null, null);
     }
 
     /**
@@ -88,6 +100,72 @@ public record GatewayConfig(
             contextWindowFallbacks = contextWindowFallbacks == null ? List.of() : List.copyOf(contextWindowFallbacks);
             contentPolicyFallbacks = contentPolicyFallbacks == null ? List.of() : List.copyOf(contentPolicyFallbacks);
         }
+    }
+
+    /**
+     * The gateway's response caches. Entries live in this process's memory (bounded by {@code maxBytes}) and, when
+     * {@link Settings#redisUrl()} is set, in Redis too, shared by every replica.
+     *
+     * @param maxBytes           the in-memory exact cache's bound, in bytes of stored answers (least recently used
+     *                           entries go first)
+     * @param maxSemanticEntries the semantic index's bound, in entries (all partitions together)
+     * @param chargeHits         true: a cache hit is charged to the key's budgets (and counted by its rate limits) at
+     *                           what the stored answer cost; false (default): a hit costs the key nothing
+     * @param groups             each cached model group's cache, by public model name; a group absent here is not
+     *                           cached
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Caching(long maxBytes, int maxSemanticEntries, boolean chargeHits, Map<String, Cache> groups) {
+        public static final long DEFAULT_MAX_BYTES = 64L * 1024 * 1024;
+        public static final int DEFAULT_MAX_SEMANTIC_ENTRIES = 10_000;
+
+        public Caching {
+            groups = groups == null ? Map.of() : Map.copyOf(groups);
+        }
+    }
+
+    /**
+     * The cache of one model group.
+     *
+     * @param exact    the exact cache, or null when off
+     * @param semantic the semantic cache, or null when off
+     * @param scope    who shares entries: {@value #NAMESPACE} (default: keys of one namespace share, no other
+     *                 namespace ever sees them), {@value #KEY} (each key its own), {@value #GATEWAY} (every key of
+     *                 the gateway)
+     * @param purge    the purge token (the GatewayDeployment's and the group's {@code spec.cache.purge} joined):
+     *                 entries are stored under it, so changing it drops every entry stored before
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Cache(Exact exact, Semantic semantic, String scope, String purge) {
+        public static final String NAMESPACE = "namespace";
+        public static final String KEY = "key";
+        public static final String GATEWAY = "gateway";
+        public static final List<String> SCOPES = List.of(NAMESPACE, KEY, GATEWAY);
+
+        public Cache {
+            scope = scope == null ? NAMESPACE : scope;
+        }
+    }
+
+    /**
+     * @param ttlMillis     how long an entry is served (a client may ask for less, never for more)
+     * @param maxEntryBytes an answer larger than this is not stored
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Exact(long ttlMillis, long maxEntryBytes) {
+        public static final long DEFAULT_TTL_MILLIS = 3_600_000;
+        public static final long DEFAULT_MAX_ENTRY_BYTES = 256 * 1024;
+    }
+
+    /**
+     * @param embeddingModel public model name of the group that embeds prompts (it must serve /v1/embeddings)
+     * @param threshold      cosine similarity at or above which a stored answer is served (0..1)
+     * @param ttlMillis      how long an entry is served
+     * @param maxEntryBytes  an answer larger than this is not stored
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Semantic(String embeddingModel, double threshold, long ttlMillis, long maxEntryBytes) {
+        public static final double DEFAULT_THRESHOLD = 0.95;
     }
 
     /**

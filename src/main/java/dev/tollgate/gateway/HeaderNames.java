@@ -26,6 +26,8 @@ public final class HeaderNames {
     public static final CharSequence RETRIES = HttpHeaders.createOptimized("x-tollgate-retries");
     /** Request header: "off" uses no fallback group for this request. */
     public static final CharSequence FALLBACKS = HttpHeaders.createOptimized("x-tollgate-fallbacks");
+    /** How the cache answered: HIT, SEMANTIC-HIT, MISS or BYPASS (absent when the model group is not cached). */
+    public static final CharSequence CACHE = HttpHeaders.createOptimized("x-tollgate-cache");
     public static final CharSequence SHOULD_RETRY = HttpHeaders.createOptimized("x-should-retry");
 
     private HeaderNames() {}

@@ -61,6 +61,17 @@ public final class Snapshot {
         return found == null ? GatewayConfig.Routing.DEFAULT : found;
     }
 
+    /** The response caches' settings, or null when nothing is cached. */
+    public GatewayConfig.Caching caching() {
+        return config.caching();
+    }
+
+    /** The cache of the group {@code modelName}, or null when it is not cached (the usual case: one map lookup). */
+    public GatewayConfig.Cache cache(String modelName) {
+        GatewayConfig.Caching c = config.caching();
+        return c == null ? null : c.groups().get(modelName);
+    }
+
     public java.util.Set<String> modelNames() {
         return groups.keySet();
     }

@@ -250,6 +250,15 @@ public class UsageRecorder implements RequestInterceptor {
         }
     }
 
+    /**
+     * A request answered from the cache (exact or semantic): one of the key's requests (and of the deployment that
+     * made the stored answer), no tokens from a provider, no spend unless hits are charged; {@code savedMicros} (what
+     * the stored answer cost) counts as the key's and the deployment's saved spend.
+     */
+    public void cacheHit(Snapshot snapshot, String keyId, String deploymentId, boolean semantic, long savedMicros) {
+        throw new UnsupportedOperationException("placeholder: wt20-usage implements it");
+    }
+
     /** The operator read the report (counted so a stopping gateway knows its last figures were handed over). */
     public void markRead() {
         reads.incrementAndGet();
