@@ -94,6 +94,15 @@ public final class RequestContext {
     public boolean detached;
     /** The events held back while {@link #holding}, in order. */
     java.util.List<String> held;
+    // ---- caching (gateway/CacheStage): set only on requests to a cached model group ------------------------------
+
+    /** Assembles this attempt's stream as it goes to the client, to be stored once whole; null when not stored. */
+    dev.tollgate.gateway.cache.StreamRecorder cacheRecorder;
+    /** Keep the JSON answer this attempt sends ({@link #cachedBody}), to be stored. */
+    boolean cacheCapture;
+    /** The JSON answer sent to the client, when {@link #cacheCapture}. */
+    io.vertx.core.buffer.Buffer cachedBody;
+
     /** When the first content reached the client (streams), 0 before. */
     public long firstContentNanos;
 
