@@ -157,8 +157,30 @@ class CacheEndToEndTest {
                   apiBase: "%s"
                   credentialsSecretRef: {name: creds, key: anthropic}
                   cache: {exact: {ttl: 1h}}
+                ---
+                apiVersion: llm.tollgate.dev/v1alpha1
+                kind: LlmModel
+                metadata: {name: sem}
+                spec:
+                  modelName: sem
+                  provider: openai
+                  model: gpt-4o-mini
+                  apiBase: "%s"
+                  credentialsSecretRef: {name: creds, key: openai}
+                  cache: {semantic: {embeddingModel: embed}}
+                ---
+                apiVersion: llm.tollgate.dev/v1alpha1
+                kind: LlmModel
+                metadata: {name: embed}
+                spec:
+                  modelName: embed
+                  provider: openai
+                  model: text-embedding-3-small
+                  apiBase: "%s"
+                  credentialsSecretRef: {name: creds, key: openai}
+                  pricing: {inputPerMillion: "1000000", outputPerMillion: "0"}
                 """.formatted(OPENAI_KEY, ANTHROPIC_KEY, KEY_A, KEY_A2, BUDGETED, KEY_B, openai.baseUrl(),
-                openai.baseUrl(), anthropic.baseUrl());
+                openai.baseUrl(), anthropic.baseUrl(), openai.baseUrl(), openai.baseUrl());
     }
 
     @TestHTTPResource("/v1")
@@ -477,6 +499,42 @@ class CacheEndToEndTest {
         assertThat(cache(b)).isEqualTo("HIT");
         assertThat(content(b)).isEqualTo("b's");
         assertThat(upstreamCalls(prompt)).isEqualTo(3);
+    }
+
+    // ---- semantic -----------------------------------------------------------------------------------------------
+
+    /** The embedding calls the fake received whose input contains {@code text}. */
+    static long embeddingCalls(String text) {
+        return openai.requests().stream().filter(r -> r.path().endsWith("/embeddings"))
+                .filter(r -> Json.parse(r.body()).path("input").toString().contains(text)).count();
+    }
+
+    @Test
+    void theSemanticCacheAnswersTheSamePromptWithinItsTenantAndChargesTheEmbeddingToTheCaller() throws Exception {
+        // the fake's embeddings are a hash of the text: the same prompt is similarity 1, another one far (the
+        // paraphrase suite with a meaning-preserving fake is SemanticCacheTest's)
+        String prompt = "semantic: how do I reset my password?";
+        openai.enqueue(Reply.text("click 'forgot password'").usage(4, 4));
+        HttpResponse<String> first = ask(KEY_A2, chat("sem", prompt));
+        assertThat(cache(first)).isEqualTo("MISS");
+        HttpResponse<String> again = ask(KEY_A2, chat("sem", prompt).put("user", "someone else"));
+        assertThat(cache(again)).isEqualTo("SEMANTIC-HIT");
+        assertThat(content(again)).isEqualTo("click 'forgot password'");
+        assertThat(upstreamCalls(prompt)).isEqualTo(1);
+        assertThat(embeddingCalls(prompt)).isEqualTo(2); // one per lookup
+        openai.enqueue(Reply.text("b's own"), Reply.text("other question's answer"));
+        HttpResponse<String> otherTenant = ask(KEY_B, chat("sem", prompt));
+        assertThat(cache(otherTenant)).isEqualTo("MISS");
+        assertThat(content(otherTenant)).isEqualTo("b's own");
+        HttpResponse<String> unrelated = ask(KEY_A2, chat("sem", "semantic: what is the weather on Mars?"));
+        assertThat(cache(unrelated)).isEqualTo("MISS");
+        // the embedding calls are the caller's: its usage counts their spend (the embed deployment is priced)
+        await().atMost(Duration.ofSeconds(5)).until(() ->
+                usage().path("models").path("default/embed").path("spendMicros").asLong() > 0);
+        JsonNode report = usage();
+        assertThat(report.path("keys").path("team-a/a2").path("spendMicros").asLong())
+                .as("the chat miss (4 + 8 USD) plus its three embedding calls")
+                .isGreaterThan(12_000_000L);
     }
 
     @Test
