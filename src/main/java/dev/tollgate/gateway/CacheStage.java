@@ -152,6 +152,7 @@ final class CacheStage {
             // a hit charged like a call: the request stages (limits, budgets, usage) see it, at the stored cost
             ctx.usage = hit.usage();
             ctx.costMicros = saved;
+            ctx.maxCostMicros = saved; // what the budget reserves: exactly what the hit will be charged
             routes.runAttempt(ctx, () -> {
                 write(ctx, hit);
                 return Future.succeededFuture();
