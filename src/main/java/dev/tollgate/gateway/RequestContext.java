@@ -41,7 +41,8 @@ public final class RequestContext {
     public Long searchUnits;
     /**
      * The most the request may cost in micro-USD, when its route knows it rather than the body (a pass-through call,
-     * priced by the provider's own measure): what a budget reserves for it. Null otherwise.
+     * priced by the provider's own measure; a charged cache hit, at its stored cost): what a budget reserves for it.
+     * Null otherwise.
      */
     public Long maxCostMicros;
     /** What the request cost in micro-USD once known (see Metering); null when unknown. */
