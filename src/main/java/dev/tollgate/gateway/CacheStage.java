@@ -67,6 +67,7 @@ final class CacheStage {
         String key = cache.exact() == null ? null : CacheKeys.exactKey(ctx.ingress, ctx.operation, ctx.body.tree());
         long maxAge = controls.maxAgeMillis() == null ? -1 : controls.maxAgeMillis();
         Pending pending = new Pending(this, cache, partition, key, controls);
+        routes.open.opened(ctx); // a lookup that waits (Redis, an embedding) is a request in flight for a drain
         if (controls.noCache()) {
             ctx.response.putHeader(HeaderNames.CACHE, BYPASS);
             metrics.lookup(ctx.modelName, CacheMetrics.BYPASS);
@@ -129,7 +130,11 @@ final class CacheStage {
 
     private void miss(RequestContext ctx, Buffer raw, List<GatewayConfig.Model> group, Pending pending) {
         if (ctx.response.ended() || ctx.response.closed()) {
-            routes.record(ctx); // the client left while the cache was asked
+            if (ctx.status == 0) {
+                ctx.status = 499; // the client left while the cache was asked (a drain would have set its status)
+            }
+            routes.record(ctx);
+            routes.open.closed(ctx);
             return;
         }
         ctx.response.putHeader(HeaderNames.CACHE, MISS);
@@ -170,6 +175,7 @@ final class CacheStage {
         write(ctx, hit);
         usage.cacheHit(ctx.snapshot, ctx.key.id(), hit.deploymentId(), semanticHit, saved);
         routes.record(ctx);
+        routes.open.closed(ctx);
     }
 
     /** The deployment that made the stored answer when it is still in the group, else the group's first (labels). */
