@@ -231,21 +231,29 @@ public final class CacheKeys {
         void string(String s) {
             int n = s.length();
             i(n);
-            for (int k = 0; k < n; k++) {
-                char c = s.charAt(k);
-                if (c < 0x80) {
-                    room(1);
-                    buf[pos++] = (byte) c;
-                } else if (c < 0x800) {
-                    room(2);
-                    buf[pos++] = (byte) (0xc0 | (c >> 6));
-                    buf[pos++] = (byte) (0x80 | (c & 0x3f));
-                } else {
+            int k = 0;
+            while (k < n) {
+                // as many chars as surely fit (3 bytes each at most), then without a check per char
+                if (buf.length - pos < 3) {
                     room(3);
-                    buf[pos++] = (byte) (0xe0 | (c >> 12));
-                    buf[pos++] = (byte) (0x80 | ((c >> 6) & 0x3f));
-                    buf[pos++] = (byte) (0x80 | (c & 0x3f));
                 }
+                int end = Math.min(n, k + (buf.length - pos) / 3);
+                byte[] b = buf;
+                int p = pos;
+                for (; k < end; k++) {
+                    char c = s.charAt(k);
+                    if (c < 0x80) {
+                        b[p++] = (byte) c;
+                    } else if (c < 0x800) {
+                        b[p++] = (byte) (0xc0 | (c >> 6));
+                        b[p++] = (byte) (0x80 | (c & 0x3f));
+                    } else {
+                        b[p++] = (byte) (0xe0 | (c >> 12));
+                        b[p++] = (byte) (0x80 | ((c >> 6) & 0x3f));
+                        b[p++] = (byte) (0x80 | (c & 0x3f));
+                    }
+                }
+                pos = p;
             }
         }
 
