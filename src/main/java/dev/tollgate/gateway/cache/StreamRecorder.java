@@ -28,7 +28,7 @@ import java.util.TreeMap;
  * {@code logprobs.refusal} arrays (legacy: {@code tokens}, {@code token_logprobs}, {@code top_logprobs},
  * {@code text_offset}) concatenated; {@code finish_reason}. A chunk with a {@code usage} object (the
  * {@code stream_options.include_usage} chunk) gives the usage; a chunk with an {@code error} makes the stream not
- * whole.
+ * whole, and so does an end without {@code data: [DONE]} ({@link #openAiDone()}).
  *
  * <p><b>Anthropic</b> (<a href="https://docs.anthropic.com/en/docs/build-with-claude/streaming">Streaming
  * Messages</a>): {@code message_start}'s message is the base; each block from {@code content_block_start}, grown by
@@ -63,6 +63,7 @@ public final class StreamRecorder {
     private JsonNode serviceTier;
     private JsonNode seenUsage;
     private final TreeMap<Integer, Choice> choices = new TreeMap<>();
+    private boolean done;
 
     // ---- Anthropic ----
     private ObjectNode message;
@@ -77,7 +78,7 @@ public final class StreamRecorder {
 
     /** An OpenAI chunk as written to the client (chat.completion.chunk or a text_completion chunk). */
     public void openAi(JsonNode chunk) {
-        if (overflow || broken || chunk == null) {
+        if (overflow || broken || done || chunk == null) {
             return;
         }
         if (!chunk.isObject() || (chunk.has("error") && !chunk.get("error").isNull())) {
@@ -202,6 +203,15 @@ public final class StreamRecorder {
         return out;
     }
 
+    /**
+     * The OpenAI stream's {@code data: [DONE]} was written: the stream ended as OpenAI ends a whole one. Required
+     * for {@link #complete} to give an OpenAI answer: without it a stream cut between one choice's finish and the
+     * next choice's first chunk would look whole (a recorder cannot know {@code n}).
+     */
+    public void openAiDone() {
+        done = true;
+    }
+
     /** An Anthropic event as written to the client. */
     public void anthropic(String type, JsonNode data) {
         if (overflow || broken || type == null) {
@@ -301,6 +311,7 @@ public final class StreamRecorder {
      * The whole answer as the non-streamed endpoint would have given it (OpenAI chat.completion / text_completion with
      * {@code usage}; Anthropic message with {@code usage}), or null when the stream was not whole (no finish reason on
      * every choice / no message_stop, an error event) or grew past {@code maxBytes} (then it stopped collecting).
+     * An OpenAI stream is whole only once {@link #openAiDone()} was called.
      *
      * <p>{@code usage}, when given, sets the token counts ({@link TokenUsage#toOpenAi()} /
      * {@link TokenUsage#toAnthropic()}) over the usage the stream carried, whose other fields (details, server tool
@@ -315,7 +326,7 @@ public final class StreamRecorder {
     }
 
     private ObjectNode completeOpenAi(TokenUsage usage) {
-        if (choices.isEmpty() || id == null) {
+        if (!done || choices.isEmpty() || id == null) {
             return null;
         }
         boolean legacy = operation == Operation.COMPLETIONS;

@@ -54,7 +54,9 @@ class StreamRecorderReplayTest {
     static StreamRecorder recordOpenAi(List<String> events, Operation operation, int step) {
         StreamRecorder recorder = new StreamRecorder(WireFormat.OPENAI, operation);
         for (SseParser.Event e : parse(events, step)) {
-            if (!"[DONE]".equals(e.data())) {
+            if ("[DONE]".equals(e.data())) {
+                recorder.openAiDone();
+            } else {
                 recorder.openAi(Json.parse(e.data()));
             }
         }
@@ -274,6 +276,7 @@ class StreamRecorderReplayTest {
         for (String c : chunks) {
             recorder.openAi(Json.parse(c));
         }
+        recorder.openAiDone();
         assertThat(recorder.complete(null)).isEqualTo(json("""
                 {"id":"chatcmpl-1","object":"chat.completion","created":1694268190,"model":"gpt-4o-mini",
                  "choices":[{"index":0,"message":{"role":"assistant","content":"Hello!","refusal":null},
@@ -294,6 +297,7 @@ class StreamRecorderReplayTest {
         recorder.openAi(Json.parse(head + "{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
                 + "\"function\":{\"arguments\":\":1}\"}},{\"index\":1,\"function\":{\"arguments\":\"{}\"}}]},"
                 + "\"finish_reason\":\"tool_calls\"},{\"index\":1,\"delta\":{\"content\":\"b\"},\"finish_reason\":\"stop\"}]}"));
+        recorder.openAiDone();
         ObjectNode answer = recorder.complete(null);
         assertThat(answer.at("/choices/0/index").asInt()).isZero();
         assertThat(answer.at("/choices/0/message/tool_calls/0/id").asText()).isEqualTo("call_1");
@@ -397,8 +401,8 @@ class StreamRecorderReplayTest {
     void cutOpenAiStreamsAreNotWhole() {
         for (ObjectNode answer : List.of(textAnswer(), toolAnswer())) {
             List<String> events = Replay.openAi(answer, Operation.CHAT, false);
-            // every prefix that lacks the finish chunk (the last before [DONE])
-            for (int n = 0; n < events.size() - 1; n++) {
+            // every prefix, down to one that lacks only [DONE]
+            for (int n = 0; n < events.size(); n++) {
                 assertThat(recordOpenAi(events.subList(0, n), Operation.CHAT, 64).complete(null))
                         .as("first %d events", n).isNull();
             }
@@ -411,6 +415,24 @@ class StreamRecorderReplayTest {
         List<String> events = new ArrayList<>(Replay.openAi(two, Operation.CHAT, false));
         events.remove(events.size() - 2); // choice 1's finish chunk
         assertThat(recordOpenAi(events, Operation.CHAT, 64).complete(null)).isNull();
+    }
+
+    @Test
+    void aStreamCutBetweenChoicesIsNotWholeThoughEveryChoiceSeenFinished() {
+        ObjectNode two = textAnswer();
+        ObjectNode second = ((ObjectNode) two.at("/choices/0")).deepCopy();
+        second.put("index", 1);
+        ((com.fasterxml.jackson.databind.node.ArrayNode) two.get("choices")).add(second);
+        List<String> events = Replay.openAi(two, Operation.CHAT, false);
+        int firstFinish = 0;
+        while (!events.get(firstFinish).contains("\"finish_reason\":\"stop\"")) {
+            firstFinish++;
+        }
+        List<String> firstChoiceOnly = events.subList(0, firstFinish + 1);
+        StreamRecorder recorder = recordOpenAi(firstChoiceOnly, Operation.CHAT, 64);
+        assertThat(recorder.complete(null)).isNull();
+        recorder.openAiDone(); // had the upstream ended there, the answer would have had one choice
+        assertThat(recorder.complete(null).get("choices")).hasSize(1);
     }
 
     @Test
@@ -471,7 +493,10 @@ class StreamRecorderReplayTest {
         StreamRecorder small = new StreamRecorder(WireFormat.OPENAI, Operation.CHAT).limit(LONG.length() / 2);
         StreamRecorder large = new StreamRecorder(WireFormat.OPENAI, Operation.CHAT).limit(size);
         for (SseParser.Event e : parse(events, 64)) {
-            if (!"[DONE]".equals(e.data())) {
+            if ("[DONE]".equals(e.data())) {
+                small.openAiDone();
+                large.openAiDone();
+            } else {
                 small.openAi(Json.parse(e.data()));
                 large.openAi(Json.parse(e.data()));
             }
