@@ -37,21 +37,45 @@ public final class Replay {
      *
      * <p>Every chunk carries the answer's {@code id}, {@code created}, {@code model} and (when the answer has them)
      * {@code system_fingerprint} and {@code service_tier}; {@code object} is {@code chat.completion.chunk}
-     * ({@code text_completion} for completions). Choices go one after the other, each whole before the next.
+     * ({@code text_completion} for completions). Choices are interleaved as OpenAI sends them: every choice's first
+     * chunk, then their content chunks in turn, then every choice's finish chunk.
      * Content logprobs travel with the content they score (grouped by token) when their tokens spell the content;
      * the rest of the choice's logprobs (all of them otherwise) goes on its first chunk.
      */
     public static List<String> openAi(ObjectNode answer, Operation operation, boolean includeUsage) {
         boolean legacy = operation == Operation.COMPLETIONS;
-        List<String> out = new ArrayList<>();
+        // each choice's events: [role chunk (chat only)], its content, its finish chunk
+        List<List<String>> perChoice = new ArrayList<>();
         for (JsonNode choice : answer.path("choices")) {
             int index = choice.path("index").asInt(0);
+            List<String> events = new ArrayList<>();
             if (legacy) {
-                legacyChoice(out, answer, index, choice);
+                legacyChoice(events, answer, index, choice);
             } else {
-                chatChoice(out, answer, index, choice);
+                chatChoice(events, answer, index, choice);
+            }
+            perChoice.add(events);
+        }
+        // Every choice starts before any finishes, as OpenAI interleaves them: openai-java's accumulator takes the
+        // completion as whole once every choice it has seen has finished.
+        int head = legacy ? 0 : 1;
+        List<String> out = new ArrayList<>();
+        if (!legacy) {
+            perChoice.forEach(events -> out.add(events.get(0)));
+        }
+        for (int i = head; ; i++) {
+            boolean any = false;
+            for (List<String> events : perChoice) {
+                if (i < events.size() - 1) {
+                    out.add(events.get(i));
+                    any = true;
+                }
+            }
+            if (!any) {
+                break;
             }
         }
+        perChoice.forEach(events -> out.add(events.get(events.size() - 1)));
         if (includeUsage && answer.path("usage").isObject()) {
             ObjectNode chunk = envelope(answer, legacy);
             chunk.putArray("choices");
@@ -315,7 +339,8 @@ public final class Replay {
                 d.put("signature", block.get("signature").asText());
                 out.add(sse(blockDelta(index, d)));
             }
-            if (input && !block.get("input").isEmpty()) {
+            if (input) {
+                // even {} goes out as a delta: anthropic-java's accumulator requires input JSON for a tool_use block
                 for (String piece : pieces(Json.write(block.get("input")))) {
                     ObjectNode d = Json.object();
                     d.put("type", "input_json_delta");

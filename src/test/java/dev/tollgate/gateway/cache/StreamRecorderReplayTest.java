@@ -418,21 +418,38 @@ class StreamRecorderReplayTest {
     }
 
     @Test
-    void aStreamCutBetweenChoicesIsNotWholeThoughEveryChoiceSeenFinished() {
-        ObjectNode two = textAnswer();
-        ObjectNode second = ((ObjectNode) two.at("/choices/0")).deepCopy();
-        second.put("index", 1);
-        ((com.fasterxml.jackson.databind.node.ArrayNode) two.get("choices")).add(second);
-        List<String> events = Replay.openAi(two, Operation.CHAT, false);
+    void aStreamThatStopsAfterEveryChoiceItStartedFinishedIsNotWholeWithoutDone() {
+        // choice 0 of two, whole, then nothing: a recorder cannot know n, but the missing [DONE] says it was cut
+        ObjectNode one = textAnswer();
+        List<String> events = Replay.openAi(one, Operation.CHAT, false);
+        StreamRecorder recorder = recordOpenAi(events.subList(0, events.size() - 1), Operation.CHAT, 64);
+        assertThat(recorder.complete(null)).isNull();
+        recorder.openAiDone();
+        assertThat(recorder.complete(null)).isEqualTo(withoutUsage(one));
+    }
+
+    @Test
+    void severalChoicesAreInterleavedAndAllStartBeforeAnyFinishes() {
+        ObjectNode answer = json("""
+                {"id":"chatcmpl-n2","object":"chat.completion","created":1,"model":"gpt-4o",
+                 "choices":[
+                   {"index":0,"message":{"role":"assistant","content":"a b c d e f g h i j k l m n o p q r s t u v w x y z a b c d e f g h i j k l m n o p q r s t u v w x y z","refusal":null},"logprobs":null,"finish_reason":"stop"},
+                   {"index":1,"message":{"role":"assistant","content":"short","refusal":null},"logprobs":null,"finish_reason":"stop"}]}""");
+        List<JsonNode> chunks = parse(Replay.openAi(answer, Operation.CHAT, false), 64).stream()
+                .filter(e -> !"[DONE]".equals(e.data())).map(e -> Json.parse(e.data())).toList();
+        List<Integer> indexes = chunks.stream().map(c -> c.at("/choices/0/index").asInt()).toList();
+        assertThat(indexes.subList(0, 4)).containsExactly(0, 1, 0, 1); // roles, then content in turn
         int firstFinish = 0;
-        while (!events.get(firstFinish).contains("\"finish_reason\":\"stop\"")) {
+        while (!chunks.get(firstFinish).at("/choices/0/finish_reason").isTextual()) {
             firstFinish++;
         }
-        List<String> firstChoiceOnly = events.subList(0, firstFinish + 1);
-        StreamRecorder recorder = recordOpenAi(firstChoiceOnly, Operation.CHAT, 64);
-        assertThat(recorder.complete(null)).isNull();
-        recorder.openAiDone(); // had the upstream ended there, the answer would have had one choice
-        assertThat(recorder.complete(null).get("choices")).hasSize(1);
+        assertThat(firstFinish).isEqualTo(chunks.size() - 2);
+    }
+
+    static ObjectNode withoutUsage(ObjectNode answer) {
+        ObjectNode copy = answer.deepCopy();
+        copy.remove("usage");
+        return copy;
     }
 
     @Test
