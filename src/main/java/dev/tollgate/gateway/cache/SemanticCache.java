@@ -93,7 +93,9 @@ public class SemanticCache {
     static final long REFRESH_MILLIS = 1_000;
     static final long OVERLAP_MILLIS = 5_000;
     /** The largest search ({@code entries x dimensions}) run on the event loop. */
-    static final long INLINE_SCAN = 256 * 1024;
+    static final long INLINE_SCAN = 128 * 1024;
+    /** The most entries read from Redis that are decoded on the event loop (more: on a worker thread). */
+    static final int INLINE_LOAD = 32;
 
     /** What a lookup found, and what {@link #store} needs to store the answer under the same prompt. */
     public record Lookup(CachedAnswer hit, double similarity, Object handle) {
@@ -247,6 +249,7 @@ public class SemanticCache {
         body.put("model", m.upstreamModel());
         body.put("input", text);
         Cancellation cancellation = new Cancellation();
+        ctx.cancellation.onCancel(cancellation::cancel); // the client left: its lookup is not needed any more
         Future<JsonNode> sent;
         try {
             sent = served.hub().send(new Call(m, s.credential(m).orElse(null), Operation.EMBEDDINGS, JsonBody.of(body),
@@ -431,18 +434,27 @@ public class SemanticCache {
         } catch (RuntimeException e) {
             read = Future.failedFuture(e);
         }
-        return within(read, REDIS_TIMEOUT_MILLIS, null).<Void>map(r -> {
+        return within(read, REDIS_TIMEOUT_MILLIS, null).<Void>compose(r -> {
             String epoch = r.get(0).toString();
             String seen = epochs.put(prefix, epoch);
             if (seen != null && !seen.equals(epoch)) { // another replica purged: read every partition whole again
                 index.clearAll();
                 if (!whole) {
-                    return null;
+                    return Future.succeededFuture();
                 }
                 shelf.refreshedAtMillis = now;
             }
-            load(shelf, r.get(1), now);
-            return null;
+            Response members = r.get(1);
+            Context here = Vertx.currentContext();
+            if (here == null || members.size() <= INLINE_LOAD) {
+                load(shelf, members, now);
+                return Future.succeededFuture();
+            }
+            // decoding many entries (vectors, answers) is not work for an event loop
+            return here.executeBlocking(() -> {
+                load(shelf, members, now);
+                return null;
+            }, false);
         }).recover(t -> {
             LOG.debugf("semantic cache: Redis not read (%s), the local entries serve", t.getMessage());
             return Future.succeededFuture();

@@ -443,7 +443,21 @@ class SemanticCacheTest {
             assertThat(second.entries()).isEqualTo(1);
             assertThat(lookup(second, s, KEY_B, "chat", WireFormat.OPENAI, q).hit()).as("another namespace").isNull();
 
-            assertThat(await(() -> second.purge(s, "team-a", null))).isEqualTo(1);
+            // a partition read whole with more entries than are decoded on the event loop (a worker decodes them)
+            for (int i = 0; i < SemanticCache.INLINE_LOAD + 8; i++) {
+                put(first, s, KEY_A, "chat", chat("Be brief.", "Tell me fact number " + (1000 + i)), "fact " + i);
+            }
+            int stored = SemanticCache.INLINE_LOAD + 9;
+            String key = keys(redis).get(0).toString();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> await(() -> store
+                    .redis(redis.url(), null).zcard(key)).toInteger() == stored);
+            SemanticCache third = new SemanticCache(vertx, upstreams, recorder, budgets, (id, t) -> true,
+                    new SharedStore(vertx), now::get, PATIENT);
+            assertThat(text(lookup(third, s, KEY_A, "chat", WireFormat.OPENAI, chat("Be brief.", "Fact number 1017?"))))
+                    .isEqualTo("fact 17");
+            assertThat(third.entries()).isEqualTo(stored);
+
+            assertThat(await(() -> second.purge(s, "team-a", null))).isEqualTo(stored);
             now.addAndGet(SemanticCache.REFRESH_MILLIS);
             assertThat(lookup(first, s, KEY_A, "chat", WireFormat.OPENAI, q).hit()).as("purged on the other replica")
                     .isNull();
