@@ -65,7 +65,8 @@ import org.jboss.logging.Logger;
  * without prices is counted in tokens and charged nothing.
  *
  * <p><b>Index.</b> {@link SemanticIndex}: an exact scan of the partition, inline on the event loop for partitions up
- * to {@link #INLINE_SCAN} multiply-adds (about 0.1 ms), on a worker thread above.
+ * to {@link #INLINE_SCAN} multiply-adds (about 0.1 ms), on a worker thread above; entries read from Redis are decoded
+ * on a worker thread when there are more than {@link #INLINE_LOAD}.
  *
  * <p><b>Redis</b> (when the config names one), keys under {@code tollgate:<gateway>:}:
  * <ul>
