@@ -473,8 +473,8 @@ public class SemanticCache {
                 long storedAt = Long.parseLong(p[2]);
                 long expiresAt = Long.parseLong(p[3]);
                 highest = Math.max(highest, storedAt);
-                if (expiresAt <= now) {
-                    continue;
+                if (expiresAt <= now || index.contains(shelf, p[1])) {
+                    continue; // expired, or read before (the overlap window): not decoded again
                 }
                 float[] vector = floats(p[4]);
                 CachedAnswer answer = CachedAnswer.decode(Base64.getDecoder().decode(p[5]));

@@ -114,6 +114,13 @@ public final class SemanticIndex {
         return shelves.get(key);
     }
 
+    /** Whether the shelf holds an entry with this id. */
+    boolean contains(Shelf shelf, String id) {
+        synchronized (shelf) {
+            return shelf.ids.contains(id);
+        }
+    }
+
     /** How much work a search of the shelf is ({@code entries x dimensions}). */
     static long cost(Shelf shelf, int dimensions) {
         return (long) shelf.entries.length * dimensions;
