@@ -7,6 +7,7 @@ import dev.tollgate.config.Money;
 import dev.tollgate.config.Provider;
 import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.fakes.FakeAnthropic;
+import dev.tollgate.gateway.fakes.FakeAzureOpenAi;
 import dev.tollgate.gateway.fakes.FakeBedrock;
 import dev.tollgate.gateway.fakes.FakeGemini;
 import dev.tollgate.gateway.fakes.FakeOpenAi;
@@ -58,6 +59,7 @@ class PromptCachingEndToEndTest {
     static final int OUTPUT = 1_000;
 
     static FakeOpenAi openai;
+    static FakeAzureOpenAi azure;
     static FakeAnthropic anthropic;
     static FakeBedrock bedrock;
     static FakeGemini gemini;
@@ -69,6 +71,8 @@ class PromptCachingEndToEndTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             openai = FakeOpenAi.start("sk-openai");
+            azure = FakeAzureOpenAi.start("azure-key");
+            azure.deployment("prod-gpt4o", "gpt-4o");
             anthropic = FakeAnthropic.start("sk-ant");
             bedrock = FakeBedrock.start("unused");
             gemini = FakeGemini.start("gemini-key");
@@ -77,7 +81,7 @@ class PromptCachingEndToEndTest {
             xai = FakeOpenAiCompatible.start(Provider.XAI, "xai-key");
             String secrets = Map.of("openai", "sk-openai", "anthropic", "sk-ant", "bedrock", bedrock.credentialsJson(),
                     "gemini", "gemini-key", "vertex", vertex.serviceAccountKeyJson(), "deepseek", "sk-deepseek",
-                    "xai", "xai-key", "key", KEY).entrySet().stream()
+                    "xai", "xai-key", "azure", "azure-key", "key", KEY).entrySet().stream()
                     .map(e -> e.getKey() + ": " + Json.write(Json.NODES.textNode(e.getValue())))
                     .reduce((a, b) -> a + ", " + b).orElseThrow();
             // no spec.pricing (but xAI's, which the catalogue does not list): the bundled catalogue prices them
@@ -145,15 +149,22 @@ class PromptCachingEndToEndTest {
                     spec: {modelName: grok, provider: xai, model: grok-4, apiBase: "%s",
                            credentialsSecretRef: {name: creds, key: xai},
                            pricing: {inputPerMillion: "3.00", cachedInputPerMillion: "0.75", outputPerMillion: "15.00"}}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: LlmModel
+                    metadata: {name: azure-gpt}
+                    spec: {modelName: azure-gpt, provider: azure, model: prod-gpt4o, apiBase: "%s", apiVersion: "2024-10-21",
+                           credentialsSecretRef: {name: creds, key: azure},
+                           pricing: {inputPerMillion: "2.50", cachedInputPerMillion: "1.25", outputPerMillion: "10.00"}}
                     """.formatted(secrets, openai.baseUrl(), anthropic.baseUrl(), bedrock.baseUrl(), vertex.baseUrl(),
-                        gemini.baseUrl(), vertex.baseUrl(), deepseek.baseUrl(), xai.baseUrl()));
+                        gemini.baseUrl(), vertex.baseUrl(), deepseek.baseUrl(), xai.baseUrl(), azure.baseUrl()));
             return StandaloneFolder.serve(folder);
         }
     }
 
     @AfterAll
     static void stopFakes() {
-        for (FakeUpstream f : List.<FakeUpstream>of(openai, anthropic, bedrock, gemini, vertex, deepseek, xai)) {
+        for (FakeUpstream f : List.<FakeUpstream>of(openai, azure, anthropic, bedrock, gemini, vertex, deepseek, xai)) {
             f.close();
         }
     }
@@ -166,7 +177,7 @@ class PromptCachingEndToEndTest {
 
     @BeforeEach
     void reset() {
-        for (FakeUpstream f : List.<FakeUpstream>of(openai, anthropic, bedrock, gemini, vertex, deepseek, xai)) {
+        for (FakeUpstream f : List.<FakeUpstream>of(openai, azure, anthropic, bedrock, gemini, vertex, deepseek, xai)) {
             f.reset();
         }
     }
@@ -210,7 +221,7 @@ class PromptCachingEndToEndTest {
         assertThat(usage.path("prompt_tokens").asLong()).isEqualTo(PROMPT);
         assertThat(usage.path("prompt_tokens_details").path("cached_tokens").asLong()).isEqualTo(READ);
         assertThat(cost(r)).isEqualTo(GPT_4O);
-        assertThat(spend("gpt") - before).isEqualTo(GPT_4O);
+        assertSpent("gpt", before, GPT_4O);
         RecordedRequest sent = openai.lastRequest();
         assertThat(sent.body()).as("OpenAI's API has no cache_control").doesNotContain("cache_control");
         assertThat(sent.json().path("prompt_cache_key").asText()).isEqualTo("tenant-a");
@@ -234,8 +245,37 @@ class PromptCachingEndToEndTest {
         assertThat(usage.path("cache_creation_input_tokens").asLong()).isZero();
         assertThat(usage.path("output_tokens").asLong()).isEqualTo(OUTPUT);
         assertThat(cost(r)).isEqualTo(GPT_4O);
-        assertThat(spend("gpt") - before).isEqualTo(GPT_4O);
+        assertSpent("gpt", before, GPT_4O);
         assertThat(openai.lastRequest().body()).doesNotContain("cache_control");
+    }
+
+    @Test
+    void anOpenAiStreamIsMeteredAtTheCachedRateEvenWhenTheClientDidNotAskForUsage() throws Exception {
+        openai.enqueue(Reply.text("one two three").usage(PROMPT, OUTPUT).cached(READ, 0));
+        long before = spend("gpt");
+        List<JsonNode> chunks = streamChunks("""
+                {"model":"gpt","stream":true,"messages":[{"role":"user","content":"Question?"}]}
+                """);
+        assertThat(chunks).allSatisfy(c -> assertThat(c.path("choices")).isNotEmpty());
+        assertThat(openai.lastRequest().json().path("stream_options").path("include_usage").asBoolean()).isTrue();
+        assertSpent("gpt", before, GPT_4O);
+    }
+
+    @Test
+    void azureCachedTokensAreChargedAtTheDeploymentsOwnCachedPrice() throws Exception {
+        // Azure deployments are priced by spec.pricing only: 2.50 in, 1.25 cached, 10.00 out (gpt-4o's list prices)
+        azure.enqueue(Reply.text("ok").usage(PROMPT, OUTPUT).cached(READ, 0));
+        long before = spend("azure-gpt");
+        HttpResponse<String> r = post("chat/completions", """
+                {"model":"azure-gpt","messages":[{"role":"user","content":[{"type":"text","text":"Question?",
+                  "cache_control":{"type":"ephemeral"}}]}]}
+                """);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(Json.parse(r.body()).path("usage").path("prompt_tokens_details").path("cached_tokens").asLong())
+                .isEqualTo(READ);
+        assertThat(cost(r)).isEqualTo(GPT_4O);
+        assertSpent("azure-gpt", before, GPT_4O);
+        assertThat(azure.lastRequest().body()).doesNotContain("cache_control");
     }
 
     // ---- Anthropic: cache_control from OpenAI clients, reads and writes back in OpenAI's usage -------------------
@@ -260,7 +300,7 @@ class PromptCachingEndToEndTest {
         assertThat(usage.path("prompt_tokens_details").path("cached_tokens").asLong()).isEqualTo(READ);
         assertThat(usage.path("prompt_tokens_details").path("cache_write_tokens").asLong()).isEqualTo(WRITTEN);
         assertThat(cost(r)).isEqualTo(CLAUDE_SONNET_4);
-        assertThat(spend("claude") - before).isEqualTo(CLAUDE_SONNET_4);
+        assertSpent("claude", before, CLAUDE_SONNET_4);
         JsonNode sent = anthropic.lastRequest().json();
         assertThat(sent.path("system").get(0)).isEqualTo(Json.parse(
                 "{\"type\":\"text\",\"text\":\"A long manual.\",\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"1h\"}}"));
@@ -283,7 +323,7 @@ class PromptCachingEndToEndTest {
         assertThat(usage.path("prompt_tokens").asLong()).isEqualTo(PROMPT);
         assertThat(usage.path("prompt_tokens_details").path("cached_tokens").asLong()).isEqualTo(READ);
         assertThat(usage.path("prompt_tokens_details").path("cache_write_tokens").asLong()).isEqualTo(WRITTEN);
-        assertThat(spend("claude") - before).isEqualTo(CLAUDE_SONNET_4);
+        assertSpent("claude", before, CLAUDE_SONNET_4);
         assertThat(anthropic.lastRequest().json().path("messages").get(0).path("content").get(0).path("cache_control")
                 .path("type").asText()).isEqualTo("ephemeral");
     }
@@ -303,7 +343,7 @@ class PromptCachingEndToEndTest {
         assertThat(usage.path("cache_read_input_tokens").asLong()).isEqualTo(READ);
         assertThat(usage.path("cache_creation_input_tokens").asLong()).isEqualTo(WRITTEN);
         assertThat(cost(r)).isEqualTo(CLAUDE_SONNET_4);
-        assertThat(spend("claude") - before).isEqualTo(CLAUDE_SONNET_4);
+        assertSpent("claude", before, CLAUDE_SONNET_4);
         assertThat(anthropic.lastRequest().json().path("system").get(0).has("cache_control")).isTrue();
     }
 
@@ -328,7 +368,7 @@ class PromptCachingEndToEndTest {
         assertThat(usage.path("cache_read_input_tokens").asLong()).isEqualTo(READ);
         assertThat(usage.path("cache_creation_input_tokens").asLong()).isEqualTo(WRITTEN);
         assertThat(cost(r)).isEqualTo(CLAUDE_SONNET_4);
-        assertThat(spend("bedrock-claude") - before).isEqualTo(CLAUDE_SONNET_4);
+        assertSpent("bedrock-claude", before, CLAUDE_SONNET_4);
         JsonNode sent = bedrock.lastRequest().json();
         assertThat(sent.path("system")).isEqualTo(Json.parse(
                 "[{\"text\":\"A long manual.\"},{\"cachePoint\":{\"type\":\"default\",\"ttl\":\"1h\"}}]"));
@@ -350,7 +390,7 @@ class PromptCachingEndToEndTest {
         assertThat(usage.path("prompt_tokens").asLong()).isEqualTo(PROMPT);
         assertThat(usage.path("prompt_tokens_details").path("cached_tokens").asLong()).isEqualTo(READ);
         assertThat(usage.path("prompt_tokens_details").path("cache_write_tokens").asLong()).isEqualTo(WRITTEN);
-        assertThat(spend("bedrock-claude") - before).isEqualTo(CLAUDE_SONNET_4);
+        assertSpent("bedrock-claude", before, CLAUDE_SONNET_4);
         assertThat(bedrock.lastRequest().json().path("messages").get(0).path("content")).isEqualTo(Json.parse(
                 "[{\"text\":\"A long document.\"},{\"cachePoint\":{\"type\":\"default\"}}]"));
     }
@@ -371,7 +411,7 @@ class PromptCachingEndToEndTest {
         assertThat(usage.path("prompt_tokens_details").path("cached_tokens").asLong()).isEqualTo(READ);
         assertThat(usage.path("prompt_tokens_details").path("cache_write_tokens").asLong()).isEqualTo(WRITTEN);
         assertThat(cost(r)).isEqualTo(CLAUDE_SONNET_4);
-        assertThat(spend("vertex-claude") - before).isEqualTo(CLAUDE_SONNET_4);
+        assertSpent("vertex-claude", before, CLAUDE_SONNET_4);
         List<RecordedRequest> calls = vertex.modelRequests();
         assertThat(calls.get(calls.size() - 1).json().path("system")).isEqualTo(Json.parse(
                 "[{\"type\":\"text\",\"text\":\"A long manual.\",\"cache_control\":{\"type\":\"ephemeral\"}}]"));
@@ -405,7 +445,7 @@ class PromptCachingEndToEndTest {
         assertThat(usage.path("input_tokens").asLong()).isEqualTo(PROMPT - READ);
         assertThat(usage.path("cache_read_input_tokens").asLong()).isEqualTo(READ);
         assertThat(cost(a)).isEqualTo(expected);
-        assertThat(spend("gemini-pro") - before).isEqualTo(2 * expected);
+        assertSpent("gemini-pro", before, 2 * expected);
     }
 
     @Test
@@ -422,7 +462,7 @@ class PromptCachingEndToEndTest {
         assertThat(Json.parse(r.body()).path("usage").path("prompt_tokens_details").path("cached_tokens").asLong())
                 .isEqualTo(READ);
         assertThat(cost(r)).isEqualTo(expected);
-        assertThat(spend("vertex-flash") - before).isEqualTo(expected);
+        assertSpent("vertex-flash", before, expected);
     }
 
     // ---- OpenAI-compatible presets: DeepSeek's prompt_cache_hit_tokens, xAI's cached_tokens ----------------------
@@ -444,7 +484,7 @@ class PromptCachingEndToEndTest {
         assertThat(usage.path("prompt_cache_hit_tokens").asLong()).as("DeepSeek's own field passes").isEqualTo(READ);
         assertThat(usage.path("prompt_tokens_details").path("cached_tokens").asLong()).isEqualTo(READ);
         assertThat(cost(r)).isEqualTo(expected);
-        assertThat(spend("deepseek") - before).isEqualTo(expected);
+        assertSpent("deepseek", before, expected);
         assertThat(deepseek.lastRequest().body()).doesNotContain("cache_control");
     }
 
@@ -463,7 +503,7 @@ class PromptCachingEndToEndTest {
         assertThat(Json.parse(r.body()).path("usage").path("prompt_tokens_details").path("cached_tokens").asLong())
                 .isEqualTo(READ);
         assertThat(cost(r)).isEqualTo(expected);
-        assertThat(spend("grok") - before).isEqualTo(expected);
+        assertSpent("grok", before, expected);
         assertThat(xai.lastRequest().body()).doesNotContain("cache_control");
     }
 
@@ -509,6 +549,12 @@ class PromptCachingEndToEndTest {
     /** The answer's {@code x-tollgate-cost} in micro-USD. */
     static long cost(HttpResponse<String> r) {
         return Money.parseMicros(r.headers().firstValue("x-tollgate-cost").orElseThrow());
+    }
+
+    /** That the model's spend grew by exactly {@code micros} (metering settles just after the answer is written). */
+    void assertSpent(String model, long before, long micros) throws Exception {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> spend(model) - before >= micros);
+        assertThat(spend(model) - before).isEqualTo(micros);
     }
 
     /** The spend metered for a model so far, from the management port's usage report. */
