@@ -167,8 +167,9 @@ final class CacheStage {
         ctx.stream = ctx.operation != Operation.EMBEDDINGS && ctx.body.path("stream").asBoolean(false);
         GatewayConfig.Caching caching = ctx.snapshot.caching();
         if (caching != null && caching.chargeHits()) {
-            // a hit charged like a call: the request stages (limits, budgets, usage) see it, at the stored cost
-            ctx.usage = hit.usage();
+            // a hit charged like a call: the request stages (limits, budgets, usage) see it, at the stored cost; it
+            // carries no tokens (no provider processed any), and the usage recorder counts it as the hit it is
+            UsageRecorder.chargedHit(ctx, hit.deploymentId(), semanticHit, saved);
             ctx.costMicros = saved;
             ctx.maxCostMicros = saved; // what the budget reserves: exactly what the hit will be charged
             routes.runAttempt(ctx, () -> {
@@ -177,8 +178,6 @@ final class CacheStage {
             }, (admitted, failure) -> {
                 if (failure != null) {
                     routes.fail(ctx, failure); // refused by a limit or a budget, as a call would be
-                } else {
-                    usage.cacheHit(ctx.snapshot, ctx.key.id(), hit.deploymentId(), semanticHit, saved);
                 }
                 routes.completeAttempt(ctx, admitted);
             });

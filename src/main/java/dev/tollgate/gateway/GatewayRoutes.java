@@ -98,6 +98,7 @@ public class GatewayRoutes {
             @ConfigProperty(name = "tollgate.gateway.drain-timeout-millis") java.util.Optional<Long> drainMillis) {
         this.handoverMillis = handoverMillis;
         this.drainMillis = drainMillis;
+        this.promptCache = new dev.tollgate.gateway.cache.PromptCacheMetrics(registry);
         this.responseCache = responseCache;
         this.semanticCache = semanticCache;
         this.router = router;
@@ -713,6 +714,7 @@ public class GatewayRoutes {
     private record Tokens(Counter input, Counter output) {}
 
     private final Map<Series, Timer> timers = new ConcurrentHashMap<>();
+    private final dev.tollgate.gateway.cache.PromptCacheMetrics promptCache;
     private final Map<Model, Tokens> tokens = new ConcurrentHashMap<>();
 
     void record(RequestContext ctx) {
@@ -728,6 +730,7 @@ public class GatewayRoutes {
                     registry.counter("tollgate.tokens", "model", k.model(), "provider", k.provider(), "direction", "output")));
             t.input().increment(ctx.usage.promptTokens());
             t.output().increment(ctx.usage.outputTokens());
+            promptCache.count(series.model(), series.provider(), ctx.usage);
         }
     }
 }

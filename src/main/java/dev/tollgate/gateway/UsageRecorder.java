@@ -176,8 +176,11 @@ public class UsageRecorder implements RequestInterceptor {
         Hit hit = (Hit) ctx.attributes.get(Hit.class);
         Future<Void> written;
         if (hit != null) {
-            written = count(ctx.snapshot, ctx.key.id(), hit.deploymentId(), ctx.status, null, null, 0, 0, cost, slots,
-                    false, false, true, hit.semantic() ? SEMANTIC : EXACT, hit.savedMicros());
+            // a charged hit the stages refused (a spent budget, a limit) was not served: a refused request, no charge
+            boolean served = ctx.status > 0 && ctx.status < 400;
+            written = count(ctx.snapshot, ctx.key.id(), hit.deploymentId(), ctx.status, null, null, 0, 0,
+                    served ? cost : 0, slots, ctx.error != null && "rate_limit_exceeded".equals(ctx.error.code()), false,
+                    true, !served ? NO_HIT : hit.semantic() ? SEMANTIC : EXACT, served ? hit.savedMicros() : 0);
         } else {
             TokenUsage u = ctx.usage;
             written = count(ctx.snapshot, ctx.key.id(), ctx.deployment.id(), ctx.status, u == null ? null : u.promptTokens(),

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Every metric the alerts and the dashboard of deploy/monitoring take from a gateway (selectors with
  * {@code job="tollgate-gateway"}) exists in a real gateway's scrape: a standalone gateway serves a success, a stream,
- * a wrong key (401), a rate-limited key (429) and an upstream that refuses connections (502), then its management
+ * a wrong key (401), a rate-limited key (429), an upstream that refuses connections (502), a fallback, a cache miss and
+ * hit, and an answer with provider prompt-cache tokens, then its management
  * port's /q/metrics is read.
  */
 @QuarkusTest
@@ -32,9 +33,19 @@ class MonitoringGatewayScrapeTest {
     static final String KEY = "sk-tg-monitoring-key-0123456789abcdef";
     static final String LIMITED_KEY = "sk-tg-monitoring-limited-0123456789a";
 
+    /** An OpenAI upstream whose answers report prompt-cache reads and writes (tollgate_prompt_cache_tokens_total). */
+    static dev.tollgate.gateway.fakes.FakeOpenAi upstream;
+
+    @org.junit.jupiter.api.AfterAll
+    static void stopUpstream() {
+        upstream.close();
+    }
+
     public static class Gateway implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
+            upstream = dev.tollgate.gateway.fakes.FakeOpenAi.start("sk-upstream-never-reached");
+            upstream.behaviour(dev.tollgate.gateway.fakes.Reply.text("cached prompt").usage(20, 2).cached(8, 4));
             int closed;
             try (ServerSocket s = new ServerSocket(0)) {
                 closed = s.getLocalPort(); // free again once closed: connections to it are refused
@@ -86,7 +97,18 @@ class MonitoringGatewayScrapeTest {
                         spec: {modelName: falls-back, provider: openai, model: gpt-4o, apiBase: "http://127.0.0.1:%d/v1",
                                timeout: 2s, credentialsSecretRef: {name: creds, key: openai},
                                routing: {retries: {maxRetries: 0}, fallbacks: [mock-gpt]}}
-                        """.formatted(KEY, LIMITED_KEY, closed, closed));
+                        ---
+                        apiVersion: llm.tollgate.dev/v1alpha1
+                        kind: LlmModel
+                        metadata: {name: cached}
+                        spec: {modelName: cached, provider: mock, model: cached, cache: {exact: {ttl: 1h}}}
+                        ---
+                        apiVersion: llm.tollgate.dev/v1alpha1
+                        kind: LlmModel
+                        metadata: {name: prompt-cached}
+                        spec: {modelName: prompt-cached, provider: openai, model: gpt-4o-mini, apiBase: "%s",
+                               credentialsSecretRef: {name: creds, key: openai}}
+                        """.formatted(KEY, LIMITED_KEY, closed, closed, upstream.baseUrl()));
                 return Map.of("tollgate.mode", "standalone", "tollgate.standalone.dir", folder.toString());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -123,9 +145,13 @@ class MonitoringGatewayScrapeTest {
                 ask(LIMITED_KEY, "mock-gpt", false),
                 ask(LIMITED_KEY, "mock-gpt", false),
                 ask(KEY, "down", false),
-                ask(KEY, "falls-back", false)));
-        assertThat(statuses).as("success, stream, wrong key, limit, over the limit, upstream down, fallen back")
-                .containsExactly(200, 200, 401, 200, 429, 502, 200);
+                ask(KEY, "falls-back", false),
+                ask(KEY, "cached", false),
+                ask(KEY, "cached", false),
+                ask(KEY, "prompt-cached", false)));
+        assertThat(statuses).as("success, stream, wrong key, limit, over the limit, upstream down, fallen back, "
+                + "cache miss, cache hit, provider prompt cache").containsExactly(200, 200, 401, 200, 429, 502, 200, 200,
+                200, 200);
 
         String scrape = scrape();
         Map<String, java.util.Set<String>> samples = MonitoringFiles.samples(scrape);

@@ -113,5 +113,7 @@ class CacheChargedHitsEndToEndTest {
         JsonNode key = report().path("keys").path("default/k");
         assertThat(key.path("requests").asLong()).isEqualTo(4);
         assertThat(key.path("cacheHits").asLong()).isEqualTo(2);
+        assertThat(key.path("spendMicros").asLong()).as("the refused hit is not charged").isEqualTo(18_000_000L);
+        assertThat(key.path("cacheSavedMicros").asLong()).isEqualTo(12_000_000L);
     }
 }

@@ -33,17 +33,26 @@ public final class CacheMetrics {
      * @param semantic the semantic cache, whose entries a gauge reads (null: none)
      */
     public CacheMetrics(MeterRegistry registry, ResponseCache exact, SemanticCache semantic) {
+        this(registry, exact == null ? null : exact::entries, exact == null ? null : exact::bytes,
+                semantic == null ? null : semantic::entries);
+    }
+
+    /** With the gauges' sources given (tests; null: no such gauge). */
+    CacheMetrics(MeterRegistry registry, java.util.function.LongSupplier exactEntries,
+            java.util.function.LongSupplier exactBytes, java.util.function.LongSupplier semanticEntries) {
         this.registry = registry;
-        if (exact != null) {
-            Gauge.builder("tollgate.cache.entries", exact, ResponseCache::entries).tag("cache", "exact")
-                    .description("Entries in this process's response cache").strongReference(true).register(registry);
-            Gauge.builder("tollgate.cache.bytes", exact, ResponseCache::bytes)
+        if (exactEntries != null) {
+            Gauge.builder("tollgate.cache.entries", exactEntries, java.util.function.LongSupplier::getAsLong)
+                    .tag("cache", "exact").description("Entries in this process's response cache")
+                    .strongReference(true).register(registry);
+            Gauge.builder("tollgate.cache.bytes", exactBytes, java.util.function.LongSupplier::getAsLong)
                     .description("Bytes of the exact cache's entries in this process's memory").strongReference(true)
                     .register(registry);
         }
-        if (semantic != null) {
-            Gauge.builder("tollgate.cache.entries", semantic, SemanticCache::entries).tag("cache", "semantic")
-                    .description("Entries in this process's response cache").strongReference(true).register(registry);
+        if (semanticEntries != null) {
+            Gauge.builder("tollgate.cache.entries", semanticEntries, java.util.function.LongSupplier::getAsLong)
+                    .tag("cache", "semantic").description("Entries in this process's response cache")
+                    .strongReference(true).register(registry);
         }
     }
 

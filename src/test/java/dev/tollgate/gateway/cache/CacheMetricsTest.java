@@ -11,29 +11,18 @@ import org.junit.jupiter.api.Test;
 
 /** The caches' metrics and the provider prompt-cache token counter, their series and their Prometheus names. */
 class CacheMetricsTest {
-    /** An exact cache holding what the test says (the real one's figures are its own tests' business). */
-    static final class Exact extends ResponseCache {
+    /** An exact cache's figures as the test says (the real one's figures are its own tests' business). */
+    static final class Exact {
         final AtomicLong entries = new AtomicLong();
         final AtomicLong bytes = new AtomicLong();
-
-        @Override
-        public long entries() {
-            return entries.get();
-        }
-
-        @Override
-        public long bytes() {
-            return bytes.get();
-        }
     }
 
-    static final class Semantic extends SemanticCache {
+    static final class Semantic {
         final AtomicLong entries = new AtomicLong();
+    }
 
-        @Override
-        public long entries() {
-            return entries.get();
-        }
+    static CacheMetrics metrics(MeterRegistry r, Exact exact, Semantic semantic) {
+        return new CacheMetrics(r, exact.entries::get, exact.bytes::get, semantic.entries::get);
     }
 
     static double count(MeterRegistry r, String name, String... tags) {
@@ -44,7 +33,7 @@ class CacheMetricsTest {
     @Test
     void lookupsSavedSpendAndStoresCountPerModelGroup() {
         SimpleMeterRegistry r = new SimpleMeterRegistry();
-        CacheMetrics m = new CacheMetrics(r, new Exact(), new Semantic());
+        CacheMetrics m = metrics(r, new Exact(), new Semantic());
         m.lookup("gpt", CacheMetrics.MISS);
         m.stored("gpt");
         m.lookup("gpt", CacheMetrics.HIT);
@@ -72,7 +61,7 @@ class CacheMetricsTest {
         SimpleMeterRegistry r = new SimpleMeterRegistry();
         Exact exact = new Exact();
         Semantic semantic = new Semantic();
-        new CacheMetrics(r, exact, semantic);
+        metrics(r, exact, semantic);
         exact.entries.set(12);
         exact.bytes.set(48_000);
         semantic.entries.set(5);
@@ -83,7 +72,7 @@ class CacheMetricsTest {
         assertThat(r.find("tollgate.cache.entries").tag("cache", "exact").gauge().value()).isZero();
 
         SimpleMeterRegistry none = new SimpleMeterRegistry();
-        new CacheMetrics(none, null, null);
+        new CacheMetrics(none, (ResponseCache) null, (SemanticCache) null);
         assertThat(none.find("tollgate.cache.entries").gauges()).isEmpty();
     }
 
@@ -106,7 +95,7 @@ class CacheMetricsTest {
     @Test
     void prometheusNamesAreTheDocumentedOnes() {
         var prom = new io.micrometer.prometheus.PrometheusMeterRegistry(io.micrometer.prometheus.PrometheusConfig.DEFAULT);
-        CacheMetrics m = new CacheMetrics(prom, new Exact(), new Semantic());
+        CacheMetrics m = metrics(prom, new Exact(), new Semantic());
         m.lookup("gpt", CacheMetrics.HIT);
         m.saved("gpt", 10);
         m.stored("gpt");
