@@ -220,6 +220,12 @@ public final class Checks {
         return invalid.isPresent() ? problem(m, "InvalidSpec", invalid.get()) : Result.ok(null);
     }
 
+    /** The LlmModel's spec.cache: what the schema lets through but the renderer cannot serve (see {@link Caches#invalid}). */
+    public static Result<Void> cache(LlmModel m) {
+        Optional<String> invalid = Caches.invalid(m.getSpec().getCache(), m.getSpec().getModelName());
+        return invalid.isPresent() ? problem(m, "InvalidSpec", invalid.get()) : Result.ok(null);
+    }
+
     public static Result<Long> timeoutMillis(LlmModel m) {
         try {
             return Result.ok(Durations.parse(m.getSpec().getTimeout() == null ? "600s" : m.getSpec().getTimeout()).toMillis());

@@ -2,6 +2,8 @@ package dev.tollgate.config;
 
 import dev.tollgate.api.v1alpha1.Budget;
 import dev.tollgate.api.v1alpha1.BudgetSpec;
+import dev.tollgate.api.v1alpha1.CacheSpec;
+import dev.tollgate.api.v1alpha1.GatewayCacheSpec;
 import dev.tollgate.api.v1alpha1.GatewayDeployment;
 import dev.tollgate.api.v1alpha1.GatewayDeploymentSpec;
 import dev.tollgate.api.v1alpha1.GatewayRef;
@@ -45,7 +47,7 @@ public final class Renderer {
             Result<GatewayConfig.Prices> prices = Checks.effectivePrices(m);
             Result<Long> timeout = Checks.timeoutMillis(m);
             Optional<Problem> p = firstProblem(Checks.provider(m), cred, Checks.settings(m), prices, timeout,
-                    Checks.routing(m));
+                    Checks.routing(m), Checks.cache(m));
             if (p.isPresent()) {
                 problems.add(p.get());
                 continue;
@@ -68,6 +70,14 @@ public final class Renderer {
             defaults = null;
         }
         Map<String, GatewayConfig.Routing> routing = routing(gw, defaults, models, in.models(), warnings);
+        GatewayCacheSpec cacheDefaults = spec.getCache();
+        Optional<String> badCache = Caches.invalid(cacheDefaults, null);
+        if (badCache.isPresent()) {
+            problems.add(new Problem(gw.getKind(), gwNs, gw.getMetadata().getName(), "InvalidSpec", badCache.get()
+                    + " (no group inherits the gateway's spec.cache until it is fixed)"));
+            cacheDefaults = null;
+        }
+        GatewayConfig.Caching caching = caching(gw, cacheDefaults, models, in.models(), warnings);
 
         Map<String, Budget> budgetsById = new TreeMap<>();
         List<GatewayConfig.Budget> budgets = new ArrayList<>();
@@ -148,7 +158,7 @@ public final class Renderer {
         GatewayConfig.Settings settings = new GatewayConfig.Settings(spec.getPort() == null ? 4000 : spec.getPort(),
                 syncMillis, redis == null ? null : redis.getUrl());
         GatewayConfig config = new GatewayConfig(GatewayConfig.SCHEMA, id(gw), settings, models, keys, budgets, null,
-                routing);
+                routing, caching);
         GatewaySecrets secrets = new GatewaySecrets(GatewaySecrets.SCHEMA, keyHashes, credentials, redisPassword);
         String configJson = ConfigCodec.toJson(config);
         String secretsJson = ConfigCodec.toJson(secrets);
@@ -215,6 +225,107 @@ public final class Renderer {
             }
         });
         return out.isEmpty() ? null : out;
+    }
+
+    /**
+     * The caches of the groups this gateway serves (see {@link Caches}): the GatewayDeployment's spec.cache under
+     * that of the group's LlmModels. LlmModels of one group whose caches resolve differently: the oldest one's
+     * applies, each other one gets a CacheConflict warning. A semantic cache whose embeddingModel is missing, names
+     * no group this gateway serves, or a group with a deployment whose provider does not serve embeddings is left out
+     * of the group's cache (its exact cache stays), with a warning on whoever declared it; a group is never
+     * semantically cached by itself (the embedding group inheriting the gateway's semantic cache). Null when no
+     * group is cached, so a config without caching renders as it did before caching existed.
+     */
+    private static GatewayConfig.Caching caching(GatewayDeployment gw, GatewayCacheSpec defaults,
+            List<GatewayConfig.Model> models, java.util.Collection<LlmModel> all, List<Problem> warnings) {
+        Map<String, LlmModel> byId = new HashMap<>();
+        all.forEach(m -> byId.put(id(m), m));
+        Map<String, List<LlmModel>> groups = new TreeMap<>();
+        Map<String, List<GatewayConfig.Model>> deployments = new TreeMap<>();
+        models.forEach(m -> {
+            groups.computeIfAbsent(m.modelName(), n -> new ArrayList<>()).add(byId.get(m.id()));
+            deployments.computeIfAbsent(m.modelName(), n -> new ArrayList<>()).add(m);
+        });
+        String gwPurge = defaults == null ? null : defaults.getPurge();
+        Map<String, GatewayConfig.Cache> out = new TreeMap<>();
+        groups.forEach((name, members) -> {
+            List<LlmModel> declaring = members.stream().filter(m -> m.getSpec().getCache() != null)
+                    .sorted(Comparator.comparing(Renderer::age).thenComparing(Renderer::id)).toList();
+            LlmModel owner = declaring.isEmpty() ? null : declaring.get(0);
+            CacheSpec own = owner == null ? null : owner.getSpec().getCache();
+            GatewayConfig.Cache chosen = Caches.resolve(Caches.merge(defaults, own),
+                    Caches.purgeToken(gwPurge, own == null ? null : own.getPurge()));
+            for (LlmModel other : declaring.subList(Math.min(1, declaring.size()), declaring.size())) {
+                CacheSpec theirs = other.getSpec().getCache();
+                if (!java.util.Objects.equals(Caches.resolve(Caches.merge(defaults, theirs),
+                        Caches.purgeToken(gwPurge, theirs.getPurge())), chosen)) {
+                    warn(warnings, new Problem(other.getKind(), other.getMetadata().getNamespace(),
+                            other.getMetadata().getName(), Caches.CONFLICT, "spec.cache differs from that of LlmModel "
+                                    + id(owner) + ", the oldest of model group '" + name + "' that declares one, whose "
+                                    + "cache the group follows on gateway " + id(gw) + ": give every LlmModel of the "
+                                    + "group the same spec.cache, or set it on one only"));
+                }
+            }
+            if (chosen == null) {
+                return;
+            }
+            GatewayConfig.Semantic semantic = chosen.semantic();
+            if (semantic != null) {
+                String embedder = semantic.embeddingModel();
+                boolean ownSemantic = own != null && own.getSemantic() != null;
+                boolean ownEmbedder = ownSemantic && own.getSemantic().getEmbeddingModel() != null;
+                Problem problem = null;
+                if (embedder == null) {
+                    problem = ownSemantic ? new Problem(owner.getKind(), owner.getMetadata().getNamespace(),
+                            owner.getMetadata().getName(), Caches.NO_EMBEDDING_MODEL, "spec.cache.semantic names no "
+                                    + "embeddingModel, and gateway " + id(gw) + " gives none: model group '" + name
+                                    + "' has no semantic cache; set embeddingModel to a model group that serves "
+                                    + "embeddings (e.g. text-embedding-3-small)")
+                            : new Problem(gw.getKind(), gw.getMetadata().getNamespace(), gw.getMetadata().getName(),
+                                    Caches.NO_EMBEDDING_MODEL, "spec.cache.semantic names no embeddingModel: the groups "
+                                            + "that inherit it have no semantic cache; set embeddingModel to a model "
+                                            + "group that serves embeddings (e.g. text-embedding-3-small)");
+                } else if (!embedder.equals(name)) {
+                    String reason = null;
+                    String why = null;
+                    if (!deployments.containsKey(embedder)) {
+                        reason = Caches.UNKNOWN_EMBEDDING_MODEL;
+                        why = "a model group this gateway does not serve";
+                    } else {
+                        List<String> cannot = deployments.get(embedder).stream()
+                                .filter(d -> !Provider.fromWireName(d.provider()).map(p -> p.capabilities()
+                                        .contains(Provider.Capability.EMBEDDINGS)).orElse(false))
+                                .map(GatewayConfig.Model::id).toList();
+                        if (!cannot.isEmpty()) {
+                            reason = Caches.EMBEDDINGS_NOT_SERVED;
+                            why = "a model group whose deployment " + String.join(", ", cannot) + " cannot embed "
+                                    + "(its provider does not serve embeddings through the gateway)";
+                        }
+                    }
+                    if (reason != null) {
+                        problem = ownEmbedder ? new Problem(owner.getKind(), owner.getMetadata().getNamespace(),
+                                owner.getMetadata().getName(), reason, "spec.cache.semantic.embeddingModel names '"
+                                        + embedder + "', " + why + " on gateway " + id(gw) + ": model group '" + name
+                                        + "' has no semantic cache; name a model group that serves embeddings")
+                                : new Problem(gw.getKind(), gw.getMetadata().getNamespace(), gw.getMetadata().getName(),
+                                        reason, "spec.cache.semantic.embeddingModel names '" + embedder + "', " + why
+                                                + ": the groups that inherit it have no semantic cache; name a model "
+                                                + "group that serves embeddings");
+                    }
+                }
+                if (problem != null) {
+                    warn(warnings, problem);
+                }
+                if (problem != null || embedder == null || embedder.equals(name)) {
+                    chosen = chosen.exact() == null ? null
+                            : new GatewayConfig.Cache(chosen.exact(), null, chosen.scope(), chosen.purge());
+                }
+            }
+            if (chosen != null) {
+                out.put(name, chosen);
+            }
+        });
+        return Caches.caching(defaults, out);
     }
 
     private static void warn(List<Problem> warnings, Problem p) {

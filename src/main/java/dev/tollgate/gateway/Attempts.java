@@ -67,7 +67,16 @@ final class Attempts {
     private int clientRetries = Integer.MIN_VALUE;
     private Boolean fallbacksOff;
 
+    /** What stores the answer in the cache (a cached group's request that missed), or null. */
+    private final CacheStage.Pending cache;
+
     Attempts(GatewayRoutes routes, RequestContext first, Buffer raw, List<GatewayConfig.Model> group) {
+        this(routes, first, raw, group, null);
+    }
+
+    Attempts(GatewayRoutes routes, RequestContext first, Buffer raw, List<GatewayConfig.Model> group,
+            CacheStage.Pending cache) {
+        this.cache = cache;
         this.routes = routes;
         this.first = first;
         this.raw = raw;
@@ -164,6 +173,9 @@ final class Attempts {
         RequestContext next = new RequestContext(previous);
         next.modelName = groupName;
         next.body = GatewayRoutes.body(raw, next.ingress, next.operation);
+        if (next.body.has("cache")) {
+            next.body.tree().remove("cache"); // the client's cache controls, read once: no provider takes them
+        }
         routes.open.opened(next); // before the one it replaces closes: the request stays in flight for a drain
         return next;
     }
@@ -197,6 +209,9 @@ final class Attempts {
             ctx.response.putHeader(HeaderNames.COOLDOWN_OVERRIDE, m.id());
         }
         routes.stats.started(m.id());
+        if (cache != null) {
+            cache.arm(ctx);
+        }
         Long firstToken = ctx.stream ? routing.firstTokenTimeoutMillis() : null;
         java.util.function.Supplier<Future<Void>> call = () -> routes.dispatch(ctx, upstream, credential);
         long timer = -1;
@@ -237,6 +252,10 @@ final class Attempts {
                 routes.router.served(ctx.snapshot, routing, demand, m);
                 routes.metrics.success(m);
                 routes.completeAttempt(ctx, admitted);
+                if (cache != null) {
+                    boolean fallback = !groupName.equals(requested);
+                    Metering.whenCountable(ctx, () -> cache.store(ctx, fallback)); // after the cost is known
+                }
             } else {
                 failed(ctx, admitted, t);
             }

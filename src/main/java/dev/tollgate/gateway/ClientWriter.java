@@ -38,6 +38,9 @@ final class ClientWriter {
         }
         if (status == 200) {
             Metering.costHeader(ctx);
+            if (ctx.cacheCapture) {
+                ctx.cachedBody = body; // the answer as the client gets it, to be stored in the cache
+            }
         }
         r.setStatusCode(status).putHeader(HeaderNames.CONTENT_TYPE, HeaderNames.APPLICATION_JSON).end(body);
     }
@@ -112,6 +115,9 @@ final class ClientWriter {
         startStream(ctx);
         // data spread over several lines would need a "data:" prefix per line: re-serialise that (rare) case
         boolean relay = raw != null && raw.indexOf('\n') < 0 && raw.indexOf('\r') < 0;
+        if (ctx.cacheRecorder != null && !ctx.detached) {
+            ctx.cacheRecorder.openAi(chunk);
+        }
         if (ctx.holding && content(chunk)) {
             release(ctx);
         }
@@ -121,10 +127,22 @@ final class ClientWriter {
     /** An Anthropic-style event: {@code event: <type>} and {@code data: <json>}. */
     static void event(RequestContext ctx, String type, JsonNode data) {
         startStream(ctx);
+        if (ctx.cacheRecorder != null && !ctx.detached) {
+            ctx.cacheRecorder.anthropic(type, data);
+        }
         if (ctx.holding && content(type, data)) {
             release(ctx);
         }
         write(ctx, "event: " + type + "\ndata: " + Json.write(data) + "\n\n");
+    }
+
+    /** A whole stream at once (a cached answer replayed, {@link dev.tollgate.gateway.cache.Replay}): each element one event. */
+    static void replay(RequestContext ctx, java.util.List<String> events) {
+        startStream(ctx);
+        for (String e : events) {
+            write(ctx, e);
+        }
+        end(ctx);
     }
 
     static void done(RequestContext ctx) {
@@ -149,6 +167,7 @@ final class ClientWriter {
      */
     static void error(RequestContext ctx, ApiError e, Map<String, String> headers) {
         ctx.error = e;
+        ctx.cacheRecorder = null; // an answer that ends in an error is never stored
         ctx.holding = false; // what was held back never reached the client: the error goes out as a plain answer
         ctx.held = null;
         HttpServerResponse r = ctx.response;

@@ -65,11 +65,30 @@ public class GatewayRoutes {
     final dev.tollgate.gateway.routing.RouteStats stats;
     final RoutingMetrics metrics;
     private volatile boolean draining;
+    private final dev.tollgate.gateway.cache.ResponseCache responseCache;
+    private final dev.tollgate.gateway.cache.SemanticCache semanticCache;
+    /** The caches on the request path: made when the first request to a cached group comes (none: nothing cached). */
+    private volatile CacheStage cacheStage;
+
+    private CacheStage cacheStage() {
+        CacheStage c = cacheStage;
+        if (c == null) {
+            synchronized (this) {
+                if (cacheStage == null) {
+                    cacheStage = new CacheStage(this, responseCache, semanticCache,
+                            new dev.tollgate.gateway.cache.CacheMetrics(registry, responseCache, semanticCache), usage);
+                }
+                c = cacheStage;
+            }
+        }
+        return c;
+    }
 
     public GatewayRoutes(ConfigHolder holder, Upstreams upstreams,
             dev.tollgate.gateway.passthrough.PassThrough passThrough, Instance<RequestInterceptor> interceptors,
             MeterRegistry registry, UsageRecorder usage, dev.tollgate.gateway.routing.Router router,
             dev.tollgate.gateway.routing.DeploymentHealth health, dev.tollgate.gateway.routing.RouteStats stats,
+            dev.tollgate.gateway.cache.ResponseCache responseCache, dev.tollgate.gateway.cache.SemanticCache semanticCache,
             @ConfigProperty(name = "tollgate.mode", defaultValue = "standalone") String mode,
             @ConfigProperty(name = "tollgate.gateway.max-body-bytes", defaultValue = "10485760") long maxBodyBytes,
             @ConfigProperty(name = "tollgate.gateway.max-header-bytes", defaultValue = "20480") int maxHeaderBytes,
@@ -79,6 +98,8 @@ public class GatewayRoutes {
             @ConfigProperty(name = "tollgate.gateway.drain-timeout-millis") java.util.Optional<Long> drainMillis) {
         this.handoverMillis = handoverMillis;
         this.drainMillis = drainMillis;
+        this.responseCache = responseCache;
+        this.semanticCache = semanticCache;
         this.router = router;
         this.health = health;
         this.stats = stats;
@@ -234,6 +255,27 @@ public class GatewayRoutes {
             usage.reportWithJournal(s).onComplete(r -> rc.response().putHeader("content-type", "application/json")
                     .end(r.result().toJson()));
         });
+        // the response caches' purge: ?namespace=<ns> and/or ?model=<group> narrow it; neither purges everything
+        management.router().post("/tollgate/cache/purge").handler(rc -> {
+            Snapshot s = holder.current();
+            String namespace = blankToNull(rc.queryParams().get("namespace"));
+            String model = blankToNull(rc.queryParams().get("model"));
+            Future<Long> exact = s == null ? Future.succeededFuture(0L) : responseCache.purge(s, namespace, model);
+            Future<Long> semantic = s == null ? Future.succeededFuture(0L) : semanticCache.purge(s, namespace, model);
+            Future.all(exact, semantic).onComplete(ar -> {
+                if (ar.failed()) {
+                    rc.response().setStatusCode(503).putHeader("content-type", "application/json")
+                            .end("{\"error\":{\"message\":\"the purge did not complete (the shared Redis did not answer): "
+                                    + "retry\",\"type\":\"service_unavailable\"}}");
+                    return;
+                }
+                ObjectNode out = Json.object();
+                out.putObject("purged").put("exact", exact.result()).put("semantic", semantic.result());
+                LOG.infof("cache purged (namespace %s, model %s): %d exact and %d semantic entries", namespace == null
+                        ? "all" : namespace, model == null ? "all" : model, exact.result(), semantic.result());
+                rc.response().putHeader("content-type", "application/json").end(Json.write(out));
+            });
+        });
     }
 
     /**
@@ -320,6 +362,8 @@ public class GatewayRoutes {
         Snapshot snapshot = holder.current();
         RequestContext ctx = new RequestContext(rc, requestId, ingress, op, snapshot);
         List<GatewayConfig.Model> group;
+        GatewayConfig.Cache cache;
+        dev.tollgate.gateway.cache.CacheControls controls = dev.tollgate.gateway.cache.CacheControls.NONE;
         try {
             ready(rc, snapshot);
             ctx.key = Auth.authenticate(rc.request(), ingress == WireFormat.ANTHROPIC, snapshot, clock.instant());
@@ -339,9 +383,17 @@ public class GatewayRoutes {
                 throw new GatewayException(ApiError.of(403, "your key may not use the model '" + ctx.modelName
                         + "' (VirtualKey " + ctx.key.id() + " spec.models)", "model").withCode("model_not_allowed"));
             }
+            cache = CacheStage.cacheable(op) ? snapshot.cache(ctx.modelName) : null;
+            if (cache != null || ctx.body.has("cache")) {
+                controls = CacheStage.controls(ctx, cache != null);
+            }
         } catch (GatewayException e) {
             ClientWriter.error(ctx, e.error(), e.headers());
             record(ctx);
+            return;
+        }
+        if (cache != null) {
+            cacheStage().run(ctx, rawBody, group, cache, controls);
             return;
         }
         new Attempts(this, ctx, rawBody, group).start();
@@ -590,6 +642,10 @@ public class GatewayRoutes {
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------------
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
+    }
 
     /**
      * A request refused because this replica is stopping: the client may retry, and over HTTP/1.1 the connection is

@@ -41,7 +41,8 @@ public final class RequestContext {
     public Long searchUnits;
     /**
      * The most the request may cost in micro-USD, when its route knows it rather than the body (a pass-through call,
-     * priced by the provider's own measure): what a budget reserves for it. Null otherwise.
+     * priced by the provider's own measure; a charged cache hit, at its stored cost): what a budget reserves for it.
+     * Null otherwise.
      */
     public Long maxCostMicros;
     /** What the request cost in micro-USD once known (see Metering); null when unknown. */
@@ -94,6 +95,15 @@ public final class RequestContext {
     public boolean detached;
     /** The events held back while {@link #holding}, in order. */
     java.util.List<String> held;
+    // ---- caching (gateway/CacheStage): set only on requests to a cached model group ------------------------------
+
+    /** Assembles this attempt's stream as it goes to the client, to be stored once whole; null when not stored. */
+    dev.tollgate.gateway.cache.StreamRecorder cacheRecorder;
+    /** Keep the JSON answer this attempt sends ({@link #cachedBody}), to be stored. */
+    boolean cacheCapture;
+    /** The JSON answer sent to the client, when {@link #cacheCapture}. */
+    io.vertx.core.buffer.Buffer cachedBody;
+
     /** When the first content reached the client (streams), 0 before. */
     public long firstContentNanos;
 

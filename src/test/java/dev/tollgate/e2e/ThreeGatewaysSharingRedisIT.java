@@ -106,6 +106,12 @@ class ThreeGatewaysSharingRedisIT {
                        credentialsSecretRef: {name: creds, key: openai}}
                 ---
                 apiVersion: llm.tollgate.dev/v1alpha1
+                kind: LlmModel
+                metadata: {name: cached}
+                spec: {modelName: shared-cache, provider: openai, model: cached, apiBase: "%s",
+                       credentialsSecretRef: {name: creds, key: openai}, cache: {exact: {ttl: 1h}}}
+                ---
+                apiVersion: llm.tollgate.dev/v1alpha1
                 kind: VirtualKey
                 metadata: {name: limited}
                 spec: {existingSecret: {name: keys, key: limited}, limits: {rpm: %d}}
@@ -131,7 +137,7 @@ class ThreeGatewaysSharingRedisIT {
                 spec: {modelName: m, provider: mock, model: m, mock: {outputTokens: 4},
                        pricing: {inputPerMillion: "1000", outputPerMillion: "2000"}}
                 """.formatted(redis.url(), LIMITED, BUDGETED, WARMUP, COOLING, UPSTREAM_KEY, upstream.baseUrl(),
-                upstream.baseUrl(), RPM));
+                upstream.baseUrl(), upstream.baseUrl(), RPM));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         for (int i = 0; i < 3; i++) {
             int port = freePort();
@@ -263,6 +269,37 @@ class ThreeGatewaysSharingRedisIT {
         }
         assertThat(upstream.requestsFor("cd-a")).as("no replica called it again").hasSize(1);
         assertThat(upstream.requestsFor("cd-b")).hasSize(11);
+    }
+
+    @Test
+    @Order(1)
+    void anAnswerCachedThroughOneReplicaIsServedByTheOthersAndAPurgeReachesThemAll() throws Exception {
+        upstream.behaviourFor("cached", Reply.text("first answer"));
+        HttpResponse<String> miss = chat(gateways.get(0), COOLING, "shared-cache").join();
+        assertThat(miss.statusCode()).as(miss.body()).isEqualTo(200);
+        assertThat(miss.headers().firstValue("x-tollgate-cache")).hasValue("MISS");
+        for (Gateway g : gateways) {
+            HttpResponse<String> hit = chat(g, COOLING, "shared-cache").join();
+            assertThat(hit.headers().firstValue("x-tollgate-cache")).as("replica on port " + g.port()).hasValue("HIT");
+            assertThat(content(hit)).isEqualTo("first answer");
+        }
+        assertThat(upstream.requestsFor("cached")).as("one upstream call for four requests on three replicas").hasSize(1);
+        // a purge through replica 1 empties Redis and, within a poll, every replica's memory
+        HttpResponse<String> purged = http.send(HttpRequest.newBuilder(gateways.get(1).management(
+                "/tollgate/cache/purge?model=shared-cache")).timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(purged.statusCode()).as(purged.body()).isEqualTo(200);
+        upstream.behaviourFor("cached", Reply.text("second answer"));
+        for (Gateway g : List.of(gateways.get(0), gateways.get(2))) {
+            awaitTrue(Duration.ofSeconds(10), () -> content(chat(g, COOLING, "shared-cache").join()).equals("second answer"),
+                    () -> "replica on port " + g.port() + " still serves the purged answer: " + readLog(g));
+        }
+        assertThat(upstream.requestsFor("cached").size()).as("the purge made one replica ask again; the other shared it")
+                .isBetween(2, 3);
+    }
+
+    static String content(HttpResponse<String> r) throws IOException {
+        return JSON.readTree(r.body()).path("choices").path(0).path("message").path("content").asText();
     }
 
     static JsonNode usage(Gateway g) throws Exception {

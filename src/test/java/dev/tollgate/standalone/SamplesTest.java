@@ -244,6 +244,40 @@ class SamplesTest {
         assertThat(routing.get("chat-long").retries().retriesFor("serverError")).isEqualTo(1);
     }
 
+    /**
+     * samples/caching, read as standalone mode reads a folder: no problem, no warning, and every group cached as its
+     * comments say (the gateway's exact cache everywhere but the group that opts out, the semantic cache on "chat"
+     * with the embedding group, Redis named, hits not charged).
+     */
+    @Test
+    void theCachingSampleRendersEveryGroupsCache() throws IOException {
+        List<HasMetadata> objects = new ArrayList<>();
+        for (Path f : Manifests.files(Path.of("samples/caching"))) {
+            for (Manifests.Document d : Manifests.read(f)) {
+                assertThat(VALIDATOR.validate(d.body())).as(d.where("")).isEmpty();
+                objects.add(STRICT.treeToValue(d.body(), TYPES.get(d.kind())));
+            }
+        }
+        List<GatewayDeployment> gateways = only(objects, GatewayDeployment.class);
+        assertThat(gateways).hasSize(1);
+        RenderResult r = Renderer.render(new RenderInput(gateways.get(0), only(objects, LlmModel.class), List.of(),
+                List.of(), ns -> Map.of(), (ns, name) -> Optional.of(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                        .withNewMetadata().withName(name).withNamespace(ns).endMetadata()
+                        .addToStringData("api-key", name + "-sample-key").build())));
+        assertThat(r.problems()).isEmpty();
+        assertThat(r.warnings()).isEmpty();
+        assertThat(r.config().settings().redisUrl()).isEqualTo("redis://redis.ai-caching.svc:6379");
+        GatewayConfig.Caching c = r.config().caching();
+        assertThat(c.maxBytes()).isEqualTo(256L * 1024 * 1024);
+        assertThat(c.maxSemanticEntries()).isEqualTo(20_000);
+        assertThat(c.chargeHits()).isFalse();
+        assertThat(c.groups()).containsOnlyKeys("chat", "embeddings");
+        GatewayConfig.Exact exact = new GatewayConfig.Exact(3_600_000, 256 * 1024);
+        assertThat(c.groups().get("chat")).isEqualTo(new GatewayConfig.Cache(exact,
+                new GatewayConfig.Semantic("embeddings", 0.97, 1_800_000, 256 * 1024), "namespace", "1/"));
+        assertThat(c.groups().get("embeddings")).isEqualTo(new GatewayConfig.Cache(exact, null, "namespace", "1/"));
+    }
+
     @Test
     void standaloneRefusesTooManyFallbacksAndTooLongNames() throws IOException {
         Manifests.Document d = Manifests.read(Path.of("inline.yaml"), """

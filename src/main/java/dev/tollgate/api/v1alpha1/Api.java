@@ -26,6 +26,11 @@ public final class Api {
     /** Pattern of a duration such as 500ms, 30s, 5m, 2h, 1d. */
     static final String DURATION_PATTERN = "^[0-9]+(ms|s|m|h|d)$";
     /**
+     * Pattern of a size in bytes, a Kubernetes quantity without fractions or exponents: a plain number of bytes, or
+     * one with a binary (Ki, Mi, Gi) or decimal (k, M, G) suffix, e.g. 256Ki or 64Mi.
+     */
+    public static final String SIZE_PATTERN = "^[0-9]{1,15}(Ki|Mi|Gi|k|M|G)?$";
+    /**
      * Longest GatewayDeployment name. The name is also the gateway's Service, and the operator derives the names
      * of the gateway's other objects by appending suffixes to it; the longest suffix of a Service ({@code -metrics},
      * 8 characters) must still leave a DNS label of at most 63 characters. Other suffixes ({@code -config},

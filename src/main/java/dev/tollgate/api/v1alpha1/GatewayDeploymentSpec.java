@@ -75,6 +75,12 @@ public class GatewayDeploymentSpec {
             + "retries, the built-in cooldowns, no affinity, no fallbacks.")
     private RoutingSpec routing;
 
+    @JsonPropertyDescription("Response caching: defaults for every model group this gateway serves (a group's "
+            + "LlmModels override them field by field in their spec.cache), the memory the caches may use, and "
+            + "whether hits are charged. With spec.redis the cached answers are shared by every replica. Absent: "
+            + "nothing is cached unless an LlmModel turns its group's cache on.")
+    private GatewayCacheSpec cache;
+
     @JsonPropertyDescription("Which VirtualKeys this gateway accepts. Absent: all in the gateway's namespace. "
             + "A key with a gatewayRef is served only by the gateway it names.")
     private Selection keys;
@@ -82,7 +88,8 @@ public class GatewayDeploymentSpec {
     @JsonPropertyDescription("Which Budgets this gateway enforces. Absent: all in the gateway's namespace.")
     private Selection budgets;
 
-    @JsonPropertyDescription("Shared state for exact rate limits and budgets across replicas. Absent: in-memory per pod.")
+    @JsonPropertyDescription("Shared state for exact rate limits and budgets across replicas, and for the "
+            + "response caches (spec.cache): every replica serves what one stored. Absent: in-memory per pod.")
     private RedisSpec redis;
 
     @Pattern(Api.DURATION_PATTERN)
@@ -145,6 +152,8 @@ public class GatewayDeploymentSpec {
     public void setSharedModelNames(List<String> sharedModelNames) { this.sharedModelNames = sharedModelNames; }
     public RoutingSpec getRouting() { return routing; }
     public void setRouting(RoutingSpec routing) { this.routing = routing; }
+    public GatewayCacheSpec getCache() { return cache; }
+    public void setCache(GatewayCacheSpec cache) { this.cache = cache; }
     public Selection getKeys() { return keys; }
     public void setKeys(Selection keys) { this.keys = keys; }
     public Selection getBudgets() { return budgets; }

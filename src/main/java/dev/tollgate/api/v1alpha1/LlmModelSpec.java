@@ -32,6 +32,10 @@ import io.fabric8.generator.annotation.ValidationRule;
         + " && (!has(self.routing.contentPolicyFallbacks) || !(self.modelName in self.routing.contentPolicyFallbacks)))",
         message = "a model group cannot fall back to itself: remove spec.modelName from routing.fallbacks, "
                 + "routing.contextWindowFallbacks and routing.contentPolicyFallbacks")
+@ValidationRule(value = "!has(self.cache) || !has(self.cache.semantic) || !has(self.cache.semantic.embeddingModel)"
+        + " || self.cache.semantic.embeddingModel != self.modelName",
+        message = "a model group cannot embed its own prompts: cache.semantic.embeddingModel names the embedding "
+                + "model group (e.g. text-embedding-3-small), not spec.modelName")
 public class LlmModelSpec {
     /**
      * Wire-protocol families, as spelled in the spec: the schema's enum of {@code provider} ({@code kubectl explain}
@@ -168,6 +172,13 @@ public class LlmModelSpec {
             + "and the others are told so.")
     private RoutingSpec routing;
 
+    @JsonPropertyDescription("Response caching of this model's group (every LlmModel with this spec.modelName), over "
+            + "the GatewayDeployment's spec.cache field by field: e.g. exact: {ttl: 1h} turns the exact cache on, "
+            + "exact: {enabled: false} opts the group out of the gateway's. LlmModels of one group should declare "
+            + "the same cache, or only one of them any: when they differ, the oldest one's applies and the others "
+            + "are told so (CacheResolved=False).")
+    private CacheSpec cache;
+
     public String getModelName() { return modelName; }
     public void setModelName(String modelName) { this.modelName = modelName; }
     public String getProvider() { return provider; }
@@ -206,4 +217,6 @@ public class LlmModelSpec {
     public void setPriority(Integer priority) { this.priority = priority; }
     public RoutingSpec getRouting() { return routing; }
     public void setRouting(RoutingSpec routing) { this.routing = routing; }
+    public CacheSpec getCache() { return cache; }
+    public void setCache(CacheSpec cache) { this.cache = cache; }
 }

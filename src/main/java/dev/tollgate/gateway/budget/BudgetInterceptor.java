@@ -242,8 +242,11 @@ public class BudgetInterceptor implements RequestInterceptor {
         if (prices == null) {
             return OptionalLong.empty();
         }
-        if (ctx.operation == Operation.PASSTHROUGH) { // its route knows the bound (and null: it cannot be priced)
-            return ctx.maxCostMicros == null ? OptionalLong.empty() : OptionalLong.of(ctx.maxCostMicros);
+        if (ctx.maxCostMicros != null) { // its route knows the bound: a pass-through call, a charged cache hit
+            return OptionalLong.of(ctx.maxCostMicros);
+        }
+        if (ctx.operation == Operation.PASSTHROUGH) { // a pass-through call that cannot be priced
+            return OptionalLong.empty();
         }
         if (ctx.operation == Operation.IMAGES) {
             return CostCalculator.costMicros(prices, Math.max(1, ctx.body.path("n").asLong(1)));

@@ -152,9 +152,7 @@ public final class StatusBuilders {
 
         List<Problem> ownWarnings = render.warnings().stream().filter(p -> "GatewayDeployment".equals(p.kind())
                 && p.id().equals(gw.getMetadata().getNamespace() + "/" + gw.getMetadata().getName())).toList();
-        if (!ownWarnings.isEmpty()) {
-            cs.add(routingResolved(ownWarnings));
-        }
+        cs.addAll(resolved(ownWarnings));
         boolean shared = gw.getSpec() != null && gw.getSpec().getRedis() != null;
         String sync = gw.getSpec() == null || gw.getSpec().getUsageSyncInterval() == null ? "10s" : gw.getSpec().getUsageSyncInterval();
         cs.add(Conditions.of("ExactLimits", most <= 1 || shared, shared ? "SharedStore" : most <= 1 ? "SingleReplica" : "NoSharedStore",
@@ -306,8 +304,8 @@ public final class StatusBuilders {
                 served -> gateways.isEmpty() && admission == null
                         ? Conditions.of(READY, true, "NotServed", "the model is valid, but no GatewayDeployment selects it yet")
                         : Conditions.of(READY, true, "Served", "served by " + String.join(", ", gateways))));
-        if (admission != null && !admission.warnings().isEmpty()) {
-            cs.add(routingResolved(admission.warnings()));
+        if (admission != null) {
+            cs.addAll(resolved(admission.warnings()));
         }
         LlmModelStatus s = new LlmModelStatus();
         s.setObservedGeneration(m.getMetadata().getGeneration());
@@ -402,6 +400,30 @@ public final class StatusBuilders {
     static Condition routingResolved(List<Problem> warnings) {
         return Conditions.of(ROUTING_RESOLVED, false, warnings.get(0).reason(),
                 String.join("; ", warnings.stream().map(Problem::message).distinct().toList()));
+    }
+
+    public static final String CACHE_RESOLVED = "CacheResolved";
+
+    /**
+     * The warning conditions of a served resource: {@code CacheResolved=False} for the warnings about caches
+     * ({@link dev.tollgate.config.Caches#WARNING_REASONS}: the group's LlmModels disagree, the semantic cache's
+     * embedding group is missing or cannot embed …), {@code RoutingResolved=False} for the others; each present only
+     * then, reason of its first warning, every message. Ready is not affected (the resource is served).
+     */
+    static List<Condition> resolved(List<Problem> warnings) {
+        List<Problem> cache = warnings.stream()
+                .filter(p -> dev.tollgate.config.Caches.WARNING_REASONS.contains(p.reason())).toList();
+        List<Problem> routing = warnings.stream()
+                .filter(p -> !dev.tollgate.config.Caches.WARNING_REASONS.contains(p.reason())).toList();
+        List<Condition> out = new ArrayList<>();
+        if (!routing.isEmpty()) {
+            out.add(routingResolved(routing));
+        }
+        if (!cache.isEmpty()) {
+            out.add(Conditions.of(CACHE_RESOLVED, false, cache.get(0).reason(),
+                    String.join("; ", cache.stream().map(Problem::message).distinct().toList())));
+        }
+        return out;
     }
 
     /**

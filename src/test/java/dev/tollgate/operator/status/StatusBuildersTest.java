@@ -493,6 +493,31 @@ class StatusBuildersTest {
                     .getConditions()).noneMatch(c -> c.getType().equals("RoutingResolved"));
         }
 
+        /** Cache warnings are their own condition: routing ones stay in RoutingResolved, Ready stays True. */
+        @Test
+        void aServedModelWhoseCacheIsNotQuiteAsDeclaredIsReadyWithCacheResolvedFalse() {
+            LlmModel m = model("team", "gpt", "gpt-4o", "openai");
+            Problem cache = new Problem("LlmModel", "team", "gpt", "UnknownEmbeddingModel",
+                    "gateway tollgate/gw: spec.cache.semantic.embeddingModel names 'embed'");
+            Problem routing = new Problem("LlmModel", "team", "gpt", "UnknownFallback",
+                    "gateway tollgate/gw: spec.routing.fallbacks names 'gpt-5'");
+            LlmModelStatus s = StatusBuilders.model(m, Optional.empty(), List.of("tollgate/gw"), null,
+                    new dev.tollgate.operator.RenderedGateways.Admission(List.of("tollgate/gw"), Optional.empty(), true,
+                            List.of(cache, routing)), NOW);
+            assertCondition(s, "Ready", "True", "Served");
+            assertCondition(s, "CacheResolved", "False", "UnknownEmbeddingModel");
+            assertThat(condition(s, "CacheResolved").getMessage()).contains("'embed'").doesNotContain("gpt-5");
+            assertCondition(s, "RoutingResolved", "False", "UnknownFallback");
+            assertThat(condition(s, "RoutingResolved").getMessage()).doesNotContain("embed");
+            // a cache warning alone makes no RoutingResolved condition, and once fixed CacheResolved is gone
+            LlmModelStatus only = StatusBuilders.model(m, Optional.empty(), List.of("tollgate/gw"), null,
+                    new dev.tollgate.operator.RenderedGateways.Admission(List.of("tollgate/gw"), Optional.empty(), true,
+                            List.of(cache)), NOW);
+            assertThat(only.getConditions()).noneMatch(c -> c.getType().equals("RoutingResolved"));
+            assertThat(StatusBuilders.model(m, Optional.empty(), List.of("tollgate/gw"), null, served, NOW)
+                    .getConditions()).noneMatch(c -> c.getType().equals("CacheResolved"));
+        }
+
         @Test
         void aModelOfAnUnservedProviderIsStalled() {
             LlmModel m = model("team", "claude", "claude-sonnet-4-20250514", "anthropic");

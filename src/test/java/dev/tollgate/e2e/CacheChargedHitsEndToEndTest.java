@@ -1,0 +1,117 @@
+package dev.tollgate.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tollgate.gateway.Json;
+import dev.tollgate.gateway.fakes.FakeOpenAi;
+import dev.tollgate.gateway.fakes.Reply;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A GatewayDeployment that charges cache hits ({@code spec.cache.chargeHits: true}): a hit passes the request stages
+ * like a call — its key's budget is charged what the stored answer cost, and a budget that is spent refuses it.
+ */
+@QuarkusTest
+@TestProfile(CacheChargedHitsEndToEndTest.Charged.class)
+class CacheChargedHitsEndToEndTest {
+    static final String KEY = "sk-tg-cache-charged-key-0123456789abc";
+    static final String OPENAI_KEY = "sk-upstream-cache-charged";
+    static FakeOpenAi openai;
+
+    public static class Charged implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            openai = FakeOpenAi.start(OPENAI_KEY);
+            return StandaloneFolder.serve(StandaloneFolder.create("tollgate-cache-charged", """
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: GatewayDeployment
+                    metadata: {name: charged}
+                    spec: {cache: {chargeHits: true}}
+                    ---
+                    apiVersion: v1
+                    kind: Secret
+                    metadata: {name: creds, labels: {llm.tollgate.dev/secret: credentials}}
+                    stringData: {openai: %s, key: %s}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: VirtualKey
+                    metadata: {name: k}
+                    spec: {existingSecret: {name: creds, key: key}, budgetRefs: [b]}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: Budget
+                    metadata: {name: b}
+                    spec: {limit: "20", period: daily}
+                    ---
+                    apiVersion: llm.tollgate.dev/v1alpha1
+                    kind: LlmModel
+                    metadata: {name: cached}
+                    spec:
+                      modelName: cached
+                      provider: openai
+                      model: gpt-4o-mini
+                      apiBase: "%s"
+                      credentialsSecretRef: {name: creds, key: openai}
+                      pricing: {inputPerMillion: "1000000", outputPerMillion: "1000000"}
+                      cache: {exact: {ttl: 1h}}
+                    """.formatted(OPENAI_KEY, KEY, openai.baseUrl())));
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        openai.close();
+    }
+
+    @TestHTTPResource("/v1/chat/completions")
+    URL chat;
+
+    @TestHTTPResource(value = "/tollgate/usage", management = true)
+    URL usage;
+
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    HttpResponse<String> ask(String prompt) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(chat.toURI()).timeout(Duration.ofSeconds(20))
+                .header("authorization", "Bearer " + KEY).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"cached\",\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"" + prompt + "\"}]}")).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    JsonNode report() throws Exception {
+        return Json.parse(HTTP.send(HttpRequest.newBuilder(usage.toURI()).build(), HttpResponse.BodyHandlers.ofString()).body());
+    }
+
+    @Test
+    void aChargedHitCostsWhatTheAnswerCostAndAnExhaustedBudgetRefusesIt() throws Exception {
+        openai.enqueue(Reply.text("six dollars").usage(3, 3)); // 6 USD
+        assertThat(ask("charged").headers().firstValue("x-tollgate-cache")).hasValue("MISS");
+        HttpResponse<String> hit = ask("charged");
+        assertThat(hit.headers().firstValue("x-tollgate-cache")).hasValue("HIT");
+        assertThat(hit.headers().firstValue("x-tollgate-cost")).hasValue("6.000000");
+        assertThat(ask("charged").statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(5)).until(() -> report().path("keys").path("default/k").path("spendMicros")
+                .asLong() == 18_000_000L);
+        // 18 of 20 USD spent: the next hit (6 USD) does not fit
+        HttpResponse<String> refused = ask("charged");
+        assertThat(refused.statusCode()).as(refused.body()).isIn(402, 429);
+        assertThat(openai.requests()).hasSize(1);
+        JsonNode key = report().path("keys").path("default/k");
+        assertThat(key.path("requests").asLong()).isEqualTo(4);
+        assertThat(key.path("cacheHits").asLong()).isEqualTo(2);
+    }
+}
