@@ -180,11 +180,11 @@ public final class Checks {
                         throw new IllegalArgumentException("tiers: every tier needs aboveInputTokens");
                     }
                     tiers.add(new GatewayConfig.Tier(t.getAboveInputTokens(), micros(t.getInputPerMillion()),
-                            micros(t.getOutputPerMillion()), null));
+                            micros(t.getOutputPerMillion()), micros(t.getCachedInputPerMillion())));
                 }
             }
             return Result.ok(new GatewayConfig.Prices(micros(p.getInputPerMillion()), micros(p.getOutputPerMillion()),
-                    null, null, micros(p.getPerImage()), micros(p.getPerSecond()), micros(p.getPerSearchUnit()), "spec",
+                    micros(p.getCachedInputPerMillion()), micros(p.getCacheWritePerMillion()), micros(p.getPerImage()), micros(p.getPerSecond()), micros(p.getPerSearchUnit()), "spec",
                     tiers, micros(p.getInputPerMillionCharacters()), micros(p.getOutputPerMillionCharacters())));
         } catch (IllegalArgumentException e) {
             return problem(m, "InvalidSpec", "pricing: " + e.getMessage());

@@ -65,7 +65,8 @@ final class CacheStage {
             CacheControls controls) {
         Partition partition = Partition.of(cache, ctx.key, ctx.modelName, controls);
         String key = cache.exact() == null ? null : CacheKeys.exactKey(ctx.ingress, ctx.operation, ctx.body.tree());
-        long maxAge = controls.maxAgeMillis() == null ? -1 : controls.maxAgeMillis();
+        long maxAge = controls.maxAge();
+        io.vertx.core.Context loop = io.vertx.core.Vertx.currentContext(); // the request's: answers go on there
         Pending pending = new Pending(this, cache, partition, key, controls);
         routes.open.opened(ctx); // a lookup that waits (Redis, an embedding) is a request in flight for a drain
         if (controls.noCache()) {
@@ -73,12 +74,12 @@ final class CacheStage {
             metrics.lookup(ctx.modelName, CacheMetrics.BYPASS);
             if (!controls.noStore() && cache.semantic() != null && ctx.operation != Operation.EMBEDDINGS) {
                 // to store the answer for others, its prompt must be embedded anyway: without looking it up
-                semantic(ctx, cache, partition, -1).onComplete(ar -> {
+                semantic(ctx, cache, partition, -1).onComplete(ar -> onLoop(loop, () -> {
                     pending.lookup = ar.succeeded() ? ar.result() : SemanticCache.Lookup.NONE;
                     pending.lookup = pending.lookup.hit() == null ? pending.lookup
                             : new SemanticCache.Lookup(null, 0, pending.lookup.handle());
                     new Attempts(routes, ctx, raw, group, pending).start();
-                });
+                }));
                 return;
             }
             new Attempts(routes, ctx, raw, group, pending).start();
@@ -88,7 +89,9 @@ final class CacheStage {
         if (found.isComplete()) {
             exactAnswered(ctx, raw, group, cache, pending, found.succeeded() ? found.result() : null, maxAge);
         } else {
-            found.onComplete(ar -> exactAnswered(ctx, raw, group, cache, pending, ar.succeeded() ? ar.result() : null, maxAge));
+            // Redis answers on its own context: the request goes on on its event loop
+            found.onComplete(ar -> onLoop(loop, () -> exactAnswered(ctx, raw, group, cache, pending,
+                    ar.succeeded() ? ar.result() : null, maxAge)));
         }
     }
 
@@ -102,7 +105,8 @@ final class CacheStage {
             miss(ctx, raw, group, pending);
             return;
         }
-        semantic(ctx, cache, pending.partition, maxAge).onComplete(ar -> {
+        io.vertx.core.Context loop = io.vertx.core.Vertx.currentContext();
+        semantic(ctx, cache, pending.partition, maxAge).onComplete(ar -> onLoop(loop, () -> {
             SemanticCache.Lookup found = ar.succeeded() && ar.result() != null ? ar.result() : SemanticCache.Lookup.NONE;
             if (found.hit() != null && usable(ctx, found.hit())) {
                 answer(ctx, group, found.hit(), true);
@@ -110,7 +114,16 @@ final class CacheStage {
             }
             pending.lookup = found;
             miss(ctx, raw, group, pending);
-        });
+        }));
+    }
+
+    /** Runs {@code then} on the request's event loop ({@code loop}): at once when already there. */
+    private static void onLoop(io.vertx.core.Context loop, Runnable then) {
+        if (loop == null || io.vertx.core.Vertx.currentContext() == loop) {
+            then.run();
+        } else {
+            loop.runOnContext(v -> then.run());
+        }
     }
 
     private Future<SemanticCache.Lookup> semantic(RequestContext ctx, GatewayConfig.Cache cache, Partition partition,
@@ -267,11 +280,12 @@ final class CacheStage {
                     ctx.deployment.id(), System.currentTimeMillis());
             boolean stored = false;
             try {
-                if (key != null) {
+                if (key != null && ttl(cache.exact().ttlMillis()) > 0) {
                     stored = stage.exact.put(ctx.snapshot, partition, key, answer, ttl(cache.exact().ttlMillis()),
                             cache.exact().maxEntryBytes());
                 }
-                if (lookup.handle() != null && body.length <= cache.semantic().maxEntryBytes()) {
+                if (lookup.handle() != null && body.length <= cache.semantic().maxEntryBytes()
+                        && ttl(cache.semantic().ttlMillis()) > 0) {
                     stage.semantic.store(ctx, cache, lookup, answer, ttl(cache.semantic().ttlMillis()));
                     stored = true;
                 }
@@ -284,7 +298,7 @@ final class CacheStage {
         }
 
         private long ttl(long configured) {
-            return controls.ttlMillis() == null ? configured : Math.min(configured, controls.ttlMillis());
+            return controls.ttlMillis(configured);
         }
     }
 

@@ -148,8 +148,8 @@ final class ClientWriter {
     static void done(RequestContext ctx) {
         release(ctx); // a whole answer without content (empty) is still an answer
         if (ctx.ingress == WireFormat.OPENAI) {
-            if (ctx.cacheRecorder != null) {
-                ctx.cacheRecorder.openAiDone(); // the stream ended whole: the recorder may give its answer
+            if (ctx.cacheRecorder != null && !ctx.detached) {
+                ctx.cacheRecorder.openAiDone();
             }
             write(ctx, "data: [DONE]\n\n");
         }

@@ -168,9 +168,10 @@ public class UsageRecorder implements RequestInterceptor {
     /**
      * {@link #record(Snapshot, String, String, int, Long, Long, long, List, boolean, boolean)} for one attempt of a
      * request: an attempt another one replaced ({@code keyRequest} false) counts as a request and error of its
-     * deployment, and its tokens and spend count for the key too, but it is not one of the key's requests.
+     * deployment, and its tokens and spend count for the key too, but it is not one of the key's requests. Public for
+     * the calls a request makes besides its attempts (the semantic cache's embedding: {@code keyRequest} false).
      */
-    Future<Void> record(Snapshot snapshot, String keyId, String deploymentId, int status, Long inputTokens,
+    public Future<Void> record(Snapshot snapshot, String keyId, String deploymentId, int status, Long inputTokens,
             Long outputTokens, long cost, List<String> slots, boolean limited, boolean failed, boolean keyRequest) {
         long now = clock.millis();
         long tokens = (inputTokens == null ? 0 : inputTokens) + (outputTokens == null ? 0 : outputTokens);

@@ -216,6 +216,23 @@ class ChecksTest {
         }
 
         @Test
+        void promptCachePricesAreMicros() {
+            LlmModel m = model("ai", "azure-gpt", "prod-gpt4o", "azure");
+            Pricing p = new Pricing("2.50", "10.00");
+            p.setCachedInputPerMillion("1.25");
+            p.setCacheWritePerMillion("3.125");
+            dev.tollgate.api.v1alpha1.PricingTier tier = new dev.tollgate.api.v1alpha1.PricingTier(200_000, "5.00", null);
+            tier.setCachedInputPerMillion("2.50");
+            p.setTiers(java.util.List.of(tier));
+            m.getSpec().setPricing(p);
+            GatewayConfig.Prices prices = Checks.prices(m).value();
+            assertThat(prices.cachedInputMicrosPerMillion()).isEqualTo(1_250_000L);
+            assertThat(prices.cacheWriteMicrosPerMillion()).isEqualTo(3_125_000L);
+            assertThat(prices.forPrompt(200_001).cachedInputMicrosPerMillion()).isEqualTo(2_500_000L);
+            assertThat(prices.forPrompt(200_001).cacheWriteMicrosPerMillion()).isEqualTo(3_125_000L);
+        }
+
+        @Test
         void noPricingIsNull() {
             assertThat(Checks.prices(model("ai", "gpt", "gpt-4o", "openai"))).isEqualTo(Result.ok(null));
         }

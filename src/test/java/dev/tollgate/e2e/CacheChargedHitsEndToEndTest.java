@@ -66,7 +66,7 @@ class CacheChargedHitsEndToEndTest {
                       model: gpt-4o-mini
                       apiBase: "%s"
                       credentialsSecretRef: {name: creds, key: openai}
-                      pricing: {inputPerMillion: "1000000", outputPerMillion: "1000000"}
+                      pricing: {inputPerMillion: "0", outputPerMillion: "2000000"}
                       cache: {exact: {ttl: 1h}}
                     """.formatted(OPENAI_KEY, KEY, openai.baseUrl())));
         }
@@ -80,29 +80,29 @@ class CacheChargedHitsEndToEndTest {
     @TestHTTPResource("/v1/chat/completions")
     URL chat;
 
-    @TestHTTPResource(value = "/tollgate/usage", management = true)
-    URL usage;
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL management;
 
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     HttpResponse<String> ask(String prompt) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(chat.toURI()).timeout(Duration.ofSeconds(20))
                 .header("authorization", "Bearer " + KEY).header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"cached\",\"messages\":[{\"role\":\"user\","
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"cached\",\"max_tokens\":3,\"messages\":[{\"role\":\"user\","
                         + "\"content\":\"" + prompt + "\"}]}")).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     JsonNode report() throws Exception {
-        return Json.parse(HTTP.send(HttpRequest.newBuilder(usage.toURI()).build(), HttpResponse.BodyHandlers.ofString()).body());
+        return Json.parse(HTTP.send(HttpRequest.newBuilder(management.toURI().resolve("/tollgate/usage")).build(), HttpResponse.BodyHandlers.ofString()).body());
     }
 
     @Test
     void aChargedHitCostsWhatTheAnswerCostAndAnExhaustedBudgetRefusesIt() throws Exception {
-        openai.enqueue(Reply.text("six dollars").usage(3, 3)); // 6 USD
+        openai.enqueue(Reply.text("six dollars").usage(3, 3)); // 3 output tokens at 2 USD: 6 USD, as max_tokens reserves
         assertThat(ask("charged").headers().firstValue("x-tollgate-cache")).hasValue("MISS");
         HttpResponse<String> hit = ask("charged");
         assertThat(hit.headers().firstValue("x-tollgate-cache")).hasValue("HIT");
-        assertThat(hit.headers().firstValue("x-tollgate-cost")).hasValue("6.000000");
+        assertThat(hit.headers().firstValue("x-tollgate-cost")).hasValue(dev.tollgate.config.Money.format(6_000_000L));
         assertThat(ask("charged").statusCode()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(5)).until(() -> report().path("keys").path("default/k").path("spendMicros")
                 .asLong() == 18_000_000L);

@@ -15,6 +15,16 @@ public class Pricing {
     @JsonPropertyDescription("USD per 1,000,000 output (completion) tokens, e.g. \"10.00\".")
     private String outputPerMillion;
     @Pattern(Api.MONEY_PATTERN)
+    @JsonPropertyDescription("USD per 1,000,000 input tokens the provider read from its prompt cache (OpenAI's "
+            + "prompt_tokens_details.cached_tokens, Anthropic's cache_read_input_tokens, Gemini's "
+            + "cachedContentTokenCount, Bedrock's cacheReadInputTokens), e.g. \"1.25\"; unset: priced as input.")
+    private String cachedInputPerMillion;
+    @Pattern(Api.MONEY_PATTERN)
+    @JsonPropertyDescription("USD per 1,000,000 input tokens written to the provider's prompt cache (Anthropic's "
+            + "cache_creation_input_tokens at its 5-minute price, Bedrock's cacheWriteInputTokens), e.g. \"3.75\"; "
+            + "unset: priced as input.")
+    private String cacheWritePerMillion;
+    @Pattern(Api.MONEY_PATTERN)
     @JsonPropertyDescription("USD per generated image (image models).")
     private String perImage;
     @Pattern(Api.MONEY_PATTERN)
@@ -52,6 +62,10 @@ public class Pricing {
     public void setInputPerMillion(String inputPerMillion) { this.inputPerMillion = inputPerMillion; }
     public String getOutputPerMillion() { return outputPerMillion; }
     public void setOutputPerMillion(String outputPerMillion) { this.outputPerMillion = outputPerMillion; }
+    public String getCachedInputPerMillion() { return cachedInputPerMillion; }
+    public void setCachedInputPerMillion(String v) { this.cachedInputPerMillion = v; }
+    public String getCacheWritePerMillion() { return cacheWritePerMillion; }
+    public void setCacheWritePerMillion(String v) { this.cacheWritePerMillion = v; }
     public String getPerImage() { return perImage; }
     public void setPerImage(String perImage) { this.perImage = perImage; }
     public String getPerSecond() { return perSecond; }

@@ -21,6 +21,10 @@ public class PricingTier {
     @Pattern(Api.MONEY_PATTERN)
     @JsonPropertyDescription("USD per 1,000,000 output tokens in this tier; unset: the base outputPerMillion.")
     private String outputPerMillion;
+    @Pattern(Api.MONEY_PATTERN)
+    @JsonPropertyDescription("USD per 1,000,000 input tokens read from the provider's prompt cache in this tier; "
+            + "unset: the base cachedInputPerMillion.")
+    private String cachedInputPerMillion;
 
     public PricingTier() {}
 
@@ -35,5 +39,7 @@ public class PricingTier {
     public String getInputPerMillion() { return inputPerMillion; }
     public void setInputPerMillion(String inputPerMillion) { this.inputPerMillion = inputPerMillion; }
     public String getOutputPerMillion() { return outputPerMillion; }
+    public String getCachedInputPerMillion() { return cachedInputPerMillion; }
+    public void setCachedInputPerMillion(String v) { this.cachedInputPerMillion = v; }
     public void setOutputPerMillion(String outputPerMillion) { this.outputPerMillion = outputPerMillion; }
 }

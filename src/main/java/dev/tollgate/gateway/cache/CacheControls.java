@@ -119,6 +119,16 @@ public record CacheControls(boolean noCache, boolean noStore, Long ttlMillis, Lo
         return new CacheControls(noCache, noStore, ttl, maxAge, namespace);
     }
 
+    /** How long to store the answer: the group's ttl, or the client's {@code ttl} when shorter (0: do not store). */
+    public long ttlMillis(long groupTtlMillis) {
+        return noStore ? 0 : ttlMillis == null ? groupTtlMillis : Math.min(ttlMillis, groupTtlMillis);
+    }
+
+    /** The {@code maxAgeMillis} argument of a lookup ({@link ResponseCache#get}): -1 when any live entry will do. */
+    public long maxAge() {
+        return maxAgeMillis == null ? -1 : maxAgeMillis;
+    }
+
     private static Long min(Long a, long b) {
         return a == null ? b : Math.min(a, b);
     }

@@ -56,7 +56,8 @@ import org.jboss.logging.Logger;
  *       SHA-256 of the memory key (partition and request).</li>
  *   <li>{@code purge} = a hash of purge marks: field {@code <namespace>:<group>} ({@code *} for all), value the epoch
  *       millis of the last purge. Each replica reads it every second (while caching and a Redis are configured) and
- *       drops the entries of its memory stored before a mark it had not yet seen.</li>
+ *       drops the entries of its memory stored before a mark it had not yet seen. Each purge sets the hash to expire
+ *       a minute after the longest ttl of any group: by then every entry a mark covers has expired anyway.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -278,6 +279,7 @@ public class ResponseCache {
             return Future.failedFuture(new PurgeFailed(localCount, e));
         }
         redis.hset(List.of(marksKey(s), field, Long.toString(now)))
+                .compose(r -> redis.pexpire(List.of(marksKey(s), Long.toString(marksTtlMillis(s)))))
                 .compose(r -> scanAndDelete(redis, pattern, "0", removed))
                 .onSuccess(v -> {
                     up();
@@ -319,6 +321,23 @@ public class ResponseCache {
                 return "0".equals(next) ? Future.<Void>succeededFuture() : scanAndDelete(redis, pattern, next, removed);
             });
         });
+    }
+
+    /**
+     * How long the marks are kept: past the longest ttl of any group (and a minute), every entry a mark could still
+     * drop has expired by itself.
+     */
+    static long marksTtlMillis(Snapshot s) {
+        long longest = GatewayConfig.Exact.DEFAULT_TTL_MILLIS;
+        GatewayConfig.Caching c = s.caching();
+        if (c != null) {
+            for (GatewayConfig.Cache g : c.groups().values()) {
+                if (g.exact() != null) {
+                    longest = Math.max(longest, g.exact().ttlMillis());
+                }
+            }
+        }
+        return longest + 60_000;
     }
 
     // ---- purge marks from other replicas ----

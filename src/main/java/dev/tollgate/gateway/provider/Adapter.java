@@ -48,4 +48,12 @@ public interface Adapter {
     }
 
     Authenticator authenticator();
+
+    /**
+     * Whether the provider takes prompt-cache breakpoints ({@link CacheMarkers}: Anthropic's Messages, Bedrock's
+     * Converse, OpenRouter); the others' adapters get the call without them.
+     */
+    default boolean takesCacheMarkers() {
+        return false;
+    }
 }

@@ -138,7 +138,7 @@ public abstract class HttpUpstream implements Upstream {
     }
 
     private Future<HttpClientResponse> open(Call call, boolean stream) {
-        Buffer body = call.payload().toBuffer();
+        Buffer body = stripsCacheMarkers(call) ? CacheMarkers.strippedBuffer(call.payload()) : call.payload().toBuffer();
         // the shared target is never changed: the per-call settings go on the request itself
         return client.get().request(target(url(call))).compose(req -> {
             req.idleTimeout(call.model().timeoutMillis());
@@ -149,6 +149,14 @@ public abstract class HttpUpstream implements Upstream {
             call.cancellation().onCancel(() -> req.reset());
             return req.send(body);
         }).recover(t -> Future.failedFuture(failure(call, t)));
+    }
+
+    /**
+     * Whether this call's body goes without prompt-cache markers ({@link CacheMarkers}): for upstreams speaking the
+     * hub's dialect whose API has no such field. No by default (the body is the upstream's own).
+     */
+    protected boolean stripsCacheMarkers(Call call) {
+        return false;
     }
 
     /** Parsed targets by URL: parsing the absolute URL was a measurable share of every request. */

@@ -50,7 +50,7 @@ public final class HubUpstream implements Upstream {
     public Future<JsonNode> send(Call call) {
         UpstreamRequest request;
         try {
-            request = adapter.request(call, false); // at once: the caller reads call.dropped() when this returns
+            request = adapter.request(forAdapter(call), false); // at once: the caller reads call.dropped() when this returns
         } catch (RuntimeException e) {
             return Future.failedFuture(e);
         }
@@ -91,7 +91,7 @@ public final class HubUpstream implements Upstream {
         UpstreamRequest request;
         StreamDecoder decoder;
         try {
-            request = adapter.request(call, true);
+            request = adapter.request(forAdapter(call), true);
             decoder = adapter.decoder(call);
         } catch (RuntimeException e) {
             return Future.failedFuture(e);
@@ -173,4 +173,18 @@ public final class HubUpstream implements Upstream {
         return new RequestOptions().setMethod(request.method()).setAbsoluteURI(request.url()).setFollowRedirects(false);
     }
 
+
+    /**
+     * The call as the adapter gets it: without prompt-cache markers ({@link CacheMarkers}) unless its provider takes
+     * them, so that no adapter reports them as parameters it cannot send. {@code dropped} stays the caller's list.
+     */
+    private Call forAdapter(Call call) {
+        if (adapter.takesCacheMarkers() || call.operation() != Operation.CHAT) {
+            return call;
+        }
+        ObjectNode body = call.body();
+        ObjectNode stripped = CacheMarkers.stripped(body);
+        return stripped == body ? call : new Call(call.model(), call.credential(), call.operation(),
+                JsonBody.of(stripped), call.cancellation(), call.dropped());
+    }
 }

@@ -291,6 +291,44 @@ public final class JsonBody {
         return tree;
     }
 
+    /**
+     * Whether the body may hold {@code needle} (a JSON string literal, e.g. a field name with its quotes): a scan of the
+     * client's bytes and of the edits while there is no tree; always true once there is one (look at the tree then).
+     * False is certain.
+     */
+    public boolean mayContain(byte[] needle) {
+        if (tree != null) {
+            return true;
+        }
+        if (indexOf(raw, needle) >= 0) {
+            return true;
+        }
+        for (JsonNode edit : edits.values()) {
+            if (!edit.isValueNode() && indexOf(Json.writeBytes(edit), needle) >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        byte first = needle[0];
+        int last = haystack.length - needle.length;
+        outer:
+        for (int i = 0; i <= last; i++) {
+            if (haystack[i] != first) {
+                continue;
+            }
+            for (int k = 1; k < needle.length; k++) {
+                if (haystack[i + k] != needle[k]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
     /** Whether the body is still the client's bytes (with splices), not a tree. For tests. */
     boolean spliced() {
         return tree == null;

@@ -121,6 +121,16 @@ class CacheControlsTest {
     }
 
     @Test
+    void whatTheLookupAndTheStoreUse() {
+        assertThat(CacheControls.NONE.ttlMillis(3_600_000)).isEqualTo(3_600_000);
+        assertThat(CacheControls.NONE.maxAge()).isEqualTo(-1);
+        assertThat(field("{\"ttl\": 60}").ttlMillis(3_600_000)).isEqualTo(60_000);
+        assertThat(field("{\"ttl\": 7200}").ttlMillis(3_600_000)).isEqualTo(3_600_000); // never longer
+        assertThat(field("{\"no-store\": true, \"ttl\": 60}").ttlMillis(3_600_000)).isZero();
+        assertThat(field("{\"s-maxage\": 5}").maxAge()).isEqualTo(5_000);
+    }
+
+    @Test
     void theHeaderAloneNeverRefuses() {
         assertThat(refused("max-age=, =, ,,no-cache=\"x\"", null)).isNull();
         assertThat(CacheControls.of("max-age=, =, ,,no-cache=\"x\"", null).noCache()).isTrue();

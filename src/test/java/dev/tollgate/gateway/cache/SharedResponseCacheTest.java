@@ -196,6 +196,8 @@ class SharedResponseCacheTest {
         assertThat(two.entries()).isZero();
         assertThat(one.entries()).isZero();
         assertThat(keys("tollgate:ns/gw:cache:purge")).hasSize(1);
+        long marksTtl = get(inspect.pttl("tollgate:ns/gw:cache:purge")).toLong();
+        assertThat(marksTtl).isPositive().isLessThanOrEqualTo(3_600_000 + 60_000).isGreaterThan(3_600_000);
     }
 
     @Test

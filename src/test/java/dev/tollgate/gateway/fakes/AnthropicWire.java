@@ -38,6 +38,18 @@ final class AnthropicWire {
         return out;
     }
 
+    /**
+     * Anthropic's usage (https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching#tracking-cache-performance):
+     * {@code input_tokens} is the prompt after the last breakpoint, cache reads and writes are counted apart.
+     */
+    static ObjectNode usage(Reply reply, int output) {
+        return FakeUpstream.object()
+                .put("input_tokens", reply.uncachedPromptTokens(10))
+                .put("cache_creation_input_tokens", reply.cacheWriteTokens())
+                .put("cache_read_input_tokens", reply.cacheReadTokens())
+                .put("output_tokens", output);
+    }
+
     static ObjectNode usage(int input, int output) {
         return FakeUpstream.object()
                 .put("input_tokens", input)
@@ -78,7 +90,7 @@ final class AnthropicWire {
         }
         message.put("stop_reason", stopReason);
         message.putNull("stop_sequence");
-        message.set("usage", usage(reply.promptTokens(10), reply.completionTokens()));
+        message.set("usage", usage(reply, reply.completionTokens()));
         return message;
     }
 
@@ -103,7 +115,7 @@ final class AnthropicWire {
         message.put("model", model);
         message.putNull("stop_reason");
         message.putNull("stop_sequence");
-        message.set("usage", usage(reply.promptTokens(10), 1));
+        message.set("usage", usage(reply, 1));
         events.add(event(start));
 
         int index = 0;

@@ -329,9 +329,16 @@ public final class FakeBedrock extends FakeUpstream {
     }
 
     private ObjectNode usage(Reply reply) {
-        int in = reply.promptTokens(10);
+        // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_TokenUsage.html: inputTokens leaves out
+        // the cache reads and writes, which totalTokens counts
+        int in = reply.uncachedPromptTokens(10);
         int out = reply.completionTokens();
-        return object().put("inputTokens", in).put("outputTokens", out).put("totalTokens", in + out);
+        ObjectNode u = object().put("inputTokens", in).put("outputTokens", out)
+                .put("totalTokens", reply.promptTokens(10) + out);
+        if (reply.cacheReadTokens() > 0 || reply.cacheWriteTokens() > 0) {
+            u.put("cacheReadInputTokens", reply.cacheReadTokens()).put("cacheWriteInputTokens", reply.cacheWriteTokens());
+        }
+        return u;
     }
 
     private ObjectNode converse(Reply reply) {

@@ -295,7 +295,7 @@ public class FakeOpenAi extends FakeUpstream {
         } else {
             ObjectNode body = OpenAiWire.textCompletion(id, created, reported,
                     reply.text() == null ? "" : reply.text(), reply.finishReasonOr("stop"));
-            body.set("usage", OpenAiWire.usage(prompt, reply.completionTokens()));
+            body.set("usage", OpenAiWire.usage(prompt, reply.completionTokens(), reply));
             respondJson(http, 200, headers, body, reply);
         }
     }

@@ -208,7 +208,7 @@ public final class FakeOpenAiCompatible extends FakeUpstream {
             case "completions" -> {
                 ObjectNode body = OpenAiWire.textCompletion(newId("cmpl-"), Instant.now().getEpochSecond(), model,
                         reply.text() == null ? "" : reply.text(), reply.finishReasonOr("stop"));
-                body.set("usage", usage(reply.promptTokens(10), reply.completionTokens(), model));
+                body.set("usage", usage(reply.promptTokens(10), reply.completionTokens(), model, reply));
                 respondJson(http, 200, new LinkedHashMap<>(reply.headers()), body, reply);
             }
             default -> respondJson(http, 200, new LinkedHashMap<>(reply.headers()),
@@ -313,8 +313,9 @@ public final class FakeOpenAiCompatible extends FakeUpstream {
     // ---- answers --------------------------------------------------------------------------------------------------
 
     /** The provider's usage object for an answer. */
-    private ObjectNode usage(int prompt, int completion, String model) {
-        ObjectNode u = OpenAiWire.usage(prompt, completion);
+    private ObjectNode usage(int prompt, int completion, String model, Reply reply) {
+        ObjectNode u = provider == Provider.DEEPSEEK ? OpenAiWire.usage(prompt, completion)
+                : OpenAiWire.usage(prompt, completion, reply); // xAI, Groq, Fireworks: OpenAI's cached_tokens
         if (provider == Provider.DEEPSEEK) {
             u.put("prompt_cache_hit_tokens", cacheHitTokens).put("prompt_cache_miss_tokens", prompt - cacheHitTokens);
             if (reasoningTokens > 0) { // counted in completion_tokens, as OpenAI does
@@ -339,7 +340,7 @@ public final class FakeOpenAiCompatible extends FakeUpstream {
         String id = newId("chatcmpl-");
         long created = Instant.now().getEpochSecond();
         int prompt = reply.promptTokens(10);
-        ObjectNode usage = usage(prompt, reply.completionTokens(), model);
+        ObjectNode usage = usage(prompt, reply.completionTokens(), model, reply);
         Map<String, String> headers = new LinkedHashMap<>(reply.headers());
         if (!request.streamed()) {
             ObjectNode body = OpenAiWire.chatCompletion(id, created, model, reply, prompt, false, "call_", this);

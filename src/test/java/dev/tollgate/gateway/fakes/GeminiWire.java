@@ -127,6 +127,10 @@ final class GeminiWire {
             u.put("candidatesTokenCount", completion);
         }
         u.put("totalTokenCount", prompt + completion);
+        if (reply.cacheReadTokens() > 0) {
+            // https://ai.google.dev/api/generate-content#UsageMetadata: part of promptTokenCount
+            u.put("cachedContentTokenCount", reply.cacheReadTokens());
+        }
         if (dialect == Dialect.VERTEX) {
             u.put("trafficType", "ON_DEMAND");
         }

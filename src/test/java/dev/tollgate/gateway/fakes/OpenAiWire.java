@@ -38,6 +38,19 @@ final class OpenAiWire {
                 .put("total_tokens", prompt + completion);
     }
 
+    /**
+     * {@code CompletionUsage} with {@code prompt_tokens_details.cached_tokens} when the reply reads from the cache
+     * (https://platform.openai.com/docs/guides/prompt-caching: cached tokens are part of prompt_tokens; OpenAI writes
+     * no cache-write count).
+     */
+    static ObjectNode usage(int prompt, int completion, Reply reply) {
+        ObjectNode u = usage(prompt, completion);
+        if (reply.cacheReadTokens() > 0) {
+            u.putObject("prompt_tokens_details").put("cached_tokens", reply.cacheReadTokens()).put("audio_tokens", 0);
+        }
+        return u;
+    }
+
     /** {@code ErrorResponse}: {@code {"error":{"message","type","param","code"}}}, all four keys present. */
     static ObjectNode error(String message, String type, String param, String code) {
         ObjectNode body = FakeUpstream.object();
@@ -84,7 +97,7 @@ final class OpenAiWire {
             body.putArray("prompt_filter_results").addObject().put("prompt_index", 0)
                     .set("content_filter_results", safeFilterResults());
         }
-        body.set("usage", usage(promptTokens, reply.completionTokens()));
+        body.set("usage", usage(promptTokens, reply.completionTokens(), reply));
         return body;
     }
 
@@ -148,7 +161,7 @@ final class OpenAiWire {
                     .put("created", created)
                     .put("model", model);
             last.putArray("choices");
-            last.set("usage", usage(promptTokens, reply.completionTokens()));
+            last.set("usage", usage(promptTokens, reply.completionTokens(), reply));
             chunks.add(last);
         }
         return dataFrames(chunks);
@@ -203,7 +216,7 @@ final class OpenAiWire {
             ObjectNode last = FakeUpstream.object().put("id", id).put("object", "text_completion")
                     .put("created", created).put("model", model);
             last.putArray("choices");
-            last.set("usage", usage(promptTokens, reply.completionTokens()));
+            last.set("usage", usage(promptTokens, reply.completionTokens(), reply));
             chunks.add(last);
         }
         return dataFrames(chunks);

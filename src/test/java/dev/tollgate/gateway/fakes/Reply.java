@@ -83,6 +83,8 @@ public final class Reply {
     private Integer chunks;
     private Integer promptTokens;
     private Integer completionTokens;
+    private int cacheReadTokens;
+    private int cacheWriteTokens;
     private String model;
     private String finishReason;
     private Duration every = Duration.ZERO;
@@ -197,6 +199,32 @@ public final class Reply {
         this.promptTokens = promptTokens;
         this.completionTokens = completionTokens;
         return this;
+    }
+
+    /**
+     * Prompt-cache activity to report, as part of the prompt tokens of {@link #usage}: {@code read} tokens read from
+     * the provider's cache and {@code written} tokens written to it. Each fake reports them in its provider's fields
+     * (OpenAI {@code prompt_tokens_details.cached_tokens}, Anthropic {@code cache_read_input_tokens} /
+     * {@code cache_creation_input_tokens} beside a smaller {@code input_tokens}, Gemini {@code cachedContentTokenCount},
+     * Bedrock {@code cacheReadInputTokens} / {@code cacheWriteInputTokens}).
+     */
+    public Reply cached(int read, int written) {
+        this.cacheReadTokens = read;
+        this.cacheWriteTokens = written;
+        return this;
+    }
+
+    public int cacheReadTokens() {
+        return cacheReadTokens;
+    }
+
+    public int cacheWriteTokens() {
+        return cacheWriteTokens;
+    }
+
+    /** The prompt tokens that were neither read from nor written to the cache (Anthropic's {@code input_tokens}). */
+    public int uncachedPromptTokens(int fallback) {
+        return promptTokens(fallback) - cacheReadTokens - cacheWriteTokens;
     }
 
     /** In a stream, send the text as this many content deltas (default: one per word). */

@@ -110,6 +110,11 @@ public final class AnthropicAdapter implements Adapter {
     }
 
     @Override
+    public boolean takesCacheMarkers() {
+        return true;
+    }
+
+    @Override
     public Authenticator authenticator() {
         return Authenticator.header("x-api-key", "");
     }

@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.provider.anthropic;
 
+import dev.tollgate.gateway.provider.CacheMarkers;
 import dev.tollgate.gateway.provider.Translated;
 import dev.tollgate.gateway.provider.ParamPolicy;
 import dev.tollgate.gateway.provider.TranslationOptions;
@@ -23,7 +24,6 @@ final class AnthropicRequestToOpenAi {
             Map.entry("container", "Containers are an Anthropic feature: omit it."),
             Map.entry("mcp_servers", "MCP servers are an Anthropic feature: omit them."),
             Map.entry("output_config", "Output configuration is not translated to OpenAI-style models: omit it."),
-            Map.entry("cache_control", "Prompt-cache breakpoints are an Anthropic feature: omit them."),
             Map.entry("context_management", "Context management is an Anthropic feature: omit it."),
             Map.entry("inference_geo", "Inference geography is an Anthropic feature: omit it."));
 
@@ -44,7 +44,7 @@ final class AnthropicRequestToOpenAi {
             String name = field.getKey();
             switch (name) {
                 case "model", "messages", "max_tokens", "system", "stop_sequences", "temperature", "top_p",
-                     "stream", "tools", "tool_choice", "metadata" -> {
+                     "stream", "tools", "tool_choice", "metadata", "cache_control" -> {
                     // mapped below
                 }
                 default -> {
@@ -84,6 +84,10 @@ final class AnthropicRequestToOpenAi {
             }
         }
         tools(req, out);
+        ObjectNode automatic = CacheMarkers.of(req);
+        if (automatic != null) {
+            out.set(CacheMarkers.FIELD, automatic); // Anthropic's automatic caching: the hub carries it as it is
+        }
         JsonNode metadata = req.get("metadata");
         if (metadata != null && metadata.isObject()) {
             for (Map.Entry<String, JsonNode> field : metadata.properties()) {
@@ -123,16 +127,37 @@ final class AnthropicRequestToOpenAi {
             if (!"text".equals(Json.text(block, "type")) || Json.text(block, "text") == null) {
                 throw TranslationException.badRequest(p, "System blocks must be text blocks.");
             }
-            checkBlockFields(block, p, List.of("type", "text"));
-            parts.addObject().put("type", "text").put("text", block.get("text").asText());
+            checkBlockFields(block, p, List.of("type", "text", CacheMarkers.FIELD));
+            marked(parts.addObject().put("type", "text").put("text", block.get("text").asText()), block);
         }
         ObjectNode msg = messages.addObject().put("role", "system");
         setTextContent(msg, parts);
     }
 
-    /** Single text part as a plain string, several as an array of text parts. */
+    /**
+     * A prompt-cache breakpoint on an Anthropic block goes on the part made of it, LiteLLM's form in OpenAI's dialect
+     * ({@link CacheMarkers}).
+     */
+    private static ObjectNode marked(ObjectNode part, JsonNode block) {
+        ObjectNode marker = CacheMarkers.of(block);
+        if (marker != null) {
+            part.set(CacheMarkers.FIELD, marker);
+        }
+        return part;
+    }
+
+    private static boolean anyMarked(ArrayNode parts) {
+        for (JsonNode part : parts) {
+            if (part.has(CacheMarkers.FIELD)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Single text part as a plain string (unless it carries a breakpoint), several as an array of text parts. */
     private static void setTextContent(ObjectNode msg, ArrayNode textParts) {
-        if (textParts.size() == 1) {
+        if (textParts.size() == 1 && !anyMarked(textParts)) {
             msg.put("content", textParts.get(0).get("text").asText());
         } else {
             msg.set("content", textParts);
@@ -145,9 +170,7 @@ final class AnthropicRequestToOpenAi {
             if (known.contains(name) || Json.absent(field.getValue())) {
                 continue;
             }
-            policy.unsupported(path + "." + name, name.equals("cache_control")
-                    ? "Prompt-cache breakpoints are an Anthropic feature: omit them."
-                    : "It has no OpenAI equivalent: remove it.");
+            policy.unsupported(path + "." + name, "It has no OpenAI equivalent: remove it.");
         }
     }
 
@@ -191,12 +214,12 @@ final class AnthropicRequestToOpenAi {
             String type = Json.text(block, "type");
             switch (type == null ? "" : type) {
                 case "text" -> {
-                    checkBlockFields(block, bp, List.of("type", "text", "citations"));
-                    parts.addObject().put("type", "text").put("text", requireText(block, bp));
+                    checkBlockFields(block, bp, List.of("type", "text", "citations", CacheMarkers.FIELD));
+                    marked(parts.addObject().put("type", "text").put("text", requireText(block, bp)), block);
                 }
                 case "image" -> {
-                    checkBlockFields(block, bp, List.of("type", "source"));
-                    parts.add(imagePart(block.get("source"), bp));
+                    checkBlockFields(block, bp, List.of("type", "source", CacheMarkers.FIELD));
+                    parts.add(marked(imagePart(block.get("source"), bp), block));
                     onlyText = false;
                 }
                 case "tool_result" -> toolMessages.add(toolMessage(block, bp));
@@ -208,7 +231,7 @@ final class AnthropicRequestToOpenAi {
         out.addAll(toolMessages);
         if (!parts.isEmpty()) {
             ObjectNode msg = out.addObject().put("role", "user");
-            if (onlyText && parts.size() == 1) {
+            if (onlyText && parts.size() == 1 && !anyMarked(parts)) {
                 msg.put("content", parts.get(0).get("text").asText());
             } else {
                 msg.set("content", parts);
@@ -242,7 +265,7 @@ final class AnthropicRequestToOpenAi {
     }
 
     private ObjectNode toolMessage(JsonNode block, String path) {
-        checkBlockFields(block, path, List.of("type", "tool_use_id", "content", "is_error"));
+        checkBlockFields(block, path, List.of("type", "tool_use_id", "content", "is_error", CacheMarkers.FIELD));
         String id = Json.text(block, "tool_use_id");
         if (id == null) {
             throw TranslationException.badRequest(path + ".tool_use_id", "A tool_result needs a 'tool_use_id'.");
@@ -255,6 +278,7 @@ final class AnthropicRequestToOpenAi {
         ObjectNode msg = Json.object();
         msg.put("role", "tool");
         msg.put("tool_call_id", id);
+        marked(msg, block); // a breakpoint on the tool_result is on the tool message (LiteLLM's form)
         JsonNode content = block.get("content");
         if (content == null || content.isNull()) {
             msg.put("content", "");
@@ -269,8 +293,8 @@ final class AnthropicRequestToOpenAi {
                     throw TranslationException.badRequest(ip, "OpenAI tool messages carry text only: a "
                             + "tool_result with '" + Json.text(inner, "type") + "' content cannot be translated.");
                 }
-                checkBlockFields(inner, ip, List.of("type", "text", "citations"));
-                parts.addObject().put("type", "text").put("text", inner.get("text").asText());
+                checkBlockFields(inner, ip, List.of("type", "text", "citations", CacheMarkers.FIELD));
+                marked(parts.addObject().put("type", "text").put("text", inner.get("text").asText()), inner);
             }
             if (parts.isEmpty()) {
                 msg.put("content", "");
@@ -293,6 +317,7 @@ final class AnthropicRequestToOpenAi {
             return;
         }
         StringBuilder text = new StringBuilder();
+        ArrayNode textParts = Json.array();
         boolean hasText = false;
         ArrayNode toolCalls = Json.array();
         for (int j = 0; j < content.size(); j++) {
@@ -301,12 +326,16 @@ final class AnthropicRequestToOpenAi {
             String type = Json.text(block, "type");
             switch (type == null ? "" : type) {
                 case "text" -> {
-                    checkBlockFields(block, bp, List.of("type", "text", "citations"));
+                    checkBlockFields(block, bp, List.of("type", "text", "citations", CacheMarkers.FIELD));
                     text.append(requireText(block, bp));
+                    marked(textParts.addObject().put("type", "text").put("text", requireText(block, bp)), block);
                     hasText = true;
                 }
                 case "tool_use" -> {
-                    checkBlockFields(block, bp, List.of("type", "id", "name", "input"));
+                    checkBlockFields(block, bp, List.of("type", "id", "name", "input", CacheMarkers.FIELD));
+                    // OpenAI's tool calls have no place for it: a breakpoint on a tool_use is on the message, whose
+                    // last block it is when translated back (tool calls follow the text)
+                    marked(msg, block);
                     if (Json.text(block, "id") == null || Json.text(block, "name") == null) {
                         throw TranslationException.badRequest(bp, "A tool_use block needs an 'id' and a 'name'.");
                     }
@@ -325,7 +354,9 @@ final class AnthropicRequestToOpenAi {
                         + "in assistant turns.");
             }
         }
-        if (hasText) {
+        if (hasText && anyMarked(textParts)) {
+            msg.set("content", textParts); // the breakpoint stays on its own part
+        } else if (hasText) {
             msg.put("content", text.toString());
         } else {
             msg.putNull("content");
@@ -355,8 +386,10 @@ final class AnthropicRequestToOpenAi {
                 if (name == null) {
                     throw TranslationException.badRequest(p + ".name", "A tool needs a name.");
                 }
-                checkBlockFields(tool, p, List.of("type", "name", "description", "input_schema"));
-                ObjectNode fn = outTools.addObject().put("type", "function").putObject("function");
+                checkBlockFields(tool, p, List.of("type", "name", "description", "input_schema", CacheMarkers.FIELD));
+                ObjectNode fnTool = outTools.addObject().put("type", "function");
+                ObjectNode fn = fnTool.putObject("function");
+                marked(fnTool, tool);
                 fn.put("name", name);
                 String description = Json.text(tool, "description");
                 if (description != null) {

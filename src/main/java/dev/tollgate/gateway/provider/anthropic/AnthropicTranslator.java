@@ -60,8 +60,15 @@ import java.util.Objects;
  * {@code stop_sequences} becomes {@code stop}, {@code max_tokens} becomes {@code max_completion_tokens} (or
  * {@code max_tokens}, see {@link TranslationOptions#legacyMaxTokensField()}), {@code metadata.user_id} becomes
  * {@code user}, and a streaming request asks for {@code stream_options.include_usage} so that usage can be
- * reported. {@code top_k}, {@code thinking}, {@code cache_control}, {@code is_error}, server tools and other
- * Anthropic-only features go through {@link UnsupportedParams}.
+ * reported. {@code top_k}, {@code thinking}, {@code is_error}, server tools and other Anthropic-only features go
+ * through {@link UnsupportedParams}.
+ *
+ * <h2>Prompt-cache breakpoints</h2>
+ * Anthropic's {@code cache_control} travels both ways in LiteLLM's OpenAI form
+ * ({@link dev.tollgate.gateway.provider.CacheMarkers}): a breakpoint on a system, text or image block is on the part
+ * made of it (a marked single text stays an array of parts), one on a {@code tool_result} or {@code tool_use} is on
+ * the tool / assistant message, one on a tool is on the function tool, a top-level one stays top-level; back to
+ * Anthropic, a message-level breakpoint goes on the message's last block and a function's on its tool.
  *
  * <p>Content that cannot be represented on the other side (audio, files, documents, images in OpenAI tool
  * messages, unknown block types) is always rejected with HTTP 400: it is part of the prompt.

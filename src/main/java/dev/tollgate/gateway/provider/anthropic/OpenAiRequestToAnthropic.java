@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.provider.anthropic;
 
+import dev.tollgate.gateway.provider.CacheMarkers;
 import dev.tollgate.gateway.provider.Translated;
 import dev.tollgate.gateway.provider.ParamPolicy;
 import dev.tollgate.gateway.provider.TranslationOptions;
@@ -70,7 +71,7 @@ final class OpenAiRequestToAnthropic {
             switch (name) {
                 case "model", "messages", "max_tokens", "max_completion_tokens", "stop", "top_p", "stream",
                      "stream_options", "tools", "tool_choice", "parallel_tool_calls", "user",
-                     "safety_identifier" -> {
+                     "safety_identifier", "cache_control" -> {
                     // mapped below
                 }
                 case "temperature" -> {
@@ -99,7 +100,7 @@ final class OpenAiRequestToAnthropic {
         ArrayNode system = Json.array();
         ArrayNode messages = messages(req.get("messages"), system);
         if (!system.isEmpty()) {
-            if (system.size() == 1) {
+            if (system.size() == 1 && !system.get(0).has(CacheMarkers.FIELD)) {
                 out.put("system", system.get(0).get("text").asText());
             } else {
                 out.set("system", system);
@@ -130,6 +131,10 @@ final class OpenAiRequestToAnthropic {
         }
 
         tools(req, out);
+        ObjectNode automatic = CacheMarkers.of(req);
+        if (automatic != null) {
+            out.set(CacheMarkers.FIELD, automatic); // Anthropic's automatic caching (top-level cache_control)
+        }
 
         String userId = Json.text(req, "safety_identifier");
         String user = Json.text(req, "user");
@@ -201,24 +206,26 @@ final class OpenAiRequestToAnthropic {
             String anthropicRole;
             switch (role) {
                 case "system", "developer" -> {
-                    checkFields(msg, p, Set.of("role", "content", "name"));
-                    for (ObjectNode block : textOnly(msg.get("content"), p + ".content", role)) {
-                        system.add(block);
-                    }
+                    checkFields(msg, p, Set.of("role", "content", "name", CacheMarkers.FIELD));
+                    ArrayNode own = Json.array();
+                    own.addAll(textOnly(msg.get("content"), p + ".content", role));
+                    CacheMarkers.onLast(own, CacheMarkers.of(msg));
+                    system.addAll(own);
                     continue;
                 }
                 case "user" -> {
-                    checkFields(msg, p, Set.of("role", "content", "name"));
+                    checkFields(msg, p, Set.of("role", "content", "name", CacheMarkers.FIELD));
                     anthropicRole = "user";
                     blocks = userContent(msg.get("content"), p + ".content");
                 }
                 case "assistant" -> {
-                    checkFields(msg, p, Set.of("role", "content", "name", "tool_calls", "refusal", "annotations"));
+                    checkFields(msg, p, Set.of("role", "content", "name", "tool_calls", "refusal", "annotations",
+                            CacheMarkers.FIELD));
                     anthropicRole = "assistant";
                     blocks = assistantContent(msg, p);
                 }
                 case "tool" -> {
-                    checkFields(msg, p, Set.of("role", "content", "tool_call_id"));
+                    checkFields(msg, p, Set.of("role", "content", "tool_call_id", CacheMarkers.FIELD));
                     anthropicRole = "user";
                     blocks = Json.array();
                     blocks.add(toolResult(msg, p));
@@ -226,6 +233,8 @@ final class OpenAiRequestToAnthropic {
                 default -> throw TranslationException.badRequest(p + ".role", "Message role '" + role
                         + "' cannot be translated to Anthropic: use system, developer, user, assistant or tool.");
             }
+            // a breakpoint on the message is on its last block (LiteLLM's form; Anthropic takes it on blocks only)
+            CacheMarkers.onLast(blocks, CacheMarkers.of(msg));
             if (blocks.isEmpty()) {
                 if (anthropicRole.equals("user")) {
                     // Anthropic rejects empty messages; silently skipping one could turn the previous assistant
@@ -292,12 +301,25 @@ final class OpenAiRequestToAnthropic {
                     throw TranslationException.badRequest(path + "[" + j + "]", "Only text parts are allowed in "
                             + role + " messages.");
                 }
+                int before = blocks.size();
                 addText(blocks, part.get("text").asText());
+                if (blocks.size() > before) {
+                    marked(blocks.get(blocks.size() - 1), part);
+                }
             }
         } else {
             throw TranslationException.badRequest(path, "'content' must be a string or an array of text parts.");
         }
         return blocks;
+    }
+
+    /** A part's prompt-cache breakpoint on the block made of it (Anthropic's {@code cache_control}). */
+    private static ObjectNode marked(ObjectNode block, JsonNode part) {
+        ObjectNode marker = CacheMarkers.of(part);
+        if (marker != null) {
+            block.set(CacheMarkers.FIELD, marker);
+        }
+        return block;
     }
 
     private static void addText(List<ObjectNode> blocks, String text) {
@@ -323,9 +345,13 @@ final class OpenAiRequestToAnthropic {
             String pp = path + "[" + j + "]";
             String type = Json.text(part, "type");
             if ("text".equals(type) && Json.text(part, "text") != null) {
+                int before = blocks.size();
                 addText(blocks, part.get("text").asText());
+                if (blocks.size() > before) {
+                    marked((ObjectNode) blocks.get(blocks.size() - 1), part);
+                }
             } else if ("image_url".equals(type)) {
-                blocks.add(image(part.get("image_url"), pp));
+                blocks.add(marked(image(part.get("image_url"), pp), part));
             } else {
                 throw TranslationException.badRequest(pp, "Content part of type '" + type + "' cannot be sent to "
                         + "Anthropic models through this API: only text and image_url parts are translated.");
@@ -388,7 +414,11 @@ final class OpenAiRequestToAnthropic {
                 JsonNode part = content.get(j);
                 String type = Json.text(part, "type");
                 if ("text".equals(type) && Json.text(part, "text") != null) {
+                    int before = blocks.size();
                     addText(blocks, part.get("text").asText());
+                    if (blocks.size() > before) {
+                        marked((ObjectNode) blocks.get(blocks.size() - 1), part);
+                    }
                 } else if ("refusal".equals(type) && Json.text(part, "refusal") != null) {
                     addText(blocks, part.get("refusal").asText());
                 } else {
@@ -493,6 +523,10 @@ final class OpenAiRequestToAnthropic {
                 } else {
                     // OpenAI: omitting 'parameters' defines a function with an empty parameter list.
                     t.putObject("input_schema").put("type", "object").putObject("properties");
+                }
+                ObjectNode marker = CacheMarkers.of(tool); // on the tool, or in its function (LiteLLM takes both)
+                if (marker != null) {
+                    t.set(CacheMarkers.FIELD, marker);
                 }
                 JsonNode strict = fn.get("strict");
                 if (strict != null && strict.asBoolean(false)) {

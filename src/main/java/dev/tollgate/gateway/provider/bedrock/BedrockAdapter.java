@@ -7,6 +7,7 @@ import dev.tollgate.gateway.HeaderNames;
 import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.provider.Adapter;
 import dev.tollgate.gateway.provider.Authenticator;
+import dev.tollgate.gateway.provider.CacheMarkers;
 import dev.tollgate.gateway.provider.Call;
 import dev.tollgate.gateway.provider.Operation;
 import dev.tollgate.gateway.provider.ParamPolicy;
@@ -73,7 +74,11 @@ public final class BedrockAdapter implements Adapter {
         GatewayConfig.Model model = call.model();
         ParamPolicy policy = new ParamPolicy("drop".equals(model.unsupportedParams()) ? UnsupportedParams.DROP
                 : UnsupportedParams.REJECT, BedrockConverse.API);
-        ObjectNode body = BedrockConverse.request(call.body(), policy);
+        ObjectNode req = call.body();
+        if (!BedrockConverse.caches(call.model().upstreamModel())) {
+            req = CacheMarkers.stripped(req); // cachePoint is for the models Bedrock caches prompts of: a 400 elsewhere
+        }
+        ObjectNode body = BedrockConverse.request(req, policy);
         call.dropped().addAll(policy.dropped());
         UpstreamRequest r = UpstreamRequest.post(url(model, stream ? "converse-stream" : "converse"),
                 Buffer.buffer(Json.writeBytes(body)));
@@ -101,6 +106,11 @@ public final class BedrockAdapter implements Adapter {
     public UpstreamException error(Call call, int status, JsonNode body, MultiMap headers) {
         return BedrockErrors.from(status, BedrockErrors.type(headers.get("x-amzn-ErrorType"), body),
                 BedrockErrors.message(body), headers.get("retry-after"), call.model().id());
+    }
+
+    @Override
+    public boolean takesCacheMarkers() {
+        return true;
     }
 
     @Override

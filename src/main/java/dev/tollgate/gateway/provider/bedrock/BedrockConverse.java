@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.TokenUsage;
+import dev.tollgate.gateway.provider.CacheMarkers;
 import dev.tollgate.gateway.provider.ParamPolicy;
 import dev.tollgate.gateway.provider.HubParams;
 import dev.tollgate.gateway.provider.TextContent;
@@ -63,7 +64,7 @@ final class BedrockConverse {
                 continue;
             }
             switch (name) {
-                case "model", "messages", "stream", "stream_options", "tools", "tool_choice" -> {
+                case "model", "messages", "stream", "stream_options", "tools", "tool_choice", "cache_control" -> {
                     // below, or not for the body (ConverseStream is another URL)
                 }
                 case "max_tokens", "max_completion_tokens" -> inference.put("maxTokens", HubParams.integer(name, value));
@@ -88,11 +89,28 @@ final class BedrockConverse {
             }
         }
         messages(req.get("messages"), out, policy);
+        ObjectNode automatic = CacheMarkers.of(req);
+        if (automatic != null) {
+            // Anthropic's automatic caching (a breakpoint on the last cacheable block): after the last turn's content
+            ArrayNode last = lastContent((ArrayNode) out.get("messages"));
+            if (!last.get(last.size() - 1).has("cachePoint")) {
+                last.add(CacheMarkers.cachePoint(automatic));
+            }
+        }
         if (!inference.isEmpty()) {
             out.set("inferenceConfig", inference);
         }
         tools(req, out, policy);
         return out;
+    }
+
+    /**
+     * Whether Bedrock caches prompts for this model (https://docs.aws.amazon.com/bedrock/latest/userguide/
+     * prompt-caching.html: Anthropic's Claude and Amazon's Nova models): only they are sent {@code cachePoint} blocks.
+     */
+    static boolean caches(String modelId) {
+        String base = BedrockInvokeModels.baseName(modelId);
+        return base.startsWith("anthropic.claude") || base.startsWith("amazon.nova");
     }
 
     private static boolean isNoOp(String name, JsonNode value) {
@@ -124,23 +142,21 @@ final class BedrockConverse {
             }
             switch (role) {
                 case "system", "developer" -> {
-                    fields(msg, path, Set.of("role", "content", "name"), policy);
-                    String text = TextContent.of(msg.get("content"), path, "Bedrock");
-                    if (!text.isEmpty()) {
-                        system.addObject().put("text", text);
-                    }
+                    fields(msg, path, Set.of("role", "content", "name", CacheMarkers.FIELD), policy);
+                    ArrayNode blocks = markedText(msg, path);
+                    cachePointAfter(blocks, msg);
+                    system.addAll(blocks);
                 }
                 case "user" -> {
-                    fields(msg, path, Set.of("role", "content", "name"), policy);
-                    append(turns, "user", userContent(msg.get("content"), path));
+                    fields(msg, path, Set.of("role", "content", "name", CacheMarkers.FIELD), policy);
+                    ArrayNode blocks = userContent(msg.get("content"), path);
+                    cachePointAfter(blocks, msg);
+                    append(turns, "user", blocks);
                 }
                 case "assistant" -> {
-                    fields(msg, path, Set.of("role", "content", "name", "tool_calls", "refusal", "annotations"), policy);
-                    ArrayNode blocks = Json.array();
-                    String text = TextContent.of(msg.get("content"), path, "Bedrock");
-                    if (!text.isEmpty()) {
-                        blocks.addObject().put("text", text);
-                    }
+                    fields(msg, path, Set.of("role", "content", "name", "tool_calls", "refusal", "annotations",
+                            CacheMarkers.FIELD), policy);
+                    ArrayNode blocks = markedText(msg, path);
                     int j = 0;
                     for (JsonNode tc : msg.path("tool_calls")) {
                         String p = path + ".tool_calls[" + j++ + "]";
@@ -156,15 +172,18 @@ final class BedrockConverse {
                     if (blocks.isEmpty()) {
                         blocks.addObject().put("text", " "); // Converse refuses an empty turn; a blank keeps the order
                     }
+                    cachePointAfter(blocks, msg);
                     append(turns, "assistant", blocks);
                 }
                 case "tool" -> {
-                    fields(msg, path, Set.of("role", "content", "tool_call_id", "name"), policy);
+                    fields(msg, path, Set.of("role", "content", "tool_call_id", "name", CacheMarkers.FIELD), policy);
                     ObjectNode result = Json.object();
                     ObjectNode tr = result.putObject("toolResult");
                     tr.put("toolUseId", required(msg, "tool_call_id", path));
                     tr.putArray("content").addObject().put("text", TextContent.of(msg.get("content"), path, "Bedrock"));
-                    append(turns, "user", Json.array().add(result));
+                    ArrayNode blocks = Json.array().add(result);
+                    cachePointAfter(blocks, msg);
+                    append(turns, "user", blocks);
                 }
                 default -> throw TranslationException.badRequest(path + ".role", "Role '" + role + "' cannot be sent "
                         + "to Bedrock: use system, developer, user, assistant or tool.");
@@ -177,6 +196,53 @@ final class BedrockConverse {
             throw TranslationException.badRequest("messages", "Bedrock needs at least one user message besides the "
                     + "system prompt.");
         }
+    }
+
+    /**
+     * The text of a system or assistant message as Converse text blocks: one block (the parts joined), or, when a part
+     * carries a prompt-cache breakpoint, one block per part with a {@code cachePoint} after each marked one.
+     */
+    private static ArrayNode markedText(JsonNode msg, String path) {
+        ArrayNode blocks = Json.array();
+        JsonNode content = msg.get("content");
+        boolean partMarked = false;
+        if (content != null && content.isArray()) {
+            for (JsonNode part : content) {
+                partMarked |= part.has(CacheMarkers.FIELD);
+            }
+        }
+        if (!partMarked) {
+            String text = TextContent.of(content, path, "Bedrock");
+            if (!text.isEmpty()) {
+                blocks.addObject().put("text", text);
+            }
+            return blocks;
+        }
+        TextContent.of(content, path, "Bedrock"); // the same checks: text parts only
+        for (JsonNode part : content) {
+            String text = part.path("text").asText("");
+            if (!text.isEmpty()) {
+                blocks.addObject().put("text", text);
+            }
+            ObjectNode marker = CacheMarkers.of(part);
+            if (marker != null && !blocks.isEmpty()) {
+                blocks.add(CacheMarkers.cachePoint(marker));
+            }
+        }
+        return blocks;
+    }
+
+    /** A breakpoint on the whole message: a {@code cachePoint} after its last block (Converse's form). */
+    private static void cachePointAfter(ArrayNode blocks, JsonNode msg) {
+        ObjectNode marker = msg.isObject() && msg.get(CacheMarkers.FIELD) != null && msg.get(CacheMarkers.FIELD).isObject()
+                ? (ObjectNode) msg.get(CacheMarkers.FIELD) : null;
+        if (marker != null && !blocks.isEmpty() && !blocks.get(blocks.size() - 1).has("cachePoint")) {
+            blocks.add(CacheMarkers.cachePoint(marker));
+        }
+    }
+
+    private static ArrayNode lastContent(ArrayNode turns) {
+        return (ArrayNode) turns.get(turns.size() - 1).get("content");
     }
 
     /** Adds a turn, or its blocks to the last turn when that has the same role. */
@@ -249,6 +315,10 @@ final class BedrockConverse {
                 throw TranslationException.badRequest(p, "Content of type '" + type + "' cannot be sent to Bedrock: "
                         + "send text and image_url parts only.");
             }
+            ObjectNode marker = CacheMarkers.of(part);
+            if (marker != null) {
+                out.add(CacheMarkers.cachePoint(marker)); // Converse's breakpoint: a block of its own, after the part
+            }
         }
         if (out.isEmpty()) {
             throw TranslationException.badRequest(path + ".content", "A user message needs at least one part.");
@@ -314,6 +384,10 @@ final class BedrockConverse {
             }
             spec.putObject("inputSchema").set("json", fn.path("parameters").isObject() ? fn.get("parameters").deepCopy()
                     : Json.object().put("type", "object").set("properties", Json.object()));
+            ObjectNode marker = CacheMarkers.of(t);
+            if (marker != null) {
+                list.add(CacheMarkers.cachePoint(marker)); // a Tool of its own in toolConfig.tools, after the tool
+            }
         }
         if (list.isEmpty()) {
             return;

@@ -37,6 +37,17 @@ public class OpenAiUpstream extends HttpUpstream {
         return operation != Operation.RERANK; // OpenAI's API has no rerank
     }
 
+    /**
+     * OpenAI's prompt caching is automatic (https://platform.openai.com/docs/guides/prompt-caching: no markers; the
+     * request's {@code prompt_cache_key} passes through), and its API refuses fields it does not define: a chat
+     * request's {@code cache_control} breakpoints (meant for Anthropic-family providers, see
+     * {@link dev.tollgate.gateway.provider.CacheMarkers}) are taken out, for Azure and OpenAI-compatible servers too.
+     */
+    @Override
+    protected boolean stripsCacheMarkers(Call call) {
+        return call.operation() == Operation.CHAT;
+    }
+
     @Override
     protected String url(Call call) {
         String base = trimSlash(call.model().apiBase());

@@ -43,6 +43,14 @@ abstract class Preset {
     void request(ObjectNode body, Operation operation, boolean stream, GatewayConfig.Model model, ParamPolicy policy) {
     }
 
+    /**
+     * Whether the provider takes prompt-cache markers ({@code cache_control}, see
+     * {@link dev.tollgate.gateway.provider.CacheMarkers}) in its OpenAI-style requests; the others never see them.
+     */
+    boolean takesCacheMarkers() {
+        return false;
+    }
+
     /** The provider's {@code usage} object made OpenAI's, in place. */
     void usage(ObjectNode usage) {
     }
@@ -309,6 +317,13 @@ abstract class Preset {
 
         OpenRouter(Map<String, String> headers) {
             this.headers = Map.copyOf(headers);
+        }
+
+        /** OpenRouter takes {@code cache_control} on content parts and passes it to the providers that use it
+         * (https://openrouter.ai/docs/features/prompt-caching). */
+        @Override
+        boolean takesCacheMarkers() {
+            return true;
         }
 
         @Override

@@ -115,6 +115,9 @@ public final class PresetAdapter implements Adapter {
         } else {
             body.remove("stream_options"); // OpenAI refuses it without stream
         }
+        if (!preset.takesCacheMarkers()) {
+            dev.tollgate.gateway.provider.CacheMarkers.strip(body); // hints about cost, not the answer: left out quietly
+        }
         ParamPolicy policy = new ParamPolicy("drop".equals(model.unsupportedParams()) ? UnsupportedParams.DROP
                 : UnsupportedParams.REJECT, label);
         preset.request(body, call.operation(), stream, model, policy);
@@ -252,6 +255,11 @@ public final class PresetAdapter implements Adapter {
         }
         String m = e.message() == null ? "" : e.message().toLowerCase(Locale.ROOT);
         return CONTEXT_PHRASES.stream().anyMatch(m::contains) && (m.contains("token") || m.contains("context"));
+    }
+
+    @Override
+    public boolean takesCacheMarkers() {
+        return true; // the preset strips them for providers without the field
     }
 
     @Override

@@ -150,7 +150,9 @@ public final class ReplicateUpstream implements Upstream {
             this.ref = ReplicateTranslator.model(model.upstreamModel());
             ParamPolicy policy = new ParamPolicy("drop".equals(model.unsupportedParams()) ? UnsupportedParams.DROP
                     : UnsupportedParams.REJECT, ReplicateTranslator.API);
-            this.input = ReplicateTranslator.input(call.operation(), call.body(), ref, policy);
+            // prompt-cache breakpoints mean nothing to a prediction: left out, not reported
+            this.input = ReplicateTranslator.input(call.operation(),
+                    dev.tollgate.gateway.provider.CacheMarkers.stripped(call.body()), ref, policy);
             call.dropped().addAll(policy.dropped()); // at once: the caller reads them when send returns
             this.created = clock.instant().getEpochSecond();
             this.deadline = System.nanoTime() + model.timeoutMillis() * 1_000_000L;

@@ -63,6 +63,11 @@ public final class VertexAnthropicAdapter implements Adapter {
     }
 
     @Override
+    public boolean takesCacheMarkers() {
+        return true;
+    }
+
+    @Override
     public Authenticator authenticator() {
         return tokens;
     }

@@ -36,6 +36,12 @@ public final class VertexOpenAiUpstream extends GoogleAuthorizedUpstream {
         return VertexUrls.openAiCompatible(call.model());
     }
 
+    /** The open models behind Vertex's OpenAI-compatible endpoint take no prompt-cache markers. */
+    @Override
+    protected boolean stripsCacheMarkers(Call call) {
+        return true;
+    }
+
     @Override
     protected boolean terminal(SseParser.Event event) {
         return "[DONE]".equals(event.data().trim());

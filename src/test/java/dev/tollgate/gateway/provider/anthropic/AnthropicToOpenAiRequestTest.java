@@ -142,12 +142,13 @@ class AnthropicToOpenAiRequestTest {
     @Test
     void dropReportsAnthropicOnlyFeaturesInAnthropicVocabulary() {
         Translated t = translate(ANTHROPIC_ONLY, DROP);
-        assertThat(t.dropped()).containsExactly("top_k", "thinking", "system[0].cache_control",
-                "messages[1].content[0]", "messages[2].content[0].is_error", "tools[1]");
+        assertThat(t.dropped()).as("the prompt-cache breakpoint is carried, not dropped").containsExactly("top_k",
+                "thinking", "messages[1].content[0]", "messages[2].content[0].is_error", "tools[1]");
         assertJson(t.body(), """
                 {"model":"m",
                  "messages":[
-                   {"role":"system","content":"Long, cacheable instructions."},
+                   {"role":"system","content":[{"type":"text","text":"Long, cacheable instructions.",
+                     "cache_control":{"type":"ephemeral"}}]},
                    {"role":"user","content":"Run the check"},
                    {"role":"assistant","content":null,"tool_calls":[
                      {"id":"toolu_1","type":"function","function":{"name":"check","arguments":"{}"}}]},
