@@ -50,20 +50,45 @@ public record UsageReport(String schema, String incarnation, String startedAt, S
      * Cumulative counters of one key or deployment, and what is in use now over the last minute (absent in an
      * orphan: a process that is gone uses nothing).
      *
-     * @param upstreamFailures upstream 5xx, timeouts and unreachable, in the last minute
-     * @param rateLimited      requests refused by the key's own rate limits in the last minute
-     * @param budgets          per key: spend charged to each budget slot ({@code budgetId@periodStartMillis})
-     * @param lastUsedAt       RFC 3339, absent before the first request
+     * <p>The cache figures are absent (null) while they are 0, so a gateway that caches nothing writes the report an
+     * older gateway wrote, and a report without them reads as none.
+     *
+     * @param upstreamFailures  upstream 5xx, timeouts and unreachable, in the last minute
+     * @param rateLimited       requests refused by the key's own rate limits in the last minute
+     * @param budgets           per key: spend charged to each budget slot ({@code budgetId@periodStartMillis})
+     * @param lastUsedAt        RFC 3339, absent before the first request
+     * @param cacheHits         requests answered from the gateway's response cache (exact or semantic; also counted
+     *                          in {@code requests}, never in the tokens); per deployment: the one whose stored answer
+     *                          was served
+     * @param semanticCacheHits of {@code cacheHits}, those answered by the semantic cache
+     * @param cacheSavedMicros  what the answers served from the cache cost when they were made (micro-USD): the spend
+     *                          the hits saved (a hit's own spend, when hits are charged, is in {@code spendMicros})
+     * @param cachedInputTokens input tokens the provider read from its prompt cache (part of {@code inputTokens})
+     * @param cacheWriteTokens  input tokens the provider wrote to its prompt cache (part of {@code inputTokens})
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Counters(long requests, long errors, long inputTokens, long outputTokens, long spendMicros,
-            Long upstreamFailures, Long rpm, Long tpm, Long rateLimited, Map<String, Long> budgets, String lastUsedAt) {
+            Long upstreamFailures, Long rpm, Long tpm, Long rateLimited, Map<String, Long> budgets, String lastUsedAt,
+            Long cacheHits, Long semanticCacheHits, Long cacheSavedMicros, Long cachedInputTokens, Long cacheWriteTokens) {
+
+        /** Counters without cache figures (a writer that knows none). */
+        public Counters(long requests, long errors, long inputTokens, long outputTokens, long spendMicros,
+                Long upstreamFailures, Long rpm, Long tpm, Long rateLimited, Map<String, Long> budgets, String lastUsedAt) {
+            this(requests, errors, inputTokens, outputTokens, spendMicros, upstreamFailures, rpm, tpm, rateLimited, budgets,
+                    lastUsedAt, null, null, null, null, null);
+        }
 
         /** The same counters with these budget slots instead of their own. */
         public Counters withBudgets(Map<String, Long> kept) {
             return new Counters(requests, errors, inputTokens, outputTokens, spendMicros, upstreamFailures, rpm, tpm,
-                    rateLimited, kept == null || kept.isEmpty() ? null : kept, lastUsedAt);
+                    rateLimited, kept == null || kept.isEmpty() ? null : kept, lastUsedAt, cacheHits, semanticCacheHits,
+                    cacheSavedMicros, cachedInputTokens, cacheWriteTokens);
+        }
+
+        /** A cache figure as a report holds it: null while it is 0. */
+        public static Long figure(long v) {
+            return v == 0 ? null : v;
         }
     }
 

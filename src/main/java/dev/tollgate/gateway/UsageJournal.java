@@ -23,7 +23,9 @@ import java.util.Map;
  * <li>{@code incarnations}: the set of incarnations, pruned of those whose hash expired.</li>
  * </ul>
  * Field names: {@code k|<keyId>|<counter>}, {@code k|<keyId>|b|<budget slot>}, {@code m|<deploymentId>|<counter>},
- * {@code b|<budget slot>}, {@code startedAt}; counters are req, err, in, out, spend (micro-USD), last (epoch ms).
+ * {@code b|<budget slot>}, {@code startedAt}; counters are req, err, in, out, spend (micro-USD), last (epoch ms), and,
+ * once they are not 0, hit (response-cache hits), semhit (of them semantic), saved (micro-USD the hits saved), cread
+ * and cwrite (input tokens the provider read from and wrote to its prompt cache).
  * Ids are Kubernetes names and never contain '|'. Plain standalone Redis: the scripts touch keys they derive.
  */
 public final class UsageJournal {

@@ -56,6 +56,29 @@ public class UsageRecorder implements RequestInterceptor {
         final AtomicLongArray failedRing = new AtomicLongArray(60);
         /** Spend per budget period ("budgetId@periodStartMillis") this key was charged to. */
         final Map<String, LongAdder> budgetSpend = new ConcurrentHashMap<>();
+        /** Requests answered from the response cache, of them by the semantic cache, and what those answers cost. */
+        final LongAdder cacheHits = new LongAdder();
+        final LongAdder semanticCacheHits = new LongAdder();
+        final LongAdder cacheSavedMicros = new LongAdder();
+        /** Input tokens the provider read from, and wrote to, its prompt cache. */
+        final LongAdder cachedInputTokens = new LongAdder();
+        final LongAdder cacheWriteTokens = new LongAdder();
+    }
+
+    /**
+     * A request answered from the response cache that runs the request stages (hits charged to budgets,
+     * {@code Caching.chargeHits}): put on the request's context ({@link #chargedHit}) so that this recorder's
+     * {@link #complete} counts it as the hit it is (a request of the key and of {@code deploymentId}, the charged
+     * cost as spend, no tokens) instead of as an upstream call; the caller then does not call {@link #cacheHit}.
+     *
+     * @param deploymentId the deployment whose stored answer was served (it may no longer be served)
+     * @param savedMicros  what the stored answer cost when it was made
+     */
+    public record Hit(String deploymentId, boolean semantic, long savedMicros) {}
+
+    /** Marks {@code ctx} as a charged cache hit (see {@link Hit}). */
+    public static void chargedHit(RequestContext ctx, String deploymentId, boolean semantic, long savedMicros) {
+        ctx.attributes.put(Hit.class, new Hit(deploymentId, semantic, savedMicros));
     }
 
     private final String incarnation = UUID.randomUUID().toString();
@@ -148,12 +171,27 @@ public class UsageRecorder implements RequestInterceptor {
         inFlight.decrementAndGet();
         var charges = (List<BudgetLedger.Charge>) ctx.attributes.get(BudgetInterceptor.class);
         long cost = Metering.cost(ctx).orElse(0); // first: for a cut answer, it counts the tokens that ctx.usage then holds
-        record(ctx.snapshot, ctx.key.id(), ctx.deployment.id(), ctx.status, ctx.usage == null ? null : ctx.usage.promptTokens(),
-                ctx.usage == null ? null : ctx.usage.outputTokens(), cost,
-                charges == null ? List.of() : charges.stream().map(ch -> ch.budgetId() + "@" + ch.periodStartMillis()).toList(),
-                ctx.error != null && "rate_limit_exceeded".equals(ctx.error.code()), ctx.upstreamFailed, !ctx.superseded)
-                .onFailure(t -> LOG.debugf("usage journal write failed (the next heartbeat repairs it): %s", t.getMessage()));
+        List<String> slots = charges == null ? List.of()
+                : charges.stream().map(ch -> ch.budgetId() + "@" + ch.periodStartMillis()).toList();
+        Hit hit = (Hit) ctx.attributes.get(Hit.class);
+        Future<Void> written;
+        if (hit != null) {
+            written = count(ctx.snapshot, ctx.key.id(), hit.deploymentId(), ctx.status, null, null, 0, 0, cost, slots,
+                    false, false, true, hit.semantic() ? SEMANTIC : EXACT, hit.savedMicros());
+        } else {
+            TokenUsage u = ctx.usage;
+            written = count(ctx.snapshot, ctx.key.id(), ctx.deployment.id(), ctx.status, u == null ? null : u.promptTokens(),
+                    u == null ? null : u.outputTokens(), u == null ? 0 : u.cacheReadInputTokens(),
+                    u == null ? 0 : u.cacheCreationInputTokens(), cost, slots,
+                    ctx.error != null && "rate_limit_exceeded".equals(ctx.error.code()), ctx.upstreamFailed, !ctx.superseded,
+                    NO_HIT, 0);
+        }
+        written.onFailure(t -> LOG.debugf("usage journal write failed (the next heartbeat repairs it): %s", t.getMessage()));
     }
+
+    private static final int NO_HIT = 0;
+    private static final int EXACT = 1;
+    private static final int SEMANTIC = 2;
 
     /**
      * Counts one completed request, here and (when a Redis is named) in the journal. The journal write carries the
@@ -173,6 +211,31 @@ public class UsageRecorder implements RequestInterceptor {
      */
     public Future<Void> record(Snapshot snapshot, String keyId, String deploymentId, int status, Long inputTokens,
             Long outputTokens, long cost, List<String> slots, boolean limited, boolean failed, boolean keyRequest) {
+        return count(snapshot, keyId, deploymentId, status, inputTokens, outputTokens, 0, 0, cost, slots, limited, failed,
+                keyRequest, NO_HIT, 0);
+    }
+
+    /**
+     * {@link #record(Snapshot, String, String, int, Long, Long, long, List, boolean, boolean, boolean)} with the
+     * provider's prompt-cache tokens: {@code cachedInputTokens} read from its cache and {@code cacheWriteTokens}
+     * written to it (both parts of {@code inputTokens}).
+     */
+    Future<Void> record(Snapshot snapshot, String keyId, String deploymentId, int status, Long inputTokens,
+            Long outputTokens, long cachedInputTokens, long cacheWriteTokens, long cost, List<String> slots,
+            boolean limited, boolean failed, boolean keyRequest) {
+        return count(snapshot, keyId, deploymentId, status, inputTokens, outputTokens, cachedInputTokens,
+                cacheWriteTokens, cost, slots, limited, failed, keyRequest, NO_HIT, 0);
+    }
+
+    /**
+     * Counts one request or attempt. A cache hit ({@code hit} {@link #EXACT} or {@link #SEMANTIC}) is one of the
+     * key's and the deployment's requests and adds to their hits and saved spend, but not to the last minute's
+     * rings: it was no upstream call (a deployment's requests and failures there are its health) and took no
+     * rate-limit unit.
+     */
+    private Future<Void> count(Snapshot snapshot, String keyId, String deploymentId, int status, Long inputTokens,
+            Long outputTokens, long cachedInputTokens, long cacheWriteTokens, long cost, List<String> slots,
+            boolean limited, boolean failed, boolean keyRequest, int hit, long savedMicros) {
         long now = clock.millis();
         long tokens = (inputTokens == null ? 0 : inputTokens) + (outputTokens == null ? 0 : outputTokens);
         Counters key = keys.computeIfAbsent(keyId, k -> new Counters());
@@ -188,9 +251,23 @@ public class UsageRecorder implements RequestInterceptor {
                 c.inputTokens.add(inputTokens);
                 c.outputTokens.add(outputTokens);
             }
+            if (cachedInputTokens != 0) {
+                c.cachedInputTokens.add(cachedInputTokens);
+            }
+            if (cacheWriteTokens != 0) {
+                c.cacheWriteTokens.add(cacheWriteTokens);
+            }
             c.spendMicros.add(cost);
             c.lastUsedMillis.accumulateAndGet(now, Math::max);
-            tick(c, now / 1000, tokens, limited, failed);
+            if (hit == NO_HIT) {
+                tick(c, now / 1000, tokens, limited, failed);
+            } else {
+                c.cacheHits.increment();
+                if (hit == SEMANTIC) {
+                    c.semanticCacheHits.increment();
+                }
+                c.cacheSavedMicros.add(savedMicros);
+            }
         }
         for (String slot : slots) {
             budgets.computeIfAbsent(slot, k -> new LongAdder()).add(cost);
@@ -218,6 +295,18 @@ public class UsageRecorder implements RequestInterceptor {
         out.put(prefix + "out", c.outputTokens.sum());
         out.put(prefix + "spend", c.spendMicros.sum());
         out.put(prefix + "last", c.lastUsedMillis.get());
+        // the cache figures only once they are not 0: a gateway that caches nothing journals what it did before
+        putFigure(out, prefix + "hit", c.cacheHits.sum());
+        putFigure(out, prefix + "semhit", c.semanticCacheHits.sum());
+        putFigure(out, prefix + "saved", c.cacheSavedMicros.sum());
+        putFigure(out, prefix + "cread", c.cachedInputTokens.sum());
+        putFigure(out, prefix + "cwrite", c.cacheWriteTokens.sum());
+    }
+
+    private static void putFigure(Map<String, Long> out, String field, long v) {
+        if (v != 0) {
+            out.put(field, v);
+        }
     }
 
     /** Every counter, as journal fields. */
@@ -253,11 +342,21 @@ public class UsageRecorder implements RequestInterceptor {
 
     /**
      * A request answered from the cache (exact or semantic): one of the key's requests (and of the deployment that
-     * made the stored answer), no tokens from a provider, no spend unless hits are charged; {@code savedMicros} (what
-     * the stored answer cost) counts as the key's and the deployment's saved spend.
+     * made the stored answer, counted under its id even when it is no longer served), no tokens from a provider, no
+     * spend; {@code savedMicros} (what the stored answer cost) counts as the key's and the deployment's saved spend.
+     * Not in the last minute's rpm/tpm (no upstream call, no rate-limit unit). A hit that is charged runs the request
+     * stages instead: see {@link #chargedHit}, and then this is not called.
      */
     public void cacheHit(Snapshot snapshot, String keyId, String deploymentId, boolean semantic, long savedMicros) {
-        throw new UnsupportedOperationException("placeholder: wt20-usage implements it");
+        count(snapshot, keyId, deploymentId, 200, null, null, 0, 0, 0, List.of(), false, false, true,
+                semantic ? SEMANTIC : EXACT, savedMicros)
+                .onFailure(t -> LOG.debugf("usage journal write failed (the next heartbeat repairs it): %s", t.getMessage()));
+    }
+
+    /** {@link #cacheHit} with the journal write's outcome (tests). */
+    Future<Void> hit(Snapshot snapshot, String keyId, String deploymentId, boolean semantic, long savedMicros) {
+        return count(snapshot, keyId, deploymentId, 200, null, null, 0, 0, 0, List.of(), false, false, true,
+                semantic ? SEMANTIC : EXACT, savedMicros);
     }
 
     /** The operator read the report (counted so a stopping gateway knows its last figures were handed over). */
@@ -371,11 +470,18 @@ public class UsageRecorder implements RequestInterceptor {
         long out;
         long spend;
         long last;
+        long hit;
+        long semhit;
+        long saved;
+        long cread;
+        long cwrite;
         Map<String, Long> budgets;
 
         UsageReport.Counters counters() {
             return new UsageReport.Counters(req, err, in, out, spend, null, null, null, null, budgets,
-                    last > 0 ? Instant.ofEpochMilli(last).toString() : null);
+                    last > 0 ? Instant.ofEpochMilli(last).toString() : null, UsageReport.Counters.figure(hit),
+                    UsageReport.Counters.figure(semhit), UsageReport.Counters.figure(saved),
+                    UsageReport.Counters.figure(cread), UsageReport.Counters.figure(cwrite));
         }
     }
 
@@ -408,6 +514,11 @@ public class UsageRecorder implements RequestInterceptor {
                     case "out" -> c.out = v;
                     case "spend" -> c.spend = v;
                     case "last" -> c.last = v;
+                    case "hit" -> c.hit = v;
+                    case "semhit" -> c.semhit = v;
+                    case "saved" -> c.saved = v;
+                    case "cread" -> c.cread = v;
+                    case "cwrite" -> c.cwrite = v;
                     default -> { }
                 }
             }
@@ -441,6 +552,9 @@ public class UsageRecorder implements RequestInterceptor {
         }
         long last = c.lastUsedMillis.get();
         return new UsageReport.Counters(c.requests.sum(), c.errors.sum(), c.inputTokens.sum(), c.outputTokens.sum(),
-                c.spendMicros.sum(), failed, rpm, tpm, limited, budgetSpend, last > 0 ? Instant.ofEpochMilli(last).toString() : null);
+                c.spendMicros.sum(), failed, rpm, tpm, limited, budgetSpend, last > 0 ? Instant.ofEpochMilli(last).toString() : null,
+                UsageReport.Counters.figure(c.cacheHits.sum()), UsageReport.Counters.figure(c.semanticCacheHits.sum()),
+                UsageReport.Counters.figure(c.cacheSavedMicros.sum()), UsageReport.Counters.figure(c.cachedInputTokens.sum()),
+                UsageReport.Counters.figure(c.cacheWriteTokens.sum()));
     }
 }

@@ -187,17 +187,7 @@ public class StandaloneStatus {
         List<JsonNode> reports = reports();
         Instant now = clock.instant();
         StringBuilder out = new StringBuilder();
-        Table keys = new Table("VIRTUALKEY", "READY", "REQUESTS", "INPUT", "OUTPUT", "SPEND", "RPM", "TPM");
-        for (GatewayConfig.Key k : s.config().keys()) {
-            String ready = k.disabled() ? "False (Disabled)"
-                    : k.expiresAt() != null && !OffsetDateTime.parse(k.expiresAt()).toInstant().isAfter(now) ? "False (Expired)" : "True";
-            JsonNode current = reports.get(0).path("keys").path(k.id());
-            keys.row(k.id(), ready, Long.toString(sum(reports, "keys", k.id(), "requests")),
-                    Long.toString(sum(reports, "keys", k.id(), "inputTokens")), Long.toString(sum(reports, "keys", k.id(), "outputTokens")),
-                    Money.format(sum(reports, "keys", k.id(), "spendMicros")), current.path("rpm").asText("0"),
-                    current.path("tpm").asText("0"));
-        }
-        out.append(keys).append('\n');
+        out.append(keys(s.config().keys(), reports, now)).append('\n');
         Table budgets = new Table("BUDGET", "LIMIT", "PERIOD", "SPEND", "REMAINING", "RESETS AT");
         for (GatewayConfig.Budget b : s.config().budgets()) {
             BudgetPeriods.Window w = BudgetPeriods.current(b.period(), ZoneId.of(b.timeZone()),
@@ -217,6 +207,27 @@ public class StandaloneStatus {
     }
 
     /**
+     * The keys' table: usage and cache figures summed over every run, rpm/tpm of this run.
+     *
+     * @param reports this run's report first, then every earlier run's, as saved
+     */
+    static String keys(List<GatewayConfig.Key> config, List<JsonNode> reports, Instant now) {
+        Table keys = new Table("VIRTUALKEY", "READY", "REQUESTS", "INPUT", "OUTPUT", "SPEND", "RPM", "TPM", "CACHE HITS",
+                "CACHE SAVED", "PROMPT CACHE R/W");
+        for (GatewayConfig.Key k : config) {
+            String ready = k.disabled() ? "False (Disabled)"
+                    : k.expiresAt() != null && !OffsetDateTime.parse(k.expiresAt()).toInstant().isAfter(now) ? "False (Expired)" : "True";
+            JsonNode current = reports.get(0).path("keys").path(k.id());
+            keys.row(k.id(), ready, Long.toString(sum(reports, "keys", k.id(), "requests")),
+                    Long.toString(sum(reports, "keys", k.id(), "inputTokens")), Long.toString(sum(reports, "keys", k.id(), "outputTokens")),
+                    Money.format(sum(reports, "keys", k.id(), "spendMicros")), current.path("rpm").asText("0"),
+                    current.path("tpm").asText("0"), hits(reports, "keys", k.id()),
+                    Money.format(sum(reports, "keys", k.id(), "cacheSavedMicros")), promptCache(reports, "keys", k.id()));
+        }
+        return keys.toString();
+    }
+
+    /**
      * The models' table: usage summed over every run, health as this run sees it now (the first report: earlier
      * runs' saved health is of the past), merged as the operator merges replicas into {@code status.health}.
      *
@@ -224,7 +235,7 @@ public class StandaloneStatus {
      */
     static String models(List<GatewayConfig.Model> config, List<JsonNode> reports) {
         Table models = new Table("LLMMODEL", "MODEL NAME", "PROVIDER", "HEALTH", "ERROR RATE", "LATENCY", "TTFT",
-                "COOLDOWNS", "REQUESTS", "ERRORS", "SPEND", "PRICED BY");
+                "COOLDOWNS", "REQUESTS", "ERRORS", "SPEND", "CACHE HITS", "CACHE SAVED", "PROMPT CACHE R/W", "PRICED BY");
         for (GatewayConfig.Model m : config) {
             JsonNode node = reports.isEmpty() ? null : reports.get(0).path("health").get(m.id());
             HealthMerge.Merged h = null;
@@ -242,9 +253,22 @@ public class StandaloneStatus {
                     h == null ? "-" : Long.toString(h.cooldowns()),
                     Long.toString(sum(reports, "models", m.id(), "requests")),
                     Long.toString(sum(reports, "models", m.id(), "errors")), Money.format(sum(reports, "models", m.id(), "spendMicros")),
-                    m.prices() == null ? "(no price)" : m.prices().source());
+                    hits(reports, "models", m.id()), Money.format(sum(reports, "models", m.id(), "cacheSavedMicros")),
+                    promptCache(reports, "models", m.id()), m.prices() == null ? "(no price)" : m.prices().source());
         }
         return models.toString();
+    }
+
+    /** Response-cache hits over every run: "5", or "5 (2 semantic)". */
+    private static String hits(List<JsonNode> reports, String section, String id) {
+        long hits = sum(reports, section, id, "cacheHits");
+        long semantic = sum(reports, section, id, "semanticCacheHits");
+        return semantic == 0 ? Long.toString(hits) : hits + " (" + semantic + " semantic)";
+    }
+
+    /** Input tokens the provider read from / wrote to its prompt cache over every run: "read/write". */
+    private static String promptCache(List<JsonNode> reports, String section, String id) {
+        return sum(reports, section, id, "cachedInputTokens") + "/" + sum(reports, section, id, "cacheWriteTokens");
     }
 
     /** "Healthy", "Probing (reason)", "CoolingDown until <time> (reason)". */

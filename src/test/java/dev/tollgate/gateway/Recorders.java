@@ -21,6 +21,13 @@ public final class Recorders {
                 upstreamFailed);
     }
 
+    /** The same, with the provider's prompt-cache tokens (read from and written to its cache, parts of the input). */
+    public static Future<Void> record(UsageRecorder r, String keyId, String deploymentId, int status, Long inputTokens,
+            Long outputTokens, long cachedInputTokens, long cacheWriteTokens, long costMicros) {
+        return r.record(null, keyId, deploymentId, status, inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens,
+                costMicros, List.of(), false, false, true);
+    }
+
     /** The recorder's report takes its health from {@code source} (as the CDI bean would give it). */
     public static UsageRecorder withHealth(UsageRecorder r, HealthSource source) {
         r.useHealth(source);

@@ -35,6 +35,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
         priority = 1, getDescription = "Moving average of an upstream call, milliseconds.")
 @AdditionalPrinterColumn(name = "Upstream Model", jsonPath = ".spec.model", type = AdditionalPrinterColumn.Type.STRING,
         priority = 1, getDescription = "Model id at the upstream.")
+@AdditionalPrinterColumn(name = "Cache Hits", jsonPath = ".status.usage.cacheHits", type = AdditionalPrinterColumn.Type.INTEGER,
+        priority = 1, getDescription = "Requests answered from the gateway's response cache.")
+@AdditionalPrinterColumn(name = "Cache Saved", jsonPath = ".status.usage.cacheSavedSpend", type = AdditionalPrinterColumn.Type.STRING,
+        priority = 1, getDescription = "Spend the response-cache hits saved (USD).")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class LlmModel extends CustomResource<LlmModelSpec, LlmModelStatus> implements Namespaced {
 }

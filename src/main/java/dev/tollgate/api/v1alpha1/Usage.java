@@ -19,6 +19,19 @@ public class Usage {
     private Long outputTokens;
     @JsonPropertyDescription("Requests that ended in an error.")
     private Long errors;
+    @JsonPropertyDescription("Requests answered from the gateway's response cache (exact or semantic), part of requests. "
+            + "Absent until the first hit.")
+    private Long cacheHits;
+    @JsonPropertyDescription("Of cacheHits, those answered by the semantic cache.")
+    private Long semanticCacheHits;
+    @JsonPropertyDescription("What the answers served from the response cache cost when they were made: the spend the "
+            + "hits saved (USD, decimal string). A hit's own charge, when hits are charged, is in totalSpend.")
+    private String cacheSavedSpend;
+    @JsonPropertyDescription("Input tokens the provider read from its prompt cache (part of inputTokens, priced at its "
+            + "cached rate).")
+    private Long cachedInputTokens;
+    @JsonPropertyDescription("Input tokens the provider wrote to its prompt cache (part of inputTokens).")
+    private Long cacheWriteTokens;
     @JsonPropertyDescription("Requests per minute in use when the figures were taken (figuresAt). Live values: the "
             + "gateway's metrics and usage report.")
     private Long rpm;
@@ -50,6 +63,16 @@ public class Usage {
     public void setOutputTokens(Long outputTokens) { this.outputTokens = outputTokens; }
     public Long getErrors() { return errors; }
     public void setErrors(Long errors) { this.errors = errors; }
+    public Long getCacheHits() { return cacheHits; }
+    public void setCacheHits(Long cacheHits) { this.cacheHits = cacheHits; }
+    public Long getSemanticCacheHits() { return semanticCacheHits; }
+    public void setSemanticCacheHits(Long semanticCacheHits) { this.semanticCacheHits = semanticCacheHits; }
+    public String getCacheSavedSpend() { return cacheSavedSpend; }
+    public void setCacheSavedSpend(String cacheSavedSpend) { this.cacheSavedSpend = cacheSavedSpend; }
+    public Long getCachedInputTokens() { return cachedInputTokens; }
+    public void setCachedInputTokens(Long cachedInputTokens) { this.cachedInputTokens = cachedInputTokens; }
+    public Long getCacheWriteTokens() { return cacheWriteTokens; }
+    public void setCacheWriteTokens(Long cacheWriteTokens) { this.cacheWriteTokens = cacheWriteTokens; }
     public Long getRpm() { return rpm; }
     public void setRpm(Long rpm) { this.rpm = rpm; }
     public Long getTpm() { return tpm; }

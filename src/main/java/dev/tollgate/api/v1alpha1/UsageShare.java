@@ -19,6 +19,16 @@ public class UsageShare {
     private Long outputTokens;
     @JsonPropertyDescription("Spend (USD, decimal string).")
     private String spend;
+    @JsonPropertyDescription("Requests answered from the response cache (exact or semantic).")
+    private Long cacheHits;
+    @JsonPropertyDescription("Of cacheHits, those answered by the semantic cache.")
+    private Long semanticCacheHits;
+    @JsonPropertyDescription("Spend the response-cache hits saved (USD, decimal string).")
+    private String cacheSavedSpend;
+    @JsonPropertyDescription("Input tokens the provider read from its prompt cache.")
+    private Long cachedInputTokens;
+    @JsonPropertyDescription("Input tokens the provider wrote to its prompt cache.")
+    private Long cacheWriteTokens;
     @JsonSerialize(using = Api.DateTime.class)
     @JsonPropertyDescription("Start of the budget period periodSpend belongs to (RFC 3339).")
     private String periodStart;
@@ -43,6 +53,16 @@ public class UsageShare {
     public void setOutputTokens(Long outputTokens) { this.outputTokens = outputTokens; }
     public String getSpend() { return spend; }
     public void setSpend(String spend) { this.spend = spend; }
+    public Long getCacheHits() { return cacheHits; }
+    public void setCacheHits(Long cacheHits) { this.cacheHits = cacheHits; }
+    public Long getSemanticCacheHits() { return semanticCacheHits; }
+    public void setSemanticCacheHits(Long semanticCacheHits) { this.semanticCacheHits = semanticCacheHits; }
+    public String getCacheSavedSpend() { return cacheSavedSpend; }
+    public void setCacheSavedSpend(String cacheSavedSpend) { this.cacheSavedSpend = cacheSavedSpend; }
+    public Long getCachedInputTokens() { return cachedInputTokens; }
+    public void setCachedInputTokens(Long cachedInputTokens) { this.cachedInputTokens = cachedInputTokens; }
+    public Long getCacheWriteTokens() { return cacheWriteTokens; }
+    public void setCacheWriteTokens(Long cacheWriteTokens) { this.cacheWriteTokens = cacheWriteTokens; }
     public String getPeriodStart() { return periodStart; }
     public void setPeriodStart(String periodStart) { this.periodStart = periodStart; }
     public String getPeriodSpend() { return periodSpend; }

@@ -37,6 +37,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
         getDescription = "The first characters of the key, to recognise it.")
 @AdditionalPrinterColumn(name = "Secret", jsonPath = ".status.secretName", type = AdditionalPrinterColumn.Type.STRING,
         priority = 1, getDescription = "Secret (in this namespace) holding the key.")
+@AdditionalPrinterColumn(name = "Cache Hits", jsonPath = ".status.usage.cacheHits", type = AdditionalPrinterColumn.Type.INTEGER,
+        priority = 1, getDescription = "Requests answered from the gateway's response cache.")
+@AdditionalPrinterColumn(name = "Cache Saved", jsonPath = ".status.usage.cacheSavedSpend", type = AdditionalPrinterColumn.Type.STRING,
+        priority = 1, getDescription = "Spend the response-cache hits saved (USD).")
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 @ValidationRule(value = "self.metadata.name.size() <= " + Api.VIRTUAL_KEY_NAME_MAX_LENGTH
         + " || (has(self.spec) && (has(self.spec.secretName) || has(self.spec.existingSecret)))",

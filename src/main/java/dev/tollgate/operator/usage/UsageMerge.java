@@ -74,6 +74,12 @@ public final class UsageMerge {
             u.setPeriodSpend(total.getPeriodSpend() == null ? "0.00" : total.getPeriodSpend());
         }
         u.setLastUsedAt(total.getLastUsedAt());
+        // the cache figures stay absent until a gateway reported one (no write for resources that never cache)
+        u.setCacheHits(total.getCacheHits());
+        u.setSemanticCacheHits(total.getSemanticCacheHits());
+        u.setCacheSavedSpend(total.getCacheSavedSpend());
+        u.setCachedInputTokens(total.getCachedInputTokens());
+        u.setCacheWriteTokens(total.getCacheWriteTokens());
         u.setRpm(rpm);
         u.setTpm(tpm);
         u.setShares(shares.isEmpty() ? null : shares);
@@ -106,6 +112,11 @@ public final class UsageMerge {
         sum.setInputTokens(plus(sum.getInputTokens(), s.getInputTokens()));
         sum.setOutputTokens(plus(sum.getOutputTokens(), s.getOutputTokens()));
         sum.setSpend(money(sum.getSpend(), s.getSpend()));
+        sum.setCacheHits(plus(sum.getCacheHits(), s.getCacheHits()));
+        sum.setSemanticCacheHits(plus(sum.getSemanticCacheHits(), s.getSemanticCacheHits()));
+        sum.setCacheSavedSpend(money(sum.getCacheSavedSpend(), s.getCacheSavedSpend()));
+        sum.setCachedInputTokens(plus(sum.getCachedInputTokens(), s.getCachedInputTokens()));
+        sum.setCacheWriteTokens(plus(sum.getCacheWriteTokens(), s.getCacheWriteTokens()));
         if (periodStart != null && periodStart.equals(s.getPeriodStart())) {
             String base = periodStart.equals(sum.getPeriodStart()) ? sum.getPeriodSpend() : null;
             sum.setPeriodStart(periodStart);
@@ -129,6 +140,11 @@ public final class UsageMerge {
         m.setInputTokens(max(older.getInputTokens(), newer.getInputTokens()));
         m.setOutputTokens(max(older.getOutputTokens(), newer.getOutputTokens()));
         m.setSpend(maxMoney(older.getSpend(), newer.getSpend()));
+        m.setCacheHits(max(older.getCacheHits(), newer.getCacheHits()));
+        m.setSemanticCacheHits(max(older.getSemanticCacheHits(), newer.getSemanticCacheHits()));
+        m.setCacheSavedSpend(maxMoney(older.getCacheSavedSpend(), newer.getCacheSavedSpend()));
+        m.setCachedInputTokens(max(older.getCachedInputTokens(), newer.getCachedInputTokens()));
+        m.setCacheWriteTokens(max(older.getCacheWriteTokens(), newer.getCacheWriteTokens()));
         if (newer.getPeriodStart() == null || newer.getPeriodStart().equals(older.getPeriodStart())) {
             m.setPeriodStart(older.getPeriodStart());
             m.setPeriodSpend(maxMoney(older.getPeriodSpend(), newer.getPeriodSpend()));
@@ -175,6 +191,11 @@ public final class UsageMerge {
         c.setInputTokens(s.getInputTokens());
         c.setOutputTokens(s.getOutputTokens());
         c.setSpend(s.getSpend());
+        c.setCacheHits(s.getCacheHits());
+        c.setSemanticCacheHits(s.getSemanticCacheHits());
+        c.setCacheSavedSpend(s.getCacheSavedSpend());
+        c.setCachedInputTokens(s.getCachedInputTokens());
+        c.setCacheWriteTokens(s.getCacheWriteTokens());
         c.setPeriodStart(s.getPeriodStart());
         c.setPeriodSpend(s.getPeriodSpend());
         c.setLastUsedAt(s.getLastUsedAt());

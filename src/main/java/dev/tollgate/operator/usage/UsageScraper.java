@@ -547,6 +547,11 @@ public class UsageScraper {
                     s.setInputTokens(c.inputTokens());
                     s.setOutputTokens(c.outputTokens());
                     s.setSpend(Money.format(c.spendMicros()));
+                    s.setCacheHits(c.cacheHits());
+                    s.setSemanticCacheHits(c.semanticCacheHits());
+                    s.setCacheSavedSpend(c.cacheSavedMicros() == null ? null : Money.format(c.cacheSavedMicros()));
+                    s.setCachedInputTokens(c.cachedInputTokens());
+                    s.setCacheWriteTokens(c.cacheWriteTokens());
                     s.setLastUsedAt(c.lastUsedAt());
                     if (slot != null) {
                         s.setPeriodStart(periodStart);
