@@ -24,6 +24,9 @@ import java.util.List;
  * <a href="https://docs.anthropic.com/en/docs/build-with-claude/streaming">Streaming Messages</a>.
  */
 public final class Replay {
+    /** Message fields with a rule of their own; the others are replayed as they are (see chatChoice). */
+    private static final java.util.Set<String> KNOWN_MESSAGE = java.util.Set.of("role", "content", "refusal",
+            "tool_calls", "function_call", "annotations");
     /** About how many characters of text one event carries. */
     static final int PIECE = 64;
 
@@ -87,6 +90,7 @@ public final class Replay {
     }
 
     private static void chatChoice(List<String> out, ObjectNode answer, int index, JsonNode choice) {
+        List<String> extras = new ArrayList<>();
         JsonNode message = choice.path("message");
         JsonNode logprobs = choice.get("logprobs");
         boolean hasLogprobs = logprobs != null && logprobs.isObject();
@@ -166,6 +170,27 @@ public final class Replay {
                 out.add(data(chunk));
             }
         }
+        // fields OpenAI's schema does not name (reasoning_content of a compatible provider, audio): strings in pieces,
+        // the rest whole, before the content as reasoning comes first
+        message.fields().forEachRemaining(f -> {
+            if (!KNOWN_MESSAGE.contains(f.getKey()) && !f.getValue().isNull()) {
+                List<String> pieces = f.getValue().isTextual() ? pieces(f.getValue().asText()) : List.of();
+                if (f.getValue().isTextual() && pieces.isEmpty()) {
+                    pieces = List.of("");
+                }
+                if (pieces.isEmpty()) {
+                    ObjectNode chunk = chatChunk(answer, index);
+                    delta(chunk).set(f.getKey(), f.getValue());
+                    extras.add(data(chunk));
+                }
+                for (String piece : pieces) {
+                    ObjectNode chunk = chatChunk(answer, index);
+                    delta(chunk).put(f.getKey(), piece);
+                    extras.add(data(chunk));
+                }
+            }
+        });
+        out.addAll(1, extras);
         JsonNode annotations = message.get("annotations");
         if (annotations != null && annotations.isArray() && !annotations.isEmpty()) {
             ObjectNode chunk = chatChunk(answer, index);

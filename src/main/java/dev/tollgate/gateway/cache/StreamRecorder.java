@@ -24,7 +24,9 @@ import java.util.TreeMap;
  * choice {@code index}: {@code role}; {@code content}, {@code refusal} and {@code text} concatenated (null while no
  * chunk carried a string); {@code tool_calls} by their {@code index} ({@code id} and {@code type} as sent,
  * {@code function.name} and {@code function.arguments} concatenated, as openai-python's stream accumulator does);
- * the deprecated {@code function_call} likewise; {@code annotations} appended; {@code logprobs.content} and
+ * the deprecated {@code function_call} likewise; {@code annotations} appended; delta fields OpenAI's schema does not
+ * name (a compatible provider's {@code reasoning_content}, {@code audio}) merged as openai-python's accumulator does
+ * (strings concatenated, objects merged, the rest replaced); {@code logprobs.content} and
  * {@code logprobs.refusal} arrays (legacy: {@code tokens}, {@code token_logprobs}, {@code top_logprobs},
  * {@code text_offset}) concatenated; {@code finish_reason}. A chunk with a {@code usage} object (the
  * {@code stream_options.include_usage} chunk) gives the usage; a chunk with an {@code error} makes the stream not
@@ -45,6 +47,9 @@ import java.util.TreeMap;
  * chunk. The caller weighs the exact body ({@link CachedAnswer#weight()}) before storing it.
  */
 public final class StreamRecorder {
+    /** Delta fields with a rule of their own; the others go through {@link #extra}. */
+    private static final java.util.Set<String> KNOWN_DELTA = java.util.Set.of("role", "content", "refusal", "tool_calls",
+            "function_call", "annotations");
     /** Estimated bytes of one element the recorder keeps besides its strings (a logprob entry, a citation...). */
     private static final int ELEMENT_BYTES = 48;
 
@@ -170,6 +175,16 @@ public final class StreamRecorder {
                         functionCall.get("arguments").asText());
             }
         }
+        Iterator<Map.Entry<String, JsonNode>> fields = delta.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> f = fields.next();
+            if (!KNOWN_DELTA.contains(f.getKey()) && !f.getValue().isNull()) {
+                if (choice.extra == null) {
+                    choice.extra = new java.util.LinkedHashMap<>();
+                }
+                extra(choice.extra, f.getKey(), f.getValue());
+            }
+        }
         JsonNode annotations = delta.path("annotations");
         if (annotations.isArray()) {
             if (choice.annotations == null) {
@@ -179,6 +194,46 @@ public final class StreamRecorder {
                 choice.annotations.add(a.deepCopy());
                 bytes += ELEMENT_BYTES;
             }
+        }
+    }
+
+    /**
+     * A delta field OpenAI's schema does not name (an OpenAI-compatible provider's {@code reasoning_content}, the
+     * {@code audio} of an audio answer): strings concatenated, objects merged field by field the same way, anything
+     * else replaced — openai-python's stream accumulator's rule.
+     */
+    private void extra(Map<String, Object> into, String field, JsonNode value) {
+        Object have = into.get(field);
+        if (value.isTextual()) {
+            String piece = value.asText();
+            into.put(field, have instanceof StringBuilder ? append((StringBuilder) have, piece) : append(null, piece));
+        } else if (value.isObject()) {
+            ObjectNode target = have instanceof ObjectNode ? (ObjectNode) have : Json.object();
+            mergeObject(target, value);
+            into.put(field, target);
+        } else {
+            into.put(field, value.deepCopy());
+            bytes += ELEMENT_BYTES;
+        }
+    }
+
+    private void mergeObject(ObjectNode target, JsonNode value) {
+        Iterator<Map.Entry<String, JsonNode>> fields = value.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> f = fields.next();
+            JsonNode have = target.get(f.getKey());
+            JsonNode v = f.getValue();
+            if (v.isNull()) {
+                continue;
+            }
+            if (v.isTextual() && have != null && have.isTextual()) {
+                target.put(f.getKey(), have.asText() + v.asText());
+            } else if (v.isObject() && have != null && have.isObject()) {
+                mergeObject((ObjectNode) have, v);
+            } else {
+                target.set(f.getKey(), v.deepCopy());
+            }
+            bytes += v.isTextual() ? v.asText().length() : ELEMENT_BYTES;
         }
     }
 
@@ -430,6 +485,7 @@ public final class StreamRecorder {
         final TreeMap<Integer, ToolCall> toolCalls = new TreeMap<>();
         ToolCall functionCall;
         ArrayNode annotations;
+        Map<String, Object> extra;
         ObjectNode logprobs;
         String finishReason;
 
@@ -456,6 +512,15 @@ public final class StreamRecorder {
             }
             if (annotations != null) {
                 m.set("annotations", annotations);
+            }
+            if (extra != null) {
+                extra.forEach((k, v) -> {
+                    if (v instanceof StringBuilder) {
+                        m.put(k, v.toString());
+                    } else {
+                        m.set(k, (JsonNode) v);
+                    }
+                });
             }
             return m;
         }

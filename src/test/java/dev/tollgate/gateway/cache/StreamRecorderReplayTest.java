@@ -309,6 +309,31 @@ class StreamRecorderReplayTest {
         assertThat(answer.has("usage")).isFalse();
     }
 
+    @Test
+    void fieldsOpenAiDoesNotNameAreKeptAsAccumulatorsKeepThem() {
+        // an OpenAI-compatible provider's reasoning_content (DeepSeek, vLLM) streams before the content
+        StreamRecorder recorder = new StreamRecorder(WireFormat.OPENAI, Operation.CHAT);
+        String head = "{\"id\":\"r\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"deepseek-reasoner\","
+                + "\"choices\":[{\"index\":0,";
+        recorder.openAi(Json.parse(head + "\"delta\":{\"role\":\"assistant\",\"content\":null,\"reasoning_content\":\"\"}}]}"));
+        recorder.openAi(Json.parse(head + "\"delta\":{\"content\":null,\"reasoning_content\":\"Think \"}}]}"));
+        recorder.openAi(Json.parse(head + "\"delta\":{\"content\":null,\"reasoning_content\":\"hard.\"}}]}"));
+        recorder.openAi(Json.parse(head + "\"delta\":{\"content\":\"42\",\"reasoning_content\":null}}]}"));
+        recorder.openAi(Json.parse(head + "\"delta\":{\"audio\":{\"id\":\"audio_1\",\"transcript\":\"for\"}}}]}"));
+        recorder.openAi(Json.parse(head + "\"delta\":{\"audio\":{\"transcript\":\"ty-two\"}},"
+                + "\"finish_reason\":\"stop\"}]}"));
+        recorder.openAiDone();
+        ObjectNode answer = recorder.complete(null);
+        assertThat(answer.at("/choices/0/message")).isEqualTo(json("""
+                {"role":"assistant","content":"42","refusal":null,"reasoning_content":"Think hard.",
+                 "audio":{"id":"audio_1","transcript":"forty-two"}}"""));
+        assertThat(roundTripOpenAi(answer, Operation.CHAT)).isEqualTo(answer);
+        List<String> deltas = parse(Replay.openAi(answer, Operation.CHAT, false), 64).stream()
+                .filter(e -> !"[DONE]".equals(e.data())).map(e -> Json.parse(e.data()).at("/choices/0/delta"))
+                .map(d -> d.fieldNames().hasNext() ? d.fieldNames().next() : "").toList();
+        assertThat(deltas.indexOf("reasoning_content")).isLessThan(deltas.lastIndexOf("content"));
+    }
+
     // ---- OpenAI legacy completions ----
 
     @Test
