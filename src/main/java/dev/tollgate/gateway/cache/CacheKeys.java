@@ -7,7 +7,6 @@ import dev.tollgate.gateway.provider.WireFormat;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Iterator;
 
@@ -37,7 +36,6 @@ public final class CacheKeys {
     private static final byte NULL = 'z';
     private static final byte OTHER = 'x';
 
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
     private static final ThreadLocal<Sink> SINK = ThreadLocal.withInitial(Sink::new);
 
     /**
@@ -180,11 +178,7 @@ public final class CacheKeys {
         private int pos;
 
         Sink() {
-            try {
-                digest = MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
+            digest = dev.tollgate.gateway.Sha256.newDigest();
         }
 
         void reset() {
@@ -260,13 +254,7 @@ public final class CacheKeys {
         String hex() {
             digest.update(buf, 0, pos);
             pos = 0;
-            byte[] h = digest.digest();
-            char[] out = new char[64];
-            for (int k = 0; k < 32; k++) {
-                out[2 * k] = HEX[(h[k] >> 4) & 0xf];
-                out[2 * k + 1] = HEX[h[k] & 0xf];
-            }
-            return new String(out);
+            return dev.tollgate.gateway.Sha256.hex(digest.digest(), 32);
         }
     }
 }

@@ -7,6 +7,7 @@ import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.gateway.ConfigHolder;
+import dev.tollgate.gateway.Sha256;
 import dev.tollgate.gateway.Snapshot;
 import dev.tollgate.gateway.limits.SharedStore;
 import io.vertx.core.Future;
@@ -20,8 +21,6 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -68,14 +67,6 @@ public class ResponseCache {
     /** How often a replica reads the purge marks. */
     public static final long PURGE_POLL_MILLIS = 1000;
     private static final int SCAN_COUNT = 500;
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
-    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    });
 
     /** What memory holds for a key: the answer, its purge coordinates (as written in Redis keys) and its ttl. */
     private record Entry(String namespaceToken, String groupToken, CachedAnswer answer, long ttlNanos) {}
@@ -483,8 +474,7 @@ public class ResponseCache {
     }
 
     private static String redisKey(Snapshot s, String namespaceToken, String groupToken, String memoryKey) {
-        byte[] h = SHA256.get().digest(memoryKey.getBytes(StandardCharsets.UTF_8));
-        return prefix(s) + "x:" + namespaceToken + ":" + groupToken + ":" + hex(h, 16);
+        return prefix(s) + "x:" + namespaceToken + ":" + groupToken + ":" + Sha256.hex(Sha256.of(memoryKey), 16);
     }
 
     /** A namespace or group name as it appears in Redis keys and purge marks (see the class javadoc). */
@@ -508,20 +498,12 @@ public class ResponseCache {
             boolean plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
                     || c == '_' || c == '.';
             if (!plain) {
-                return "~" + hex(SHA256.get().digest(name.getBytes(StandardCharsets.UTF_8)), 12);
+                return "~" + Sha256.hex(Sha256.of(name), 12);
             }
         }
         return name;
     }
 
-    private static String hex(byte[] h, int bytes) {
-        char[] out = new char[2 * bytes];
-        for (int i = 0; i < bytes; i++) {
-            out[2 * i] = HEX[(h[i] >> 4) & 0xf];
-            out[2 * i + 1] = HEX[h[i] & 0xf];
-        }
-        return new String(out);
-    }
 
     /** Escapes Redis glob characters ({@code * ? [ ] \}) so the gateway's own name matches only itself. */
     static String globEscape(String s) {

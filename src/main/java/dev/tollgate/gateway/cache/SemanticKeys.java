@@ -6,10 +6,7 @@ import dev.tollgate.gateway.provider.Operation;
 import dev.tollgate.gateway.provider.WireFormat;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -275,10 +272,6 @@ public final class SemanticKeys {
     }
 
     static String sha256(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return dev.tollgate.gateway.Sha256.hex(dev.tollgate.gateway.Sha256.of(s), 32);
     }
 }

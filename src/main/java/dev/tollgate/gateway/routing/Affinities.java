@@ -11,7 +11,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -33,14 +32,6 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class Affinities {
     private static final Logger LOG = Logger.getLogger(Affinities.class);
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
-    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    });
 
     private final Map<String, Entry> local = new ConcurrentHashMap<>();
     private final SharedStore store;
@@ -70,17 +61,10 @@ public class Affinities {
 
     /** The token an affinity key is kept under: it identifies the pairing without revealing the key. */
     static String token(String group, String affinityKey) {
-        MessageDigest d = SHA256.get();
-        d.reset();
+        MessageDigest d = dev.tollgate.gateway.Sha256.digest();
         d.update(group.getBytes(StandardCharsets.UTF_8));
         d.update((byte) 0);
-        byte[] h = d.digest(affinityKey.getBytes(StandardCharsets.UTF_8));
-        char[] out = new char[32];
-        for (int i = 0; i < 16; i++) {
-            out[2 * i] = HEX[(h[i] >> 4) & 0xf];
-            out[2 * i + 1] = HEX[h[i] & 0xf];
-        }
-        return new String(out);
+        return dev.tollgate.gateway.Sha256.hex(d.digest(affinityKey.getBytes(StandardCharsets.UTF_8)), 16);
     }
 
     /** The deployment this replica remembers for the token, or null (none, or expired). */
