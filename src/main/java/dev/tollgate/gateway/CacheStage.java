@@ -69,6 +69,7 @@ final class CacheStage {
         io.vertx.core.Context loop = io.vertx.core.Vertx.currentContext(); // the request's: answers go on there
         Pending pending = new Pending(this, cache, partition, key, controls);
         routes.open.opened(ctx); // a lookup that waits (Redis, an embedding) is a request in flight for a drain
+        ctx.response.closeHandler(v -> ctx.cancellation.cancel()); // a client that leaves cancels the embedding too
         if (controls.noCache()) {
             ctx.response.putHeader(HeaderNames.CACHE, BYPASS);
             metrics.lookup(ctx.modelName, CacheMetrics.BYPASS);
@@ -159,10 +160,16 @@ final class CacheStage {
 
     /** Answers {@code ctx} with a stored answer: as JSON, or replayed as a stream when the client asked for one. */
     private void answer(RequestContext ctx, List<GatewayConfig.Model> group, CachedAnswer hit, boolean semanticHit) {
-        ctx.response.putHeader(HeaderNames.CACHE, semanticHit ? SEMANTIC_HIT : HIT);
-        metrics.lookup(ctx.modelName, semanticHit ? CacheMetrics.SEMANTIC_HIT : CacheMetrics.HIT);
+        if (ctx.response.ended() || ctx.response.closed()) {
+            // the client left, or a drain answered it, while the cache was asked: nothing served, nothing saved
+            if (ctx.status == 0) {
+                ctx.status = 499;
+            }
+            routes.record(ctx);
+            routes.open.closed(ctx);
+            return;
+        }
         long saved = Math.max(0, hit.costMicros());
-        metrics.saved(ctx.modelName, saved);
         ctx.deployment = deploymentOf(ctx.snapshot, group, hit.deploymentId());
         ctx.stream = ctx.operation != Operation.EMBEDDINGS && ctx.body.path("stream").asBoolean(false);
         GatewayConfig.Caching caching = ctx.snapshot.caching();
@@ -173,6 +180,7 @@ final class CacheStage {
             ctx.costMicros = saved;
             ctx.maxCostMicros = saved; // what the budget reserves: exactly what the hit will be charged
             routes.runAttempt(ctx, () -> {
+                served(ctx, semanticHit, saved); // only once the stages admitted it: a refused hit is no hit
                 write(ctx, hit);
                 return Future.succeededFuture();
             }, (admitted, failure) -> {
@@ -184,10 +192,18 @@ final class CacheStage {
             return;
         }
         ctx.costMicros = 0L;
+        served(ctx, semanticHit, saved);
         write(ctx, hit);
         usage.cacheHit(ctx.snapshot, ctx.key.id(), hit.deploymentId(), semanticHit, saved);
         routes.record(ctx);
         routes.open.closed(ctx);
+    }
+
+    /** The header and metrics of a hit about to be written. */
+    private void served(RequestContext ctx, boolean semanticHit, long saved) {
+        ctx.response.putHeader(HeaderNames.CACHE, semanticHit ? SEMANTIC_HIT : HIT);
+        metrics.lookup(ctx.modelName, semanticHit ? CacheMetrics.SEMANTIC_HIT : CacheMetrics.HIT);
+        metrics.saved(ctx.modelName, saved);
     }
 
     /** The deployment that made the stored answer when it is still in the group, else the group's first (labels). */

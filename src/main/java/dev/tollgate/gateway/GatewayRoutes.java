@@ -262,8 +262,14 @@ public class GatewayRoutes {
             String namespace = blankToNull(rc.queryParams().get("namespace"));
             String model = blankToNull(rc.queryParams().get("model"));
             Future<Long> exact = s == null ? Future.succeededFuture(0L) : responseCache.purge(s, namespace, model);
-            Future<Long> semantic = s == null ? Future.succeededFuture(0L) : semanticCache.purge(s, namespace, model);
-            Future.all(exact, semantic).onComplete(ar -> {
+            Future<Long> semantic;
+            try {
+                semantic = s == null ? Future.succeededFuture(0L) : semanticCache.purge(s, namespace, model);
+            } catch (RuntimeException e) {
+                semantic = Future.failedFuture(e); // answered below as a purge that did not complete
+            }
+            Future<Long> semanticPurged = semantic;
+            Future.all(exact, semanticPurged).onComplete(ar -> {
                 if (ar.failed()) {
                     rc.response().setStatusCode(503).putHeader("content-type", "application/json")
                             .end("{\"error\":{\"message\":\"the purge did not complete (the shared Redis did not answer): "
@@ -271,9 +277,9 @@ public class GatewayRoutes {
                     return;
                 }
                 ObjectNode out = Json.object();
-                out.putObject("purged").put("exact", exact.result()).put("semantic", semantic.result());
+                out.putObject("purged").put("exact", exact.result()).put("semantic", semanticPurged.result());
                 LOG.infof("cache purged (namespace %s, model %s): %d exact and %d semantic entries", namespace == null
-                        ? "all" : namespace, model == null ? "all" : model, exact.result(), semantic.result());
+                        ? "all" : namespace, model == null ? "all" : model, exact.result(), semanticPurged.result());
                 rc.response().putHeader("content-type", "application/json").end(Json.write(out));
             });
         });

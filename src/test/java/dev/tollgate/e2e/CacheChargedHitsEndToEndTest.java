@@ -109,6 +109,7 @@ class CacheChargedHitsEndToEndTest {
         // 18 of 20 USD spent: the next hit (6 USD) does not fit
         HttpResponse<String> refused = ask("charged");
         assertThat(refused.statusCode()).as(refused.body()).isIn(402, 429);
+        assertThat(refused.headers().firstValue("x-tollgate-cache")).as("a refused hit is no hit").isEmpty();
         assertThat(openai.requests()).hasSize(1);
         JsonNode key = report().path("keys").path("default/k");
         assertThat(key.path("requests").asLong()).isEqualTo(4);

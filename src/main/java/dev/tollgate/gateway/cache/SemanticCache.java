@@ -60,9 +60,10 @@ import org.jboss.logging.Logger;
  * <p><b>Cost.</b> An embedding the provider answered is charged to the key whose request it looked up: its tokens
  * (as the provider reported them; else counted) and their cost at the embedding deployment's prices count in the
  * key's usage and the embedding deployment's (not as one of the key's requests, as a retried attempt), and the cost
- * is added to every Budget bound to the key that covers the requested model group or the embedding group (no
- * reservation first: it is a few micro-USD, and the request's own reservation still guards the limit). A model
- * without prices is counted in tokens and charged nothing.
+ * is added to every Budget bound to the key that covers the requested model group or the embedding group, with no
+ * reservation first. The lookup runs before the request's stages, so a key over its rate limit or budget still pays
+ * one embedding per request before its 429 (a known gap, in the README): a few micro-USD each. A model without prices
+ * is counted in tokens and charged nothing.
  *
  * <p><b>Index.</b> {@link SemanticIndex}: an exact scan of the partition, inline on the event loop for partitions up
  * to {@link #INLINE_SCAN} multiply-adds (about 0.1 ms), on a worker thread above; entries read from Redis are decoded

@@ -43,6 +43,8 @@ public final class SemanticIndex {
         final long storedAtMillis;
         final long expiresAtMillis;
         final Shelf shelf;
+        /** Set (under its shelf's lock) once it left the shelf: the eviction queue drops it without a search. */
+        volatile boolean gone;
 
         Entry(String id, float[] vector, CachedAnswer answer, long storedAtMillis, long expiresAtMillis, Shelf shelf) {
             this.id = id;
@@ -109,11 +111,6 @@ public final class SemanticIndex {
         return shelves.computeIfAbsent(key, k -> new Shelf(k, namespace, group));
     }
 
-    /** The shelf of {@code key}, or null when there is none. */
-    Shelf existing(String key) {
-        return shelves.get(key);
-    }
-
     /** Whether the shelf holds an entry with this id. */
     boolean contains(Shelf shelf, String id) {
         synchronized (shelf) {
@@ -165,6 +162,9 @@ public final class SemanticIndex {
     boolean add(Shelf shelf, String id, float[] vector, CachedAnswer answer, long storedAtMillis, long expiresAtMillis) {
         Entry e = new Entry(id, vector, answer, storedAtMillis, expiresAtMillis, shelf);
         synchronized (shelf) {
+            if (shelves.get(shelf.key) != shelf) {
+                return false; // purged while its request was answered: no lookup could find it there
+            }
             if (!shelf.ids.add(id)) {
                 return false;
             }
@@ -202,22 +202,13 @@ public final class SemanticIndex {
         }
         List<Entry> live = new ArrayList<>();
         for (Entry e : order) {
-            if (e.shelf.ids.contains(e.id) && contains(e.shelf, e)) {
+            if (!e.gone) {
                 live.add(e);
             }
         }
         order.clear();
         order.addAll(live);
         queued.set(live.size());
-    }
-
-    private static boolean contains(Shelf shelf, Entry e) {
-        for (Entry x : shelf.entries) {
-            if (x == e) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Removes the given entries of the shelf (those still in it); returns how many went. */
@@ -230,6 +221,7 @@ public final class SemanticIndex {
             for (Entry e : shelf.entries) {
                 if (drop.contains(e)) {
                     shelf.ids.remove(e.id);
+                    e.gone = true;
                     removed++;
                 } else {
                     keep.add(e);
@@ -248,6 +240,9 @@ public final class SemanticIndex {
         int removed;
         synchronized (shelf) {
             removed = shelf.entries.length;
+            for (Entry e : shelf.entries) {
+                e.gone = true;
+            }
             shelf.entries = Shelf.EMPTY;
             shelf.ids.clear();
             shelf.refreshedAtMillis = Long.MIN_VALUE;
