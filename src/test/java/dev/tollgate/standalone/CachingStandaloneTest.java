@@ -2,21 +2,11 @@ package dev.tollgate.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.api.v1alpha1.GatewayDeployment;
 import dev.tollgate.api.v1alpha1.LlmModel;
 import dev.tollgate.config.GatewayConfig;
-import dev.tollgate.config.Problem;
-import dev.tollgate.config.RenderInput;
 import dev.tollgate.config.RenderResult;
-import dev.tollgate.config.Renderer;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,35 +15,8 @@ import org.junit.jupiter.api.Test;
  * spec.cache.
  */
 class CachingStandaloneTest {
-    private static final ObjectMapper STRICT = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
-    private record Folder(RenderResult result, Map<String, Manifests.Document> documents) {
-        String where(Problem p) {
-            return StandaloneRunner.where(p, documents.get(p.kind() + "/" + p.id())) + ": " + p.message();
-        }
-    }
-
-    /** As StandaloneRunner.load reads a folder: schema check, strict binding, namespace and creation defaults. */
-    private static Folder load(String yaml) throws Exception {
-        List<LlmModel> models = new ArrayList<>();
-        GatewayDeployment gw = null;
-        Map<String, Manifests.Document> documents = new HashMap<>();
-        for (Manifests.Document d : Manifests.read(Path.of("caching.yaml"), yaml)) {
-            assertThat(SchemaValidator.bundled().validate(d.body())).as(d.where("")).isEmpty();
-            Class<? extends io.fabric8.kubernetes.api.model.HasMetadata> type = d.kind().equals("LlmModel")
-                    ? LlmModel.class : GatewayDeployment.class;
-            io.fabric8.kubernetes.api.model.HasMetadata o = STRICT.treeToValue(d.body(), type);
-            o.getMetadata().setNamespace("default");
-            o.getMetadata().setCreationTimestamp("1970-01-01T00:00:00Z");
-            documents.put(d.kind() + "/" + Renderer.id(o), d);
-            if (o instanceof LlmModel m) {
-                models.add(m);
-            } else {
-                gw = (GatewayDeployment) o;
-            }
-        }
-        return new Folder(Renderer.render(new RenderInput(gw, models, List.of(), List.of(), ns -> Map.of(),
-                (ns, name) -> Optional.empty())), documents);
+    private static RenderedFolder load(String yaml) throws Exception {
+        return RenderedFolder.load("caching.yaml", yaml);
     }
 
     private static final String GATEWAY = """
@@ -70,7 +33,7 @@ class CachingStandaloneTest {
 
     @Test
     void aFolderRendersItsCachesAndAWarningPointsAtTheLineOfCache() throws Exception {
-        Folder f = load(GATEWAY + """
+        RenderedFolder f = load(GATEWAY + """
                 ---
                 apiVersion: llm.tollgate.dev/v1alpha1
                 kind: LlmModel
@@ -110,7 +73,7 @@ class CachingStandaloneTest {
 
     @Test
     void aGroupEmbeddingItselfIsRefusedAtTheLineOfCache() throws Exception {
-        Folder f = load(GATEWAY + """
+        RenderedFolder f = load(GATEWAY + """
                 ---
                 apiVersion: llm.tollgate.dev/v1alpha1
                 kind: LlmModel
