@@ -34,26 +34,38 @@ public record GatewayConfig(
          * group's LlmModel {@code spec.cache}. Null when no resource declares any cache (a config without caching
          * renders byte-identical to before caching existed).
          */
-        Caching caching) {
+        Caching caching,
+        /**
+         * Traces, logging callbacks (sinks) and the request thresholds alerts watch, fully resolved: the
+         * GatewayDeployment's {@code spec.observability} plus every team's {@code LogSink} in a namespace the gateway
+         * serves keys from. Null when nothing is declared (a config without it renders byte-identical to before).
+         */
+        Observability observability) {
 
     public static final String SCHEMA = "tollgate.dev/gateway-config/v1";
+
+    /** A config without observability. */
+    public GatewayConfig(String schema, String gateway, Settings settings, List<Model> models, List<Key> keys,
+            List<Budget> budgets, KeyShards keyShards, Map<String, Routing> routing, Caching caching) {
+        this(schema, gateway, settings, models, keys, budgets, keyShards, routing, caching, null);
+    }
 
     /** A config without caching. */
     public GatewayConfig(String schema, String gateway, Settings settings, List<Model> models, List<Key> keys,
             List<Budget> budgets, KeyShards keyShards, Map<String, Routing> routing) {
-        this(schema, gateway, settings, models, keys, budgets, keyShards, routing, null);
+        this(schema, gateway, settings, models, keys, budgets, keyShards, routing, null, null);
     }
 
     /** An unsharded config: every key inline. */
     public GatewayConfig(String schema, String gateway, Settings settings, List<Model> models, List<Key> keys,
             List<Budget> budgets) {
-        this(schema, gateway, settings, models, keys, budgets, null, null, null);
+        this(schema, gateway, settings, models, keys, budgets, null, null, null, null);
     }
 
     /** A config with no routing declared (every group on {@link Routing#DEFAULT}). */
     public GatewayConfig(String schema, String gateway, Settings settings, List<Model> models, List<Key> keys,
             List<Budget> budgets, KeyShards keyShards) {
-        this(schema, gateway, settings, models, keys, budgets, keyShards, null, null);
+        this(schema, gateway, settings, models, keys, budgets, keyShards, null, null, null);
     }
 
     /**
@@ -167,6 +179,99 @@ public record GatewayConfig(
     public record Semantic(String embeddingModel, double threshold, long ttlMillis, long maxEntryBytes) {
         public static final double DEFAULT_THRESHOLD = 0.95;
     }
+
+    /**
+     * What the gateway reports about its calls, and where to.
+     *
+     * @param tracing  OpenTelemetry traces and GenAI metrics over OTLP/HTTP, or null when off
+     * @param sinks    logging callbacks, sorted by id: the platform's (all traffic) and the teams' (their namespace's)
+     * @param requests the request thresholds alerts watch (slow, hanging), or null when none is declared
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Observability(Tracing tracing, List<Sink> sinks, RequestAlerts requests) {
+        public Observability {
+            sinks = sinks == null ? List.of() : List.copyOf(sinks);
+        }
+    }
+
+    /**
+     * OTLP export of traces (a span per gateway request, a child per upstream attempt, GenAI semantic conventions)
+     * and of the GenAI client metrics.
+     *
+     * @param endpoint             the collector's OTLP/HTTP base URL, e.g. {@code http://otel-collector:4318}: traces
+     *                             go to {@code <endpoint>/v1/traces}, metrics to {@code <endpoint>/v1/metrics}
+     * @param sampleRatio          share of new traces sampled, 0..1 (a request continuing a trace follows its
+     *                             parent's sampled flag)
+     * @param serviceName          the resource's {@code service.name} (default {@code tollgate-gateway})
+     * @param headers              plain headers sent with every export
+     * @param secretHeaders        header name -> credential ref in {@link GatewaySecrets#credentials()} (e.g. an
+     *                             {@code authorization} header from a Secret)
+     * @param metrics              export the GenAI metrics over OTLP too
+     * @param metricsIntervalMillis how often metrics are exported
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Tracing(String endpoint, double sampleRatio, String serviceName, Map<String, String> headers,
+            Map<String, String> secretHeaders, boolean metrics, long metricsIntervalMillis) {
+        public static final String DEFAULT_SERVICE_NAME = "tollgate-gateway";
+
+        public Tracing {
+            headers = headers == null ? Map.of() : Map.copyOf(headers);
+            secretHeaders = secretHeaders == null ? Map.of() : Map.copyOf(secretHeaders);
+        }
+    }
+
+    /**
+     * One logging callback: every finished request (of its namespace, for a team's sink) is sent to it, in batches,
+     * off the request path.
+     *
+     * @param id                  {@code <namespace>/<name>} of a team's LogSink; {@code <gw namespace>/<gw name>/<name>}
+     *                            of a sink on the GatewayDeployment
+     * @param type                {@value #LANGFUSE}, {@value #LUNARY}, {@value #HELICONE}, {@value #PROMPTLAYER},
+     *                            {@value #TRACELOOP}, {@value #WEBHOOK} ({@value #OTLP} is the gateway's own tracing)
+     * @param url                 where to send (the type's documented default when the resource gives none)
+     * @param namespace           only this namespace's keys' traffic (a team's sink); null: all traffic (the platform's)
+     * @param credentials         role (e.g. {@code publicKey}, {@code secretKey}, {@code apiKey}, or a webhook header
+     *                            name) -> credential ref in {@link GatewaySecrets#credentials()}
+     * @param headers             plain headers sent with every delivery
+     * @param logContent          send the prompt and the answer (after {@link #redact}); otherwise only the metadata
+     * @param redact              regular expressions whose matches are replaced by {@code [REDACTED]} in the content
+     * @param queueSize           the most records waiting; one more is dropped (and counted)
+     * @param batchSize           the most records per delivery
+     * @param flushIntervalMillis the longest a record waits for a batch to fill
+     * @param maxRetries          retries of a failed delivery (with backoff) before its records are dropped
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Sink(String id, String type, String url, String namespace, Map<String, String> credentials,
+            Map<String, String> headers, boolean logContent, List<String> redact, int queueSize, int batchSize,
+            long flushIntervalMillis, int maxRetries) {
+        public static final String LANGFUSE = "langfuse";
+        public static final String LUNARY = "lunary";
+        public static final String HELICONE = "helicone";
+        public static final String PROMPTLAYER = "promptlayer";
+        public static final String TRACELOOP = "traceloop";
+        public static final String WEBHOOK = "webhook";
+        public static final String OTLP = "otlp";
+        public static final int DEFAULT_QUEUE_SIZE = 10_000;
+        public static final int DEFAULT_BATCH_SIZE = 100;
+        public static final long DEFAULT_FLUSH_INTERVAL_MILLIS = 1_000;
+        public static final int DEFAULT_MAX_RETRIES = 3;
+
+        public Sink {
+            credentials = credentials == null ? Map.of() : Map.copyOf(credentials);
+            headers = headers == null ? Map.of() : Map.copyOf(headers);
+            redact = redact == null ? List.of() : List.copyOf(redact);
+        }
+    }
+
+    /**
+     * The request thresholds the gateway watches for alerts (the operator sends them; see
+     * {@code GatewayDeployment.spec.observability.alerts}).
+     *
+     * @param slowMillis    a request that took longer than this is counted as slow (null: not watched)
+     * @param hangingMillis a request still in flight after this long is counted as hanging (null: not watched)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record RequestAlerts(Long slowMillis, Long hangingMillis) {}
 
     /**
      * Session affinity: requests with the same affinity key stay on one deployment for {@code ttlMillis} (refreshed

@@ -81,6 +81,10 @@ public class GatewayDeploymentSpec {
             + "nothing is cached unless an LlmModel turns its group's cache on.")
     private GatewayCacheSpec cache;
 
+    @JsonPropertyDescription("Traces and GenAI metrics over OTLP, logging callbacks for all traffic, and alerts. Teams "
+            + "add logging callbacks for their own keys with a LogSink in their namespace. Absent: none of them.")
+    private ObservabilitySpec observability;
+
     @JsonPropertyDescription("Which VirtualKeys this gateway accepts. Absent: all in the gateway's namespace. "
             + "A key with a gatewayRef is served only by the gateway it names.")
     private Selection keys;
@@ -154,6 +158,8 @@ public class GatewayDeploymentSpec {
     public void setRouting(RoutingSpec routing) { this.routing = routing; }
     public GatewayCacheSpec getCache() { return cache; }
     public void setCache(GatewayCacheSpec cache) { this.cache = cache; }
+    public ObservabilitySpec getObservability() { return observability; }
+    public void setObservability(ObservabilitySpec observability) { this.observability = observability; }
     public Selection getKeys() { return keys; }
     public void setKeys(Selection keys) { this.keys = keys; }
     public Selection getBudgets() { return budgets; }
