@@ -40,6 +40,10 @@ import java.util.Map;
  * @param serverAddress      the provider's host, or null
  * @param serverPort         the provider's port, or null
  * @param stream             whether the client asked for a stream
+ * @param requestParams      the request's sampling parameters as the client sent them, by their OpenAI name
+ *                           ({@code max_tokens}, {@code temperature}, {@code top_p}, {@code frequency_penalty},
+ *                           {@code presence_penalty}, {@code stop}, {@code seed}, {@code n}): numbers as
+ *                           {@link Number}, stop as a List of String; never null (empty when none)
  * @param status             the HTTP status the client got (499: the client left)
  * @param errorType          the error's type when status is not 2xx (e.g. {@code rate_limit_exceeded},
  *                           {@code timeout}), else null
@@ -84,6 +88,7 @@ public record CallRecord(
         String serverAddress,
         Integer serverPort,
         boolean stream,
+        Map<String, Object> requestParams,
         int status,
         String errorType,
         String errorMessage,
@@ -101,6 +106,7 @@ public record CallRecord(
     public CallRecord {
         keyAttributes = keyAttributes == null ? Map.of() : keyAttributes;
         budgets = budgets == null ? List.of() : budgets;
+        requestParams = requestParams == null ? Map.of() : requestParams;
         finishReasons = finishReasons == null ? List.of() : finishReasons;
         attempts = attempts == null ? List.of() : attempts;
     }
@@ -120,7 +126,7 @@ public record CallRecord(
         return new CallRecord(requestId, traceId, spanId, parentSpanId, sampled, startEpochNanos, endEpochNanos,
                 firstTokenNanos, operation, path, ingress, keyId, keyNamespace, keyAttributes, budgets, requestedModel,
                 model, deploymentId, provider, upstreamModel, responseModel, responseId, serverAddress, serverPort,
-                stream, status, errorType, errorMessage, inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens,
+                stream, requestParams, status, errorType, errorMessage, inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens,
                 costMicros, cacheStatus, finishReasons, attempts, request, answer);
     }
 }
