@@ -135,13 +135,8 @@ public final class LunaryFormat implements SinkFormat {
         if (body == null || body.length() == 0) {
             return 0;
         }
-        JsonNode answer;
-        try {
-            answer = Json.parse(body.getBytes());
-        } catch (RuntimeException notJson) {
-            return 0;
-        }
-        JsonNode results = answer.get("results");
+        JsonNode answer = Json.parse(body.getBytes());
+        JsonNode results = answer == null ? null : answer.get("results");
         if (results == null || !results.isArray()) {
             return 0;
         }

@@ -208,10 +208,8 @@ final class SinkParts {
         if (!trimmed.startsWith("{")) {
             return a;
         }
-        JsonNode body;
-        try {
-            body = Json.parse(trimmed);
-        } catch (RuntimeException notJson) {
+        JsonNode body = Json.parse(trimmed);
+        if (body == null || !body.isObject()) {
             return a;
         }
         JsonNode choices = body.get("choices");
