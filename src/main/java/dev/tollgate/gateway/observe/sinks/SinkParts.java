@@ -197,15 +197,15 @@ final class SinkParts {
     /**
      * The answer's text: a stream's assembled content as is; a JSON answer's message content (OpenAI's
      * {@code choices[].message.content} or {@code choices[].text}, Anthropic's {@code content[].text}); any other
-     * body as it came. Null when the record carries no answer.
+     * body as it came. Null when the record carries no answer, and for embeddings (vectors are no text to read).
      */
     static String answer(CallRecord r) {
         String a = r.answer();
-        if (a == null) {
+        if (a == null || "embeddings".equals(r.operation())) {
             return null;
         }
         String trimmed = a.strip();
-        if (!trimmed.startsWith("{")) {
+        if (r.stream() || !trimmed.startsWith("{")) {
             return a;
         }
         JsonNode body = Json.parse(trimmed);

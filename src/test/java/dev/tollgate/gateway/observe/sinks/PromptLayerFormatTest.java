@@ -152,7 +152,7 @@ class PromptLayerFormatTest {
 
     @Test
     void aCompletionPromptIsACompletionBlueprint() {
-        CallRecord s = SinkSamples.success();
+        CallRecord s = SinkSamples.cacheHit();
         CallRecord completion = s.withContent(Json.parse("{\"model\":\"gpt-3.5-turbo-instruct\",\"prompt\":\"Say hi\"}"),
                 "{\"choices\":[{\"text\":\"hi\"}]}");
         JsonNode log = body(format.encode(List.of(completion),

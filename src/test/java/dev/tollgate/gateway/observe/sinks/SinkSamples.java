@@ -7,7 +7,6 @@ import dev.tollgate.gateway.observe.AttemptRecord;
 import dev.tollgate.gateway.observe.CallRecord;
 import dev.tollgate.gateway.observe.SinkRequest;
 import dev.tollgate.gateway.observe.SinkTarget;
-import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -18,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -73,7 +73,10 @@ final class SinkSamples {
         return p;
     }
 
-    /** A streamed chat completion that succeeded: 120 prompt tokens (20 cached), 30 completion, $0.00153. */
+    /**
+     * A streamed chat completion that succeeded: 120 prompt tokens (20 cached), 30 completion, $0.00153; its answer
+     * is the stream's assembled content.
+     */
     static CallRecord success() {
         AttemptRecord attempt = new AttemptRecord(1, "00f067aa0ba902b8", START + 1_000_000L, END - 1_000_000L, "gpt-4o",
                 "team-a/gpt-4o-east", "openai", "gpt-4o-2024-08-06", "api.openai.com", 443, 200, null, false, 120L, 30L,
@@ -83,7 +86,7 @@ final class SinkSamples {
                 "openai", "team-a/checkout", "team-a", ATTRIBUTES, List.of("team-a/monthly"), "gpt-4o", "gpt-4o",
                 "team-a/gpt-4o-east", "openai", "gpt-4o-2024-08-06", "gpt-4o-2024-08-06", "chatcmpl-42",
                 "api.openai.com", 443, true, params(), 200, null, null, 120L, 30L, 20L, null, 1530L, "MISS",
-                List.of("stop"), List.of(attempt), Json.parse(REQUEST_BODY), ANSWER_BODY);
+                List.of("stop"), List.of(attempt), Json.parse(REQUEST_BODY), "4");
     }
 
     /** The same call, succeeding only after its first attempt failed (a retry). */
@@ -114,7 +117,10 @@ final class SinkSamples {
                 List.of(attempt), Json.parse(REQUEST_BODY), null);
     }
 
-    /** A call answered from the gateway's cache: no attempt, no provider, the cached answer's tokens, no cost. */
+    /**
+     * A call answered from the gateway's cache: no attempt, no provider, the cached answer's tokens, no cost; its
+     * answer is the JSON body it got.
+     */
     static CallRecord cacheHit() {
         return new CallRecord("5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d", "5b8aa5a2d2c872e8321cf37308d69df2",
                 "051581bf3cb55c13", null, false, START, START + 3_000_000L, null, "chat", "/v1/chat/completions",
@@ -144,14 +150,22 @@ final class SinkSamples {
     /** What a fake answered. */
     record Answer(int status, MultiMap headers, Buffer body) {}
 
-    /** Sends a sink request as a deliverer would: its method, absolute URL, headers and body. */
+    /**
+     * Sends a sink request as a deliverer would: its method, absolute URL, headers and body. The answer's handlers are
+     * set before the request is sent, so they run on the connection's event loop as the answer arrives (composing
+     * them from this thread after the fact can miss a body that already went by).
+     */
     static Answer send(HttpClient client, SinkRequest request) throws Exception {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.valueOf(request.method()))
                 .setAbsoluteURI(request.url());
         request.headers().forEach(options::putHeader);
-        Future<Answer> answer = client.request(options)
-                .compose(req -> req.send(request.body()))
-                .compose((HttpClientResponse res) -> res.body().map(b -> new Answer(res.statusCode(), res.headers(), b)));
-        return answer.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        CompletableFuture<Answer> done = new CompletableFuture<>();
+        client.request(options).onFailure(done::completeExceptionally).onSuccess(req -> {
+            req.response().onFailure(done::completeExceptionally).onSuccess((HttpClientResponse res) -> res.body()
+                    .onFailure(done::completeExceptionally)
+                    .onSuccess(b -> done.complete(new Answer(res.statusCode(), res.headers(), b))));
+            req.end(request.body()).onFailure(done::completeExceptionally);
+        });
+        return done.get(30, TimeUnit.SECONDS);
     }
 }
