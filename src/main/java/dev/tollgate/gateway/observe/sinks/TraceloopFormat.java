@@ -17,7 +17,9 @@ import java.util.Map;
  * upstream attempt, the prompt and answer only when the sink logs content). Sources:
  * https://traceloop.com/docs/openllmetry/integrations/traceloop (an OTLP/HTTP exporter to
  * {@code https://api.traceloop.com} with {@code Authorization: Bearer <TRACELOOP_API_KEY>}) and the OTLP/HTTP
- * specification, https://opentelemetry.io/docs/specs/otlp/#otlphttp ({@code /v1/traces}, binary protobuf).
+ * specification, https://opentelemetry.io/docs/specs/otlp/#otlphttp ({@code /v1/traces}, binary protobuf, the
+ * retryable codes). The resource is {@code service.name} = the gateway's name ({@link SinkTarget#serviceName()}) and
+ * {@code service.instance.id} = the pod, as in the gateway's own tracing; one batch is one export.
  */
 public final class TraceloopFormat implements SinkFormat {
     /** The URL used when the resource gives none (Traceloop's API; TRACELOOP_BASE_URL's default in its SDKs). */
@@ -30,15 +32,20 @@ public final class TraceloopFormat implements SinkFormat {
     }
 
     private final SpanEncoder spans;
+    private final String serviceInstance;
 
-    /** Traceloop's format over the gateway's GenAI spans. */
+    /**
+     * Traceloop's format over the gateway's GenAI spans, the resource's {@code service.instance.id} being the pod's
+     * host name ({@code HOSTNAME}) as in the gateway's own tracing ({@link GenAiSpans#otlpFormat()}).
+     */
     public TraceloopFormat() {
-        this(GenAiSpans::encode);
+        this(GenAiSpans::encode, System.getenv("HOSTNAME"));
     }
 
-    /** Over another span encoder (tests). */
-    public TraceloopFormat(SpanEncoder spans) {
+    /** Over another span encoder and {@code service.instance.id} (null or blank: none). */
+    public TraceloopFormat(SpanEncoder spans, String serviceInstance) {
         this.spans = spans;
+        this.serviceInstance = serviceInstance == null || serviceInstance.isBlank() ? null : serviceInstance;
     }
 
     @Override
@@ -52,8 +59,14 @@ public final class TraceloopFormat implements SinkFormat {
         if (key != null) {
             own.put("authorization", "Bearer " + key);
         }
-        byte[] body = spans.encode(batch, target.serviceName(), target.id(), target.logContent());
+        byte[] body = spans.encode(batch, target.serviceName(), serviceInstance, target.logContent());
         return List.of(new SinkRequest("POST", SinkParts.url(target, "/v1/traces"), SinkParts.headers(target, own),
                 Buffer.buffer(body), batch.size()));
+    }
+
+    /** Retried as OTLP/HTTP says (https://opentelemetry.io/docs/specs/otlp/#retryable-response-codes): 429, 502, 503, 504. */
+    @Override
+    public boolean retryable(int status) {
+        return status == 429 || status == 502 || status == 503 || status == 504;
     }
 }

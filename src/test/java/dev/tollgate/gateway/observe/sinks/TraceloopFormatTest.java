@@ -51,7 +51,7 @@ class TraceloopFormatTest {
     @Test
     void aBatchIsOneProtobufExportToV1TracesWithTheBearerKey() {
         Recording spans = new Recording();
-        TraceloopFormat format = new TraceloopFormat(spans);
+        TraceloopFormat format = new TraceloopFormat(spans, "gw-7d9f-abcde");
         SinkTarget target = SinkSamples.target("traceloop", "https://traceloop.example/", true);
 
         List<SinkRequest> requests = format.encode(batch(), target);
@@ -65,21 +65,28 @@ class TraceloopFormatTest {
                 .containsEntry("content-type", "application/x-protobuf")
                 .containsEntry("x-team-tag", "observability-plain-header");
         assertThat(req.body().toString()).isEqualTo("spans:3");
-        assertThat(spans.calls).containsExactly(new Call(batch(), "tollgate-gateway", "platform/gw/traceloop", true));
+        assertThat(spans.calls).containsExactly(new Call(batch(), "tollgate-gateway", "gw-7d9f-abcde", true));
         assertThat(req.toString()).doesNotContain(API_KEY);
+    }
+
+    @Test
+    void retriesAreOtlps() {
+        TraceloopFormat format = new TraceloopFormat(new Recording(), null);
+        assertThat(List.of(429, 502, 503, 504)).allSatisfy(s -> assertThat(format.retryable(s)).isTrue());
+        assertThat(List.of(400, 401, 408, 415, 500)).allSatisfy(s -> assertThat(format.retryable(s)).isFalse());
     }
 
     @Test
     void theSpansCarryContentOnlyWhenTheSinkLogsIt() {
         Recording spans = new Recording();
-        new TraceloopFormat(spans).encode(batch(), SinkSamples.target("traceloop", "https://t.example", false));
+        new TraceloopFormat(spans, "gw-7d9f-abcde").encode(batch(), SinkSamples.target("traceloop", "https://t.example", false));
         assertThat(spans.calls).hasSize(1);
         assertThat(spans.calls.get(0).withContent()).isFalse();
     }
 
     @Test
     void theServiceTakesTheExportAndRefusesAMissingKey() throws Exception {
-        TraceloopFormat format = new TraceloopFormat(new Recording());
+        TraceloopFormat format = new TraceloopFormat(new Recording(), null);
         try (FakeSinkService traceloop = FakeSinkService.traceloop(VERTX, API_KEY)) {
             SinkSamples.Answer ok = SinkSamples.send(CLIENT,
                     format.encode(batch(), SinkSamples.target("traceloop", traceloop.url(), true)).get(0));
@@ -111,7 +118,8 @@ class TraceloopFormatTest {
 
         SinkRequest req = new TraceloopFormat().encode(records, target).get(0);
 
-        byte[] expected = GenAiSpans.encode(records, target.serviceName(), target.id(), true);
+        String pod = System.getenv("HOSTNAME");
+        byte[] expected = GenAiSpans.encode(records, target.serviceName(), pod == null || pod.isBlank() ? null : pod, true);
         assertThat(expected).isNotEmpty();
         assertThat(req.body().getBytes()).isEqualTo(expected);
         SinkSamples.assertNoSecret(req.body().getBytes());
