@@ -9,9 +9,11 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanId;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceId;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.exporter.internal.otlp.traces.TraceRequestMarshaler;
 import io.opentelemetry.sdk.common.InstrumentationLibraryInfo;
@@ -199,9 +201,12 @@ public final class GenAiSpans {
     }
 
     private static void spans(CallRecord r, Resource resource, boolean withContent, List<SpanData> out) {
+        if (!TraceId.isValid(r.traceId()) || !SpanId.isValid(r.spanId())) {
+            return; // no valid span can be made of it (the request path always sets both)
+        }
         TraceFlags flags = r.sampled() ? TraceFlags.getSampled() : TraceFlags.getDefault();
         SpanContext self = SpanContext.create(r.traceId(), r.spanId(), flags, TraceState.getDefault());
-        SpanContext parent = r.parentSpanId() == null ? SpanContext.getInvalid()
+        SpanContext parent = !SpanId.isValid(r.parentSpanId()) ? SpanContext.getInvalid()
                 : SpanContext.createFromRemoteParent(r.traceId(), r.parentSpanId(), flags, TraceState.getDefault());
         String requestModel = r.requestedModel() != null ? r.requestedModel() : r.model();
         String error = errorType(r.status(), r.errorType());
@@ -227,7 +232,7 @@ public final class GenAiSpans {
             putString(a, "tollgate.key.attributes." + e.getKey(), e.getValue());
         }
         if (!r.budgets().isEmpty()) {
-            a.put(AttributeKey.stringArrayKey("tollgate.budget.ids"), List.copyOf(r.budgets()));
+            a.put(AttributeKey.stringArrayKey("tollgate.budget.ids"), strings(r.budgets()));
         }
         if (r.costMicros() != null) {
             a.put("tollgate.cost_usd", Money.format(r.costMicros()));
@@ -248,6 +253,9 @@ public final class GenAiSpans {
 
         AttemptRecord last = r.attempts().isEmpty() ? null : r.attempts().get(r.attempts().size() - 1);
         for (AttemptRecord at : r.attempts()) {
+            if (!SpanId.isValid(at.spanId())) {
+                continue;
+            }
             SpanContext child = SpanContext.create(r.traceId(), at.spanId(), flags, TraceState.getDefault());
             String atError = errorType(at.status(), at.errorType());
             AttributesBuilder b = Attributes.builder();
@@ -291,8 +299,7 @@ public final class GenAiSpans {
         putString(a, "gen_ai.response.model", r.responseModel());
         putString(a, "gen_ai.response.id", r.responseId());
         if (!r.finishReasons().isEmpty()) {
-            a.put(AttributeKey.stringArrayKey("gen_ai.response.finish_reasons"),
-                    List.copyOf(r.finishReasons()));
+            a.put(AttributeKey.stringArrayKey("gen_ai.response.finish_reasons"), strings(r.finishReasons()));
         }
     }
 
@@ -342,6 +349,16 @@ public final class GenAiSpans {
         if (v instanceof Number) {
             a.put(key, ((Number) v).doubleValue());
         }
+    }
+
+    private static List<String> strings(List<String> values) {
+        List<String> out = new ArrayList<>(values.size());
+        for (String v : values) {
+            if (v != null) {
+                out.add(v);
+            }
+        }
+        return out;
     }
 
     private static void putString(AttributesBuilder a, String key, String v) {

@@ -239,6 +239,21 @@ class GenAiMetricsTest {
                         + "server_port=\"443\",le=\"64.0\",} 1.0",
                 "gen_ai_server_time_to_first_token_seconds_count{" + labels + "} 1.0",
                 "gen_ai_server_time_per_output_token_seconds_sum{" + labels + "} 0.09");
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (String line : scrape.split("\n")) {
+            if (line.startsWith("gen_ai_")) {
+                names.add(line.substring(0, line.indexOf('{')));
+            }
+        }
+        assertThat(names).as("the README's rows").containsExactlyInAnyOrder(
+                "gen_ai_client_operation_duration_seconds_bucket", "gen_ai_client_operation_duration_seconds_count",
+                "gen_ai_client_operation_duration_seconds_sum", "gen_ai_client_operation_duration_seconds_max",
+                "gen_ai_client_token_usage_bucket", "gen_ai_client_token_usage_count", "gen_ai_client_token_usage_sum",
+                "gen_ai_client_token_usage_max", "gen_ai_server_time_to_first_token_seconds_bucket",
+                "gen_ai_server_time_to_first_token_seconds_count", "gen_ai_server_time_to_first_token_seconds_sum",
+                "gen_ai_server_time_to_first_token_seconds_max", "gen_ai_server_time_per_output_token_seconds_bucket",
+                "gen_ai_server_time_per_output_token_seconds_count", "gen_ai_server_time_per_output_token_seconds_sum",
+                "gen_ai_server_time_per_output_token_seconds_max");
         assertThat(scrape).contains("# TYPE gen_ai_client_token_usage histogram",
                 "# TYPE gen_ai_client_operation_duration_seconds histogram",
                 "# TYPE gen_ai_server_time_to_first_token_seconds histogram",

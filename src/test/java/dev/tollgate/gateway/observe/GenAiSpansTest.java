@@ -483,6 +483,20 @@ class GenAiSpansTest {
     }
 
     @Test
+    void aRecordWithoutValidIdsIsLeftOutNotTheBatch() throws Exception {
+        CallRecord good = retriedThenFallback();
+        CallRecord noTrace = new CallRecord("bad", null, SPAN, null, true, T0, T0 + MS, null, "chat", "/", "openai",
+                null, null, null, null, null, null, null, null, null, null, null, null, null, false, null, 200, null,
+                null, null, null, null, null, null, null, null, null, null, null);
+        CallRecord shortSpan = new CallRecord("bad2", TRACE, "abc", null, true, T0, T0 + MS, null, "chat", "/", "openai",
+                null, null, null, null, null, null, null, null, null, null, null, null, null, false, null, 200, null,
+                null, null, null, null, null, null, null, null, null, null, null);
+        List<Span> spans = spans(decode(GenAiSpans.encode(List.of(noTrace, good, shortSpan), "g", null, false)));
+        assertThat(spans).hasSize(4);
+        assertThat(spans).allMatch(s -> hex(s.getTraceId()).equals(TRACE));
+    }
+
+    @Test
     void providerNamesAreTheSemconvWellKnownValues() {
         Map<String, String> expected = Map.ofEntries(Map.entry("openai", "openai"), Map.entry("azure", "azure.ai.openai"),
                 Map.entry("anthropic", "anthropic"), Map.entry("bedrock", "aws.bedrock"), Map.entry("gemini", "gcp.gemini"),
