@@ -8,12 +8,16 @@ import dev.tollgate.gateway.observe.CallRecord;
 import dev.tollgate.gateway.observe.GenAiSpans;
 import dev.tollgate.gateway.observe.SinkRequest;
 import dev.tollgate.gateway.observe.SinkTarget;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.Span;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -107,9 +111,9 @@ class TraceloopFormatTest {
     }
 
     /**
-     * The default format's body is the gateway's GenAI spans of the same batch, and carries no credential nor key.
-     * Needs GenAiSpans.encode implemented (the tracing work, wt21-otel): until that is merged it fails with the
-     * placeholder's UnsupportedOperationException.
+     * The default format's body is the gateway's GenAI spans of the same batch (decoded with opentelemetry-proto's
+     * classes: the resource, a span per request and per attempt, the prompt and answer when the sink logs content),
+     * and carries no credential nor key.
      */
     @Test
     void theBodyIsTheGatewaysGenAiSpansOfTheBatch() throws Exception {
@@ -123,6 +127,26 @@ class TraceloopFormatTest {
         assertThat(expected).isNotEmpty();
         assertThat(req.body().getBytes()).isEqualTo(expected);
         SinkSamples.assertNoSecret(req.body().getBytes());
+
+        ExportTraceServiceRequest export = ExportTraceServiceRequest.parseFrom(req.body().getBytes());
+        assertThat(export.getResourceSpansCount()).isEqualTo(1);
+        ResourceSpans resource = export.getResourceSpans(0);
+        assertThat(resource.getResource().getAttributesList())
+                .anySatisfy(kv -> {
+                    assertThat(kv.getKey()).isEqualTo("service.name");
+                    assertThat(kv.getValue().getStringValue()).isEqualTo("tollgate-gateway");
+                });
+        List<Span> spans = new ArrayList<>();
+        resource.getScopeSpansList().forEach(scope -> spans.addAll(scope.getSpansList()));
+        assertThat(spans).as("a span per request, a child per attempt (the cache hit has none)").hasSize(5);
+        assertThat(spans).extracting(span -> HexFormat.of().formatHex(span.getTraceId().toByteArray()))
+                .containsOnly("4bf92f3577b34da6a3ce929d0e0e4736", "0af7651916cd43dd8448eb211c80319c",
+                        "5b8aa5a2d2c872e8321cf37308d69df2");
+        assertThat(spans.toString()).contains("What is 2+2?");
+
+        byte[] bare = new TraceloopFormat().encode(records,
+                SinkSamples.target("traceloop", "https://traceloop.example", false)).get(0).body().getBytes();
+        assertThat(ExportTraceServiceRequest.parseFrom(bare).toString()).doesNotContain("What is 2+2?");
 
         try (FakeSinkService traceloop = FakeSinkService.traceloop(VERTX, API_KEY)) {
             SinkRequest sent = new TraceloopFormat().encode(records,
