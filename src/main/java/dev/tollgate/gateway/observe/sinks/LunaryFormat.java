@@ -32,6 +32,10 @@ import java.util.Set;
  * and {@code output} only with content. No {@code parentRunId}: a caller's traceparent span is not a Lunary run, and
  * Lunary's ingest waits 2 s for a parent run it does not find before dropping the link.
  *
+ * <p>Lunary's ingest camel-cases every key it gets (recursiveToCamel in utils/ingest.ts), metadata's included: in
+ * its UI {@code tollgate.cost_usd} reads {@code tollgate.costUsd} and an attribute {@code cost-center}
+ * {@code costCenter}.
+ *
  * <p>Lunary answers 200 with {@code {"results":[{"id","success","error"}]}} per event; {@link #rejected} counts the
  * calls with a failed event.
  */
