@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
@@ -32,7 +33,8 @@ import org.jboss.logging.Logger;
  * wait, or every {@code flushIntervalMillis} when fewer do; one delivery at a time (a slow sink holds its queue, not
  * memory). A delivery that fails (connection error, timeout, or a status its format calls retryable: by default 408,
  * 429, 5xx) is tried again up to {@code maxRetries} times with exponential backoff and jitter, then its records are
- * counted as failed; any other non-2xx fails them at once. Redaction and encoding run on a worker thread, the HTTP
+ * counted as failed; any other non-2xx fails them at once. Redaction and encoding run on a small worker pool of their
+ * own ({@value #EXECUTOR}), the HTTP
  * calls on one Vert.x {@link HttpClient} (HTTP/1.1, keep-alive) shared by the sinks of this instance.
  *
  * <p>Metrics (tag {@code sink} = the sink's id): counter {@code tollgate.callback.records{sink,result}} with
@@ -42,6 +44,9 @@ import org.jboss.logging.Logger;
  */
 public final class Callbacks implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Callbacks.class);
+    /** The worker pool (shared by name across reloads) where sinks redact and encode their batches. */
+    static final String EXECUTOR = "tollgate-callbacks";
+    static final int EXECUTOR_THREADS = 2;
 
     /**
      * Timeouts and backoff of the deliveries.
@@ -60,6 +65,7 @@ public final class Callbacks implements AutoCloseable {
     private final Vertx vertx;
     private final Timing timing;
     private final HttpClient client;
+    private final WorkerExecutor executor;
     /** The sinks offers go to (after a reload: partly the previous instance's workers). */
     private volatile SinkWorker[] workers;
     /** The workers this instance closes (the ones a later instance did not take over). */
@@ -95,6 +101,7 @@ public final class Callbacks implements AutoCloseable {
                         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, timing.connectTimeoutMillis()))
                         .setVerifyHost(true),
                 new PoolOptions().setHttp1MaxSize(Math.max(8, 2 * list.size())));
+        this.executor = vertx.createSharedWorkerExecutor(EXECUTOR, EXECUTOR_THREADS);
         Context context = vertx.getOrCreateContext();
         List<SinkWorker> started = new ArrayList<>();
         Set<String> ids = new HashSet<>();
@@ -157,7 +164,7 @@ public final class Callbacks implements AutoCloseable {
         }
         SinkTarget target = new SinkTarget(sink.id(), sink.type(), url, Map.copyOf(resolved), sink.headers(),
                 sink.logContent(), gateway);
-        return new SinkWorker(sink, target, format, patterns, timing, vertx, context, client, registry);
+        return new SinkWorker(sink, target, format, patterns, timing, vertx, context, client, executor, registry);
     }
 
     /** No sink at all: the request path skips building records for it. */
@@ -213,6 +220,7 @@ public final class Callbacks implements AutoCloseable {
             SinkWorker o = old.get(mine[i].id());
             if (o != null && o.sameAs(mine[i])) {
                 o.client = client;
+                o.executor = executor;
                 mine[i].discardInto(o);
                 mine[i] = o;
                 retiring.remove(o);
@@ -246,7 +254,9 @@ public final class Callbacks implements AutoCloseable {
             all.add(w.close(timing.closeDeadlineMillis()));
         }
         owned = List.of();
-        closing = Future.join(all).<Void>mapEmpty().eventually(() -> client.close()).recover(e -> Future.succeededFuture());
+        closing = Future.join(all).<Void>mapEmpty()
+                .eventually(() -> Future.join(client.close(), executor.close()))
+                .recover(e -> Future.succeededFuture());
         return closing;
     }
 

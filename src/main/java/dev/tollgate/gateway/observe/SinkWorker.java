@@ -11,6 +11,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
@@ -56,6 +57,8 @@ final class SinkWorker {
     private final int maxRetries;
     private final boolean otlp;
     volatile HttpClient client;
+    /** Where redaction and encoding run: a small pool of its own, never an event loop. */
+    volatile WorkerExecutor executor;
 
     private final ConcurrentLinkedQueue<CallRecord> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger size = new AtomicInteger();
@@ -63,8 +66,9 @@ final class SinkWorker {
     private volatile boolean accepting = true;
     private final Promise<Void> closed = Promise.promise();
 
+    /** A delivery is under way (written on the context; read by offer, so a busy sink costs offers no wake-up). */
+    private volatile boolean inFlight;
     // Confined to the context:
-    private boolean inFlight;
     private int inFlightRecords;
     private boolean closing;
     private boolean stopped;
@@ -74,7 +78,8 @@ final class SinkWorker {
     private HttpClientRequest current;
 
     SinkWorker(GatewayConfig.Sink sink, SinkTarget target, SinkFormat format, List<Pattern> redact,
-            Callbacks.Timing timing, Vertx vertx, Context context, HttpClient client, MeterRegistry registry) {
+            Callbacks.Timing timing, Vertx vertx, Context context, HttpClient client, WorkerExecutor executor,
+            MeterRegistry registry) {
         this.sink = sink;
         this.target = target;
         this.format = format;
@@ -83,6 +88,7 @@ final class SinkWorker {
         this.vertx = vertx;
         this.context = context;
         this.client = client;
+        this.executor = executor;
         this.registry = registry;
         this.capacity = sink.queueSize() > 0 ? sink.queueSize() : GatewayConfig.Sink.DEFAULT_QUEUE_SIZE;
         this.batchSize = sink.batchSize() > 0 ? sink.batchSize() : GatewayConfig.Sink.DEFAULT_BATCH_SIZE;
@@ -141,7 +147,7 @@ final class SinkWorker {
             return false;
         }
         queue.add(record);
-        if (n >= trigger && kickScheduled.compareAndSet(false, true)) {
+        if (n >= trigger && !inFlight && kickScheduled.compareAndSet(false, true)) {
             context.runOnContext(v -> {
                 kickScheduled.set(false);
                 if (!inFlight && size.get() >= trigger) {
@@ -179,7 +185,7 @@ final class SinkWorker {
         }
         inFlight = true;
         inFlightRecords = batch.size();
-        context.<List<SinkRequest>>executeBlocking(() -> format.encode(prepare(batch), target), false)
+        executor.<List<SinkRequest>>executeBlocking(() -> format.encode(prepare(batch), target), false)
                 .onComplete(ar -> {
                     if (stopped) {
                         return;
