@@ -93,6 +93,13 @@ public final class Callbacks implements AutoCloseable {
         this.vertx = vertx;
         this.timing = timing;
         List<GatewayConfig.Sink> list = sinks == null ? List.of() : sinks;
+        if (list.isEmpty()) { // nothing to run: no client, no pool, no timers
+            this.client = null;
+            this.executor = null;
+            this.workers = new SinkWorker[0];
+            this.owned = List.of();
+            return;
+        }
         this.client = vertx.createHttpClient(new HttpClientOptions()
                         .setProtocolVersion(HttpVersion.HTTP_1_1)
                         .setKeepAlive(true)
@@ -255,7 +262,8 @@ public final class Callbacks implements AutoCloseable {
         }
         owned = List.of();
         closing = Future.join(all).<Void>mapEmpty()
-                .eventually(() -> Future.join(client.close(), executor.close()))
+                .eventually(() -> client == null ? Future.succeededFuture()
+                        : Future.join(client.close(), executor.close()))
                 .recover(e -> Future.succeededFuture());
         return closing;
     }

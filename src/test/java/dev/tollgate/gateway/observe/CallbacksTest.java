@@ -216,6 +216,53 @@ class CallbacksTest {
     }
 
     @Test
+    void aDeliveryTheSinkNeverAnswersTimesOutIsRetriedThenFailsAndTheNextBatchGoes() {
+        FakeSink f = fake().silent(true);
+        Callbacks.Timing shortTimeout = new Callbacks.Timing(1_000, 200, 20, 100, 2_000);
+        Callbacks c = callbacks(shortTimeout, Map.of(), sink("p/hung", f.url(), 100, 2, HOUR, 1));
+        records(4, "h", null).forEach(c::offer);
+
+        // each batch: the first try and one retry, each given up after 200 ms without an answer
+        await().atMost(Duration.ofSeconds(10)).until(() -> count("p/hung", "failed") == 4);
+        assertThat(f.received()).hasSize(4);
+        assertThat(FakeSink.requestIds(f.records())).containsExactly("h0", "h1", "h0", "h1", "h2", "h3", "h2", "h3");
+        assertThat(count("p/hung", "sent")).isZero();
+        assertThat(queue("p/hung")).isZero();
+    }
+
+    @Test
+    void closeGivesUpAtItsDeadlineCountingWhatItCouldNotSend() {
+        FakeSink f = fake().silent(true);
+        Callbacks.Timing slow = new Callbacks.Timing(1_000, 60_000, 20, 100, 300);
+        Callbacks c = callbacks(slow, Map.of(), sink("p/stuck", f.url(), 100, 5, HOUR, 3));
+        records(5, "in-flight", null).forEach(c::offer);
+        await().atMost(Duration.ofSeconds(10)).until(() -> f.received().size() == 1);
+        records(7, "queued", null).forEach(c::offer);
+        Counter failed = registry.find("tollgate.callback.records").tag("sink", "p/stuck").tag("result", "failed")
+                .counter();
+        Counter dropped = registry.find("tollgate.callback.records").tag("sink", "p/stuck").tag("result", "dropped")
+                .counter();
+
+        c.close();
+
+        assertThat(failed.count()).isEqualTo(5); // the delivery that never ended
+        assertThat(dropped.count()).isEqualTo(7); // never sent
+        assertThat(registry.getMeters()).isEmpty();
+        c.offer(CallRecords.ok("late", null)); // after close: counted, never sent, never thrown
+        assertThat(f.received()).hasSize(1);
+    }
+
+    @Test
+    void noSinksNoWork() {
+        Callbacks c = callbacks(FAST, Map.of());
+        assertThat(c.isEmpty()).isTrue();
+        assertThat(c.wantsContent(null)).isFalse();
+        c.offer(CallRecords.ok("nothing", null));
+        assertThat(registry.getMeters()).isEmpty();
+        c.close();
+    }
+
+    @Test
     void theQueueBoundAndTheDroppedCountAreExact() {
         FakeSink f = fake().silent(true);
         Callbacks.Timing slow = new Callbacks.Timing(1_000, 60_000, 20, 100, 500);
@@ -367,10 +414,10 @@ class CallbacksTest {
                 "gw/lf/public", "pk-lf-public-9c1e", "gw/lf/secret", "sk-lf-secret-2b8d");
         GatewayConfig.Sink webhook = new GatewayConfig.Sink("gw/hook", WEBHOOK, hook.url() + "/in?sig=query-secret",
                 null, Map.of("authorization", "gw/hook/token"), Map.of("x-source", "tollgate"), true, List.of(), 100,
-                2, 100, 3);
+                2, HOUR, 3);
         GatewayConfig.Sink lf = new GatewayConfig.Sink("gw/langfuse", GatewayConfig.Sink.LANGFUSE, langfuse.url(),
                 null, Map.of("publicKey", "gw/lf/public", "secretKey", "gw/lf/secret"), Map.of(), true, List.of(),
-                100, 2, 100, 0);
+                100, 2, HOUR, 0);
         Callbacks c = callbacks(FAST, secrets, webhook, lf);
 
         c.offer(CallRecords.withContent(CallRecords.ok("k1", "team-a"), "my key is " + virtualKey, "noted"));
@@ -380,7 +427,8 @@ class CallbacksTest {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> count("gw/hook", "sent") + count("gw/hook", "failed") == 4
                 && count("gw/langfuse", "sent") == 4);
-        assertThat(count("gw/hook", "failed")).isEqualTo(2); // 500, 500, then a 401 for the first batch
+        assertThat(count("gw/hook", "failed")).isEqualTo(2); // 500, 500, then a 401 for the first batch of 2
+        assertThat(hook.received()).hasSize(4);
 
         List<String> seen = new ArrayList<>();
         for (FakeSink f : List.of(hook, langfuse)) {
