@@ -65,7 +65,7 @@ public class Alerts {
     private static final Logger LOG = Logger.getLogger(Alerts.class);
     /** The label of the ConfigMaps {@code <gateway>-alerts}. */
     public static final String LABEL = "llm.tollgate.dev/alerts";
-    static final String SECRET_LABEL = "llm.tollgate.dev/secret";
+    static final String SECRET_LABEL = dev.tollgate.api.v1alpha1.Api.SECRET_LABEL;
 
     private final Instance<KubernetesClient> client;
     private final Instance<UsageScraper> scraper;
@@ -85,6 +85,7 @@ public class Alerts {
     private volatile AlertSender sender;
     private ScheduledExecutorService timer;
     private volatile boolean leading;
+    private final java.util.concurrent.atomic.AtomicLong evaluations = new java.util.concurrent.atomic.AtomicLong();
 
     /** One gateway's remembered alerts and spend baseline. */
     private static final class Held {
@@ -201,6 +202,12 @@ public class Alerts {
         }
         held.keySet().retainAll(gateways);
         errors.retain(models);
+        evaluations.incrementAndGet();
+    }
+
+    /** Evaluations made by this replica (tests wait for some to pass instead of sleeping). */
+    public long evaluations() {
+        return evaluations.get();
     }
 
     /** Evaluates one gateway; returns the deployments it serves. */
