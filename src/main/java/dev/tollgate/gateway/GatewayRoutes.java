@@ -756,6 +756,7 @@ public class GatewayRoutes {
                 .tags("model", k.model(), "provider", k.provider(), "status", Integer.toString(k.status()),
                         "operation", k.operation().name().toLowerCase())
                 .register(registry)).record(System.nanoTime() - ctx.startNanos, TimeUnit.NANOSECONDS);
+        usage.requestFinished(ctx); // slow and hanging requests, for the operator's alerts (RequestWatch)
         if (ctx.usage != null) {
             Tokens t = tokens.computeIfAbsent(new Model(series.model(), series.provider()), k -> new Tokens(
                     registry.counter("tollgate.tokens", "model", k.model(), "provider", k.provider(), "direction", "input"),

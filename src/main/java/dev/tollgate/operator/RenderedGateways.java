@@ -141,6 +141,12 @@ public class RenderedGateways {
         }
     }
 
+    /** Ids (namespace/name) of one kind that a gateway's latest render serves (empty before its first render). */
+    public Set<String> served(String gatewayId, String kind) {
+        Rendered r = byGateway.get(gatewayId);
+        return r == null ? Set.of() : r.served().getOrDefault(kind, Set.of());
+    }
+
     /** Ids of one kind that a gateway's latest render has a verdict on (for the deletion of that gateway). */
     public Set<ResourceID> concerned(String gatewayId, String kind) {
         Rendered r = byGateway.get(gatewayId);

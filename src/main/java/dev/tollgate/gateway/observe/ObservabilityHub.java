@@ -79,7 +79,7 @@ public class ObservabilityHub {
             metrics = new GenAiMetrics(registry);
         }
         Function<String, String> credentials = used::get;
-        Callbacks callbacks = new Callbacks(vertx, sinks, credentials, SinkFormats.all(), snapshot.config().gateway(),
+        Callbacks callbacks = new Callbacks(vertx, sinks, credentials, formats(obs.tracing()), snapshot.config().gateway(),
                 registry);
         Observer previous = current;
         if (previous != null) {
@@ -90,6 +90,36 @@ public class ObservabilityHub {
         builtFrom = from;
         LOG.infof("observability: tracing %s, %d logging callback(s)", obs.tracing() == null ? "off"
                 : "to " + obs.tracing().endpoint() + " at ratio " + obs.tracing().sampleRatio(), obs.sinks().size());
+    }
+
+    /**
+     * Every sink type's format; the tracing export's resource named by {@code tracing.serviceName} (the other sinks
+     * name the gateway).
+     */
+    static Map<String, SinkFormat> formats(GatewayConfig.Tracing tracing) {
+        Map<String, SinkFormat> formats = new java.util.HashMap<>(SinkFormats.all());
+        if (tracing != null) {
+            SinkFormat otlp = formats.get(GatewayConfig.Sink.OTLP);
+            String service = tracing.serviceName() == null ? GatewayConfig.Tracing.DEFAULT_SERVICE_NAME : tracing.serviceName();
+            formats.put(GatewayConfig.Sink.OTLP, new SinkFormat() {
+                @Override
+                public List<SinkRequest> encode(List<CallRecord> batch, SinkTarget t) {
+                    return otlp.encode(batch, new SinkTarget(t.id(), t.type(), t.url(), t.credentials(), t.headers(),
+                            t.logContent(), service));
+                }
+
+                @Override
+                public boolean retryable(int status) {
+                    return otlp.retryable(status);
+                }
+
+                @Override
+                public int rejected(int status, io.vertx.core.buffer.Buffer body) {
+                    return otlp.rejected(status, body);
+                }
+            });
+        }
+        return formats;
     }
 
     /** The tracing export as a sink: OTLP/HTTP to the endpoint, its secret headers as the sink's credentials. */
