@@ -227,6 +227,20 @@ class ObservabilityEndToEndTest {
         return v == null ? null : v.getStringValue();
     }
 
+    /** The request's span (tagged with its request id) and its attempts' spans (its children). */
+    static List<Span> family(String requestId) {
+        List<Span> all = spans();
+        Span server = all.stream().filter(s -> requestId.equals(requestIdOf(s))).findFirst().orElse(null);
+        if (server == null) {
+            return List.of();
+        }
+        List<Span> out = new ArrayList<>();
+        out.add(server);
+        all.stream().filter(s -> s.getParentSpanId().equals(server.getSpanId()) && s.getTraceId().equals(server.getTraceId()))
+                .forEach(out::add);
+        return out;
+    }
+
     // ---- traces -------------------------------------------------------------------------------------------------
 
     @Test
@@ -249,10 +263,10 @@ class ObservabilityEndToEndTest {
         }
         assertThat(upstreamSpans.get(0)).isNotEqualTo(upstreamSpans.get(1));
 
-        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(spans().stream()
-                .filter(s -> id.equals(requestIdOf(s)))).hasSize(3));
-        List<Span> mine = spans().stream().filter(s -> id.equals(requestIdOf(s))).toList();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(family(id)).hasSize(3));
+        List<Span> mine = family(id);
         Span server = mine.stream().filter(s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER).findFirst().orElseThrow();
+        assertThat(requestIdOf(server)).isEqualTo(id);
         List<Span> clients = mine.stream().filter(s -> s.getKind() == Span.SpanKind.SPAN_KIND_CLIENT)
                 .sorted(java.util.Comparator.comparingLong(Span::getStartTimeUnixNano)).toList();
         assertThat(hex(server.getTraceId())).isEqualTo(trace);
@@ -299,8 +313,7 @@ class ObservabilityEndToEndTest {
         String tp = openai.lastRequest().header("traceparent");
         assertThat(tp).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01");
         String id = requestId(r);
-        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(spans().stream()
-                .filter(s -> id.equals(requestIdOf(s)))).hasSize(2));
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(family(id)).hasSize(2));
         Span server = spans().stream().filter(s -> id.equals(requestIdOf(s)) && s.getKind() == Span.SpanKind.SPAN_KIND_SERVER)
                 .findFirst().orElseThrow();
         assertThat(hex(server.getTraceId())).isEqualTo(tp.substring(3, 35));
