@@ -320,7 +320,7 @@ public final class MonitoringFiles {
     /** The tollgate_* metrics of a scrape, with the labels their samples carry. */
     public static Map<String, Set<String>> tollgateSamples(String scrape) {
         Map<String, Set<String>> out = new TreeMap<>(samples(scrape));
-        out.keySet().removeIf(n -> !n.startsWith("tollgate_"));
+        out.keySet().removeIf(n -> !n.startsWith("tollgate_") && !n.startsWith("gen_ai_"));
         return out;
     }
 

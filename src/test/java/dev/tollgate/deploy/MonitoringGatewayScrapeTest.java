@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * Every metric the alerts and the dashboard of deploy/monitoring take from a gateway (selectors with
  * {@code job="tollgate-gateway"}) exists in a real gateway's scrape: a standalone gateway serves a success, a stream,
  * a wrong key (401), a rate-limited key (429), an upstream that refuses connections (502), a fallback, a cache miss and
- * hit, and an answer with provider prompt-cache tokens, then its management
+ * hit, and an answer with provider prompt-cache tokens, with a logging callback (to a closed port: its records fail)
+ * so that the callback and GenAI metrics exist, then its management
  * port's /q/metrics is read.
  */
 @QuarkusTest
@@ -58,12 +59,14 @@ class MonitoringGatewayScrapeTest {
                         apiVersion: llm.tollgate.dev/v1alpha1
                         kind: GatewayDeployment
                         metadata: {name: mon}
-                        spec: {}
+                        spec:
+                          observability:
+                            sinks: [{name: hook, type: webhook, url: "http://127.0.0.1:%3$d/hook", maxRetries: 0}]
                         ---
                         apiVersion: v1
                         kind: Secret
                         metadata: {name: keys, labels: {llm.tollgate.dev/secret: key}}
-                        stringData: {k: %s, limited: %s}
+                        stringData: {k: %1$s, limited: %2$s}
                         ---
                         apiVersion: v1
                         kind: Secret
@@ -88,13 +91,13 @@ class MonitoringGatewayScrapeTest {
                         apiVersion: llm.tollgate.dev/v1alpha1
                         kind: LlmModel
                         metadata: {name: down}
-                        spec: {modelName: down, provider: openai, model: gpt-4o, apiBase: "http://127.0.0.1:%d/v1",
+                        spec: {modelName: down, provider: openai, model: gpt-4o, apiBase: "http://127.0.0.1:%3$d/v1",
                                timeout: 2s, credentialsSecretRef: {name: creds, key: openai}}
                         ---
                         apiVersion: llm.tollgate.dev/v1alpha1
                         kind: LlmModel
                         metadata: {name: falls-back}
-                        spec: {modelName: falls-back, provider: openai, model: gpt-4o, apiBase: "http://127.0.0.1:%d/v1",
+                        spec: {modelName: falls-back, provider: openai, model: gpt-4o, apiBase: "http://127.0.0.1:%3$d/v1",
                                timeout: 2s, credentialsSecretRef: {name: creds, key: openai},
                                routing: {retries: {maxRetries: 0}, fallbacks: [mock-gpt]}}
                         ---
@@ -106,7 +109,7 @@ class MonitoringGatewayScrapeTest {
                         apiVersion: llm.tollgate.dev/v1alpha1
                         kind: LlmModel
                         metadata: {name: prompt-cached}
-                        spec: {modelName: prompt-cached, provider: openai, model: gpt-4o-mini, apiBase: "%s",
+                        spec: {modelName: prompt-cached, provider: openai, model: gpt-4o-mini, apiBase: "%5$s",
                                credentialsSecretRef: {name: creds, key: openai}}
                         """.formatted(KEY, LIMITED_KEY, closed, closed, upstream.baseUrl()));
                 return Map.of("tollgate.mode", "standalone", "tollgate.standalone.dir", folder.toString());

@@ -67,7 +67,18 @@ class MonitoringOperatorScrapeTest {
                  "budgets":{"monitoring/b@%1$d":{"budget":"monitoring/b","periodStart":"%2$s","spendMicros":900000}},
                  "config":"cfg-monitoring-a"}
                 """.formatted(start, today));
-        client.resource(dev.tollgate.Fixtures.gateway(ns, "gw")).createOr(e -> e.update());
+        // an alert channel whose Secret is missing: the budget's NearLimit alert is counted as failed
+        var gw = dev.tollgate.Fixtures.gateway(ns, "gw");
+        var channel = new dev.tollgate.api.v1alpha1.AlertChannelSpec();
+        channel.setName("ops");
+        channel.setType("webhook");
+        channel.setUrl(new dev.tollgate.api.v1alpha1.SecretKeyRef("no-such-secret", "url"));
+        var alerts = new dev.tollgate.api.v1alpha1.AlertsSpec();
+        alerts.setChannels(List.of(channel));
+        var observability = new dev.tollgate.api.v1alpha1.ObservabilitySpec();
+        observability.setAlerts(alerts);
+        gw.getSpec().setObservability(observability);
+        client.resource(gw).createOr(e -> e.update());
         UsageWriteBackTest.gatewayPod(client, ns, "gw", "gw-mon", "127.0.0.3");
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(
                 client.resources(Budget.class).inNamespace(ns).withName("b").get().getStatus().getSpend()).isEqualTo("0.90"));
@@ -81,6 +92,7 @@ class MonitoringOperatorScrapeTest {
                 .contains("tollgate_gateway_spend_micro_usd_total{gateway=\"gw\",namespace=\"monitoring\"} 900000.0")
                 .contains("tollgate_llmmodel_spend_micro_usd_total{llmmodel=\"m\",namespace=\"monitoring\"} 900000.0")
                 .contains("tollgate_operator_usage_collecting 1.0")
+                .containsPattern("tollgate_operator_alerts_total\\{channel=\"ops\",event=\"BudgetNearLimit\",result=\"failed\"} 1.0")
                 .containsPattern("tollgate_operator_usage_reads_total\\{result=\"ok\"} [1-9]"));
         String scrape = scrape();
         assertThat(scrape).doesNotContain("sk-tg-");

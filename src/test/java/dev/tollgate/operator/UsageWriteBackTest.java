@@ -70,7 +70,9 @@ class UsageWriteBackTest {
             return Map.of("tollgate.operator.usage-port", Integer.toString(server.actualPort()),
                     "tollgate.operator.usage-scrape-interval-millis", "200",
                     // MonitoringOperatorScrapeTest: the per-resource series follow the caches within half a second
-                    "tollgate.operator.metrics-refresh-millis", "500");
+                    "tollgate.operator.metrics-refresh-millis", "500",
+                    // MonitoringOperatorScrapeTest: an alert (to a channel without its Secret) within a second
+                    "tollgate.operator.alerts-interval-millis", "500");
         }
     }
 

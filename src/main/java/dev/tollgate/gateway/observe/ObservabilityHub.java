@@ -38,10 +38,20 @@ public class ObservabilityHub {
     /** What the current observer was built from: the config and the credentials it resolved. */
     private Object builtFrom;
 
-    public ObservabilityHub(ConfigHolder holder, Vertx vertx, MeterRegistry registry) {
+    @jakarta.inject.Inject
+    public ObservabilityHub(ConfigHolder holder, Vertx vertx, MeterRegistry registry,
+            @org.eclipse.microprofile.config.inject.ConfigProperty(name = "tollgate.mode", defaultValue = "standalone")
+            String mode) {
         this.vertx = vertx;
         this.registry = registry;
-        holder.listen(this::apply);
+        if (!"operator".equalsIgnoreCase(mode)) { // the operator serves no requests (and has no gateway config)
+            holder.listen(this::apply);
+        }
+    }
+
+    /** A gateway's hub (tests). */
+    ObservabilityHub(ConfigHolder holder, Vertx vertx, MeterRegistry registry) {
+        this(holder, vertx, registry, "gateway");
     }
 
     /** The observer of the config being served, or null when it declares no tracing and no sink. */
