@@ -39,10 +39,10 @@ tollgate.clusterRules are exactly the ClusterRole that `kubectl kustomize deploy
 */}}
 {{- define "tollgate.namespacedRules" -}}
 - apiGroups: ["llm.tollgate.dev"]
-  resources: ["gatewaydeployments", "llmmodels", "virtualkeys", "budgets"]
+  resources: ["gatewaydeployments", "llmmodels", "virtualkeys", "budgets", "logsinks"]
   verbs: ["get", "list", "watch"]
 - apiGroups: ["llm.tollgate.dev"]
-  resources: ["gatewaydeployments/status", "llmmodels/status", "virtualkeys/status", "budgets/status"]
+  resources: ["gatewaydeployments/status", "llmmodels/status", "virtualkeys/status", "budgets/status", "logsinks/status"]
   verbs: ["patch"]
 - apiGroups: [""]
   resources: ["events"]
@@ -84,6 +84,7 @@ tollgate.clusterRules are exactly the ClusterRole that `kubectl kustomize deploy
     - budgets.llm.tollgate.dev
     - gatewaydeployments.llm.tollgate.dev
     - llmmodels.llm.tollgate.dev
+    - logsinks.llm.tollgate.dev
     - virtualkeys.llm.tollgate.dev
   verbs: ["get"]
 - apiGroups: [""]

@@ -54,6 +54,25 @@ public interface TollgateConfig {
          */
         @WithDefault("10")
         int gatewayPrestopSeconds();
+
+        /**
+         * How often the elected operator evaluates every GatewayDeployment's {@code spec.observability.alerts}
+         * ({@code dev.tollgate.operator.alerts.Alerts}).
+         */
+        @WithDefault("10000")
+        long alertsIntervalMillis();
+
+        /** Alert deliveries waiting to be sent at most; one more is dropped (and counted). */
+        @WithDefault("1000")
+        int alertsQueueSize();
+
+        /** Retries of an alert delivery the channel may accept later (network errors, 429, 5xx). */
+        @WithDefault("3")
+        int alertsMaxRetries();
+
+        /** The first retry's wait; doubled per retry, up to 30 s. */
+        @WithDefault("1000")
+        long alertsRetryBackoffMillis();
     }
 
     interface Gateway {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonClassDescription;
 import dev.tollgate.api.v1alpha1.Budget;
 import dev.tollgate.api.v1alpha1.GatewayDeployment;
 import dev.tollgate.api.v1alpha1.LlmModel;
+import dev.tollgate.api.v1alpha1.LogSink;
 import dev.tollgate.api.v1alpha1.VirtualKey;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crdv2.generator.CRDPostProcessor;
@@ -34,7 +35,7 @@ import java.util.Map;
 public class CrdPolish implements CRDPostProcessor {
     private static final Map<String, Class<?>> KINDS = Map.of(
             "LlmModel", LlmModel.class, "VirtualKey", VirtualKey.class,
-            "Budget", Budget.class, "GatewayDeployment", GatewayDeployment.class);
+            "Budget", Budget.class, "GatewayDeployment", GatewayDeployment.class, "LogSink", LogSink.class);
 
     @Override
     public HasMetadata process(HasMetadata resource, String crdSpecVersion) {

@@ -3,6 +3,7 @@ package dev.tollgate.config;
 import dev.tollgate.api.v1alpha1.Budget;
 import dev.tollgate.api.v1alpha1.GatewayDeployment;
 import dev.tollgate.api.v1alpha1.LlmModel;
+import dev.tollgate.api.v1alpha1.LogSink;
 import dev.tollgate.api.v1alpha1.VirtualKey;
 import java.util.Collection;
 import java.util.Map;
@@ -13,6 +14,8 @@ import java.util.function.Function;
  * renderer applies the gateway's selections itself, so callers can pass whole caches.
  *
  * @param namespaceLabels labels of a namespace by name (empty map when unknown)
+ * @param logSinks        the teams' logging callbacks; the renderer keeps those in a namespace the gateway serves
+ *                        keys from
  */
 public record RenderInput(
         GatewayDeployment gateway,
@@ -20,4 +23,16 @@ public record RenderInput(
         Collection<VirtualKey> keys,
         Collection<Budget> budgets,
         Function<String, Map<String, String>> namespaceLabels,
-        SecretLookup secrets) {}
+        SecretLookup secrets,
+        Collection<LogSink> logSinks) {
+
+    public RenderInput {
+        logSinks = logSinks == null ? java.util.List.of() : logSinks;
+    }
+
+    /** Without LogSinks. */
+    public RenderInput(GatewayDeployment gateway, Collection<LlmModel> models, Collection<VirtualKey> keys,
+            Collection<Budget> budgets, Function<String, Map<String, String>> namespaceLabels, SecretLookup secrets) {
+        this(gateway, models, keys, budgets, namespaceLabels, secrets, null);
+    }
+}

@@ -157,8 +157,13 @@ public final class Renderer {
         }
         GatewayConfig.Settings settings = new GatewayConfig.Settings(spec.getPort() == null ? 4000 : spec.getPort(),
                 syncMillis, redis == null ? null : redis.getUrl());
+        // after ownGroups kept only the served models' credentials: the sinks' are added here, and stay
+        Observabilities.Rendered observed = Observabilities.render(gw, in.logSinks(), in.namespaceLabels(), in.secrets());
+        credentials.putAll(observed.credentials());
+        problems.addAll(observed.problems());
+        warnings.addAll(observed.warnings());
         GatewayConfig config = new GatewayConfig(GatewayConfig.SCHEMA, id(gw), settings, models, keys, budgets, null,
-                routing, caching);
+                routing, caching, observed.observability());
         GatewaySecrets secrets = new GatewaySecrets(GatewaySecrets.SCHEMA, keyHashes, credentials, redisPassword);
         String configJson = ConfigCodec.toJson(config);
         String secretsJson = ConfigCodec.toJson(secrets);

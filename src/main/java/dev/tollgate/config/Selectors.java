@@ -55,4 +55,14 @@ public final class Selectors {
                 : matches(nsSelector, namespaceLabels.apply(resourceNamespace));
         return nsOk && matches(selection == null ? null : selection.getSelector(), labels);
     }
+
+    /**
+     * Whether the selection's namespace part admits {@code namespace} (its label selector over resources is not
+     * looked at): the namespaces a gateway serves keys from, for the teams' LogSinks there.
+     */
+    public static boolean admitsNamespace(Selection selection, String gatewayNamespace, String namespace,
+            Function<String, Map<String, String>> namespaceLabels) {
+        LabelSelector nsSelector = selection == null ? null : selection.getNamespaceSelector();
+        return nsSelector == null ? gatewayNamespace.equals(namespace) : matches(nsSelector, namespaceLabels.apply(namespace));
+    }
 }

@@ -24,12 +24,14 @@ import java.util.Map;
  * @param journal only when the config names a Redis and it could be read (see {@link Journal})
  * @param health  per deployment id: how this process sees the deployment's health now (see {@link Health}); absent
  *                in an orphan and from gateways older than the field
+ * @param requests the slow and hanging requests this process counted (see {@link Requests}); absent while the config
+ *                 watches neither, in an orphan and from gateways older than the field
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record UsageReport(String schema, String incarnation, String startedAt, String config,
         Map<String, Counters> keys, Map<String, Counters> models, Map<String, BudgetSpend> budgets, Journal journal,
-        Map<String, Health> health) {
+        Map<String, Health> health, Requests requests) {
 
     public static final String SCHEMA = "tollgate.dev/gateway-usage/v1";
 
@@ -38,6 +40,12 @@ public record UsageReport(String schema, String incarnation, String startedAt, S
         models = models == null ? Map.of() : models;
         budgets = budgets == null ? Map.of() : budgets;
         health = health == null ? Map.of() : health;
+    }
+
+    /** A report without request figures (a writer that watches none). */
+    public UsageReport(String schema, String incarnation, String startedAt, String config, Map<String, Counters> keys,
+            Map<String, Counters> models, Map<String, BudgetSpend> budgets, Journal journal, Map<String, Health> health) {
+        this(schema, incarnation, startedAt, config, keys, models, budgets, journal, health, null);
     }
 
     /** A report without health (an orphan's, or a writer that knows none). */
@@ -122,6 +130,25 @@ public record UsageReport(String schema, String incarnation, String startedAt, S
         }
     }
 
+    /**
+     * The requests this process found slow or hanging, against the thresholds of its config
+     * ({@link GatewayConfig.RequestAlerts}); the operator alerts when they grow. Cumulative since the process started,
+     * except {@code hangingNow}.
+     *
+     * @param slowMillis    the slow threshold in force (null: slow requests are not watched)
+     * @param slow          requests that finished after more than {@code slowMillis}
+     * @param lastSlowAt    RFC 3339: when the last of them finished (null: none yet)
+     * @param hangingMillis the hanging threshold in force (null: hanging requests are not watched)
+     * @param hanging       requests that finished (answered, failed, left or cut) after more than {@code hangingMillis}
+     * @param hangingNow    requests in flight now for longer than {@code hangingMillis} (a request never answered
+     *                      shows here, never in {@code hanging})
+     * @param lastHangingAt RFC 3339: when a hanging request was last seen, finished or in flight (null: none yet)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Requests(Long slowMillis, long slow, String lastSlowAt, Long hangingMillis, long hanging,
+            long hangingNow, String lastHangingAt) {}
+
     /** Spend this process charged to one budget in one period. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
@@ -146,7 +173,7 @@ public record UsageReport(String schema, String incarnation, String startedAt, S
 
     /** The same report with this journal. */
     public UsageReport withJournal(Journal j) {
-        return new UsageReport(schema, incarnation, startedAt, config, keys, models, budgets, j, health);
+        return new UsageReport(schema, incarnation, startedAt, config, keys, models, budgets, j, health, requests);
     }
 
     /** The JSON document, written once per request for it. */

@@ -209,6 +209,9 @@ final class Attempts {
             ctx.response.putHeader(HeaderNames.COOLDOWN_OVERRIDE, m.id());
         }
         routes.stats.started(m.id());
+        if (ctx.observation != null) {
+            ctx.observation.attemptStarted(ctx);
+        }
         if (cache != null) {
             cache.arm(ctx);
         }

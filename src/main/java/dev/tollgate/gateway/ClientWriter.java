@@ -41,6 +41,9 @@ final class ClientWriter {
             if (ctx.cacheCapture) {
                 ctx.cachedBody = body; // the answer as the client gets it, to be stored in the cache
             }
+            if (ctx.observation != null) {
+                ctx.observation.json(ctx, body);
+            }
         }
         r.setStatusCode(status).putHeader(HeaderNames.CONTENT_TYPE, HeaderNames.APPLICATION_JSON).end(body);
     }
@@ -118,6 +121,9 @@ final class ClientWriter {
         if (ctx.cacheRecorder != null && !ctx.detached) {
             ctx.cacheRecorder.openAi(chunk);
         }
+        if (ctx.observation != null && !ctx.detached) {
+            ctx.observation.chunk(ctx, chunk);
+        }
         if (ctx.holding && content(chunk)) {
             release(ctx);
         }
@@ -129,6 +135,9 @@ final class ClientWriter {
         startStream(ctx);
         if (ctx.cacheRecorder != null && !ctx.detached) {
             ctx.cacheRecorder.anthropic(type, data);
+        }
+        if (ctx.observation != null && !ctx.detached) {
+            ctx.observation.event(ctx, type, data);
         }
         if (ctx.holding && content(type, data)) {
             release(ctx);

@@ -89,6 +89,7 @@ public class GatewayRoutes {
             MeterRegistry registry, UsageRecorder usage, dev.tollgate.gateway.routing.Router router,
             dev.tollgate.gateway.routing.DeploymentHealth health, dev.tollgate.gateway.routing.RouteStats stats,
             dev.tollgate.gateway.cache.ResponseCache responseCache, dev.tollgate.gateway.cache.SemanticCache semanticCache,
+            dev.tollgate.gateway.observe.ObservabilityHub observability,
             @ConfigProperty(name = "tollgate.mode", defaultValue = "standalone") String mode,
             @ConfigProperty(name = "tollgate.gateway.max-body-bytes", defaultValue = "10485760") long maxBodyBytes,
             @ConfigProperty(name = "tollgate.gateway.max-header-bytes", defaultValue = "20480") int maxHeaderBytes,
@@ -98,6 +99,7 @@ public class GatewayRoutes {
             @ConfigProperty(name = "tollgate.gateway.drain-timeout-millis") java.util.Optional<Long> drainMillis) {
         this.handoverMillis = handoverMillis;
         this.drainMillis = drainMillis;
+        this.observability = observability;
         this.promptCache = new dev.tollgate.gateway.cache.PromptCacheMetrics(registry);
         this.responseCache = responseCache;
         this.semanticCache = semanticCache;
@@ -119,6 +121,16 @@ public class GatewayRoutes {
 
     private final int maxHeaderBytes;
     private final int maxLineBytes;
+    /** Traces and logging callbacks: {@code observer()} is null when the config declares none (then nothing is done). */
+    private final dev.tollgate.gateway.observe.ObservabilityHub observability;
+
+    /** Starts observing a request when the config declares tracing or a sink. */
+    private void observe(RequestContext ctx) {
+        dev.tollgate.gateway.observe.Observer o = observability.observer();
+        if (o != null) {
+            ctx.observation = o.begin(ctx);
+        }
+    }
 
     /**
      * A request line or headers over the gateway's limits: 414 / 431 in the endpoint's error shape, the connection
@@ -368,6 +380,7 @@ public class GatewayRoutes {
         String requestId = requestId(rc);
         Snapshot snapshot = holder.current();
         RequestContext ctx = new RequestContext(rc, requestId, ingress, op, snapshot);
+        observe(ctx);
         List<GatewayConfig.Model> group;
         GatewayConfig.Cache cache;
         dev.tollgate.gateway.cache.CacheControls controls = dev.tollgate.gateway.cache.CacheControls.NONE;
@@ -381,6 +394,9 @@ public class GatewayRoutes {
                 throw new GatewayException(ApiError.of(400, "'model' is required: name one of GET /v1/models", "model"));
             }
             ctx.modelName = model.asText();
+            if (ctx.observation != null) {
+                ctx.observation.requested(ctx.modelName);
+            }
             group = snapshot.group(ctx.modelName);
             if (group.isEmpty()) {
                 throw new GatewayException(ApiError.of(404, "the model '" + ctx.modelName + "' does not exist on this "
@@ -453,6 +469,7 @@ public class GatewayRoutes {
         BodyReader.read(rc.request(), maxBodyBytes, body -> {
             RequestContext ctx = new RequestContext(rc, requestId(rc), WireFormat.OPENAI, Operation.PASSTHROUGH,
                     holder.current());
+            observe(ctx);
             java.util.function.Supplier<Future<Void>> call;
             try {
                 ready(rc, ctx.snapshot);
@@ -475,6 +492,9 @@ public class GatewayRoutes {
     /** Runs an authenticated, routed request: the stages admit it, {@code call} serves it, and it is metered. */
     private void run(RequestContext ctx, java.util.function.Supplier<Future<Void>> call) {
         ctx.response.putHeader(HeaderNames.DEPLOYMENT, ctx.deployment.id());
+        if (ctx.observation != null) {
+            ctx.observation.attemptStarted(ctx);
+        }
         ctx.response.closeHandler(v -> ctx.cancellation.cancel());
         open.opened(ctx);
         List<RequestInterceptor> admitted = new ArrayList<>(interceptors.size());
@@ -517,6 +537,9 @@ public class GatewayRoutes {
             } catch (RuntimeException e) {
                 LOG.errorf(e, "interceptor %s failed to complete request %s", admitted.get(i), ctx.requestId);
             }
+        }
+        if (ctx.observation != null) {
+            ctx.observation.attemptEnded(ctx); // its cost is known now
         }
         if (!ctx.superseded) {
             record(ctx);
@@ -724,12 +747,16 @@ public class GatewayRoutes {
     private final Map<Model, Tokens> tokens = new ConcurrentHashMap<>();
 
     void record(RequestContext ctx) {
+        if (ctx.observation != null) {
+            ctx.observation.ended(ctx);
+        }
         Series series = new Series(ctx.modelLabel(), ctx.providerLabel(), ctx.status == 0 ? 200 : ctx.status, ctx.operation);
         timers.computeIfAbsent(series, k -> Timer.builder("tollgate.request.duration")
                 .description("Gateway request time, upstream included")
                 .tags("model", k.model(), "provider", k.provider(), "status", Integer.toString(k.status()),
                         "operation", k.operation().name().toLowerCase())
                 .register(registry)).record(System.nanoTime() - ctx.startNanos, TimeUnit.NANOSECONDS);
+        usage.requestFinished(ctx); // slow and hanging requests, for the operator's alerts (RequestWatch)
         if (ctx.usage != null) {
             Tokens t = tokens.computeIfAbsent(new Model(series.model(), series.provider()), k -> new Tokens(
                     registry.counter("tollgate.tokens", "model", k.model(), "provider", k.provider(), "direction", "input"),

@@ -104,6 +104,13 @@ public final class RequestContext {
     /** The JSON answer sent to the client, when {@link #cacheCapture}. */
     io.vertx.core.buffer.Buffer cachedBody;
 
+    // ---- observability (gateway/observe): set only when the config declares tracing or a sink --------------------
+
+    /** The request's observation (shared by its attempts), or null when nothing observes it. */
+    public dev.tollgate.gateway.observe.Observation observation;
+    /** This attempt's span while it runs (see {@link dev.tollgate.gateway.observe.Observation#attemptStarted}). */
+    public dev.tollgate.gateway.observe.Observation.Attempt observedAttempt;
+
     /** When the first content reached the client (streams), 0 before. */
     public long firstContentNanos;
 
@@ -133,6 +140,7 @@ public final class RequestContext {
         this.stream = previous.stream;
         this.modelName = previous.modelName;
         this.attempt = previous.attempt + 1;
+        this.observation = previous.observation;
     }
 
     /** The model label for metrics: a configured public name, never a client-supplied unknown one. */

@@ -85,6 +85,11 @@ public final class Snapshot {
         return secrets.redisPassword();
     }
 
+    /** A credential of the rendered Secret by its ref (e.g. a sink's), or null. */
+    public String credential(String ref) {
+        return ref == null ? null : secrets.credentials().get(ref);
+    }
+
     public Optional<String> credential(GatewayConfig.Model model) {
         return model.credentialRef() == null ? Optional.empty() : Optional.ofNullable(secrets.credentials().get(model.credentialRef()));
     }

@@ -94,6 +94,8 @@ public class UsageRecorder implements RequestInterceptor {
     private final Function<Snapshot, UsageJournal> journals;
     private final ConfigHolder holder;
     private final long heartbeatMillis;
+    /** Slow and hanging requests, for the report (the operator's alerts). */
+    private final dev.tollgate.gateway.observe.RequestWatch watch;
     /** Routing's view of each deployment's health, for the report. */
     private volatile HealthSource health = HealthSource.NONE;
 
@@ -108,6 +110,7 @@ public class UsageRecorder implements RequestInterceptor {
     /** A recorder journaling to the given journal of its incarnation (tests: a real Redis, no config), or none. */
     UsageRecorder(Clock clock, Function<String, UsageJournal> journal) {
         this.clock = clock;
+        this.watch = new dev.tollgate.gateway.observe.RequestWatch(clock, System::nanoTime);
         this.startedAt = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         UsageJournal j = journal == null ? null : journal.apply(incarnation);
         this.journals = s -> j;
@@ -120,6 +123,7 @@ public class UsageRecorder implements RequestInterceptor {
             @ConfigProperty(name = "tollgate.gateway.usage-journal-heartbeat-millis", defaultValue = "5000") long heartbeatMillis,
             @ConfigProperty(name = "tollgate.gateway.usage-journal-retention-millis", defaultValue = "3600000") long retentionMillis) {
         this.clock = Clock.systemUTC();
+        this.watch = new dev.tollgate.gateway.observe.RequestWatch(clock, System::nanoTime);
         this.startedAt = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         this.holder = holder;
         this.heartbeatMillis = heartbeatMillis;
@@ -162,6 +166,7 @@ public class UsageRecorder implements RequestInterceptor {
     @Override
     public Future<Void> admit(RequestContext ctx) {
         inFlight.incrementAndGet();
+        watch.opened(ctx, ctx.rc, ctx.startNanos, thresholds(ctx.snapshot));
         return Future.succeededFuture();
     }
 
@@ -169,6 +174,7 @@ public class UsageRecorder implements RequestInterceptor {
     @SuppressWarnings("unchecked")
     public void complete(RequestContext ctx) {
         inFlight.decrementAndGet();
+        watch.closed(ctx);
         var charges = (List<BudgetLedger.Charge>) ctx.attributes.get(BudgetInterceptor.class);
         long cost = Metering.cost(ctx).orElse(0); // first: for a cut answer, it counts the tokens that ctx.usage then holds
         List<String> slots = charges == null ? List.of()
@@ -190,6 +196,23 @@ public class UsageRecorder implements RequestInterceptor {
                     NO_HIT, 0);
         }
         written.onFailure(t -> LOG.debugf("usage journal write failed (the next heartbeat repairs it): %s", t.getMessage()));
+    }
+
+    /**
+     * A request ended (called once per request, by {@code GatewayRoutes.record}): counted as slow or hanging when it
+     * took longer than the config's thresholds ({@link dev.tollgate.gateway.observe.RequestWatch}).
+     */
+    public void requestFinished(RequestContext ctx) {
+        watch.finished(thresholds(ctx.snapshot), System.nanoTime() - ctx.startNanos);
+    }
+
+    /** The slow and hanging request counters (tests). */
+    public dev.tollgate.gateway.observe.RequestWatch requestWatch() {
+        return watch;
+    }
+
+    private static dev.tollgate.config.GatewayConfig.RequestAlerts thresholds(Snapshot s) {
+        return s == null ? null : dev.tollgate.gateway.observe.RequestWatch.thresholds(s.config());
     }
 
     private static final int NO_HIT = 0;
@@ -401,7 +424,7 @@ public class UsageRecorder implements RequestInterceptor {
         Map<String, UsageReport.BudgetSpend> b = new TreeMap<>();
         budgets.forEach((slot, spend) -> b.put(slot, budgetSpend(slot, spend.sum())));
         return new UsageReport(UsageReport.SCHEMA, incarnation, startedAt.toString(), configVersion, k, m, b, null,
-                health(m, health.health(nowMillis)));
+                health(m, health.health(nowMillis)), holder == null ? watch.figures() : watch.figures(thresholds(holder.current())));
     }
 
     /**

@@ -130,6 +130,16 @@ public class OperatorMetrics {
         }
     }
 
+    /**
+     * The resources of one kind as the controller's cache holds them now (empty until its controller handed its cache
+     * over): the alerts read Budgets, LlmModels and GatewayDeployments from here, off the reconcile threads.
+     */
+    @SuppressWarnings("unchecked")
+    public <R extends HasMetadata> List<R> cached(Class<R> type) {
+        Supplier<? extends Stream<? extends HasMetadata>> all = caches.get(type);
+        return all == null ? List.of() : (List<R>) all.get().toList();
+    }
+
     /** Reads the caches once and brings the per-resource series in line: new ones registered, gone ones removed. */
     synchronized void refresh() {
         Map<Series, Long> now = new HashMap<>();

@@ -31,6 +31,10 @@ public class RenderedGateways {
     public static final String KEY = "VirtualKey";
     public static final String MODEL = "LlmModel";
     public static final String BUDGET = "Budget";
+    /** A team's LogSink: served when a gateway's render sends its namespace's calls to it. */
+    public static final String LOG_SINK = dev.tollgate.config.Observabilities.LOG_SINK;
+    /** The kinds a render has a verdict on. */
+    static final List<String> KINDS = List.of(KEY, MODEL, BUDGET, LOG_SINK);
 
     /**
      * One gateway's latest render: ids served by kind, problems by "Kind/namespace/name", and the generation of every
@@ -43,7 +47,10 @@ public class RenderedGateways {
             Map<String, Set<String>> served = Map.of(
                     KEY, c.keys().stream().map(GatewayConfig.Key::id).collect(Collectors.toUnmodifiableSet()),
                     MODEL, c.models().stream().map(GatewayConfig.Model::id).collect(Collectors.toUnmodifiableSet()),
-                    BUDGET, c.budgets().stream().map(GatewayConfig.Budget::id).collect(Collectors.toUnmodifiableSet()));
+                    BUDGET, c.budgets().stream().map(GatewayConfig.Budget::id).collect(Collectors.toUnmodifiableSet()),
+                    LOG_SINK, c.observability() == null ? Set.of() : c.observability().sinks().stream()
+                            .filter(s -> s.namespace() != null).map(GatewayConfig.Sink::id)
+                            .collect(Collectors.toUnmodifiableSet()));
             Map<String, Problem> problems = new HashMap<>();
             r.problems().forEach(p -> problems.putIfAbsent(p.kind() + "/" + p.id(), p));
             Map<String, List<Problem>> warnings = new HashMap<>();
@@ -108,12 +115,13 @@ public class RenderedGateways {
      * verdict waits for the next render instead of showing a stale problem.
      */
     static final Map<String, Set<String>> RENDER_ONLY = Map.of(KEY, Set.of("BudgetNotFound"),
-            MODEL, Set.of("ModelNameTaken"), BUDGET, Set.of());
+            MODEL, Set.of("ModelNameTaken"), BUDGET, Set.of(),
+            LOG_SINK, dev.tollgate.config.Observabilities.REASONS); // a LogSink is judged by the renders alone
 
     private final Map<String, Rendered> byGateway = new ConcurrentHashMap<>();
     private final Map<String, List<Consumer<ResourceID>>> listeners = new ConcurrentHashMap<>();
 
-    /** Registers for changes of the verdicts on one kind (KEY, MODEL, BUDGET). */
+    /** Registers for changes of the verdicts on one kind (KEY, MODEL, BUDGET, LOG_SINK). */
     public void onChange(String kind, Consumer<ResourceID> listener) {
         listeners.computeIfAbsent(kind, k -> new CopyOnWriteArrayList<>()).add(listener);
     }
@@ -122,12 +130,12 @@ public class RenderedGateways {
      * Records a gateway's render and tells the controllers of every resource whose verdict it changed or whose new
      * generation it looked at for the first time.
      *
-     * @param seen the generation of every resource of each kind (KEY, MODEL, BUDGET) the render was given, by id
+     * @param seen the generation of every resource of each kind (KEY, MODEL, BUDGET, LOG_SINK) the render was given, by id
      */
     public void update(String gatewayId, RenderResult render, Map<String, Map<String, Long>> seen) {
         Rendered next = Rendered.of(gatewayId, render, seen);
         Rendered previous = byGateway.put(gatewayId, next);
-        for (String kind : List.of(KEY, MODEL, BUDGET)) {
+        for (String kind : KINDS) {
             Set<String> ids = new TreeSet<>(next.concerned(kind));
             if (previous != null) {
                 ids.addAll(previous.concerned(kind));
@@ -139,6 +147,12 @@ public class RenderedGateways {
             }
             ids.forEach(id -> fire(kind, id));
         }
+    }
+
+    /** Ids (namespace/name) of one kind that a gateway's latest render serves (empty before its first render). */
+    public Set<String> served(String gatewayId, String kind) {
+        Rendered r = byGateway.get(gatewayId);
+        return r == null ? Set.of() : r.served().getOrDefault(kind, Set.of());
     }
 
     /** Ids of one kind that a gateway's latest render has a verdict on (for the deletion of that gateway). */

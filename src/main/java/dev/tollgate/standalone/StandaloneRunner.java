@@ -7,6 +7,7 @@ import dev.tollgate.TollgateConfig;
 import dev.tollgate.api.v1alpha1.Budget;
 import dev.tollgate.api.v1alpha1.GatewayDeployment;
 import dev.tollgate.api.v1alpha1.LlmModel;
+import dev.tollgate.api.v1alpha1.LogSink;
 import dev.tollgate.api.v1alpha1.VirtualKey;
 import dev.tollgate.config.Checks;
 import dev.tollgate.config.ConfigCodec;
@@ -48,7 +49,8 @@ public class StandaloneRunner {
     private static final String EMBEDDED = "standalone-sample/tollgate.yaml";
     private static final ObjectMapper STRICT = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final Map<String, Class<? extends HasMetadata>> TYPES = Map.of("GatewayDeployment", GatewayDeployment.class,
-            "LlmModel", LlmModel.class, "VirtualKey", VirtualKey.class, "Budget", Budget.class, "Secret", Secret.class);
+            "LlmModel", LlmModel.class, "VirtualKey", VirtualKey.class, "Budget", Budget.class, "Secret", Secret.class,
+            "LogSink", LogSink.class);
 
     private final ConfigHolder holder;
     private final TollgateConfig config;
@@ -164,6 +166,7 @@ public class StandaloneRunner {
         List<LlmModel> models = new ArrayList<>();
         List<VirtualKey> keys = new ArrayList<>();
         List<Budget> budgets = new ArrayList<>();
+        List<LogSink> logSinks = new ArrayList<>();
         Map<String, Secret> secrets = new HashMap<>();
         Map<String, Manifests.Document> where = new HashMap<>();
         for (Manifests.Document d : docs) {
@@ -197,6 +200,8 @@ public class StandaloneRunner {
                 keys.add(k);
             } else if (o instanceof Budget b) {
                 budgets.add(b);
+            } else if (o instanceof LogSink ls) {
+                logSinks.add(ls);
             } else if (o instanceof Secret s) {
                 secrets.put(Renderer.id(s), s);
             }
@@ -213,7 +218,7 @@ public class StandaloneRunner {
         }
         GatewayDeployment gw = gateways.isEmpty() ? null : gateways.get(0);
         return new Loaded(new RenderInput(gw, models, keys, budgets, ns -> Map.of(),
-                (ns, name) -> Optional.ofNullable(secrets.get(ns + "/" + name))), where);
+                (ns, name) -> Optional.ofNullable(secrets.get(ns + "/" + name)), logSinks), where);
     }
 
     /** The key Tollgate generated for a VirtualKey, created once in the state directory and kept across restarts. */

@@ -33,7 +33,7 @@ class CrdPolishTest {
     /** Short names other CRDs use or may well use: Tollgate's start with "tg". */
     static final Set<String> GENERIC = Set.of("llm", "llmm", "llms", "model", "models", "mdl", "vk", "vkey", "key",
             "keys", "apikey", "gwd", "gw", "gtw", "llmgw", "gateway", "gateways", "bgt", "budget", "budgets",
-            "llmbudget");
+            "llmbudget", "sink", "sinks", "logsink", "ls");
 
     static Map<String, JsonNode> crds() throws IOException {
         Map<String, JsonNode> out = new TreeMap<>();
@@ -43,7 +43,7 @@ class CrdPolishTest {
                 out.put(crd.at("/spec/names/kind").asText(), crd);
             }
         }
-        assertThat(out.keySet()).containsExactlyInAnyOrder("Budget", "GatewayDeployment", "LlmModel", "VirtualKey");
+        assertThat(out.keySet()).containsExactlyInAnyOrder("Budget", "GatewayDeployment", "LlmModel", "LogSink", "VirtualKey");
         return out;
     }
 

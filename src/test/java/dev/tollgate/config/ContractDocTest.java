@@ -37,7 +37,17 @@ class ContractDocTest {
         assertThat(routing.retries().retriesFor(GatewayConfig.Retries.SERVER_ERROR)).isEqualTo(1);
         assertThat(routing.retries().retriesFor(GatewayConfig.Retries.TIMEOUT)).isEqualTo(3);
         assertThat(GatewayConfig.Routing.STRATEGIES).contains(routing.strategy());
+        GatewayConfig.Observability observability = config.observability();
+        assertThat(observability.tracing().sampleRatio()).isEqualTo(0.25);
+        assertThat(observability.sinks()).extracting(GatewayConfig.Sink::id).isSorted();
+        assertThat(observability.sinks()).allSatisfy(s -> assertThat(s.credentials().values())
+                .allSatisfy(ref -> assertThat(ref).isEqualTo("sink:" + s.id() + ":"
+                        + s.credentials().entrySet().stream().filter(e -> e.getValue().equals(ref)).findFirst()
+                                .orElseThrow().getKey())));
         GatewaySecrets secrets = ConfigCodec.readSecretsStrict(blocks.get(1));
+        observability.sinks().forEach(s -> assertThat(secrets.credentials()).containsKeys(
+                s.credentials().values().toArray(String[]::new)));
+        assertThat(secrets.credentials()).containsKeys(observability.tracing().secretHeaders().values().toArray(String[]::new));
         assertThat(secrets.keys()).containsValue("team-search/search-app");
         assertThat(secrets.keys().keySet()).allSatisfy(h -> assertThat(h).matches("[0-9a-f]{64}"));
         SpendSeed seed = SpendSeed.read(blocks.get(2));

@@ -61,7 +61,8 @@ class DeployManifestsTest {
     static final String IMAGE_REPO = "ghcr.io/tollgate-dev/tollgate";
     static final Set<String> CLUSTER_SCOPED = Set.of("Namespace", "CustomResourceDefinition", "ClusterRole",
             "ClusterRoleBinding");
-    static final List<String> KINDS = List.of("gatewaydeployments", "llmmodels", "virtualkeys", "budgets");
+    static final List<String> KINDS = List.of("gatewaydeployments", "llmmodels", "virtualkeys", "budgets",
+            "logsinks");
     static final Set<String> READ = Set.of("get", "list", "watch");
 
     static final YAMLMapper YAML = new YAMLMapper();

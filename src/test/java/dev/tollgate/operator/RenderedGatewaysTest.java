@@ -103,4 +103,43 @@ class RenderedGatewaysTest {
         assertThat(behind.problem()).as("the key's own controller checks its Secret").isEmpty();
         assertThat(behind.complete()).isFalse();
     }
+
+    /**
+     * A team's LogSink is served by a render whose observability holds it (platform sinks, with no namespace, are not
+     * LogSinks); the render's problem with it is its verdict (the renders alone judge LogSinks), and a change is told.
+     */
+    @Test
+    void logSinksAreJudgedByTheRendersAlone() {
+        List<ResourceID> sinksTold = new ArrayList<>();
+        registry.onChange(RenderedGateways.LOG_SINK, sinksTold::add);
+        GatewayConfig.Sink team = new GatewayConfig.Sink("team/audit", "webhook", "http://hook", "team", Map.of(),
+                Map.of(), false, List.of(), 10, 10, 1000, 0);
+        GatewayConfig.Sink platform = new GatewayConfig.Sink("ops/gw/all", "webhook", "http://all", null, Map.of(),
+                Map.of(), false, List.of(), 10, 10, 1000, 0);
+        RenderResult base = render(List.of());
+        GatewayConfig c = base.config();
+        GatewayConfig withSinks = new GatewayConfig(c.schema(), c.gateway(), c.settings(), c.models(), c.keys(),
+                c.budgets(), null, null, null, new GatewayConfig.Observability(null, List.of(platform, team), null));
+        Map<String, Map<String, Long>> seen = Map.of(RenderedGateways.KEY, Map.of(), RenderedGateways.MODEL, Map.of(),
+                RenderedGateways.BUDGET, Map.of(), RenderedGateways.LOG_SINK, Map.of("team/audit", 1L, "team/broken", 1L));
+        Problem broken = new Problem("LogSink", "team", "broken", "SecretNotFound", "spec.credentials.apiKey: Secret team/s was not found");
+        registry.update("ops/gw", new RenderResult(withSinks, base.secrets(), "h", "s", List.of(broken)), seen);
+        assertThat(sinksTold).containsExactlyInAnyOrder(new ResourceID("audit", "team"), new ResourceID("broken", "team"));
+
+        var audit = registry.admission(RenderedGateways.LOG_SINK, "team/audit", 1, List.of("ops/gw"));
+        assertThat(audit.servedBy()).containsExactly("ops/gw");
+        assertThat(audit.complete()).isTrue();
+        assertThat(registry.admission(RenderedGateways.LOG_SINK, "ops/gw/all", 1, List.of("ops/gw")).servedBy())
+                .as("a platform sink is no LogSink").isEmpty();
+        var b = registry.admission(RenderedGateways.LOG_SINK, "team/broken", 1, List.of("ops/gw"));
+        assertThat(b.complete()).isTrue();
+        assertThat(b.problem()).hasValueSatisfying(p -> {
+            assertThat(p.reason()).isEqualTo("SecretNotFound");
+            assertThat(p.message()).startsWith("gateway ops/gw: ");
+        });
+
+        sinksTold.clear();
+        registry.update("ops/gw", new RenderResult(withSinks, base.secrets(), "h", "s", List.of(broken)), seen);
+        assertThat(sinksTold).as("the same verdicts again: nobody is told").isEmpty();
+    }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 
 /**
@@ -13,6 +15,9 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class AlertsSpec {
     @JsonPropertyDescription("Where alerts go: Slack incoming webhooks or generic webhooks.")
+    @Size(max = 16)
+    @ValidationRule(value = "self.all(a, self.exists_one(b, b.name == a.name))",
+            message = "channel names must be unique within spec.observability.alerts.channels")
     private List<AlertChannelSpec> channels;
 
     @JsonPropertyDescription("Alert when a Budget the gateway enforces reaches its alertThresholdPercent and when it is "

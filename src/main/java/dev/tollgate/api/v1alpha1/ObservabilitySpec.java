@@ -2,6 +2,8 @@ package dev.tollgate.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 
 /**
@@ -17,6 +19,11 @@ public class ObservabilitySpec {
 
     @JsonPropertyDescription("Logging callbacks that receive every call of every key the gateway serves (a team's "
             + "LogSink receives only its namespace's). Sent in batches, off the request path.")
+    @Size(max = 32)
+    @ValidationRule(value = "self.all(s, has(s.name))",
+            message = "every sink in spec.observability.sinks needs a name")
+    @ValidationRule(value = "self.all(a, !has(a.name) || self.exists_one(b, has(b.name) && b.name == a.name))",
+            message = "sink names must be unique within spec.observability.sinks")
     private List<SinkSpec> sinks;
 
     @JsonPropertyDescription("Alerts to Slack or a webhook: budgets near or over their limit, deployments cooling down "

@@ -8,6 +8,8 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 import java.util.Map;
 
@@ -17,6 +19,17 @@ import java.util.Map;
  * namespace.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "self.type != 'webhook' || has(self.url)",
+        message = "a webhook sink needs url: the endpoint the calls are POSTed to")
+@ValidationRule(value = "self.type != 'langfuse' || (has(self.credentials) && 'publicKey' in self.credentials"
+        + " && 'secretKey' in self.credentials)",
+        message = "a langfuse sink needs credentials publicKey and secretKey (the project's API keys, from a Secret)")
+@ValidationRule(value = "(self.type != 'lunary' && self.type != 'helicone' && self.type != 'promptlayer'"
+        + " && self.type != 'traceloop') || (has(self.credentials) && 'apiKey' in self.credentials)",
+        message = "a lunary, helicone, promptlayer or traceloop sink needs credentials apiKey (from a Secret)")
+@ValidationRule(value = "!has(self.redact) || size(self.redact) == 0 || (has(self.logContent) && self.logContent)",
+        message = "redact applies to the prompt and answer, which are sent only with logContent: true; set it or "
+                + "remove redact")
 public class SinkSpec {
     /** Values of {@code type}, for the schema's enum (the field stays a String, read by the renderer). */
     public enum Type {
@@ -29,8 +42,9 @@ public class SinkSpec {
     }
 
     @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-    @JsonPropertyDescription("Name of the sink, unique within the GatewayDeployment (metrics label it by name). "
-            + "Required in spec.observability.sinks; a LogSink is named by its metadata.name.")
+    @JsonPropertyDescription("Name of the sink, unique within the GatewayDeployment. Required in "
+            + "spec.observability.sinks (its id is <gateway namespace>/<gateway name>/<name>); leave it out of a "
+            + "LogSink, which is named by its metadata (id <namespace>/<name>).")
     private String name;
 
     @Required
@@ -45,9 +59,10 @@ public class SinkSpec {
             + "https://api.promptlayer.com, traceloop https://api.traceloop.com). Required for webhook.")
     private String url;
 
-    @JsonPropertyDescription("Credentials by role, each from a Secret in this resource's namespace: langfuse "
-            + "publicKey and secretKey; lunary, helicone, promptlayer and traceloop apiKey; webhook any header name "
-            + "(e.g. authorization) whose value is sent as that header.")
+    @JsonPropertyDescription("Credentials by role, each from a Secret (labelled llm.tollgate.dev/secret) in this "
+            + "resource's namespace: langfuse publicKey and secretKey; lunary, helicone, promptlayer and traceloop "
+            + "apiKey; webhook any header name (e.g. authorization) whose value is sent as that header. Handed to the "
+            + "gateway pods in their Secret, never in a ConfigMap, status, event or log line.")
     private Map<String, SecretKeyRef> credentials;
 
     @JsonPropertyDescription("Plain headers sent with every delivery (no secrets: use credentials).")
@@ -57,14 +72,16 @@ public class SinkSpec {
             + "attributes, model, provider, tokens, cost, latency, status, cache and routing outcome.")
     private Boolean logContent;
 
+    @Size(max = 32)
     @JsonPropertyDescription("Regular expressions (Java syntax) whose matches in the prompt and answer are replaced by "
-            + "[REDACTED] before they leave the gateway.")
-    private List<String> redact;
+            + "[REDACTED] before they leave the gateway. One that does not compile leaves the sink out (its status or "
+            + "the gateway's ObservabilityResolved condition says which).")
+    private List<@Size(max = 1024) String> redact;
 
     @Min(1)
     @Max(1000000)
     @JsonPropertyDescription("Most calls waiting to be sent in each gateway pod; beyond it the newest are dropped and "
-            + "counted (tollgate_callback_dropped_total). Default 10000.")
+            + "counted (tollgate_callback_records_total{result=\"dropped\"}). Default 10000.")
     private Integer queueSize;
 
     @Min(1)

@@ -18,6 +18,8 @@ public record SinkTarget(String id, String type, String url, Map<String, String>
         Map<String, String> headers, boolean logContent, String serviceName) {
     @Override
     public String toString() {
-        return "SinkTarget[" + id + " " + type + " " + url + "]"; // never the credentials
+        int query = url == null ? -1 : url.indexOf('?');
+        // never the credentials, nor a URL's query (a webhook's may hold a token)
+        return "SinkTarget[" + id + " " + type + " " + (query < 0 ? url : url.substring(0, query)) + "]";
     }
 }

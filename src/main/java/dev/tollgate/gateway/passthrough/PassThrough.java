@@ -145,6 +145,7 @@ public class PassThrough {
             requestHeaders(in.headers(), out.headers());
             out.headers().set("accept-encoding", "identity"); // the meter reads the answer as it passes
             api.authenticate(out.headers(), credential);
+            dev.tollgate.gateway.provider.UpstreamObserver.sending(ctx.cancellation, out);
             ctx.cancellation.onCancel(out::reset);
             return out.send(body);
         }).onFailure(t -> done.tryFail(failure(ctx, t))).onSuccess(resp -> relay(ctx, api, call, resp, done));

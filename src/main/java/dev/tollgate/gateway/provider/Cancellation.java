@@ -7,6 +7,17 @@ import java.util.List;
 public final class Cancellation {
     private final List<Runnable> actions = new ArrayList<>();
     private boolean cancelled;
+    /** Who sees the attempt's requests to its provider (tracing), or null. */
+    private volatile UpstreamObserver observer;
+
+    /** The attempt's observer (see {@link UpstreamObserver}), or null when it is not observed. */
+    public UpstreamObserver observer() {
+        return observer;
+    }
+
+    public void observer(UpstreamObserver observer) {
+        this.observer = observer;
+    }
 
     public void onCancel(Runnable action) {
         boolean runNow;

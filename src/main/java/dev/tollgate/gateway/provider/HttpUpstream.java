@@ -146,6 +146,7 @@ public abstract class HttpUpstream implements Upstream {
             headers.set(HeaderNames.CONTENT_TYPE, HeaderNames.APPLICATION_JSON);
             headers.set(HeaderNames.ACCEPT, stream ? HeaderNames.EVENT_STREAM : HeaderNames.APPLICATION_JSON);
             headers(call, headers);
+            UpstreamObserver.sending(call.cancellation(), req);
             call.cancellation().onCancel(() -> req.reset());
             return req.send(body);
         }).recover(t -> Future.failedFuture(failure(call, t)));

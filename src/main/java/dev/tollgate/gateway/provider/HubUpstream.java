@@ -161,6 +161,7 @@ public final class HubUpstream implements Upstream {
                 : authorized.compose(v -> client.get().request(target(request)))).compose(req -> {
                     req.idleTimeout(call.model().timeoutMillis());
                     req.headers().addAll(request.headers());
+                    UpstreamObserver.sending(call.cancellation(), req);
                     call.cancellation().onCancel(req::reset);
                     return request.body() == null ? req.send() : req.send(request.body());
                 }).recover(t -> Future.failedFuture(HttpUpstream.failure(call, t)));

@@ -3,6 +3,7 @@ package dev.tollgate.operator.gateway;
 import dev.tollgate.api.v1alpha1.Budget;
 import dev.tollgate.api.v1alpha1.GatewayDeployment;
 import dev.tollgate.api.v1alpha1.LlmModel;
+import dev.tollgate.api.v1alpha1.LogSink;
 import dev.tollgate.api.v1alpha1.VirtualKey;
 import dev.tollgate.config.KeyShards;
 import dev.tollgate.config.RenderInput;
@@ -44,12 +45,14 @@ final class RenderSupport {
             var models = Caches.all(ctx, LlmModel.class);
             var keys = Caches.all(ctx, VirtualKey.class);
             var budgets = Caches.all(ctx, Budget.class);
+            var logSinks = Caches.all(ctx, LogSink.class);
             RenderResult r = Renderer.render(new RenderInput(gw, models, keys, budgets, Caches.namespaceLabels(ctx),
-                    Caches.secretLookup(ctx)));
+                    Caches.secretLookup(ctx), logSinks));
             shared.put(KEY, r);
             java.util.Map<String, java.util.Map<String, Long>> seen = java.util.Map.of(dev.tollgate.operator.RenderedGateways.KEY, generations(keys),
                     dev.tollgate.operator.RenderedGateways.MODEL, generations(models),
-                    dev.tollgate.operator.RenderedGateways.BUDGET, generations(budgets));
+                    dev.tollgate.operator.RenderedGateways.BUDGET, generations(budgets),
+                    dev.tollgate.operator.RenderedGateways.LOG_SINK, generations(logSinks));
             Listener l = listener;
             if (l != null) {
                 l.rendered(gw, r, seen);

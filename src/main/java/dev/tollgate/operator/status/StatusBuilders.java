@@ -51,6 +51,13 @@ public final class StatusBuilders {
      */
     static List<Condition> readiness(Optional<Problem> problem, RenderedGateways.Admission admission,
             StatusBase status, long generation, String notAdmitted, java.util.function.Function<List<String>, Condition> served) {
+        return readiness(problem, admission, status, generation, "NotAdmitted", notAdmitted, served);
+    }
+
+    /** As above, with the reason of "served by nobody" given. */
+    static List<Condition> readiness(Optional<Problem> problem, RenderedGateways.Admission admission,
+            StatusBase status, long generation, String notAdmittedReason, String notAdmitted,
+            java.util.function.Function<List<String>, Condition> served) {
         // what status said stands only for the generation it observed
         List<Condition> existing = status == null || status.getObservedGeneration() == null
                 || status.getObservedGeneration() != generation ? null : status.getConditions();
@@ -61,9 +68,9 @@ public final class StatusBuilders {
                     Conditions.of(RECONCILING, false, stop.get().reason(), "nothing to do until the spec changes"));
         }
         if (admission != null && admission.complete() && admission.servedBy().isEmpty()) {
-            return List.of(Conditions.of(READY, false, "NotAdmitted", notAdmitted),
-                    Conditions.of(STALLED, true, "NotAdmitted", notAdmitted),
-                    Conditions.of(RECONCILING, false, "NotAdmitted", "nothing to do until a gateway admits it"));
+            return List.of(Conditions.of(READY, false, notAdmittedReason, notAdmitted),
+                    Conditions.of(STALLED, true, notAdmittedReason, notAdmitted),
+                    Conditions.of(RECONCILING, false, notAdmittedReason, "nothing to do until a gateway admits it"));
         }
         if (admission != null && !admission.known()) {
             Optional<Condition> ready = find(existing, READY);
@@ -413,8 +420,11 @@ public final class StatusBuilders {
     static List<Condition> resolved(List<Problem> warnings) {
         List<Problem> cache = warnings.stream()
                 .filter(p -> dev.tollgate.config.Caches.WARNING_REASONS.contains(p.reason())).toList();
+        List<Problem> observability = warnings.stream()
+                .filter(p -> dev.tollgate.config.Observabilities.REASONS.contains(p.reason())).toList();
         List<Problem> routing = warnings.stream()
-                .filter(p -> !dev.tollgate.config.Caches.WARNING_REASONS.contains(p.reason())).toList();
+                .filter(p -> !dev.tollgate.config.Caches.WARNING_REASONS.contains(p.reason())
+                        && !dev.tollgate.config.Observabilities.REASONS.contains(p.reason())).toList();
         List<Condition> out = new ArrayList<>();
         if (!routing.isEmpty()) {
             out.add(routingResolved(routing));
@@ -423,7 +433,35 @@ public final class StatusBuilders {
             out.add(Conditions.of(CACHE_RESOLVED, false, cache.get(0).reason(),
                     String.join("; ", cache.stream().map(Problem::message).distinct().toList())));
         }
+        if (!observability.isEmpty()) {
+            out.add(Conditions.of(OBSERVABILITY_RESOLVED, false, observability.get(0).reason(),
+                    String.join("; ", observability.stream().map(Problem::message).distinct().toList())));
+        }
         return out;
+    }
+
+    public static final String OBSERVABILITY_RESOLVED = "ObservabilityResolved";
+
+    /**
+     * A team's LogSink: Ready when a gateway's render sends its namespace's calls to it ({@code status.gateways});
+     * False with the render's reason (SecretNotFound, InvalidRedactPattern, InvalidSink) when a gateway left it out,
+     * or NoGateway when no gateway serves keys of its namespace. Messages name Secrets and fields, never a value.
+     *
+     * @param admission the gateways' verdict, or null when not judged (then it is Ready as "valid")
+     */
+    public static dev.tollgate.api.v1alpha1.LogSinkStatus logSink(dev.tollgate.api.v1alpha1.LogSink sink,
+            RenderedGateways.Admission admission, Instant now) {
+        var existing = sink.getStatus();
+        List<Condition> cs = readiness(Optional.empty(), admission, existing, generation(sink), "NoGateway",
+                "no GatewayDeployment serves keys of namespace " + sink.getMetadata().getNamespace()
+                        + " (spec.keys of a GatewayDeployment selects the namespaces it serves): nothing is sent to this sink",
+                gateways -> Conditions.of(READY, true, "Sending", gateways.isEmpty() ? "the sink is valid"
+                        : "the calls of this namespace's keys are sent to it by " + String.join(", ", gateways)));
+        var s = new dev.tollgate.api.v1alpha1.LogSinkStatus();
+        s.setObservedGeneration(sink.getMetadata().getGeneration());
+        s.setConditions(Conditions.merge(existing == null ? null : existing.getConditions(), cs, generation(sink), now));
+        s.setGateways(admission == null || admission.servedBy().isEmpty() ? null : List.copyOf(admission.servedBy()));
+        return s;
     }
 
     /**

@@ -76,7 +76,7 @@ public class ServedIds {
                 }
             });
             return new UsageReport(r.schema(), r.incarnation(), r.startedAt(), r.config(), counters(r.keys(), keys, dropped),
-                    counters(r.models(), models, dropped), budgetSpend, j, health);
+                    counters(r.models(), models, dropped), budgetSpend, j, health, r.requests());
         }
 
         private Map<String, UsageReport.Counters> counters(Map<String, UsageReport.Counters> in, Set<String> served,

@@ -54,6 +54,15 @@ public class UsageScraper {
     static final String GATEWAY_POD_LABEL = "app.kubernetes.io/name";
     static final String GATEWAY_POD_LABEL_VALUE = "tollgate-gateway";
 
+    /**
+     * A gateway pod whose usage report could not be read {@code times} times in a row.
+     *
+     * @param gateway namespace/name of the GatewayDeployment the pod belongs to
+     * @param pod     namespace/name of the pod
+     * @param error   what the last read met (e.g. "HTTP 503", "Connection refused"); never a secret
+     */
+    public record Failing(String gateway, String pod, int times, String error) {}
+
     /** The last report of one pod, with only the figures its gateway serves. */
     record PodReport(String podUid, String podName, String namespace, String gateway, String incarnation, UsageReport report,
             long seq) {
@@ -96,6 +105,8 @@ public class UsageScraper {
     private final Map<String, Long> lastListed = new ConcurrentHashMap<>();
     /** Pods (uid) already logged as not a gateway's, or as reporting ids their gateway does not serve: logged once. */
     private final java.util.Set<String> logged = ConcurrentHashMap.newKeySet();
+    /** Per pod (uid): the reads that failed in a row (for the UsageCollectionFailing alert); gone once one succeeds. */
+    private final Map<String, Failing> failing = new ConcurrentHashMap<>();
     private volatile ScopedInformer<Pod> pods;
     private volatile ScopedInformer<ReplicaSet> replicaSets;
     private HttpClient http;
@@ -206,6 +217,7 @@ public class UsageScraper {
             http = null;
         }
         reports.clear();
+        failing.clear();
         retired.clear();
         seen.clear();
         lastListed.clear();
@@ -239,12 +251,20 @@ public class UsageScraper {
                     .compose(req -> req.send().compose(resp -> resp.statusCode() == 200 ? resp.body()
                             : io.vertx.core.Future.failedFuture("HTTP " + resp.statusCode())))
                     .onSuccess(body -> {
+                        failing.remove(uid);
                         if (pods == informer) { // not an answer arriving after this run stopped
                             accept(uid, pod.getMetadata().getName(), pod.getMetadata().getNamespace(), owner.gateway(),
                                     body.toString(), seq);
                         }
                     })
                     .onFailure(t -> {
+                        if (pods == informer) {
+                            failing.merge(uid, new Failing(owner.gateway() == null ? null
+                                    : pod.getMetadata().getNamespace() + "/" + owner.gateway(),
+                                    pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName(), 1,
+                                    String.valueOf(t.getMessage())),
+                                    (was, now) -> new Failing(now.gateway(), now.pod(), was.times() + 1, now.error()));
+                        }
                         if (metrics != null) {
                             metrics.usageRead(false, false);
                         }
@@ -389,6 +409,7 @@ public class UsageScraper {
     void deleted(String podUid) {
         logged.remove(podUid);
         logged.remove(podUid + "/ids");
+        failing.remove(podUid);
         PodReport gone = reports.remove(podUid);
         if (gone != null) {
             retire(gone);
@@ -652,6 +673,22 @@ public class UsageScraper {
             UsageReport.Health h = r.report().health().get(id);
             if (h != null) {
                 out.add(h);
+            }
+        }
+        return out;
+    }
+
+    /** The pods of a gateway ({@code namespace/name}) whose reads failed in a row now, with how many times. */
+    public List<Failing> failing(String gateway) {
+        return failing.values().stream().filter(f -> gateway.equals(f.gateway())).toList();
+    }
+
+    /** What each live pod of one gateway reports of its slow and hanging requests (pods that watch none are left out). */
+    public List<UsageReport.Requests> requests(String namespace, String gateway) {
+        List<UsageReport.Requests> out = new java.util.ArrayList<>();
+        for (PodReport r : reports.values()) {
+            if (namespace.equals(r.namespace()) && gateway.equals(r.gateway()) && r.report().requests() != null) {
+                out.add(r.report().requests());
             }
         }
         return out;

@@ -122,6 +122,7 @@ final class RouterEmbeddings implements Upstream {
             if (call.credential() != null) {
                 req.putHeader("Authorization", "Bearer " + call.credential());
             }
+            dev.tollgate.gateway.provider.UpstreamObserver.sending(call.cancellation(), req);
             call.cancellation().onCancel(req::reset);
             return req.send(Buffer.buffer(Json.writeBytes(body))).compose(resp -> resp.body().map(bytes -> {
                 JsonNode answer = Json.parse(bytes.getBytes());

@@ -475,6 +475,7 @@ public final class ReplicateUpstream implements Upstream {
             return client.get().request(target.options(method)).compose(req -> {
                 req.idleTimeout(model.timeoutMillis());
                 req.headers().addAll(headers);
+                dev.tollgate.gateway.provider.UpstreamObserver.sending(call.cancellation(), req);
                 current = req;
                 if (call.cancellation().cancelled()) { // gone while the connection was being set up
                     req.reset();

@@ -1,0 +1,481 @@
+package dev.tollgate.gateway.observe;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.tollgate.config.GatewayConfig;
+import dev.tollgate.config.Keys;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
+
+/**
+ * One sink's queue and sender. {@link #offer} (any thread, the request's event loop) only enqueues; everything else
+ * runs on the worker's Vert.x context (timers, HTTP) or on a worker thread (redaction and encoding), so a sink never
+ * costs a request more than a queue insert. At most one delivery is in flight: a slow sink holds its queue (at most
+ * {@code queueSize} records, then drops), not memory.
+ */
+final class SinkWorker {
+    private static final Logger LOG = Logger.getLogger(Callbacks.class);
+    static final String REDACTED = "[REDACTED]";
+    /** Virtual keys are masked in every text a sink gets, whatever its patterns say. */
+    static final Pattern VIRTUAL_KEY = Pattern.compile(Pattern.quote(Keys.PREFIX) + "[A-Za-z0-9_\\-]+");
+
+    final GatewayConfig.Sink sink;
+    final SinkTarget target;
+    private final SinkFormat format;
+    private final List<Pattern> redact;
+    private final Callbacks.Timing timing;
+    private final Vertx vertx;
+    private final Context context;
+    private final MeterRegistry registry;
+    private final SinkMeters meters;
+    private final int capacity;
+    private final int batchSize;
+    private final int trigger;
+    private final long flushInterval;
+    private final int maxRetries;
+    private final boolean otlp;
+    volatile HttpClient client;
+    /** Where redaction and encoding run: a small pool of its own, never an event loop. */
+    volatile WorkerExecutor executor;
+
+    private final ConcurrentLinkedQueue<CallRecord> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger size = new AtomicInteger();
+    private final AtomicBoolean kickScheduled = new AtomicBoolean();
+    private volatile boolean accepting = true;
+    private final Promise<Void> closed = Promise.promise();
+
+    /** A delivery is under way (written on the context; read by offer, so a busy sink costs offers no wake-up). */
+    private volatile boolean inFlight;
+    // Confined to the context:
+    private int inFlightRecords;
+    private boolean closing;
+    private boolean stopped;
+    private long periodicId = -1;
+    private long retryTimerId = -1;
+    private long deadlineTimerId = -1;
+    private HttpClientRequest current;
+
+    SinkWorker(GatewayConfig.Sink sink, SinkTarget target, SinkFormat format, List<Pattern> redact,
+            Callbacks.Timing timing, Vertx vertx, Context context, HttpClient client, WorkerExecutor executor,
+            MeterRegistry registry) {
+        this.sink = sink;
+        this.target = target;
+        this.format = format;
+        this.redact = List.copyOf(redact);
+        this.timing = timing;
+        this.vertx = vertx;
+        this.context = context;
+        this.client = client;
+        this.executor = executor;
+        this.registry = registry;
+        this.capacity = sink.queueSize() > 0 ? sink.queueSize() : GatewayConfig.Sink.DEFAULT_QUEUE_SIZE;
+        this.batchSize = sink.batchSize() > 0 ? sink.batchSize() : GatewayConfig.Sink.DEFAULT_BATCH_SIZE;
+        this.trigger = Math.min(batchSize, capacity);
+        this.flushInterval = sink.flushIntervalMillis() > 0 ? sink.flushIntervalMillis()
+                : GatewayConfig.Sink.DEFAULT_FLUSH_INTERVAL_MILLIS;
+        this.maxRetries = Math.max(0, sink.maxRetries());
+        this.otlp = GatewayConfig.Sink.OTLP.equals(sink.type());
+        this.meters = SinkMeters.acquire(registry, sink.id(), this);
+    }
+
+    void start() {
+        context.runOnContext(v -> {
+            if (!closing && !stopped) {
+                periodicId = vertx.setPeriodic(flushInterval, id -> tick());
+            }
+        });
+    }
+
+    String id() {
+        return sink.id();
+    }
+
+    boolean logContent() {
+        return sink.logContent();
+    }
+
+    /** Whether requests of this key namespace reach this sink (a team's sink: its own namespace only). */
+    boolean seesNamespace(String keyNamespace) {
+        return sink.namespace() == null || sink.namespace().equals(keyNamespace);
+    }
+
+    boolean sees(CallRecord record) {
+        return seesNamespace(record.keyNamespace()) && (!otlp || record.sampled());
+    }
+
+    /** Same resource and same resolved credentials: a reload may keep this worker. */
+    boolean sameAs(SinkWorker other) {
+        return sink.equals(other.sink) && target.equals(other.target);
+    }
+
+    int waiting() {
+        return Math.max(0, size.get());
+    }
+
+    /** Enqueues, or drops (counted) when the queue is full. Never blocks, never throws. */
+    boolean offer(CallRecord record) {
+        if (!accepting) {
+            meters.dropped.increment();
+            return false;
+        }
+        int n = size.incrementAndGet();
+        if (n > capacity) {
+            size.decrementAndGet();
+            meters.dropped.increment();
+            return false;
+        }
+        queue.add(record);
+        if (n >= trigger && !inFlight && kickScheduled.compareAndSet(false, true)) {
+            context.runOnContext(v -> {
+                kickScheduled.set(false);
+                if (!inFlight && size.get() >= trigger) {
+                    deliver();
+                }
+            });
+        }
+        return true;
+    }
+
+    private void tick() {
+        if (!inFlight && size.get() > 0) {
+            deliver();
+        }
+    }
+
+    private void deliver() {
+        if (stopped) {
+            return;
+        }
+        List<CallRecord> batch = new ArrayList<>(Math.min(batchSize, Math.max(1, size.get())));
+        while (batch.size() < batchSize) {
+            CallRecord r = queue.poll();
+            if (r == null) {
+                break;
+            }
+            size.decrementAndGet();
+            batch.add(r);
+        }
+        if (batch.isEmpty()) {
+            if (closing) {
+                finish();
+            }
+            return;
+        }
+        inFlight = true;
+        inFlightRecords = batch.size();
+        executor.<List<SinkRequest>>executeBlocking(() -> format.encode(prepare(batch), target), false)
+                .onComplete(ar -> {
+                    if (stopped) {
+                        return;
+                    }
+                    if (ar.failed()) {
+                        fail(batch.size(), "could not encode a batch (" + ar.cause().getClass().getSimpleName() + ")");
+                        done();
+                        return;
+                    }
+                    send(ar.result(), 0, 0);
+                });
+    }
+
+    private void send(List<SinkRequest> requests, int index, int attempt) {
+        if (stopped) {
+            return;
+        }
+        if (index >= requests.size()) {
+            done();
+            return;
+        }
+        SinkRequest request = requests.get(index);
+        RequestOptions options = new RequestOptions()
+                .setMethod(HttpMethod.valueOf(request.method()))
+                .setAbsoluteURI(request.url())
+                .setConnectTimeout(timing.connectTimeoutMillis())
+                .setIdleTimeout(timing.requestTimeoutMillis());
+        for (Map.Entry<String, String> h : request.headers().entrySet()) {
+            options.putHeader(h.getKey(), h.getValue());
+        }
+        Future<HttpClientRequest> opened;
+        try {
+            opened = client.request(options);
+        } catch (RuntimeException e) { // e.g. a malformed URL
+            opened = Future.failedFuture(e);
+        }
+        opened.compose(r -> {
+                    current = r;
+                    return r.send(request.body());
+                })
+                .compose(response -> response.body().map(body -> new Answer(response.statusCode(), body)))
+                .onComplete(ar -> {
+                    current = null;
+                    if (stopped) {
+                        return;
+                    }
+                    if (ar.failed()) {
+                        retryOrFail(requests, index, attempt,
+                                "connection error (" + ar.cause().getClass().getSimpleName() + ")");
+                        return;
+                    }
+                    int status = ar.result().status();
+                    if (status >= 200 && status < 300) {
+                        int rejected = Math.max(0, Math.min(request.records(),
+                                safeRejected(status, ar.result().body())));
+                        meters.sent.increment(request.records() - rejected);
+                        inFlightRecords -= request.records();
+                        if (rejected > 0) {
+                            fail(rejected, "status " + status + ", the sink rejected " + rejected + " records");
+                        }
+                        send(requests, index + 1, 0);
+                    } else if (format.retryable(status)) {
+                        retryOrFail(requests, index, attempt, "status " + status);
+                    } else {
+                        inFlightRecords -= request.records();
+                        fail(request.records(), "status " + status + ", " + request.records() + " records dropped");
+                        send(requests, index + 1, 0);
+                    }
+                });
+    }
+
+    private int safeRejected(int status, Buffer body) {
+        try {
+            return format.rejected(status, body);
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    private void retryOrFail(List<SinkRequest> requests, int index, int attempt, String reason) {
+        SinkRequest request = requests.get(index);
+        if (attempt < maxRetries) {
+            retryTimerId = vertx.setTimer(backoff(attempt), t -> {
+                retryTimerId = -1;
+                send(requests, index, attempt + 1);
+            });
+            return;
+        }
+        inFlightRecords -= request.records();
+        fail(request.records(), reason + " after " + (attempt + 1) + " attempts, " + request.records()
+                + " records dropped");
+        send(requests, index + 1, 0);
+    }
+
+    /** Exponential backoff with jitter: half the step fixed, half random. */
+    private long backoff(int attempt) {
+        long step = Math.min(timing.backoffMaxMillis(), timing.backoffBaseMillis() << Math.min(attempt, 20));
+        long half = Math.max(1, step / 2);
+        return half + ThreadLocalRandom.current().nextLong(half + 1);
+    }
+
+    private void done() {
+        inFlight = false;
+        inFlightRecords = 0;
+        if (closing || size.get() >= trigger) {
+            deliver();
+        }
+    }
+
+    private void fail(int records, String reason) {
+        meters.failed.increment(records);
+        warn(reason);
+    }
+
+    /** At most one warning a minute per sink: its id and what happened (a status or an error class), nothing else. */
+    private void warn(String reason) {
+        long suppressed = meters.warnPermit();
+        if (suppressed < 0) {
+            return;
+        }
+        if (suppressed > 0) {
+            LOG.warnf("Callback sink %s: delivery failed: %s (%d more failures in the last minute not logged)",
+                    sink.id(), reason, suppressed);
+        } else {
+            LOG.warnf("Callback sink %s: delivery failed: %s", sink.id(), reason);
+        }
+    }
+
+    /**
+     * Flushes what is queued until the queue is empty or the deadline passes, then stops (what is left is counted:
+     * queued as dropped, in flight as failed) and releases its meters.
+     */
+    Future<Void> close(long deadlineMillis) {
+        context.runOnContext(v -> {
+            if (closing || stopped) {
+                return;
+            }
+            closing = true;
+            cancel(periodicId);
+            periodicId = -1;
+            deadlineTimerId = vertx.setTimer(Math.max(1, deadlineMillis), t -> {
+                deadlineTimerId = -1;
+                abort();
+            });
+            if (!inFlight) {
+                deliver();
+            }
+        });
+        return closed.future();
+    }
+
+    /** A reload kept {@code keeper} (an equal sink of the old config): hand it what this one queued, and stop. */
+    void discardInto(SinkWorker keeper) {
+        accepting = false;
+        context.runOnContext(v -> {
+            stopped = true;
+            cancel(periodicId);
+            periodicId = -1;
+            for (CallRecord r = queue.poll(); r != null; r = queue.poll()) {
+                size.decrementAndGet();
+                keeper.offer(r);
+            }
+            SinkMeters.release(registry, sink.id(), this);
+            closed.tryComplete();
+        });
+    }
+
+    private void abort() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        accepting = false;
+        cancel(retryTimerId);
+        if (current != null) {
+            current.reset();
+            current = null;
+        }
+        if (inFlight && inFlightRecords > 0) {
+            meters.failed.increment(inFlightRecords);
+        }
+        finish();
+    }
+
+    private void finish() {
+        stopped = true;
+        accepting = false;
+        cancel(periodicId);
+        cancel(deadlineTimerId);
+        cancel(retryTimerId);
+        int left = 0;
+        for (CallRecord r = queue.poll(); r != null; r = queue.poll()) {
+            size.decrementAndGet();
+            left++;
+        }
+        if (left > 0) {
+            meters.dropped.increment(left);
+        }
+        SinkMeters.release(registry, sink.id(), this);
+        closed.tryComplete();
+    }
+
+    private void cancel(long timerId) {
+        if (timerId >= 0) {
+            vertx.cancelTimer(timerId);
+        }
+    }
+
+    // ---- content: on a worker thread ----
+
+    private List<CallRecord> prepare(List<CallRecord> batch) {
+        List<CallRecord> out = new ArrayList<>(batch.size());
+        for (CallRecord r : batch) {
+            out.add(prepare(r));
+        }
+        return out;
+    }
+
+    /** Content stripped or redacted as the sink says; virtual keys masked in every text. */
+    CallRecord prepare(CallRecord r) {
+        if (!sink.logContent()) {
+            r = r.withoutContent();
+        } else if (r.request() != null || r.answer() != null) {
+            r = r.withContent(r.request() == null ? null : redact(r.request().deepCopy()), redact(r.answer()));
+        }
+        if (r.errorMessage() != null && r.errorMessage().contains(Keys.PREFIX)) {
+            r = withErrorMessage(r, VIRTUAL_KEY.matcher(r.errorMessage()).replaceAll(REDACTED));
+        }
+        return r;
+    }
+
+    private JsonNode redact(JsonNode node) {
+        if (node instanceof ObjectNode) {
+            ObjectNode o = (ObjectNode) node;
+            Iterator<Map.Entry<String, JsonNode>> fields = o.fields();
+            List<Map.Entry<String, JsonNode>> replaced = new ArrayList<>();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> f = fields.next();
+                if (f.getValue().isTextual()) {
+                    replaced.add(Map.entry(f.getKey(), TextNode.valueOf(redact(f.getValue().textValue()))));
+                } else {
+                    redact(f.getValue());
+                }
+            }
+            replaced.forEach(e -> o.set(e.getKey(), e.getValue()));
+            return o;
+        }
+        if (node instanceof ArrayNode) {
+            ArrayNode a = (ArrayNode) node;
+            for (int i = 0; i < a.size(); i++) {
+                JsonNode v = a.get(i);
+                if (v.isTextual()) {
+                    a.set(i, TextNode.valueOf(redact(v.textValue())));
+                } else {
+                    redact(v);
+                }
+            }
+            return a;
+        }
+        if (node != null && node.isTextual()) {
+            return TextNode.valueOf(redact(node.textValue()));
+        }
+        return node;
+    }
+
+    private String redact(String text) {
+        if (text == null) {
+            return null;
+        }
+        for (Pattern p : redact) {
+            Matcher m = p.matcher(text);
+            if (m.find()) {
+                text = m.replaceAll(REDACTED);
+            }
+        }
+        if (text.contains(Keys.PREFIX)) {
+            text = VIRTUAL_KEY.matcher(text).replaceAll(REDACTED);
+        }
+        return text;
+    }
+
+    private static CallRecord withErrorMessage(CallRecord r, String message) {
+        return new CallRecord(r.requestId(), r.traceId(), r.spanId(), r.parentSpanId(), r.sampled(),
+                r.startEpochNanos(), r.endEpochNanos(), r.firstTokenNanos(), r.operation(), r.path(), r.ingress(),
+                r.keyId(), r.keyNamespace(), r.keyAttributes(), r.budgets(), r.requestedModel(), r.model(),
+                r.deploymentId(), r.provider(), r.upstreamModel(), r.responseModel(), r.responseId(),
+                r.serverAddress(), r.serverPort(), r.stream(), r.requestParams(), r.status(), r.errorType(), message,
+                r.inputTokens(), r.outputTokens(), r.cachedInputTokens(), r.cacheWriteTokens(), r.costMicros(),
+                r.cacheStatus(), r.finishReasons(), r.attempts(), r.request(), r.answer());
+    }
+
+    private record Answer(int status, Buffer body) {}
+}

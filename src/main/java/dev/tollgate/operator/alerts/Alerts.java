@@ -1,0 +1,389 @@
+package dev.tollgate.operator.alerts;
+
+import dev.tollgate.api.v1alpha1.AlertChannelSpec;
+import dev.tollgate.api.v1alpha1.AlertsSpec;
+import dev.tollgate.api.v1alpha1.Budget;
+import dev.tollgate.api.v1alpha1.Condition;
+import dev.tollgate.api.v1alpha1.DeploymentHealthStatus;
+import dev.tollgate.api.v1alpha1.GatewayDeployment;
+import dev.tollgate.api.v1alpha1.LlmModel;
+import dev.tollgate.api.v1alpha1.VirtualKey;
+import dev.tollgate.config.HealthMerge;
+import dev.tollgate.config.Money;
+import dev.tollgate.config.SecretLookup;
+import dev.tollgate.config.UsageReport;
+import dev.tollgate.operator.OperatorMetrics;
+import dev.tollgate.operator.RenderedGateways;
+import dev.tollgate.operator.usage.UsageScraper;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * The alerts of every GatewayDeployment ({@code spec.observability.alerts}), sent by the operator once per cluster.
+ *
+ * <p>Runs on its own thread, never on a reconcile thread, every {@code tollgate.operator.alerts-interval-millis}: for
+ * each GatewayDeployment with channels it reads what the operator already holds (the controllers' caches of Budgets,
+ * LlmModels and GatewayDeployments, each gateway's latest render, the usage scraper's reports of the gateway pods),
+ * works out the active events ({@link AlertRules}, {@link DailySpend}), keeps those not sent yet
+ * ({@link AlertLedger}), writes what it sent into the ConfigMap {@code <gateway>-alerts} and then queues them for
+ * the channels ({@link AlertSender}).
+ *
+ * <p>Once per cluster: only the replica that collects usage evaluates (the elected leader; without leader election,
+ * the one operator), and what was sent is kept in the ConfigMap, so neither re-reconciles, nor a restart, nor a new
+ * leader sends an event twice. A replica that stops leading forgets what it held in memory.
+ */
+@ApplicationScoped
+public class Alerts {
+    private static final Logger LOG = Logger.getLogger(Alerts.class);
+    /** The label of the ConfigMaps {@code <gateway>-alerts}. */
+    public static final String LABEL = "llm.tollgate.dev/alerts";
+    static final String SECRET_LABEL = dev.tollgate.api.v1alpha1.Api.SECRET_LABEL;
+
+    private final Instance<KubernetesClient> client;
+    private final Instance<UsageScraper> scraper;
+    private final Instance<RenderedGateways> rendered;
+    private final Instance<OperatorMetrics> caches;
+    private final Instance<MeterRegistry> registry;
+    private final String mode;
+    private final long intervalMillis;
+    private final int queueSize;
+    private final int maxRetries;
+    private final long backoffMillis;
+
+    private volatile Clock clock = Clock.systemUTC();
+    /** What each gateway's ConfigMap holds, as last read or written by this replica. */
+    private final Map<String, Held> held = new ConcurrentHashMap<>();
+    private final ErrorWindow errors = new ErrorWindow();
+    private volatile AlertSender sender;
+    private ScheduledExecutorService timer;
+    private volatile boolean leading;
+    private final java.util.concurrent.atomic.AtomicLong evaluations = new java.util.concurrent.atomic.AtomicLong();
+
+    /** One gateway's remembered alerts and spend baseline. */
+    private static final class Held {
+        final AlertLedger ledger;
+        DailySpend.Totals baseline;
+
+        Held(AlertLedger ledger, DailySpend.Totals baseline) {
+            this.ledger = ledger;
+            this.baseline = baseline;
+        }
+    }
+
+    @Inject
+    public Alerts(Instance<KubernetesClient> client, Instance<UsageScraper> scraper, Instance<RenderedGateways> rendered,
+            Instance<OperatorMetrics> caches, Instance<MeterRegistry> registry,
+            @ConfigProperty(name = "tollgate.mode", defaultValue = "standalone") String mode,
+            @ConfigProperty(name = "tollgate.operator.alerts-interval-millis", defaultValue = "10000") long intervalMillis,
+            @ConfigProperty(name = "tollgate.operator.alerts-queue-size", defaultValue = "1000") int queueSize,
+            @ConfigProperty(name = "tollgate.operator.alerts-max-retries", defaultValue = "3") int maxRetries,
+            @ConfigProperty(name = "tollgate.operator.alerts-retry-backoff-millis", defaultValue = "1000") long backoffMillis) {
+        this.client = client;
+        this.scraper = scraper;
+        this.rendered = rendered;
+        this.caches = caches;
+        this.registry = registry;
+        this.mode = mode;
+        this.intervalMillis = intervalMillis;
+        this.queueSize = queueSize;
+        this.maxRetries = maxRetries;
+        this.backoffMillis = backoffMillis;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if ("operator".equalsIgnoreCase(mode)) {
+            start();
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stop();
+    }
+
+    synchronized void start() {
+        if (timer != null) {
+            return;
+        }
+        sender = new AlertSender(queueSize, this::url, registry.get(), maxRetries, backoffMillis, 30_000);
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tollgate-alerts");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(this::tick, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
+    }
+
+    synchronized void stop() {
+        if (timer != null) {
+            timer.shutdownNow();
+            timer = null;
+        }
+        if (sender != null) {
+            sender.close();
+            sender = null;
+        }
+    }
+
+    /** The clock events and daily reports are timed by (tests move it). */
+    public void useClock(Clock clock) {
+        this.clock = clock;
+    }
+
+    /**
+     * Forgets everything held in memory, as a restarted operator or a new leader starts: what was sent is read again
+     * from the ConfigMaps, the error-rate windows fill again.
+     */
+    public void forget() {
+        held.clear();
+        errors.clear();
+    }
+
+    private void tick() {
+        try {
+            if (!scraper.get().running()) { // not the leader (or not collecting yet): never evaluates, never sends
+                if (leading) {
+                    leading = false;
+                    forget();
+                }
+                return;
+            }
+            leading = true;
+            evaluate(clock.instant());
+        } catch (RuntimeException e) {
+            LOG.warnf("alert evaluation failed (tried again in %d ms): %s", intervalMillis, e.getMessage());
+        }
+    }
+
+    /** One evaluation of every GatewayDeployment's alerts at {@code now}. */
+    synchronized void evaluate(Instant now) {
+        Set<String> gateways = new HashSet<>();
+        Set<String> models = new HashSet<>();
+        for (GatewayDeployment gw : caches.get().cached(GatewayDeployment.class)) {
+            AlertsSpec a = gw.getSpec() == null || gw.getSpec().getObservability() == null ? null
+                    : gw.getSpec().getObservability().getAlerts();
+            if (a == null || a.getChannels() == null || a.getChannels().isEmpty()) {
+                continue;
+            }
+            String id = gw.getMetadata().getNamespace() + "/" + gw.getMetadata().getName();
+            gateways.add(id);
+            try {
+                models.addAll(evaluate(gw, id, a, now));
+            } catch (RuntimeException e) {
+                LOG.warnf("alerts of GatewayDeployment %s not evaluated: %s", id, e.getMessage());
+            }
+        }
+        held.keySet().retainAll(gateways);
+        errors.retain(models);
+        evaluations.incrementAndGet();
+    }
+
+    /** Evaluations made by this replica (tests wait for some to pass instead of sleeping). */
+    public long evaluations() {
+        return evaluations.get();
+    }
+
+    /** Evaluates one gateway; returns the deployments it serves. */
+    private Set<String> evaluate(GatewayDeployment gw, String id, AlertsSpec a, Instant now) {
+        AlertRules.Settings s = AlertRules.Settings.of(a);
+        RenderedGateways r = rendered.get();
+        UsageScraper usage = scraper.get();
+        Set<String> budgetIds = r.served(id, RenderedGateways.BUDGET);
+        Set<String> modelIds = r.served(id, RenderedGateways.MODEL);
+        List<AlertRules.BudgetView> budgets = new ArrayList<>();
+        for (Budget b : caches.get().cached(Budget.class)) {
+            if (budgetIds.contains(key(b)) && b.getStatus() != null) {
+                budgets.add(budgetView(b));
+            }
+        }
+        Map<String, LlmModel> byId = new HashMap<>();
+        caches.get().cached(LlmModel.class).forEach(m -> byId.put(key(m), m));
+        List<AlertRules.ModelView> models = new ArrayList<>();
+        long nowMillis = now.toEpochMilli();
+        for (String mid : new TreeSet<>(modelIds)) {
+            String state = null;
+            String until = null;
+            String reason = null;
+            List<UsageReport.Health> live = usage.health(mid);
+            if (live != null && !live.isEmpty()) {
+                HealthMerge.Merged m = HealthMerge.merge(live);
+                errors.sample(mid, m.requests(), m.failures(), nowMillis);
+                state = m.state();
+                until = m.coolingDownUntil();
+                reason = m.reason();
+            } else {
+                LlmModel lm = byId.get(mid);
+                DeploymentHealthStatus h = lm == null || lm.getStatus() == null ? null : lm.getStatus().getHealth();
+                if (h != null) {
+                    state = h.getState();
+                    until = h.getCoolingDownUntil();
+                    reason = h.getReason();
+                }
+            }
+            long[] w = errors.sum(mid, nowMillis, s.window().toMillis());
+            models.add(new AlertRules.ModelView(mid, state, until, reason, w[0], w[1]));
+        }
+        List<AlertEvent> active = new ArrayList<>(AlertRules.evaluate(s, new AlertRules.Inputs(id, budgets, models,
+                usage.requests(gw.getMetadata().getNamespace(), gw.getMetadata().getName()), usage.failing(id), now)));
+
+        Held h = held.computeIfAbsent(id, k -> load(gw));
+        DailySpend.Totals baseline = h.baseline;
+        DailySpend.Totals next = baseline;
+        if (s.daily() == null) {
+            next = null;
+        } else if (baseline == null) {
+            next = totals(id, now);
+        } else if (DailySpend.due(now, s.daily(), baseline)) {
+            next = totals(id, now);
+            Set<String> namespaces = new TreeSet<>();
+            for (String kind : List.of(RenderedGateways.KEY, RenderedGateways.MODEL, RenderedGateways.BUDGET)) {
+                r.served(id, kind).forEach(x -> namespaces.add(AlertRules.ns(x)));
+            }
+            active.addAll(DailySpend.reports(id, s.daily(), namespaces, baseline, next, budgets));
+        }
+        List<AlertEvent> fresh = h.ledger.admit(active, now, s.window().dividedBy(2));
+        boolean baselineMoved = !java.util.Objects.equals(baseline, next);
+        if (h.ledger.dirty() || baselineMoved) {
+            if (!write(gw, h.ledger, next)) {
+                h.ledger.forget(fresh); // not remembered, so not sent: the next evaluation tries again
+                return modelIds;
+            }
+            h.ledger.clean();
+            h.baseline = next;
+        }
+        for (AlertEvent e : fresh) {
+            dispatch(gw, a, e);
+        }
+        return modelIds;
+    }
+
+    private void dispatch(GatewayDeployment gw, AlertsSpec a, AlertEvent e) {
+        AlertSender out = sender;
+        if (out == null) {
+            return;
+        }
+        for (AlertChannelSpec c : a.getChannels()) {
+            if (c.getUrl() == null || c.getEvents() != null && !c.getEvents().isEmpty() && !c.getEvents().contains(e.event())) {
+                continue;
+            }
+            out.offer(new AlertSender.Delivery(gw.getMetadata().getNamespace(), c.getName(), c.getType(),
+                    c.getUrl().getName(), c.getUrl().getKey(), e));
+        }
+    }
+
+    /** A channel's URL, from its Secret in the gateway's namespace (labelled {@value #SECRET_LABEL}). */
+    private Optional<String> url(AlertSender.Delivery d) {
+        Secret s = client.get().secrets().inNamespace(d.namespace()).withName(d.secret()).get();
+        if (s == null || s.getMetadata().getLabels() == null || !s.getMetadata().getLabels().containsKey(SECRET_LABEL)) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(SecretLookup.decoded(s).get(d.key())).filter(v -> !v.isBlank());
+    }
+
+    static String configMapName(GatewayDeployment gw) {
+        return gw.getMetadata().getName() + "-alerts";
+    }
+
+    private Held load(GatewayDeployment gw) {
+        ConfigMap cm = client.get().configMaps().inNamespace(gw.getMetadata().getNamespace()).withName(configMapName(gw)).get();
+        Map<String, String> data = cm == null || cm.getData() == null ? Map.of() : cm.getData();
+        return new Held(AlertLedger.parse(data.get(AlertLedger.SENT)), DailySpend.Totals.parse(data.get(DailySpend.BASELINE)));
+    }
+
+    private boolean write(GatewayDeployment gw, AlertLedger ledger, DailySpend.Totals baseline) {
+        ConfigMapBuilder b = new ConfigMapBuilder().withNewMetadata().withName(configMapName(gw))
+                .withNamespace(gw.getMetadata().getNamespace()).addToLabels(LABEL, "true")
+                .addToLabels("app.kubernetes.io/part-of", "tollgate")
+                .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(gw.getApiVersion()).withKind(gw.getKind())
+                        .withName(gw.getMetadata().getName()).withUid(gw.getMetadata().getUid()).build())
+                .endMetadata()
+                .addToData(AlertLedger.SENT, ledger.format());
+        if (baseline != null) {
+            b.addToData(DailySpend.BASELINE, baseline.format());
+        }
+        try {
+            client.get().configMaps().inNamespace(gw.getMetadata().getNamespace()).resource(b.build())
+                    .createOr(NonDeletingOperation::update);
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warnf("could not write ConfigMap %s/%s (what alerts were sent), so none is sent now: %s",
+                    gw.getMetadata().getNamespace(), configMapName(gw), e.getMessage());
+            return false;
+        }
+    }
+
+    /** Each served key's and model's lifetime spend as status shows it now. */
+    private DailySpend.Totals totals(String gateway, Instant now) {
+        Map<String, Long> out = new HashMap<>();
+        RenderedGateways r = rendered.get();
+        Set<String> keys = r.served(gateway, RenderedGateways.KEY);
+        Set<String> namespaces = new TreeSet<>();
+        keys.forEach(k -> namespaces.add(AlertRules.ns(k)));
+        for (String ns : namespaces) { // once a day per gateway: the operator keeps no cache of every key's status
+            for (VirtualKey vk : client.get().resources(VirtualKey.class).inNamespace(ns).list().getItems()) {
+                if (keys.contains(key(vk)) && vk.getStatus() != null && vk.getStatus().getUsage() != null) {
+                    micros(vk.getStatus().getUsage().getTotalSpend()).ifPresent(v -> out.put("VirtualKey/" + key(vk), v));
+                }
+            }
+        }
+        Set<String> models = r.served(gateway, RenderedGateways.MODEL);
+        for (LlmModel m : caches.get().cached(LlmModel.class)) {
+            if (models.contains(key(m)) && m.getStatus() != null && m.getStatus().getUsage() != null) {
+                micros(m.getStatus().getUsage().getTotalSpend()).ifPresent(v -> out.put("LlmModel/" + key(m), v));
+            }
+        }
+        return new DailySpend.Totals(now, out);
+    }
+
+    static AlertRules.BudgetView budgetView(Budget b) {
+        var st = b.getStatus();
+        int threshold = b.getSpec() == null || b.getSpec().getAlertThresholdPercent() == null ? 80
+                : b.getSpec().getAlertThresholdPercent();
+        return new AlertRules.BudgetView(key(b), isTrue(st.condition("NearLimit")), isTrue(st.condition("Exceeded")),
+                st.getPeriodStart(), st.getResetsAt(), st.getSpend(), b.getSpec() == null ? null : b.getSpec().getLimit(),
+                threshold, b.getSpec() == null ? null : b.getSpec().getPeriod());
+    }
+
+    private static boolean isTrue(Optional<Condition> c) {
+        return c.filter(x -> Condition.TRUE.equals(x.getStatus())).isPresent();
+    }
+
+    private static Optional<Long> micros(String decimal) {
+        try {
+            return decimal == null ? Optional.empty() : Optional.of(Money.parseMicros(decimal));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String key(io.fabric8.kubernetes.api.model.HasMetadata r) {
+        return r.getMetadata().getNamespace() + "/" + r.getMetadata().getName();
+    }
+}
