@@ -178,17 +178,7 @@ public class UsageScraper {
 
             @Override
             public void onDelete(Pod pod, boolean unknown) {
-                logged.remove(pod.getMetadata().getUid());
-                logged.remove(pod.getMetadata().getUid() + "/ids");
-                failing.remove(pod.getMetadata().getUid());
-                PodReport gone = reports.remove(pod.getMetadata().getUid());
-                if (gone != null) {
-                    retire(gone);
-                    announce(gone.report(), null); // their resources take its final figures, then fold them
-                    if (gone.gateway() != null) {
-                        fire("gateways", gone.namespace() + "/" + gone.gateway());
-                    }
-                }
+                deleted(pod.getMetadata().getUid());
             }
         };
         pods = ScopedInformer.open(namespaces,
@@ -415,6 +405,21 @@ public class UsageScraper {
         }
     }
 
+    /** A pod is gone: its last report is kept until its resources hold its final figures, which they are told. */
+    void deleted(String podUid) {
+        logged.remove(podUid);
+        logged.remove(podUid + "/ids");
+        failing.remove(podUid);
+        PodReport gone = reports.remove(podUid);
+        if (gone != null) {
+            retire(gone);
+            announce(gone.report(), null); // their resources take its final figures, then fold them
+            if (gone.gateway() != null) {
+                fire("gateways", gone.namespace() + "/" + gone.gateway());
+            }
+        }
+    }
+
     /** Keeps a deleted pod's last report (its own figures) until its resources hold them (see {@link #settle}). */
     private void retire(PodReport gone) {
         UsageReport own = gone.report().withJournal(null);
@@ -495,13 +500,15 @@ public class UsageScraper {
     /**
      * The status write that folded these deleted pods' incarnations into one resource was made. A Budget's fold is
      * announced again: the spend each gateway's pods get back ({@code <gw>-spend}) lists the incarnations still live.
+     * It is announced only once the deleted pods' figures have left this resource's live figures ({@link #settle}):
+     * a gateway reconcile it starts may run at once, on another thread, and must not find them there still (it
+     * would hand the gone incarnation's part back, and nothing would announce the fold again). That reconcile may
+     * still read the Budget's older status (the write is made when the Budget's reconcile returns): the seed's own
+     * merge folds the gone incarnation's share found there ({@link #ended}), so it hands back the same figures.
      */
     public void folded(String section, String id, java.util.Set<String> incarnations) {
         if (incarnations.isEmpty()) {
             return;
-        }
-        if ("budgets".equals(section)) {
-            fire(section, id);
         }
         for (var it = retired.entrySet().iterator(); it.hasNext(); ) {
             Retired r = it.next().getValue();
@@ -511,6 +518,9 @@ public class UsageScraper {
                     it.remove();
                 }
             }
+        }
+        if ("budgets".equals(section)) {
+            fire(section, id);
         }
     }
 
