@@ -138,6 +138,10 @@ final class Attempts {
             a.rc.vertx().setTimer(delay, id -> {
                 if (a.response.ended() || a.response.closed()) {
                     routes.health.released(m.id());
+                    if (a.status == 0) {
+                        a.status = 499; // the client left while it waited (a drain's ending set its own status)
+                    }
+                    routes.record(a); // the request's end: metrics and its observation
                     routes.open.closed(a);
                     return; // the client left, or a drain ended it, while it waited
                 }

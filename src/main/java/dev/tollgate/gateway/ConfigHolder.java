@@ -38,8 +38,9 @@ public class ConfigHolder {
 
     public void update(GatewayConfig config, GatewaySecrets secrets, String version, String source) {
         Snapshot next = new Snapshot(config, secrets, version);
-        Snapshot previous = current.getAndSet(next);
-        synchronized (this) {
+        Snapshot previous;
+        synchronized (this) { // listeners see the snapshots in the order they were served
+            previous = current.getAndSet(next);
             for (java.util.function.Consumer<Snapshot> l : listeners) {
                 try {
                     l.accept(next);

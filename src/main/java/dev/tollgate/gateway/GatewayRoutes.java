@@ -159,6 +159,7 @@ public class GatewayRoutes {
             return false;
         }
         RequestContext ctx = new RequestContext(rc, requestId(rc), ingress, op, holder.current());
+        observe(ctx);
         if (req.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
             rc.response().endHandler(v -> req.connection().close()); // as it says: a body may follow, unread
         }
@@ -347,15 +348,18 @@ public class GatewayRoutes {
             }, refusal -> refuseTransfer(rc, ingress, op, refusal));
         }).failureHandler(rc -> {
             RequestContext ctx = new RequestContext(rc, requestId(rc), ingress, op, holder.current());
+            observe(ctx);
             LOG.errorf(rc.failure(), "request %s failed inside the gateway", ctx.requestId);
             ClientWriter.error(ctx, ApiError.of(500, "internal gateway error (request " + ctx.requestId + ")", null),
                     Map.of());
+            record(ctx);
         });
     }
 
     /** A body too large to read (413) or an Expect header other than 100-continue (417); the connection is closed. */
     private void refuseTransfer(RoutingContext rc, WireFormat ingress, Operation op, BodyReader.Refusal refusal) {
         RequestContext ctx = new RequestContext(rc, requestId(rc), ingress, op, holder.current());
+        observe(ctx);
         ApiError error = refusal == BodyReader.Refusal.TOO_LARGE
                 ? ApiError.of(413, "the request body is larger than this gateway's limit of " + maxBodyBytes
                         + " bytes (tollgate.gateway.max-body-bytes): send a smaller request (fewer or shorter messages, "

@@ -174,6 +174,8 @@ public final class Observation {
     /** One attempt on its way: its span id, and where its requests went. */
     public static final class Attempt implements UpstreamObserver {
         final String spanId = newSpanId();
+        /** When the attempt started (not its context: a retry's context is made before its backoff). */
+        final long startNanos = System.nanoTime();
         private final String traceparent;
         String serverAddress;
         Integer serverPort;
@@ -196,6 +198,12 @@ public final class Observation {
 
     /** An upstream attempt starts ({@code attempt.deployment} is set): its span, and traceparent on its calls. */
     public void attemptStarted(RequestContext attempt) {
+        // what an earlier attempt's answer said (a stream held back, then failed over) is not this answer's
+        responseId = null;
+        responseModel = null;
+        finishReasons = null;
+        answerText = null;
+        answerBody = null;
         Attempt a = new Attempt(this);
         attempt.observedAttempt = a;
         attempt.cancellation.observer(a);
@@ -213,7 +221,7 @@ public final class Observation {
         if (attempts == null) {
             attempts = new ArrayList<>(2);
         }
-        attempts.add(new AttemptRecord(attempt.attempt, a.spanId, epochNanos(attempt.attemptStartNanos),
+        attempts.add(new AttemptRecord(attempt.attempt, a.spanId, epochNanos(a.startNanos),
                 epochNanos(System.nanoTime()), m.modelName(), m.id(), m.provider(), m.upstreamModel(), a.serverAddress,
                 a.serverPort, status, errorType(attempt, status), attempt.superseded,
                 attempt.usage == null ? null : attempt.usage.promptTokens(),
@@ -235,26 +243,52 @@ public final class Observation {
         if (wantsContent(ctx)) {
             answerBody = body;
         }
-        if (body.length() < 4 || body.getByte(0) != '{') {
-            return;
+        if (ctx.operation == Operation.CHAT || ctx.operation == Operation.COMPLETIONS) {
+            read(body);
         }
-        JsonNode tree;
-        try {
-            tree = dev.tollgate.gateway.Json.parse(body.getBytes());
-        } catch (RuntimeException e) {
-            return;
-        }
-        responseId = text(tree.get("id"));
-        responseModel = text(tree.get("model"));
-        JsonNode stop = tree.get("stop_reason"); // Anthropic's Messages
-        if (stop != null && stop.isTextual()) {
-            finish(stop.asText());
-        }
-        for (JsonNode choice : tree.path("choices")) {
-            JsonNode reason = choice.get("finish_reason");
-            if (reason != null && reason.isTextual()) {
-                finish(reason.asText());
+    }
+
+    /**
+     * The answer's id, model and finish reasons, read token by token without building its tree (an answer may be
+     * large: only what the record needs is kept): OpenAI's {@code choices[].finish_reason} and Anthropic's
+     * {@code stop_reason}.
+     */
+    void read(Buffer body) {
+        io.netty.buffer.ByteBuf b = body.getByteBuf();
+        try (com.fasterxml.jackson.core.JsonParser p = b.hasArray()
+                ? dev.tollgate.gateway.Json.mapper().getFactory().createParser(b.array(), b.arrayOffset() + b.readerIndex(),
+                        b.readableBytes())
+                : dev.tollgate.gateway.Json.mapper().getFactory().createParser(body.getBytes())) {
+            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                return;
             }
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                com.fasterxml.jackson.core.JsonToken t = p.nextToken();
+                if (t == com.fasterxml.jackson.core.JsonToken.VALUE_STRING && "id".equals(name)) {
+                    responseId = p.getText();
+                } else if (t == com.fasterxml.jackson.core.JsonToken.VALUE_STRING && "model".equals(name)) {
+                    responseModel = p.getText();
+                } else if (t == com.fasterxml.jackson.core.JsonToken.VALUE_STRING && "stop_reason".equals(name)) {
+                    finish(p.getText());
+                } else if (t == com.fasterxml.jackson.core.JsonToken.START_ARRAY && "choices".equals(name)) {
+                    while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                        while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                            String field = p.currentName();
+                            if (p.nextToken() == com.fasterxml.jackson.core.JsonToken.VALUE_STRING
+                                    && "finish_reason".equals(field)) {
+                                finish(p.getText());
+                            } else {
+                                p.skipChildren();
+                            }
+                        }
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not the JSON it should be: the record goes without these fields
         }
     }
 
@@ -279,7 +313,7 @@ public final class Observation {
                 JsonNode delta = choice.get("delta");
                 JsonNode content = delta == null ? choice.get("text") : delta.get("content");
                 if (content != null && content.isTextual()) {
-                    text().append(content.asText());
+                    append(content.asText());
                 }
             }
         }
@@ -304,7 +338,7 @@ public final class Observation {
                     JsonNode delta = data.path("delta");
                     JsonNode text = delta.has("text") ? delta.get("text") : delta.get("partial_json");
                     if (text != null && text.isTextual()) {
-                        text().append(text.asText());
+                        append(text.asText());
                     }
                 }
             }
@@ -314,11 +348,26 @@ public final class Observation {
         }
     }
 
-    private StringBuilder text() {
+    /**
+     * The most of a prompt or an answer a record carries, in bytes of JSON or characters of text: a record waits in
+     * every content-logging sink's queue, and a queue is bounded in records, so a record must be bounded in size.
+     */
+    static final int MAX_CONTENT = 256 * 1024;
+
+    private void append(String text) {
         if (answerText == null) {
             answerText = new StringBuilder();
         }
-        return answerText;
+        int room = MAX_CONTENT - answerText.length();
+        if (room > 0) {
+            answerText.append(text, 0, Math.min(room, text.length()));
+        }
+    }
+
+    /** A text cut to {@link #MAX_CONTENT}, saying so. */
+    static String capped(String text, int length) {
+        return length <= MAX_CONTENT ? text
+                : text.substring(0, Math.min(text.length(), MAX_CONTENT)) + "…[" + length + " in all: cut]";
     }
 
     private void finish(String reason) {
@@ -366,8 +415,14 @@ public final class Observation {
         JsonNode request = null;
         String answer = null;
         if (ctx.body != null && wantsContent(ctx)) {
-            request = ctx.body.tree();
-            answer = answerBody != null ? answerBody.toString() : answerText != null ? answerText.toString() : null;
+            request = ctx.bodyBytes <= MAX_CONTENT ? ctx.body.tree()
+                    : dev.tollgate.gateway.Json.NODES.textNode("[a request of " + ctx.bodyBytes + " bytes: not logged]");
+            if (answerBody != null) {
+                int n = answerBody.length();
+                answer = capped(answerBody.getString(0, Math.min(n, MAX_CONTENT)), n);
+            } else if (answerText != null) {
+                answer = answerText.toString();
+            }
         }
         return new CallRecord(ctx.requestId, traceId, spanId, parentSpanId, sampled, startEpochNanos, epochNanos(end),
                 ctx.firstContentNanos == 0 ? null : ctx.firstContentNanos - startNanoTime, operation(ctx.operation),

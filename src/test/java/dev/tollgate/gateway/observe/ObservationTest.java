@@ -81,4 +81,43 @@ class ObservationTest {
         assertThat(Observation.operation(dev.tollgate.gateway.provider.Operation.COMPLETIONS)).isEqualTo("text_completion");
         assertThat(Observation.operation(dev.tollgate.gateway.provider.Operation.EMBEDDINGS)).isEqualTo("embeddings");
     }
+
+    @Test
+    void anAnswersIdModelAndFinishReasonsAreReadWithoutItsTree() throws Exception {
+        Observation o = new Observation(null, null, false, 1.0);
+        o.read(io.vertx.core.buffer.Buffer.buffer("""
+                {"id":"chatcmpl-1","object":"chat.completion","model":"gpt-4o-2024-08-06",
+                 "choices":[{"index":0,"message":{"role":"assistant","content":"a","finish_reason":"not this"},
+                             "finish_reason":"stop"},
+                            {"index":1,"message":{"role":"assistant","content":"b"},"finish_reason":"length"}],
+                 "usage":{"prompt_tokens":1,"completion_tokens":2}}"""));
+        assertThat(field(o, "responseId")).isEqualTo("chatcmpl-1");
+        assertThat(field(o, "responseModel")).isEqualTo("gpt-4o-2024-08-06");
+        assertThat(field(o, "finishReasons")).isEqualTo(List.of("stop", "length"));
+
+        Observation anthropic = new Observation(null, null, false, 1.0);
+        anthropic.read(io.vertx.core.buffer.Buffer.buffer("""
+                {"id":"msg_1","type":"message","model":"claude-sonnet-4-5","content":[{"type":"text","text":"x"}],
+                 "stop_reason":"end_turn","usage":{"input_tokens":1,"output_tokens":1}}"""));
+        assertThat(field(anthropic, "responseId")).isEqualTo("msg_1");
+        assertThat(field(anthropic, "finishReasons")).isEqualTo(List.of("end_turn"));
+
+        Observation broken = new Observation(null, null, false, 1.0);
+        broken.read(io.vertx.core.buffer.Buffer.buffer("{\"id\":\"x\",\"choices\":[{\"finish_reason\":"));
+        assertThat(field(broken, "finishReasons")).isNull();
+    }
+
+    @Test
+    void contentIsCutAtItsBoundAndSaysSo() {
+        assertThat(Observation.capped("short", 5)).isEqualTo("short");
+        String big = "x".repeat(Observation.MAX_CONTENT + 10);
+        assertThat(Observation.capped(big, big.length())).hasSize(Observation.MAX_CONTENT + ("…[" + big.length()
+                + " in all: cut]").length()).endsWith("in all: cut]");
+    }
+
+    static Object field(Object o, String name) throws Exception {
+        java.lang.reflect.Field f = Observation.class.getDeclaredField(name);
+        f.setAccessible(true);
+        return f.get(o);
+    }
 }

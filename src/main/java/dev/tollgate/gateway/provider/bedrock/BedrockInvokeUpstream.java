@@ -73,6 +73,7 @@ public final class BedrockInvokeUpstream implements Upstream {
             return hub.send(call);
         }
         Cancellation cancellation = new Cancellation();
+        cancellation.observer(call.cancellation().observer()); // each part's request joins the attempt's trace
         call.cancellation().onCancel(cancellation::cancel);
         List<Call> calls = new ArrayList<>(parts.size());
         for (ObjectNode part : parts) {
