@@ -34,7 +34,9 @@ import org.jboss.logging.Logger;
  * memory). A delivery that fails (connection error, timeout, or a status its format calls retryable: by default 408,
  * 429, 5xx) is tried again up to {@code maxRetries} times with exponential backoff and jitter, then its records are
  * counted as failed; any other non-2xx fails them at once. Redaction and encoding run on a small worker pool of their
- * own ({@value #EXECUTOR}), the HTTP
+ * own ({@value #EXECUTOR}), at most one batch per sink at a time, and a sink's redact patterns get 50 ms per value and
+ * 500 ms per batch (past that the value is replaced whole by {@code [REDACTED]}), so a team's pathological pattern
+ * holds one thread for half a second per batch, never the pool; the HTTP
  * calls on one Vert.x {@link HttpClient} (HTTP/1.1, keep-alive) shared by the sinks of this instance.
  *
  * <p>Metrics (tag {@code sink} = the sink's id): counter {@code tollgate.callback.records{sink,result}} with

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -398,8 +399,13 @@ final class SinkWorker {
 
     private List<CallRecord> prepare(List<CallRecord> batch) {
         List<CallRecord> out = new ArrayList<>(batch.size());
-        for (CallRecord r : batch) {
-            out.add(prepare(r));
+        batchBudget.set(new long[] {System.nanoTime() + REDACT_BATCH_NANOS});
+        try {
+            for (CallRecord r : batch) {
+                out.add(prepare(r));
+            }
+        } finally {
+            batchBudget.remove();
         }
         return out;
     }
@@ -455,16 +461,88 @@ final class SinkWorker {
         if (text == null) {
             return null;
         }
-        for (Pattern p : redact) {
-            Matcher m = p.matcher(text);
-            if (m.find()) {
-                text = m.replaceAll(REDACTED);
-            }
+        if (!redact.isEmpty()) {
+            text = redactBounded(text);
         }
         if (text.contains(Keys.PREFIX)) {
             text = VIRTUAL_KEY.matcher(text).replaceAll(REDACTED);
         }
         return text;
+    }
+
+    /**
+     * Applies the sink's patterns within {@link #REDACT_VALUE_NANOS} per value and {@link #REDACT_BATCH_NANOS} per
+     * batch (a team's pattern may backtrack catastrophically): past either, the whole value is redacted — never sent
+     * as it is.
+     */
+    private String redactBounded(String text) {
+        long now = System.nanoTime();
+        long[] budget = batchBudget.get();
+        if (budget != null && now - budget[0] > 0) {
+            return REDACTED;
+        }
+        long deadline = now + REDACT_VALUE_NANOS;
+        if (budget != null && deadline - budget[0] > 0) {
+            deadline = budget[0];
+        }
+        try {
+            for (Pattern p : redact) {
+                Matcher m = p.matcher(new Deadline(text, deadline));
+                if (m.find()) {
+                    text = m.replaceAll(REDACTED);
+                }
+            }
+            return text;
+        } catch (RedactTimeout e) {
+            return REDACTED;
+        }
+    }
+
+    /** Longest a sink's patterns may run on one value, and on one batch's values in all. */
+    static final long REDACT_VALUE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    static final long REDACT_BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** The deadline of the batch the calling worker thread is preparing ({@code long[1]}, epoch of nanoTime). */
+    private static final ThreadLocal<long[]> batchBudget = new ThreadLocal<>();
+
+    private static final class RedactTimeout extends RuntimeException {
+        RedactTimeout() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** A text whose reads fail once its deadline passed: bounds how long a regular expression runs on it. */
+    static final class Deadline implements CharSequence {
+        private final CharSequence text;
+        private final long deadline;
+        private int reads;
+
+        Deadline(CharSequence text, long deadline) {
+            this.text = text;
+            this.deadline = deadline;
+        }
+
+        @Override
+        public char charAt(int index) {
+            if ((++reads & 0x3FF) == 0 && System.nanoTime() - deadline > 0) {
+                throw new RedactTimeout();
+            }
+            return text.charAt(index);
+        }
+
+        @Override
+        public int length() {
+            return text.length();
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return new Deadline(text.subSequence(start, end), deadline);
+        }
+
+        @Override
+        public String toString() {
+            return text.toString();
+        }
     }
 
     private static CallRecord withErrorMessage(CallRecord r, String message) {

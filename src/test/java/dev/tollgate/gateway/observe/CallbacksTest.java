@@ -340,6 +340,39 @@ class CallbacksTest {
         }
     }
 
+    /** Backtracks exponentially on "aaa…!" (no memoization with a back reference): hours on 40 letters. */
+    static final String CATASTROPHIC = "((a+)+)\\2b";
+
+    @Test
+    void aCatastrophicRedactPatternRedactsTheWholeValueInsteadOfHoldingThePool() {
+        FakeSink bad1 = fake();
+        FakeSink bad2 = fake();
+        FakeSink plain = fake();
+        String evil = "a".repeat(40) + "!";
+        GatewayConfig.Sink slow1 = new GatewayConfig.Sink("team-a/slow1", WEBHOOK, bad1.url(), null, Map.of(),
+                Map.of(), true, List.of(CATASTROPHIC), 100, 100, 100, 0);
+        GatewayConfig.Sink slow2 = new GatewayConfig.Sink("team-a/slow2", WEBHOOK, bad2.url(), null, Map.of(),
+                Map.of(), true, List.of(CATASTROPHIC), 100, 100, 100, 0);
+        Callbacks c = callbacks(FAST, Map.of(), slow1, slow2, sink("gw/plain", plain.url(), 100, 100, 100, 0));
+
+        for (int i = 0; i < 20; i++) { // many values: the batch's budget, not only each value's, bounds the work
+            c.offer(CallRecords.withContent(CallRecords.ok("e" + i, "team-a"), evil, evil + " and more"));
+        }
+
+        // both threads of the pool went to the patterns; the plain sink is not starved
+        await().atMost(Duration.ofSeconds(15)).until(() -> count("gw/plain", "sent") == 20);
+        await().atMost(Duration.ofSeconds(15)).until(() -> count("team-a/slow1", "sent") == 20
+                && count("team-a/slow2", "sent") == 20);
+        for (FakeSink f : List.of(bad1, bad2)) {
+            assertThat(f.records()).hasSize(20).allSatisfy(r -> {
+                assertThat(r.path("request").path("messages").get(0).path("content").asText()).isEqualTo(
+                        "[REDACTED]");
+                assertThat(r.path("answer").asText()).isEqualTo("[REDACTED]");
+            });
+            assertThat(f.received()).allSatisfy(x -> assertThat(x.body()).doesNotContain(evil));
+        }
+    }
+
     @Test
     void aReloadKeepsTheQueuesOfUnchangedSinksAndFlushesTheOthers() {
         FakeSink kept = fake();
