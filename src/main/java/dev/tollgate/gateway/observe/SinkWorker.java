@@ -15,6 +15,7 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.util.ArrayList;
@@ -227,7 +228,7 @@ final class SinkWorker {
                     current = r;
                     return r.send(request.body());
                 })
-                .compose(response -> response.body().map(body -> new Answer(response.statusCode(), body)))
+                .compose(this::answer)
                 .onComplete(ar -> {
                     current = null;
                     if (stopped) {
@@ -257,6 +258,38 @@ final class SinkWorker {
                     }
                 });
     }
+
+    /**
+     * The answer's status, and its body when the format reads it: at most {@link #MAX_ANSWER_BYTES} (a sink that
+     * streams on is cut off there, its connection reset); otherwise the body is discarded as it comes.
+     */
+    private Future<Answer> answer(HttpClientResponse response) {
+        Promise<Answer> answer = Promise.promise();
+        int status = response.statusCode();
+        Buffer body = format.readsBody() ? Buffer.buffer() : null;
+        long[] seen = {0};
+        response.handler(chunk -> {
+            if (answer.future().isComplete()) {
+                return;
+            }
+            seen[0] += chunk.length();
+            if (body != null && body.length() < MAX_ANSWER_BYTES) {
+                int room = MAX_ANSWER_BYTES - body.length();
+                body.appendBuffer(chunk.length() <= room ? chunk : chunk.getBuffer(0, room));
+            }
+            if (seen[0] > MAX_ANSWER_BYTES) {
+                response.pause();
+                response.request().reset();
+                answer.tryComplete(new Answer(status, body == null ? Buffer.buffer() : body));
+            }
+        });
+        response.exceptionHandler(answer::tryFail);
+        response.endHandler(v -> answer.tryComplete(new Answer(status, body == null ? Buffer.buffer() : body)));
+        return answer.future();
+    }
+
+    /** The most of a sink's answer ever read. */
+    static final int MAX_ANSWER_BYTES = 64 * 1024;
 
     private int safeRejected(int status, Buffer body) {
         try {

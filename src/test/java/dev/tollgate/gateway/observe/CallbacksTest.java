@@ -340,6 +340,22 @@ class CallbacksTest {
         }
     }
 
+    @Test
+    void anAnswerThatNeverEndsIsCutOffAndTheDeliveryCompletes() {
+        FakeSink hook = fake().endless(200);
+        FakeSink langfuse = fake().endless(207); // its format reads the body: at most 64 KiB of it
+        GatewayConfig.Sink lf = new GatewayConfig.Sink("gw/lf-endless", GatewayConfig.Sink.LANGFUSE, langfuse.url(),
+                null, Map.of(), Map.of(), false, List.of(), 100, 2, HOUR, 0);
+        Callbacks c = callbacks(FAST, Map.of(), sink("gw/endless", hook.url(), 100, 2, HOUR, 0), lf);
+        records(4, "s", null).forEach(c::offer);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> count("gw/endless", "sent") == 4
+                && count("gw/lf-endless", "sent") == 4);
+        assertThat(hook.received()).hasSize(2); // the second batch went after the first's answer was cut off
+        assertThat(langfuse.received()).hasSize(2);
+        assertThat(count("gw/endless", "failed")).isZero();
+    }
+
     /** Backtracks exponentially on "aaa…!" (no memoization with a back reference): hours on 40 letters. */
     static final String CATASTROPHIC = "((a+)+)\\2b";
 

@@ -111,6 +111,11 @@ public final class LangfuseFormat implements SinkFormat {
 
     /** Langfuse's 207: the number of records (not events) with at least one event in {@code errors}. */
     @Override
+    public boolean readsBody() {
+        return true;
+    }
+
+    @Override
     public int rejected(int status, Buffer body) {
         if (body == null || body.length() == 0) {
             return 0;

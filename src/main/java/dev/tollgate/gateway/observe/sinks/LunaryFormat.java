@@ -135,6 +135,11 @@ public final class LunaryFormat implements SinkFormat {
 
     /** Calls of which Lunary refused an event ({@code success: false} in its {@code results}). */
     @Override
+    public boolean readsBody() {
+        return true;
+    }
+
+    @Override
     public int rejected(int status, Buffer body) {
         if (body == null || body.length() == 0) {
             return 0;
