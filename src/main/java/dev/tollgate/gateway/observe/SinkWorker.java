@@ -210,19 +210,28 @@ final class SinkWorker {
             return;
         }
         SinkRequest request = requests.get(index);
-        RequestOptions options = new RequestOptions()
-                .setMethod(HttpMethod.valueOf(request.method()))
-                .setAbsoluteURI(request.url())
-                .setConnectTimeout(timing.connectTimeoutMillis())
-                .setIdleTimeout(timing.requestTimeoutMillis());
-        for (Map.Entry<String, String> h : request.headers().entrySet()) {
-            options.putHeader(h.getKey(), h.getValue());
-        }
         Future<HttpClientRequest> opened;
         try {
+            RequestOptions options = new RequestOptions()
+                    .setMethod(HttpMethod.valueOf(request.method()))
+                    .setAbsoluteURI(request.url())
+                    .setConnectTimeout(timing.connectTimeoutMillis())
+                    .setIdleTimeout(timing.requestTimeoutMillis());
+            for (Map.Entry<String, String> h : request.headers().entrySet()) {
+                if (!Headers.validName(h.getKey()) || !Headers.validValue(h.getValue())) {
+                    throw new IllegalArgumentException("invalid header"); // never the value
+                }
+                options.putHeader(h.getKey(), h.getValue());
+            }
             opened = client.request(options);
-        } catch (RuntimeException e) { // e.g. a malformed URL
-            opened = Future.failedFuture(e);
+        } catch (RuntimeException e) {
+            // a malformed URL or a header value with control characters: the same next time, so not retried; the
+            // exception's message may hold the value (a credential), so only its class is told
+            inFlightRecords -= request.records();
+            fail(request.records(), "could not build the request (" + e.getClass().getSimpleName() + "), "
+                    + request.records() + " records dropped");
+            send(requests, index + 1, 0);
+            return;
         }
         opened.compose(r -> {
                     current = r;
@@ -279,8 +288,8 @@ final class SinkWorker {
             }
             if (seen[0] > MAX_ANSWER_BYTES) {
                 response.pause();
+                answer.tryComplete(new Answer(status, body == null ? Buffer.buffer() : body)); // before the reset fails it
                 response.request().reset();
-                answer.tryComplete(new Answer(status, body == null ? Buffer.buffer() : body));
             }
         });
         response.exceptionHandler(answer::tryFail);

@@ -356,6 +356,23 @@ class CallbacksTest {
         assertThat(count("gw/endless", "failed")).isZero();
     }
 
+    @Test
+    void aHeaderValueWithControlCharactersFailsItsBatchWithoutLeakingAndTheSinkGoesOn() {
+        FakeSink f = fake();
+        String injected = "Bearer tok-9d2e\r\nx-injected: 1";
+        GatewayConfig.Sink bad = new GatewayConfig.Sink("gw/crlf", WEBHOOK, f.url(), null,
+                Map.of("authorization", "gw/crlf/token"), Map.of(), false, List.of(), 100, 2, HOUR, 3);
+        Callbacks c = callbacks(FAST, Map.of("gw/crlf/token", injected), bad);
+        records(4, "h", null).forEach(c::offer);
+
+        // both batches fail at once (not retried: the header is as bad the next time); the second one still went
+        await().atMost(Duration.ofSeconds(10)).until(() -> count("gw/crlf", "failed") == 4);
+        assertThat(f.received()).isEmpty();
+        assertThat(count("gw/crlf", "sent")).isZero();
+        assertThat(logLines()).isNotEmpty();
+        assertThat(String.join("\n", logLines())).contains("gw/crlf").doesNotContain("tok-9d2e");
+    }
+
     /** Backtracks exponentially on "aaa…!" (no memoization with a back reference): hours on 40 letters. */
     static final String CATASTROPHIC = "((a+)+)\\2b";
 
