@@ -31,7 +31,7 @@ import org.jboss.logging.Logger;
  *
  * <p>Per sink: at most {@code queueSize} records wait; a batch of up to {@code batchSize} is sent when that many
  * wait, or every {@code flushIntervalMillis} when fewer do; one delivery at a time (a slow sink holds its queue, not
- * memory). A delivery that fails (connection error, timeout, or a status its format calls retryable: by default 408,
+ * memory; a batch that takes several requests has up to 4 of them under way). A delivery that fails (connection error, timeout, or a status its format calls retryable: by default 408,
  * 429, 5xx) is tried again up to {@code maxRetries} times with exponential backoff and jitter, then its records are
  * counted as failed; any other non-2xx fails them at once. Redaction and encoding run on a small worker pool of their
  * own ({@value #EXECUTOR}), at most one batch per sink at a time, and a sink's redact patterns get 50 ms per value and

@@ -75,9 +75,11 @@ final class SinkWorker {
     private boolean closing;
     private boolean stopped;
     private long periodicId = -1;
-    private long retryTimerId = -1;
+    /** Retry timers pending (one per request waiting for its next try). */
+    private final java.util.Set<Long> retryTimers = new java.util.HashSet<>();
     private long deadlineTimerId = -1;
-    private HttpClientRequest current;
+    /** The requests under way (at most {@link #PARALLEL}). */
+    private final java.util.Set<HttpClientRequest> current = new java.util.HashSet<>();
 
     SinkWorker(GatewayConfig.Sink sink, SinkTarget target, SinkFormat format, List<Pattern> redact,
             Callbacks.Timing timing, Vertx vertx, Context context, HttpClient client, WorkerExecutor executor,
@@ -197,19 +199,58 @@ final class SinkWorker {
                         done();
                         return;
                     }
-                    send(ar.result(), 0, 0);
+                    sendAll(ar.result());
                 });
     }
 
-    private void send(List<SinkRequest> requests, int index, int attempt) {
-        if (stopped) {
-            return;
+    /**
+     * How many of a batch's requests are under way at once: formats that send one request per record (Helicone,
+     * PromptLayer) would otherwise deliver one record per round trip. Their order does not matter.
+     */
+    static final int PARALLEL = 4;
+
+    /** A batch's requests being sent (confined to the context). */
+    private static final class Sending {
+        final List<SinkRequest> requests;
+        int next;
+        int active;
+
+        Sending(List<SinkRequest> requests) {
+            this.requests = requests;
         }
-        if (index >= requests.size()) {
+    }
+
+    private void sendAll(List<SinkRequest> requests) {
+        if (requests == null || requests.isEmpty()) {
             done();
             return;
         }
-        SinkRequest request = requests.get(index);
+        Sending s = new Sending(requests);
+        while (s.active < PARALLEL && s.next < requests.size()) {
+            s.active++;
+            send(s, s.next++, 0);
+        }
+    }
+
+    /** One request of the batch is settled (sent, failed or dropped): start the next, or end the delivery. */
+    private void settled(Sending s) {
+        s.active--;
+        if (stopped) {
+            return;
+        }
+        if (s.next < s.requests.size()) {
+            s.active++;
+            send(s, s.next++, 0);
+        } else if (s.active == 0) {
+            done();
+        }
+    }
+
+    private void send(Sending s, int index, int attempt) {
+        if (stopped) {
+            return;
+        }
+        SinkRequest request = s.requests.get(index);
         Future<HttpClientRequest> opened;
         try {
             RequestOptions options = new RequestOptions()
@@ -230,21 +271,25 @@ final class SinkWorker {
             inFlightRecords -= request.records();
             fail(request.records(), "could not build the request (" + e.getClass().getSimpleName() + "), "
                     + request.records() + " records dropped");
-            send(requests, index + 1, 0);
+            settled(s);
             return;
         }
+        HttpClientRequest[] mine = new HttpClientRequest[1];
         opened.compose(r -> {
-                    current = r;
+                    mine[0] = r;
+                    current.add(r);
                     return r.send(request.body());
                 })
                 .compose(this::answer)
                 .onComplete(ar -> {
-                    current = null;
+                    if (mine[0] != null) {
+                        current.remove(mine[0]);
+                    }
                     if (stopped) {
                         return;
                     }
                     if (ar.failed()) {
-                        retryOrFail(requests, index, attempt,
+                        retryOrFail(s, index, attempt,
                                 "connection error (" + ar.cause().getClass().getSimpleName() + ")");
                         return;
                     }
@@ -257,13 +302,13 @@ final class SinkWorker {
                         if (rejected > 0) {
                             fail(rejected, "status " + status + ", the sink rejected " + rejected + " records");
                         }
-                        send(requests, index + 1, 0);
+                        settled(s);
                     } else if (format.retryable(status)) {
-                        retryOrFail(requests, index, attempt, "status " + status);
+                        retryOrFail(s, index, attempt, "status " + status);
                     } else {
                         inFlightRecords -= request.records();
                         fail(request.records(), "status " + status + ", " + request.records() + " records dropped");
-                        send(requests, index + 1, 0);
+                        settled(s);
                     }
                 });
     }
@@ -308,19 +353,21 @@ final class SinkWorker {
         }
     }
 
-    private void retryOrFail(List<SinkRequest> requests, int index, int attempt, String reason) {
-        SinkRequest request = requests.get(index);
+    private void retryOrFail(Sending s, int index, int attempt, String reason) {
+        SinkRequest request = s.requests.get(index);
         if (attempt < maxRetries) {
-            retryTimerId = vertx.setTimer(backoff(attempt), t -> {
-                retryTimerId = -1;
-                send(requests, index, attempt + 1);
+            long[] id = new long[1];
+            id[0] = vertx.setTimer(backoff(attempt), t -> {
+                retryTimers.remove(id[0]);
+                send(s, index, attempt + 1);
             });
+            retryTimers.add(id[0]);
             return;
         }
         inFlightRecords -= request.records();
         fail(request.records(), reason + " after " + (attempt + 1) + " attempts, " + request.records()
                 + " records dropped");
-        send(requests, index + 1, 0);
+        settled(s);
     }
 
     /** Exponential backoff with jitter: half the step fixed, half random. */
@@ -402,11 +449,10 @@ final class SinkWorker {
         }
         stopped = true;
         accepting = false;
-        cancel(retryTimerId);
-        if (current != null) {
-            current.reset();
-            current = null;
-        }
+        cancelRetries();
+        List<HttpClientRequest> open = new ArrayList<>(current);
+        current.clear();
+        open.forEach(HttpClientRequest::reset);
         if (inFlight && inFlightRecords > 0) {
             meters.failed.increment(inFlightRecords);
         }
@@ -418,7 +464,7 @@ final class SinkWorker {
         accepting = false;
         cancel(periodicId);
         cancel(deadlineTimerId);
-        cancel(retryTimerId);
+        cancelRetries();
         int left = 0;
         for (CallRecord r = queue.poll(); r != null; r = queue.poll()) {
             size.decrementAndGet();
@@ -429,6 +475,11 @@ final class SinkWorker {
         }
         SinkMeters.release(registry, sink.id(), this);
         closed.tryComplete();
+    }
+
+    private void cancelRetries() {
+        retryTimers.forEach(vertx::cancelTimer);
+        retryTimers.clear();
     }
 
     private void cancel(long timerId) {

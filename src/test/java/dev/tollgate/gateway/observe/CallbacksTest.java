@@ -97,7 +97,8 @@ class CallbacksTest {
     static Map<String, SinkFormat> formats() {
         // the otlp type runs the webhook format here: these tests are about Callbacks, not GenAiSpans
         return Map.of(WEBHOOK, new WebhookFormat(), GatewayConfig.Sink.OTLP, new WebhookFormat(),
-                GatewayConfig.Sink.LANGFUSE, new LangfuseFormat());
+                GatewayConfig.Sink.LANGFUSE, new LangfuseFormat(), GatewayConfig.Sink.HELICONE,
+                new dev.tollgate.gateway.observe.sinks.HeliconeFormat());
     }
 
     static GatewayConfig.Sink sink(String id, String url, int queueSize, int batchSize, long flushMillis, int retries) {
@@ -371,6 +372,21 @@ class CallbacksTest {
         assertThat(count("gw/crlf", "sent")).isZero();
         assertThat(logLines()).isNotEmpty();
         assertThat(String.join("\n", logLines())).contains("gw/crlf").doesNotContain("tok-9d2e");
+    }
+
+    @Test
+    void aFormatWithOneRequestPerRecordHasUpToFourUnderWayAndCountsEachOnce() {
+        FakeSink slow = fake().delay(300);
+        GatewayConfig.Sink helicone = new GatewayConfig.Sink("gw/helicone", GatewayConfig.Sink.HELICONE, slow.url(),
+                null, Map.of("apiKey", "gw/helicone/key"), Map.of(), false, List.of(), 100, 10, HOUR, 0);
+        Callbacks c = callbacks(FAST, Map.of("gw/helicone/key", "sk-helicone-1"), helicone);
+        records(10, "p", null).forEach(c::offer); // one batch of 10: ten requests
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> slow.received().size() >= 4);
+        assertThat(slow.received()).hasSize(4); // all four answered 300 ms later, not one after another
+        await().atMost(Duration.ofSeconds(10)).until(() -> count("gw/helicone", "sent") == 10);
+        assertThat(slow.received()).hasSize(10);
+        assertThat(count("gw/helicone", "failed")).isZero();
     }
 
     /** Backtracks exponentially on "aaa…!" (no memoization with a back reference): hours on 40 letters. */
