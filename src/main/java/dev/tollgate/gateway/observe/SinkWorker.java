@@ -78,6 +78,8 @@ final class SinkWorker {
     /** Retry timers pending (one per request waiting for its next try). */
     private final java.util.Set<Long> retryTimers = new java.util.HashSet<>();
     private long deadlineTimerId = -1;
+    /** Waiting for the delivery under way to end ({@link #idle}). */
+    private final List<Promise<Void>> idleWaiters = new ArrayList<>();
     /** The requests under way (at most {@link #PARALLEL}). */
     private final java.util.Set<HttpClientRequest> current = new java.util.HashSet<>();
 
@@ -377,9 +379,31 @@ final class SinkWorker {
         return half + ThreadLocalRandom.current().nextLong(half + 1);
     }
 
+    /** Completes once no delivery is under way (at once when none is; a later one does not count). */
+    Future<Void> idle() {
+        Promise<Void> p = Promise.promise();
+        context.runOnContext(v -> {
+            if (!inFlight || stopped) {
+                p.tryComplete();
+            } else {
+                idleWaiters.add(p);
+            }
+        });
+        return p.future();
+    }
+
+    private void wakeIdleWaiters() {
+        if (!idleWaiters.isEmpty()) {
+            List<Promise<Void>> waiting = new ArrayList<>(idleWaiters);
+            idleWaiters.clear();
+            waiting.forEach(Promise::tryComplete);
+        }
+    }
+
     private void done() {
         inFlight = false;
         inFlightRecords = 0;
+        wakeIdleWaiters();
         if (closing || size.get() >= trigger) {
             deliver();
         }
@@ -461,6 +485,7 @@ final class SinkWorker {
 
     private void finish() {
         stopped = true;
+        wakeIdleWaiters();
         accepting = false;
         cancel(periodicId);
         cancel(deadlineTimerId);

@@ -451,6 +451,25 @@ class CallbacksTest {
     }
 
     @Test
+    void aReloadDuringADeliveryOfAKeptSinkLetsItFinishOnThePreviousClient() {
+        FakeSink slow = fake().delay(600);
+        GatewayConfig.Sink keptSink = sink("gw/kept-busy", slow.url(), 100, 2, HOUR, 3);
+        Callbacks first = callbacks(FAST, Map.of(), keptSink);
+        records(2, "b", null).forEach(first::offer);
+        await().atMost(Duration.ofSeconds(10)).until(() -> slow.received().size() == 1); // answered 600 ms later
+
+        Callbacks second = callbacks(FAST, Map.of(), keptSink);
+        second.takeOver(first);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> count("gw/kept-busy", "sent") == 2);
+        assertThat(slow.received()).hasSize(1); // not failed by a closed client, so not retried: no duplicate
+        assertThat(count("gw/kept-busy", "failed")).isZero();
+        second.offer(CallRecords.ok("b2", null));
+        second.close();
+        assertThat(FakeSink.requestIds(slow.records())).containsExactly("b0", "b1", "b2");
+    }
+
+    @Test
     void sinksThatCannotRunAreSkippedWithAWarningNamingThemAndNothingSecret() {
         FakeSink f = fake();
         GatewayConfig.Sink noUrl = new GatewayConfig.Sink("team-a/no-url", WEBHOOK, null, "team-a", Map.of(),
