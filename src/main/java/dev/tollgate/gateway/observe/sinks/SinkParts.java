@@ -54,19 +54,6 @@ final class SinkParts {
         return base + path;
     }
 
-    /**
-     * The request's headers: the sink's plain headers, then the format's own (content-type, authorization), which win
-     * whatever the case of a plain header's name.
-     */
-    static Map<String, String> headers(SinkTarget target, Map<String, String> own) {
-        Map<String, String> out = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        if (target.headers() != null) {
-            out.putAll(target.headers());
-        }
-        out.putAll(own);
-        return new LinkedHashMap<>(out);
-    }
-
     /** The credential of this role, or null when the sink has none. */
     static String credential(SinkTarget target, String role) {
         String v = target.credentials() == null ? null : target.credentials().get(role);

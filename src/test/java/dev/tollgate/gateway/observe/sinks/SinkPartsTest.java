@@ -71,7 +71,8 @@ class SinkPartsTest {
         SinkTarget t = new SinkTarget("s", "lunary", "http://h:1//", Map.of(), Map.of("Content-Type", "text/plain",
                 "x-a", "b"), false, "gw");
         assertThat(SinkParts.url(t, "/v1/x")).isEqualTo("http://h:1/v1/x");
-        Map<String, String> headers = SinkParts.headers(t, Map.of("content-type", "application/json"));
+        Map<String, String> headers = dev.tollgate.gateway.observe.Headers.merge(t.headers(), Map.of(),
+                Map.of("content-type", "application/json"));
         assertThat(SinkSamples.lower(headers)).containsEntry("content-type", "application/json").containsEntry("x-a", "b")
                 .hasSize(2);
         assertThat(SinkParts.iso(SinkSamples.START)).isEqualTo(SinkSamples.START_ISO);
