@@ -154,8 +154,7 @@ public final class GenAiSpans {
 
     /** {@code <base><signal path>}: the OTLP/HTTP path of a signal appended to a base URL. */
     public static String signalUrl(String base, String path) {
-        String b = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
-        return b.endsWith(path) ? b : b + path;
+        return SinkUrls.join(base, path);
     }
 
     /**

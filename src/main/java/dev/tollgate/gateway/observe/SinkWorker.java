@@ -536,7 +536,7 @@ final class SinkWorker {
             r = r.withContent(r.request() == null ? null : redact(r.request().deepCopy()), redact(r.answer()));
         }
         if (r.errorMessage() != null && r.errorMessage().contains(Keys.PREFIX)) {
-            r = withErrorMessage(r, VIRTUAL_KEY.matcher(r.errorMessage()).replaceAll(REDACTED));
+            r = r.withErrorMessage(VIRTUAL_KEY.matcher(r.errorMessage()).replaceAll(REDACTED));
         }
         return r;
     }
@@ -661,16 +661,6 @@ final class SinkWorker {
         public String toString() {
             return text.toString();
         }
-    }
-
-    private static CallRecord withErrorMessage(CallRecord r, String message) {
-        return new CallRecord(r.requestId(), r.traceId(), r.spanId(), r.parentSpanId(), r.sampled(),
-                r.startEpochNanos(), r.endEpochNanos(), r.firstTokenNanos(), r.operation(), r.path(), r.ingress(),
-                r.keyId(), r.keyNamespace(), r.keyAttributes(), r.budgets(), r.requestedModel(), r.model(),
-                r.deploymentId(), r.provider(), r.upstreamModel(), r.responseModel(), r.responseId(),
-                r.serverAddress(), r.serverPort(), r.stream(), r.requestParams(), r.status(), r.errorType(), message,
-                r.inputTokens(), r.outputTokens(), r.cachedInputTokens(), r.cacheWriteTokens(), r.costMicros(),
-                r.cacheStatus(), r.finishReasons(), r.attempts(), r.request(), r.answer());
     }
 
     private record Answer(int status, Buffer body) {}

@@ -8,6 +8,7 @@ import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.observe.AttemptRecord;
 import dev.tollgate.gateway.observe.CallRecord;
 import dev.tollgate.gateway.observe.Headers;
+import dev.tollgate.gateway.observe.SinkUrls;
 import dev.tollgate.gateway.observe.SinkFormat;
 import dev.tollgate.gateway.observe.SinkRequest;
 import dev.tollgate.gateway.observe.SinkTarget;
@@ -86,7 +87,7 @@ public final class LangfuseFormat implements SinkFormat {
         }
         // its credentials are roles (Basic auth above), not headers
         Map<String, String> headers = Headers.merge(target.headers(), Map.of(), own);
-        String url = stripSlash(target.url()) + PATH;
+        String url = SinkUrls.join(target.url(), PATH);
         List<SinkRequest> requests = new ArrayList<>();
         List<byte[]> events = new ArrayList<>();
         int bytes = 0;
@@ -327,10 +328,6 @@ public final class LangfuseFormat implements SinkFormat {
             }
         }
         return null;
-    }
-
-    private static String stripSlash(String url) {
-        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 
     private static byte[] bytes(JsonNode node) {

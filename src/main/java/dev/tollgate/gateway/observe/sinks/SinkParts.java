@@ -6,6 +6,7 @@ import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.observe.AttemptRecord;
 import dev.tollgate.gateway.observe.CallRecord;
 import dev.tollgate.gateway.observe.SinkTarget;
+import dev.tollgate.gateway.observe.SinkUrls;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -47,11 +48,7 @@ final class SinkParts {
 
     /** The sink's base URL joined with a path, without a doubled slash. */
     static String url(SinkTarget target, String path) {
-        String base = target.url();
-        while (base.endsWith("/")) {
-            base = base.substring(0, base.length() - 1);
-        }
-        return base + path;
+        return SinkUrls.join(target.url(), path);
     }
 
     /** The credential of this role, or null when the sink has none. */
