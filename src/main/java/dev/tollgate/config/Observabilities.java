@@ -295,6 +295,11 @@ public final class Observabilities {
             throw new Refused(SECRET_NOT_FOUND, field + ": Secret " + ns + "/" + ref.getName() + " has no key '"
                     + ref.getKey() + "': add the value under that key or fix the reference's key");
         }
+        if (!headerValue(v)) { // it is sent in a header: never its value in the message
+            throw new Refused(INVALID_SINK, field + ": the value in Secret " + ns + "/" + ref.getName() + " key '"
+                    + ref.getKey() + "' holds a line break or another control character, which no HTTP header may "
+                    + "carry: store the value alone, on one line");
+        }
         return v;
     }
 
@@ -303,7 +308,24 @@ public final class Observabilities {
             return Map.of();
         }
         headers.keySet().forEach(h -> header(field, h));
+        for (var e : new TreeMap<>(headers).entrySet()) {
+            if (e.getValue() == null || !headerValue(e.getValue())) {
+                throw new Refused(INVALID_SINK, field + "." + e.getKey() + " has no value or holds a line break or "
+                        + "another control character, which no HTTP header may carry");
+            }
+        }
         return new TreeMap<>(headers);
+    }
+
+    /** A value an HTTP header may carry: no control character (CR, LF, NUL, ...) but a tab, no DEL. */
+    static boolean headerValue(String v) {
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void header(String field, String name) {

@@ -260,6 +260,36 @@ class RendererObservabilityTest {
     }
 
     @Test
+    void headerValuesWithLineBreaksAreRefusedWithoutTheirValue() throws Exception {
+        secret("platform", "s", Map.of("crlf", "Bearer tok-51c9\r\nx-injected: 1", "ok", "Bearer fine"));
+        secret("platform", "otel", Map.of("token", "Bearer otel-77a1\nx: y"));
+        observability("""
+                tracing:
+                  endpoint: http://otel:4318
+                  secretHeaders: {authorization: {name: otel, key: token}}
+                sinks:
+                  - {name: ok, type: webhook, url: 'http://ok', credentials: {authorization: {name: s, key: ok}}}
+                  - {name: cred, type: webhook, url: 'http://c', credentials: {authorization: {name: s, key: crlf}}}
+                  - {name: plain, type: webhook, url: 'http://p', headers: {x-note: "a\\r\\nb"}}
+                  - {name: nul, type: webhook, url: 'http://n', headers: {x-note: "a\\u0000b"}}
+                """);
+        RenderResult r = render();
+        assertThat(r.config().observability().tracing()).isNull();
+        assertThat(r.config().observability().sinks()).extracting(GatewayConfig.Sink::url).containsExactly("http://ok");
+        assertThat(r.warnings()).hasSize(4).allSatisfy(p -> {
+            assertThat(p.reason()).isEqualTo(Observabilities.INVALID_SINK);
+            assertThat(p.message()).contains("control character").doesNotContain("tok-51c9")
+                    .doesNotContain("otel-77a1").doesNotContain("x-injected");
+        });
+        assertThat(r.warnings()).extracting(Problem::message).anySatisfy(m -> assertThat(m)
+                .contains("tracing.secretHeaders.authorization")).anySatisfy(m -> assertThat(m)
+                .contains("sinks[cred].credentials.authorization")).anySatisfy(m -> assertThat(m)
+                .contains("sinks[plain].headers.x-note")).anySatisfy(m -> assertThat(m)
+                .contains("sinks[nul].headers.x-note"));
+        assertThat(r.secrets().credentials().values()).containsExactly("Bearer fine");
+    }
+
+    @Test
     void aTeamSinkWithABadRedactPatternIsAProblemOnItsLogSinkOnly() throws Exception {
         logSink("platform", "good", "{type: webhook, url: 'http://good'}");
         logSink("platform", "bad", "{type: webhook, url: 'http://bad', logContent: true, redact: ['[a-']}");

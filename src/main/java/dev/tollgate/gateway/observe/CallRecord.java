@@ -121,6 +121,15 @@ public record CallRecord(
         return request == null && answer == null ? this : withContent(null, null);
     }
 
+    /** The same record with another error message (e.g. with virtual keys masked). */
+    public CallRecord withErrorMessage(String errorMessage) {
+        return new CallRecord(requestId, traceId, spanId, parentSpanId, sampled, startEpochNanos, endEpochNanos,
+                firstTokenNanos, operation, path, ingress, keyId, keyNamespace, keyAttributes, budgets, requestedModel,
+                model, deploymentId, provider, upstreamModel, responseModel, responseId, serverAddress, serverPort,
+                stream, requestParams, status, errorType, errorMessage, inputTokens, outputTokens, cachedInputTokens,
+                cacheWriteTokens, costMicros, cacheStatus, finishReasons, attempts, request, answer);
+    }
+
     /** The same record with other content (e.g. redacted). */
     public CallRecord withContent(JsonNode request, String answer) {
         return new CallRecord(requestId, traceId, spanId, parentSpanId, sampled, startEpochNanos, endEpochNanos,

@@ -31,10 +31,13 @@ import org.jboss.logging.Logger;
  *
  * <p>Per sink: at most {@code queueSize} records wait; a batch of up to {@code batchSize} is sent when that many
  * wait, or every {@code flushIntervalMillis} when fewer do; one delivery at a time (a slow sink holds its queue, not
- * memory). A delivery that fails (connection error, timeout, or a status its format calls retryable: by default 408,
+ * memory; a batch that takes several requests has up to 4 of them under way). A delivery that fails (connection
+ * error, timeout, or a status its format calls retryable: by default 408,
  * 429, 5xx) is tried again up to {@code maxRetries} times with exponential backoff and jitter, then its records are
  * counted as failed; any other non-2xx fails them at once. Redaction and encoding run on a small worker pool of their
- * own ({@value #EXECUTOR}), the HTTP
+ * own ({@value #EXECUTOR}), at most one batch per sink at a time, and a sink's redact patterns get 50 ms per value and
+ * 500 ms per batch (past that the value is replaced whole by {@code [REDACTED]}), so a team's pathological pattern
+ * holds one thread for half a second per batch, never the pool; the HTTP
  * calls on one Vert.x {@link HttpClient} (HTTP/1.1, keep-alive) shared by the sinks of this instance.
  *
  * <p>Metrics (tag {@code sink} = the sink's id): counter {@code tollgate.callback.records{sink,result}} with
@@ -70,7 +73,10 @@ public final class Callbacks implements AutoCloseable {
     private volatile SinkWorker[] workers;
     /** The workers this instance closes (the ones a later instance did not take over). */
     private List<SinkWorker> owned;
-    /** Closes of workers a takeOver retired, before this instance's client may close. */
+    /**
+     * What must end before this instance's client and pool may close: closes of workers a takeOver retired, and the
+     * deliveries under way of the workers it kept (started on this client).
+     */
     private final List<Future<Void>> pending = new ArrayList<>();
     private Future<Void> closing;
 
@@ -223,11 +229,14 @@ public final class Callbacks implements AutoCloseable {
         }
         SinkWorker[] mine = workers.clone();
         List<SinkWorker> kept = new ArrayList<>();
+        List<Future<Void>> idle = new ArrayList<>();
         for (int i = 0; i < mine.length; i++) {
             SinkWorker o = old.get(mine[i].id());
             if (o != null && o.sameAs(mine[i])) {
                 o.client = client;
                 o.executor = executor;
+                // its delivery under way may still use the previous client and pool: they close after it
+                idle.add(o.idle());
                 mine[i].discardInto(o);
                 mine[i] = o;
                 retiring.remove(o);
@@ -244,6 +253,7 @@ public final class Callbacks implements AutoCloseable {
         }
         synchronized (previous) {
             previous.pending.addAll(closes);
+            previous.pending.addAll(idle);
         }
         previous.closeAsync();
     }

@@ -54,8 +54,8 @@ import org.jboss.logging.Logger;
  * Attributes are low-cardinality only: {@code gen_ai.operation.name}, {@code gen_ai.provider.name} (the semconv's
  * well-known value, {@link GenAiSpans#providerName}), {@code gen_ai.request.model} (the public model name the client
  * asked for: configured names only), {@code server.address} and {@code server.port} (the provider's host: configured
- * deployments only), {@code error.type} (the gateway's error type, else the status; an unusual value is
- * {@code _OTHER}). {@code gen_ai.response.model} is left out: it is what providers say, not bounded by the config.
+ * deployments only), {@code error.type} (the gateway's own error code or type, else the status; any other
+ * value, e.g. a provider's code passed through, is {@code _OTHER}). {@code gen_ai.response.model} is left out: it is what providers say, not bounded by the config.
  * Never a key.
  *
  * <p>On the Prometheus scrape always (Micrometer: {@code gen_ai_client_token_usage_{bucket,count,sum,max}},
@@ -89,7 +89,50 @@ public final class GenAiMetrics implements AutoCloseable {
     static final long DEFAULT_INTERVAL_MILLIS = 60_000;
 
     private static final Logger LOG = Logger.getLogger(GenAiMetrics.class);
-    private static final Pattern PLAIN_ERROR_TYPE = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
+    /**
+     * The error codes and types the gateway itself answers with (ApiError's types, the codes it sets): anything else
+     * (a provider's own code passed through for a 400, 413, 422 or 429) is {@code _OTHER}, so the label's values are
+     * bounded whatever providers say. A bare status ("502") is kept too.
+     */
+    static final java.util.Set<String> KNOWN_ERROR_TYPES = java.util.Set.of(
+            // ApiError types (Anthropic's and OpenAI's)
+            "invalid_request_error", "authentication_error", "billing_error", "permission_error", "not_found_error",
+            "request_too_large", "rate_limit_error", "api_error", "server_error", "overloaded_error", "timeout_error",
+            "upstream_error", "upstream_auth_error",
+            // codes the gateway sets
+            "budget_exceeded", "client_closed_request", "content_filter", "content_policy_violation",
+            "context_length_exceeded", "expectation_failed", "integer_above_max_value", "invalid_api_key",
+            "invalid_json", "invalid_request", "key_disabled", "key_expired", "method_not_allowed", "missing_api_key",
+            "model_misconfigured", "model_not_allowed", "model_not_found", "not_ready", "prediction_not_found",
+            "provider_not_supported", "rate_limit_exceeded", "request_header_fields_too_large",
+            "shared_store_unavailable", "shutting_down", "unknown_url", "unsupported_operation",
+            "unsupported_parameter", "uri_too_long");
+    private static final Pattern STATUS = Pattern.compile("[1-5][0-9][0-9]");
+
+    /** {@code error.type} as a label: a known code or type, a status, else {@code _OTHER} (the semconv's fallback). */
+    static String errorLabel(String error) {
+        if (error == null) {
+            return null;
+        }
+        return KNOWN_ERROR_TYPES.contains(error) || STATUS.matcher(error).matches() ? error : "_OTHER";
+    }
+
+    /** A URL as logs may show it: scheme, host, port and path; never its user info or query (they may be secret). */
+    static String loggable(String url) {
+        if (url == null) {
+            return null;
+        }
+        try {
+            java.net.URI u = new java.net.URI(url);
+            if (u.getScheme() == null || u.getHost() == null) {
+                return "(an invalid URL)";
+            }
+            return u.getScheme() + "://" + u.getHost() + (u.getPort() >= 0 ? ":" + u.getPort() : "")
+                    + (u.getRawPath() == null ? "" : u.getRawPath());
+        } catch (java.net.URISyntaxException e) {
+            return "(an invalid URL)";
+        }
+    }
 
     /** One tag set: the attributes every instrument shares, plus error.type for the duration. */
     private record Key(String operation, String provider, String model, String address, Integer port, String error) {}
@@ -199,9 +242,7 @@ public final class GenAiMetrics implements AutoCloseable {
     /** Records one finished request (called on the request's event loop: cheap, no I/O). */
     public void record(CallRecord r) {
         String error = GenAiSpans.errorType(r.status(), r.errorType());
-        if (error != null && !PLAIN_ERROR_TYPE.matcher(error).matches()) {
-            error = "_OTHER"; // the semconv's fallback value: a label stays low-cardinality whatever an upstream said
-        }
+        error = errorLabel(error); // a label stays low-cardinality whatever an upstream said
         String model = r.requestedModel() != null ? r.requestedModel() : r.model();
         Key key = new Key(r.operation() == null ? "unknown" : r.operation(), GenAiSpans.providerName(r.provider()),
                 model, r.serverAddress(), r.serverAddress() == null ? null : r.serverPort(), error);
@@ -266,7 +307,7 @@ public final class GenAiMetrics implements AutoCloseable {
             old.stop(vertx);
         }
         if (settings != null) {
-            LOG.infof("GenAI metrics exported over OTLP to %s every %d ms", settings.url(), settings.intervalMillis());
+            LOG.infof("GenAI metrics exported over OTLP to %s every %d ms", loggable(settings.url()), settings.intervalMillis());
         }
     }
 
@@ -450,14 +491,14 @@ public final class GenAiMetrics implements AutoCloseable {
                         if (ar.succeeded() && ar.result() >= 200 && ar.result() < 300) {
                             if (failing) {
                                 failing = false;
-                                LOG.infof("GenAI metrics: OTLP export to %s works again", settings.url());
+                                LOG.infof("GenAI metrics: OTLP export to %s works again", loggable(settings.url()));
                             }
                             result.succeed();
                             return;
                         }
                         if (!failing) { // once per outage, not every interval
                             failing = true;
-                            LOG.warnf("GenAI metrics: OTLP export to %s failed: %s", settings.url(),
+                            LOG.warnf("GenAI metrics: OTLP export to %s failed: %s", loggable(settings.url()),
                                     ar.succeeded() ? "HTTP " + ar.result() : ar.cause().getClass().getSimpleName());
                         }
                         result.fail();

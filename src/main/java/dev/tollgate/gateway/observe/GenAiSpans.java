@@ -28,7 +28,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -134,13 +133,11 @@ public final class GenAiSpans {
             if (batch.isEmpty()) {
                 return List.of();
             }
-            Map<String, String> headers = new LinkedHashMap<>();
-            headers.putAll(target.headers());
-            headers.putAll(target.credentials());
-            headers.put("content-type", CONTENT_TYPE);
+            Map<String, String> headers = Headers.merge(target.headers(), target.credentials(),
+                    Map.of("content-type", CONTENT_TYPE));
             String service = target.serviceName() == null ? "tollgate-gateway" : target.serviceName();
             byte[] body = GenAiSpans.encode(batch, service, serviceInstance, target.logContent());
-            return List.of(new SinkRequest("POST", tracesUrl(target.url()), Map.copyOf(headers), Buffer.buffer(body),
+            return List.of(new SinkRequest("POST", tracesUrl(target.url()), headers, Buffer.buffer(body),
                     batch.size()));
         }
 
@@ -157,8 +154,7 @@ public final class GenAiSpans {
 
     /** {@code <base><signal path>}: the OTLP/HTTP path of a signal appended to a base URL. */
     public static String signalUrl(String base, String path) {
-        String b = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
-        return b.endsWith(path) ? b : b + path;
+        return SinkUrls.join(base, path);
     }
 
     /**

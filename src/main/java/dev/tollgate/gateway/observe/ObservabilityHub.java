@@ -99,7 +99,7 @@ public class ObservabilityHub {
         current = new Observer(obs, callbacks, metrics);
         builtFrom = from;
         LOG.infof("observability: tracing %s, %d logging callback(s)", obs.tracing() == null ? "off"
-                : "to " + obs.tracing().endpoint() + " at ratio " + obs.tracing().sampleRatio(), obs.sinks().size());
+                : "to " + GenAiMetrics.loggable(obs.tracing().endpoint()) + " at ratio " + obs.tracing().sampleRatio(), obs.sinks().size());
     }
 
     /**

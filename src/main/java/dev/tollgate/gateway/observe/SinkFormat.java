@@ -29,4 +29,12 @@ public interface SinkFormat {
     default int rejected(int status, io.vertx.core.buffer.Buffer body) {
         return 0;
     }
+
+    /**
+     * Whether {@link #rejected} reads the answer's body: when not, the body is discarded unread (at most
+     * {@code 64 KiB} of it is ever read either way). Formats overriding {@link #rejected} say true.
+     */
+    default boolean readsBody() {
+        return false;
+    }
 }

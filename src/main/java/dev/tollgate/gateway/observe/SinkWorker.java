@@ -15,6 +15,7 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -73,9 +75,13 @@ final class SinkWorker {
     private boolean closing;
     private boolean stopped;
     private long periodicId = -1;
-    private long retryTimerId = -1;
+    /** Retry timers pending (one per request waiting for its next try). */
+    private final java.util.Set<Long> retryTimers = new java.util.HashSet<>();
     private long deadlineTimerId = -1;
-    private HttpClientRequest current;
+    /** Waiting for the delivery under way to end ({@link #idle}). */
+    private final List<Promise<Void>> idleWaiters = new ArrayList<>();
+    /** The requests under way (at most {@link #PARALLEL}). */
+    private final java.util.Set<HttpClientRequest> current = new java.util.HashSet<>();
 
     SinkWorker(GatewayConfig.Sink sink, SinkTarget target, SinkFormat format, List<Pattern> redact,
             Callbacks.Timing timing, Vertx vertx, Context context, HttpClient client, WorkerExecutor executor,
@@ -195,45 +201,97 @@ final class SinkWorker {
                         done();
                         return;
                     }
-                    send(ar.result(), 0, 0);
+                    sendAll(ar.result());
                 });
     }
 
-    private void send(List<SinkRequest> requests, int index, int attempt) {
-        if (stopped) {
-            return;
+    /**
+     * How many of a batch's requests are under way at once: formats that send one request per record (Helicone,
+     * PromptLayer) would otherwise deliver one record per round trip. Their order does not matter.
+     */
+    static final int PARALLEL = 4;
+
+    /** A batch's requests being sent (confined to the context). */
+    private static final class Sending {
+        final List<SinkRequest> requests;
+        int next;
+        int active;
+
+        Sending(List<SinkRequest> requests) {
+            this.requests = requests;
         }
-        if (index >= requests.size()) {
+    }
+
+    private void sendAll(List<SinkRequest> requests) {
+        if (requests == null || requests.isEmpty()) {
             done();
             return;
         }
-        SinkRequest request = requests.get(index);
-        RequestOptions options = new RequestOptions()
-                .setMethod(HttpMethod.valueOf(request.method()))
-                .setAbsoluteURI(request.url())
-                .setConnectTimeout(timing.connectTimeoutMillis())
-                .setIdleTimeout(timing.requestTimeoutMillis());
-        for (Map.Entry<String, String> h : request.headers().entrySet()) {
-            options.putHeader(h.getKey(), h.getValue());
+        Sending s = new Sending(requests);
+        while (s.active < PARALLEL && s.next < requests.size()) {
+            s.active++;
+            send(s, s.next++, 0);
         }
+    }
+
+    /** One request of the batch is settled (sent, failed or dropped): start the next, or end the delivery. */
+    private void settled(Sending s) {
+        s.active--;
+        if (stopped) {
+            return;
+        }
+        if (s.next < s.requests.size()) {
+            s.active++;
+            send(s, s.next++, 0);
+        } else if (s.active == 0) {
+            done();
+        }
+    }
+
+    private void send(Sending s, int index, int attempt) {
+        if (stopped) {
+            return;
+        }
+        SinkRequest request = s.requests.get(index);
         Future<HttpClientRequest> opened;
         try {
+            RequestOptions options = new RequestOptions()
+                    .setMethod(HttpMethod.valueOf(request.method()))
+                    .setAbsoluteURI(request.url())
+                    .setConnectTimeout(timing.connectTimeoutMillis())
+                    .setIdleTimeout(timing.requestTimeoutMillis());
+            for (Map.Entry<String, String> h : request.headers().entrySet()) {
+                if (!Headers.validName(h.getKey()) || !Headers.validValue(h.getValue())) {
+                    throw new IllegalArgumentException("invalid header"); // never the value
+                }
+                options.putHeader(h.getKey(), h.getValue());
+            }
             opened = client.request(options);
-        } catch (RuntimeException e) { // e.g. a malformed URL
-            opened = Future.failedFuture(e);
+        } catch (RuntimeException e) {
+            // a malformed URL or a header value with control characters: the same next time, so not retried; the
+            // exception's message may hold the value (a credential), so only its class is told
+            inFlightRecords -= request.records();
+            fail(request.records(), "could not build the request (" + e.getClass().getSimpleName() + "), "
+                    + request.records() + " records dropped");
+            settled(s);
+            return;
         }
+        HttpClientRequest[] mine = new HttpClientRequest[1];
         opened.compose(r -> {
-                    current = r;
+                    mine[0] = r;
+                    current.add(r);
                     return r.send(request.body());
                 })
-                .compose(response -> response.body().map(body -> new Answer(response.statusCode(), body)))
+                .compose(this::answer)
                 .onComplete(ar -> {
-                    current = null;
+                    if (mine[0] != null) {
+                        current.remove(mine[0]);
+                    }
                     if (stopped) {
                         return;
                     }
                     if (ar.failed()) {
-                        retryOrFail(requests, index, attempt,
+                        retryOrFail(s, index, attempt,
                                 "connection error (" + ar.cause().getClass().getSimpleName() + ")");
                         return;
                     }
@@ -246,16 +304,48 @@ final class SinkWorker {
                         if (rejected > 0) {
                             fail(rejected, "status " + status + ", the sink rejected " + rejected + " records");
                         }
-                        send(requests, index + 1, 0);
+                        settled(s);
                     } else if (format.retryable(status)) {
-                        retryOrFail(requests, index, attempt, "status " + status);
+                        retryOrFail(s, index, attempt, "status " + status);
                     } else {
                         inFlightRecords -= request.records();
                         fail(request.records(), "status " + status + ", " + request.records() + " records dropped");
-                        send(requests, index + 1, 0);
+                        settled(s);
                     }
                 });
     }
+
+    /**
+     * The answer's status, and its body when the format reads it: at most {@link #MAX_ANSWER_BYTES} (a sink that
+     * streams on is cut off there, its connection reset); otherwise the body is discarded as it comes.
+     */
+    private Future<Answer> answer(HttpClientResponse response) {
+        Promise<Answer> answer = Promise.promise();
+        int status = response.statusCode();
+        Buffer body = format.readsBody() ? Buffer.buffer() : null;
+        long[] seen = {0};
+        response.handler(chunk -> {
+            if (answer.future().isComplete()) {
+                return;
+            }
+            seen[0] += chunk.length();
+            if (body != null && body.length() < MAX_ANSWER_BYTES) {
+                int room = MAX_ANSWER_BYTES - body.length();
+                body.appendBuffer(chunk.length() <= room ? chunk : chunk.getBuffer(0, room));
+            }
+            if (seen[0] > MAX_ANSWER_BYTES) {
+                response.pause();
+                answer.tryComplete(new Answer(status, body == null ? Buffer.buffer() : body)); // before the reset fails it
+                response.request().reset();
+            }
+        });
+        response.exceptionHandler(answer::tryFail);
+        response.endHandler(v -> answer.tryComplete(new Answer(status, body == null ? Buffer.buffer() : body)));
+        return answer.future();
+    }
+
+    /** The most of a sink's answer ever read. */
+    static final int MAX_ANSWER_BYTES = 64 * 1024;
 
     private int safeRejected(int status, Buffer body) {
         try {
@@ -265,19 +355,21 @@ final class SinkWorker {
         }
     }
 
-    private void retryOrFail(List<SinkRequest> requests, int index, int attempt, String reason) {
-        SinkRequest request = requests.get(index);
+    private void retryOrFail(Sending s, int index, int attempt, String reason) {
+        SinkRequest request = s.requests.get(index);
         if (attempt < maxRetries) {
-            retryTimerId = vertx.setTimer(backoff(attempt), t -> {
-                retryTimerId = -1;
-                send(requests, index, attempt + 1);
+            long[] id = new long[1];
+            id[0] = vertx.setTimer(backoff(attempt), t -> {
+                retryTimers.remove(id[0]);
+                send(s, index, attempt + 1);
             });
+            retryTimers.add(id[0]);
             return;
         }
         inFlightRecords -= request.records();
         fail(request.records(), reason + " after " + (attempt + 1) + " attempts, " + request.records()
                 + " records dropped");
-        send(requests, index + 1, 0);
+        settled(s);
     }
 
     /** Exponential backoff with jitter: half the step fixed, half random. */
@@ -287,9 +379,31 @@ final class SinkWorker {
         return half + ThreadLocalRandom.current().nextLong(half + 1);
     }
 
+    /** Completes once no delivery is under way (at once when none is; a later one does not count). */
+    Future<Void> idle() {
+        Promise<Void> p = Promise.promise();
+        context.runOnContext(v -> {
+            if (!inFlight || stopped) {
+                p.tryComplete();
+            } else {
+                idleWaiters.add(p);
+            }
+        });
+        return p.future();
+    }
+
+    private void wakeIdleWaiters() {
+        if (!idleWaiters.isEmpty()) {
+            List<Promise<Void>> waiting = new ArrayList<>(idleWaiters);
+            idleWaiters.clear();
+            waiting.forEach(Promise::tryComplete);
+        }
+    }
+
     private void done() {
         inFlight = false;
         inFlightRecords = 0;
+        wakeIdleWaiters();
         if (closing || size.get() >= trigger) {
             deliver();
         }
@@ -359,11 +473,10 @@ final class SinkWorker {
         }
         stopped = true;
         accepting = false;
-        cancel(retryTimerId);
-        if (current != null) {
-            current.reset();
-            current = null;
-        }
+        cancelRetries();
+        List<HttpClientRequest> open = new ArrayList<>(current);
+        current.clear();
+        open.forEach(HttpClientRequest::reset);
         if (inFlight && inFlightRecords > 0) {
             meters.failed.increment(inFlightRecords);
         }
@@ -372,10 +485,11 @@ final class SinkWorker {
 
     private void finish() {
         stopped = true;
+        wakeIdleWaiters();
         accepting = false;
         cancel(periodicId);
         cancel(deadlineTimerId);
-        cancel(retryTimerId);
+        cancelRetries();
         int left = 0;
         for (CallRecord r = queue.poll(); r != null; r = queue.poll()) {
             size.decrementAndGet();
@@ -388,6 +502,11 @@ final class SinkWorker {
         closed.tryComplete();
     }
 
+    private void cancelRetries() {
+        retryTimers.forEach(vertx::cancelTimer);
+        retryTimers.clear();
+    }
+
     private void cancel(long timerId) {
         if (timerId >= 0) {
             vertx.cancelTimer(timerId);
@@ -398,8 +517,13 @@ final class SinkWorker {
 
     private List<CallRecord> prepare(List<CallRecord> batch) {
         List<CallRecord> out = new ArrayList<>(batch.size());
-        for (CallRecord r : batch) {
-            out.add(prepare(r));
+        batchBudget.set(new long[] {System.nanoTime() + REDACT_BATCH_NANOS});
+        try {
+            for (CallRecord r : batch) {
+                out.add(prepare(r));
+            }
+        } finally {
+            batchBudget.remove();
         }
         return out;
     }
@@ -412,7 +536,7 @@ final class SinkWorker {
             r = r.withContent(r.request() == null ? null : redact(r.request().deepCopy()), redact(r.answer()));
         }
         if (r.errorMessage() != null && r.errorMessage().contains(Keys.PREFIX)) {
-            r = withErrorMessage(r, VIRTUAL_KEY.matcher(r.errorMessage()).replaceAll(REDACTED));
+            r = r.withErrorMessage(VIRTUAL_KEY.matcher(r.errorMessage()).replaceAll(REDACTED));
         }
         return r;
     }
@@ -455,11 +579,8 @@ final class SinkWorker {
         if (text == null) {
             return null;
         }
-        for (Pattern p : redact) {
-            Matcher m = p.matcher(text);
-            if (m.find()) {
-                text = m.replaceAll(REDACTED);
-            }
+        if (!redact.isEmpty()) {
+            text = redactBounded(text);
         }
         if (text.contains(Keys.PREFIX)) {
             text = VIRTUAL_KEY.matcher(text).replaceAll(REDACTED);
@@ -467,14 +588,79 @@ final class SinkWorker {
         return text;
     }
 
-    private static CallRecord withErrorMessage(CallRecord r, String message) {
-        return new CallRecord(r.requestId(), r.traceId(), r.spanId(), r.parentSpanId(), r.sampled(),
-                r.startEpochNanos(), r.endEpochNanos(), r.firstTokenNanos(), r.operation(), r.path(), r.ingress(),
-                r.keyId(), r.keyNamespace(), r.keyAttributes(), r.budgets(), r.requestedModel(), r.model(),
-                r.deploymentId(), r.provider(), r.upstreamModel(), r.responseModel(), r.responseId(),
-                r.serverAddress(), r.serverPort(), r.stream(), r.requestParams(), r.status(), r.errorType(), message,
-                r.inputTokens(), r.outputTokens(), r.cachedInputTokens(), r.cacheWriteTokens(), r.costMicros(),
-                r.cacheStatus(), r.finishReasons(), r.attempts(), r.request(), r.answer());
+    /**
+     * Applies the sink's patterns within {@link #REDACT_VALUE_NANOS} per value and {@link #REDACT_BATCH_NANOS} per
+     * batch (a team's pattern may backtrack catastrophically): past either, the whole value is redacted — never sent
+     * as it is.
+     */
+    private String redactBounded(String text) {
+        long now = System.nanoTime();
+        long[] budget = batchBudget.get();
+        if (budget != null && now - budget[0] > 0) {
+            return REDACTED;
+        }
+        long deadline = now + REDACT_VALUE_NANOS;
+        if (budget != null && deadline - budget[0] > 0) {
+            deadline = budget[0];
+        }
+        try {
+            for (Pattern p : redact) {
+                Matcher m = p.matcher(new Deadline(text, deadline));
+                if (m.find()) {
+                    text = m.replaceAll(REDACTED);
+                }
+            }
+            return text;
+        } catch (RedactTimeout e) {
+            return REDACTED;
+        }
+    }
+
+    /** Longest a sink's patterns may run on one value, and on one batch's values in all. */
+    static final long REDACT_VALUE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    static final long REDACT_BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** The deadline of the batch the calling worker thread is preparing ({@code long[1]}, epoch of nanoTime). */
+    private static final ThreadLocal<long[]> batchBudget = new ThreadLocal<>();
+
+    private static final class RedactTimeout extends RuntimeException {
+        RedactTimeout() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** A text whose reads fail once its deadline passed: bounds how long a regular expression runs on it. */
+    static final class Deadline implements CharSequence {
+        private final CharSequence text;
+        private final long deadline;
+        private int reads;
+
+        Deadline(CharSequence text, long deadline) {
+            this.text = text;
+            this.deadline = deadline;
+        }
+
+        @Override
+        public char charAt(int index) {
+            if ((++reads & 0x3FF) == 0 && System.nanoTime() - deadline > 0) {
+                throw new RedactTimeout();
+            }
+            return text.charAt(index);
+        }
+
+        @Override
+        public int length() {
+            return text.length();
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return new Deadline(text.subSequence(start, end), deadline);
+        }
+
+        @Override
+        public String toString() {
+            return text.toString();
+        }
     }
 
     private record Answer(int status, Buffer body) {}

@@ -97,7 +97,8 @@ class CallbacksTest {
     static Map<String, SinkFormat> formats() {
         // the otlp type runs the webhook format here: these tests are about Callbacks, not GenAiSpans
         return Map.of(WEBHOOK, new WebhookFormat(), GatewayConfig.Sink.OTLP, new WebhookFormat(),
-                GatewayConfig.Sink.LANGFUSE, new LangfuseFormat());
+                GatewayConfig.Sink.LANGFUSE, new LangfuseFormat(), GatewayConfig.Sink.HELICONE,
+                new dev.tollgate.gateway.observe.sinks.HeliconeFormat());
     }
 
     static GatewayConfig.Sink sink(String id, String url, int queueSize, int batchSize, long flushMillis, int retries) {
@@ -341,6 +342,89 @@ class CallbacksTest {
     }
 
     @Test
+    void anAnswerThatNeverEndsIsCutOffAndTheDeliveryCompletes() {
+        FakeSink hook = fake().endless(200);
+        FakeSink langfuse = fake().endless(207); // its format reads the body: at most 64 KiB of it
+        GatewayConfig.Sink lf = new GatewayConfig.Sink("gw/lf-endless", GatewayConfig.Sink.LANGFUSE, langfuse.url(),
+                null, Map.of(), Map.of(), false, List.of(), 100, 2, HOUR, 0);
+        Callbacks c = callbacks(FAST, Map.of(), sink("gw/endless", hook.url(), 100, 2, HOUR, 0), lf);
+        records(4, "s", null).forEach(c::offer);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> count("gw/endless", "sent") == 4
+                && count("gw/lf-endless", "sent") == 4);
+        assertThat(hook.received()).hasSize(2); // the second batch went after the first's answer was cut off
+        assertThat(langfuse.received()).hasSize(2);
+        assertThat(count("gw/endless", "failed")).isZero();
+    }
+
+    @Test
+    void aHeaderValueWithControlCharactersFailsItsBatchWithoutLeakingAndTheSinkGoesOn() {
+        FakeSink f = fake();
+        String injected = "Bearer tok-9d2e\r\nx-injected: 1";
+        GatewayConfig.Sink bad = new GatewayConfig.Sink("gw/crlf", WEBHOOK, f.url(), null,
+                Map.of("authorization", "gw/crlf/token"), Map.of(), false, List.of(), 100, 2, HOUR, 3);
+        Callbacks c = callbacks(FAST, Map.of("gw/crlf/token", injected), bad);
+        records(4, "h", null).forEach(c::offer);
+
+        // both batches fail at once (not retried: the header is as bad the next time); the second one still went
+        await().atMost(Duration.ofSeconds(10)).until(() -> count("gw/crlf", "failed") == 4);
+        assertThat(f.received()).isEmpty();
+        assertThat(count("gw/crlf", "sent")).isZero();
+        assertThat(logLines()).isNotEmpty();
+        assertThat(String.join("\n", logLines())).contains("gw/crlf").doesNotContain("tok-9d2e");
+    }
+
+    @Test
+    void aFormatWithOneRequestPerRecordHasUpToFourUnderWayAndCountsEachOnce() {
+        FakeSink slow = fake().delay(1_000);
+        GatewayConfig.Sink helicone = new GatewayConfig.Sink("gw/helicone", GatewayConfig.Sink.HELICONE, slow.url(),
+                null, Map.of("apiKey", "gw/helicone/key"), Map.of(), false, List.of(), 100, 10, HOUR, 0);
+        Callbacks c = callbacks(FAST, Map.of("gw/helicone/key", "sk-helicone-1"), helicone);
+        records(10, "p", null).forEach(c::offer); // one batch of 10: ten requests
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> slow.received().size() >= 4);
+        // four under way before the first answer (one at a time, the fourth would go after three were answered)
+        assertThat(count("gw/helicone", "sent")).isZero();
+        assertThat(slow.received()).hasSize(4);
+        await().atMost(Duration.ofSeconds(10)).until(() -> count("gw/helicone", "sent") == 10);
+        assertThat(slow.received()).hasSize(10);
+        assertThat(count("gw/helicone", "failed")).isZero();
+    }
+
+    /** Backtracks exponentially on "aaa…!" (no memoization with a back reference): hours on 40 letters. */
+    static final String CATASTROPHIC = "((a+)+)\\2b";
+
+    @Test
+    void aCatastrophicRedactPatternRedactsTheWholeValueInsteadOfHoldingThePool() {
+        FakeSink bad1 = fake();
+        FakeSink bad2 = fake();
+        FakeSink plain = fake();
+        String evil = "a".repeat(40) + "!";
+        GatewayConfig.Sink slow1 = new GatewayConfig.Sink("team-a/slow1", WEBHOOK, bad1.url(), null, Map.of(),
+                Map.of(), true, List.of(CATASTROPHIC), 100, 100, 100, 0);
+        GatewayConfig.Sink slow2 = new GatewayConfig.Sink("team-a/slow2", WEBHOOK, bad2.url(), null, Map.of(),
+                Map.of(), true, List.of(CATASTROPHIC), 100, 100, 100, 0);
+        Callbacks c = callbacks(FAST, Map.of(), slow1, slow2, sink("gw/plain", plain.url(), 100, 100, 100, 0));
+
+        for (int i = 0; i < 20; i++) { // many values: the batch's budget, not only each value's, bounds the work
+            c.offer(CallRecords.withContent(CallRecords.ok("e" + i, "team-a"), evil, evil + " and more"));
+        }
+
+        // both threads of the pool went to the patterns; the plain sink is not starved
+        await().atMost(Duration.ofSeconds(15)).until(() -> count("gw/plain", "sent") == 20);
+        await().atMost(Duration.ofSeconds(15)).until(() -> count("team-a/slow1", "sent") == 20
+                && count("team-a/slow2", "sent") == 20);
+        for (FakeSink f : List.of(bad1, bad2)) {
+            assertThat(f.records()).hasSize(20).allSatisfy(r -> {
+                assertThat(r.path("request").path("messages").get(0).path("content").asText()).isEqualTo(
+                        "[REDACTED]");
+                assertThat(r.path("answer").asText()).isEqualTo("[REDACTED]");
+            });
+            assertThat(f.received()).allSatisfy(x -> assertThat(x.body()).doesNotContain(evil));
+        }
+    }
+
+    @Test
     void aReloadKeepsTheQueuesOfUnchangedSinksAndFlushesTheOthers() {
         FakeSink kept = fake();
         FakeSink changed = fake();
@@ -366,6 +450,25 @@ class CallbacksTest {
         assertThat(FakeSink.requestIds(kept.records())).containsExactly("q0", "q1", "q2", "q3");
         assertThat(FakeSink.requestIds(changed.records())).containsExactly("q0", "q1", "q2", "q3");
         assertThat(registry.getMeters()).isEmpty();
+    }
+
+    @Test
+    void aReloadDuringADeliveryOfAKeptSinkLetsItFinishOnThePreviousClient() {
+        FakeSink slow = fake().delay(600);
+        GatewayConfig.Sink keptSink = sink("gw/kept-busy", slow.url(), 100, 2, HOUR, 3);
+        Callbacks first = callbacks(FAST, Map.of(), keptSink);
+        records(2, "b", null).forEach(first::offer);
+        await().atMost(Duration.ofSeconds(10)).until(() -> slow.received().size() == 1); // answered 600 ms later
+
+        Callbacks second = callbacks(FAST, Map.of(), keptSink);
+        second.takeOver(first);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> count("gw/kept-busy", "sent") == 2);
+        assertThat(slow.received()).hasSize(1); // not failed by a closed client, so not retried: no duplicate
+        assertThat(count("gw/kept-busy", "failed")).isZero();
+        second.offer(CallRecords.ok("b2", null));
+        second.close();
+        assertThat(FakeSink.requestIds(slow.records())).containsExactly("b0", "b1", "b2");
     }
 
     @Test

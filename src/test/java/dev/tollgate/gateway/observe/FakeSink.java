@@ -47,8 +47,13 @@ public final class FakeSink implements AutoCloseable {
     private volatile int status = 200;
     private volatile boolean silent;
     private volatile Function<Received, Reply> responder;
+    private volatile int endless;
+    private volatile long delayMillis;
+    private final Vertx vertx;
+    private final java.util.concurrent.atomic.AtomicLong streamed = new java.util.concurrent.atomic.AtomicLong();
 
     public FakeSink(Vertx vertx) {
+        this.vertx = vertx;
         server = vertx.createHttpServer().requestHandler(this::handle);
         try {
             server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -67,6 +72,23 @@ public final class FakeSink implements AutoCloseable {
             if (silent) {
                 return; // never answers: the connection stays open until the client gives up
             }
+            if (endless > 0) { // a status, then a body that never ends (until the client resets the connection)
+                answered.put(r, endless);
+                io.vertx.core.http.HttpServerResponse response = request.response().setStatusCode(endless)
+                        .setChunked(true);
+                io.vertx.core.buffer.Buffer chunk = io.vertx.core.buffer.Buffer.buffer("{\"x\":\"" + "y".repeat(8_000));
+                boolean[] gone = {false};
+                response.closeHandler(v -> gone[0] = true);
+                vertx.setPeriodic(1, id -> {
+                    if (gone[0] || response.closed() || response.ended()) {
+                        vertx.cancelTimer(id);
+                    } else if (!response.writeQueueFull()) {
+                        response.write(chunk);
+                        streamed.addAndGet(chunk.length());
+                    }
+                });
+                return;
+            }
             Function<Received, Reply> custom = responder;
             Reply reply;
             if (custom != null) {
@@ -76,7 +98,11 @@ public final class FakeSink implements AutoCloseable {
                 reply = new Reply(scripted != null ? scripted : status, "");
             }
             answered.put(r, reply.status());
-            request.response().setStatusCode(reply.status()).end(reply.body());
+            if (delayMillis > 0) {
+                vertx.setTimer(delayMillis, t -> request.response().setStatusCode(reply.status()).end(reply.body()));
+            } else {
+                request.response().setStatusCode(reply.status()).end(reply.body());
+            }
         });
     }
 
@@ -95,6 +121,23 @@ public final class FakeSink implements AutoCloseable {
     public FakeSink status(int status) {
         this.status = status;
         return this;
+    }
+
+    /** Answers this status with a body that never ends. */
+    public FakeSink endless(int status) {
+        this.endless = status;
+        return this;
+    }
+
+    /** Answers this much later. */
+    public FakeSink delay(long millis) {
+        this.delayMillis = millis;
+        return this;
+    }
+
+    /** The bytes of never-ending bodies written so far. */
+    public long streamed() {
+        return streamed.get();
     }
 
     public FakeSink silent(boolean silent) {

@@ -210,13 +210,27 @@ class GenAiMetricsTest {
         m.record(record("openai", null, null, false, 500, "Upstream said: <html>oops</html> at 12:00:01", 10, null,
                 null, null, null));
         m.record(record("openai", null, null, false, 502, null, 10, null, null, null, null));
-        assertThat(registry.find(GenAiMetrics.OPERATION_DURATION).tag("error.type", "_OTHER").timer().count()).isEqualTo(1);
+        // a provider's own code, passed through for a 400/413/422/429: plain-looking, but not the gateway's
+        m.record(record("openai", null, null, false, 429, "insufficient_quota", 10, null, null, null, null));
+        m.record(record("openai", null, null, false, 400, "their_code_8f2a", 10, null, null, null, null));
+        m.record(record("openai", null, null, false, 429, "rate_limit_exceeded", 10, null, null, null, null));
+        assertThat(registry.find(GenAiMetrics.OPERATION_DURATION).tag("error.type", "_OTHER").timer().count()).isEqualTo(3);
+        assertThat(registry.find(GenAiMetrics.OPERATION_DURATION).tag("error.type", "rate_limit_exceeded").timer()
+                .count()).isEqualTo(1);
         assertThat(registry.find(GenAiMetrics.OPERATION_DURATION).tag("error.type", "502").timer().count()).isEqualTo(1);
         assertThat(registry.find(GenAiMetrics.OPERATION_DURATION).tag("gen_ai.request.model", "unknown").timers())
-                .hasSize(2);
+                .hasSize(3);
         assertThat(registry.getMeters()).allSatisfy(meter -> assertThat(meter.getId().getTags())
                 .extracting(io.micrometer.core.instrument.Tag::getKey)
                 .doesNotContain("tollgate.key.id", "key", "gen_ai.response.model"));
+    }
+
+    @Test
+    void logsShowTheEndpointWithoutUserInfoOrQuery() {
+        assertThat(GenAiMetrics.loggable("https://user:pw-3c1d@collector.example:4318/otlp/v1/metrics?token=q-77"))
+                .isEqualTo("https://collector.example:4318/otlp/v1/metrics");
+        assertThat(GenAiMetrics.loggable("http://collector:4318")).isEqualTo("http://collector:4318");
+        assertThat(GenAiMetrics.loggable("not a url")).doesNotContain("not a url");
     }
 
     @Test

@@ -7,6 +7,8 @@ import dev.tollgate.config.Money;
 import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.observe.AttemptRecord;
 import dev.tollgate.gateway.observe.CallRecord;
+import dev.tollgate.gateway.observe.Headers;
+import dev.tollgate.gateway.observe.SinkUrls;
 import dev.tollgate.gateway.observe.SinkFormat;
 import dev.tollgate.gateway.observe.SinkRequest;
 import dev.tollgate.gateway.observe.SinkTarget;
@@ -75,15 +77,17 @@ public final class LangfuseFormat implements SinkFormat {
 
     @Override
     public List<SinkRequest> encode(List<CallRecord> batch, SinkTarget target) {
-        Map<String, String> headers = new LinkedHashMap<>(target.headers());
-        headers.put("content-type", "application/json");
+        Map<String, String> own = new LinkedHashMap<>();
+        own.put("content-type", "application/json");
         String user = target.credentials().get(PUBLIC_KEY);
         String password = target.credentials().get(SECRET_KEY);
         if (user != null && password != null) {
-            headers.put("authorization", "Basic " + Base64.getEncoder()
+            own.put("authorization", "Basic " + Base64.getEncoder()
                     .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
         }
-        String url = stripSlash(target.url()) + PATH;
+        // its credentials are roles (Basic auth above), not headers
+        Map<String, String> headers = Headers.merge(target.headers(), Map.of(), own);
+        String url = SinkUrls.join(target.url(), PATH);
         List<SinkRequest> requests = new ArrayList<>();
         List<byte[]> events = new ArrayList<>();
         int bytes = 0;
@@ -93,7 +97,7 @@ public final class LangfuseFormat implements SinkFormat {
             byte[] generation = bytes(generationEvent(r, target));
             int size = trace.length + generation.length + 2;
             if (records > 0 && bytes + size > MAX_BODY_BYTES) {
-                requests.add(new SinkRequest("POST", url, Map.copyOf(headers), body(events), records));
+                requests.add(new SinkRequest("POST", url, headers, body(events), records));
                 events = new ArrayList<>();
                 bytes = 0;
                 records = 0;
@@ -104,12 +108,17 @@ public final class LangfuseFormat implements SinkFormat {
             records++;
         }
         if (records > 0) {
-            requests.add(new SinkRequest("POST", url, Map.copyOf(headers), body(events), records));
+            requests.add(new SinkRequest("POST", url, headers, body(events), records));
         }
         return requests;
     }
 
     /** Langfuse's 207: the number of records (not events) with at least one event in {@code errors}. */
+    @Override
+    public boolean readsBody() {
+        return true;
+    }
+
     @Override
     public int rejected(int status, Buffer body) {
         if (body == null || body.length() == 0) {
@@ -319,10 +328,6 @@ public final class LangfuseFormat implements SinkFormat {
             }
         }
         return null;
-    }
-
-    private static String stripSlash(String url) {
-        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 
     private static byte[] bytes(JsonNode node) {

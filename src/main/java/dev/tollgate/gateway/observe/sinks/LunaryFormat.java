@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.observe.CallRecord;
+import dev.tollgate.gateway.observe.Headers;
 import dev.tollgate.gateway.observe.SinkFormat;
 import dev.tollgate.gateway.observe.SinkRequest;
 import dev.tollgate.gateway.observe.SinkTarget;
@@ -62,7 +63,7 @@ public final class LunaryFormat implements SinkFormat {
             own.put("authorization", "Bearer " + key);
         }
         return List.of(new SinkRequest("POST", SinkParts.url(target, "/v1/runs/ingest"),
-                SinkParts.headers(target, own), Buffer.buffer(Json.writeBytes(body)), batch.size()));
+                Headers.merge(target.headers(), Map.of(), own), Buffer.buffer(Json.writeBytes(body)), batch.size()));
     }
 
     /** The run id of a record: the gateway's request id (Lunary turns any other id than a UUID into one). */
@@ -134,6 +135,11 @@ public final class LunaryFormat implements SinkFormat {
     }
 
     /** Calls of which Lunary refused an event ({@code success: false} in its {@code results}). */
+    @Override
+    public boolean readsBody() {
+        return true;
+    }
+
     @Override
     public int rejected(int status, Buffer body) {
         if (body == null || body.length() == 0) {

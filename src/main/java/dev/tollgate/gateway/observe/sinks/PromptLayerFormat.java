@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.observe.CallRecord;
+import dev.tollgate.gateway.observe.Headers;
 import dev.tollgate.gateway.observe.SinkFormat;
 import dev.tollgate.gateway.observe.SinkRequest;
 import dev.tollgate.gateway.observe.SinkTarget;
@@ -47,7 +48,7 @@ public final class PromptLayerFormat implements SinkFormat {
         if (key != null) {
             own.put("x-api-key", key);
         }
-        Map<String, String> headers = SinkParts.headers(target, own);
+        Map<String, String> headers = Headers.merge(target.headers(), Map.of(), own);
         String url = SinkParts.url(target, "/log-request");
         List<SinkRequest> out = new ArrayList<>(batch.size());
         for (CallRecord r : batch) {

@@ -6,6 +6,7 @@ import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.observe.AttemptRecord;
 import dev.tollgate.gateway.observe.CallRecord;
 import dev.tollgate.gateway.observe.SinkTarget;
+import dev.tollgate.gateway.observe.SinkUrls;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -47,24 +48,7 @@ final class SinkParts {
 
     /** The sink's base URL joined with a path, without a doubled slash. */
     static String url(SinkTarget target, String path) {
-        String base = target.url();
-        while (base.endsWith("/")) {
-            base = base.substring(0, base.length() - 1);
-        }
-        return base + path;
-    }
-
-    /**
-     * The request's headers: the sink's plain headers, then the format's own (content-type, authorization), which win
-     * whatever the case of a plain header's name.
-     */
-    static Map<String, String> headers(SinkTarget target, Map<String, String> own) {
-        Map<String, String> out = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        if (target.headers() != null) {
-            out.putAll(target.headers());
-        }
-        out.putAll(own);
-        return new LinkedHashMap<>(out);
+        return SinkUrls.join(target.url(), path);
     }
 
     /** The credential of this role, or null when the sink has none. */

@@ -1,6 +1,7 @@
 package dev.tollgate.gateway.observe.sinks;
 
 import dev.tollgate.gateway.observe.CallRecord;
+import dev.tollgate.gateway.observe.Headers;
 import dev.tollgate.gateway.observe.GenAiSpans;
 import dev.tollgate.gateway.observe.SinkFormat;
 import dev.tollgate.gateway.observe.SinkRequest;
@@ -60,7 +61,7 @@ public final class TraceloopFormat implements SinkFormat {
             own.put("authorization", "Bearer " + key);
         }
         byte[] body = spans.encode(batch, target.serviceName(), serviceInstance, target.logContent());
-        return List.of(new SinkRequest("POST", SinkParts.url(target, "/v1/traces"), SinkParts.headers(target, own),
+        return List.of(new SinkRequest("POST", SinkParts.url(target, "/v1/traces"), Headers.merge(target.headers(), Map.of(), own),
                 Buffer.buffer(body), batch.size()));
     }
 

@@ -6,13 +6,13 @@ import dev.tollgate.config.Money;
 import dev.tollgate.gateway.Json;
 import dev.tollgate.gateway.observe.AttemptRecord;
 import dev.tollgate.gateway.observe.CallRecord;
+import dev.tollgate.gateway.observe.Headers;
 import dev.tollgate.gateway.observe.SinkFormat;
 import dev.tollgate.gateway.observe.SinkRequest;
 import dev.tollgate.gateway.observe.SinkTarget;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -54,9 +54,8 @@ public final class WebhookFormat implements SinkFormat {
 
     @Override
     public List<SinkRequest> encode(List<CallRecord> batch, SinkTarget target) {
-        Map<String, String> headers = new LinkedHashMap<>(target.headers());
-        headers.putAll(target.credentials());
-        headers.put("content-type", "application/json");
+        Map<String, String> headers = Headers.merge(target.headers(), target.credentials(),
+                Map.of("content-type", "application/json"));
         ObjectNode body = Json.object();
         body.put("schema", SCHEMA);
         ArrayNode records = body.putArray("records");
@@ -69,7 +68,7 @@ public final class WebhookFormat implements SinkFormat {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return List.of(new SinkRequest("POST", target.url(), Map.copyOf(headers), Buffer.buffer(bytes),
+        return List.of(new SinkRequest("POST", target.url(), headers, Buffer.buffer(bytes),
                 batch.size()));
     }
 

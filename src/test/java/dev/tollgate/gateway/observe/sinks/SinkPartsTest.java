@@ -60,6 +60,15 @@ class SinkPartsTest {
     }
 
     @Test
+    void withErrorMessageChangesOnlyTheMessage() {
+        CallRecord r = SinkSamples.success();
+        assertThat(r.withErrorMessage(r.errorMessage())).isEqualTo(r);
+        CallRecord changed = r.withErrorMessage("masked");
+        assertThat(changed.errorMessage()).isEqualTo("masked");
+        assertThat(changed.withErrorMessage(r.errorMessage())).isEqualTo(r);
+    }
+
+    @Test
     void noContentNoMessages() {
         CallRecord r = SinkSamples.success().withoutContent();
         assertThat(SinkParts.prompt(r)).isEmpty();
@@ -71,7 +80,16 @@ class SinkPartsTest {
         SinkTarget t = new SinkTarget("s", "lunary", "http://h:1//", Map.of(), Map.of("Content-Type", "text/plain",
                 "x-a", "b"), false, "gw");
         assertThat(SinkParts.url(t, "/v1/x")).isEqualTo("http://h:1/v1/x");
-        Map<String, String> headers = SinkParts.headers(t, Map.of("content-type", "application/json"));
+        // one join for every format: Langfuse's and the OTLP signal paths too
+        SinkTarget lf = new SinkTarget("s", "langfuse", "http://h:1//", Map.of(), Map.of(), false, "gw");
+        assertThat(new LangfuseFormat().encode(List.of(SinkSamples.success()), lf).get(0).url())
+                .isEqualTo("http://h:1/api/public/ingestion");
+        assertThat(dev.tollgate.gateway.observe.GenAiSpans.signalUrl("http://c:4318//", "/v1/metrics"))
+                .isEqualTo("http://c:4318/v1/metrics");
+        assertThat(dev.tollgate.gateway.observe.SinkUrls.join("http://c:4318/v1/traces/", "/v1/traces"))
+                .isEqualTo("http://c:4318/v1/traces");
+        Map<String, String> headers = dev.tollgate.gateway.observe.Headers.merge(t.headers(), Map.of(),
+                Map.of("content-type", "application/json"));
         assertThat(SinkSamples.lower(headers)).containsEntry("content-type", "application/json").containsEntry("x-a", "b")
                 .hasSize(2);
         assertThat(SinkParts.iso(SinkSamples.START)).isEqualTo(SinkSamples.START_ISO);

@@ -41,6 +41,20 @@ class WebhookFormatTest {
     }
 
     @Test
+    void headersDifferingInCaseAreOneHeaderTheCredentialWinningOverThePlainOneAndTheFormatOverBoth() {
+        SinkTarget t = new SinkTarget("s", "webhook", "https://hooks.example/in",
+                Map.of("authorization", "Bearer cred"), Map.of("Authorization", "Bearer plain", "Content-Type",
+                        "text/plain", "X-A", "1", "x-a", "2"), false, "gw");
+        for (int i = 0; i < 20; i++) { // whatever the maps' iteration order
+            Map<String, String> h = new WebhookFormat().encode(List.of(CallRecords.ok("a", null)), t).get(0)
+                    .headers();
+            assertThat(SinkSamples.lower(h)).containsOnly(Map.entry("authorization", "Bearer cred"),
+                    Map.entry("content-type", "application/json"), Map.entry("x-a", "2"));
+            assertThat(h).hasSize(3);
+        }
+    }
+
+    @Test
     void theEnvelope() throws Exception {
         JsonNode body = body(List.of(CallRecords.ok("a", null), CallRecords.ok("b", null)), TARGET);
         assertThat(fieldNames(body)).containsExactly("schema", "records");
