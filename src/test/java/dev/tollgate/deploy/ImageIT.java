@@ -180,10 +180,10 @@ class ImageIT {
 
         System.out.printf("standalone ready, gateway alive after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
 
-        // operator: registers its four controllers and starts them (then fails to reach the absent API server).
-        await(operator, () -> operator.log().contains("Starting the Tollgate operator (4 controllers)")
+        // operator: registers its five controllers and starts them (then fails to reach the absent API server).
+        await(operator, () -> operator.log().contains("Starting the Tollgate operator (5 controllers)")
                 || !operator.process().isAlive(), "operator mode starts its controllers");
-        assertThat(operator.log()).contains("Starting the Tollgate operator (4 controllers)",
+        assertThat(operator.log()).contains("Starting the Tollgate operator (5 controllers)",
                 "Registered reconciler: 'gatewaydeployment'");
     }
 
