@@ -107,6 +107,38 @@ class AlertRulesTest {
     }
 
     @Test
+    void anAlertStaysPendingUntilEveryChannelTookItAcrossARestart() {
+        AlertLedger ledger = new AlertLedger();
+        var active = AlertRules.evaluate(settings(), inputs(List.of(), List.of(new AlertRules.ModelView("team-a/gpt",
+                "CoolingDown", "2026-12-05T10:01:00Z", "429", 0, 0)), List.of(), List.of(), NOW));
+        String id = "DeploymentCoolingDown/team-a/gpt";
+        assertThat(ledger.admit(active, NOW, Duration.ofMinutes(2), e -> java.util.Set.of("ops", "audit"))).hasSize(1);
+        assertThat(ledger.pending(id)).isTrue();
+        // a restart: the pending event and its channels are read back from the ConfigMap lines, event included
+        AlertLedger restarted = AlertLedger.parse(ledger.format());
+        assertThat(restarted.pending()).hasSize(1);
+        AlertLedger.Pending p = restarted.pending().get(0);
+        assertThat(p.channels()).containsExactlyInAnyOrder("ops", "audit");
+        assertThat(p.since()).isEqualTo(NOW);
+        assertThat(p.event()).isEqualTo(active.get(0));
+        // found again: not new
+        assertThat(restarted.admit(active, NOW.plusSeconds(10), Duration.ofMinutes(2), e -> java.util.Set.of("ops")))
+                .isEmpty();
+        restarted.done(id, "ops");
+        assertThat(restarted.pending().get(0).channels()).containsExactly("audit");
+        // cleared long ago: a pending identity is not forgotten while a channel has not taken it
+        Instant late = NOW.plus(Duration.ofHours(2));
+        restarted.admit(List.of(), late, Duration.ofMinutes(2), e -> java.util.Set.of());
+        assertThat(restarted.pending(id)).isTrue();
+        restarted.done(id, "audit");
+        assertThat(restarted.pending()).isEmpty();
+        assertThat(restarted.contains(id)).as("delivered: remembered as sent").isTrue();
+        assertThat(AlertLedger.parse(restarted.format()).pending()).isEmpty();
+        restarted.admit(List.of(), late.plusSeconds(1), Duration.ofMinutes(2), e -> java.util.Set.of());
+        assertThat(restarted.identities()).as("delivered and quiet past its time: forgotten").isEmpty();
+    }
+
+    @Test
     void budgetAlertsCanBeTurnedOff() {
         AlertsSpec a = new AlertsSpec();
         a.setBudgets(false);
