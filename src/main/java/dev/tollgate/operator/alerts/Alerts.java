@@ -54,7 +54,9 @@ import org.jboss.logging.Logger;
  * LlmModels and GatewayDeployments, each gateway's latest render, the usage scraper's reports of the gateway pods),
  * works out the active events ({@link AlertRules}, {@link DailySpend}), keeps those not found before
  * ({@link AlertLedger}), writes them as <em>pending</em> into the ConfigMap {@code <gateway>-alerts} and then queues
- * them for the channels ({@link AlertSender}).
+ * them for the channels ({@link AlertSender}). The daily report's spend baseline is kept apart, in the ConfigMap
+ * {@code <gateway>-alerts-baseline} (also owned by the GatewayDeployment): a baseline that cannot be written is kept
+ * in memory and written again later, and never holds back an alert.
  *
  * <p>Delivery semantics, per event identity and channel:
  * <ul>
@@ -116,6 +118,8 @@ public class Alerts {
     private static final class Held {
         final AlertLedger ledger;
         DailySpend.Totals baseline;
+        /** Whether {@link #baseline} is what its ConfigMap holds (false after a failed write: written again). */
+        boolean baselineStored = true;
 
         Held(AlertLedger ledger, DailySpend.Totals baseline) {
             this.ledger = ledger;
@@ -313,14 +317,17 @@ public class Alerts {
         }
         List<AlertEvent> fresh = h.ledger.admit(active, now, s.window().dividedBy(2), e -> channels(a, e));
         giveUp(gw, a, h.ledger, now);
-        boolean baselineMoved = !java.util.Objects.equals(baseline, next);
-        if (h.ledger.dirty() || baselineMoved) {
-            if (!write(gw, h.ledger, next)) {
+        if (!java.util.Objects.equals(baseline, next) || !h.baselineStored) {
+            // its own ConfigMap: its failing to write never holds back the alerts (the next evaluation tries again)
+            h.baseline = next;
+            h.baselineStored = writeBaseline(gw, next);
+        }
+        if (h.ledger.dirty()) {
+            if (!writeLedger(gw, h.ledger)) {
                 h.ledger.forget(fresh); // not remembered, so not sent: the next evaluation tries again
                 return modelIds;
             }
             h.ledger.clean();
-            h.baseline = next;
         }
         dispatch(gw, a, h.ledger, now);
         return modelIds;
@@ -427,30 +434,47 @@ public class Alerts {
         return gw.getMetadata().getName() + "-alerts";
     }
 
-    private Held load(GatewayDeployment gw) {
-        ConfigMap cm = client.get().configMaps().inNamespace(gw.getMetadata().getNamespace()).withName(configMapName(gw)).get();
-        Map<String, String> data = cm == null || cm.getData() == null ? Map.of() : cm.getData();
-        return new Held(AlertLedger.parse(data.get(AlertLedger.SENT)), DailySpend.Totals.parse(data.get(DailySpend.BASELINE)));
+    static String baselineName(GatewayDeployment gw) {
+        return gw.getMetadata().getName() + "-alerts-baseline";
     }
 
-    private boolean write(GatewayDeployment gw, AlertLedger ledger, DailySpend.Totals baseline) {
-        ConfigMapBuilder b = new ConfigMapBuilder().withNewMetadata().withName(configMapName(gw))
+    private Held load(GatewayDeployment gw) {
+        return new Held(AlertLedger.parse(data(gw, configMapName(gw)).get(AlertLedger.SENT)),
+                DailySpend.Totals.parse(data(gw, baselineName(gw)).get(DailySpend.BASELINE)));
+    }
+
+    private Map<String, String> data(GatewayDeployment gw, String name) {
+        ConfigMap cm = client.get().configMaps().inNamespace(gw.getMetadata().getNamespace()).withName(name).get();
+        return cm == null || cm.getData() == null ? Map.of() : cm.getData();
+    }
+
+    private boolean writeLedger(GatewayDeployment gw, AlertLedger ledger) {
+        return write(gw, configMapName(gw), Map.of(AlertLedger.SENT, ledger.format()),
+                "what alerts were found and sent, so none is sent now");
+    }
+
+    /** The daily report's baseline (none: the ConfigMap is emptied, as no report is declared). */
+    private boolean writeBaseline(GatewayDeployment gw, DailySpend.Totals baseline) {
+        return write(gw, baselineName(gw), baseline == null ? Map.of() : Map.of(DailySpend.BASELINE, baseline.format()),
+                "the daily spend report's baseline");
+    }
+
+    /** Creates or replaces a ConfigMap owned by the GatewayDeployment (labelled {@value #LABEL}). */
+    private boolean write(GatewayDeployment gw, String name, Map<String, String> data, String what) {
+        ConfigMap cm = new ConfigMapBuilder().withNewMetadata().withName(name)
                 .withNamespace(gw.getMetadata().getNamespace()).addToLabels(LABEL, "true")
                 .addToLabels("app.kubernetes.io/part-of", "tollgate")
                 .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(gw.getApiVersion()).withKind(gw.getKind())
                         .withName(gw.getMetadata().getName()).withUid(gw.getMetadata().getUid()).build())
                 .endMetadata()
-                .addToData(AlertLedger.SENT, ledger.format());
-        if (baseline != null) {
-            b.addToData(DailySpend.BASELINE, baseline.format());
-        }
+                .withData(data).build();
         try {
-            client.get().configMaps().inNamespace(gw.getMetadata().getNamespace()).resource(b.build())
+            client.get().configMaps().inNamespace(gw.getMetadata().getNamespace()).resource(cm)
                     .createOr(NonDeletingOperation::update);
             return true;
         } catch (RuntimeException e) {
-            LOG.warnf("could not write ConfigMap %s/%s (what alerts were sent), so none is sent now: %s",
-                    gw.getMetadata().getNamespace(), configMapName(gw), e.getMessage());
+            LOG.warnf("could not write ConfigMap %s/%s (%s): %s", gw.getMetadata().getNamespace(), name, what,
+                    e.getMessage());
             return false;
         }
     }
@@ -465,7 +489,10 @@ public class Alerts {
         for (String ns : namespaces) { // once a day per gateway: the operator keeps no cache of every key's status
             for (VirtualKey vk : client.get().resources(VirtualKey.class).inNamespace(ns).list().getItems()) {
                 if (keys.contains(key(vk)) && vk.getStatus() != null && vk.getStatus().getUsage() != null) {
-                    micros(vk.getStatus().getUsage().getTotalSpend()).ifPresent(v -> out.put("VirtualKey/" + key(vk), v));
+                    micros(vk.getStatus().getUsage().getTotalSpend()).ifPresent(v -> {
+                        out.put("VirtualKey/" + key(vk), v);
+                        out.merge("Namespace/" + ns, v, Long::sum);
+                    });
                 }
             }
         }

@@ -403,10 +403,17 @@ class AlertsOperatorTest {
             g.getSpec().getObservability().getAlerts().setDailyReport(d);
         });
         // declared: the spend now is the baseline the first report counts from
+        // in its own ConfigMap, so that a large baseline never holds back the alerts' ledger
         await().atMost(Duration.ofSeconds(20)).until(() -> {
-            ConfigMap cm = client.configMaps().inNamespace(ns).withName("gw-alerts").get();
+            ConfigMap cm = client.configMaps().inNamespace(ns).withName("gw-alerts-baseline").get();
             return cm != null && cm.getData().getOrDefault(DailySpend.BASELINE, "").contains("VirtualKey/" + ns + "/k 500000");
         });
+        ConfigMap baselineMap = client.configMaps().inNamespace(ns).withName("gw-alerts-baseline").get();
+        assertThat(baselineMap.getData().get(DailySpend.BASELINE)).contains("Namespace/" + ns + " 500000");
+        assertThat(baselineMap.getMetadata().getOwnerReferences()).extracting(o -> o.getKind())
+                .containsExactly("GatewayDeployment");
+        ConfigMap ledgerMap = client.configMaps().inNamespace(ns).withName("gw-alerts").get();
+        assertThat(ledgerMap == null ? Map.of() : ledgerMap.getData()).doesNotContainKey(DailySpend.BASELINE);
         reportsAt.put("127.0.0.14", report(ns, "inc-d", 1_750_000, null));
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(client.resources(VirtualKey.class)
                 .inNamespace(ns).withName("k").get().getStatus().getUsage().getTotalSpend()).isEqualTo("1.75"));
