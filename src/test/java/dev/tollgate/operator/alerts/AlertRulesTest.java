@@ -179,6 +179,24 @@ class AlertRulesTest {
     }
 
     @Test
+    void gatewaysWithDifferentWindowsShareADeploymentsSamples() {
+        ErrorWindow w = new ErrorWindow();
+        long t0 = NOW.toEpochMilli();
+        for (int m = 0; m < 10; m++) {
+            w.sample("team-a/gpt", 10, 1, t0 + m * 60_000L);
+            long now = t0 + m * 60_000L;
+            // a gateway with a 1m window reads first, then one with a 15m window: the short one drops nothing it needs
+            assertThat(w.sum("team-a/gpt", now, 60_000)).containsExactly(10, 1);
+            assertThat(w.sum("team-a/gpt", now, 900_000)).containsExactly(10L * (m + 1), m + 1L);
+        }
+        // and again in the other order
+        assertThat(w.sum("team-a/gpt", t0 + 540_000, 900_000)).containsExactly(100, 10);
+        assertThat(w.sum("team-a/gpt", t0 + 540_000, 180_000)).containsExactly(30, 3);
+        // beyond the largest window: gone
+        assertThat(w.sum("team-a/gpt", t0 + 540_000 + 900_000, 900_000)).containsExactly(0, 0);
+    }
+
+    @Test
     void errorRateOverTheWindowFromTheReportsMinuteSamples() {
         ErrorWindow w = new ErrorWindow();
         long t0 = NOW.toEpochMilli();
