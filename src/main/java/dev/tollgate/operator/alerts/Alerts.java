@@ -112,6 +112,9 @@ public class Alerts {
     /** Deliveries the channel may take later: how often they were tried, and when they may be tried again. */
     private final Map<String, long[]> retries = new ConcurrentHashMap<>();
 
+    /** The daily-report problems already logged, per gateway (logged once each). */
+    private final Set<String> warned = ConcurrentHashMap.newKeySet();
+
     private record Ended(AlertSender.Delivery delivery, AlertSender.Outcome outcome) {}
 
     /** One gateway's remembered alerts and spend baseline. */
@@ -237,6 +240,7 @@ public class Alerts {
             }
         }
         held.keySet().retainAll(gateways);
+        warned.removeIf(w -> !gateways.contains(w.substring(0, w.indexOf(' '))));
         errors.retain(models);
         evaluations.incrementAndGet();
     }
@@ -249,6 +253,10 @@ public class Alerts {
     /** Evaluates one gateway; returns the deployments it serves. */
     private Set<String> evaluate(GatewayDeployment gw, String id, AlertsSpec a, Instant now, List<Ended> outcomes) {
         AlertRules.Settings s = AlertRules.Settings.of(a);
+        if (s.dailyProblem() != null && warned.add(id + " " + s.dailyProblem())) { // once per gateway and value
+            LOG.warnf("GatewayDeployment %s: the daily spend report is skipped: %s (its other alerts are sent)", id,
+                    s.dailyProblem());
+        }
         Held h = held.computeIfAbsent(id, k -> load(gw));
         for (Ended e : outcomes) {
             String k = deliveryKey(e.delivery());

@@ -38,6 +38,23 @@ class AlertRulesTest {
     }
 
     @Test
+    void anUnreadableTimeZoneSkipsOnlyTheDailyReport() {
+        AlertsSpec a = new AlertsSpec();
+        dev.tollgate.api.v1alpha1.DailyReportSpec d = new dev.tollgate.api.v1alpha1.DailyReportSpec();
+        d.setTimeZone("PST");
+        a.setDailyReport(d);
+        AlertRules.Settings s = AlertRules.Settings.of(a); // threw before: no alert of the gateway was evaluated
+        assertThat(s.daily()).isNull();
+        assertThat(s.dailyProblem()).contains("dailyReport.timeZone 'PST' is not a time zone");
+        assertThat(s.budgets()).isTrue();
+        assertThat(events(AlertRules.evaluate(s, inputs(List.of(budget(true, false, "2026-12-01T00:00:00Z")), List.of(),
+                List.of(), List.of(), NOW)))).containsExactly("BudgetNearLimit BudgetNearLimit/team-a/monthly/2026-12-01T00:00:00Z");
+        d.setTimeZone("Europe/Berlin");
+        assertThat(AlertRules.Settings.of(a).dailyProblem()).isNull();
+        assertThat(AlertRules.Settings.of(a).daily().zone()).isEqualTo(java.time.ZoneId.of("Europe/Berlin"));
+    }
+
+    @Test
     void defaultsFollowTheSpec() {
         AlertRules.Settings s = AlertRules.Settings.of(new AlertsSpec());
         assertThat(s.budgets()).isTrue();
