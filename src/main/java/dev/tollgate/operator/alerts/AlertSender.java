@@ -70,8 +70,8 @@ public final class AlertSender implements AutoCloseable {
      * @param backoffMillis the first retry's wait; doubled per retry up to {@code maxBackoffMillis}
      * @param results       told how each delivery ended, on the sender thread (null: none). With it, a delivery that
      *                      may be accepted later ({@link Outcome#RETRY}: the URL's Secret is missing, or the retries
-     *                      ran out on network errors, 429 or 5xx) is not counted: its owner tries it again and counts
-     *                      it failed when it gives up ({@link #failed}). Without it, it is counted failed.
+     *                      ran out on network errors, 429 or 5xx) is counted failed like a final refusal, and its
+     *                      owner may try it again later.
      */
     public AlertSender(int queueSize, Function<Delivery, Optional<String>> urls, MeterRegistry registry, int maxRetries,
             long backoffMillis, long maxBackoffMillis, java.util.function.BiConsumer<Delivery, Outcome> results) {
@@ -131,8 +131,8 @@ public final class AlertSender implements AutoCloseable {
     private void ended(Delivery d, Outcome o) {
         if (o == Outcome.SENT) {
             count(d, "sent");
-        } else if (o == Outcome.FAILED || results == null) {
-            count(d, "failed");
+        } else {
+            count(d, "failed"); // each round that did not get through (a pending alert's later rounds count again)
         }
         if (results != null) {
             try {

@@ -43,7 +43,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -69,8 +68,8 @@ import org.jboss.logging.Logger;
  * later evaluations with a growing wait (the sender's backoff, doubled per round, at most 5 minutes): during a Slack
  * outage longer than the sender's retries, when the channel's Secret is created late, or after a restart or a change
  * of leader that dropped the queued deliveries. An answer that will not change (a 4xx other than 429, e.g. Slack's
- * {@code no_service}) ends it at once; after {@link #GIVE_UP} pending it is given up on. Both are counted
- * {@code result=failed}; a channel removed from the spec drops its pending alerts.</li>
+ * {@code no_service}) ends it at once; after {@link #GIVE_UP} pending it is given up on. Each round that did not get
+ * through is counted {@code result=failed}; a channel removed from the spec drops its pending alerts.</li>
  * <li>A duplicate is possible only when the operator stops (or loses the lead) between a channel's 2xx and the next
  * evaluation's write.</li>
  * </ul>
@@ -87,7 +86,7 @@ public class Alerts {
     private final Instance<RenderedGateways> rendered;
     private final Instance<OperatorMetrics> caches;
     private final Instance<MeterRegistry> registry;
-    private final String mode;
+    private final boolean operatorMode;
     private final long intervalMillis;
     private final int queueSize;
     private final int maxRetries;
@@ -101,7 +100,7 @@ public class Alerts {
     private ScheduledExecutorService timer;
     private volatile boolean leading;
     private final java.util.concurrent.atomic.AtomicLong evaluations = new java.util.concurrent.atomic.AtomicLong();
-    /** How long a pending alert is tried again before it is given up on (and counted failed). */
+    /** How long a pending alert is tried again before it is given up on. */
     static final Duration GIVE_UP = Duration.ofHours(24);
     /** The longest wait between two evaluations' tries of a pending alert. */
     static final long MAX_RETRY_WAIT_MILLIS = 300_000;
@@ -132,26 +131,21 @@ public class Alerts {
 
     @Inject
     public Alerts(Instance<KubernetesClient> client, Instance<UsageScraper> scraper, Instance<RenderedGateways> rendered,
-            Instance<OperatorMetrics> caches, Instance<MeterRegistry> registry,
-            @ConfigProperty(name = "tollgate.mode", defaultValue = "standalone") String mode,
-            @ConfigProperty(name = "tollgate.operator.alerts-interval-millis", defaultValue = "10000") long intervalMillis,
-            @ConfigProperty(name = "tollgate.operator.alerts-queue-size", defaultValue = "1000") int queueSize,
-            @ConfigProperty(name = "tollgate.operator.alerts-max-retries", defaultValue = "3") int maxRetries,
-            @ConfigProperty(name = "tollgate.operator.alerts-retry-backoff-millis", defaultValue = "1000") long backoffMillis) {
+            Instance<OperatorMetrics> caches, Instance<MeterRegistry> registry, dev.tollgate.TollgateConfig config) {
         this.client = client;
         this.scraper = scraper;
         this.rendered = rendered;
         this.caches = caches;
         this.registry = registry;
-        this.mode = mode;
-        this.intervalMillis = intervalMillis;
-        this.queueSize = queueSize;
-        this.maxRetries = maxRetries;
-        this.backoffMillis = backoffMillis;
+        this.operatorMode = config.mode() == dev.tollgate.Mode.OPERATOR;
+        this.intervalMillis = config.operator().alertsIntervalMillis();
+        this.queueSize = config.operator().alertsQueueSize();
+        this.maxRetries = config.operator().alertsMaxRetries();
+        this.backoffMillis = config.operator().alertsRetryBackoffMillis();
     }
 
     void onStart(@Observes StartupEvent event) {
-        if ("operator".equalsIgnoreCase(mode)) {
+        if (operatorMode) {
             start();
         }
     }
@@ -377,7 +371,7 @@ public class Alerts {
 
     /**
      * Ends what cannot be delivered any more: a channel that was removed (or no longer takes the event) is dropped;
-     * an alert pending for {@link #GIVE_UP} is given up on and counted failed.
+     * an alert pending for {@link #GIVE_UP} is given up on (its rounds were counted failed).
      */
     private void giveUp(GatewayDeployment gw, AlertsSpec a, AlertLedger ledger, Instant now) {
         String id = gw.getMetadata().getNamespace() + "/" + gw.getMetadata().getName();
@@ -391,10 +385,6 @@ public class Alerts {
                 } else if (!now.isBefore(p.since().plus(GIVE_UP)) && !inFlight.contains(k)) {
                     LOG.warnf("alert %s for channel %s given up on: not delivered within %s", p.event().event(), name,
                             AlertRules.human(GIVE_UP));
-                    AlertSender out = sender;
-                    if (out != null) {
-                        out.failed(delivery(gw, c, p.event()));
-                    }
                     ledger.done(p.identity(), name);
                     retries.remove(k);
                 }
