@@ -145,6 +145,7 @@ public final class Observabilities {
             } catch (Refused r) {
                 warnings.add(onGateway.apply(r.reason).apply(r.getMessage()));
             }
+            alertWarnings(spec.getAlerts()).forEach(m -> warnings.add(onGateway.apply(INVALID_OBSERVABILITY).apply(m)));
         }
         List<LogSink> teams = logSinks.stream().filter(ls -> ls.getSpec() != null && serves(gw, ls, namespaceLabels))
                 .sorted(Comparator.comparing(Renderer::id)).toList();
@@ -268,6 +269,68 @@ public final class Observabilities {
         credentials.putAll(values);
         return new GatewayConfig.Sink(id, type, s.getUrl(), scope, refs, headers, Boolean.TRUE.equals(s.getLogContent()),
                 redact, queue, batch, flush, retries);
+    }
+
+    /** What the operator's alerts cannot use: a daily report's time or zone, a channel's unknown event names. */
+    private static List<String> alertWarnings(AlertsSpec a) {
+        List<String> out = new ArrayList<>();
+        if (a == null) {
+            return out;
+        }
+        String field = "spec.observability.alerts";
+        if (a.getDailyReport() != null) {
+            String p = dailyReportProblem(a.getDailyReport());
+            if (p != null) {
+                out.add(field + "." + p + ": the daily spend report is skipped until it is fixed (the other alerts "
+                        + "are sent)");
+            }
+        }
+        Set<String> known = new java.util.TreeSet<>();
+        for (dev.tollgate.api.v1alpha1.AlertChannelSpec.Event e : dev.tollgate.api.v1alpha1.AlertChannelSpec.Event.values()) {
+            try {
+                known.add(dev.tollgate.api.v1alpha1.AlertChannelSpec.Event.class.getField(e.name())
+                        .getAnnotation(com.fasterxml.jackson.annotation.JsonProperty.class).value());
+            } catch (NoSuchFieldException impossible) {
+                throw new IllegalStateException(impossible);
+            }
+        }
+        if (a.getChannels() != null) {
+            for (dev.tollgate.api.v1alpha1.AlertChannelSpec c : a.getChannels()) {
+                if (c.getEvents() == null) {
+                    continue;
+                }
+                List<String> unknown = c.getEvents().stream().filter(e -> !known.contains(e)).toList();
+                if (!unknown.isEmpty()) {
+                    out.add(field + ".channels[" + c.getName() + "].events: " + String.join(", ", unknown) + " is not an "
+                            + "event (known: " + String.join(", ", known) + "): the channel receives none of it");
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Why a daily report's {@code at} or {@code timeZone} cannot be read (null: they can). A time zone is a region
+     * id ({@code Europe/Berlin}, {@code America/Los_Angeles}) or an offset ({@code UTC}, {@code +02:00}); abbreviations
+     * such as {@code PST} are not time zones.
+     */
+    public static String dailyReportProblem(dev.tollgate.api.v1alpha1.DailyReportSpec d) {
+        if (d.getAt() != null) {
+            try {
+                java.time.LocalTime.parse(d.getAt());
+            } catch (java.time.format.DateTimeParseException e) {
+                return "dailyReport.at '" + d.getAt() + "' is not a time of day HH:MM";
+            }
+        }
+        if (d.getTimeZone() != null) {
+            try {
+                java.time.ZoneId.of(d.getTimeZone());
+            } catch (java.time.DateTimeException e) {
+                return "dailyReport.timeZone '" + d.getTimeZone() + "' is not a time zone (a region id such as "
+                        + "Europe/Berlin or America/Los_Angeles, or UTC or an offset such as +02:00)";
+            }
+        }
+        return null;
     }
 
     private static GatewayConfig.RequestAlerts requests(AlertsSpec a) {

@@ -127,6 +127,34 @@ class RendererObservabilityTest {
     }
 
     @Test
+    void anUnreadableDailyReportZoneOrAnUnknownEventIsAWarningOnTheGateway() throws Exception {
+        observability("""
+                alerts:
+                  slowRequest: 10s
+                  dailyReport: {at: "09:00", timeZone: PST}
+                  channels:
+                    - {name: ops, type: slack, url: {name: slack, key: url}, events: [BudgetExceeded, BudgetExeeded]}
+                """);
+        RenderResult r = render();
+        assertThat(r.problems()).isEmpty();
+        assertThat(r.warnings()).extracting(p -> p.reason()).containsOnly(Observabilities.INVALID_OBSERVABILITY);
+        assertThat(r.warnings()).extracting(p -> p.message()).anySatisfy(m -> assertThat(m)
+                .contains("spec.observability.alerts.dailyReport.timeZone 'PST' is not a time zone")
+                .contains("the daily spend report is skipped"))
+                .anySatisfy(m -> assertThat(m).contains("spec.observability.alerts.channels[ops].events: BudgetExeeded is not an event"));
+        assertThat(r.warnings()).hasSize(2);
+        assertThat(r.config().observability().requests()).as("the rest is rendered")
+                .isEqualTo(new GatewayConfig.RequestAlerts(10_000L, null));
+        observability("""
+                alerts:
+                  dailyReport: {at: "09:00", timeZone: America/Los_Angeles}
+                  channels:
+                    - {name: ops, type: slack, url: {name: slack, key: url}, events: [DailySpendReport]}
+                """);
+        assertThat(render().warnings()).isEmpty();
+    }
+
+    @Test
     void aMissingTracingSecretLeavesTracingOutWithAWarningOnTheGateway() throws Exception {
         observability("""
                 tracing:

@@ -51,10 +51,12 @@ public final class AlertRules {
      *
      * @param thresholdMicros the error-rate threshold as a share in millionths (0.5 = 500000): integers, no float
      * @param window          the error-rate window, and how long a cleared event stays remembered
-     * @param daily           the daily report, or null when none is declared
+     * @param daily           the daily report, or null when none is declared or it cannot be read
+     * @param dailyProblem    why a declared daily report is skipped ({@code at} or {@code timeZone} not readable),
+     *                        else null: the other alerts are evaluated all the same
      */
     public record Settings(boolean budgets, boolean cooldowns, String threshold, long thresholdMicros, int minRequests,
-            Duration window, boolean slow, boolean hanging, int usageFailures, Daily daily) {
+            Duration window, boolean slow, boolean hanging, int usageFailures, Daily daily, String dailyProblem) {
         public static Settings of(AlertsSpec a) {
             AlertErrorRateSpec e = a.getErrorRate();
             String threshold = e == null || e.getThreshold() == null ? DEFAULT_THRESHOLD : e.getThreshold();
@@ -65,9 +67,19 @@ public final class AlertRules {
                     e == null || e.getWindow() == null ? DEFAULT_WINDOW : Durations.parse(e.getWindow()),
                     a.getSlowRequest() != null, a.getHangingRequest() != null,
                     a.getUsageCollectionFailures() == null ? DEFAULT_USAGE_FAILURES : a.getUsageCollectionFailures(),
-                    d == null ? null : new Daily(d.getAt() == null ? DEFAULT_REPORT_AT : LocalTime.parse(d.getAt()),
-                            ZoneId.of(d.getTimeZone() == null ? "UTC" : d.getTimeZone())));
+                    AlertRules.daily(d), d == null ? null : AlertRules.dailyProblem(d));
         }
+    }
+
+    private static Daily daily(DailyReportSpec d) {
+        return d == null || dailyProblem(d) != null ? null
+                : new Daily(d.getAt() == null ? DEFAULT_REPORT_AT : LocalTime.parse(d.getAt()),
+                        ZoneId.of(d.getTimeZone() == null ? "UTC" : d.getTimeZone()));
+    }
+
+    /** Why a daily report cannot be read (null: it can); see {@link dev.tollgate.config.Observabilities#dailyReportProblem}. */
+    public static String dailyProblem(DailyReportSpec d) {
+        return dev.tollgate.config.Observabilities.dailyReportProblem(d);
     }
 
     /** When the daily spend report is sent: at {@code at} in {@code zone}, about the day before. */

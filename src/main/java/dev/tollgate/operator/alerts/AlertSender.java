@@ -44,6 +44,9 @@ public final class AlertSender implements AutoCloseable {
      */
     public record Delivery(String namespace, String channel, String type, String secret, String key, AlertEvent event) {}
 
+    /** How a delivery ended: accepted (2xx), refused for good, or worth trying again later. */
+    public enum Outcome { SENT, FAILED, RETRY }
+
     private final BlockingQueue<Delivery> queue;
     private final Function<Delivery, Optional<String>> urls;
     private final MeterRegistry registry;
@@ -53,15 +56,26 @@ public final class AlertSender implements AutoCloseable {
     private final HttpClient http;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Thread thread;
+    private final java.util.function.BiConsumer<Delivery, Outcome> results;
     private volatile boolean closed;
+
+    public AlertSender(int queueSize, Function<Delivery, Optional<String>> urls, MeterRegistry registry, int maxRetries,
+            long backoffMillis, long maxBackoffMillis) {
+        this(queueSize, urls, registry, maxRetries, backoffMillis, maxBackoffMillis, null);
+    }
 
     /**
      * @param urls          the channel's URL, read from its Secret (empty: the Secret or key is missing, or the Secret
      *                      lacks the label llm.tollgate.dev/secret)
      * @param backoffMillis the first retry's wait; doubled per retry up to {@code maxBackoffMillis}
+     * @param results       told how each delivery ended, on the sender thread (null: none). With it, a delivery that
+     *                      may be accepted later ({@link Outcome#RETRY}: the URL's Secret is missing, or the retries
+     *                      ran out on network errors, 429 or 5xx) is counted failed like a final refusal, and its
+     *                      owner may try it again later.
      */
     public AlertSender(int queueSize, Function<Delivery, Optional<String>> urls, MeterRegistry registry, int maxRetries,
-            long backoffMillis, long maxBackoffMillis) {
+            long backoffMillis, long maxBackoffMillis, java.util.function.BiConsumer<Delivery, Outcome> results) {
+        this.results = results;
         this.queue = new ArrayBlockingQueue<>(queueSize);
         this.urls = urls;
         this.registry = registry;
@@ -99,26 +113,49 @@ public final class AlertSender implements AutoCloseable {
                 return;
             }
             if (d != null) {
+                Outcome o;
                 try {
-                    count(d, send(d) ? "sent" : "failed");
+                    o = send(d);
                 } catch (InterruptedException e) {
-                    count(d, "failed");
+                    ended(d, Outcome.RETRY);
                     return;
                 } catch (RuntimeException e) {
-                    count(d, "failed");
                     LOG.warnf("alert %s for channel %s failed: %s", d.event().event(), d.channel(), e.getClass().getSimpleName());
+                    o = Outcome.RETRY;
                 }
+                ended(d, o);
             }
         }
     }
 
-    /** One delivery with its retries; true when the channel accepted it. */
-    boolean send(Delivery d) throws InterruptedException {
+    private void ended(Delivery d, Outcome o) {
+        if (o == Outcome.SENT) {
+            count(d, "sent");
+        } else {
+            count(d, "failed"); // each round that did not get through (a pending alert's later rounds count again)
+        }
+        if (results != null) {
+            try {
+                results.accept(d, o);
+            } catch (RuntimeException e) {
+                LOG.warnf("alert %s for channel %s: its outcome was not recorded: %s", d.event().event(), d.channel(),
+                        e.getClass().getSimpleName());
+            }
+        }
+    }
+
+    /** Counts a delivery its owner gave up on (see the constructor's {@code results}). */
+    public void failed(Delivery d) {
+        count(d, "failed");
+    }
+
+    /** One delivery with its retries: accepted, refused for good, or worth trying again later. */
+    Outcome send(Delivery d) throws InterruptedException {
         Optional<String> url = urls.apply(d);
         if (url.isEmpty()) {
             LOG.warnf("alert %s for channel %s not sent: its URL was not found (Secret %s/%s, key %s, which must carry the "
                     + "label llm.tollgate.dev/secret)", d.event().event(), d.channel(), d.namespace(), d.secret(), d.key());
-            return false;
+            return Outcome.RETRY; // the Secret may be created later
         }
         URI uri;
         try {
@@ -126,7 +163,7 @@ public final class AlertSender implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             LOG.warnf("alert %s for channel %s not sent: the URL in Secret %s/%s (key %s) is not a URL", d.event().event(),
                     d.channel(), d.namespace(), d.secret(), d.key());
-            return false;
+            return Outcome.RETRY; // the Secret may be fixed
         }
         boolean slack = SLACK.equals(d.type());
         String body = slack ? SlackMessage.body(d.event()) : WebhookMessage.body(d.event());
@@ -139,19 +176,21 @@ public final class AlertSender implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             LOG.warnf("alert %s for channel %s not sent: the URL in Secret %s/%s (key %s) is not an http(s) URL",
                     d.event().event(), d.channel(), d.namespace(), d.secret(), d.key());
-            return false;
+            return Outcome.RETRY;
         }
         String last = null;
+        boolean retryable = true;
         for (int attempt = 0; attempt <= maxRetries; attempt++) {
             long wait = Math.min(maxBackoffMillis, backoffMillis << Math.min(attempt, 20));
             try {
                 HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
                 int status = r.statusCode();
                 if (status >= 200 && status < 300) {
-                    return true;
+                    return Outcome.SENT;
                 }
                 last = "HTTP " + status + (slack ? " " + code(r.body()) : "");
                 if (!(slack ? SlackMessage.retryable(status) : WebhookMessage.retryable(status))) {
+                    retryable = false;
                     break;
                 }
                 wait = Math.max(wait, Math.min(maxBackoffMillis, retryAfter(r)));
@@ -163,7 +202,7 @@ public final class AlertSender implements AutoCloseable {
             }
         }
         LOG.warnf("alert %s for channel %s failed: %s", d.event().event(), d.channel(), last);
-        return false;
+        return retryable ? Outcome.RETRY : Outcome.FAILED;
     }
 
     /** Slack's plain-text error code (e.g. invalid_payload), cut short and kept to code characters. */

@@ -17,7 +17,8 @@ import java.util.TreeSet;
  * The daily spend report: one message per namespace the gateway serves (its keys, models or budgets), sent at
  * {@code dailyReport.at} in its time zone, about the day before. A report holds what status shows: each key's and each
  * model's spend since the previous report (their {@code status.usage.totalSpend} now, less what it was then: the
- * <em>baseline</em>, kept in the ConfigMap {@code <gateway>-alerts}), the namespace's total (the keys' sum: a model's
+ * <em>baseline</em>, kept in its own ConfigMap {@code <gateway>-alerts-baseline}, so that its size never holds back
+ * the alerts' ledger; past {@link #MAX_CHARS} it keeps each namespace's keys' sum and the models, not each key), the namespace's total (the keys' sum: a model's
  * spend is the same money seen per deployment), and each budget's spend in its current period against its limit.
  *
  * <p>The baseline is taken when the report is first declared; a report is due at {@code at} of a day when the baseline
@@ -32,17 +33,43 @@ public final class DailySpend {
 
     private DailySpend() {}
 
-    /** Spend as status shows it now: a key's or model's lifetime total, by {@code VirtualKey/ns/name} or {@code LlmModel/ns/name}. */
-    public record Totals(Instant at, Map<String, Long> micros) {
+    /** The most characters a baseline's lines take (a ConfigMap holds 1 MiB): past it, keys' lines are left out. */
+    static final int MAX_CHARS = 768 * 1024;
+    /** The line saying keys' lines were left out. */
+    static final String KEYS_OMITTED = "keys-omitted";
+
+    /**
+     * Spend as status shows it now: a key's or model's lifetime total, by {@code VirtualKey/ns/name} or
+     * {@code LlmModel/ns/name}, and each namespace's keys' sum by {@code Namespace/ns}.
+     *
+     * @param keysOmitted the keys' lines were left out (too many to keep): a report then gives the namespace's total
+     *                    (from {@code Namespace/ns}) without the per-key lines
+     */
+    public record Totals(Instant at, Map<String, Long> micros, boolean keysOmitted) {
         public Totals {
             micros = micros == null ? Map.of() : Map.copyOf(micros);
         }
 
-        /** Lines {@code at <instant>} then {@code <id> <micros>} (ids with spend only). */
+        public Totals(Instant at, Map<String, Long> micros) {
+            this(at, micros, false);
+        }
+
+        /**
+         * Lines {@code at <instant>} then {@code <id> <micros>} (ids with spend only); when those exceed
+         * {@link #MAX_CHARS}, the {@code VirtualKey/} lines are left out and {@value #KEYS_OMITTED} says so.
+         */
         public String format() {
+            String all = lines(true);
+            return all.length() <= MAX_CHARS ? all : lines(false);
+        }
+
+        private String lines(boolean keys) {
             StringBuilder out = new StringBuilder("at ").append(at).append('\n');
+            if (!keys || keysOmitted) {
+                out.append(KEYS_OMITTED).append(" 1\n");
+            }
             new TreeMap<>(micros).forEach((id, v) -> {
-                if (v != 0) {
+                if (v != 0 && (keys || !id.startsWith("VirtualKey/"))) {
                     out.append(id).append(' ').append(v).append('\n');
                 }
             });
@@ -55,6 +82,7 @@ public final class DailySpend {
                 return null;
             }
             Instant at = null;
+            boolean omitted = false;
             Map<String, Long> m = new TreeMap<>();
             try {
                 for (String line : text.split("\n")) {
@@ -64,6 +92,8 @@ public final class DailySpend {
                     }
                     if ("at".equals(p[0])) {
                         at = Instant.parse(p[1]);
+                    } else if (KEYS_OMITTED.equals(p[0])) {
+                        omitted = true;
                     } else {
                         m.put(p[0], Long.parseLong(p[1]));
                     }
@@ -71,7 +101,7 @@ public final class DailySpend {
             } catch (RuntimeException unreadable) {
                 return null;
             }
-            return at == null ? null : new Totals(at, m);
+            return at == null ? null : new Totals(at, m, omitted);
         }
     }
 
@@ -134,6 +164,15 @@ public final class DailySpend {
             if (others > 0) {
                 details.put("other keys (" + (keys.size() - TOP) + ")", Money.format(others));
             }
+            Long nsNow = now.micros().get("Namespace/" + ns);
+            Long nsThen = baseline.micros().get("Namespace/" + ns);
+            if (baseline.keysOmitted()) { // no per-key baseline: the namespace's sum against its sum then
+                keysTotal = Math.max(0, (nsNow == null ? 0 : nsNow) - (nsThen == null ? 0 : nsThen));
+                keys.clear();
+                others = 0;
+                details.entrySet().removeIf(en -> en.getKey().startsWith("key ") || en.getKey().startsWith("other keys"));
+                details.put("keys", "not broken down: too many keys to keep each one's baseline");
+            }
             details.put("total", Money.format(keysTotal));
             for (AlertRules.BudgetView b : budgets) {
                 if (ns.equals(AlertRules.ns(b.id())) && b.spend() != null) {
@@ -144,7 +183,7 @@ public final class DailySpend {
             boolean late = covered.compareTo(Duration.ofHours(25)) > 0;
             out.add(new AlertEvent(AlertEvent.DAILY_SPEND_REPORT, AlertEvent.INFO, gateway, "Namespace/" + ns,
                     "Spend in namespace " + ns + " on " + day + " (" + d.zone().getId() + "): " + Money.format(keysTotal)
-                            + " USD over " + keys.size() + " key" + (keys.size() == 1 ? "" : "s")
+                            + (baseline.keysOmitted() ? " USD" : " USD over " + keys.size() + " key" + (keys.size() == 1 ? "" : "s"))
                             + (late ? " (covers the " + covered.toHours() + " hours since the previous report)" : ""),
                     details, now.at(), AlertEvent.DAILY_SPEND_REPORT + "/" + ns + "/" + day, due.plus(Duration.ofDays(2))));
         }

@@ -18,6 +18,8 @@ final class ErrorWindow {
     private record Sample(long atMillis, long requests, long failures) {}
 
     private final Map<String, Deque<Sample>> samples = new ConcurrentHashMap<>();
+    /** The largest window asked for so far: samples are kept that long. */
+    private final java.util.concurrent.atomic.AtomicLong keepMillis = new java.util.concurrent.atomic.AtomicLong(MINUTE);
 
     /** The last minute's figures of one deployment as read at {@code nowMillis}: kept when a minute passed since the last. */
     void sample(String id, long requests, long failures, long nowMillis) {
@@ -30,20 +32,29 @@ final class ErrorWindow {
         }
     }
 
-    /** Requests and failures of the minute samples taken within {@code windowMillis} of {@code nowMillis}. */
+    /**
+     * Requests and failures of the minute samples taken within {@code windowMillis} of {@code nowMillis}. The samples
+     * are shared by the gateways serving a deployment, each with its own window: only those older than the largest
+     * window asked for are dropped.
+     */
     long[] sum(String id, long nowMillis, long windowMillis) {
+        long window = Math.max(windowMillis, MINUTE);
+        keepMillis.accumulateAndGet(window, Math::max);
         Deque<Sample> d = samples.get(id);
         long[] out = new long[2];
         if (d == null) {
             return out;
         }
+        long keep = keepMillis.get();
         synchronized (d) {
-            while (!d.isEmpty() && nowMillis - d.peekFirst().atMillis() >= Math.max(windowMillis, MINUTE)) {
+            while (!d.isEmpty() && nowMillis - d.peekFirst().atMillis() >= keep) {
                 d.removeFirst();
             }
             for (Sample s : d) {
-                out[0] += s.requests();
-                out[1] += s.failures();
+                if (nowMillis - s.atMillis() < window) {
+                    out[0] += s.requests();
+                    out[1] += s.failures();
+                }
             }
         }
         return out;

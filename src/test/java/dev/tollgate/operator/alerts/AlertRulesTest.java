@@ -38,6 +38,23 @@ class AlertRulesTest {
     }
 
     @Test
+    void anUnreadableTimeZoneSkipsOnlyTheDailyReport() {
+        AlertsSpec a = new AlertsSpec();
+        dev.tollgate.api.v1alpha1.DailyReportSpec d = new dev.tollgate.api.v1alpha1.DailyReportSpec();
+        d.setTimeZone("PST");
+        a.setDailyReport(d);
+        AlertRules.Settings s = AlertRules.Settings.of(a); // threw before: no alert of the gateway was evaluated
+        assertThat(s.daily()).isNull();
+        assertThat(s.dailyProblem()).contains("dailyReport.timeZone 'PST' is not a time zone");
+        assertThat(s.budgets()).isTrue();
+        assertThat(events(AlertRules.evaluate(s, inputs(List.of(budget(true, false, "2026-12-01T00:00:00Z")), List.of(),
+                List.of(), List.of(), NOW)))).containsExactly("BudgetNearLimit BudgetNearLimit/team-a/monthly/2026-12-01T00:00:00Z");
+        d.setTimeZone("Europe/Berlin");
+        assertThat(AlertRules.Settings.of(a).dailyProblem()).isNull();
+        assertThat(AlertRules.Settings.of(a).daily().zone()).isEqualTo(java.time.ZoneId.of("Europe/Berlin"));
+    }
+
+    @Test
     void defaultsFollowTheSpec() {
         AlertRules.Settings s = AlertRules.Settings.of(new AlertsSpec());
         assertThat(s.budgets()).isTrue();
@@ -107,6 +124,38 @@ class AlertRulesTest {
     }
 
     @Test
+    void anAlertStaysPendingUntilEveryChannelTookItAcrossARestart() {
+        AlertLedger ledger = new AlertLedger();
+        var active = AlertRules.evaluate(settings(), inputs(List.of(), List.of(new AlertRules.ModelView("team-a/gpt",
+                "CoolingDown", "2026-12-05T10:01:00Z", "429", 0, 0)), List.of(), List.of(), NOW));
+        String id = "DeploymentCoolingDown/team-a/gpt";
+        assertThat(ledger.admit(active, NOW, Duration.ofMinutes(2), e -> java.util.Set.of("ops", "audit"))).hasSize(1);
+        assertThat(ledger.pending(id)).isTrue();
+        // a restart: the pending event and its channels are read back from the ConfigMap lines, event included
+        AlertLedger restarted = AlertLedger.parse(ledger.format());
+        assertThat(restarted.pending()).hasSize(1);
+        AlertLedger.Pending p = restarted.pending().get(0);
+        assertThat(p.channels()).containsExactlyInAnyOrder("ops", "audit");
+        assertThat(p.since()).isEqualTo(NOW);
+        assertThat(p.event()).isEqualTo(active.get(0));
+        // found again: not new
+        assertThat(restarted.admit(active, NOW.plusSeconds(10), Duration.ofMinutes(2), e -> java.util.Set.of("ops")))
+                .isEmpty();
+        restarted.done(id, "ops");
+        assertThat(restarted.pending().get(0).channels()).containsExactly("audit");
+        // cleared long ago: a pending identity is not forgotten while a channel has not taken it
+        Instant late = NOW.plus(Duration.ofHours(2));
+        restarted.admit(List.of(), late, Duration.ofMinutes(2), e -> java.util.Set.of());
+        assertThat(restarted.pending(id)).isTrue();
+        restarted.done(id, "audit");
+        assertThat(restarted.pending()).isEmpty();
+        assertThat(restarted.contains(id)).as("delivered: remembered as sent").isTrue();
+        assertThat(AlertLedger.parse(restarted.format()).pending()).isEmpty();
+        restarted.admit(List.of(), late.plusSeconds(1), Duration.ofMinutes(2), e -> java.util.Set.of());
+        assertThat(restarted.identities()).as("delivered and quiet past its time: forgotten").isEmpty();
+    }
+
+    @Test
     void budgetAlertsCanBeTurnedOff() {
         AlertsSpec a = new AlertsSpec();
         a.setBudgets(false);
@@ -144,6 +193,24 @@ class AlertRulesTest {
         off.setCooldowns(false);
         assertThat(AlertRules.evaluate(AlertRules.Settings.of(off), inputs(List.of(), List.of(cooling), List.of(), List.of(), t)))
                 .isEmpty();
+    }
+
+    @Test
+    void gatewaysWithDifferentWindowsShareADeploymentsSamples() {
+        ErrorWindow w = new ErrorWindow();
+        long t0 = NOW.toEpochMilli();
+        for (int m = 0; m < 10; m++) {
+            w.sample("team-a/gpt", 10, 1, t0 + m * 60_000L);
+            long now = t0 + m * 60_000L;
+            // a gateway with a 1m window reads first, then one with a 15m window: the short one drops nothing it needs
+            assertThat(w.sum("team-a/gpt", now, 60_000)).containsExactly(10, 1);
+            assertThat(w.sum("team-a/gpt", now, 900_000)).containsExactly(10L * (m + 1), m + 1L);
+        }
+        // and again in the other order
+        assertThat(w.sum("team-a/gpt", t0 + 540_000, 900_000)).containsExactly(100, 10);
+        assertThat(w.sum("team-a/gpt", t0 + 540_000, 180_000)).containsExactly(30, 3);
+        // beyond the largest window: gone
+        assertThat(w.sum("team-a/gpt", t0 + 540_000 + 900_000, 900_000)).containsExactly(0, 0);
     }
 
     @Test

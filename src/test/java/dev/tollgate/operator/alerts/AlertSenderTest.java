@@ -88,6 +88,31 @@ class AlertSenderTest {
     }
 
     @Test
+    void withAnOwnerWhatMaySucceedLaterIsHandedBackToBeTriedAgain() {
+        sender.close();
+        java.util.Map<String, AlertSender.Outcome> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
+        sender = new AlertSender(4, d -> Optional.ofNullable(url.get()), registry, 1, 10, 50,
+                (d, o) -> outcomes.put(d.event().identity(), o));
+        url.set(null); // the channel's Secret is not there (yet)
+        sender.offer(delivery("slack", "no-secret"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> outcomes.containsKey("no-secret"));
+        url.set(slack.url());
+        slack.failNext.set(2); // an outage longer than the retries
+        sender.offer(delivery("slack", "outage"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> outcomes.containsKey("outage"));
+        sender.offer(delivery("slack", "ok"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> outcomes.containsKey("ok"));
+        url.set(slack.base() + "/services/T0/B0/removed"); // 404 no_service: final
+        sender.offer(delivery("slack", "gone"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> outcomes.containsKey("gone"));
+        assertThat(outcomes).containsEntry("no-secret", AlertSender.Outcome.RETRY)
+                .containsEntry("outage", AlertSender.Outcome.RETRY).containsEntry("ok", AlertSender.Outcome.SENT)
+                .containsEntry("gone", AlertSender.Outcome.FAILED);
+        assertThat(count("failed")).as("every round that did not get through").isEqualTo(3);
+        assertThat(count("sent")).isEqualTo(1);
+    }
+
+    @Test
     void theWebhookChannelPostsTheAlertDocument() throws Exception {
         url.set(slack.webhookUrl());
         sender.offer(delivery("webhook", "a"));

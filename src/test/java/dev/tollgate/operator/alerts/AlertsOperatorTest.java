@@ -289,6 +289,43 @@ class AlertsOperatorTest {
     }
 
     @Test
+    void anAlertNoChannelCouldTakeIsSentOnceTheyCanEvenAfterARestart() {
+        String ns = "alerts-p";
+        setUp(ns, a -> {
+            // a second channel whose Secret is created late
+            AlertChannelSpec late = new AlertChannelSpec();
+            late.setName("late");
+            late.setType("slack");
+            late.setUrl(new SecretKeyRef("late-webhook", "url"));
+            a.setChannels(List.of(a.getChannels().get(0), late));
+        });
+        slack.failNext.set(1_000_000); // Slack is down (500 rollup_error) for longer than the sender's retries
+        int before = slack.requests.get();
+        reportsAt.put("127.0.0.15", report(ns, "inc-p", 850_000, null));
+        gatewayPod(ns, "gw-1", "127.0.0.15");
+        String id = "BudgetNearLimit/" + ns + "/b/" + today();
+        await().atMost(Duration.ofSeconds(20)).until(() -> sent(ns).contains(id + " ") && sent(ns).contains(" pending "));
+        // tried again by later evaluations, not given up on after one round of retries (1 + 3 requests)
+        await().atMost(Duration.ofSeconds(20)).until(() -> slack.requests.get() - before >= 9);
+        assertThat(messages("BudgetNearLimit", "Budget/" + ns + "/b")).isEmpty();
+        assertThat(sent(ns)).contains(id + " ").contains("pending");
+        // Slack is back, the Secret is there, and the operator restarts (or the lead changes) meanwhile
+        slack.failNext.set(0);
+        client.resource(Fixtures.secret(ns, "late-webhook", Map.of("url", slack.url()))).create();
+        alerts.forget();
+        await().atMost(Duration.ofSeconds(20)).until(() -> messages("BudgetNearLimit", "Budget/" + ns + "/b").size() == 2);
+        await().atMost(Duration.ofSeconds(20)).until(() -> !sent(ns).contains("pending"));
+        assertThat(sent(ns)).contains(id + " ");
+        evaluations(10);
+        alerts.forget();
+        evaluations(5);
+        assertThat(messages("BudgetNearLimit", "Budget/" + ns + "/b")).as("once per channel").hasSize(2);
+        assertThat(registry.find("tollgate.operator.alerts").tags("event", "BudgetNearLimit", "channel", "late",
+                "result", "sent").counter().count()).isEqualTo(1);
+        assertNoWhere(ns, "s3cr3tW3bh00kT0k3n");
+    }
+
+    @Test
     void aPodWhoseUsageCannotBeReadIsAlertedOnce() {
         String ns = "alerts-u";
         setUp(ns, a -> a.setUsageCollectionFailures(3));
@@ -366,10 +403,17 @@ class AlertsOperatorTest {
             g.getSpec().getObservability().getAlerts().setDailyReport(d);
         });
         // declared: the spend now is the baseline the first report counts from
+        // in its own ConfigMap, so that a large baseline never holds back the alerts' ledger
         await().atMost(Duration.ofSeconds(20)).until(() -> {
-            ConfigMap cm = client.configMaps().inNamespace(ns).withName("gw-alerts").get();
+            ConfigMap cm = client.configMaps().inNamespace(ns).withName("gw-alerts-baseline").get();
             return cm != null && cm.getData().getOrDefault(DailySpend.BASELINE, "").contains("VirtualKey/" + ns + "/k 500000");
         });
+        ConfigMap baselineMap = client.configMaps().inNamespace(ns).withName("gw-alerts-baseline").get();
+        assertThat(baselineMap.getData().get(DailySpend.BASELINE)).contains("Namespace/" + ns + " 500000");
+        assertThat(baselineMap.getMetadata().getOwnerReferences()).extracting(o -> o.getKind())
+                .containsExactly("GatewayDeployment");
+        ConfigMap ledgerMap = client.configMaps().inNamespace(ns).withName("gw-alerts").get();
+        assertThat(ledgerMap == null ? Map.of() : ledgerMap.getData()).doesNotContainKey(DailySpend.BASELINE);
         reportsAt.put("127.0.0.14", report(ns, "inc-d", 1_750_000, null));
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(client.resources(VirtualKey.class)
                 .inNamespace(ns).withName("k").get().getStatus().getUsage().getTotalSpend()).isEqualTo("1.75"));

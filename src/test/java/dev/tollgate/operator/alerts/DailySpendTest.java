@@ -34,6 +34,39 @@ class DailySpendTest {
     }
 
     @Test
+    void aBaselineOfTooManyKeysKeepsTheNamespacesSumsAndTheReportItsTotal() {
+        Map<String, Long> then = new java.util.HashMap<>();
+        Map<String, Long> now = new java.util.HashMap<>();
+        long sumThen = 0;
+        long sumNow = 0;
+        for (int i = 0; i < 30_000; i++) { // some 1.5 MB of lines: more than a ConfigMap holds
+            String k = "VirtualKey/team-a/key-with-a-rather-long-name-" + i;
+            then.put(k, 1_000_000L + i);
+            now.put(k, 1_000_000L + i + (i < 3 ? 1_000_000L : 0));
+            sumThen += 1_000_000L + i;
+            sumNow += 1_000_000L + i + (i < 3 ? 1_000_000L : 0);
+        }
+        then.put("Namespace/team-a", sumThen);
+        now.put("Namespace/team-a", sumNow);
+        then.put("LlmModel/team-a/gpt", 5_000_000L);
+        now.put("LlmModel/team-a/gpt", 8_000_000L);
+        String lines = new DailySpend.Totals(Instant.parse("2026-12-04T08:00:00Z"), then).format();
+        assertThat(lines.length()).isLessThanOrEqualTo(DailySpend.MAX_CHARS);
+        DailySpend.Totals baseline = DailySpend.Totals.parse(lines);
+        assertThat(baseline.keysOmitted()).isTrue();
+        assertThat(baseline.micros()).containsEntry("Namespace/team-a", sumThen).containsEntry("LlmModel/team-a/gpt", 5_000_000L)
+                .doesNotContainKey("VirtualKey/team-a/key-with-a-rather-long-name-0");
+        AlertEvent r = DailySpend.reports("platform/llm", AT_NINE_BERLIN, List.of("team-a"), baseline,
+                new DailySpend.Totals(Instant.parse("2026-12-05T08:00:10Z"), now), List.of()).get(0);
+        assertThat(r.details()).containsEntry("total", "3.00").containsEntry("model gpt", "3.00")
+                .noneSatisfy((k, v) -> assertThat(k).startsWith("key "));
+        assertThat(r.summary()).isEqualTo("Spend in namespace team-a on 2026-12-04 (Europe/Berlin): 3.00 USD");
+        // a small baseline keeps every key
+        assertThat(DailySpend.Totals.parse(new DailySpend.Totals(Instant.parse("2026-12-04T08:00:00Z"),
+                Map.of("VirtualKey/a/k", 1L)).format()).keysOmitted()).isFalse();
+    }
+
+    @Test
     void oneMessagePerNamespaceWithItsKeysModelsAndBudgets() {
         var baseline = new DailySpend.Totals(Instant.parse("2026-12-04T08:00:00Z"), Map.of(
                 "VirtualKey/team-a/ci", 1_000_000L, "VirtualKey/team-a/web", 500_000L, "LlmModel/team-a/gpt", 1_500_000L));
