@@ -8,9 +8,7 @@ import dev.tollgate.gateway.observe.Headers;
 import dev.tollgate.gateway.observe.SinkFormat;
 import dev.tollgate.gateway.observe.SinkRequest;
 import dev.tollgate.gateway.observe.SinkTarget;
-import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,12 +57,7 @@ public final class HeliconeFormat implements SinkFormat {
             own.put("authorization", "Bearer " + key);
         }
         Map<String, String> headers = Headers.merge(target.headers(), Map.of(), own);
-        String url = SinkParts.url(target, "/custom/v1/log");
-        List<SinkRequest> out = new ArrayList<>(batch.size());
-        for (CallRecord r : batch) {
-            out.add(new SinkRequest("POST", url, headers, Buffer.buffer(Json.writeBytes(log(r))), 1));
-        }
-        return out;
+        return SinkParts.onePerRecord(batch, SinkParts.url(target, "/custom/v1/log"), headers, HeliconeFormat::log);
     }
 
     static ObjectNode log(CallRecord r) {

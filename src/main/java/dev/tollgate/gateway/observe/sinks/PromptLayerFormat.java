@@ -8,9 +8,7 @@ import dev.tollgate.gateway.observe.Headers;
 import dev.tollgate.gateway.observe.SinkFormat;
 import dev.tollgate.gateway.observe.SinkRequest;
 import dev.tollgate.gateway.observe.SinkTarget;
-import io.vertx.core.buffer.Buffer;
 import java.math.BigDecimal;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,12 +47,7 @@ public final class PromptLayerFormat implements SinkFormat {
             own.put("x-api-key", key);
         }
         Map<String, String> headers = Headers.merge(target.headers(), Map.of(), own);
-        String url = SinkParts.url(target, "/log-request");
-        List<SinkRequest> out = new ArrayList<>(batch.size());
-        for (CallRecord r : batch) {
-            out.add(new SinkRequest("POST", url, headers, Buffer.buffer(Json.writeBytes(log(r))), 1));
-        }
-        return out;
+        return SinkParts.onePerRecord(batch, SinkParts.url(target, "/log-request"), headers, PromptLayerFormat::log);
     }
 
     static ObjectNode log(CallRecord r) {

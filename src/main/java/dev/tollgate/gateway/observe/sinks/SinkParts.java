@@ -46,6 +46,17 @@ final class SinkParts {
         return null;
     }
 
+    /** One POST per record (the services whose API logs one call per request), each body made by {@code body}. */
+    static List<dev.tollgate.gateway.observe.SinkRequest> onePerRecord(List<CallRecord> batch, String url,
+            Map<String, String> headers, java.util.function.Function<CallRecord, ? extends JsonNode> body) {
+        List<dev.tollgate.gateway.observe.SinkRequest> out = new ArrayList<>(batch.size());
+        for (CallRecord r : batch) {
+            out.add(new dev.tollgate.gateway.observe.SinkRequest("POST", url, headers,
+                    io.vertx.core.buffer.Buffer.buffer(Json.writeBytes(body.apply(r))), 1));
+        }
+        return out;
+    }
+
     /** The sink's base URL joined with a path, without a doubled slash. */
     static String url(SinkTarget target, String path) {
         return SinkUrls.join(target.url(), path);
