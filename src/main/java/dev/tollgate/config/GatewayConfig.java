@@ -40,32 +40,44 @@ public record GatewayConfig(
          * GatewayDeployment's {@code spec.observability} plus every team's {@code LogSink} in a namespace the gateway
          * serves keys from. Null when nothing is declared (a config without it renders byte-identical to before).
          */
-        Observability observability) {
+        Observability observability,
+        /**
+         * Every Prompt the gateway serves (of the namespaces it serves keys from), sorted by id. Null when there is
+         * none (a config without prompts renders byte-identical to before they existed).
+         */
+        List<Prompt> prompts) {
 
     public static final String SCHEMA = "tollgate.dev/gateway-config/v1";
+
+    /** A config without prompts. */
+    public GatewayConfig(String schema, String gateway, Settings settings, List<Model> models, List<Key> keys,
+            List<Budget> budgets, KeyShards keyShards, Map<String, Routing> routing, Caching caching,
+            Observability observability) {
+        this(schema, gateway, settings, models, keys, budgets, keyShards, routing, caching, observability, null);
+    }
 
     /** A config without observability. */
     public GatewayConfig(String schema, String gateway, Settings settings, List<Model> models, List<Key> keys,
             List<Budget> budgets, KeyShards keyShards, Map<String, Routing> routing, Caching caching) {
-        this(schema, gateway, settings, models, keys, budgets, keyShards, routing, caching, null);
+        this(schema, gateway, settings, models, keys, budgets, keyShards, routing, caching, null, null);
     }
 
     /** A config without caching. */
     public GatewayConfig(String schema, String gateway, Settings settings, List<Model> models, List<Key> keys,
             List<Budget> budgets, KeyShards keyShards, Map<String, Routing> routing) {
-        this(schema, gateway, settings, models, keys, budgets, keyShards, routing, null, null);
+        this(schema, gateway, settings, models, keys, budgets, keyShards, routing, null, null, null);
     }
 
     /** An unsharded config: every key inline. */
     public GatewayConfig(String schema, String gateway, Settings settings, List<Model> models, List<Key> keys,
             List<Budget> budgets) {
-        this(schema, gateway, settings, models, keys, budgets, null, null, null, null);
+        this(schema, gateway, settings, models, keys, budgets, null, null, null, null, null);
     }
 
     /** A config with no routing declared (every group on {@link Routing#DEFAULT}). */
     public GatewayConfig(String schema, String gateway, Settings settings, List<Model> models, List<Key> keys,
             List<Budget> budgets, KeyShards keyShards) {
-        this(schema, gateway, settings, models, keys, budgets, keyShards, null, null, null);
+        this(schema, gateway, settings, models, keys, budgets, keyShards, null, null, null, null);
     }
 
     /**
@@ -531,7 +543,21 @@ public record GatewayConfig(
             /** RFC 3339, or null for never. */
             String expiresAt,
             boolean disabled,
-            Map<String, String> attributes) {}
+            Map<String, String> attributes,
+            /** Tags every request of this key carries (VirtualKey spec.tags), sorted; null or empty: none. */
+            List<String> tags,
+            /**
+             * Tags a client may add (VirtualKey spec.allowedTags): exact tags, prefixes ending in '*', or "*" for any;
+             * null or empty: none.
+             */
+            List<String> allowedTags) {
+
+        /** A key without tags. */
+        public Key(String id, List<String> models, List<String> budgets, Long rpm, Long tpm, Integer maxParallelRequests,
+                String expiresAt, boolean disabled, Map<String, String> attributes) {
+            this(id, models, budgets, rpm, tpm, maxParallelRequests, expiresAt, disabled, attributes, null, null);
+        }
+    }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Budget(
@@ -544,12 +570,81 @@ public record GatewayConfig(
             /** Public model names counted; empty means all. */
             List<String> models,
             /** Where rolling periods start counting (the Budget's creation, RFC 3339); null: the epoch. */
-            String anchor) {
+            String anchor,
+            /** Request tags the budget covers besides its keys (Budget spec.tags), sorted; null or empty: none. */
+            List<String> tags,
+            /**
+             * Whose tagged requests {@link #tags} covers: keys of this namespace only (a team's Budget), or of every
+             * namespace when null (a Budget in the gateway's own namespace). Null when there are no tags.
+             */
+            String tagNamespace,
+            /** Requests per minute of every request the budget covers together (Budget spec.limits); null: none. */
+            Long rpm,
+            /** Tokens per minute, likewise; null: none. */
+            Long tpm,
+            /** Requests in flight at once, likewise; null: none. */
+            Integer maxParallelRequests) {
+
+        /** A budget without tags or limits. */
+        public Budget(String id, long limitMicros, String period, String timeZone, int alertThresholdPercent,
+                List<String> models, String anchor) {
+            this(id, limitMicros, period, timeZone, alertThresholdPercent, models, anchor, null, null, null, null, null);
+        }
 
         /** A budget without an anchor (calendar periods do not need one). */
         public Budget(String id, long limitMicros, String period, String timeZone, int alertThresholdPercent,
                 List<String> models) {
-            this(id, limitMicros, period, timeZone, alertThresholdPercent, models, null);
+            this(id, limitMicros, period, timeZone, alertThresholdPercent, models, null, null, null, null, null, null);
+        }
+
+        /** Whether a request of a key in {@code keyNamespace} carrying {@code tag} is covered through the tag. */
+        public boolean coversTag(String tag, String keyNamespace) {
+            return tags != null && tags.contains(tag) && (tagNamespace == null || tagNamespace.equals(keyNamespace));
         }
     }
+
+    /**
+     * A Prompt: versioned templates a client calls by {@code prompt_id} on /v1/chat/completions.
+     *
+     * @param id       {@code <namespace>/<name>}
+     * @param versions every published version, ascending
+     * @param labels   label -> version (each pointing at a version in {@code versions})
+     * @param keys     ids of the keys that may use it, sorted (the Prompt's {@code spec.keys} resolved by the renderer)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Prompt(String id, List<PromptVersion> versions, Map<String, Integer> labels, List<String> keys) {
+        public Prompt {
+            versions = versions == null ? List.of() : List.copyOf(versions);
+            labels = labels == null ? Map.of() : Map.copyOf(labels);
+            keys = keys == null ? List.of() : List.copyOf(keys);
+        }
+    }
+
+    /**
+     * One immutable version of a Prompt.
+     *
+     * @param version     its number
+     * @param hash        {@code sha256:<hex>} of its content (see {@code config/Prompts})
+     * @param model       the public model name it is written for, or null (the request's)
+     * @param parameters  request parameters it sets (a JSON object), or null
+     * @param variables   the variables its messages use, in declaration order
+     * @param messages    its messages: {@code [{"role": …, "content": "… {{name}} …"}]}
+     * @param overridable parameters (and {@code model}) a request may set to replace the version's
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record PromptVersion(int version, String hash, String model, JsonNode parameters, List<Variable> variables,
+            List<Message> messages, List<String> overridable) {
+        public PromptVersion {
+            variables = variables == null ? List.of() : List.copyOf(variables);
+            messages = messages == null ? List.of() : List.copyOf(messages);
+            overridable = overridable == null ? List.of() : List.copyOf(overridable);
+        }
+    }
+
+    /** A template variable: {@code defaultValue} null means the request must give it. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Variable(String name, String defaultValue) {}
+
+    /** A template message. */
+    public record Message(String role, String content) {}
 }

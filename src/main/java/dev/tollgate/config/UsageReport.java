@@ -26,14 +26,25 @@ import java.util.Map;
  *                in an orphan and from gateways older than the field
  * @param requests the slow and hanging requests this process counted (see {@link Requests}); absent while the config
  *                 watches neither, in an orphan and from gateways older than the field
+ * @param prompts  per prompt version, keyed {@code <promptId>@<version>} (e.g. {@code team-a/support@3}): requests,
+ *                 errors, tokens and spend of the requests that used it; absent while none did
+ * @param tags     per request tag (the key's fixed tags and the client's): requests, errors, tokens and spend of the
+ *                 requests that carried it (a request with two tags counts in both); absent while none did
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record UsageReport(String schema, String incarnation, String startedAt, String config,
         Map<String, Counters> keys, Map<String, Counters> models, Map<String, BudgetSpend> budgets, Journal journal,
-        Map<String, Health> health, Requests requests) {
+        Map<String, Health> health, Requests requests, Map<String, Counters> prompts, Map<String, Counters> tags) {
 
     public static final String SCHEMA = "tollgate.dev/gateway-usage/v1";
+
+    /** A report without prompt or tag figures (a writer older than them). */
+    public UsageReport(String schema, String incarnation, String startedAt, String config, Map<String, Counters> keys,
+            Map<String, Counters> models, Map<String, BudgetSpend> budgets, Journal journal, Map<String, Health> health,
+            Requests requests) {
+        this(schema, incarnation, startedAt, config, keys, models, budgets, journal, health, requests, null, null);
+    }
 
     public UsageReport {
         keys = keys == null ? Map.of() : keys;

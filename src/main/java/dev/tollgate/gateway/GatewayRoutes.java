@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.config.GatewayConfig;
 import dev.tollgate.config.Termination;
 import dev.tollgate.gateway.cost.TokenCounter;
+import dev.tollgate.gateway.prompt.PromptStage;
+import dev.tollgate.gateway.tags.Tags;
 import dev.tollgate.gateway.provider.JsonBody;
 import dev.tollgate.gateway.provider.Operation;
 import dev.tollgate.gateway.provider.Served;
@@ -388,11 +390,17 @@ public class GatewayRoutes {
         List<GatewayConfig.Model> group;
         GatewayConfig.Cache cache;
         dev.tollgate.gateway.cache.CacheControls controls = dev.tollgate.gateway.cache.CacheControls.NONE;
+        io.vertx.core.buffer.Buffer raw = rawBody;
         try {
             ready(rc, snapshot);
             ctx.key = Auth.authenticate(rc.request(), ingress == WireFormat.ANTHROPIC, snapshot, clock.instant());
-            ctx.body = body(rawBody, ingress, op);
-            ctx.bodyBytes = rawBody.length();
+            ctx.body = body(raw, ingress, op);
+            if (op == Operation.CHAT && ingress == WireFormat.OPENAI && ctx.body.has("prompt_id")) {
+                raw = PromptStage.apply(ctx, raw); // the prompt's messages, model and parameters: the body from here on
+                ctx.body = body(raw, ingress, op);
+            }
+            raw = Tags.apply(ctx, raw); // the request's tags, refused when the key does not allow them
+            ctx.bodyBytes = raw.length();
             JsonNode model = ctx.body.get("model");
             if (model == null || !model.isTextual() || model.asText().isBlank()) {
                 throw new GatewayException(ApiError.of(400, "'model' is required: name one of GET /v1/models", "model"));
@@ -420,10 +428,10 @@ public class GatewayRoutes {
             return;
         }
         if (cache != null) {
-            cacheStage().run(ctx, rawBody, group, cache, controls);
+            cacheStage().run(ctx, raw, group, cache, controls);
             return;
         }
-        new Attempts(this, ctx, rawBody, group).start();
+        new Attempts(this, ctx, raw, group).start();
     }
 
     /**

@@ -111,6 +111,18 @@ public final class RequestContext {
     /** This attempt's span while it runs (see {@link dev.tollgate.gateway.observe.Observation#attemptStarted}). */
     public dev.tollgate.gateway.observe.Observation.Attempt observedAttempt;
 
+    // ---- prompts and tags (gateway/prompt, gateway/tags) -----------------------------------------------------------
+
+    /** The tags this request carries (its key's fixed tags and the client's allowed ones), sorted; empty: none. */
+    public java.util.List<String> tags = java.util.List.of();
+    /** The prompt version the request was rendered from, or null when it named no prompt. */
+    public dev.tollgate.gateway.prompt.PromptUse prompt;
+    /**
+     * Ids of every Budget this request is charged to (its key's and those covering one of its tags), or null until
+     * the budget stage works them out ({@link dev.tollgate.gateway.tags.Tags#budgets}).
+     */
+    public java.util.List<String> budgetIds;
+
     /** When the first content reached the client (streams), 0 before. */
     public long firstContentNanos;
 
@@ -141,6 +153,9 @@ public final class RequestContext {
         this.modelName = previous.modelName;
         this.attempt = previous.attempt + 1;
         this.observation = previous.observation;
+        this.tags = previous.tags;
+        this.prompt = previous.prompt;
+        this.budgetIds = previous.budgetIds;
     }
 
     /** The model label for metrics: a configured public name, never a client-supplied unknown one. */

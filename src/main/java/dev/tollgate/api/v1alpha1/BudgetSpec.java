@@ -39,6 +39,15 @@ public class BudgetSpec {
     @JsonPropertyDescription("Public model names the Budget counts. Empty: all models.")
     private List<String> models = new ArrayList<>();
 
+    @JsonPropertyDescription("Request tags the Budget covers (besides its keys): every request carrying one of them "
+            + "is counted and bound. In the gateway's own namespace (the platform's) it covers such requests of every "
+            + "namespace; elsewhere only those made with keys of the Budget's namespace.")
+    private List<String> tags = new ArrayList<>();
+
+    @JsonPropertyDescription("Rate limits shared by every request the Budget covers (its keys and its tags together), "
+            + "enforced like a key's own (across replicas with the GatewayDeployment's Redis).")
+    private KeyLimits limits;
+
     public String getLimit() { return limit; }
     public void setLimit(String limit) { this.limit = limit; }
     public String getPeriod() { return period; }
@@ -51,4 +60,8 @@ public class BudgetSpec {
     public void setKeySelector(LabelSelector keySelector) { this.keySelector = keySelector; }
     public List<String> getModels() { return models; }
     public void setModels(List<String> models) { this.models = models == null ? new ArrayList<>() : models; }
+    public List<String> getTags() { return tags; }
+    public void setTags(List<String> tags) { this.tags = tags == null ? new ArrayList<>() : tags; }
+    public KeyLimits getLimits() { return limits; }
+    public void setLimits(KeyLimits limits) { this.limits = limits; }
 }

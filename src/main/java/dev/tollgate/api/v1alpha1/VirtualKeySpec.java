@@ -45,8 +45,17 @@ public class VirtualKeySpec {
     private SecretKeyRef existingSecret;
 
     @JsonPropertyDescription("Free-form attributes for chargeback and reporting (team, cost center …), carried into "
-            + "the rendered config; nothing reports them yet. Never used for auth.")
+            + "the rendered config and reported by the chargeback export (GET :9000/tollgate/chargeback). Never used for auth.")
     private Map<String, String> attributes;
+
+    @JsonPropertyDescription("Tags every request made with this key carries (for spend by tag, tag Budgets and "
+            + "chargeback), whatever the client sends.")
+    private List<String> tags = new ArrayList<>();
+
+    @JsonPropertyDescription("Tags a client may add to a request (LiteLLM's metadata.tags field, or the header "
+            + "x-tollgate-tags). An entry ending in '*' allows every tag with that prefix; [\"*\"] allows any. Empty "
+            + "(default): the client may add none, and a request that names a tag not allowed is refused (403).")
+    private List<String> allowedTags = new ArrayList<>();
 
     public GatewayRef getGatewayRef() { return gatewayRef; }
     public void setGatewayRef(GatewayRef gatewayRef) { this.gatewayRef = gatewayRef; }
@@ -66,4 +75,8 @@ public class VirtualKeySpec {
     public void setExistingSecret(SecretKeyRef existingSecret) { this.existingSecret = existingSecret; }
     public Map<String, String> getAttributes() { return attributes; }
     public void setAttributes(Map<String, String> attributes) { this.attributes = attributes; }
+    public List<String> getTags() { return tags; }
+    public void setTags(List<String> tags) { this.tags = tags == null ? new ArrayList<>() : tags; }
+    public List<String> getAllowedTags() { return allowedTags; }
+    public void setAllowedTags(List<String> allowedTags) { this.allowedTags = allowedTags == null ? new ArrayList<>() : allowedTags; }
 }

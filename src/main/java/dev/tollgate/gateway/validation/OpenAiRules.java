@@ -20,6 +20,8 @@ abstract class OpenAiRules extends RequestRules {
     static final int LOGPROBS_TRUE = 1;
     static final int TOP_LOGPROBS = 2;
     static final int REQUIRED = 4;
+    /** The chat body names a prompt (prompt_id): its messages come from the prompt, the client's may be absent. */
+    static final int PROMPT = 8;
 
     /** The fields chat completions and completions share. */
     static int common(String name, JsonParser p) throws IOException {
@@ -92,6 +94,10 @@ abstract class OpenAiRules extends RequestRules {
                 case "parallel_tool_calls" -> ok(bool(p), name);
                 case "response_format" -> responseFormat(p);
                 case "functions" -> functions(p);
+                case "prompt_id" -> {
+                    p.skipChildren(); // checked by the prompt stage (gateway/prompt), which renders the messages
+                    return PROMPT;
+                }
                 default -> {
                     return common(name, p);
                 }
@@ -101,7 +107,7 @@ abstract class OpenAiRules extends RequestRules {
 
         @Override
         public void end(int seen) {
-            if ((seen & REQUIRED) == 0) {
+            if ((seen & REQUIRED) == 0 && (seen & PROMPT) == 0) {
                 throw InvalidRequest.missing("messages");
             }
             if ((seen & TOP_LOGPROBS) != 0 && (seen & LOGPROBS_TRUE) == 0) {
