@@ -61,6 +61,9 @@ import java.util.Map;
  *                           (null otherwise); sinks must redact before sending
  * @param answer             the answer's text (a stream's assembled content; a JSON answer's body), under the same
  *                           rule as {@code request}
+ * @param tags               the request's tags (its key's fixed tags and the client's allowed ones), sorted, never null
+ * @param promptId           the Prompt ({@code namespace/name}) the request was rendered from, or null
+ * @param promptVersion      its version, or null
  */
 public record CallRecord(
         String requestId,
@@ -101,9 +104,29 @@ public record CallRecord(
         List<String> finishReasons,
         List<AttemptRecord> attempts,
         JsonNode request,
-        String answer) {
+        String answer,
+        List<String> tags,
+        String promptId,
+        Integer promptVersion) {
+
+    /** A record of a request without tags or prompt. */
+    public CallRecord(String requestId, String traceId, String spanId, String parentSpanId, boolean sampled,
+            long startEpochNanos, long endEpochNanos, Long firstTokenNanos, String operation, String path,
+            String ingress, String keyId, String keyNamespace, Map<String, String> keyAttributes, List<String> budgets,
+            String requestedModel, String model, String deploymentId, String provider, String upstreamModel,
+            String responseModel, String responseId, String serverAddress, Integer serverPort, boolean stream,
+            Map<String, Object> requestParams, int status, String errorType, String errorMessage, Long inputTokens,
+            Long outputTokens, Long cachedInputTokens, Long cacheWriteTokens, Long costMicros, String cacheStatus,
+            List<String> finishReasons, List<AttemptRecord> attempts, JsonNode request, String answer) {
+        this(requestId, traceId, spanId, parentSpanId, sampled, startEpochNanos, endEpochNanos, firstTokenNanos,
+                operation, path, ingress, keyId, keyNamespace, keyAttributes, budgets, requestedModel, model,
+                deploymentId, provider, upstreamModel, responseModel, responseId, serverAddress, serverPort, stream,
+                requestParams, status, errorType, errorMessage, inputTokens, outputTokens, cachedInputTokens,
+                cacheWriteTokens, costMicros, cacheStatus, finishReasons, attempts, request, answer, null, null, null);
+    }
 
     public CallRecord {
+        tags = tags == null ? List.of() : tags;
         keyAttributes = keyAttributes == null ? Map.of() : keyAttributes;
         budgets = budgets == null ? List.of() : budgets;
         requestParams = requestParams == null ? Map.of() : requestParams;
@@ -127,7 +150,8 @@ public record CallRecord(
                 firstTokenNanos, operation, path, ingress, keyId, keyNamespace, keyAttributes, budgets, requestedModel,
                 model, deploymentId, provider, upstreamModel, responseModel, responseId, serverAddress, serverPort,
                 stream, requestParams, status, errorType, errorMessage, inputTokens, outputTokens, cachedInputTokens,
-                cacheWriteTokens, costMicros, cacheStatus, finishReasons, attempts, request, answer);
+                cacheWriteTokens, costMicros, cacheStatus, finishReasons, attempts, request, answer, tags, promptId,
+                promptVersion);
     }
 
     /** The same record with other content (e.g. redacted). */
@@ -136,6 +160,6 @@ public record CallRecord(
                 firstTokenNanos, operation, path, ingress, keyId, keyNamespace, keyAttributes, budgets, requestedModel,
                 model, deploymentId, provider, upstreamModel, responseModel, responseId, serverAddress, serverPort,
                 stream, requestParams, status, errorType, errorMessage, inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens,
-                costMicros, cacheStatus, finishReasons, attempts, request, answer);
+                costMicros, cacheStatus, finishReasons, attempts, request, answer, tags, promptId, promptVersion);
     }
 }

@@ -230,6 +230,13 @@ public final class GenAiSpans {
         if (!r.budgets().isEmpty()) {
             a.put(AttributeKey.stringArrayKey("tollgate.budget.ids"), strings(r.budgets()));
         }
+        if (!r.tags().isEmpty()) {
+            a.put(AttributeKey.stringArrayKey("tollgate.tags"), strings(r.tags()));
+        }
+        if (r.promptId() != null) {
+            putString(a, "tollgate.prompt.id", r.promptId());
+            a.put("tollgate.prompt.version", (long) r.promptVersion());
+        }
         if (r.costMicros() != null) {
             a.put("tollgate.cost_usd", Money.format(r.costMicros()));
         }

@@ -428,7 +428,8 @@ public final class Observation {
                 ctx.firstContentNanos == 0 ? null : ctx.firstContentNanos - startNanoTime, operation(ctx.operation),
                 ctx.rc.request().path(), ctx.ingress == WireFormat.ANTHROPIC ? "anthropic" : "openai",
                 key == null ? null : key.id(), keyNamespace, key == null || key.attributes() == null ? Map.of() : key.attributes(),
-                key == null || key.budgets() == null ? List.of() : key.budgets(), requested,
+                ctx.budgetIds != null ? ctx.budgetIds : key == null || key.budgets() == null ? List.of() : key.budgets(),
+                requested,
                 m == null ? null : m.modelName(), m == null ? null : m.id(), m == null ? null : m.provider(),
                 m == null ? null : m.upstreamModel(), responseModel, responseId, serverAddress, serverPort, ctx.stream,
                 params(ctx), status, errorType(ctx, status), status >= 200 && status < 300 || ctx.error == null ? null
@@ -437,7 +438,8 @@ public final class Observation {
                 usage == null ? null : usage.cacheReadInputTokens(), usage == null ? null : usage.cacheCreationInputTokens(),
                 ctx.costMicros, ctx.response.headers().get(dev.tollgate.gateway.HeaderNames.CACHE),
                 finishReasons == null ? List.of() : List.copyOf(finishReasons),
-                attempts == null ? List.of() : List.copyOf(attempts), request, answer);
+                attempts == null ? List.of() : List.copyOf(attempts), request, answer, ctx.tags,
+                ctx.prompt == null ? null : ctx.prompt.id(), ctx.prompt == null ? null : ctx.prompt.version());
     }
 
     /** The model the client asked for: a name this gateway serves, else null (never a client's unknown name). */

@@ -168,6 +168,7 @@ public final class LangfuseFormat implements SinkFormat {
         if (r.keyNamespace() != null) {
             tags.add(r.keyNamespace());
         }
+        r.tags().forEach(tags::add); // the request's own tags (its key's and the client's): Langfuse filters by them
         body.set("metadata", metadata(r, target));
         content(body, r, target);
         return event;
@@ -260,6 +261,14 @@ public final class LangfuseFormat implements SinkFormat {
         r.keyAttributes().forEach(attributes::put);
         ArrayNode budgets = m.putArray("budgets");
         r.budgets().forEach(budgets::add);
+        if (!r.tags().isEmpty()) {
+            ArrayNode tags = m.putArray("tags");
+            r.tags().forEach(tags::add);
+        }
+        if (r.promptId() != null) {
+            m.put("prompt_id", r.promptId());
+            m.put("prompt_version", r.promptVersion());
+        }
         m.put("requested_model", r.requestedModel());
         m.put("model_group", r.model());
         m.put("deployment", r.deploymentId());

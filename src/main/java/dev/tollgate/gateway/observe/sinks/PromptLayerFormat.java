@@ -25,7 +25,7 @@ import java.util.Map;
  * "messages":[...]}} (a completion or embedding prompt as {@code {"type":"completion","content":[...]}}) holding the
  * messages only when the record carries content (otherwise an empty list: the fields are required),
  * {@code request_start_time}/{@code request_end_time} (ISO 8601), {@code parameters} (the sampling parameters),
- * {@code tags} (the key's attributes as {@code name:value}), {@code metadata} (string values: the key's attributes,
+ * {@code tags} (the request's tags, then the key's attributes as {@code name:value}), {@code metadata} (string values: the key's attributes,
  * Tollgate's ids, the cost as a decimal string, cache status, routing, latency), {@code input_tokens}/{@code
  * output_tokens} when known, {@code price} (USD, an exact decimal) when known, and {@code status} ({@code SUCCESS};
  * {@code WARNING} when a retry or fallback was needed; {@code ERROR} with {@code error_type} and {@code
@@ -63,6 +63,7 @@ public final class PromptLayerFormat implements SinkFormat {
         body.put("request_end_time", SinkParts.iso(Math.max(r.endEpochNanos(), r.startEpochNanos())));
         body.set("parameters", SinkParts.params(r));
         ArrayNode tags = body.putArray("tags");
+        r.tags().forEach(tags::add);
         SinkParts.attributeTags(r).forEach(tags::add);
         ObjectNode metadata = body.putObject("metadata");
         SinkParts.metadata(r).forEach(metadata::put);

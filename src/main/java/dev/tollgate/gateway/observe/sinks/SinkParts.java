@@ -120,6 +120,12 @@ final class SinkParts {
         put(m, "tollgate.span_id", r.spanId());
         put(m, "tollgate.key", r.keyId());
         put(m, "tollgate.namespace", r.keyNamespace());
+        if (!r.tags().isEmpty()) {
+            m.put("tollgate.tags", String.join(",", r.tags()));
+        }
+        if (r.promptId() != null) {
+            m.put("tollgate.prompt", r.promptId() + "@" + r.promptVersion());
+        }
         if (!r.budgets().isEmpty()) {
             m.put("tollgate.budgets", String.join(",", r.budgets()));
         }

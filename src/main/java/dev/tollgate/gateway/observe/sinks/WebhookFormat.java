@@ -30,7 +30,9 @@ import java.util.Map;
  * duration_ms, time_to_first_token_ms                    integers (the latter null unless streamed)
  * operation, path, ingress, stream                      "chat" | "embeddings" | …, "/v1/chat/completions", "openai" | "anthropic", boolean
  * key: {id, namespace, attributes{}}                    the VirtualKey (never the key itself)
- * budgets                                               ids of the Budgets binding the key
+ * budgets                                               ids of the Budgets the request was charged to
+ * tags                                                  the request's tags (its key's and the client's), strings
+ * prompt: {id, version} | null                          the Prompt the request was rendered from
  * requested_model, model, deployment, provider,
  *   upstream_model, response_model, response_id,
  *   server_address, server_port                         routing outcome (model = the group that answered)
@@ -94,6 +96,13 @@ public final class WebhookFormat implements SinkFormat {
         r.keyAttributes().forEach(attributes::put);
         ArrayNode budgets = o.putArray("budgets");
         r.budgets().forEach(budgets::add);
+        ArrayNode tags = o.putArray("tags");
+        r.tags().forEach(tags::add);
+        if (r.promptId() != null) {
+            o.putObject("prompt").put("id", r.promptId()).put("version", r.promptVersion());
+        } else {
+            o.putNull("prompt");
+        }
         o.put("requested_model", r.requestedModel());
         o.put("model", r.model());
         o.put("deployment", r.deploymentId());

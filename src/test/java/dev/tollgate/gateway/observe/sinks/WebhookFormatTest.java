@@ -67,7 +67,7 @@ class WebhookFormatTest {
         JsonNode r = body(List.of(CallRecords.ok("req-1", "team-a")), TARGET).path("records").get(0);
         assertThat(fieldNames(r)).containsExactly("request_id", "trace_id", "span_id", "parent_span_id",
                 "start_time", "end_time", "duration_ms", "time_to_first_token_ms", "operation", "path", "ingress",
-                "stream", "key", "budgets", "requested_model", "model", "deployment", "provider", "upstream_model",
+                "stream", "key", "budgets", "tags", "prompt", "requested_model", "model", "deployment", "provider", "upstream_model",
                 "response_model", "response_id", "server_address", "server_port", "request_params", "status", "error",
                 "usage", "cost", "cost_micros", "cache_status", "finish_reasons", "attempts");
         assertThat(r.path("request_id").asText()).isEqualTo("req-1");
