@@ -131,8 +131,8 @@ public record GatewayConfig(
      * {@link Settings#redisUrl()} is set, in Redis too, shared by every replica.
      *
      * @param maxBytes           the in-memory exact cache's bound, in bytes of stored answers (least recently used
-     *                           entries go first)
-     * @param maxSemanticEntries the semantic index's bound, in entries (all partitions together)
+     *                           entries go first), and the semantic index's, counted apart (oldest first)
+     * @param maxSemanticEntries the semantic index's bound, in entries (all partitions together), besides maxBytes
      * @param chargeHits         true: a cache hit is charged to the key's budgets (and counted by its rate limits) at
      *                           what the stored answer cost; false (default): a hit costs the key nothing
      * @param groups             each cached model group's cache, by public model name; a group absent here is not

@@ -145,13 +145,52 @@ final class ClientWriter {
         write(ctx, "event: " + type + "\ndata: " + Json.write(data) + "\n\n");
     }
 
-    /** A whole stream at once (a cached answer replayed, {@link dev.tollgate.gateway.cache.Replay}): each element one event. */
+    /**
+     * A whole stream at once (a cached answer replayed, {@link dev.tollgate.gateway.cache.Replay}): each element one
+     * event. When the request is observed, each event is shown to the observation as a live one is ({@link #data},
+     * {@link #event}), so a streamed hit's record has the answer's id, model, finish reasons and (for sinks that log
+     * content) text like a streamed miss's; the time of its first content is when that event goes out.
+     */
     static void replay(RequestContext ctx, java.util.List<String> events) {
         startStream(ctx);
         for (String e : events) {
+            if (ctx.observation != null && !ctx.detached) {
+                observeReplayed(ctx, e);
+            } else if (ctx.firstContentNanos == 0) {
+                ctx.firstContentNanos = System.nanoTime(); // unobserved: the whole answer goes out now
+            }
             write(ctx, e);
         }
         end(ctx);
+    }
+
+    /**
+     * Shows one replayed event to the observation: {@code data: <json>} (OpenAI) or {@code event: <type>\ndata:
+     * <json>} (Anthropic), as {@link dev.tollgate.gateway.cache.Replay} writes them (one data line each); sets the
+     * first content's time at the first event that carries content.
+     */
+    private static void observeReplayed(RequestContext ctx, String e) {
+        int data = e.indexOf("data: ");
+        if (data < 0) {
+            return;
+        }
+        int end = e.indexOf('\n', data);
+        JsonNode node = Json.parse(e.substring(data + 6, end < 0 ? e.length() : end));
+        if (node == null || !node.isObject()) {
+            return;
+        }
+        boolean content;
+        if (e.startsWith("event: ")) {
+            String type = e.substring(7, e.indexOf('\n'));
+            ctx.observation.event(ctx, type, node);
+            content = content(type, node);
+        } else {
+            ctx.observation.chunk(ctx, node);
+            content = content(node);
+        }
+        if (content && ctx.firstContentNanos == 0) {
+            ctx.firstContentNanos = System.nanoTime();
+        }
     }
 
     static void done(RequestContext ctx) {

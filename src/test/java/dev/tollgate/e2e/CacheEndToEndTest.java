@@ -49,6 +49,7 @@ class CacheEndToEndTest {
     static final String KEY_A2 = "sk-tg-cache-team-a-other-0123456789ab";
     static final String KEY_B = "sk-tg-cache-team-b-key-0123456789abcd";
     static final String BUDGETED = "sk-tg-cache-budgeted-key-0123456789a";
+    static final String LIMITED = "sk-tg-cache-rpm-one-key-0123456789ab";
     static final String OPENAI_KEY = "sk-upstream-cache-openai";
     static final String ANTHROPIC_KEY = "sk-ant-upstream-cache";
     static FakeOpenAi openai;
@@ -101,7 +102,7 @@ class CacheEndToEndTest {
                 apiVersion: v1
                 kind: Secret
                 metadata: {name: keys, namespace: team-a}
-                stringData: {a: %s, a2: %s, budgeted: %s}
+                stringData: {a: %s, a2: %s, budgeted: %s, limited: %s}
                 ---
                 apiVersion: v1
                 kind: Secret
@@ -122,6 +123,11 @@ class CacheEndToEndTest {
                 kind: VirtualKey
                 metadata: {name: budgeted, namespace: team-a}
                 spec: {existingSecret: {name: keys, key: budgeted}, budgetRefs: [cached]}
+                ---
+                apiVersion: llm.tollgate.dev/v1alpha1
+                kind: VirtualKey
+                metadata: {name: limited, namespace: team-a}
+                spec: {existingSecret: {name: keys, key: limited}, limits: {rpm: 1}}
                 ---
                 apiVersion: llm.tollgate.dev/v1alpha1
                 kind: Budget
@@ -187,8 +193,31 @@ class CacheEndToEndTest {
                   apiBase: "%s"
                   credentialsSecretRef: {name: creds, key: openai}
                   pricing: {inputPerMillion: "1000000", outputPerMillion: "0"}
-                """.formatted(OPENAI_KEY, ANTHROPIC_KEY, KEY_A, KEY_A2, BUDGETED, KEY_B, openai.baseUrl(),
-                openai.baseUrl(), anthropic.baseUrl(), openai.baseUrl(), openai.baseUrl());
+                ---
+                apiVersion: llm.tollgate.dev/v1alpha1
+                kind: LlmModel
+                metadata: {name: fb-cached}
+                spec:
+                  modelName: fb-cached
+                  provider: openai
+                  model: fb-primary
+                  apiBase: "%s"
+                  credentialsSecretRef: {name: creds, key: openai}
+                  cache: {exact: {ttl: 1h}}
+                  routing: {retries: {maxRetries: 0}, fallbacks: [fb-backup]}
+                ---
+                apiVersion: llm.tollgate.dev/v1alpha1
+                kind: LlmModel
+                metadata: {name: fb-backup}
+                spec:
+                  modelName: fb-backup
+                  provider: openai
+                  model: fb-secondary
+                  apiBase: "%s"
+                  credentialsSecretRef: {name: creds, key: openai}
+                """.formatted(OPENAI_KEY, ANTHROPIC_KEY, KEY_A, KEY_A2, BUDGETED, LIMITED, KEY_B, openai.baseUrl(),
+                openai.baseUrl(), anthropic.baseUrl(), openai.baseUrl(), openai.baseUrl(), openai.baseUrl(),
+                openai.baseUrl());
     }
 
     @TestHTTPResource("/v1")
@@ -380,6 +409,41 @@ class CacheEndToEndTest {
         assertThat(Json.parse(refused.body()).path("error").path("param").asText()).isEqualTo("cache");
     }
 
+    /**
+     * LiteLLM's {@code cache.ttl} stores an answer for that long only (the group keeps its entries an hour), and
+     * {@code cache.s-maxage} accepts only an entry stored at most that long ago (others still get it).
+     */
+    @Test
+    void liteLlmsTtlAndSMaxAgeFieldsLimitAnEntrysLifeAndTheAgeAccepted() throws Exception {
+        String shortLived = "controls: litellm ttl";
+        String aged = "controls: litellm s-maxage";
+        openai.enqueue(Reply.text("short-lived"), Reply.text("kept"), Reply.text("short-lived again"),
+                Reply.text("refetched"));
+        ObjectNode ttl = chat("cached", shortLived);
+        ttl.putObject("cache").put("ttl", 2);
+        assertThat(cache(ask(KEY_A, ttl))).isEqualTo("MISS");
+        HttpResponse<String> soon = ask(KEY_A, chat("cached", shortLived));
+        assertThat(cache(soon)).as("stored, for two seconds").isEqualTo("HIT");
+        assertThat(content(soon)).isEqualTo("short-lived");
+        assertThat(cache(ask(KEY_A, chat("cached", aged)))).isEqualTo("MISS");
+        ObjectNode young = chat("cached", aged);
+        young.putObject("cache").put("s-maxage", 1);
+        assertThat(cache(ask(KEY_A, young))).as("an entry younger than a second").isEqualTo("HIT");
+
+        Thread.sleep(2_100); // past the ttl of 2 s, and the entry of 'aged' over a second old
+        HttpResponse<String> expired = ask(KEY_A, chat("cached", shortLived));
+        assertThat(cache(expired)).isEqualTo("MISS");
+        assertThat(content(expired)).isEqualTo("short-lived again");
+        HttpResponse<String> stillThere = ask(KEY_A, chat("cached", aged));
+        assertThat(cache(stillThere)).as("the group's ttl is an hour").isEqualTo("HIT");
+        assertThat(content(stillThere)).isEqualTo("kept");
+        HttpResponse<String> tooOld = ask(KEY_A, young);
+        assertThat(cache(tooOld)).isEqualTo("MISS");
+        assertThat(content(tooOld)).isEqualTo("refetched");
+        assertThat(upstreamCalls(shortLived)).isEqualTo(2);
+        assertThat(upstreamCalls(aged)).isEqualTo(2);
+    }
+
     // ---- only whole, successful answers --------------------------------------------------------------------------
 
     @Test
@@ -396,6 +460,44 @@ class CacheEndToEndTest {
         assertThat(cache(third)).isEqualTo("MISS");
         assertThat(content(third)).isEqualTo("the real answer");
         assertThat(upstreamCalls(prompt)).isEqualTo(3);
+    }
+
+    /** A fallback group's answer is not the requested group's: it answers the client, and is never stored. */
+    @Test
+    void aFallbackGroupsAnswerIsNotStored() throws Exception {
+        String prompt = "fallback: who answers?";
+        openai.enqueueFor("fb-primary", FakeOpenAi.serverError(), FakeOpenAi.serverError());
+        openai.enqueueFor("fb-secondary", Reply.text("the backup's answer"), Reply.text("the backup again"));
+        HttpResponse<String> first = ask(KEY_A, chat("fb-cached", prompt));
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        assertThat(cache(first)).isEqualTo("MISS");
+        assertThat(content(first)).isEqualTo("the backup's answer");
+        HttpResponse<String> second = ask(KEY_A, chat("fb-cached", prompt));
+        assertThat(second.statusCode()).isEqualTo(200);
+        assertThat(cache(second)).as("nothing was stored").isEqualTo("MISS");
+        assertThat(content(second)).isEqualTo("the backup again");
+        assertThat(openai.requests().stream().filter(r -> Json.parse(r.body()).path("model").asText().equals("fb-secondary"))
+                .count()).isEqualTo(2);
+    }
+
+    /** A hit that is not charged takes no rate-limit unit: a key of one request a minute still gets its hits. */
+    @Test
+    void anUnchargedHitTakesNoRateLimitUnit() throws Exception {
+        String prompt = "rpm: one a minute";
+        openai.enqueue(Reply.text("the only call"));
+        HttpResponse<String> miss = ask(LIMITED, chat("cached", prompt));
+        assertThat(miss.statusCode()).as(miss.body()).isEqualTo(200);
+        assertThat(cache(miss)).isEqualTo("MISS");
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> hit = ask(LIMITED, chat("cached", prompt));
+            assertThat(hit.statusCode()).as(hit.body()).isEqualTo(200);
+            assertThat(cache(hit)).isEqualTo("HIT");
+            assertThat(content(hit)).isEqualTo("the only call");
+        }
+        // the limit is real: a request that must go upstream is refused
+        HttpResponse<String> other = ask(LIMITED, chat("cached", "rpm: another question"));
+        assertThat(other.statusCode()).isEqualTo(429);
+        assertThat(upstreamCalls(prompt)).isEqualTo(1);
     }
 
     // ---- streams and JSON, both ways, through the official SDK ---------------------------------------------------
@@ -488,6 +590,17 @@ class CacheEndToEndTest {
         assertThat(report.path("keys").path("team-a/budgeted").path("cacheSavedMicros").asLong()).isEqualTo(21_000_000L);
     }
 
+    String scrape() throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(management.toURI()).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** tollgate_cache_saved_micro_usd_total of the group "cached" (0 before its first hit). */
+    static double saved(String scrape) {
+        return scrape.lines().filter(l -> l.startsWith("tollgate_cache_saved_micro_usd_total{model=\"cached\"}"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
     static long spend(JsonNode report, String key) {
         return report.path("keys").path(key).path("spendMicros").asLong();
     }
@@ -552,9 +665,11 @@ class CacheEndToEndTest {
         String prompt = "metrics: count me";
         openai.enqueue(Reply.text("counted").usage(1, 1)); // 3 USD
         ask(KEY_A, chat("cached", prompt));
-        ask(KEY_A, chat("cached", prompt));
-        String scrape = HTTP.send(HttpRequest.newBuilder(management.toURI()).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        double savedBefore = saved(scrape());
+        assertThat(cache(ask(KEY_A, chat("cached", prompt)))).isEqualTo("HIT");
+        String scrape = scrape();
+        assertThat(saved(scrape) - savedBefore).as("the hit saved what the answer cost: 1 × 1 + 1 × 2 USD")
+                .isEqualTo(3_000_000.0);
         assertThat(scrape).contains("tollgate_cache_lookups_total{model=\"cached\",result=\"hit\"}",
                 "tollgate_cache_lookups_total{model=\"cached\",result=\"miss\"}",
                 "tollgate_cache_saved_micro_usd_total{model=\"cached\"}", "tollgate_cache_entries");

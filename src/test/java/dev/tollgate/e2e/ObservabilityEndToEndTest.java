@@ -152,6 +152,18 @@ class ObservabilityEndToEndTest {
                   apiBase: "%11$s"
                   credentialsSecretRef: {name: creds, key: openai}
                   pricing: {inputPerMillion: "1", outputPerMillion: "2"}
+                ---
+                apiVersion: llm.tollgate.dev/v1alpha1
+                kind: LlmModel
+                metadata: {name: cached}
+                spec:
+                  modelName: cached
+                  provider: openai
+                  model: gpt-4o-mini
+                  apiBase: "%11$s"
+                  credentialsSecretRef: {name: creds, key: openai}
+                  pricing: {inputPerMillion: "1", outputPerMillion: "2"}
+                  cache: {exact: {ttl: 1h}}
                 """.formatted(collector.url(), platform.url(), dead.url(), OPENAI_KEY, OTEL_TOKEN, HOOK_TOKEN, KEY_A,
                 TEAM_TOKEN, team.url(), KEY_B, openai.baseUrl());
     }
@@ -390,6 +402,80 @@ class ObservabilityEndToEndTest {
             assertThat(dropped).isGreaterThan(0);
         });
         assertThat(dead.received()).isNotEmpty(); // it was sent to: it just never answers
+    }
+
+    // ---- cache hits --------------------------------------------------------------------------------------------
+
+    /** The platform sink's record of a request, once it arrived. */
+    static com.fasterxml.jackson.databind.JsonNode platformRecord(String requestId) {
+        for (FakeReceiver.Received x : platform.received()) {
+            for (com.fasterxml.jackson.databind.JsonNode r : Json.parse(x.text()).path("records")) {
+                if (requestId.equals(r.path("request_id").asText())) {
+                    return r;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A streamed cache hit is recorded like a streamed answer: cache status HIT, the answer's finish reasons, id and
+     * model, a time to first token, and (for a sink that logs content) the answer's text.
+     */
+    @Test
+    void aStreamedCacheHitIsRecordedWithItsFinishReasonsAndAnswer() throws Exception {
+        openai.enqueue(Reply.text("cached and observed").usage(5, 3).model("gpt-4o-mini-2024-07-18"));
+        ObjectNode body = chat("observed hit").put("model", "cached");
+        HttpResponse<String> miss = ask(KEY_A, body);
+        assertThat(miss.headers().firstValue("x-tollgate-cache")).hasValue("MISS");
+        String responseId = Json.parse(miss.body()).path("id").asText();
+        HttpResponse<String> hit = ask(KEY_A, body.deepCopy().put("stream", true));
+        assertThat(hit.statusCode()).isEqualTo(200);
+        assertThat(hit.headers().firstValue("x-tollgate-cache")).hasValue("HIT");
+        assertThat(hit.body()).endsWith("data: [DONE]\n\n");
+        assertThat(openai.requests()).hasSize(1);
+        String id = requestId(hit);
+        await().atMost(Duration.ofSeconds(15)).until(() -> platformRecord(id) != null);
+        com.fasterxml.jackson.databind.JsonNode r = platformRecord(id);
+        assertThat(r.path("cache_status").asText()).isEqualTo("HIT");
+        assertThat(r.path("stream").asBoolean()).isTrue();
+        assertThat(r.path("finish_reasons").toString()).isEqualTo("[\"stop\"]");
+        assertThat(r.path("response_id").asText()).isEqualTo(responseId);
+        assertThat(r.path("response_model").asText()).isEqualTo("gpt-4o-mini-2024-07-18");
+        assertThat(r.path("time_to_first_token_ms").isIntegralNumber()).as(r.toString()).isTrue();
+        assertThat(r.path("answer").asText()).isEqualTo("cached and observed");
+    }
+
+    @Test
+    void aStreamedCacheHitInAnthropicsDialectIsRecordedWithItsStopReasonAndAnswer() throws Exception {
+        openai.enqueue(Reply.text("claude-shaped and cached").usage(6, 4).model("gpt-4o-mini-2024-07-18"));
+        ObjectNode body = Json.object().put("model", "cached").put("max_tokens", 64);
+        body.putArray("messages").addObject().put("role", "user").put("content", "observed anthropic hit");
+        HttpResponse<String> miss = messages(KEY_A, body);
+        assertThat(miss.statusCode()).as(miss.body()).isEqualTo(200);
+        assertThat(miss.headers().firstValue("x-tollgate-cache")).hasValue("MISS");
+        String responseId = Json.parse(miss.body()).path("id").asText();
+        HttpResponse<String> hit = messages(KEY_A, body.deepCopy().put("stream", true));
+        assertThat(hit.statusCode()).isEqualTo(200);
+        assertThat(hit.headers().firstValue("x-tollgate-cache")).hasValue("HIT");
+        assertThat(hit.body()).contains("event: message_stop");
+        assertThat(openai.requests()).hasSize(1);
+        String id = requestId(hit);
+        await().atMost(Duration.ofSeconds(15)).until(() -> platformRecord(id) != null);
+        com.fasterxml.jackson.databind.JsonNode r = platformRecord(id);
+        assertThat(r.path("cache_status").asText()).isEqualTo("HIT");
+        assertThat(r.path("ingress").asText()).isEqualTo("anthropic");
+        assertThat(r.path("finish_reasons").toString()).as("Anthropic's stop_reason").isEqualTo("[\"end_turn\"]");
+        assertThat(r.path("response_id").asText()).isEqualTo(responseId);
+        assertThat(r.path("time_to_first_token_ms").isIntegralNumber()).as(r.toString()).isTrue();
+        assertThat(r.path("answer").asText()).isEqualTo("claude-shaped and cached");
+    }
+
+    HttpResponse<String> messages(String key, ObjectNode body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + "/messages")).timeout(Duration.ofSeconds(20))
+                .header("x-api-key", key).header("anthropic-version", "2023-06-01")
+                .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                .build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test

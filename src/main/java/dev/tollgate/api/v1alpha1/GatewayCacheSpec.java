@@ -20,7 +20,8 @@ import io.fabric8.generator.annotation.ValidationRule;
 public class GatewayCacheSpec extends CacheSpec {
     @Pattern(Api.SIZE_PATTERN)
     @JsonPropertyDescription("Memory each gateway pod gives the exact cache, in bytes of stored answers, e.g. 64Mi (a "
-            + "Kubernetes quantity); the least recently used answers go first. Leave room for it in spec.resources. "
+            + "Kubernetes quantity); the least recently used answers go first. The semantic cache's index is bounded "
+            + "by the same figure, counted apart (its oldest entries go first). Leave room for both in spec.resources. "
             + "With spec.redis the answers are also in Redis, shared by every replica, and expire there by their "
             + "ttl. Default 64Mi.")
     private String maxSize;
@@ -28,8 +29,8 @@ public class GatewayCacheSpec extends CacheSpec {
     @Min(1)
     @Max(1000000)
     @JsonPropertyDescription("Most entries of the semantic cache's vector index in each pod, all groups and tenants "
-            + "together (an entry holds the prompt's embedding, e.g. 6 KiB for 1536 dimensions, and its answer). "
-            + "Default 10000.")
+            + "together (an entry holds the prompt's embedding, e.g. 6 KiB for 1536 dimensions, and its answer); "
+            + "the index is bounded by maxSize bytes as well. Default 10000.")
     private Integer maxSemanticEntries;
 
     @JsonPropertyDescription("true: a cache hit is charged to the key's budgets at what the stored answer cost, and "

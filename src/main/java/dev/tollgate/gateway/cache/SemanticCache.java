@@ -145,7 +145,8 @@ public class SemanticCache {
     private final SharedStore store;
     private final LongSupplier clock;
     private final long embedTimeoutMillis;
-    private final SemanticIndex index = new SemanticIndex(GatewayConfig.Caching.DEFAULT_MAX_SEMANTIC_ENTRIES);
+    private final SemanticIndex index = new SemanticIndex(GatewayConfig.Caching.DEFAULT_MAX_SEMANTIC_ENTRIES,
+            GatewayConfig.Caching.DEFAULT_MAX_BYTES);
     /** The purge epoch last read from each Redis key prefix. */
     private final Map<String, String> epochs = new ConcurrentHashMap<>();
 
@@ -210,10 +211,15 @@ public class SemanticCache {
         }
     }
 
+    /**
+     * The index's bounds from the config: {@code maxSemanticEntries} entries and {@code maxBytes} bytes (the same
+     * figure as the exact cache's, a bound of its own: the two caches together hold at most twice {@code maxBytes}).
+     */
     private void bound(Snapshot s) {
         GatewayConfig.Caching c = s.caching();
         index.maxEntries(c == null || c.maxSemanticEntries() <= 0 ? GatewayConfig.Caching.DEFAULT_MAX_SEMANTIC_ENTRIES
                 : c.maxSemanticEntries());
+        index.maxBytes(c == null || c.maxBytes() <= 0 ? GatewayConfig.Caching.DEFAULT_MAX_BYTES : c.maxBytes());
     }
 
     /** Searches the shelf: inline when it is small, else on a worker thread (never holding up an event loop). */
@@ -555,5 +561,10 @@ public class SemanticCache {
     /** Entries in this process's index now. */
     public long entries() {
         return index.size();
+    }
+
+    /** Bytes the entries in this process's index hold now ({@link SemanticIndex.Entry#weight()} summed). */
+    public long bytes() {
+        return index.bytes();
     }
 }

@@ -15,8 +15,9 @@ import org.apache.lucene.util.VectorUtil;
 /**
  * This process's semantic entries: one shelf per semantic partition ({@link SemanticKeys#partition}), each searched
  * exactly (every live entry of the shelf compared with the query: Lucene's {@link VectorUtil#dotProduct} over
- * unit vectors, i.e. the cosine similarity). Bounded by a number of entries over all shelves: the entry stored
- * first here goes first. Thread-safe: a search reads a shelf's entries lock-free (an array replaced on every
+ * unit vectors, i.e. the cosine similarity). Bounded by a number of entries and by bytes over all shelves (each
+ * entry weighs its answer's {@link CachedAnswer#weight()}, its vector and a fixed overhead: {@link Entry#weight()});
+ * over either bound, the entry stored first here goes first. Thread-safe: a search reads a shelf's entries lock-free (an array replaced on every
  * change); changes take the shelf's lock.
  *
  * <p><b>Why an exact scan and not HNSW.</b> A lookup only ever searches one partition (one tenant, model group,
@@ -45,6 +46,8 @@ public final class SemanticIndex {
         final Shelf shelf;
         /** Set (under its shelf's lock) once it left the shelf: the eviction queue drops it without a search. */
         volatile boolean gone;
+        /** Bytes it holds in memory (what the byte bound weighs). */
+        final long weight;
 
         Entry(String id, float[] vector, CachedAnswer answer, long storedAtMillis, long expiresAtMillis, Shelf shelf) {
             this.id = id;
@@ -53,6 +56,15 @@ public final class SemanticIndex {
             this.storedAtMillis = storedAtMillis;
             this.expiresAtMillis = expiresAtMillis;
             this.shelf = shelf;
+            this.weight = answer.weight() + 4L * vector.length + OVERHEAD + 2L * id.length();
+        }
+
+        /** The entry object, its id string and vector array headers, its slot in its shelf and the eviction queue. */
+        static final int OVERHEAD = 160;
+
+        /** Bytes it holds in memory: its answer's weight, its vector (4 bytes a dimension), its id and bookkeeping. */
+        public long weight() {
+            return weight;
         }
 
         public String id() {
@@ -92,19 +104,37 @@ public final class SemanticIndex {
     private final ConcurrentLinkedQueue<Entry> order = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong count = new AtomicLong();
+    private final AtomicLong bytes = new AtomicLong();
     private volatile int maxEntries;
+    private volatile long maxBytes;
 
+    /** Bounded by entries only (tests). */
     public SemanticIndex(int maxEntries) {
-        this.maxEntries = maxEntries;
+        this(maxEntries, Long.MAX_VALUE);
     }
 
-    /** Changes the bound (a new config); the entries over it go at the next add. */
+    public SemanticIndex(int maxEntries, long maxBytes) {
+        this.maxEntries = maxEntries;
+        this.maxBytes = maxBytes;
+    }
+
+    /** Changes the entry bound (a new config); the entries over it go at the next add. */
     public void maxEntries(int max) {
         this.maxEntries = max;
     }
 
+    /** Changes the byte bound (a new config); the entries over it go at the next add. */
+    public void maxBytes(long max) {
+        this.maxBytes = max;
+    }
+
     public long size() {
         return count.get();
+    }
+
+    /** Bytes the entries hold now ({@link Entry#weight()} summed). */
+    public long bytes() {
+        return bytes.get();
     }
 
     Shelf shelf(String key, String namespace, String group) {
@@ -173,6 +203,7 @@ public final class SemanticIndex {
             shelf.entries = now;
         }
         count.incrementAndGet();
+        bytes.addAndGet(e.weight);
         order.add(e);
         queued.incrementAndGet();
         evict();
@@ -180,7 +211,7 @@ public final class SemanticIndex {
     }
 
     private void evict() {
-        while (count.get() > maxEntries) {
+        while (count.get() > maxEntries || bytes.get() > maxBytes) {
             Entry oldest = order.poll();
             if (oldest == null) {
                 return;
@@ -214,6 +245,7 @@ public final class SemanticIndex {
     /** Removes the given entries of the shelf (those still in it); returns how many went. */
     int remove(Shelf shelf, List<Entry> gone) {
         int removed = 0;
+        long freed = 0;
         synchronized (shelf) {
             List<Entry> keep = new ArrayList<>(shelf.entries.length);
             Set<Entry> drop = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
@@ -223,6 +255,7 @@ public final class SemanticIndex {
                     shelf.ids.remove(e.id);
                     e.gone = true;
                     removed++;
+                    freed += e.weight;
                 } else {
                     keep.add(e);
                 }
@@ -232,16 +265,19 @@ public final class SemanticIndex {
             }
         }
         count.addAndGet(-removed);
+        bytes.addAndGet(-freed);
         return removed;
     }
 
     /** Empties a shelf (its Redis bookkeeping too: it is read whole again). Returns how many entries went. */
     int clear(Shelf shelf) {
         int removed;
+        long freed = 0;
         synchronized (shelf) {
             removed = shelf.entries.length;
             for (Entry e : shelf.entries) {
                 e.gone = true;
+                freed += e.weight;
             }
             shelf.entries = Shelf.EMPTY;
             shelf.ids.clear();
@@ -249,6 +285,7 @@ public final class SemanticIndex {
             shelf.highestScore = Long.MIN_VALUE;
         }
         count.addAndGet(-removed);
+        bytes.addAndGet(-freed);
         return removed;
     }
 

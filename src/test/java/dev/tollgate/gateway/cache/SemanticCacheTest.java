@@ -109,13 +109,17 @@ class SemanticCacheTest {
     }
 
     static Snapshot snapshot(String redisUrl, int maxEntries, String embedApiBase, String credential) {
+        return snapshot(redisUrl, GatewayConfig.Caching.DEFAULT_MAX_BYTES, maxEntries, embedApiBase, credential);
+    }
+
+    static Snapshot snapshot(String redisUrl, long maxBytes, int maxEntries, String embedApiBase, String credential) {
         GatewayConfig.Model chat = new GatewayConfig.Model("team-a/chat", "chat", "openai", "gpt-4o-mini",
                 "http://127.0.0.1:1/v1", null, null, null, null, null, null, 1, 10_000, null, null, "reject", null);
         GatewayConfig.Model chat2 = new GatewayConfig.Model("team-a/chat2", "chat2", "openai", "gpt-4o-mini",
                 "http://127.0.0.1:1/v1", null, null, null, null, null, null, 1, 10_000, null, null, "reject", null);
         GatewayConfig config = new GatewayConfig(GatewayConfig.SCHEMA, "ns/gw", new GatewayConfig.Settings(4000, 0, redisUrl),
                 List.of(chat, chat2, embedModel(embedApiBase)), List.of(KEY_A, KEY_B), List.of(BUDGET), null, null,
-                new GatewayConfig.Caching(GatewayConfig.Caching.DEFAULT_MAX_BYTES, maxEntries, false,
+                new GatewayConfig.Caching(maxBytes, maxEntries, false,
                         Map.of("chat", CACHE, "chat2", CACHE)));
         return new Snapshot(config, new GatewaySecrets(GatewaySecrets.SCHEMA, Map.of(), Map.of("embed-key", credential),
                 null), "v1");
@@ -404,6 +408,28 @@ class SemanticCacheTest {
         assertThat(cache.entries()).isEqualTo(3);
         assertThat(lookup(cache, s, KEY_A, "chat", WireFormat.OPENAI, chat(null, FAR[0][0])).hit()).isNull();
         assertThat(text(lookup(cache, s, KEY_A, "chat", WireFormat.OPENAI, chat(null, FAR[4][0])))).isEqualTo("answer 4");
+    }
+
+    /**
+     * The config's maxBytes bounds the semantic entries' bytes too: a flood of unique prompts with 64 KiB answers
+     * under a 256 KiB bound keeps at most 256 KiB, the newest entries, however many entries maxSemanticEntries allows.
+     */
+    @Test
+    void boundedByMaxBytesOldestFirst() throws Exception {
+        long maxBytes = 256 * 1024;
+        Snapshot s = snapshot(null, maxBytes, 10_000, fake.apiBase(), FakeEmbeddings.KEY);
+        String big = "y".repeat(64 * 1024);
+        for (int i = 0; i < FAR.length; i++) {
+            put(cache, s, KEY_A, "chat", chat(null, FAR[i][1]), big + i);
+            assertThat(cache.bytes()).as("after store %d", i).isLessThanOrEqualTo(maxBytes);
+        }
+        assertThat(cache.entries()).as("three 64 KiB answers and their vectors fit in 256 KiB, four do not").isEqualTo(3);
+        assertThat(cache.bytes()).isGreaterThan(3 * 64 * 1024);
+        assertThat(lookup(cache, s, KEY_A, "chat", WireFormat.OPENAI, chat(null, FAR[0][1])).hit()).isNull();
+        int last = FAR.length - 1;
+        assertThat(text(lookup(cache, s, KEY_A, "chat", WireFormat.OPENAI, chat(null, FAR[last][1])))).isEqualTo(big + last);
+        cache.purge(s, null, null).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertThat(cache.bytes()).isZero();
     }
 
     @Test

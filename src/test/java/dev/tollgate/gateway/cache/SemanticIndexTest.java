@@ -60,6 +60,62 @@ class SemanticIndexTest {
         assertThat(b.entries).extracting(SemanticIndex.Entry::id).containsExactly("e3");
     }
 
+    /**
+     * A flood of unique stores of 256 KiB answers under a 4 MiB byte bound (and a far larger entry bound): the bytes
+     * held never pass the bound, the oldest entries go first, and the count of bytes is the entries' weights exactly
+     * (nothing leaks when entries leave by eviction, expiry or purge).
+     */
+    @Test
+    void boundedByBytesOldestFirst() {
+        long maxBytes = 4L << 20;
+        SemanticIndex index = new SemanticIndex(10_000, maxBytes);
+        String big = "x".repeat(256 * 1024);
+        Random random = new Random(7);
+        SemanticIndex.Shelf[] shelves = {index.shelf("a", "ns", "chat"), index.shelf("b", "ns", "chat")};
+        for (int i = 0; i < 200; i++) {
+            float[] v = new float[64];
+            for (int d = 0; d < v.length; d++) {
+                v[d] = (float) random.nextGaussian();
+            }
+            assertThat(index.add(shelves[i % 2], "e" + i, unit(v), answer(big + i), T0 + i, T0 + 10_000)).isTrue();
+            assertThat(index.bytes()).as("after store %d", i).isLessThanOrEqualTo(maxBytes);
+        }
+        long oneEntry = 256 * 1024 + 3 + 128 + 2 * "ns/chat".length() + 4 * 64 + SemanticIndex.Entry.OVERHEAD + 2 * 4;
+        assertThat(index.size()).as("as many 256 KiB entries as fit in 4 MiB").isEqualTo(maxBytes / oneEntry);
+        assertThat(index.bytes()).isEqualTo(sum(shelves)).isGreaterThan(maxBytes - oneEntry);
+        assertThat(shelves[0].entries).extracting(SemanticIndex.Entry::id).last().isEqualTo("e198");
+        assertThat(shelves[1].entries).extracting(SemanticIndex.Entry::id).last().isEqualTo("e199");
+        assertThat(shelves[0].entries).extracting(SemanticIndex.Entry::id).doesNotContain("e0", "e100");
+
+        // expiry and purge give their bytes back
+        index.nearest(shelves[0], shelves[0].entries[0].vector, T0 + 10_000, -1);
+        assertThat(shelves[0].entries).isEmpty();
+        assertThat(index.bytes()).isEqualTo(sum(shelves));
+        index.purge(null, null);
+        assertThat(index.bytes()).isZero();
+        assertThat(index.size()).isZero();
+
+        // a lower bound (a new config) applies at the next store
+        SemanticIndex.Shelf c = index.shelf("c", "ns", "chat");
+        for (int i = 0; i < 4; i++) {
+            index.add(c, "c" + i, unit(1, i), answer(big), T0, T0 + 10_000);
+        }
+        index.maxBytes(2 * oneEntry);
+        index.add(c, "c4", unit(1, 4), answer(big), T0, T0 + 10_000);
+        assertThat(c.entries).extracting(SemanticIndex.Entry::id).containsExactly("c3", "c4");
+        assertThat(index.bytes()).isEqualTo(sum(new SemanticIndex.Shelf[] {c})).isLessThanOrEqualTo(2 * oneEntry);
+    }
+
+    static long sum(SemanticIndex.Shelf[] shelves) {
+        long total = 0;
+        for (SemanticIndex.Shelf s : shelves) {
+            for (SemanticIndex.Entry e : s.entries) {
+                total += e.weight();
+            }
+        }
+        return total;
+    }
+
     @Test
     void purgeByNamespaceAndGroup() {
         SemanticIndex index = new SemanticIndex(100);
