@@ -38,8 +38,11 @@ public final class RedisBudgetLedger implements BudgetLedger {
     static final String SETTLE = """
             local actual = tonumber(ARGV[1])
             for i = 1, #KEYS do
-              local r = redis.call('HINCRBY', KEYS[i], 'r', -tonumber(ARGV[i + 1]))
-              if r < 0 then redis.call('HSET', KEYS[i], 'r', 0) end
+              -- a charge with nothing reserved (0) releases nothing: Lua writes -0 as "-0", which HINCRBY refuses
+              if ARGV[i + 1] ~= '0' then
+                local r = redis.call('HINCRBY', KEYS[i], 'r', '-' .. ARGV[i + 1])
+                if r < 0 then redis.call('HSET', KEYS[i], 'r', 0) end
+              end
               redis.call('HINCRBY', KEYS[i], 's', actual)
               redis.call('PEXPIRE', KEYS[i], 3024000000)
             end

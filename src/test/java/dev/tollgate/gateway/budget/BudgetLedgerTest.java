@@ -42,6 +42,16 @@ class BudgetLedgerTest {
         }
 
         @Test
+        void aChargeWithNothingReservedSettlesItsCost() throws Exception {
+            // what the semantic cache's embedding call does: no reservation beforehand, the cost charged after
+            Charge unreserved = new Charge("ns/embedding", 0, 1_000_000, 0);
+            await(replica(0).settle(List.of(unreserved), 42_000));
+            assertThat(await(replica(1).spent("ns/embedding", 0))).isEqualTo(42_000);
+            await(replica(2).settle(List.of(unreserved), 0)); // a free call settles too, changing nothing
+            assertThat(await(replica(0).spent("ns/embedding", 0))).isEqualTo(42_000);
+        }
+
+        @Test
         void periodsAreSeparate() throws Exception {
             Charge may = new Charge("ns/monthly", 1000, 100, 100);
             Charge june = new Charge("ns/monthly", 2000, 100, 100);
