@@ -50,6 +50,9 @@ public final class Snapshot {
 
     public GatewayConfig config() { return config; }
 
+    /** The rendered Secret this snapshot serves (a reload that keeps it builds a new snapshot from it). */
+    public GatewaySecrets secrets() { return secrets; }
+
     /** The config hash this snapshot was built from (reported in status and the x-tollgate-config header). */
     public String version() { return version; }
 
