@@ -309,6 +309,18 @@ class PromptsEndToEndTest {
     }
 
     @Test
+    void aStreamedAnswerCarriesThePromptHeader() throws Exception {
+        openai.enqueue(Reply.text("raw stream").chunks(2).usage(30, 5));
+        HttpResponse<String> r = ask(APP, "{\"model\":\"small\",\"stream\":true,\"prompt_id\":\"support\","
+                + "\"prompt_label\":\"production\",\"prompt_variables\":{\"customer\":\"Ed\"}}");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("text/event-stream");
+        assertThat(r.headers().firstValue("x-tollgate-prompt")).hasValue("team-a/support@2");
+        assertThat(r.body()).endsWith("data: [DONE]\n\n");
+        assertThat(contents(upstream())).containsExactly("system: Support v2. Be friendly.", "user: I am Ed.");
+    }
+
+    @Test
     void theSdkSeesAnUnknownPromptAsNotFound() {
         NotFoundException e = catchThrowableOfType(NotFoundException.class, () -> sdk(APP).chat().completions().create(
                 ChatCompletionCreateParams.builder().model("small").addUserMessage("hi")
