@@ -12,7 +12,8 @@ final class ClientWriter {
     /** Error codes a retry cannot fix: OpenAI's SDKs honour x-should-retry. */
     private static final Set<String> NO_RETRY = Set.of("upstream_auth_failed", "upstream_not_found", "budget_exceeded",
             "model_not_found", "model_not_allowed", "invalid_api_key", "key_disabled", "key_expired", "missing_api_key",
-            "model_misconfigured", "request_too_large", "invalid_json", "method_not_allowed", "unknown_url");
+            "model_misconfigured", "request_too_large", "invalid_json", "method_not_allowed", "unknown_url",
+            "prompt_not_found", "prompt_not_allowed", "parameter_fixed_by_prompt", "invalid_prompt_variables");
 
     private ClientWriter() {}
 

@@ -28,6 +28,8 @@ public final class HeaderNames {
     public static final CharSequence FALLBACKS = HttpHeaders.createOptimized("x-tollgate-fallbacks");
     /** How the cache answered: HIT, SEMANTIC-HIT, MISS or BYPASS (absent when the model group is not cached). */
     public static final CharSequence CACHE = HttpHeaders.createOptimized("x-tollgate-cache");
+    /** The prompt version a request was rendered from, {@code <namespace>/<name>@<version>} (requests naming a prompt). */
+    public static final CharSequence PROMPT = HttpHeaders.createOptimized("x-tollgate-prompt");
     public static final CharSequence SHOULD_RETRY = HttpHeaders.createOptimized("x-should-retry");
 
     private HeaderNames() {}

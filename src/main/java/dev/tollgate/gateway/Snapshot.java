@@ -18,6 +18,8 @@ public final class Snapshot {
     private final Map<String, GatewayConfig.Key> keysByHash = new HashMap<>();
     private final Map<String, List<GatewayConfig.Model>> groups = new HashMap<>();
     private final Map<String, GatewayConfig.Budget> budgets = new HashMap<>();
+    /** Prompts by id ({@code <namespace>/<name>}): empty when the config has none. */
+    private final Map<String, GatewayConfig.Prompt> prompts;
 
     public Snapshot(GatewayConfig config, GatewaySecrets secrets, String version) {
         this.config = config;
@@ -37,9 +39,19 @@ public final class Snapshot {
             g.computeIfAbsent(m.modelName(), n -> new java.util.ArrayList<>()).add(m);
         }
         g.forEach((name, members) -> groups.put(name, List.copyOf(members)));
+        if (config.prompts() == null || config.prompts().isEmpty()) {
+            prompts = Map.of();
+        } else {
+            Map<String, GatewayConfig.Prompt> p = new HashMap<>();
+            config.prompts().forEach(prompt -> p.put(prompt.id(), prompt));
+            prompts = p;
+        }
     }
 
     public GatewayConfig config() { return config; }
+
+    /** The rendered Secret this snapshot serves (a reload that keeps it builds a new snapshot from it). */
+    public GatewaySecrets secrets() { return secrets; }
 
     /** The config hash this snapshot was built from (reported in status and the x-tollgate-config header). */
     public String version() { return version; }
@@ -78,6 +90,11 @@ public final class Snapshot {
 
     public Optional<GatewayConfig.Budget> budget(String id) {
         return Optional.ofNullable(budgets.get(id));
+    }
+
+    /** The Prompt {@code id} ({@code <namespace>/<name>}), or null when the gateway serves none by that id. */
+    public GatewayConfig.Prompt prompt(String id) {
+        return prompts.get(id);
     }
 
     /** The shared Redis's password from the rendered Secret, or null. */

@@ -22,6 +22,8 @@ abstract class OpenAiRules extends RequestRules {
     static final int REQUIRED = 4;
     /** The chat body names a prompt (prompt_id): its messages come from the prompt, the client's may be absent. */
     static final int PROMPT = 8;
+    /** The chat body's messages are an empty array: refused unless the body names a prompt (which brings its own). */
+    static final int NO_MESSAGES = 16;
 
     /** The fields chat completions and completions share. */
     static int common(String name, JsonParser p) throws IOException {
@@ -77,8 +79,7 @@ abstract class OpenAiRules extends RequestRules {
         public int field(String name, JsonParser p) throws IOException {
             switch (name) {
                 case "messages" -> {
-                    messages(p);
-                    return REQUIRED;
+                    return messages(p) ? REQUIRED : REQUIRED | NO_MESSAGES;
                 }
                 case "max_tokens", "max_completion_tokens" -> okOrNull(p, integer(p, 1, Integer.MAX_VALUE), name);
                 case "logprobs" -> {
@@ -110,6 +111,9 @@ abstract class OpenAiRules extends RequestRules {
             if ((seen & REQUIRED) == 0 && (seen & PROMPT) == 0) {
                 throw InvalidRequest.missing("messages");
             }
+            if ((seen & NO_MESSAGES) != 0 && (seen & PROMPT) == 0) {
+                throw empty("messages");
+            }
             if ((seen & TOP_LOGPROBS) != 0 && (seen & LOGPROBS_TRUE) == 0) {
                 throw InvalidRequest.value("invalid_value", "'logprobs' must be set to true when 'top_logprobs' is "
                         + "used", "top_logprobs");
@@ -121,7 +125,8 @@ abstract class OpenAiRules extends RequestRules {
     private static final int TEXT = 1, IMAGE_URL = 2, INPUT_AUDIO = 4, FILE = 8, REFUSAL = 16;
     private static final String[] PART_TYPES = {"text", "image_url", "input_audio", "file", "refusal"};
 
-    static void messages(JsonParser p) throws IOException {
+    /** Checks a chat body's messages; false when the array is empty (the caller decides whether that is allowed). */
+    static boolean messages(JsonParser p) throws IOException {
         if (p.currentToken() != JsonToken.START_ARRAY) {
             throw InvalidRequest.of(type(p, "an array of messages"), "messages");
         }
@@ -129,9 +134,7 @@ abstract class OpenAiRules extends RequestRules {
         while (p.nextToken() != JsonToken.END_ARRAY) {
             message(p, i++);
         }
-        if (i == 0) {
-            throw empty("messages");
-        }
+        return i > 0;
     }
 
     /**

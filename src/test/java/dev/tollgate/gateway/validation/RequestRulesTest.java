@@ -176,6 +176,33 @@ class RequestRulesTest {
         assertThat(e.message(false)).contains("'" + param.strip() + "'");
     }
 
+    /** A chat body naming a prompt may leave messages out, or send none: the prompt brings its own (issue 22). */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{\"model\":\"m\",\"prompt_id\":\"support\"}",
+        "{\"prompt_id\":\"support\",\"prompt_variables\":{\"customer\":\"Ada\"},\"prompt_version\":2}",
+        "{\"messages\":[],\"model\":\"m\",\"prompt_id\":\"support\"}",
+        "{\"model\":\"m\",\"prompt_id\":\"support\",\"messages\":[]}",
+        "{\"model\":\"m\",\"prompt_id\":\"support\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+    })
+    void aPromptStandsInForMessages(String body) {
+        assertThatCode(() -> read(WireFormat.OPENAI, Operation.CHAT, body)).doesNotThrowAnyException();
+    }
+
+    /** Without a prompt, messages stay required and non-empty; with one, the messages given are still checked. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "{\"model\":\"m\",\"messages\":[]}| messages| empty_array",
+        "{\"model\":\"m\",\"prompt_version\":2}| messages| missing_required_parameter",
+        "{\"model\":\"m\",\"prompt_id\":\"s\",\"messages\":[{\"role\":\"robot\",\"content\":\"hi\"}]}| messages[0].role| invalid_value",
+        "{\"model\":\"m\",\"prompt_id\":\"s\",\"messages\":\"hi\"}| messages| invalid_type",
+    })
+    void messagesWithoutAPrompt(String body, String param, String code) {
+        InvalidRequest e = refused(WireFormat.OPENAI, Operation.CHAT, body.strip());
+        assertThat(e.param()).isEqualTo(param.strip());
+        assertThat(e.code()).isEqualTo(code.strip());
+    }
+
     @ParameterizedTest(name = "{0}: {2}")
     @CsvSource(delimiter = '|', value = {
         "COMPLETIONS| {\"model\":\"m\"}| prompt| missing_required_parameter",
