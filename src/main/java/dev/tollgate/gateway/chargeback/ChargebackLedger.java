@@ -147,11 +147,11 @@ public class ChargebackLedger {
      */
     public void count(Snapshot snapshot, GatewayConfig.Key key, String model, List<String> tags, boolean request,
             long inputTokens, long outputTokens, long spendMicros) {
-        if (!request && inputTokens == 0 && outputTokens == 0 && spendMicros == 0) {
-            return;
-        }
         if (snapshot != lastSeen) {
             lastSeen = snapshot;
+        }
+        if (!request && inputTokens == 0 && outputTokens == 0 && spendMicros == 0) {
+            return;
         }
         Map<String, String> a = key.attributes() == null ? Map.of() : key.attributes();
         if (attributes.get(key.id()) != a) { // identity: after the first request per key and config, one lookup
