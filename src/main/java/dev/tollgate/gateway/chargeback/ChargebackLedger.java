@@ -112,6 +112,7 @@ public class ChargebackLedger {
     /** Flushes and exports run one after another: an export reads Redis and the unflushed rest consistently. */
     private Future<?> serial = Future.succeededFuture();
     private boolean flushing;
+    private volatile long lastPruneMillis = Long.MIN_VALUE / 2;
 
     /** A ledger in memory only (tests, and the test constructors of UsageRecorder). */
     public ChargebackLedger(Clock clock) {
@@ -299,7 +300,12 @@ public class ChargebackLedger {
      * holds whole (no request adds to a past day's row any more: it is counted under the day it finished).
      */
     private void prune(boolean flushed) {
-        long today = today();
+        long now = clock.millis();
+        if (now - lastPruneMillis < 60_000 && now >= lastPruneMillis) {
+            return; // once a minute: a day's rows only age out at midnight, and memory may hold many days
+        }
+        lastPruneMillis = now;
+        long today = now / DAY_MILLIS;
         long oldest = today - retentionDays + 1;
         rows.entrySet().removeIf(e -> {
             long day = e.getKey().day();
