@@ -143,6 +143,24 @@ public class ChargebackLedger {
     }
 
     /**
+     * A stopping process sends what it has not flushed yet (best effort, at most 3 s; before the Redis clients close):
+     * its last second of figures is not lost. A request still running when the process stops is not counted.
+     */
+    void onStop(@Observes io.quarkus.runtime.ShutdownEvent event, TollgateConfig config) {
+        if (config.mode() == dev.tollgate.Mode.OPERATOR) {
+            return;
+        }
+        try {
+            synchronized (this) {
+                flushing = false; // a flush still running is chained before this one: this one then sends the rest
+            }
+            flush().toCompletionStage().toCompletableFuture().get(3, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warnf("chargeback: the last figures could not be flushed to Redis at shutdown: %s", e.toString());
+        }
+    }
+
+    /**
      * Counts one finished request or attempt (the request path): {@code request} false for an attempt another one
      * replaced or a call made for the request (its tokens and spend count, but it is not a request).
      */
