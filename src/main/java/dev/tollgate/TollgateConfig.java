@@ -135,6 +135,13 @@ public interface TollgateConfig {
         @WithDefault("3600000")
         long usageJournalRetentionMillis();
 
+        /**
+         * How many UTC days the chargeback ledger keeps ({@code GET :9000/tollgate/chargeback}): older days are dropped
+         * from memory and from the standalone state directory, and the day-bucketed Redis hashes expire after as long.
+         */
+        @WithDefault("400")
+        int chargebackRetentionDays();
+
         Budget budget();
 
         interface Budget {

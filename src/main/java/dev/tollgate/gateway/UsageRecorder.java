@@ -3,6 +3,7 @@ package dev.tollgate.gateway;
 import dev.tollgate.config.UsageReport;
 import dev.tollgate.gateway.budget.BudgetInterceptor;
 import dev.tollgate.gateway.budget.BudgetLedger;
+import dev.tollgate.gateway.chargeback.ChargebackLedger;
 import dev.tollgate.gateway.limits.SharedStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -134,6 +135,22 @@ public class UsageRecorder implements RequestInterceptor {
         };
     }
 
+    /**
+     * The chargeback ledger: counted here, beside the key's spend, with the same figures (the CDI bean; an in-memory
+     * one for the test constructors).
+     */
+    private ChargebackLedger chargeback = new ChargebackLedger(Clock.systemUTC());
+
+    @Inject
+    void useChargeback(ChargebackLedger ledger) {
+        this.chargeback = ledger;
+    }
+
+    /** The chargeback ledger this recorder counts into. */
+    public ChargebackLedger chargeback() {
+        return chargeback;
+    }
+
     /** The health the report carries comes from here (the CDI bean: {@link CountsOnlyHealth} unless replaced). */
     @Inject
     void useHealth(HealthSource source) {
@@ -187,6 +204,7 @@ public class UsageRecorder implements RequestInterceptor {
             written = count(ctx.snapshot, ctx.key.id(), hit.deploymentId(), ctx.status, null, null, 0, 0,
                     served ? cost : 0, slots, ctx.error != null && "rate_limit_exceeded".equals(ctx.error.code()), false,
                     true, !served ? NO_HIT : hit.semantic() ? SEMANTIC : EXACT, served ? hit.savedMicros() : 0);
+            chargeback.count(ctx.snapshot, ctx.key, group(ctx), ctx.tags, true, 0, 0, served ? cost : 0);
         } else {
             TokenUsage u = ctx.usage;
             written = count(ctx.snapshot, ctx.key.id(), ctx.deployment.id(), ctx.status, u == null ? null : u.promptTokens(),
@@ -194,6 +212,8 @@ public class UsageRecorder implements RequestInterceptor {
                     u == null ? 0 : u.cacheCreationInputTokens(), cost, slots,
                     ctx.error != null && "rate_limit_exceeded".equals(ctx.error.code()), ctx.upstreamFailed, !ctx.superseded,
                     NO_HIT, 0);
+            chargeback.count(ctx.snapshot, ctx.key, group(ctx), ctx.tags, !ctx.superseded,
+                    u == null ? 0 : u.promptTokens(), u == null ? 0 : u.outputTokens(), cost);
         }
         written.onFailure(t -> LOG.debugf("usage journal write failed (the next heartbeat repairs it): %s", t.getMessage()));
     }
@@ -377,6 +397,20 @@ public class UsageRecorder implements RequestInterceptor {
         count(snapshot, keyId, deploymentId, 200, null, null, 0, 0, 0, List.of(), false, false, true,
                 semantic ? SEMANTIC : EXACT, savedMicros)
                 .onFailure(t -> LOG.debugf("usage journal write failed (the next heartbeat repairs it): %s", t.getMessage()));
+    }
+
+    /**
+     * {@link #cacheHit(Snapshot, String, String, boolean, long)} of a request: also one request, no tokens and no spend,
+     * in the chargeback ledger.
+     */
+    public void cacheHit(RequestContext ctx, String deploymentId, boolean semantic, long savedMicros) {
+        cacheHit(ctx.snapshot, ctx.key.id(), deploymentId, semantic, savedMicros);
+        chargeback.count(ctx.snapshot, ctx.key, group(ctx), ctx.tags, true, 0, 0, 0);
+    }
+
+    /** The model group a request is counted under in the chargeback: the group that served it, else the one asked. */
+    private static String group(RequestContext ctx) {
+        return ctx.deployment != null ? ctx.deployment.modelName() : ctx.modelName;
     }
 
     /** {@link #cacheHit} with the journal write's outcome (tests). */

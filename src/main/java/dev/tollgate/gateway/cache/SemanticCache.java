@@ -326,6 +326,8 @@ public class SemanticCache {
         }
         usage.record(s, ctx.key.id(), m.id(), 200, tokens.promptTokens(), tokens.outputTokens(), cost, slots, false,
                 false, false).onFailure(t -> LOG.debugf("usage journal write failed: %s", t.getMessage()));
+        // the embedding is the request's call, not a request: its tokens and spend, under the embedding's model group
+        usage.chargeback().count(s, ctx.key, m.modelName(), ctx.tags, false, tokens.promptTokens(), tokens.outputTokens(), cost);
     }
 
     /** {@code f}, failed with a timeout (and {@code cancellation} cancelled) when it takes longer than {@code millis}. */
