@@ -194,7 +194,7 @@ final class CacheStage {
         ctx.costMicros = 0L;
         served(ctx, semanticHit, saved);
         write(ctx, hit);
-        usage.cacheHit(ctx.snapshot, ctx.key.id(), hit.deploymentId(), semanticHit, saved);
+        usage.cacheHit(ctx, hit.deploymentId(), semanticHit, saved);
         routes.record(ctx);
         routes.open.closed(ctx);
     }

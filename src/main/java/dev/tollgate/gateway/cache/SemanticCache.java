@@ -318,8 +318,7 @@ public class SemanticCache {
             budgets.ledger(s).settle(list, cost).onFailure(t -> LOG.errorf(
                     "could not charge the embedding's %s micro-USD for request %s: %s", cost, ctx.requestId, t.getMessage()));
         }
-        usage.record(s, ctx.key.id(), m.id(), 200, tokens.promptTokens(), tokens.outputTokens(), cost, slots, false,
-                false, false).onFailure(t -> LOG.debugf("usage journal write failed: %s", t.getMessage()));
+        usage.record(ctx, m.id(), 200, tokens.promptTokens(), tokens.outputTokens(), cost, slots, false, false, false).onFailure(t -> LOG.debugf("usage journal write failed: %s", t.getMessage()));
     }
 
     /** {@code f}, failed with a timeout (and {@code cancellation} cancelled) when it takes longer than {@code millis}. */
