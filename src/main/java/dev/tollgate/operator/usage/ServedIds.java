@@ -191,6 +191,20 @@ public class ServedIds {
         byDeployment.put(next.namespace() + "/" + next.deployment(), next);
     }
 
+    /**
+     * Adds Prompts to what a registered gateway serves until its next render (tests that drive the usage of a Prompt
+     * through a gateway whose render does not list it). Does nothing for a gateway not registered.
+     */
+    public synchronized void servePrompts(String namespace, String gateway, Set<String> prompts) {
+        Served s = byGateway.get(namespace + "/" + gateway);
+        if (s != null) {
+            Set<String> all = new HashSet<>(s.prompts());
+            all.addAll(prompts);
+            put(new Served(s.namespace(), s.gateway(), s.gatewayUid(), s.deployment(), s.deploymentUid(), s.configHash(),
+                    s.keys(), s.models(), s.budgets(), Set.copyOf(all)), s);
+        }
+    }
+
     /** Forgets every gateway but these (namespace/name): deleted gateways serve nothing. */
     public synchronized void retainGateways(Collection<String> gateways) {
         Set<String> keep = new HashSet<>(gateways);
