@@ -328,8 +328,8 @@ public class UsageRecorder implements RequestInterceptor {
         if (prompt != null) {
             fields(fields, "p|" + promptKey + "|", prompt);
         }
-        for (String tag : requestTags) {
-            fields(fields, "t|" + tag + "|", tags.get(tag));
+        for (int i = 0; i < requestTags.size(); i++) {
+            fields(fields, "t|" + requestTags.get(i) + "|", tags.get(requestTags.get(i)));
         }
         for (String slot : slots) {
             fields.put("b|" + slot, budgets.get(slot).sum());

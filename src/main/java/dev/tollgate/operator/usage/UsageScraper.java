@@ -142,7 +142,10 @@ public class UsageScraper {
         return served;
     }
 
-    /** Registers for changes of one report section ("keys", "models", "budgets"), by resource id. */
+    /**
+     * Registers for changes of one report section ("keys", "models", "budgets", "gateways", "prompts": by the Prompt's
+     * id, for any of its versions), by resource id.
+     */
     public void onChange(String section, Consumer<ResourceID> listener) {
         listeners.computeIfAbsent(section, s -> new CopyOnWriteArrayList<>()).add(listener);
     }
