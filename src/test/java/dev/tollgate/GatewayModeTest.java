@@ -62,7 +62,7 @@ class GatewayModeTest {
         assertThat(ready.statusCode()).isEqualTo(503);
         assertThat(ready.body()).contains("no configuration");
 
-        assertThat(operator.getRegisteredControllersNumber()).as("controllers are registered, just not started").isEqualTo(5);
+        assertThat(operator.getRegisteredControllersNumber()).as("controllers are registered, just not started").isEqualTo(6);
         assertThat(lifecycle.isStarted()).isFalse();
         assertThat(operator.getRuntimeInfo().isStarted()).isFalse();
         Thread.sleep(1000);

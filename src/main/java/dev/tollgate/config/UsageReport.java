@@ -170,8 +170,8 @@ public record UsageReport(String schema, String incarnation, String startedAt, S
      *
      * @param incarnations every incarnation of this gateway whose counters Redis holds now, live or not
      * @param orphans      the figures of those whose heartbeat expired (crashed processes), by incarnation, in this
-     *                     record's own shape with only {@code startedAt}, {@code keys}, {@code models} and
-     *                     {@code budgets} set
+     *                     record's own shape with only {@code startedAt}, {@code keys}, {@code models},
+     *                     {@code budgets}, {@code prompts} and {@code tags} set
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)
@@ -184,7 +184,8 @@ public record UsageReport(String schema, String incarnation, String startedAt, S
 
     /** The same report with this journal. */
     public UsageReport withJournal(Journal j) {
-        return new UsageReport(schema, incarnation, startedAt, config, keys, models, budgets, j, health, requests);
+        return new UsageReport(schema, incarnation, startedAt, config, keys, models, budgets, j, health, requests, prompts,
+                tags);
     }
 
     /** The JSON document, written once per request for it. */

@@ -23,10 +23,11 @@ import java.util.Map;
  * <li>{@code incarnations}: the set of incarnations, pruned of those whose hash expired.</li>
  * </ul>
  * Field names: {@code k|<keyId>|<counter>}, {@code k|<keyId>|b|<budget slot>}, {@code m|<deploymentId>|<counter>},
- * {@code b|<budget slot>}, {@code startedAt}; counters are req, err, in, out, spend (micro-USD), last (epoch ms), and,
+ * {@code b|<budget slot>}, {@code p|<promptId>@<version>|<counter>} (per prompt version), {@code t|<tag>|<counter>} (per
+ * request tag), {@code startedAt}; counters are req, err, in, out, spend (micro-USD), last (epoch ms), and,
  * once they are not 0, hit (response-cache hits), semhit (of them semantic), saved (micro-USD the hits saved), cread
  * and cwrite (input tokens the provider read from and wrote to its prompt cache).
- * Ids are Kubernetes names and never contain '|'. Plain standalone Redis: the scripts touch keys they derive.
+ * Ids are Kubernetes names and never contain '|' (nor do tags: their charset is {@code [A-Za-z0-9_.:/-]}). Plain standalone Redis: the scripts touch keys they derive.
  */
 public final class UsageJournal {
     /** KEYS: the hash. ARGV: its ttl, then field/value pairs: each field is raised to at least its value. */

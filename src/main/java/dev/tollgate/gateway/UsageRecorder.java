@@ -87,6 +87,9 @@ public class UsageRecorder implements RequestInterceptor {
     private final Instant startedAt;
     private final Map<String, Counters> keys = new ConcurrentHashMap<>();
     private final Map<String, Counters> models = new ConcurrentHashMap<>();
+    /** Per prompt version ({@code <promptId>@<version>}) and per request tag: the figures of the requests that used it. */
+    private final Map<String, Counters> prompts = new ConcurrentHashMap<>();
+    private final Map<String, Counters> tags = new ConcurrentHashMap<>();
     /** "budgetId@periodStartMillis" -> spend charged by this incarnation. */
     private final Map<String, LongAdder> budgets = new ConcurrentHashMap<>();
     private final AtomicLong inFlight = new AtomicLong();
@@ -203,7 +206,8 @@ public class UsageRecorder implements RequestInterceptor {
             boolean served = ctx.status > 0 && ctx.status < 400;
             written = count(ctx.snapshot, ctx.key.id(), hit.deploymentId(), ctx.status, null, null, 0, 0,
                     served ? cost : 0, slots, ctx.error != null && "rate_limit_exceeded".equals(ctx.error.code()), false,
-                    true, !served ? NO_HIT : hit.semantic() ? SEMANTIC : EXACT, served ? hit.savedMicros() : 0);
+                    true, !served ? NO_HIT : hit.semantic() ? SEMANTIC : EXACT, served ? hit.savedMicros() : 0,
+                    promptKey(ctx), ctx.tags);
             chargeback.count(ctx.snapshot, ctx.key, group(ctx), ctx.tags, true, 0, 0, served ? cost : 0);
         } else {
             TokenUsage u = ctx.usage;
@@ -211,7 +215,7 @@ public class UsageRecorder implements RequestInterceptor {
                     u == null ? null : u.outputTokens(), u == null ? 0 : u.cacheReadInputTokens(),
                     u == null ? 0 : u.cacheCreationInputTokens(), cost, slots,
                     ctx.error != null && "rate_limit_exceeded".equals(ctx.error.code()), ctx.upstreamFailed, !ctx.superseded,
-                    NO_HIT, 0);
+                    NO_HIT, 0, promptKey(ctx), ctx.tags);
             chargeback.count(ctx.snapshot, ctx.key, group(ctx), ctx.tags, !ctx.superseded,
                     u == null ? 0 : u.promptTokens(), u == null ? 0 : u.outputTokens(), cost);
         }
@@ -258,7 +262,23 @@ public class UsageRecorder implements RequestInterceptor {
     public Future<Void> record(Snapshot snapshot, String keyId, String deploymentId, int status, Long inputTokens,
             Long outputTokens, long cost, List<String> slots, boolean limited, boolean failed, boolean keyRequest) {
         return count(snapshot, keyId, deploymentId, status, inputTokens, outputTokens, 0, 0, cost, slots, limited, failed,
-                keyRequest, NO_HIT, 0);
+                keyRequest, NO_HIT, 0, null, List.of());
+    }
+
+    /**
+     * {@link #record(Snapshot, String, String, int, Long, Long, long, List, boolean, boolean, boolean)} of a call made
+     * for the request {@code ctx} (the semantic cache's embedding): its tokens and spend count for the request's prompt
+     * version and tags as they do for its key.
+     */
+    public Future<Void> record(RequestContext ctx, String deploymentId, int status, Long inputTokens, Long outputTokens,
+            long cost, List<String> slots, boolean limited, boolean failed, boolean keyRequest) {
+        return count(ctx.snapshot, ctx.key.id(), deploymentId, status, inputTokens, outputTokens, 0, 0, cost, slots, limited,
+                failed, keyRequest, NO_HIT, 0, promptKey(ctx), ctx.tags);
+    }
+
+    /** The usage report's key of the request's prompt version, or null when it named no prompt. */
+    private static String promptKey(RequestContext ctx) {
+        return ctx.prompt == null ? null : ctx.prompt.usageKey();
     }
 
     /**
@@ -270,7 +290,18 @@ public class UsageRecorder implements RequestInterceptor {
             Long outputTokens, long cachedInputTokens, long cacheWriteTokens, long cost, List<String> slots,
             boolean limited, boolean failed, boolean keyRequest) {
         return count(snapshot, keyId, deploymentId, status, inputTokens, outputTokens, cachedInputTokens,
-                cacheWriteTokens, cost, slots, limited, failed, keyRequest, NO_HIT, 0);
+                cacheWriteTokens, cost, slots, limited, failed, keyRequest, NO_HIT, 0, null, List.of());
+    }
+
+    /**
+     * The same for a request with a prompt version ({@code promptKey}, {@code <promptId>@<version>}, or null) and tags
+     * (tests: the request path sets them on the request's context).
+     */
+    Future<Void> record(Snapshot snapshot, String keyId, String deploymentId, int status, Long inputTokens,
+            Long outputTokens, long cost, List<String> slots, boolean limited, boolean failed, boolean keyRequest,
+            String promptKey, List<String> requestTags) {
+        return count(snapshot, keyId, deploymentId, status, inputTokens, outputTokens, 0, 0, cost, slots, limited, failed,
+                keyRequest, NO_HIT, 0, promptKey, requestTags);
     }
 
     /**
@@ -281,39 +312,26 @@ public class UsageRecorder implements RequestInterceptor {
      */
     private Future<Void> count(Snapshot snapshot, String keyId, String deploymentId, int status, Long inputTokens,
             Long outputTokens, long cachedInputTokens, long cacheWriteTokens, long cost, List<String> slots,
-            boolean limited, boolean failed, boolean keyRequest, int hit, long savedMicros) {
+            boolean limited, boolean failed, boolean keyRequest, int hit, long savedMicros, String promptKey,
+            List<String> requestTags) {
         long now = clock.millis();
         long tokens = (inputTokens == null ? 0 : inputTokens) + (outputTokens == null ? 0 : outputTokens);
         Counters key = keys.computeIfAbsent(keyId, k -> new Counters());
         Counters model = models.computeIfAbsent(deploymentId, k -> new Counters());
-        for (Counters c : List.of(key, model)) {
-            if (c == model || keyRequest) {
-                c.requests.increment();
-                if (status >= 400) {
-                    c.errors.increment();
-                }
-            }
-            if (inputTokens != null) {
-                c.inputTokens.add(inputTokens);
-                c.outputTokens.add(outputTokens);
-            }
-            if (cachedInputTokens != 0) {
-                c.cachedInputTokens.add(cachedInputTokens);
-            }
-            if (cacheWriteTokens != 0) {
-                c.cacheWriteTokens.add(cacheWriteTokens);
-            }
-            c.spendMicros.add(cost);
-            c.lastUsedMillis.accumulateAndGet(now, Math::max);
-            if (hit == NO_HIT) {
-                tick(c, now / 1000, tokens, limited, failed);
-            } else {
-                c.cacheHits.increment();
-                if (hit == SEMANTIC) {
-                    c.semanticCacheHits.increment();
-                }
-                c.cacheSavedMicros.add(savedMicros);
-            }
+        add(key, keyRequest, status, inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens, cost, now, tokens,
+                limited, failed, hit, savedMicros);
+        add(model, true, status, inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens, cost, now, tokens,
+                limited, failed, hit, savedMicros);
+        // a request's prompt version and each of its tags get the figures its key gets (nothing to do without them)
+        Counters prompt = null;
+        if (promptKey != null) {
+            prompt = prompts.computeIfAbsent(promptKey, k -> new Counters());
+            add(prompt, keyRequest, status, inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens, cost, now,
+                    tokens, limited, failed, hit, savedMicros);
+        }
+        for (int i = 0; i < requestTags.size(); i++) {
+            add(tags.computeIfAbsent(requestTags.get(i), k -> new Counters()), keyRequest, status, inputTokens,
+                    outputTokens, cachedInputTokens, cacheWriteTokens, cost, now, tokens, limited, failed, hit, savedMicros);
         }
         for (String slot : slots) {
             budgets.computeIfAbsent(slot, k -> new LongAdder()).add(cost);
@@ -327,11 +345,53 @@ public class UsageRecorder implements RequestInterceptor {
         fields.put("startedAt", startedAt.toEpochMilli());
         fields(fields, "k|" + keyId + "|", key);
         fields(fields, "m|" + deploymentId + "|", model);
+        if (prompt != null) {
+            fields(fields, "p|" + promptKey + "|", prompt);
+        }
+        for (int i = 0; i < requestTags.size(); i++) {
+            fields(fields, "t|" + requestTags.get(i) + "|", tags.get(requestTags.get(i)));
+        }
         for (String slot : slots) {
             fields.put("b|" + slot, budgets.get(slot).sum());
             fields.put("k|" + keyId + "|b|" + slot, key.budgetSpend.get(slot).sum());
         }
         return journal.write(fields);
+    }
+
+    /**
+     * Adds one request or attempt to one set of counters; {@code request}: it is one of their requests (else only its
+     * tokens and spend count: an attempt another one replaced, for a key, a prompt version or a tag).
+     */
+    private static void add(Counters c, boolean request, int status, Long inputTokens, Long outputTokens,
+            long cachedInputTokens, long cacheWriteTokens, long cost, long now, long tokens, boolean limited,
+            boolean failed, int hit, long savedMicros) {
+        if (request) {
+            c.requests.increment();
+            if (status >= 400) {
+                c.errors.increment();
+            }
+        }
+        if (inputTokens != null) {
+            c.inputTokens.add(inputTokens);
+            c.outputTokens.add(outputTokens);
+        }
+        if (cachedInputTokens != 0) {
+            c.cachedInputTokens.add(cachedInputTokens);
+        }
+        if (cacheWriteTokens != 0) {
+            c.cacheWriteTokens.add(cacheWriteTokens);
+        }
+        c.spendMicros.add(cost);
+        c.lastUsedMillis.accumulateAndGet(now, Math::max);
+        if (hit == NO_HIT) {
+            tick(c, now / 1000, tokens, limited, failed);
+        } else {
+            c.cacheHits.increment();
+            if (hit == SEMANTIC) {
+                c.semanticCacheHits.increment();
+            }
+            c.cacheSavedMicros.add(savedMicros);
+        }
     }
 
     private static void fields(Map<String, Long> out, String prefix, Counters c) {
@@ -364,6 +424,8 @@ public class UsageRecorder implements RequestInterceptor {
             c.budgetSpend.forEach((slot, v) -> out.put("k|" + id + "|b|" + slot, v.sum()));
         });
         models.forEach((id, c) -> fields(out, "m|" + id + "|", c));
+        prompts.forEach((id, c) -> fields(out, "p|" + id + "|", c));
+        tags.forEach((tag, c) -> fields(out, "t|" + tag + "|", c));
         budgets.forEach((slot, v) -> out.put("b|" + slot, v.sum()));
         return out;
     }
@@ -395,16 +457,18 @@ public class UsageRecorder implements RequestInterceptor {
      */
     public void cacheHit(Snapshot snapshot, String keyId, String deploymentId, boolean semantic, long savedMicros) {
         count(snapshot, keyId, deploymentId, 200, null, null, 0, 0, 0, List.of(), false, false, true,
-                semantic ? SEMANTIC : EXACT, savedMicros)
+                semantic ? SEMANTIC : EXACT, savedMicros, null, List.of())
                 .onFailure(t -> LOG.debugf("usage journal write failed (the next heartbeat repairs it): %s", t.getMessage()));
     }
 
     /**
-     * {@link #cacheHit(Snapshot, String, String, boolean, long)} of a request: also one request, no tokens and no spend,
-     * in the chargeback ledger.
+     * {@link #cacheHit(Snapshot, String, String, boolean, long)} of the request {@code ctx}: also one of its prompt
+     * version's and tags' requests, and one request, no tokens and no spend, in the chargeback ledger.
      */
     public void cacheHit(RequestContext ctx, String deploymentId, boolean semantic, long savedMicros) {
-        cacheHit(ctx.snapshot, ctx.key.id(), deploymentId, semantic, savedMicros);
+        count(ctx.snapshot, ctx.key.id(), deploymentId, 200, null, null, 0, 0, 0, List.of(), false, false, true,
+                semantic ? SEMANTIC : EXACT, savedMicros, promptKey(ctx), ctx.tags)
+                .onFailure(t -> LOG.debugf("usage journal write failed (the next heartbeat repairs it): %s", t.getMessage()));
         chargeback.count(ctx.snapshot, ctx.key, group(ctx), ctx.tags, true, 0, 0, 0);
     }
 
@@ -416,7 +480,7 @@ public class UsageRecorder implements RequestInterceptor {
     /** {@link #cacheHit} with the journal write's outcome (tests). */
     Future<Void> hit(Snapshot snapshot, String keyId, String deploymentId, boolean semantic, long savedMicros) {
         return count(snapshot, keyId, deploymentId, 200, null, null, 0, 0, 0, List.of(), false, false, true,
-                semantic ? SEMANTIC : EXACT, savedMicros);
+                semantic ? SEMANTIC : EXACT, savedMicros, null, List.of());
     }
 
     /** The operator read the report (counted so a stopping gateway knows its last figures were handed over). */
@@ -458,7 +522,18 @@ public class UsageRecorder implements RequestInterceptor {
         Map<String, UsageReport.BudgetSpend> b = new TreeMap<>();
         budgets.forEach((slot, spend) -> b.put(slot, budgetSpend(slot, spend.sum())));
         return new UsageReport(UsageReport.SCHEMA, incarnation, startedAt.toString(), configVersion, k, m, b, null,
-                health(m, health.health(nowMillis)), holder == null ? watch.figures() : watch.figures(thresholds(holder.current())));
+                health(m, health.health(nowMillis)), holder == null ? watch.figures() : watch.figures(thresholds(holder.current())),
+                section(prompts, nowSecond), section(tags, nowSecond));
+    }
+
+    /** The report's figures of one section (prompts, tags): null while it is empty, so the report is as before. */
+    private static Map<String, UsageReport.Counters> section(Map<String, Counters> counters, long nowSecond) {
+        if (counters.isEmpty()) {
+            return null;
+        }
+        Map<String, UsageReport.Counters> out = new TreeMap<>();
+        counters.forEach((id, c) -> out.put(id, counters(c, nowSecond)));
+        return out;
     }
 
     /**
@@ -545,10 +620,12 @@ public class UsageRecorder implements RequestInterceptor {
         }
     }
 
-    /** An orphan's journal fields as a report (keys, models, budgets; no rates: a dead process uses none). */
+    /** An orphan's journal fields as a report (keys, models, budgets, prompts, tags; no rates: a dead process uses none). */
     static UsageReport orphan(Map<String, Long> fields) {
         Map<String, Journaled> keys = new TreeMap<>();
         Map<String, Journaled> models = new TreeMap<>();
+        Map<String, Journaled> prompts = new TreeMap<>();
+        Map<String, Journaled> tags = new TreeMap<>();
         Map<String, UsageReport.BudgetSpend> budgets = new TreeMap<>();
         String startedAt = null;
         for (var e : new TreeMap<>(fields).entrySet()) {
@@ -565,8 +642,13 @@ public class UsageRecorder implements RequestInterceptor {
                     c.budgets = new TreeMap<>();
                 }
                 c.budgets.put(p[3], v);
-            } else if (p.length == 3 && (p[0].equals("k") || p[0].equals("m"))) {
-                Journaled c = (p[0].equals("k") ? keys : models).computeIfAbsent(p[1], id -> new Journaled());
+            } else if (p.length == 3 && (p[0].equals("k") || p[0].equals("m") || p[0].equals("p") || p[0].equals("t"))) {
+                Journaled c = (switch (p[0]) {
+                    case "k" -> keys;
+                    case "m" -> models;
+                    case "p" -> prompts;
+                    default -> tags;
+                }).computeIfAbsent(p[1], id -> new Journaled());
                 switch (p[2]) {
                     case "req" -> c.req = v;
                     case "err" -> c.err = v;
@@ -587,7 +669,18 @@ public class UsageRecorder implements RequestInterceptor {
         keys.forEach((id, c) -> k.put(id, c.counters()));
         Map<String, UsageReport.Counters> m = new TreeMap<>();
         models.forEach((id, c) -> m.put(id, c.counters()));
-        return new UsageReport(null, null, startedAt, null, k, m, budgets, null);
+        return new UsageReport(null, null, startedAt, null, k, m, budgets, null, null, null, journaled(prompts),
+                journaled(tags));
+    }
+
+    /** An orphan's prompt or tag figures: null when it journaled none. */
+    private static Map<String, UsageReport.Counters> journaled(Map<String, Journaled> in) {
+        if (in.isEmpty()) {
+            return null;
+        }
+        Map<String, UsageReport.Counters> out = new TreeMap<>();
+        in.forEach((id, c) -> out.put(id, c.counters()));
+        return out;
     }
 
     private static UsageReport.Counters counters(Counters c, long nowSecond) {

@@ -37,7 +37,7 @@ import org.jboss.logging.Logger;
 
 /**
  * Standalone mode's answer to {@code kubectl get}: {@code GET :9000/tollgate/status} prints keys, budgets and
- * models with their usage. Usage survives restarts: each run's report is saved in the state directory
+ * models with their usage, then prompt versions and request tags with theirs (once there are any). Usage survives restarts: each run's report is saved in the state directory
  * ({@code usage/<incarnation>.json}, every 5 s and at shutdown) and the view sums every run's figures, the same
  * per-incarnation sum the operator writes into status. A crash loses at most the last 5 s of usage. The budgets
  * of a new run start from that saved spend ({@link #seedBudgets}), so a restart does not start a period again.
@@ -199,6 +199,14 @@ public class StandaloneStatus {
         }
         out.append(budgets).append('\n');
         out.append(models(s.config().models(), reports));
+        String prompts = prompts(s.config().prompts(), reports);
+        if (prompts != null) {
+            out.append('\n').append(prompts);
+        }
+        String tags = tags(reports);
+        if (tags != null) {
+            out.append('\n').append(tags);
+        }
         if (!runner.lastErrors().isEmpty()) {
             out.append("\nPROBLEMS\n");
             runner.lastErrors().forEach(e -> out.append("  ").append(e).append('\n'));
@@ -257,6 +265,75 @@ public class StandaloneStatus {
                     promptCache(reports, "models", m.id()), m.prices() == null ? "(no price)" : m.prices().source());
         }
         return models.toString();
+    }
+
+    /**
+     * The prompt versions' table, to compare versions by cost: each served version (with the labels pointing at it)
+     * and any version with figures that is no longer served, usage summed over every run. Null when no prompt is
+     * served and none has figures (the view is then as before).
+     *
+     * @param config  the served Prompts (null: none)
+     * @param reports this run's report first, then every earlier run's, as saved
+     */
+    static String prompts(List<GatewayConfig.Prompt> config, List<JsonNode> reports) {
+        Map<String, String> labels = new TreeMap<>(StandaloneStatus::byVersion);
+        if (config != null) {
+            for (GatewayConfig.Prompt p : config) {
+                for (GatewayConfig.PromptVersion v : p.versions()) {
+                    List<String> pointing = new ArrayList<>();
+                    new TreeMap<>(p.labels()).forEach((label, version) -> {
+                        if (version == v.version()) {
+                            pointing.add(label);
+                        }
+                    });
+                    labels.put(p.id() + "@" + v.version(), pointing.isEmpty() ? "-" : String.join(",", pointing));
+                }
+            }
+        }
+        for (JsonNode r : reports) {
+            r.path("prompts").fieldNames().forEachRemaining(id -> labels.putIfAbsent(id, "(not served)"));
+        }
+        if (labels.isEmpty()) {
+            return null;
+        }
+        Table t = new Table("PROMPT", "VERSION", "LABELS", "REQUESTS", "ERRORS", "INPUT", "OUTPUT", "SPEND");
+        labels.forEach((id, shown) -> {
+            int at = id.lastIndexOf('@');
+            t.row(id.substring(0, at), id.substring(at + 1), shown, Long.toString(sum(reports, "prompts", id, "requests")),
+                    Long.toString(sum(reports, "prompts", id, "errors")), Long.toString(sum(reports, "prompts", id, "inputTokens")),
+                    Long.toString(sum(reports, "prompts", id, "outputTokens")),
+                    Money.format(sum(reports, "prompts", id, "spendMicros")));
+        });
+        return t.toString();
+    }
+
+    /** Prompt versions ordered by prompt id, then by number (10 after 9). */
+    private static int byVersion(String a, String b) {
+        int i = a.lastIndexOf('@');
+        int j = b.lastIndexOf('@');
+        int c = a.substring(0, i).compareTo(b.substring(0, j));
+        return c != 0 ? c : Long.compare(Long.parseLong(a.substring(i + 1)), Long.parseLong(b.substring(j + 1)));
+    }
+
+    /**
+     * The tags' table: every tag requests carried, usage summed over every run (a request with two tags counts in
+     * both rows). Null when no request carried one.
+     *
+     * @param reports this run's report first, then every earlier run's, as saved
+     */
+    static String tags(List<JsonNode> reports) {
+        java.util.Set<String> tags = new java.util.TreeSet<>();
+        reports.forEach(r -> r.path("tags").fieldNames().forEachRemaining(tags::add));
+        if (tags.isEmpty()) {
+            return null;
+        }
+        Table t = new Table("TAG", "REQUESTS", "ERRORS", "INPUT", "OUTPUT", "SPEND");
+        for (String tag : tags) {
+            t.row(tag, Long.toString(sum(reports, "tags", tag, "requests")), Long.toString(sum(reports, "tags", tag, "errors")),
+                    Long.toString(sum(reports, "tags", tag, "inputTokens")), Long.toString(sum(reports, "tags", tag, "outputTokens")),
+                    Money.format(sum(reports, "tags", tag, "spendMicros")));
+        }
+        return t.toString();
     }
 
     /** Response-cache hits over every run: "5", or "5 (2 semantic)". */

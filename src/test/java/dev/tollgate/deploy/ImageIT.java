@@ -181,9 +181,9 @@ class ImageIT {
         System.out.printf("standalone ready, gateway alive after %d ms%n", (System.nanoTime() - t0) / 1_000_000);
 
         // operator: registers its five controllers and starts them (then fails to reach the absent API server).
-        await(operator, () -> operator.log().contains("Starting the Tollgate operator (5 controllers)")
+        await(operator, () -> operator.log().contains("Starting the Tollgate operator (6 controllers)")
                 || !operator.process().isAlive(), "operator mode starts its controllers");
-        assertThat(operator.log()).contains("Starting the Tollgate operator (5 controllers)",
+        assertThat(operator.log()).contains("Starting the Tollgate operator (6 controllers)",
                 "Registered reconciler: 'gatewaydeployment'");
     }
 

@@ -324,8 +324,8 @@ public class SemanticCache {
             budgets.ledger(s).settle(list, cost).onFailure(t -> LOG.errorf(
                     "could not charge the embedding's %s micro-USD for request %s: %s", cost, ctx.requestId, t.getMessage()));
         }
-        usage.record(s, ctx.key.id(), m.id(), 200, tokens.promptTokens(), tokens.outputTokens(), cost, slots, false,
-                false, false).onFailure(t -> LOG.debugf("usage journal write failed: %s", t.getMessage()));
+        usage.record(ctx, m.id(), 200, tokens.promptTokens(), tokens.outputTokens(), cost, slots, false, false, false)
+                .onFailure(t -> LOG.debugf("usage journal write failed: %s", t.getMessage()));
         // the embedding is the request's call, not a request: its tokens and spend, under the embedding's model group
         usage.chargeback().count(s, ctx.key, m.modelName(), ctx.tags, false, tokens.promptTokens(), tokens.outputTokens(), cost);
     }

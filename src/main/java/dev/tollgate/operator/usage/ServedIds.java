@@ -11,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -19,7 +20,7 @@ import java.util.stream.Collectors;
 
 /**
  * What each GatewayDeployment serves now, for the usage scraper: the uid of the Deployment the operator made for it
- * and the ids of its current render (keys, deployments, budgets). The GatewayDeploymentReconciler updates it after
+ * and the ids of its current render (keys, deployments, budgets, prompts). The GatewayDeploymentReconciler updates it after
  * each render; the scraper reads a pod's report only when the pod belongs to a registered Deployment, and keeps
  * only figures about ids its gateway serves, so no pod can write usage into a resource its gateway does not serve.
  *
@@ -35,7 +36,12 @@ public class ServedIds {
      *                      while there is none
      */
     public record Served(String namespace, String gateway, String gatewayUid, String deployment, String deploymentUid,
-            String configHash, Set<String> keys, Set<String> models, Set<String> budgets) {
+            String configHash, Set<String> keys, Set<String> models, Set<String> budgets, Set<String> prompts) {
+
+        public Served(String namespace, String gateway, String gatewayUid, String deployment, String deploymentUid,
+                String configHash, Set<String> keys, Set<String> models, Set<String> budgets) {
+            this(namespace, gateway, gatewayUid, deployment, deploymentUid, configHash, keys, models, budgets, Set.of());
+        }
 
         /**
          * The report without any figure about an id this gateway does not serve: keys, deployments (their counters and
@@ -76,7 +82,28 @@ public class ServedIds {
                 }
             });
             return new UsageReport(r.schema(), r.incarnation(), r.startedAt(), r.config(), counters(r.keys(), keys, dropped),
-                    counters(r.models(), models, dropped), budgetSpend, j, health, r.requests());
+                    counters(r.models(), models, dropped), budgetSpend, j, health, r.requests(), promptFigures(r.prompts(), dropped),
+                    r.tags());
+        }
+
+        /**
+         * The figures of prompt versions ({@code <promptId>@<version>}) of Prompts this gateway serves; null when none
+         * is left. Tags are no resource: they are kept as reported (no status is written from them).
+         */
+        private Map<String, UsageReport.Counters> promptFigures(Map<String, UsageReport.Counters> in, int[] dropped) {
+            if (in == null) {
+                return null;
+            }
+            Map<String, UsageReport.Counters> out = new TreeMap<>();
+            in.forEach((key, c) -> {
+                int at = key.lastIndexOf('@');
+                if (c != null && at > 0 && prompts.contains(key.substring(0, at))) {
+                    out.put(key, c);
+                } else {
+                    dropped[0]++;
+                }
+            });
+            return out.isEmpty() ? null : out;
         }
 
         private Map<String, UsageReport.Counters> counters(Map<String, UsageReport.Counters> in, Set<String> served,
@@ -132,21 +159,28 @@ public class ServedIds {
                 return;
             }
             next = new Served(ns, name, old.gatewayUid(), deploymentName, deploymentUid, old.configHash(), old.keys(),
-                    old.models(), old.budgets());
+                    old.models(), old.budgets(), old.prompts());
         } else {
             GatewayConfig c = render.config();
             next = new Served(ns, name, gw.getMetadata().getUid(), deploymentName, deploymentUid, render.configHash(),
                     ids(c.keys().stream().map(GatewayConfig.Key::id).toList()),
                     ids(c.models().stream().map(GatewayConfig.Model::id).toList()),
-                    ids(c.budgets().stream().map(GatewayConfig.Budget::id).toList()));
+                    ids(c.budgets().stream().map(GatewayConfig.Budget::id).toList()),
+                    ids(c.prompts() == null ? List.of() : c.prompts().stream().map(GatewayConfig.Prompt::id).toList()));
         }
         put(next, old);
     }
 
     /** Registers ids directly (tests that feed the scraper reports without running the reconciler). */
     void put(String namespace, String gateway, String deploymentUid, Set<String> keys, Set<String> models, Set<String> budgets) {
+        put(namespace, gateway, deploymentUid, keys, models, budgets, Set.of());
+    }
+
+    /** The same, with the Prompts the gateway serves. */
+    void put(String namespace, String gateway, String deploymentUid, Set<String> keys, Set<String> models, Set<String> budgets,
+            Set<String> prompts) {
         put(new Served(namespace, gateway, "uid-" + gateway, gateway, deploymentUid, "test", Set.copyOf(keys),
-                Set.copyOf(models), Set.copyOf(budgets)), byGateway.get(namespace + "/" + gateway));
+                Set.copyOf(models), Set.copyOf(budgets), Set.copyOf(prompts)), byGateway.get(namespace + "/" + gateway));
     }
 
     private synchronized void put(Served next, Served old) {
@@ -155,6 +189,20 @@ public class ServedIds {
         }
         byGateway.put(next.namespace() + "/" + next.gateway(), next);
         byDeployment.put(next.namespace() + "/" + next.deployment(), next);
+    }
+
+    /**
+     * Adds Prompts to what a registered gateway serves until its next render (tests that drive the usage of a Prompt
+     * through a gateway whose render does not list it). Does nothing for a gateway not registered.
+     */
+    public synchronized void servePrompts(String namespace, String gateway, Set<String> prompts) {
+        Served s = byGateway.get(namespace + "/" + gateway);
+        if (s != null) {
+            Set<String> all = new HashSet<>(s.prompts());
+            all.addAll(prompts);
+            put(new Served(s.namespace(), s.gateway(), s.gatewayUid(), s.deployment(), s.deploymentUid(), s.configHash(),
+                    s.keys(), s.models(), s.budgets(), Set.copyOf(all)), s);
+        }
     }
 
     /** Forgets every gateway but these (namespace/name): deleted gateways serve nothing. */

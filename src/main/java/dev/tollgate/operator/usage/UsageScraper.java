@@ -142,7 +142,10 @@ public class UsageScraper {
         return served;
     }
 
-    /** Registers for changes of one report section ("keys", "models", "budgets"), by resource id. */
+    /**
+     * Registers for changes of one report section ("keys", "models", "budgets", "gateways", "prompts": by the Prompt's
+     * id, for any of its versions), by resource id.
+     */
     public void onChange(String section, Consumer<ResourceID> listener) {
         listeners.computeIfAbsent(section, s -> new CopyOnWriteArrayList<>()).add(listener);
     }
@@ -391,7 +394,29 @@ public class UsageScraper {
             models.addAll(r.health().keySet()); // a cooldown another replica shared, on a deployment this one never called
             models.forEach(id -> fire("models", id));
             r.budgets().values().forEach(b -> fire("budgets", b.budget()));
+            if (r.prompts() != null) {
+                // a Prompt is told at once when a version of it is new in this pod's report, else through the budget
+                Map<String, UsageReport.Counters> was = !own || before == null || before.prompts() == null ? Map.of()
+                        : before.prompts();
+                java.util.Set<String> now = new java.util.TreeSet<>();
+                java.util.Set<String> moved = new java.util.TreeSet<>();
+                r.prompts().forEach((key, c) -> {
+                    UsageReport.Counters previous = was.get(key);
+                    if (!c.equals(previous)) {
+                        (writes == null || (own && previous == null) ? now : moved).add(promptId(key));
+                    }
+                });
+                moved.removeAll(now);
+                now.forEach(id -> fire("prompts", id));
+                moved.forEach(id -> moved("prompts", id));
+            }
         }
+    }
+
+    /** The Prompt of a prompt version's figures ({@code <promptId>@<version>}). */
+    static String promptId(String promptVersion) {
+        int at = promptVersion.lastIndexOf('@');
+        return at < 0 ? promptVersion : promptVersion.substring(0, at);
     }
 
     private static boolean limited(UsageReport.Counters c) {
@@ -427,6 +452,9 @@ public class UsageScraper {
         own.keys().keySet().forEach(id -> pending.add("keys|" + id));
         own.models().keySet().forEach(id -> pending.add("models|" + id));
         own.budgets().values().forEach(b -> pending.add("budgets|" + b.budget()));
+        if (own.prompts() != null) {
+            own.prompts().keySet().forEach(v -> pending.add("prompts|" + promptId(v)));
+        }
         if (gone.gateway() != null) {
             pending.add("gateways|" + gone.namespace() + "/" + gone.gateway());
         }
@@ -467,7 +495,8 @@ public class UsageScraper {
      * ({@link #folded}), the deleted pod's figures leave this resource's live figures for good, so they are folded
      * exactly once; until then (the write held back by the budget) they stay, and nothing is lost with the pod.
      *
-     * @param section "keys", "models", "budgets" or "gateways"
+     * @param section "keys", "models", "budgets", "gateways" or "prompts" (a Prompt: {@code id} is the Prompt's, the
+     *                {@code live} figures one version's)
      */
     public Settled settle(String section, String id, Map<String, UsageShare> live) {
         if (retired.isEmpty()) {
@@ -595,11 +624,12 @@ public class UsageScraper {
         return out;
     }
 
-    /** One section of a report: "keys" or "models". */
+    /** One section of a report: "keys", "models" or "prompts" (by prompt version). */
     private static Map<String, UsageReport.Counters> section(UsageReport r, String section) {
         return switch (section) {
             case "keys" -> r.keys();
             case "models" -> r.models();
+            case "prompts" -> r.prompts() == null ? Map.of() : r.prompts();
             default -> Map.of();
         };
     }
