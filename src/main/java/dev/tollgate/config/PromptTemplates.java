@@ -29,8 +29,19 @@ public final class PromptTemplates {
 
     /** The names of the placeholders {@code text} uses, in order of first use. */
     public static Set<String> placeholders(String text) {
-        throw new UnsupportedOperationException("placeholder: implemented by the prompt helper");
+        // minimal version for the renderer's check (lane A1); the prompt helper's engine replaces it at merge
+        Set<String> out = new java.util.LinkedHashSet<>();
+        if (text == null) {
+            return out;
+        }
+        java.util.regex.Matcher m = PLACEHOLDER.matcher(text);
+        while (m.find()) {
+            out.add(m.group(1));
+        }
+        return out;
     }
+
+    private static final java.util.regex.Pattern PLACEHOLDER = java.util.regex.Pattern.compile("\\{\\{\\s*([^{}]*?)\\s*\\}\\}");
 
     /**
      * The values of {@code version}'s variables: the request's {@code prompt_variables} ({@code given}, an object of
