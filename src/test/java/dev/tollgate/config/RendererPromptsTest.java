@@ -311,4 +311,21 @@ class RendererPromptsTest {
         assertThat(second.configHash()).isNotEqualTo(first.configHash());
         assertThat(render().configHash()).isEqualTo(second.configHash());
     }
+
+    /** The example in docs/gateway-config.md carries the hash the renderer really computes for its content. */
+    @Test
+    void theDocumentedExampleHashIsTheRealOne() throws Exception {
+        String doc = java.nio.file.Files.readString(java.nio.file.Path.of("docs/gateway-config.md"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("```json\\n(.*?)```", java.util.regex.Pattern.DOTALL)
+                .matcher(doc);
+        assertThat(m.find()).isTrue();
+        GatewayConfig config = ConfigCodec.readConfigStrict(m.group(1));
+        assertThat(config.prompts()).isNotEmpty();
+        for (GatewayConfig.Prompt p : config.prompts()) {
+            for (GatewayConfig.PromptVersion v : p.versions()) {
+                assertThat(v.hash()).as(p.id() + "@" + v.version()).isEqualTo(Prompts.hash(v.model(), v.parameters(),
+                        v.variables(), v.messages(), v.overridable()));
+            }
+        }
+    }
 }
