@@ -39,10 +39,10 @@ tollgate.clusterRules are exactly the ClusterRole that `kubectl kustomize deploy
 */}}
 {{- define "tollgate.namespacedRules" -}}
 - apiGroups: ["llm.tollgate.dev"]
-  resources: ["gatewaydeployments", "llmmodels", "virtualkeys", "budgets", "logsinks"]
+  resources: ["gatewaydeployments", "llmmodels", "virtualkeys", "budgets", "logsinks", "prompts"]
   verbs: ["get", "list", "watch"]
 - apiGroups: ["llm.tollgate.dev"]
-  resources: ["gatewaydeployments/status", "llmmodels/status", "virtualkeys/status", "budgets/status", "logsinks/status"]
+  resources: ["gatewaydeployments/status", "llmmodels/status", "virtualkeys/status", "budgets/status", "logsinks/status", "prompts/status"]
   verbs: ["patch"]
 - apiGroups: [""]
   resources: ["events"]
@@ -85,6 +85,7 @@ tollgate.clusterRules are exactly the ClusterRole that `kubectl kustomize deploy
     - gatewaydeployments.llm.tollgate.dev
     - llmmodels.llm.tollgate.dev
     - logsinks.llm.tollgate.dev
+    - prompts.llm.tollgate.dev
     - virtualkeys.llm.tollgate.dev
   verbs: ["get"]
 - apiGroups: [""]

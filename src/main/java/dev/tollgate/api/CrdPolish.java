@@ -5,6 +5,7 @@ import dev.tollgate.api.v1alpha1.Budget;
 import dev.tollgate.api.v1alpha1.GatewayDeployment;
 import dev.tollgate.api.v1alpha1.LlmModel;
 import dev.tollgate.api.v1alpha1.LogSink;
+import dev.tollgate.api.v1alpha1.Prompt;
 import dev.tollgate.api.v1alpha1.VirtualKey;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crdv2.generator.CRDPostProcessor;
@@ -28,14 +29,18 @@ import java.util.Map;
  *   <li>printer columns in the order the kind class declares its {@code @AdditionalPrinterColumn}s (the generator
  *       sorts them by JSON path; {@code kubectl get} shows them in list order, so the most useful go first);</li>
  *   <li>every {@code conditions} list as {@code x-kubernetes-list-type: map} keyed by {@code type}, as
- *       {@code metav1.Condition} lists are (one entry per type; {@code type} is required in Condition).</li>
+ *       {@code metav1.Condition} lists are (one entry per type; {@code type} is required in Condition);</li>
+ *   <li>a Prompt's {@code spec.versions} as {@code x-kubernetes-list-type: map} keyed by {@code version}, so that the
+ *       API server correlates each version with its stored self and the transition rule on a version
+ *       ({@code self == oldSelf}: published versions are immutable) runs per version, at the cost of one version.</li>
  * </ul>
  * Everything else (enums, formats, categories, short names) comes from annotations on the API classes.
  */
 public class CrdPolish implements CRDPostProcessor {
     private static final Map<String, Class<?>> KINDS = Map.of(
             "LlmModel", LlmModel.class, "VirtualKey", VirtualKey.class,
-            "Budget", Budget.class, "GatewayDeployment", GatewayDeployment.class, "LogSink", LogSink.class);
+            "Budget", Budget.class, "GatewayDeployment", GatewayDeployment.class, "LogSink", LogSink.class,
+            "Prompt", Prompt.class);
 
     @Override
     public HasMetadata process(HasMetadata resource, String crdSpecVersion) {
@@ -53,6 +58,11 @@ public class CrdPolish implements CRDPostProcessor {
                 root.setDescription(d.value());
             }
             conditionsAsMaps(root);
+            if (kind == Prompt.class) {
+                JSONSchemaProps versions = root.getProperties().get("spec").getProperties().get("versions");
+                versions.setXKubernetesListType("map");
+                versions.setXKubernetesListMapKeys(List.of("version"));
+            }
             v.setAdditionalPrinterColumns(ordered(v.getAdditionalPrinterColumns(), kind));
         }
         return crd;

@@ -162,8 +162,12 @@ public final class Renderer {
         credentials.putAll(observed.credentials());
         problems.addAll(observed.problems());
         warnings.addAll(observed.warnings());
+        List<VirtualKey> servedKeys = new ArrayList<>();
+        byHash.values().forEach(c -> servedKeys.add(c.vk()));
+        Prompts.Rendered prompts = Prompts.render(gw, in.prompts(), servedKeys, in.namespaceLabels());
+        problems.addAll(prompts.problems());
         GatewayConfig config = new GatewayConfig(GatewayConfig.SCHEMA, id(gw), settings, models, keys, budgets, null,
-                routing, caching, observed.observability());
+                routing, caching, observed.observability(), prompts.prompts());
         GatewaySecrets secrets = new GatewaySecrets(GatewaySecrets.SCHEMA, keyHashes, credentials, redisPassword);
         String configJson = ConfigCodec.toJson(config);
         String secretsJson = ConfigCodec.toJson(secrets);

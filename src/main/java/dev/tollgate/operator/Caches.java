@@ -85,6 +85,12 @@ public final class Caches {
      */
     @SuppressWarnings("unchecked")
     static <R extends HasMetadata> io.fabric8.kubernetes.client.informers.cache.ItemStore<R> store(Class<R> type) {
+        if (type == dev.tollgate.api.v1alpha1.Prompt.class) { // the render reads the spec; the status holds usage
+            return (io.fabric8.kubernetes.client.informers.cache.ItemStore<R>) (Object) new SlimStore<dev.tollgate.api.v1alpha1.Prompt>(p -> {
+                p.setStatus(null);
+                return p;
+            });
+        }
         return type == dev.tollgate.api.v1alpha1.VirtualKey.class
                 ? (io.fabric8.kubernetes.client.informers.cache.ItemStore<R>) (Object) SlimStore.withoutStatus()
                 : new SlimStore<>();

@@ -33,8 +33,10 @@ public class RenderedGateways {
     public static final String BUDGET = "Budget";
     /** A team's LogSink: served when a gateway's render sends its namespace's calls to it. */
     public static final String LOG_SINK = dev.tollgate.config.Observabilities.LOG_SINK;
+    /** A team's Prompt: served when a gateway's render carries it (in the namespaces it serves keys from). */
+    public static final String PROMPT = dev.tollgate.config.Prompts.PROMPT;
     /** The kinds a render has a verdict on. */
-    static final List<String> KINDS = List.of(KEY, MODEL, BUDGET, LOG_SINK);
+    static final List<String> KINDS = List.of(KEY, MODEL, BUDGET, LOG_SINK, PROMPT);
 
     /**
      * One gateway's latest render: ids served by kind, problems by "Kind/namespace/name", and the generation of every
@@ -50,6 +52,8 @@ public class RenderedGateways {
                     BUDGET, c.budgets().stream().map(GatewayConfig.Budget::id).collect(Collectors.toUnmodifiableSet()),
                     LOG_SINK, c.observability() == null ? Set.of() : c.observability().sinks().stream()
                             .filter(s -> s.namespace() != null).map(GatewayConfig.Sink::id)
+                            .collect(Collectors.toUnmodifiableSet()),
+                    PROMPT, c.prompts() == null ? Set.of() : c.prompts().stream().map(GatewayConfig.Prompt::id)
                             .collect(Collectors.toUnmodifiableSet()));
             Map<String, Problem> problems = new HashMap<>();
             r.problems().forEach(p -> problems.putIfAbsent(p.kind() + "/" + p.id(), p));
@@ -116,12 +120,13 @@ public class RenderedGateways {
      */
     static final Map<String, Set<String>> RENDER_ONLY = Map.of(KEY, Set.of("BudgetNotFound"),
             MODEL, Set.of("ModelNameTaken"), BUDGET, Set.of(),
-            LOG_SINK, dev.tollgate.config.Observabilities.REASONS); // a LogSink is judged by the renders alone
+            LOG_SINK, dev.tollgate.config.Observabilities.REASONS, // a LogSink is judged by the renders alone
+            PROMPT, dev.tollgate.config.Prompts.REASONS); // and so is a Prompt
 
     private final Map<String, Rendered> byGateway = new ConcurrentHashMap<>();
     private final Map<String, List<Consumer<ResourceID>>> listeners = new ConcurrentHashMap<>();
 
-    /** Registers for changes of the verdicts on one kind (KEY, MODEL, BUDGET, LOG_SINK). */
+    /** Registers for changes of the verdicts on one kind (KEY, MODEL, BUDGET, LOG_SINK, PROMPT). */
     public void onChange(String kind, Consumer<ResourceID> listener) {
         listeners.computeIfAbsent(kind, k -> new CopyOnWriteArrayList<>()).add(listener);
     }
@@ -130,7 +135,7 @@ public class RenderedGateways {
      * Records a gateway's render and tells the controllers of every resource whose verdict it changed or whose new
      * generation it looked at for the first time.
      *
-     * @param seen the generation of every resource of each kind (KEY, MODEL, BUDGET, LOG_SINK) the render was given, by id
+     * @param seen the generation of every resource of each kind (KEY, MODEL, BUDGET, LOG_SINK, PROMPT) the render was given, by id
      */
     public void update(String gatewayId, RenderResult render, Map<String, Map<String, Long>> seen) {
         Rendered next = Rendered.of(gatewayId, render, seen);

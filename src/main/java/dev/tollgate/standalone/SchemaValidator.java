@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 public final class SchemaValidator {
     public record Violation(String pointer, String message) {}
 
-    private static final String[] CRDS = {"budgets", "gatewaydeployments", "llmmodels", "logsinks", "virtualkeys"};
+    private static final String[] CRDS = {"budgets", "gatewaydeployments", "llmmodels", "logsinks", "prompts", "virtualkeys"};
     private static final Set<String> CORE_KINDS = Set.of("Secret", "Namespace");
     private static final Set<String> SECRET_FIELDS = Set.of("apiVersion", "kind", "metadata", "data", "stringData", "type", "immutable");
     private static final Set<String> META_FIELDS = Set.of("name", "namespace", "labels", "annotations", "generateName",

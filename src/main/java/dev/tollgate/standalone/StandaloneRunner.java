@@ -50,7 +50,7 @@ public class StandaloneRunner {
     private static final ObjectMapper STRICT = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final Map<String, Class<? extends HasMetadata>> TYPES = Map.of("GatewayDeployment", GatewayDeployment.class,
             "LlmModel", LlmModel.class, "VirtualKey", VirtualKey.class, "Budget", Budget.class, "Secret", Secret.class,
-            "LogSink", LogSink.class);
+            "LogSink", LogSink.class, "Prompt", dev.tollgate.api.v1alpha1.Prompt.class);
 
     private final ConfigHolder holder;
     private final TollgateConfig config;
@@ -167,6 +167,7 @@ public class StandaloneRunner {
         List<VirtualKey> keys = new ArrayList<>();
         List<Budget> budgets = new ArrayList<>();
         List<LogSink> logSinks = new ArrayList<>();
+        List<dev.tollgate.api.v1alpha1.Prompt> prompts = new ArrayList<>();
         Map<String, Secret> secrets = new HashMap<>();
         Map<String, Manifests.Document> where = new HashMap<>();
         for (Manifests.Document d : docs) {
@@ -202,6 +203,8 @@ public class StandaloneRunner {
                 budgets.add(b);
             } else if (o instanceof LogSink ls) {
                 logSinks.add(ls);
+            } else if (o instanceof dev.tollgate.api.v1alpha1.Prompt p) {
+                prompts.add(p);
             } else if (o instanceof Secret s) {
                 secrets.put(Renderer.id(s), s);
             }
@@ -218,7 +221,7 @@ public class StandaloneRunner {
         }
         GatewayDeployment gw = gateways.isEmpty() ? null : gateways.get(0);
         return new Loaded(new RenderInput(gw, models, keys, budgets, ns -> Map.of(),
-                (ns, name) -> Optional.ofNullable(secrets.get(ns + "/" + name)), logSinks), where);
+                (ns, name) -> Optional.ofNullable(secrets.get(ns + "/" + name)), logSinks, prompts), where);
     }
 
     /** The key Tollgate generated for a VirtualKey, created once in the state directory and kept across restarts. */

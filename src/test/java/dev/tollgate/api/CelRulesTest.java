@@ -55,10 +55,13 @@ import org.junit.jupiter.api.Test;
  * types it where that is a scalar, a list or a map of one type; objects are maps of dyn. The environment is CEL's
  * standard library plus the strings extension; Kubernetes' own libraries (quantity, url, ip, its lists functions
  * …) are not in it, so a rule using them fails to compile here: teach this test when one is needed. Transition
- * rules ({@code oldSelf}) are compiled, but only updates run them, and the fixtures are creates.
+ * rules ({@code oldSelf}) run on updates only, with {@code oldSelf} bound to the stored value at the same place, as
+ * the API server correlates it: the same property of an object, the same key of a map, the item with the same keys
+ * of an {@code x-kubernetes-list-type: map} list (items of other lists have no old self: their rules do not run).
  *
  * <p>Fixtures: every sample (samples/) must pass every rule; every file under src/test/resources/cel-invalid/
- * must pass the structural schema and be refused by exactly the one rule its header names:
+ * must pass the structural schema and be refused by exactly the one rule its header names (a fixture of two manifests is
+an update: the first is the stored object, the second the update):
  * <pre>
  * # refused at: (root) | spec | spec.provider …
  * # refused with: the rule's message
@@ -155,11 +158,17 @@ class CelRulesTest {
             String at = header(f, text, "refused at");
             String message = header(f, text, "refused with");
             List<Manifests.Document> docs = Manifests.read(f, text);
-            assertThat(docs).as("%s holds one manifest", f).hasSize(1);
-            JsonNode body = docs.get(0).body();
+            assertThat(docs).as("%s holds one manifest (a create) or two (the stored one and its update)", f)
+                    .hasSizeBetween(1, 2);
+            JsonNode body = docs.get(docs.size() - 1).body();
             // Only CEL refuses it: the structural schema (types, patterns, required fields) has nothing against it.
             assertThat(structural.validate(body)).as("%s passes the structural schema", f).isEmpty();
-            List<Refusal> refusals = RULES.evaluate(body).refusals();
+            JsonNode stored = docs.size() == 2 ? docs.get(0).body() : null;
+            if (stored != null) {
+                assertThat(structural.validate(stored)).as("%s: the stored object passes the structural schema", f).isEmpty();
+                assertThat(RULES.evaluate(stored).refusals()).as("%s: the stored object passes every rule", f).isEmpty();
+            }
+            List<Refusal> refusals = (stored == null ? RULES.evaluate(body) : RULES.evaluateUpdate(stored, body)).refusals();
             assertThat(refusals).as("%s is refused by exactly one rule", f).hasSize(1);
             assertThat(refusals.get(0).toString()).as("%s", f).isEqualTo(at + ": " + message);
             refusedBySome.add(refusals.get(0).rule());
@@ -212,6 +221,34 @@ class CelRulesTest {
         assertThat(RULES.evaluate(resource("VirtualKey", tooLong, "{\"secretName\":\"search-app-key\"}")).refusals()).isEmpty();
         assertThat(RULES.evaluate(resource("VirtualKey", tooLong,
                 "{\"existingSecret\":{\"name\":\"byo\",\"key\":\"key\"}}")).refusals()).isEmpty();
+    }
+
+    /**
+     * A Prompt's published versions are immutable (a transition rule per version, correlated by its number), but an
+     * update may add versions, move labels (promotion, rollback) and drop a version no label points at.
+     */
+    @Test
+    void aPublishedPromptVersionIsImmutableButVersionsMayBeAddedAndLabelsMoved() {
+        String v1 = "{\"version\":1,\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"}]}";
+        String v2 = "{\"version\":2,\"messages\":[{\"role\":\"system\",\"content\":\"Be kind.\"}]}";
+        JsonNode stored = resource("Prompt", "support", "{\"versions\":[" + v1 + "],\"labels\":{\"production\":1}}");
+        // a new version, promoted; then rolled back; then the old version dropped with the label on the new one
+        assertThat(RULES.evaluateUpdate(stored, resource("Prompt", "support", "{\"versions\":[" + v1 + "," + v2
+                + "],\"labels\":{\"production\":2,\"staging\":2}}")).refusals()).isEmpty();
+        assertThat(RULES.evaluateUpdate(stored, resource("Prompt", "support", "{\"versions\":[" + v2 + "," + v1
+                + "],\"labels\":{\"production\":1}}")).refusals()).isEmpty();
+        assertThat(RULES.evaluateUpdate(stored, resource("Prompt", "support", "{\"versions\":[" + v2
+                + "],\"labels\":{\"production\":2}}")).refusals()).isEmpty();
+        // any edit of version 1, even of its description, is refused, once, at that version
+        Evaluation edited = RULES.evaluateUpdate(stored, resource("Prompt", "support", "{\"versions\":["
+                + v1.replace("}]}", "}],\"description\":\"typo\"}") + "," + v2 + "],\"labels\":{\"production\":1}}"));
+        assertThat(edited.refusals()).singleElement().satisfies(r -> {
+            assertThat(r.at()).isEqualTo("spec.versions[0]");
+            assertThat(r.rule().message()).startsWith("a published version is immutable");
+        });
+        // the same object as a create runs no transition rule
+        assertThat(RULES.evaluate(resource("Prompt", "support", "{\"versions\":["
+                + v1.replace("}]}", "}],\"description\":\"typo\"}") + "]}")).refusals()).isEmpty();
     }
 
     // ---------------------------------------------------------------------------------------------- helpers
@@ -348,10 +385,28 @@ class CelRulesTest {
             };
         }
 
-        /** Applies the schema's defaults to a copy of {@code resource}, then runs every rule on it. */
+        /** Applies the schema's defaults to a copy of {@code resource}, then runs every rule on it (a create). */
         Evaluation evaluate(JsonNode resource) {
+            return evaluateUpdate(null, resource);
+        }
+
+        /**
+         * The update of {@code stored} (null: a create) to {@code resource}: every rule runs on the new object, a
+         * transition rule only where the stored object has a correlated value, with it as {@code oldSelf}.
+         */
+        Evaluation evaluateUpdate(JsonNode stored, JsonNode resource) {
             JsonNode schema = schema(resource.path("apiVersion").asText(), resource.path("kind").asText());
             assertThat(schema).as("a CRD for %s %s", resource.path("apiVersion"), resource.path("kind")).isNotNull();
+            JsonNode value = rootView(resource, schema);
+            JsonNode old = stored == null ? null : rootView(stored, schema);
+            List<Refusal> refusals = new ArrayList<>();
+            int[] evaluated = {0};
+            evaluate(value, old, schema, "", "", refusals, evaluated);
+            return new Evaluation(refusals, evaluated[0]);
+        }
+
+        /** The resource with the schema's defaults, and of its metadata only what the root's rules see. */
+        private static JsonNode rootView(JsonNode resource, JsonNode schema) {
             JsonNode value = resource.deepCopy();
             applyDefaults(value, schema);
             // The root sees only name and generateName of the metadata.
@@ -362,26 +417,28 @@ class CelRulesTest {
                 }
             }
             ((ObjectNode) value).set("metadata", meta);
-            List<Refusal> refusals = new ArrayList<>();
-            int[] evaluated = {0};
-            evaluate(value, schema, "", "", refusals, evaluated);
-            return new Evaluation(refusals, evaluated[0]);
+            return value;
         }
 
-        private void evaluate(JsonNode value, JsonNode schema, String at, String pointer, List<Refusal> out, int[] evaluated) {
+        private void evaluate(JsonNode value, JsonNode old, JsonNode schema, String at, String pointer, List<Refusal> out,
+                int[] evaluated) {
+            if (old != null && old.isNull()) {
+                old = null;
+            }
             if (value == null || value.isNull() || schema == null) {
                 return;
             }
             List<Rule> rules = bySchemaNode.getOrDefault(schema, List.of());
             if (!rules.isEmpty()) {
                 Object self = toCel(value, schema);
+                Object oldSelf = old == null ? null : toCel(old, schema);
                 for (Rule r : rules) {
-                    if (r.transition()) {
-                        continue; // only updates run rules that read oldSelf
+                    if (r.transition() && oldSelf == null) {
+                        continue; // only updates run rules that read oldSelf, where the value has an old self
                     }
                     Object result;
                     try {
-                        result = r.program().eval(Map.of("self", self));
+                        result = r.program().eval(oldSelf == null ? Map.of("self", self) : Map.of("self", self, "oldSelf", oldSelf));
                     } catch (CelEvaluationException e) {
                         throw new AssertionError(r + " could not be evaluated at " + where(at) + ": " + e.getMessage(), e);
                     }
@@ -397,18 +454,36 @@ class CelRulesTest {
                 JsonNode additional = schema.path("additionalProperties");
                 for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
                     var f = it.next();
+                    JsonNode oldField = old == null ? null : old.get(f.getKey());
                     if (props.has(f.getKey())) {
-                        evaluate(f.getValue(), props.get(f.getKey()), at.isEmpty() ? f.getKey() : at + "." + f.getKey(),
+                        evaluate(f.getValue(), oldField, props.get(f.getKey()), at.isEmpty() ? f.getKey() : at + "." + f.getKey(),
                                 pointer + "/" + f.getKey(), out, evaluated);
                     } else if (additional.isObject()) {
-                        evaluate(f.getValue(), additional, at + "[" + f.getKey() + "]", pointer + "/" + f.getKey(), out, evaluated);
+                        evaluate(f.getValue(), oldField, additional, at + "[" + f.getKey() + "]", pointer + "/" + f.getKey(),
+                                out, evaluated);
                     }
                 }
             } else if (value.isArray() && schema.path("items").isObject()) {
                 for (int i = 0; i < value.size(); i++) {
-                    evaluate(value.get(i), schema.get("items"), at + "[" + i + "]", pointer + "/" + i, out, evaluated);
+                    evaluate(value.get(i), correlated(value.get(i), old, schema), schema.get("items"), at + "[" + i + "]",
+                            pointer + "/" + i, out, evaluated);
                 }
             }
+        }
+
+        /** The item of the old list the API server correlates with {@code item}: same keys in a map list, else none. */
+        private static JsonNode correlated(JsonNode item, JsonNode oldList, JsonNode schema) {
+            if (oldList == null || !oldList.isArray() || !"map".equals(schema.path("x-kubernetes-list-type").asText())) {
+                return null;
+            }
+            List<String> keys = new ArrayList<>();
+            schema.path("x-kubernetes-list-map-keys").forEach(k -> keys.add(k.asText()));
+            for (JsonNode o : oldList) {
+                if (keys.stream().allMatch(k -> java.util.Objects.equals(o.get(k), item.get(k)))) {
+                    return o;
+                }
+            }
+            return null;
         }
 
         /** Sets absent fields that have a default, as the API server does before it validates. */

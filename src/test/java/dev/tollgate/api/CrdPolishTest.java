@@ -33,7 +33,7 @@ class CrdPolishTest {
     /** Short names other CRDs use or may well use: Tollgate's start with "tg". */
     static final Set<String> GENERIC = Set.of("llm", "llmm", "llms", "model", "models", "mdl", "vk", "vkey", "key",
             "keys", "apikey", "gwd", "gw", "gtw", "llmgw", "gateway", "gateways", "bgt", "budget", "budgets",
-            "llmbudget", "sink", "sinks", "logsink", "ls");
+            "llmbudget", "sink", "sinks", "logsink", "ls", "prompt", "prompts", "pr", "pt");
 
     static Map<String, JsonNode> crds() throws IOException {
         Map<String, JsonNode> out = new TreeMap<>();
@@ -43,7 +43,7 @@ class CrdPolishTest {
                 out.put(crd.at("/spec/names/kind").asText(), crd);
             }
         }
-        assertThat(out.keySet()).containsExactlyInAnyOrder("Budget", "GatewayDeployment", "LlmModel", "LogSink", "VirtualKey");
+        assertThat(out.keySet()).containsExactlyInAnyOrder("Budget", "GatewayDeployment", "LlmModel", "LogSink", "Prompt", "VirtualKey");
         return out;
     }
 
@@ -164,7 +164,9 @@ class CrdPolishTest {
                 if (!p.startsWith(".metadata.")) {
                     JsonNode node = schema(crd);
                     for (String part : p.substring(1).split("\\.")) {
-                        node = node.path("properties").path(part);
+                        // a key of a map (.spec.labels.production): the map's value schema
+                        node = node.path("properties").has(part) || !node.path("additionalProperties").isObject()
+                                ? node.path("properties").path(part) : node.get("additionalProperties");
                         if (node.has("items")) {
                             node = node.get("items");
                         }

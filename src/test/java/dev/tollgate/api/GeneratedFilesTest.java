@@ -38,7 +38,8 @@ class GeneratedFilesTest {
         List<Path> generated = generatedCrds();
         assertThat(generated).extracting(p -> p.getFileName().toString()).containsExactly(
                 "budgets.llm.tollgate.dev-v1.yml", "gatewaydeployments.llm.tollgate.dev-v1.yml",
-                "llmmodels.llm.tollgate.dev-v1.yml", "logsinks.llm.tollgate.dev-v1.yml", "virtualkeys.llm.tollgate.dev-v1.yml");
+                "llmmodels.llm.tollgate.dev-v1.yml", "logsinks.llm.tollgate.dev-v1.yml", "prompts.llm.tollgate.dev-v1.yml",
+                "virtualkeys.llm.tollgate.dev-v1.yml");
         if (UPDATE) {
             for (Path dir : List.of(COMMITTED, CHART_CRDS)) {
                 Files.createDirectories(dir);

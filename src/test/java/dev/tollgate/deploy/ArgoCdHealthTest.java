@@ -60,10 +60,11 @@ class ArgoCdHealthTest {
     static final Path CHECKS = Path.of("deploy/argocd");
     static final Path PATCH = CHECKS.resolve("argocd-cm-patch.yaml");
     static final Path FIXTURES = Path.of("src/test/resources/argocd");
-    static final List<String> KINDS = List.of("LlmModel", "VirtualKey", "Budget", "GatewayDeployment", "LogSink");
+    static final List<String> KINDS = List.of("LlmModel", "VirtualKey", "Budget", "GatewayDeployment", "LogSink",
+            "Prompt");
     static final Map<String, Class<? extends HasMetadata>> TYPES = Map.of("LlmModel", LlmModel.class, "VirtualKey",
             VirtualKey.class, "Budget", Budget.class, "GatewayDeployment", GatewayDeployment.class,
-            "LogSink", dev.tollgate.api.v1alpha1.LogSink.class);
+            "LogSink", dev.tollgate.api.v1alpha1.LogSink.class, "Prompt", dev.tollgate.api.v1alpha1.Prompt.class);
     /** What Argo CD accepts from a health script (anything else becomes Unknown, "Lua returned an invalid health status"). */
     static final Set<String> ARGO_HEALTH = Set.of("Healthy", "Progressing", "Degraded", "Suspended", "Missing", "Unknown");
     static final boolean UPDATE = Boolean.getBoolean("update-generated");

@@ -62,7 +62,7 @@ class DeployManifestsTest {
     static final Set<String> CLUSTER_SCOPED = Set.of("Namespace", "CustomResourceDefinition", "ClusterRole",
             "ClusterRoleBinding");
     static final List<String> KINDS = List.of("gatewaydeployments", "llmmodels", "virtualkeys", "budgets",
-            "logsinks");
+            "logsinks", "prompts");
     static final Set<String> READ = Set.of("get", "list", "watch");
 
     static final YAMLMapper YAML = new YAMLMapper();

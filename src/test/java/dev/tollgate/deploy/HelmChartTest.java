@@ -275,7 +275,7 @@ class HelmChartTest {
         Set<String> manage = Set.of("create", "update", "patch", "delete", "get", "list", "watch");
         Set<String> read = Set.of("get", "list", "watch");
         Map<String, Set<String>> expected = new TreeMap<>();
-        for (String k : List.of("virtualkeys", "budgets", "logsinks")) {
+        for (String k : List.of("virtualkeys", "budgets", "logsinks", "prompts")) {
             expected.put("llm.tollgate.dev/" + k, manage);
         }
         for (String k : List.of("llmmodels", "gatewaydeployments")) {
@@ -288,7 +288,7 @@ class HelmChartTest {
 
         Map<String, Set<String>> view = grants(as(one(defaults, "ClusterRole", "tollgate-view"), ClusterRole.class).getRules());
         assertThat(view.values()).as("tollgate-view is read-only").allSatisfy(v -> assertThat(v).isEqualTo(read));
-        assertThat(view.keySet()).as("tollgate-view covers all five kinds and their status").isEqualTo(expected.keySet());
+        assertThat(view.keySet()).as("tollgate-view covers all six kinds and their status").isEqualTo(expected.keySet());
 
         assertThat(aggregationLabels(as(one(defaults, "ClusterRole", "tollgate-edit"), ClusterRole.class))).isEqualTo(Map.of(
                 "rbac.authorization.k8s.io/aggregate-to-edit", "true", "rbac.authorization.k8s.io/aggregate-to-admin", "true"));
@@ -636,7 +636,7 @@ class HelmChartTest {
         try (Stream<Path> s = Files.list(CHART.resolve("crds"))) {
             inChart = s.map(p -> p.getFileName().toString()).sorted().toList();
         }
-        assertThat(inChart).as("deploy/helm/tollgate/crds/").isEqualTo(committed).hasSize(5);
+        assertThat(inChart).as("deploy/helm/tollgate/crds/").isEqualTo(committed).hasSize(6);
         for (String f : committed) {
             assertThat(Files.readString(CHART.resolve("crds").resolve(f))).as("chart crds/%s", f)
                     .isEqualTo(Files.readString(DeployManifestsTest.CRDS.resolve(f)));

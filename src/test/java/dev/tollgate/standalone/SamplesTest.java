@@ -28,7 +28,7 @@ class SamplesTest {
     static final ObjectMapper STRICT = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     static final Map<String, Class<? extends HasMetadata>> TYPES = Map.of("GatewayDeployment", GatewayDeployment.class,
             "LlmModel", LlmModel.class, "VirtualKey", VirtualKey.class, "Budget", Budget.class, "Secret", Secret.class,
-            "LogSink", dev.tollgate.api.v1alpha1.LogSink.class);
+            "LogSink", dev.tollgate.api.v1alpha1.LogSink.class, "Prompt", dev.tollgate.api.v1alpha1.Prompt.class);
 
     /** Fields a sample may use before the CRD has them, by file: none now (kept for the next such merge). */
     static final Map<String, java.util.Set<String>> AWAITED_FIELDS = Map.of();
@@ -324,6 +324,41 @@ class SamplesTest {
                 Map.entry("sink:team-search/audit:authorization", "Bearer replace-with-the-team-webhook-token"));
         String config = dev.tollgate.config.ConfigCodec.toJson(r.config());
         assertThat(config).doesNotContain("replace-with", "replace-me", "hooks.slack.com");
+    }
+
+    /**
+     * samples/prompts, with the namespaces labelled as its comments say (and the keys the operator would generate):
+     * the Prompt rendered with both versions, its labels, and only the key its spec.keys selects.
+     */
+    @Test
+    void thePromptsSampleRendersBothVersionsAndOnlyTheAllowedKey() throws IOException {
+        List<HasMetadata> objects = new ArrayList<>();
+        for (Path f : Manifests.files(Path.of("samples/prompts"))) {
+            for (Manifests.Document d : Manifests.read(f)) {
+                assertThat(VALIDATOR.validate(d.body())).as(d.where("")).isEmpty();
+                objects.add(STRICT.treeToValue(d.body(), TYPES.get(d.kind())));
+            }
+        }
+        Map<String, String> served = Map.of("tollgate.dev/served-by", "ai-prompts");
+        List<VirtualKey> keys = only(objects, VirtualKey.class);
+        assertThat(keys).hasSize(2);
+        RenderResult r = Renderer.render(new RenderInput(only(objects, GatewayDeployment.class).get(0),
+                only(objects, LlmModel.class), keys, List.of(), ns -> served, (ns, name) -> Optional.of(
+                        dev.tollgate.Fixtures.secret(ns, name, Map.of("key", "sk-tg-generated-" + name + "-0123456789"))),
+                List.of(), only(objects, dev.tollgate.api.v1alpha1.Prompt.class)));
+        assertThat(r.problems()).isEmpty();
+        assertThat(r.warnings()).isEmpty();
+        assertThat(r.config().keys()).extracting(GatewayConfig.Key::id)
+                .containsExactly("team-support/batch", "team-support/helpdesk");
+        assertThat(r.config().prompts()).singleElement().satisfies(p -> {
+            assertThat(p.id()).isEqualTo("team-support/support-answer");
+            assertThat(p.keys()).containsExactly("team-support/helpdesk");
+            assertThat(p.labels()).isEqualTo(Map.of("production", 1, "staging", 2));
+            assertThat(p.versions()).extracting(GatewayConfig.PromptVersion::version).containsExactly(1, 2);
+            assertThat(p.versions().get(1).variables()).extracting(GatewayConfig.Variable::name).containsExactly("customer", "tone");
+            assertThat(p.versions().get(1).overridable()).containsExactly("temperature");
+            assertThat(p.versions()).allSatisfy(v -> assertThat(v.hash()).matches("sha256:[0-9a-f]{64}"));
+        });
     }
 
     @Test

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PromptMessage {
@@ -13,6 +14,7 @@ public class PromptMessage {
     private String role;
 
     @Required
+    @Size(max = 32768)
     @JsonPropertyDescription("The message's text, with {{name}} for each variable.")
     private String content;
 

@@ -7,19 +7,24 @@ import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.ArrayList;
 import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "self == oldSelf", message = "a published version is immutable: add a new version (the next "
+        + "number) and move the label to it instead of editing this one")
 public class PromptVersionSpec {
     @Required
     @Min(1)
     @JsonPropertyDescription("The version number (1, 2, …), unique within the Prompt.")
     private Integer version;
 
+    @Size(max = 1024)
     @JsonPropertyDescription("What changed in this version (for people; not sent anywhere).")
     private String description;
 
+    @Size(max = 128)
     @JsonPropertyDescription("Public model name the version is written for. Used unless the request may override "
             + "'model' (see overridable) and names one. Absent: the request's model.")
     private String model;
@@ -29,15 +34,19 @@ public class PromptVersionSpec {
             + "request may set one of them itself only when it is listed in overridable (else 400).")
     private JsonNode parameters;
 
+    @Size(max = 50)
+    @ValidationRule(value = "self.all(a, self.exists_one(b, b.name == a.name))",
+            message = "variable names must be unique within a version's variables")
     @JsonPropertyDescription("The variables the messages use as {{name}}, each required unless it has a default.")
     private List<PromptVariable> variables = new ArrayList<>();
 
     @Required
-    @Size(min = 1)
+    @Size(min = 1, max = 50)
     @JsonPropertyDescription("The template's messages, sent before the client's own; {{name}} is replaced by the "
             + "variable's value.")
     private List<PromptMessage> messages = new ArrayList<>();
 
+    @Size(max = 32)
     @JsonPropertyDescription("Parameters (and 'model') a request may set to replace the version's. Default: none.")
     private List<String> overridable = new ArrayList<>();
 

@@ -32,7 +32,7 @@ import java.util.stream.Collectors;
  * Service {@code <gw>-metrics} (management port, cluster-internal), the budgets' spend handed back to the pods
  * (ConfigMap {@code <gw>-spend}), and when the spec asks: HorizontalPodAutoscaler, PodDisruptionBudget and
  * NetworkPolicy {@code <gw>}. Any change to
- * an LlmModel, VirtualKey, Budget, LogSink, labelled Secret or Namespace re-renders every gateway from the informer
+ * an LlmModel, VirtualKey, Budget, LogSink, Prompt, labelled Secret or Namespace re-renders every gateway from the informer
  * caches: gateways are few, and the renderer applies each gateway's selections itself. Deletions need no
  * finalizer: a deleted VirtualKey leaves the cache, and the next render (triggered by that very event) drops it.
  */
@@ -106,6 +106,7 @@ public class GatewayDeploymentReconciler implements Reconciler<GatewayDeployment
                 Caches.mappedToAll(VirtualKey.class, ctx),
                 Caches.mappedToAll(Budget.class, ctx),
                 Caches.mappedToAll(LogSink.class, ctx), // a team's sink changes what its namespace's gateways render
+                Caches.mappedToAll(dev.tollgate.api.v1alpha1.Prompt.class, ctx), // so does a team's Prompt
                 Caches.mappedToAll(Namespace.class, ctx),
                 Caches.inputSecrets(ctx, s -> ctx.getPrimaryCache().list().map(ResourceID::fromResource).collect(Collectors.toSet())));
     }

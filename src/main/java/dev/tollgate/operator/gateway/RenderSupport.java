@@ -4,6 +4,7 @@ import dev.tollgate.api.v1alpha1.Budget;
 import dev.tollgate.api.v1alpha1.GatewayDeployment;
 import dev.tollgate.api.v1alpha1.LlmModel;
 import dev.tollgate.api.v1alpha1.LogSink;
+import dev.tollgate.api.v1alpha1.Prompt;
 import dev.tollgate.api.v1alpha1.VirtualKey;
 import dev.tollgate.config.KeyShards;
 import dev.tollgate.config.RenderInput;
@@ -46,13 +47,15 @@ final class RenderSupport {
             var keys = Caches.all(ctx, VirtualKey.class);
             var budgets = Caches.all(ctx, Budget.class);
             var logSinks = Caches.all(ctx, LogSink.class);
+            var prompts = Caches.all(ctx, Prompt.class);
             RenderResult r = Renderer.render(new RenderInput(gw, models, keys, budgets, Caches.namespaceLabels(ctx),
-                    Caches.secretLookup(ctx), logSinks));
+                    Caches.secretLookup(ctx), logSinks, prompts));
             shared.put(KEY, r);
             java.util.Map<String, java.util.Map<String, Long>> seen = java.util.Map.of(dev.tollgate.operator.RenderedGateways.KEY, generations(keys),
                     dev.tollgate.operator.RenderedGateways.MODEL, generations(models),
                     dev.tollgate.operator.RenderedGateways.BUDGET, generations(budgets),
-                    dev.tollgate.operator.RenderedGateways.LOG_SINK, generations(logSinks));
+                    dev.tollgate.operator.RenderedGateways.LOG_SINK, generations(logSinks),
+                    dev.tollgate.operator.RenderedGateways.PROMPT, generations(prompts));
             Listener l = listener;
             if (l != null) {
                 l.rendered(gw, r, seen);

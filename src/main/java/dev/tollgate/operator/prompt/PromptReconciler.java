@@ -81,7 +81,11 @@ public class PromptReconciler implements Reconciler<Prompt> {
         Instant now = clock.instant();
         String ns = p.getMetadata().getNamespace();
         String id = ns + "/" + p.getMetadata().getName();
-        List<Problem> problems = PromptChecks.problems(p);
+        List<Problem> problems = new java.util.ArrayList<>(PromptChecks.problems(p));
+        if (problems.isEmpty()) {
+            // what else the renderer refuses a Prompt for (its parameters, overridable): the status says it too
+            dev.tollgate.config.Prompts.problem(p).ifPresent(problems::add);
+        }
         var nsLabels = Caches.namespaceLabels(ctx);
         List<String> gateways = Caches.all(ctx, GatewayDeployment.class).stream()
                 .filter(gw -> Selectors.admitsNamespace(gw.getSpec() == null ? null : gw.getSpec().getKeys(),
