@@ -428,7 +428,7 @@ public final class Observation {
                 ctx.firstContentNanos == 0 ? null : ctx.firstContentNanos - startNanoTime, operation(ctx.operation),
                 ctx.rc.request().path(), ctx.ingress == WireFormat.ANTHROPIC ? "anthropic" : "openai",
                 key == null ? null : key.id(), keyNamespace, key == null || key.attributes() == null ? Map.of() : key.attributes(),
-                key == null || key.budgets() == null ? List.of() : key.budgets(), requested,
+                ctx.budgetIds != null ? ctx.budgetIds : key == null || key.budgets() == null ? List.of() : key.budgets(), requested,
                 m == null ? null : m.modelName(), m == null ? null : m.id(), m == null ? null : m.provider(),
                 m == null ? null : m.upstreamModel(), responseModel, responseId, serverAddress, serverPort, ctx.stream,
                 params(ctx), status, errorType(ctx, status), status >= 200 && status < 300 || ctx.error == null ? null
