@@ -368,6 +368,27 @@ class SamplesTest {
     }
 
     @Test
+    void standaloneRefusesAMalformedTagOrAllowedTag() throws IOException {
+        Manifests.Document key = Manifests.read(Path.of("inline.yaml"), """
+                apiVersion: llm.tollgate.dev/v1alpha1
+                kind: VirtualKey
+                metadata: {name: k}
+                spec: {tags: ["team:a", "-bad"], allowedTags: ["feature:*", "*", "x*y", "env-prod"]}
+                """).get(0);
+        assertThat(VALIDATOR.validate(key.body())).extracting(Object::toString).hasSize(2)
+                .anySatisfy(v -> assertThat(v).contains("/spec/tags/1", "-bad"))
+                .anySatisfy(v -> assertThat(v).contains("/spec/allowedTags/2", "x*y"));
+        Manifests.Document budget = Manifests.read(Path.of("inline.yaml"), """
+                apiVersion: llm.tollgate.dev/v1alpha1
+                kind: Budget
+                metadata: {name: b}
+                spec: {limit: "1", tags: ["feature:search", "has space"]}
+                """).get(0);
+        assertThat(VALIDATOR.validate(budget.body())).extracting(Object::toString).singleElement()
+                .satisfies(v -> assertThat(v).contains("/spec/tags/1"));
+    }
+
+    @Test
     void standaloneRefusesTooManyFallbacksAndTooLongNames() throws IOException {
         Manifests.Document d = Manifests.read(Path.of("inline.yaml"), """
                 apiVersion: llm.tollgate.dev/v1alpha1

@@ -19,7 +19,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Per-key rpm, tpm and max parallel requests, and per-deployment rpm/tpm (the upstream quota). Admitted requests
+ * Per-key rpm, tpm and max parallel requests, per-Budget ones (a Budget's {@code spec.limits}, shared by every
+ * request it covers: its keys' and its tags'), and per-deployment rpm/tpm (the upstream quota). Admitted requests
  * carry OpenAI's {@code x-ratelimit-limit/remaining/reset-requests|tokens} headers for the key's limits; a refused
  * one gets 429 with {@code retry-after}. Slots and tokens are settled in {@link #complete}, which runs however
  * the request ended (success, error, client abort), so an aborted stream gives its parallel slot back.
@@ -82,8 +83,10 @@ public class RateLimitInterceptor implements RequestInterceptor {
 
     @Override
     public Future<Void> admit(RequestContext ctx) {
-        List<RateLimiter.Limit> limits = withBudgets(cachedLimits(ctx.snapshot, ctx.key, ctx.deployment),
-                Tags.budgets(ctx), ctx.snapshot, ctx.modelName);
+        List<RateLimiter.Limit> own = cachedLimits(ctx.snapshot, ctx.key, ctx.deployment);
+        // the usual case: no Budget has spec.limits, nothing to add
+        List<RateLimiter.Limit> limits = Tags.anyBudgetLimits(ctx.snapshot)
+                ? withBudgets(own, Tags.budgets(ctx), ctx.snapshot, ctx.modelName) : own;
         if (limits.isEmpty()) {
             return Future.succeededFuture();
         }

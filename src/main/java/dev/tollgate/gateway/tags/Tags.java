@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
 public final class Tags {
     /** The header a client may name tags in (comma-separated), besides LiteLLM's {@code metadata.tags} body field. */
     public static final String HEADER = "x-tollgate-tags";
+    private static final CharSequence HEADER_NAME = io.vertx.core.http.HttpHeaders.createOptimized(HEADER);
     /** The param of every tag error (where LiteLLM's clients put their tags). */
     public static final String PARAM = "metadata.tags";
     /** The most tags a client may add to one request. */
@@ -43,7 +44,7 @@ public final class Tags {
     public static Buffer apply(RequestContext ctx, Buffer raw) {
         GatewayConfig.Key key = ctx.key;
         List<String> fixed = key.tags();
-        String header = ctx.rc == null ? null : ctx.rc.request().getHeader(HEADER);
+        String header = ctx.rc == null ? null : ctx.rc.request().getHeader(HEADER_NAME);
         boolean metadata = ctx.body.has("metadata");
         boolean topLevel = ctx.body.has("tags");
         if ((fixed == null || fixed.isEmpty()) && header == null && !metadata && !topLevel) {
@@ -84,7 +85,7 @@ public final class Tags {
      */
     public static void applyHeader(RequestContext ctx) {
         List<String> fixed = ctx.key.tags();
-        String header = ctx.rc == null ? null : ctx.rc.request().getHeader(HEADER);
+        String header = ctx.rc == null ? null : ctx.rc.request().getHeader(HEADER_NAME);
         if ((fixed == null || fixed.isEmpty()) && header == null) {
             return;
         }
@@ -227,8 +228,16 @@ public final class Tags {
         return slash < 0 ? "" : keyId.substring(0, slash);
     }
 
-    /** Tag -> the budgets naming it, built once per snapshot (a reload brings a new one). */
-    record Index(Snapshot snapshot, Map<String, List<GatewayConfig.Budget>> byTag) {}
+    /**
+     * Tag -> the budgets naming it, and whether any budget has rate limits ({@code spec.limits}), built once per
+     * snapshot (a reload brings a new one).
+     */
+    record Index(Snapshot snapshot, Map<String, List<GatewayConfig.Budget>> byTag, boolean anyLimits) {}
+
+    /** Whether any Budget of the snapshot has rate limits: when none has, the limits stage need not look (one check). */
+    public static boolean anyBudgetLimits(Snapshot snapshot) {
+        return index(snapshot).anyLimits();
+    }
 
     private static volatile Index last;
 
@@ -238,7 +247,9 @@ public final class Tags {
             return i;
         }
         Map<String, List<GatewayConfig.Budget>> byTag = new HashMap<>();
+        boolean anyLimits = false;
         for (GatewayConfig.Budget b : snapshot.config().budgets()) {
+            anyLimits |= b.rpm() != null || b.tpm() != null || b.maxParallelRequests() != null;
             if (b.tags() != null) {
                 for (String tag : b.tags()) {
                     byTag.computeIfAbsent(tag, t -> new ArrayList<>()).add(b);
@@ -247,7 +258,7 @@ public final class Tags {
         }
         Map<String, List<GatewayConfig.Budget>> frozen = new HashMap<>();
         byTag.forEach((t, l) -> frozen.put(t, List.copyOf(l)));
-        i = new Index(snapshot, Map.copyOf(frozen));
+        i = new Index(snapshot, Map.copyOf(frozen), anyLimits);
         last = i;
         return i;
     }

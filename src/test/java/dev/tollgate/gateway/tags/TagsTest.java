@@ -34,7 +34,7 @@ class TagsTest {
     static RequestContext ctx(GatewayConfig.Key key, String header, String body, Snapshot snapshot) {
         HttpServerRequest req = (HttpServerRequest) Proxy.newProxyInstance(TagsTest.class.getClassLoader(),
                 new Class<?>[] {HttpServerRequest.class},
-                (p, m, a) -> m.getName().equals("getHeader") && Tags.HEADER.equals(a[0]) ? header : null);
+                (p, m, a) -> m.getName().equals("getHeader") && Tags.HEADER.equals(String.valueOf(a[0])) ? header : null);
         RoutingContext rc = (RoutingContext) Proxy.newProxyInstance(TagsTest.class.getClassLoader(),
                 new Class<?>[] {RoutingContext.class}, (p, m, a) -> m.getName().equals("request") ? req : null);
         RequestContext ctx = new RequestContext(rc, "req", WireFormat.OPENAI, Operation.CHAT, snapshot);
@@ -176,5 +176,20 @@ class TagsTest {
         assertThat(i.byTag().get("y")).extracting(GatewayConfig.Budget::id).containsExactly("p/a");
         Snapshot next = snapshot(List.of(), List.of());
         assertThat(Tags.index(next).byTag()).isEmpty();
+        assertThat(Tags.anyBudgetLimits(next)).isFalse();
+        assertThat(Tags.anyBudgetLimits(snapshot(List.of(), List.of(new GatewayConfig.Budget("p/l", 1, "daily", "UTC", 80,
+                List.of(), null, null, null, null, null, 3))))).as("limits without tags count too").isTrue();
+    }
+
+    @Test
+    void aPassThroughCallTakesTheHeaderAndTheFixedTagsOnly() {
+        RequestContext c = ctx(TAGGED, "feature:x", "{" + HELLO + ",\"metadata\":{\"tags\":[\"env-prod\"]}}", null);
+        Tags.applyHeader(c);
+        assertThat(c.tags).containsExactly("feature:x", "team:a");
+        RequestContext none = ctx(PLAIN, null, "{" + HELLO + "}", null);
+        Tags.applyHeader(none);
+        assertThat(none.tags).isEmpty();
+        assertThatThrownBy(() -> Tags.applyHeader(ctx(PLAIN, "feature:x", "{" + HELLO + "}", null)))
+                .isInstanceOfSatisfying(GatewayException.class, e -> assertThat(e.error().httpStatus()).isEqualTo(403));
     }
 }
