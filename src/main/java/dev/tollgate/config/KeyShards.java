@@ -159,7 +159,7 @@ public final class KeyShards {
         }
         GatewayConfig main = new GatewayConfig(config.schema(), config.gateway(), config.settings(), config.models(),
                 List.of(), config.budgets(), new GatewayConfig.KeyShards(count, List.copyOf(shardHashes)), config.routing(), config.caching(),
-                config.observability());
+                config.observability(), config.prompts());
         GatewaySecrets mainSecrets = new GatewaySecrets(secrets.schema(), Map.of(), secrets.credentials(),
                 secrets.redisPassword());
         return new Packed(main, mainSecrets, List.copyOf(shards));
@@ -209,7 +209,8 @@ public final class KeyShards {
         }
         keys.sort(Comparator.comparing(GatewayConfig.Key::id));
         return new Assembled(new GatewayConfig(config.schema(), config.gateway(), config.settings(), config.models(),
-                List.copyOf(keys), config.budgets(), null, config.routing(), config.caching(), config.observability()),
+                List.copyOf(keys), config.budgets(), null, config.routing(), config.caching(), config.observability(),
+                config.prompts()),
                 new GatewaySecrets(secrets.schema(), hashes,
                 secrets.credentials(), secrets.redisPassword()));
     }

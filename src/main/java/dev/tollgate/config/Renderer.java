@@ -96,9 +96,15 @@ public final class Renderer {
             }
             BudgetSpec bs = b.getSpec();
             budgetsById.put(id(b), b);
+            List<String> tags = sortedOrNull(bs.getTags());
+            KeyLimits bl = bs.getLimits() == null ? new KeyLimits() : bs.getLimits();
+            // a Budget in the gateway's own namespace (the platform's) covers tagged requests of every namespace
+            String tagNamespace = tags == null || gwNs.equals(b.getMetadata().getNamespace()) ? null
+                    : b.getMetadata().getNamespace();
             budgets.add(new GatewayConfig.Budget(id(b), limit.value(), period.value(),
                     zone.value().getId(), bs.getAlertThresholdPercent() == null ? 80 : bs.getAlertThresholdPercent(),
-                    List.copyOf(bs.getModels()), b.getMetadata().getCreationTimestamp()));
+                    List.copyOf(bs.getModels()), b.getMetadata().getCreationTimestamp(), tags, tagNamespace,
+                    bl.getRpm(), bl.getTpm(), bl.getMaxParallelRequests()));
         }
 
         // Keys: resolve hashes, then let the oldest of any duplicates win so an existing key never breaks.
@@ -468,7 +474,13 @@ public final class Renderer {
         KeyLimits l = s.getLimits() == null ? new KeyLimits() : s.getLimits();
         return new GatewayConfig.Key(id(vk), List.copyOf(s.getModels()), budgetsOf(vk, budgetsById), l.getRpm(),
                 l.getTpm(), l.getMaxParallelRequests(), s.getExpiresAt(), Boolean.TRUE.equals(s.getDisabled()),
-                s.getAttributes() == null ? null : new TreeMap<>(s.getAttributes()));
+                s.getAttributes() == null ? null : new TreeMap<>(s.getAttributes()), sortedOrNull(s.getTags()),
+                sortedOrNull(s.getAllowedTags()));
+    }
+
+    /** Sorted without duplicates; null when empty, so a resource without tags renders as it did before tags. */
+    static List<String> sortedOrNull(List<String> items) {
+        return items == null || items.isEmpty() ? null : List.copyOf(new java.util.TreeSet<>(items));
     }
 
     /** The same JSON with object fields sorted by name, recursively: equal params render to equal bytes. */

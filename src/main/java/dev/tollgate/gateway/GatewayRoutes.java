@@ -725,7 +725,7 @@ public class GatewayRoutes {
      * and against its endpoint's published description ({@link RequestRules}). A body that breaks either is refused
      * here, before it takes a rate-limit slot, reserves budget or reaches an upstream.
      */
-    static JsonBody body(io.vertx.core.buffer.Buffer raw, WireFormat ingress, Operation op) {
+    public static JsonBody body(io.vertx.core.buffer.Buffer raw, WireFormat ingress, Operation op) {
         try {
             return JsonBody.parse(raw, RequestRules.of(ingress, op));
         } catch (InvalidRequest e) {

@@ -515,6 +515,61 @@ class RendererTest {
         }
 
         @Test
+        void keyTagsAndAllowedTagsAreRenderedSortedAndLeftOutWhenEmpty() {
+            VirtualKey tagged = addKey(GW_NS, "tagged", keyValue("t"), T1);
+            tagged.getSpec().setTags(List.of("team:a", "env-prod", "team:a"));
+            tagged.getSpec().setAllowedTags(List.of("feature:*", "cost-center"));
+            addKey(GW_NS, "plain", keyValue("p"), T1);
+            RenderResult r = render();
+            assertThat(r.config().keys()).extracting(GatewayConfig.Key::id, GatewayConfig.Key::tags, GatewayConfig.Key::allowedTags)
+                    .containsExactly(tuple("tollgate/plain", null, null),
+                            tuple("tollgate/tagged", List.of("env-prod", "team:a"), List.of("cost-center", "feature:*")));
+            assertThat(ConfigCodec.toJson(r.config())).as("a key without tags renders as before tags existed")
+                    .contains("\"allowedTags\":[\"cost-center\",\"feature:*\"]").containsOnlyOnce("\"tags\"");
+        }
+
+        @Test
+        void tagBudgetsCarryTheirTagsLimitsAndWhoseRequestsTheyCover() {
+            serveEveryNamespace();
+            Budget platform = addBudget(GW_NS, "search", "100", "monthly");
+            platform.getSpec().setTags(List.of("feature:search", "env-prod"));
+            KeyLimits l = new KeyLimits();
+            l.setRpm(600L);
+            l.setTpm(100_000L);
+            l.setMaxParallelRequests(20);
+            platform.getSpec().setLimits(l);
+            Budget team = addBudget("team-a", "team-search", "10", "daily");
+            team.getSpec().setTags(List.of("feature:search"));
+            Budget plain = addBudget("team-a", "plain", "10", "daily");
+            RenderResult r = render();
+            assertThat(r.config().budgets()).extracting(GatewayConfig.Budget::id, GatewayConfig.Budget::tags,
+                    GatewayConfig.Budget::tagNamespace, GatewayConfig.Budget::rpm, GatewayConfig.Budget::tpm,
+                    GatewayConfig.Budget::maxParallelRequests).containsExactly(
+                            tuple("team-a/plain", null, null, null, null, null),
+                            tuple("team-a/team-search", List.of("feature:search"), "team-a", null, null, null),
+                            tuple("tollgate/search", List.of("env-prod", "feature:search"), null, 600L, 100_000L, 20));
+            assertThat(r.config().keys()).as("bound by no key, rendered all the same").isEmpty();
+            GatewayConfig.Budget rendered = r.config().budgets().get(2);
+            assertThat(rendered.coversTag("feature:search", "team-b")).as("a platform budget covers every namespace").isTrue();
+            assertThat(r.config().budgets().get(1).coversTag("feature:search", "team-b")).isFalse();
+            assertThat(r.config().budgets().get(1).coversTag("feature:search", "team-a")).isTrue();
+            assertThat(plain.getSpec().getTags()).isEmpty();
+        }
+
+        @Test
+        void aTeamBudgetWithAnEmptyKeySelectorBindsEveryKeyOfItsNamespace() {
+            serveEveryNamespace();
+            Budget team = addBudget("team-a", "team", "50", "monthly");
+            team.getSpec().setKeySelector(new LabelSelector());
+            addKey("team-a", "one", keyValue("one"), T1).getSpec().setModels(List.of("gpt-4o"));
+            addKey("team-a", "two", keyValue("two"), T1).getSpec().setModels(List.of("claude"));
+            addKey("team-b", "other", keyValue("other"), T1);
+            assertThat(render().config().keys()).extracting(GatewayConfig.Key::id, GatewayConfig.Key::budgets).containsExactly(
+                    tuple("team-a/one", List.of("team-a/team")), tuple("team-a/two", List.of("team-a/team")),
+                    tuple("team-b/other", List.of()));
+        }
+
+        @Test
         void keyIsBoundByItsBudgetRefsAndByMatchingKeySelectorsOfItsOwnNamespace() {
             serveEveryNamespace();
             addBudget("team-a", "named", "10", "daily");

@@ -24,6 +24,10 @@ public final class Api {
     /** Pattern of a decimal USD amount: no sign, at most 6 fractional digits (micro-dollars). */
     static final String MONEY_PATTERN = "^[0-9]{1,12}(\\.[0-9]{1,6})?$";
     /** Pattern of a duration such as 500ms, 30s, 5m, 2h, 1d. */
+    /** A request tag: a letter or digit, then up to 63 of letters, digits and {@code _ . : / -}. */
+    public static final String TAG_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$";
+    /** An allowed tag: a tag, a tag prefix followed by '*', or '*' alone (any tag). */
+    public static final String ALLOWED_TAG_PATTERN = "^(\\*|[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}\\*?)$";
     static final String DURATION_PATTERN = "^[0-9]+(ms|s|m|h|d)$";
     /**
      * Pattern of a size in bytes, a Kubernetes quantity without fractions or exponents: a plain number of bytes, or

@@ -42,7 +42,7 @@ public class BudgetSpec {
     @JsonPropertyDescription("Request tags the Budget covers (besides its keys): every request carrying one of them "
             + "is counted and bound. In the gateway's own namespace (the platform's) it covers such requests of every "
             + "namespace; elsewhere only those made with keys of the Budget's namespace.")
-    private List<String> tags = new ArrayList<>();
+    private List<@Pattern(Api.TAG_PATTERN) String> tags = new ArrayList<>();
 
     @JsonPropertyDescription("Rate limits shared by every request the Budget covers (its keys and its tags together), "
             + "enforced like a key's own (across replicas with the GatewayDeployment's Redis).")

@@ -50,12 +50,12 @@ public class VirtualKeySpec {
 
     @JsonPropertyDescription("Tags every request made with this key carries (for spend by tag, tag Budgets and "
             + "chargeback), whatever the client sends.")
-    private List<String> tags = new ArrayList<>();
+    private List<@Pattern(Api.TAG_PATTERN) String> tags = new ArrayList<>();
 
     @JsonPropertyDescription("Tags a client may add to a request (LiteLLM's metadata.tags field, or the header "
             + "x-tollgate-tags). An entry ending in '*' allows every tag with that prefix; [\"*\"] allows any. Empty "
             + "(default): the client may add none, and a request that names a tag not allowed is refused (403).")
-    private List<String> allowedTags = new ArrayList<>();
+    private List<@Pattern(Api.ALLOWED_TAG_PATTERN) String> allowedTags = new ArrayList<>();
 
     public GatewayRef getGatewayRef() { return gatewayRef; }
     public void setGatewayRef(GatewayRef gatewayRef) { this.gatewayRef = gatewayRef; }

@@ -27,8 +27,17 @@ public final class BudgetCharges {
     /** As {@link #of(GatewayConfig.Key, String, Function, long, Instant)}, with the periods from {@code windows}. */
     public static List<Charge> of(GatewayConfig.Key key, String modelName, Function<String, Optional<GatewayConfig.Budget>> budgetsById,
             long amountMicros, Instant now, Windows windows) {
-        List<Charge> out = new ArrayList<>(key.budgets().size());
-        for (String id : key.budgets()) {
+        return of(key.budgets(), modelName, budgetsById, amountMicros, now, windows);
+    }
+
+    /**
+     * The charges of a request charged to {@code budgetIds} (its key's and its tags' budgets, see
+     * {@code gateway/tags/Tags#budgets}): one per budget that counts {@code modelName}.
+     */
+    public static List<Charge> of(List<String> budgetIds, String modelName, Function<String, Optional<GatewayConfig.Budget>> budgetsById,
+            long amountMicros, Instant now, Windows windows) {
+        List<Charge> out = new ArrayList<>(budgetIds.size());
+        for (String id : budgetIds) {
             budgetsById.apply(id).ifPresent(b -> {
                 if (b.models().isEmpty() || b.models().contains(modelName)) {
                     out.add(new Charge(b.id(), windows.current(b, now).start().toEpochMilli(), b.limitMicros(), amountMicros));

@@ -15,6 +15,7 @@ import dev.tollgate.gateway.limits.SharedStore;
 import dev.tollgate.gateway.provider.JsonBody;
 import dev.tollgate.gateway.provider.Operation;
 import dev.tollgate.gateway.provider.WireFormat;
+import dev.tollgate.gateway.tags.Tags;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -102,11 +103,12 @@ public class BudgetInterceptor implements RequestInterceptor {
 
     @Override
     public Future<Void> admit(RequestContext ctx) {
-        if (ctx.key.budgets().isEmpty()) {
+        List<String> budgetIds = Tags.budgets(ctx); // the key's, and those covering one of the request's tags
+        if (budgetIds.isEmpty()) {
             return Future.succeededFuture();
         }
         boolean bound = false;
-        for (String id : ctx.key.budgets()) {
+        for (String id : budgetIds) {
             var b = ctx.snapshot.budget(id);
             if (b.isPresent() && (b.get().models().isEmpty() || b.get().models().contains(ctx.modelName))) {
                 bound = true;
@@ -119,12 +121,12 @@ public class BudgetInterceptor implements RequestInterceptor {
         OptionalLong max = boundedMaximumCost(ctx);
         if (max.isEmpty()) {
             return Future.failedFuture(new GatewayException(new ApiError(503, "api_error", "server_error",
-                    "the model '" + ctx.modelName + "' has no price, so the budget on your key cannot be enforced: the "
+                    "the model '" + ctx.modelName + "' has no price, so the budget on your key (or your request's tags) cannot be enforced: the "
                             + "platform team must set LlmModel spec.pricing for " + ctx.deployment.id(), null,
                     "model_not_priced")));
         }
         Instant now = clock.instant();
-        List<BudgetLedger.Charge> charges = BudgetCharges.of(ctx.key, ctx.modelName, ctx.snapshot::budget,
+        List<BudgetLedger.Charge> charges = BudgetCharges.of(budgetIds, ctx.modelName, ctx.snapshot::budget,
                 max.getAsLong(), now, windows);
         BudgetLedger ledger = ledger(ctx.snapshot);
         Future<BudgetLedger.Reservation> reserved = ledger.reserve(charges);
@@ -141,7 +143,7 @@ public class BudgetInterceptor implements RequestInterceptor {
             }
             // never refused on the cheap bound: counted precisely, and decided on that
             return precise.afterCheapRefusal(ledger, charges, ar.result(), () -> preciseCost(ctx, max.getAsLong()),
-                    amount -> BudgetCharges.of(ctx.key, ctx.modelName, ctx.snapshot::budget, amount, now, windows))
+                    amount -> BudgetCharges.of(budgetIds, ctx.modelName, ctx.snapshot::budget, amount, now, windows))
                     .transform(o -> o.failed() ? storeFailed(ctx, charges, o.cause())
                             : decide(ctx, o.result().charges(), o.result().reservation()));
         });

@@ -312,7 +312,7 @@ public class SemanticCache {
         Instant now = Instant.ofEpochMilli(clock.getAsLong());
         for (String group : new String[] {ctx.modelName, m.modelName()}) {
             if (group != null) {
-                for (BudgetLedger.Charge c : BudgetCharges.of(ctx.key, group, s::budget, 0, now)) {
+                for (BudgetLedger.Charge c : BudgetCharges.of(dev.tollgate.gateway.tags.Tags.budgets(ctx), group, s::budget, 0, now, BudgetCharges::window)) {
                     charges.putIfAbsent(c.budgetId(), c);
                 }
             }

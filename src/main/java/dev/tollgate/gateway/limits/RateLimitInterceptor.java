@@ -6,6 +6,7 @@ import dev.tollgate.gateway.GatewayException;
 import dev.tollgate.gateway.RequestContext;
 import dev.tollgate.gateway.RequestInterceptor;
 import dev.tollgate.gateway.Snapshot;
+import dev.tollgate.gateway.tags.Tags;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import io.vertx.core.Future;
@@ -18,7 +19,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Per-key rpm, tpm and max parallel requests, and per-deployment rpm/tpm (the upstream quota). Admitted requests
+ * Per-key rpm, tpm and max parallel requests, per-Budget ones (a Budget's {@code spec.limits}, shared by every
+ * request it covers: its keys' and its tags'), and per-deployment rpm/tpm (the upstream quota). Admitted requests
  * carry OpenAI's {@code x-ratelimit-limit/remaining/reset-requests|tokens} headers for the key's limits; a refused
  * one gets 429 with {@code retry-after}. Slots and tokens are settled in {@link #complete}, which runs however
  * the request ended (success, error, client abort), so an aborted stream gives its parallel slot back.
@@ -81,7 +83,10 @@ public class RateLimitInterceptor implements RequestInterceptor {
 
     @Override
     public Future<Void> admit(RequestContext ctx) {
-        List<RateLimiter.Limit> limits = cachedLimits(ctx.snapshot, ctx.key, ctx.deployment);
+        List<RateLimiter.Limit> own = cachedLimits(ctx.snapshot, ctx.key, ctx.deployment);
+        // the usual case: no Budget has spec.limits, nothing to add
+        List<RateLimiter.Limit> limits = Tags.anyBudgetLimits(ctx.snapshot)
+                ? withBudgets(own, Tags.budgets(ctx), ctx.snapshot, ctx.modelName) : own;
         if (limits.isEmpty()) {
             return Future.succeededFuture();
         }
@@ -101,7 +106,7 @@ public class RateLimitInterceptor implements RequestInterceptor {
         headers(ctx.response, d);
         if (!d.admitted()) {
             RateLimiter.Limit l = d.refused();
-            ctx.refusedByDeploymentQuota = !l.scope().startsWith("key/"); // another deployment may take it
+            ctx.refusedByDeploymentQuota = !shared(l); // another deployment may take it
             String seconds = Long.toString(Math.max(1, (d.retryAfterMillis() + 999) / 1000));
             return Future.failedFuture(new GatewayException(new ApiError(429, "rate_limit_error",
                     l.kind() == RateLimiter.Kind.TPM ? "tokens" : "requests", message(l, d.retryAfterMillis()), null,
@@ -124,7 +129,7 @@ public class RateLimitInterceptor implements RequestInterceptor {
             // unit back (the attempt that answers counts the key's request once)
             List<RateLimiter.Limit> key = new ArrayList<>();
             List<RateLimiter.Limit> model = new ArrayList<>();
-            limits.forEach(l -> (l.scope().startsWith("key/") ? key : model).add(l));
+            limits.forEach(l -> (shared(l) ? key : model).add(l));
             settle(ctx, key, tokens, true);
             settle(ctx, model, tokens, false);
         } else {
@@ -137,6 +142,50 @@ public class RateLimitInterceptor implements RequestInterceptor {
             limiter(ctx.snapshot).release(limits, tokens, refund)
                     .onFailure(t -> LOG.warnf("could not settle rate limits for request %s: %s", ctx.requestId, t.getMessage()));
         }
+    }
+
+    /**
+     * A limit of the request itself (its key's, or a Budget's covering it) rather than of the deployment: another
+     * deployment would hit it too, and a superseded attempt gives its unit back (the answering one counts it).
+     */
+    private static boolean shared(RateLimiter.Limit l) {
+        return l.scope().startsWith("key/") || l.scope().startsWith(BUDGET);
+    }
+
+    static final String BUDGET = "budget/";
+
+    /**
+     * {@code base} and the limits ({@code spec.limits}) of every Budget the request is charged to that counts its
+     * model (as for charges: a Budget's {@code models} filter applies), scoped {@code budget/<id>}; {@code base}
+     * itself when none has limits.
+     */
+    static List<RateLimiter.Limit> withBudgets(List<RateLimiter.Limit> base, List<String> budgetIds, Snapshot snapshot,
+            String modelName) {
+        if (budgetIds.isEmpty()) {
+            return base;
+        }
+        List<RateLimiter.Limit> out = null;
+        for (String id : budgetIds) {
+            GatewayConfig.Budget b = snapshot.budget(id).orElse(null);
+            if (b == null || (b.rpm() == null && b.tpm() == null && b.maxParallelRequests() == null)
+                    || !(b.models() == null || b.models().isEmpty() || b.models().contains(modelName))) {
+                continue;
+            }
+            if (out == null) {
+                out = new ArrayList<>(base);
+            }
+            String scope = BUDGET + b.id();
+            if (b.rpm() != null) {
+                out.add(new RateLimiter.Limit(scope, RateLimiter.Kind.RPM, b.rpm()));
+            }
+            if (b.tpm() != null) {
+                out.add(new RateLimiter.Limit(scope, RateLimiter.Kind.TPM, b.tpm()));
+            }
+            if (b.maxParallelRequests() != null) {
+                out.add(new RateLimiter.Limit(scope, RateLimiter.Kind.PARALLEL, b.maxParallelRequests()));
+            }
+        }
+        return out == null ? base : List.copyOf(out);
     }
 
     static List<RateLimiter.Limit> limits(GatewayConfig.Key key, GatewayConfig.Model model) {
@@ -163,6 +212,8 @@ public class RateLimitInterceptor implements RequestInterceptor {
 
     private static String message(RateLimiter.Limit l, long retryAfterMillis) {
         String who = l.scope().startsWith("key/") ? "your key (VirtualKey " + l.scope().substring(4) + ")"
+                : l.scope().startsWith(BUDGET) ? "Budget " + l.scope().substring(BUDGET.length())
+                        + " (its spec.limits, shared by every request it covers: its keys and tags)"
                 : "the model deployment " + l.scope().substring(6) + " (its upstream quota)";
         String what = switch (l.kind()) {
             case RPM -> l.max() + " requests per minute";

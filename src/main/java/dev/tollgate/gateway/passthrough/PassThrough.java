@@ -101,6 +101,7 @@ public class PassThrough {
             presented = authz != null && authz.regionMatches(true, 0, "Bearer ", 0, 7) ? authz.substring(7).trim() : null;
         }
         ctx.key = Auth.authenticate(presented, "", ctx.snapshot, now);
+        dev.tollgate.gateway.tags.Tags.applyHeader(ctx); // the header and the key's fixed tags: the body is the provider's
         String path = ctx.rc.normalizedPath().substring(provider.length() + 1);
         NativeApi.Call call = api.route(req.method(), path, body, ctx.key, ctx.snapshot);
         ctx.deployment = choose(call.candidates(), ctx.key, provider, path);

@@ -258,6 +258,25 @@ public final class JsonBody {
         return spans.containsKey(field) || edits.containsKey(field) ? tree().get(field) : null;
     }
 
+    /**
+     * The top-level field's value, or null when absent: as {@link #get}, but reading only that value's bytes while
+     * there is no tree (a stage that looks at one nested field, e.g. {@code metadata}, need not parse the whole body).
+     */
+    public JsonNode field(String field) {
+        if (tree != null || KEPT.contains(field) || edits.containsKey(field)) {
+            return get(field);
+        }
+        int[] span = spans.get(field);
+        if (span == null) {
+            return null;
+        }
+        try {
+            return Json.mapper().readTree(raw, span[0], span[1] - span[0]);
+        } catch (IOException e) {
+            return get(field); // read once already: cannot fail, but the tree is the authority
+        }
+    }
+
     public boolean has(String field) {
         return tree != null ? tree.has(field) : spans.containsKey(field) || edits.containsKey(field);
     }

@@ -490,6 +490,12 @@ public final class StatusBuilders {
     }
 
     /** @param admission the gateways' verdict (see {@link #readiness}), or null when not judged */
+    /** What a tag Budget covers besides its keys, for its Ready message ("" without tags). */
+    private static String tagged(Budget b) {
+        List<String> tags = b.getSpec().getTags();
+        return tags == null || tags.isEmpty() ? "" : " and requests tagged " + String.join(", ", new java.util.TreeSet<>(tags));
+    }
+
     public static BudgetStatus budget(Budget b, Optional<Problem> problem, BudgetPeriods.Window window, int keysCovered,
             dev.tollgate.api.v1alpha1.Usage usage, RenderedGateways.Admission admission, Instant now) {
         List<Condition> cs = new ArrayList<>();
@@ -504,7 +510,7 @@ public final class StatusBuilders {
                 "no GatewayDeployment enforces this budget: none selects namespace " + b.getMetadata().getNamespace()
                         + " and its labels in spec.budgets, so keys that name it are refused (BudgetNotFound)",
                 gateways -> Conditions.of(READY, true, "BudgetActive", "limit " + b.getSpec().getLimit() + " USD per "
-                        + b.getSpec().getPeriod() + " over " + keysCovered + " keys" + servedBy(gateways))));
+                        + b.getSpec().getPeriod() + " over " + keysCovered + " keys" + tagged(b) + servedBy(gateways))));
         BudgetStatus s = new BudgetStatus();
         if (limit != null && problem.isEmpty()) {
             int threshold = b.getSpec().getAlertThresholdPercent() == null ? 80 : b.getSpec().getAlertThresholdPercent();

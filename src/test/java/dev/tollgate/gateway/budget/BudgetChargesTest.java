@@ -37,6 +37,21 @@ class BudgetChargesTest {
     }
 
     @Test
+    void aRequestsTagBudgetsAreChargedLikeItsKeysWithTheModelFilter() {
+        GatewayConfig.Budget tagged = new GatewayConfig.Budget("platform/search", 9_000, "daily", "UTC", 80,
+                List.of("gpt-4o"), null, List.of("feature:search"), null, null, null, null);
+        Map<String, GatewayConfig.Budget> all = Map.of(DAILY_BERLIN.id(), DAILY_BERLIN, tagged.id(), tagged);
+        Instant now = Instant.parse("2026-11-24T12:00:00Z");
+        List<String> ids = List.of("ns/daily", "platform/search");
+        assertThat(BudgetCharges.of(ids, "gpt-4o", id -> Optional.ofNullable(all.get(id)), 600, now, BudgetCharges::window))
+                .extracting(BudgetLedger.Charge::budgetId, BudgetLedger.Charge::limitMicros, BudgetLedger.Charge::amountMicros)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("ns/daily", 1_000L, 600L),
+                        org.assertj.core.groups.Tuple.tuple("platform/search", 9_000L, 600L));
+        assertThat(BudgetCharges.of(ids, "claude", id -> Optional.ofNullable(all.get(id)), 600, now, BudgetCharges::window))
+                .as("the tag budget counts gpt-4o only").extracting(BudgetLedger.Charge::budgetId).containsExactly("ns/daily");
+    }
+
+    @Test
     void spendResetsAtTheBoundaryInTheBudgetsTimeZone() throws Exception {
         InMemoryBudgetLedger ledger = new InMemoryBudgetLedger();
         // 22:59:59Z is 23:59:59 in Berlin: the last second of the day

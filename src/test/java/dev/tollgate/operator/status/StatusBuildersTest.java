@@ -599,6 +599,15 @@ class StatusBuildersTest {
         }
 
         @Test
+        void aTagBudgetSaysWhichTagsItCovers() {
+            var window = new BudgetPeriods.Window(Instant.parse("2025-06-01T00:00:00Z"), Instant.parse("2025-07-01T00:00:00Z"));
+            b.getSpec().setTags(List.of("feature:search", "env-prod"));
+            BudgetStatus s = StatusBuilders.budget(b, Optional.empty(), window, 0, NOW);
+            assertThat(condition(s, "Ready").getMessage())
+                    .isEqualTo("limit 25.00 USD per monthly over 0 keys and requests tagged env-prod, feature:search");
+        }
+
+        @Test
         void invalidBudgetHasNoPeriod() {
             Problem p = new Problem("Budget", "team", "monthly", "InvalidTimeZone", "timeZone 'Mars/Base' is not an IANA time zone");
             BudgetStatus s = StatusBuilders.budget(b, Optional.of(p), null, 0, NOW);
