@@ -34,7 +34,10 @@ import org.junit.jupiter.api.Test;
  * attributes, two priced model groups (an OpenAI fake with varying usage, and the mock provider), a cached group (a
  * hit), streamed and non-streamed requests and a failing upstream. The export's figures equal, exactly, the sum of
  * every non-streamed answer's {@code x-tollgate-cost} plus the streaming key's spend in the usage report: in total, per
- * namespace, per model, per tag (untagged until requests carry tags) and per key, and its requests equal the keys'.
+ * namespace, per model, per key and per tag (requests tagged by the header x-tollgate-tags, by LiteLLM's metadata.tags
+ * and by their key's fixed spec.tags, where spec.allowedTags allow them: a two-tag request in both tags' rows, an
+ * untagged one under (untagged), the total once), and the usage report's tags hold the same figures; its requests
+ * equal the keys'.
  */
 @QuarkusTest
 @TestProfile(ChargebackEndToEndTest.Profile.class)
@@ -76,17 +79,19 @@ class ChargebackEndToEndTest {
                     apiVersion: llm.tollgate.dev/v1alpha1
                     kind: VirtualKey
                     metadata: {name: alice, namespace: team-a}
-                    spec: {existingSecret: {name: keys, key: alice}, attributes: {team: search, cost-center: "CC, 1"}}
+                    spec: {existingSecret: {name: keys, key: alice}, attributes: {team: search, cost-center: "CC, 1"},
+                           allowedTags: ["feature:*"]}
                     ---
                     apiVersion: llm.tollgate.dev/v1alpha1
                     kind: VirtualKey
                     metadata: {name: bob, namespace: team-a}
-                    spec: {existingSecret: {name: keys, key: bob}, attributes: {team: ads, cost-center: "CC-2"}}
+                    spec: {existingSecret: {name: keys, key: bob}, attributes: {team: ads, cost-center: "CC-2"},
+                           tags: ["team:ads"], allowedTags: ["feature:search"]}
                     ---
                     apiVersion: llm.tollgate.dev/v1alpha1
                     kind: VirtualKey
                     metadata: {name: carol, namespace: team-b}
-                    spec: {existingSecret: {name: keys, key: carol}, attributes: {team: search}}
+                    spec: {existingSecret: {name: keys, key: carol}, attributes: {team: search}, allowedTags: ["*"]}
                     ---
                     apiVersion: llm.tollgate.dev/v1alpha1
                     kind: VirtualKey
@@ -151,8 +156,11 @@ class ChargebackEndToEndTest {
 
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    /** A non-streamed request's key, model group and charged cost (its x-tollgate-cost; none: 0). */
-    record Charged(String key, String model, long costMicros) {
+    /**
+     * A non-streamed request's key, model group, the tags it carries (its key's fixed ones and those the client sent,
+     * sorted; empty: none) and charged cost (its x-tollgate-cost; none: 0).
+     */
+    record Charged(String key, String model, List<String> tags, long costMicros) {
         String namespace() {
             return key.substring(0, key.indexOf('/'));
         }
@@ -162,14 +170,29 @@ class ChargebackEndToEndTest {
     int sent;
 
     HttpResponse<String> ask(String key, String model, String prompt, boolean stream) throws Exception {
+        return ask(key, model, prompt, stream, null, null, List.of());
+    }
+
+    /**
+     * A chat request tagged by the header {@code x-tollgate-tags} ({@code headerTags}, null: none) and LiteLLM's
+     * {@code metadata.tags} ({@code bodyTags}, a JSON array, null: none); {@code tags} are the tags it is expected to
+     * carry (with its key's fixed ones).
+     */
+    HttpResponse<String> ask(String key, String model, String prompt, boolean stream, String headerTags, String bodyTags,
+            List<String> tags) throws Exception {
         String body = "{\"model\":\"" + model + "\",\"max_tokens\":20" + (stream ? ",\"stream\":true" : "")
+                + (bodyTags == null ? "" : ",\"metadata\":{\"tags\":" + bodyTags + "}")
                 + ",\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}";
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(chat.toURI()).timeout(Duration.ofSeconds(30))
-                .header("authorization", "Bearer " + KEYS.get(key)).header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpRequest.Builder b = HttpRequest.newBuilder(chat.toURI()).timeout(Duration.ofSeconds(30))
+                .header("authorization", "Bearer " + KEYS.get(key)).header("content-type", "application/json");
+        if (headerTags != null) {
+            b.header("x-tollgate-tags", headerTags);
+        }
+        HttpResponse<String> r = HTTP.send(b.POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
         sent++;
         if (!stream) {
-            charged.add(new Charged(key, model, r.headers().firstValue("x-tollgate-cost").map(Money::parseMicros).orElse(0L)));
+            charged.add(new Charged(key, model, tags, r.headers().firstValue("x-tollgate-cost").map(Money::parseMicros).orElse(0L)));
         }
         return r;
     }
@@ -202,27 +225,50 @@ class ChargebackEndToEndTest {
     @Test
     void theExportReconcilesWithEveryRequestsCost() throws Exception {
         int n = 0;
+        // alice may add feature:* tags: by metadata.tags, by the header (two tags at once), or none
         for (int i = 0; i < 6; i++) {
             openai.enqueueFor("gpt-up", Reply.text("answer " + i).usage(17 + 13 * i, 9 + 7 * i));
-            assertThat(ask("team-a/alice", "gpt", "alice " + i, false).statusCode()).isEqualTo(200);
+            HttpResponse<String> r = switch (i % 3) {
+                case 0 -> ask("team-a/alice", "gpt", "alice " + i, false, null, "[\"feature:search\"]", List.of("feature:search"));
+                case 1 -> ask("team-a/alice", "gpt", "alice " + i, false, "feature:search, feature:chat", null,
+                        List.of("feature:chat", "feature:search"));
+                default -> ask("team-a/alice", "gpt", "alice " + i, false);
+            };
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         }
         for (int i = 0; i < 4; i++) {
-            assertThat(ask("team-a/alice", "mini", "alice mini " + i + " with some more words", false).statusCode()).isEqualTo(200);
+            HttpResponse<String> r = i % 2 == 0
+                    ? ask("team-a/alice", "mini", "alice mini " + i + " with some more words", false, "feature:chat", null,
+                            List.of("feature:chat"))
+                    : ask("team-a/alice", "mini", "alice mini " + i + " with some more words", false);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         }
         openai.enqueueFor("cached-up", Reply.text("cached answer").usage(31, 11));
         HttpResponse<String> miss = ask("team-a/alice", "cached", "the same question", false);
         HttpResponse<String> hit = ask("team-a/alice", "cached", "the same question", false);
         assertThat(miss.headers().firstValue("x-tollgate-cache")).hasValue("MISS");
         assertThat(hit.headers().firstValue("x-tollgate-cache")).hasValue("HIT");
+        // bob's key carries team:ads on every request, and may add feature:search
         for (int i = 0; i < 5; i++) {
             openai.enqueueFor("gpt-up", Reply.text("bob " + i).usage(101 + i, 3 + 5 * i));
-            assertThat(ask("team-a/bob", "gpt", "bob " + i, false).statusCode()).isEqualTo(200);
+            HttpResponse<String> r = i % 2 == 0
+                    ? ask("team-a/bob", "gpt", "bob " + i, false, null, "[\"feature:search\"]", List.of("feature:search", "team:ads"))
+                    : ask("team-a/bob", "gpt", "bob " + i, false, null, null, List.of("team:ads"));
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         }
         openai.behaviourFor("flaky-up", FakeOpenAi.serverError());
-        HttpResponse<String> failed = ask("team-a/bob", "flaky", "fails", false);
+        HttpResponse<String> failed = ask("team-a/bob", "flaky", "fails", false, null, null, List.of("team:ads"));
         assertThat(failed.statusCode()).as(failed.body()).isGreaterThanOrEqualTo(500);
+        // carol may add any tag: the header and metadata.tags together, a tag twice (counted once), or none
         for (int i = 0; i < 5; i++) {
-            assertThat(ask("team-b/carol", "mini", "carol " + "word ".repeat(i), false).statusCode()).isEqualTo(200);
+            HttpResponse<String> r = switch (i) {
+                case 0 -> ask("team-b/carol", "mini", "carol " + "word ".repeat(i), false, "feature:search", "[\"env-prod\"]",
+                        List.of("env-prod", "feature:search"));
+                case 1 -> ask("team-b/carol", "mini", "carol " + "word ".repeat(i), false, "env-prod", "[\"env-prod\"]",
+                        List.of("env-prod"));
+                default -> ask("team-b/carol", "mini", "carol " + "word ".repeat(i), false);
+            };
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         }
         for (int i = 0; i < 3; i++) {
             openai.enqueueFor("gpt-up", Reply.text("carol " + i).usage(7 + i, 1 + i));
@@ -248,14 +294,22 @@ class ChargebackEndToEndTest {
         Map<String, Long> perNamespace = new TreeMap<>();
         Map<String, Long> perModel = new TreeMap<>();
         Map<String, Long> perKey = new TreeMap<>();
+        Map<String, Long> perTag = new TreeMap<>();
+        Map<String, Long> requestsPerTag = new TreeMap<>();
         for (Charged c : charged) {
             perNamespace.merge(c.namespace(), c.costMicros(), Long::sum);
             perModel.merge(c.model(), c.costMicros(), Long::sum);
             perKey.merge(c.key(), c.costMicros(), Long::sum);
+            for (String tag : c.tags().isEmpty() ? List.of("(untagged)") : c.tags()) { // a two-tag request in both
+                perTag.merge(tag, c.costMicros(), Long::sum);
+                requestsPerTag.merge(tag, 1L, Long::sum);
+            }
         }
         perNamespace.merge("team-b", daveSpend, Long::sum);
         perModel.merge("gpt", daveSpend, Long::sum);
         perKey.merge("team-b/dave", daveSpend, Long::sum);
+        perTag.merge("(untagged)", daveSpend, Long::sum);
+        requestsPerTag.merge("(untagged)", 5L, Long::sum);
         long total = perKey.values().stream().mapToLong(Long::longValue).sum();
 
         JsonNode all = export("namespace,model");
@@ -263,7 +317,32 @@ class ChargebackEndToEndTest {
         assertThat(spendBy("namespace")).isEqualTo(perNamespace);
         assertThat(spendBy("model")).containsAllEntriesOf(perModel).containsEntry("flaky", 0L);
         assertThat(spendBy("key")).isEqualTo(perKey);
-        assertThat(spendBy("tag")).as("no request carries a tag here").isEqualTo(Map.of("(untagged)", total));
+        // per tag: the sum of the costs of the requests carrying it; the total counts each request once
+        assertThat(perTag.keySet()).containsExactly("(untagged)", "env-prod", "feature:chat", "feature:search", "team:ads");
+        assertThat(perTag.values()).as("every tag's requests cost something").allMatch(v -> v > 0);
+        assertThat(perTag.values().stream().mapToLong(Long::longValue).sum()).as("two-tag requests count twice")
+                .isGreaterThan(total);
+        assertThat(spendBy("tag")).isEqualTo(perTag);
+        JsonNode byTag = export("tag");
+        assertThat(Money.parseMicros(byTag.path("total").path("spend").asText())).isEqualTo(total);
+        assertThat(byTag.path("total").path("requests").asLong()).isEqualTo(requests);
+        Map<String, Long> exportedRequestsPerTag = new TreeMap<>();
+        byTag.path("rows").forEach(row -> exportedRequestsPerTag.merge(row.path("tag").asText(), row.path("requests").asLong(),
+                Long::sum));
+        assertThat(exportedRequestsPerTag).isEqualTo(requestsPerTag);
+        // the usage report's tags: the same figures, without the untagged requests
+        Map<String, Long> reportedPerTag = new TreeMap<>();
+        Map<String, Long> reportedRequestsPerTag = new TreeMap<>();
+        usage.path("tags").fields().forEachRemaining(e -> {
+            reportedPerTag.put(e.getKey(), e.getValue().path("spendMicros").asLong());
+            reportedRequestsPerTag.put(e.getKey(), e.getValue().path("requests").asLong());
+        });
+        Map<String, Long> tagged = new TreeMap<>(perTag);
+        tagged.remove("(untagged)");
+        assertThat(reportedPerTag).isEqualTo(tagged);
+        Map<String, Long> taggedRequests = new TreeMap<>(requestsPerTag);
+        taggedRequests.remove("(untagged)");
+        assertThat(reportedRequestsPerTag).isEqualTo(taggedRequests);
         Map<String, Long> perTeam = new TreeMap<>(Map.of("search", perKey.get("team-a/alice") + perKey.get("team-b/carol"),
                 "ads", perKey.get("team-a/bob"), "", perKey.get("team-b/dave")));
         assertThat(spendBy("attribute:team")).isEqualTo(perTeam);
