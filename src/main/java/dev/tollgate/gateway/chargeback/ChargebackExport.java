@@ -235,7 +235,9 @@ public final class ChargebackExport {
         for (Row row : r.rows()) {
             List<String> cells = new ArrayList<>();
             cells.add(row.period());
-            cells.addAll(row.dimensions());
+            for (String d : row.dimensions()) {
+                cells.add(inert(d)); // namespaces, key names, attributes and tags are the tenants' text
+            }
             cells.add(Long.toString(row.requests()));
             cells.add(Long.toString(row.inputTokens()));
             cells.add(Long.toString(row.outputTokens()));
@@ -253,6 +255,21 @@ public final class ChargebackExport {
             sb.append(cell(cells.get(i)));
         }
         sb.append("\r\n");
+    }
+
+    /**
+     * A text cell a spreadsheet will not run as a formula (OWASP's CSV injection advice): one starting with
+     * {@code = + - @}, a tab or CR gets a leading {@code '}. Only for text: the figures are numbers the gateway wrote
+     * (and never negative), prefixing them would make them text.
+     */
+    static String inert(String v) {
+        if (!v.isEmpty()) {
+            char c = v.charAt(0);
+            if (c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r') {
+                return "'" + v;
+            }
+        }
+        return v;
     }
 
     /** A CSV cell: quoted (quotes doubled) when it holds a comma, a quote, CR or LF, or starts or ends with a space. */
