@@ -142,6 +142,20 @@ public interface TollgateConfig {
         @WithDefault("400")
         int chargebackRetentionDays();
 
+        /**
+         * How many distinct request tags a gateway process counts on their own in its usage (report, Redis usage
+         * journal): clients choose tags, so past this many a new tag's figures go to the tag {@code (other)}.
+         */
+        @WithDefault("1000")
+        int maxTrackedTags();
+
+        /**
+         * How many chargeback rows (key, model, tag set) a gateway process keeps per UTC day: past this many a new
+         * row's tag set is {@code (other)}; its key and model stay, so spend per key and model is exact.
+         */
+        @WithDefault("100000")
+        int chargebackMaxRowsPerDay();
+
         Budget budget();
 
         interface Budget {

@@ -30,6 +30,11 @@ public final class ChargebackExport {
 
     /** The tag row of requests that carry no tag (tags start with a letter or digit: it names no real tag). */
     public static final String UNTAGGED = "(untagged)";
+    /**
+     * The tag set of requests counted past a gateway process's cap of rows per day
+     * ({@code tollgate.gateway.chargeback-max-rows-per-day}): their key and model are exact, their tags are not kept.
+     */
+    public static final String OTHER = "(other)";
     /** The longest range one export covers. */
     public static final int MAX_DAYS = 1000;
     static final List<String> PARAMETERS = List.of("from", "to", "period", "groupBy", "format");

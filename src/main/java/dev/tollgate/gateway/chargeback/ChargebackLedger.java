@@ -100,6 +100,12 @@ public class ChargebackLedger {
     private final Function<Snapshot, RedisAPI> redisOf;
     private final ConfigHolder holder;
     private final Map<RowKey, Cell> rows = new ConcurrentHashMap<>();
+    /** How many rows {@link #rows} holds per day (epoch day): the cap's size check. */
+    private final Map<Long, java.util.concurrent.atomic.AtomicInteger> rowsPerDay = new ConcurrentHashMap<>();
+    /** {@code tollgate.gateway.chargeback-max-rows-per-day}: past it, a new row's tag set is {@link #OTHER}. */
+    private volatile int maxRowsPerDay = 100_000;
+    /** The tag set of a row counted past {@link #maxRowsPerDay} (of a client's tags). */
+    static final List<String> OTHER = List.of(ChargebackExport.OTHER);
     /** Every key's attributes as last seen on one of its requests (or read back): never forgotten within a run. */
     private final Map<String, Map<String, String>> attributes = new ConcurrentHashMap<>();
     /** Key ids whose attributes Redis does not hold yet (or holds an older version of). */
@@ -133,6 +139,12 @@ public class ChargebackLedger {
             String url = s == null ? null : s.config().settings().redisUrl();
             return url == null ? null : store.redis(url, s.redisPassword());
         }, holder);
+        maxRowsPerDay(config.gateway().chargebackMaxRowsPerDay());
+    }
+
+    /** Sets {@code tollgate.gateway.chargeback-max-rows-per-day} (at least 1). */
+    public void maxRowsPerDay(int max) {
+        this.maxRowsPerDay = Math.max(1, max);
     }
 
     /** Flushes every second in gateway and standalone mode (it only prunes old days while no Redis is named). */
@@ -179,7 +191,19 @@ public class ChargebackLedger {
         RowKey k = new RowKey(clock.millis() / DAY_MILLIS, key.id(), model == null ? "" : model, tags == null ? List.of() : tags);
         Cell c = rows.get(k);
         if (c == null) {
-            c = rows.computeIfAbsent(new RowKey(k.day(), k.keyId(), k.model(), List.copyOf(k.tags())), x -> new Cell());
+            java.util.concurrent.atomic.AtomicInteger n = rowsPerDay.computeIfAbsent(k.day(),
+                    d -> new java.util.concurrent.atomic.AtomicInteger());
+            if (!k.tags().isEmpty() && n.get() >= maxRowsPerDay) {
+                // clients choose tags: past the cap their tag set is (other), the key and model stay (spend per key exact)
+                k = new RowKey(k.day(), k.keyId(), k.model(), OTHER);
+                c = rows.get(k);
+            }
+            if (c == null) {
+                c = rows.computeIfAbsent(new RowKey(k.day(), k.keyId(), k.model(), List.copyOf(k.tags())), x -> {
+                    n.incrementAndGet();
+                    return new Cell();
+                });
+            }
         }
         if (request) {
             c.requests.increment();
@@ -193,6 +217,11 @@ public class ChargebackLedger {
         if (spendMicros != 0) {
             c.spendMicros.add(spendMicros);
         }
+    }
+
+    /** How many rows memory holds (tests). */
+    int rowCount() {
+        return rows.size();
     }
 
     private void remember(String keyId, Map<String, String> a) {
@@ -327,13 +356,19 @@ public class ChargebackLedger {
         long oldest = today - retentionDays + 1;
         rows.entrySet().removeIf(e -> {
             long day = e.getKey().day();
-            if (day < oldest) {
-                return true;
-            }
             Cell c = e.getValue();
-            return flushed && day < today - 1 && c.requests.sum() == c.flushedRequests && c.inputTokens.sum() == c.flushedInput
-                    && c.outputTokens.sum() == c.flushedOutput && c.spendMicros.sum() == c.flushedSpend;
+            boolean drop = day < oldest || flushed && day < today - 1 && c.requests.sum() == c.flushedRequests
+                    && c.inputTokens.sum() == c.flushedInput && c.outputTokens.sum() == c.flushedOutput
+                    && c.spendMicros.sum() == c.flushedSpend;
+            if (drop) {
+                java.util.concurrent.atomic.AtomicInteger n = rowsPerDay.get(day);
+                if (n != null) {
+                    n.decrementAndGet();
+                }
+            }
+            return drop;
         });
+        rowsPerDay.keySet().removeIf(day -> day < oldest);
     }
 
     /** What the export reads: the entries of the days asked (within the retention) and the keys' attributes. */

@@ -92,6 +92,45 @@ class ChargebackLedgerTest {
     }
 
     @Test
+    void tenThousandClientChosenTagSetsKeepTheDaysRowsAtTheCapAndSpendStillReconcilesPerKey() throws Exception {
+        TestClock clock = new TestClock();
+        clock.now = Instant.parse("2026-03-14T10:00:00Z");
+        ChargebackLedger ledger = new ChargebackLedger(clock);
+        ledger.maxRowsPerDay(100);
+        Snapshot s = snapshot(null, ALICE, BOB);
+        long alice = 0;
+        long bob = 0;
+        for (int i = 0; i < 10_000; i++) {
+            boolean a = i % 2 == 0;
+            ledger.count(s, a ? ALICE : BOB, "gpt", List.of("t" + i), true, 1, 2, 3 + i % 5);
+            if (a) {
+                alice += 3 + i % 5;
+            } else {
+                bob += 3 + i % 5;
+            }
+        }
+        ledger.count(s, ALICE, "claude", List.of(), true, 1, 1, 1_000); // an untagged row past the cap is still its own
+        alice += 1_000;
+        assertThat(ledger.rowCount()).as("the cap, the two keys' (other) rows and the untagged one").isEqualTo(103);
+        var byKey = export(ledger, "2026-03-14", "2026-03-14", "key,model");
+        assertThat(byKey.rows()).extracting(ChargebackExport.Row::dimensions, ChargebackExport.Row::spendMicros).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(List.of("team-a/alice", "claude"), 1_000L),
+                org.assertj.core.groups.Tuple.tuple(List.of("team-a/alice", "gpt"), alice - 1_000),
+                org.assertj.core.groups.Tuple.tuple(List.of("team-b/bob", "gpt"), bob));
+        assertThat(byKey.requests()).isEqualTo(10_001);
+        var byTag = export(ledger, "2026-03-14", "2026-03-14", "tag");
+        assertThat(byTag.spendMicros()).isEqualTo(alice + bob);
+        assertThat(byTag.rows()).hasSize(100 + 2).extracting(r -> r.dimensions().get(0))
+                .contains(ChargebackExport.OTHER, ChargebackExport.UNTAGGED).doesNotContain("t9999");
+        assertThat(byTag.rows().stream().mapToLong(ChargebackExport.Row::requests).sum()).isEqualTo(10_001);
+        // a new day has its own room
+        clock.now = Instant.parse("2026-03-15T10:00:00Z");
+        ledger.count(s, BOB, "gpt", List.of("fresh"), true, 1, 1, 1);
+        assertThat(export(ledger, "2026-03-15", "2026-03-15", "tag").rows()).extracting(r -> r.dimensions().get(0))
+                .containsExactly("fresh");
+    }
+
+    @Test
     void aDeletedKeysRowsKeepItsAttributesAndAServedKeyShowsItsCurrentOnes() throws Exception {
         ChargebackLedger ledger = new ChargebackLedger(Clock.systemUTC());
         ledger.count(snapshot(null, ALICE, BOB), ALICE, "gpt", List.of(), true, 1, 1, 100);
