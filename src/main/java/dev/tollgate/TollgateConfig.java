@@ -156,6 +156,13 @@ public interface TollgateConfig {
         @WithDefault("100000")
         int chargebackMaxRowsPerDay();
 
+        /**
+         * The longest a chargeback flush or export waits for each Redis call: a flush that times out is sent again,
+         * unchanged, by the next one (Redis skips it when the first send did arrive: counted once); an export is a 503.
+         */
+        @WithDefault("5000")
+        long chargebackRedisTimeoutMillis();
+
         Budget budget();
 
         interface Budget {
