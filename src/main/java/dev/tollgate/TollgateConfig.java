@@ -142,6 +142,27 @@ public interface TollgateConfig {
         @WithDefault("400")
         int chargebackRetentionDays();
 
+        /**
+         * How many distinct request tags a gateway process counts on their own in its usage (report, Redis usage
+         * journal): clients choose tags, so past this many a new tag's figures go to the tag {@code (other)}.
+         */
+        @WithDefault("1000")
+        int maxTrackedTags();
+
+        /**
+         * How many chargeback rows (key, model, tag set) a gateway process keeps per UTC day: past this many a new
+         * row's tag set is {@code (other)}; its key and model stay, so spend per key and model is exact.
+         */
+        @WithDefault("100000")
+        int chargebackMaxRowsPerDay();
+
+        /**
+         * The longest a chargeback flush or export waits for each Redis call: a flush that times out is sent again,
+         * unchanged, by the next one (Redis skips it when the first send did arrive: counted once); an export is a 503.
+         */
+        @WithDefault("5000")
+        long chargebackRedisTimeoutMillis();
+
         Budget budget();
 
         interface Budget {

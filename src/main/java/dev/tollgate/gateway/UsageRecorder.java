@@ -12,6 +12,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -90,6 +91,14 @@ public class UsageRecorder implements RequestInterceptor {
     /** Per prompt version ({@code <promptId>@<version>}) and per request tag: the figures of the requests that used it. */
     private final Map<String, Counters> prompts = new ConcurrentHashMap<>();
     private final Map<String, Counters> tags = new ConcurrentHashMap<>();
+    /**
+     * The tag a request's tag is counted under once {@link #maxTrackedTags} distinct tags are tracked: clients choose
+     * tags (a key may allow "*"), and each tracked tag costs counters here, journal fields and report entries.
+     * Not a valid tag (tags start with a letter or digit), so it names no real one.
+     */
+    public static final String OTHER_TAG = "(other)";
+    /** {@code tollgate.gateway.max-tracked-tags}: the distinct tags this process counts on their own. */
+    private volatile int maxTrackedTags = 1000;
     /** "budgetId@periodStartMillis" -> spend charged by this incarnation. */
     private final Map<String, LongAdder> budgets = new ConcurrentHashMap<>();
     private final AtomicLong inFlight = new AtomicLong();
@@ -125,7 +134,9 @@ public class UsageRecorder implements RequestInterceptor {
     @Inject
     public UsageRecorder(SharedStore store, ConfigHolder holder,
             @ConfigProperty(name = "tollgate.gateway.usage-journal-heartbeat-millis", defaultValue = "5000") long heartbeatMillis,
-            @ConfigProperty(name = "tollgate.gateway.usage-journal-retention-millis", defaultValue = "3600000") long retentionMillis) {
+            @ConfigProperty(name = "tollgate.gateway.usage-journal-retention-millis", defaultValue = "3600000") long retentionMillis,
+            @ConfigProperty(name = "tollgate.gateway.max-tracked-tags", defaultValue = "1000") int maxTrackedTags) {
+        this.maxTrackedTags = Math.max(0, maxTrackedTags);
         this.clock = Clock.systemUTC();
         this.watch = new dev.tollgate.gateway.observe.RequestWatch(clock, System::nanoTime);
         this.startedAt = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
@@ -136,6 +147,42 @@ public class UsageRecorder implements RequestInterceptor {
             return url == null ? null : new UsageJournal(store.redis(url, s.redisPassword()),
                     "tollgate:" + s.config().gateway() + ":", incarnation, 4 * heartbeatMillis, retentionMillis);
         };
+    }
+
+    /** Sets {@code tollgate.gateway.max-tracked-tags} (tests). */
+    void maxTrackedTags(int max) {
+        this.maxTrackedTags = Math.max(0, max);
+    }
+
+    /**
+     * The tags a request's figures go to: its own while they are tracked or fewer than {@link #maxTrackedTags} are,
+     * else {@link #OTHER_TAG} in their place (once per request, however many of its tags it stands for): at most
+     * {@code maxTrackedTags} tags and {@link #OTHER_TAG}. The usual request costs a lookup per tag and no allocation;
+     * concurrent first uses of new tags may pass the cap by a few.
+     */
+    List<String> trackedTags(List<String> requestTags) {
+        List<String> out = null;
+        int room = Integer.MIN_VALUE; // how many more tags may be tracked: worked out at the request's first new tag
+        for (int i = 0; i < requestTags.size(); i++) {
+            String tag = requestTags.get(i);
+            boolean tracked = true;
+            if (!tags.containsKey(tag)) {
+                if (room == Integer.MIN_VALUE) {
+                    room = maxTrackedTags - tags.size() + (tags.containsKey(OTHER_TAG) ? 1 : 0);
+                }
+                tracked = room-- > 0;
+            }
+            if (!tracked && out == null) {
+                out = new ArrayList<>(requestTags.subList(0, i));
+            }
+            if (out != null) {
+                String t = tracked ? tag : OTHER_TAG;
+                if (!out.contains(t)) {
+                    out.add(t);
+                }
+            }
+        }
+        return out == null ? requestTags : out;
     }
 
     /**
@@ -329,6 +376,7 @@ public class UsageRecorder implements RequestInterceptor {
             add(prompt, keyRequest, status, inputTokens, outputTokens, cachedInputTokens, cacheWriteTokens, cost, now,
                     tokens, limited, failed, hit, savedMicros);
         }
+        requestTags = trackedTags(requestTags);
         for (int i = 0; i < requestTags.size(); i++) {
             add(tags.computeIfAbsent(requestTags.get(i), k -> new Counters()), keyRequest, status, inputTokens,
                     outputTokens, cachedInputTokens, cacheWriteTokens, cost, now, tokens, limited, failed, hit, savedMicros);

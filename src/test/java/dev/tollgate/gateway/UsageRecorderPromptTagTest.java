@@ -116,6 +116,36 @@ class UsageRecorderPromptTagTest {
     }
 
     @Test
+    void tenThousandClientChosenTagsKeepTheTagCountersAtTheCapAndTheRestGoToOther() {
+        UsageRecorder r = new UsageRecorder(); // the default cap, tollgate.gateway.max-tracked-tags: 1000
+        long spend = 0;
+        for (int i = 0; i < 10_000; i++) {
+            serve(r, ctx(null, List.of("t" + i), 200, 1, 1, 7 + i % 3));
+            spend += 7 + i % 3;
+        }
+        // a request with two new tags past the cap is one request of (other), not two; a tracked tag stays its own
+        serve(r, ctx(null, List.of("new-a", "new-b", "t5"), 200, 1, 1, 11));
+        spend += 11;
+        UsageReport report = r.report("v");
+        assertThat(report.tags()).hasSize(1001).containsKey(UsageRecorder.OTHER_TAG).containsKey("t999")
+                .doesNotContainKey("t1000").doesNotContainKey("new-a");
+        assertThat(r.allFields().keySet().stream().filter(f -> f.startsWith("t|") && f.endsWith("|req")))
+                .as("journal fields: one set per tracked tag").hasSize(1001);
+        UsageReport.Counters other = report.tags().get(UsageRecorder.OTHER_TAG);
+        assertThat(other.requests()).isEqualTo(9_000 + 1);
+        assertThat(report.tags().get("t5").requests()).isEqualTo(2);
+        long tagSpend = report.tags().values().stream().mapToLong(UsageReport.Counters::spendMicros).sum();
+        assertThat(tagSpend).as("every request has one tracked tag or (other) once, besides t5's").isEqualTo(spend + 11);
+        assertThat(report.keys().get("team-a/k").spendMicros()).isEqualTo(spend);
+
+        UsageRecorder small = new UsageRecorder();
+        small.maxTrackedTags(2);
+        serve(small, ctx(null, List.of("a", "b", "c", "d"), 200, 1, 1, 5));
+        assertThat(small.report("v").tags()).containsOnlyKeys("a", "b", UsageRecorder.OTHER_TAG);
+        assertThat(small.report("v").tags().get(UsageRecorder.OTHER_TAG).requests()).isEqualTo(1);
+    }
+
+    @Test
     void aGatewayThatServesNoPromptAndNoTagWritesTheReportItWroteBefore() {
         UsageRecorder r = new UsageRecorder();
         serve(r, ctx(null, List.of(), 200, 10, 5, 100));

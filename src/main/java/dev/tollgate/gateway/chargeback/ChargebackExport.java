@@ -30,6 +30,11 @@ public final class ChargebackExport {
 
     /** The tag row of requests that carry no tag (tags start with a letter or digit: it names no real tag). */
     public static final String UNTAGGED = "(untagged)";
+    /**
+     * The tag set of requests counted past a gateway process's cap of rows per day
+     * ({@code tollgate.gateway.chargeback-max-rows-per-day}): their key and model are exact, their tags are not kept.
+     */
+    public static final String OTHER = "(other)";
     /** The longest range one export covers. */
     public static final int MAX_DAYS = 1000;
     static final List<String> PARAMETERS = List.of("from", "to", "period", "groupBy", "format");
@@ -235,7 +240,9 @@ public final class ChargebackExport {
         for (Row row : r.rows()) {
             List<String> cells = new ArrayList<>();
             cells.add(row.period());
-            cells.addAll(row.dimensions());
+            for (String d : row.dimensions()) {
+                cells.add(inert(d)); // namespaces, key names, attributes and tags are the tenants' text
+            }
             cells.add(Long.toString(row.requests()));
             cells.add(Long.toString(row.inputTokens()));
             cells.add(Long.toString(row.outputTokens()));
@@ -253,6 +260,21 @@ public final class ChargebackExport {
             sb.append(cell(cells.get(i)));
         }
         sb.append("\r\n");
+    }
+
+    /**
+     * A text cell a spreadsheet will not run as a formula (OWASP's CSV injection advice): one starting with
+     * {@code = + - @}, a tab or CR gets a leading {@code '}. Only for text: the figures are numbers the gateway wrote
+     * (and never negative), prefixing them would make them text.
+     */
+    static String inert(String v) {
+        if (!v.isEmpty()) {
+            char c = v.charAt(0);
+            if (c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r') {
+                return "'" + v;
+            }
+        }
+        return v;
     }
 
     /** A CSV cell: quoted (quotes doubled) when it holds a comma, a quote, CR or LF, or starts or ends with a space. */

@@ -45,7 +45,11 @@ import org.jboss.logging.Logger;
  * <p>Storage. In memory always. When the served config names a Redis, every second (off the request path) the
  * increments since the last flush go there in one script: HINCRBY into the day's hash
  * {@code tollgate:<gw>:chargeback:<yyyy-mm-dd>}, fields {@code <keyId>|<model>|<tags joined by ','>|<req|in|out|spend>},
- * each hash expiring the retention after its last write; a flush that fails keeps its increments for the next one.
+ * each hash expiring the retention after its last write. Each Redis call waits at most
+ * {@code tollgate.gateway.chargeback-redis-timeout-millis}, so a Redis that never answers cannot hold the serial
+ * chain (flushes, exports) forever; a flush that fails or times out is sent again unchanged, with its sequence
+ * number, before anything new, and the script skips a sequence number Redis already took: a timed-out flush that
+ * did arrive is counted once. Days beyond the retention are pruned after a failed flush too.
  * The export then reads Redis (every replica's figures) plus this process's unflushed increments, and memory keeps
  * only today's and yesterday's rows. Without Redis memory keeps every day within the retention
  * ({@code tollgate.gateway.chargeback-retention-days}), and the export shows this process's figures (and, in
@@ -76,23 +80,38 @@ public class ChargebackLedger {
         long flushedSpend;
     }
 
-    /** KEYS: the day hashes, then the attributes hash. ARGV: ttl seconds, n, n (key index, field, increment), then attribute field/json pairs. */
+    /**
+     * KEYS: the day hashes, the attributes hash, then this process's flush sequence key. ARGV: ttl seconds, n, the
+     * batch's sequence number, n (key index, field, increment), then attribute field/json pairs. A batch whose sequence
+     * number Redis already took (a resend after a timeout whose first send did arrive) changes nothing: returns 0.
+     */
     static final String FLUSH = """
             local ttl = ARGV[1]
             local n = tonumber(ARGV[2])
-            local i = 3
+            local seq = tonumber(ARGV[3])
+            local done = tonumber(redis.call('GET', KEYS[#KEYS]) or '0')
+            if done >= seq then return 0 end
+            redis.call('SET', KEYS[#KEYS], ARGV[3], 'EX', 86400)
+            local i = 4
             for j = 1, n do
               redis.call('HINCRBY', KEYS[tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2])
               i = i + 3
             end
-            for k = 1, #KEYS - 1 do redis.call('EXPIRE', KEYS[k], ttl) end
+            for k = 1, #KEYS - 2 do redis.call('EXPIRE', KEYS[k], ttl) end
+            local a = KEYS[#KEYS - 1]
             while i < #ARGV do
-              redis.call('HSET', KEYS[#KEYS], ARGV[i], ARGV[i + 1])
+              redis.call('HSET', a, ARGV[i], ARGV[i + 1])
               i = i + 2
             end
-            if redis.call('EXISTS', KEYS[#KEYS]) == 1 then redis.call('EXPIRE', KEYS[#KEYS], ttl) end
+            if redis.call('EXISTS', a) == 1 then redis.call('EXPIRE', a, ttl) end
             return 1
             """;
+
+    /**
+     * A flush's batch: its script arguments, with its sequence number, and what to mark flushed once Redis took it.
+     * One Redis did not confirm (a failure, a timeout) is sent again as it was before anything new.
+     */
+    private record Batch(long seq, List<String> args, List<Runnable> commit) {}
 
     private final Clock clock;
     private final int retentionDays;
@@ -100,6 +119,12 @@ public class ChargebackLedger {
     private final Function<Snapshot, RedisAPI> redisOf;
     private final ConfigHolder holder;
     private final Map<RowKey, Cell> rows = new ConcurrentHashMap<>();
+    /** How many rows {@link #rows} holds per day (epoch day): the cap's size check. */
+    private final Map<Long, java.util.concurrent.atomic.AtomicInteger> rowsPerDay = new ConcurrentHashMap<>();
+    /** {@code tollgate.gateway.chargeback-max-rows-per-day}: past it, a new row's tag set is {@link #OTHER}. */
+    private volatile int maxRowsPerDay = 100_000;
+    /** The tag set of a row counted past {@link #maxRowsPerDay} (of a client's tags). */
+    static final List<String> OTHER = List.of(ChargebackExport.OTHER);
     /** Every key's attributes as last seen on one of its requests (or read back): never forgotten within a run. */
     private final Map<String, Map<String, String>> attributes = new ConcurrentHashMap<>();
     /** Key ids whose attributes Redis does not hold yet (or holds an older version of). */
@@ -112,6 +137,13 @@ public class ChargebackLedger {
     /** Flushes and exports run one after another: an export reads Redis and the unflushed rest consistently. */
     private Future<?> serial = Future.succeededFuture();
     private boolean flushing;
+    /** The batch Redis has not confirmed yet (touched under {@link #serial} only), or null. */
+    private Batch pending;
+    private long nextSeq = 1;
+    /** Names this process's flush sequence key ({@code <prefix>flushed:<id>}). */
+    private final String incarnation = java.util.UUID.randomUUID().toString();
+    /** {@code tollgate.gateway.chargeback-redis-timeout-millis}: the longest a flush or an export waits for Redis. */
+    private volatile long redisTimeoutMillis = 5_000;
     private volatile long lastPruneMillis = Long.MIN_VALUE / 2;
 
     /** A ledger in memory only (tests, and the test constructors of UsageRecorder). */
@@ -133,6 +165,23 @@ public class ChargebackLedger {
             String url = s == null ? null : s.config().settings().redisUrl();
             return url == null ? null : store.redis(url, s.redisPassword());
         }, holder);
+        maxRowsPerDay(config.gateway().chargebackMaxRowsPerDay());
+        redisTimeoutMillis(config.gateway().chargebackRedisTimeoutMillis());
+    }
+
+    /** Sets {@code tollgate.gateway.chargeback-redis-timeout-millis} (at least 1). */
+    public void redisTimeoutMillis(long millis) {
+        this.redisTimeoutMillis = Math.max(1, millis);
+    }
+
+    /** {@code f}, failed when Redis has not answered within the timeout (the serial chain then moves on). */
+    private <T> Future<T> bounded(Future<T> f) {
+        return f.timeout(redisTimeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** Sets {@code tollgate.gateway.chargeback-max-rows-per-day} (at least 1). */
+    public void maxRowsPerDay(int max) {
+        this.maxRowsPerDay = Math.max(1, max);
     }
 
     /** Flushes every second in gateway and standalone mode (it only prunes old days while no Redis is named). */
@@ -179,7 +228,19 @@ public class ChargebackLedger {
         RowKey k = new RowKey(clock.millis() / DAY_MILLIS, key.id(), model == null ? "" : model, tags == null ? List.of() : tags);
         Cell c = rows.get(k);
         if (c == null) {
-            c = rows.computeIfAbsent(new RowKey(k.day(), k.keyId(), k.model(), List.copyOf(k.tags())), x -> new Cell());
+            java.util.concurrent.atomic.AtomicInteger n = rowsPerDay.computeIfAbsent(k.day(),
+                    d -> new java.util.concurrent.atomic.AtomicInteger());
+            if (!k.tags().isEmpty() && n.get() >= maxRowsPerDay) {
+                // clients choose tags: past the cap their tag set is (other), the key and model stay (spend per key exact)
+                k = new RowKey(k.day(), k.keyId(), k.model(), OTHER);
+                c = rows.get(k);
+            }
+            if (c == null) {
+                c = rows.computeIfAbsent(new RowKey(k.day(), k.keyId(), k.model(), List.copyOf(k.tags())), x -> {
+                    n.incrementAndGet();
+                    return new Cell();
+                });
+            }
         }
         if (request) {
             c.requests.increment();
@@ -193,6 +254,11 @@ public class ChargebackLedger {
         if (spendMicros != 0) {
             c.spendMicros.add(spendMicros);
         }
+    }
+
+    /** How many rows memory holds (tests). */
+    int rowCount() {
+        return rows.size();
     }
 
     private void remember(String keyId, Map<String, String> a) {
@@ -242,7 +308,9 @@ public class ChargebackLedger {
             if (ar.succeeded()) {
                 prune(true);
             } else {
-                LOG.debugf("chargeback flush failed (its increments go with the next one): %s", ar.cause().getMessage());
+                // the days beyond the retention go all the same: a Redis that never answers must not keep them
+                prune(false);
+                LOG.debugf("chargeback flush failed (its batch is sent again by the next one): %s", ar.cause().getMessage());
             }
         });
     }
@@ -251,7 +319,26 @@ public class ChargebackLedger {
         return "tollgate:" + s.config().gateway() + ":chargeback:";
     }
 
+    /**
+     * Sends the pending batch again if Redis did not confirm it (same sequence number: skipped by Redis if its first
+     * send did arrive), then a batch of what changed since; each waits at most the timeout.
+     */
     private Future<Void> send(RedisAPI redis, String prefix) {
+        Batch resend = pending;
+        Batch b = resend != null ? resend : batch(prefix);
+        if (b == null) {
+            return Future.succeededFuture();
+        }
+        pending = b;
+        return bounded(redis.eval(b.args())).compose(r -> {
+            pending = null;
+            b.commit().forEach(Runnable::run);
+            return resend != null ? send(redis, prefix) : Future.<Void>succeededFuture();
+        });
+    }
+
+    /** The increments since the last confirmed flush and the attributes to write, or null when there are none. */
+    private Batch batch(String prefix) {
         List<String> keys = new ArrayList<>();
         Map<Long, Integer> keyIndex = new HashMap<>();
         List<String> increments = new ArrayList<>();
@@ -290,19 +377,21 @@ public class ChargebackLedger {
             attributeArgs.add(Json.write(Json.mapper().valueToTree(new TreeMap<>(attributes.getOrDefault(id, Map.of())))));
         }
         if (increments.isEmpty() && attributeArgs.isEmpty()) {
-            return Future.succeededFuture();
+            return null;
         }
         keys.add(prefix + "attributes");
+        keys.add(prefix + "flushed:" + incarnation);
+        long seq = nextSeq++;
         List<String> args = new ArrayList<>();
         args.add(FLUSH);
         args.add(Integer.toString(keys.size()));
         args.addAll(keys);
         args.add(Long.toString(retentionDays * 86_400L));
         args.add(Integer.toString(increments.size() / 3));
+        args.add(Long.toString(seq));
         args.addAll(increments);
         args.addAll(attributeArgs);
-        return redis.eval(args).<Void>mapEmpty().onSuccess(v -> commit.forEach(Runnable::run))
-                .onFailure(t -> written.forEach(id -> attributesToWrite.put(id, Boolean.TRUE)));
+        return new Batch(seq, List.copyOf(args), commit);
     }
 
     private static void increment(List<String> out, int keyIndex, String field, long by) {
@@ -327,13 +416,19 @@ public class ChargebackLedger {
         long oldest = today - retentionDays + 1;
         rows.entrySet().removeIf(e -> {
             long day = e.getKey().day();
-            if (day < oldest) {
-                return true;
-            }
             Cell c = e.getValue();
-            return flushed && day < today - 1 && c.requests.sum() == c.flushedRequests && c.inputTokens.sum() == c.flushedInput
-                    && c.outputTokens.sum() == c.flushedOutput && c.spendMicros.sum() == c.flushedSpend;
+            boolean drop = day < oldest || flushed && day < today - 1 && c.requests.sum() == c.flushedRequests
+                    && c.inputTokens.sum() == c.flushedInput && c.outputTokens.sum() == c.flushedOutput
+                    && c.spendMicros.sum() == c.flushedSpend;
+            if (drop) {
+                java.util.concurrent.atomic.AtomicInteger n = rowsPerDay.get(day);
+                if (n != null) {
+                    n.decrementAndGet();
+                }
+            }
+            return drop;
         });
+        rowsPerDay.keySet().removeIf(day -> day < oldest);
     }
 
     /** What the export reads: the entries of the days asked (within the retention) and the keys' attributes. */
@@ -370,9 +465,9 @@ public class ChargebackLedger {
         return serially(() -> {
             List<Future<Response>> reads = new ArrayList<>();
             for (long d = first; d <= last; d++) {
-                reads.add(redis.hgetall(prefix + LocalDate.ofEpochDay(d)));
+                reads.add(bounded(redis.hgetall(prefix + LocalDate.ofEpochDay(d))));
             }
-            Future<Response> attributeRead = redis.hgetall(prefix + "attributes");
+            Future<Response> attributeRead = bounded(redis.hgetall(prefix + "attributes"));
             List<Future<?>> all = new ArrayList<>(reads);
             all.add(attributeRead);
             return Future.all(all).map(done -> {

@@ -39,13 +39,21 @@ public class ChargebackRoutes {
     }
 
     void export(RoutingContext rc) {
+        io.vertx.core.MultiMap query;
+        try {
+            query = rc.queryParams();
+        } catch (RuntimeException e) { // Vert.x's decoder refuses a malformed escape such as %ZZ (the client's fault)
+            error(rc, 400, "the query string is not valid percent-encoding (" + e.getMessage()
+                    + "): encode '%' as %25", null);
+            return;
+        }
         Map<String, String> params = new LinkedHashMap<>();
-        for (String name : rc.queryParams().names()) {
-            if (rc.queryParams().getAll(name).size() > 1) {
+        for (String name : query.names()) {
+            if (query.getAll(name).size() > 1) {
                 error(rc, 400, "parameter '" + name + "' is given more than once", name);
                 return;
             }
-            params.put(name, rc.queryParams().get(name));
+            params.put(name, query.get(name));
         }
         ChargebackExport.Query q;
         try {

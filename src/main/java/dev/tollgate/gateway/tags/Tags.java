@@ -143,6 +143,9 @@ public final class Tags {
     }
 
     private static void fromBody(JsonNode tags, String param, List<String> out) {
+        if (tags.isNull()) {
+            return; // JSON null is no tags, as if the field were absent (clients serialize an unset list so)
+        }
         if (tags.isTextual() && param.equals("tags")) {
             out.add(checked(tags.asText(), "'tags'")); // LiteLLM's tutorials send one tag as a string
             return;

@@ -120,6 +120,22 @@ class ChargebackExportTest {
     }
 
     @Test
+    void tenantTextThatASpreadsheetWouldRunAsAFormulaIsPrefixedButFiguresAreNot() {
+        LocalDate d = LocalDate.of(2026, 3, 2);
+        List<Entry> entries = List.of(new Entry(d, "ns/k", "gpt", List.of(), 1, 2, 3, 500_000));
+        Map<String, Map<String, String>> attrs = Map.of("ns/k", Map.of("a", "=HYPERLINK(\"http://x\",\"y\")",
+                "b", "+1", "c", "-2", "d", "@SUM(A1)", "e", "\tx", "f", "\rx", "g", "a=b", "h", "'quoted"));
+        Query q = ChargebackExport.parse(Map.of("from", "2026-03-01", "to", "2026-03-14",
+                "groupBy", "attribute:a,attribute:b,attribute:c,attribute:d,attribute:e,attribute:f,attribute:g,attribute:h,model"),
+                null, LocalDate.of(2026, 3, 14));
+        var r = ChargebackExport.build(q, entries, id -> attrs.getOrDefault(id, Map.of()));
+        String csv = ChargebackExport.csv(r);
+        assertThat(csv.split("\r\n", -1)[1]).isEqualTo("2026-03,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'+1,'-2,'@SUM(A1),"
+                + "'\tx,\"'\rx\",a=b,'quoted,gpt,1,2,3,0.50");
+        assertThat(ChargebackExport.json(r)).as("JSON is data, not a sheet: unchanged").contains("\"=HYPERLINK(", "\"attribute:c\":\"-2\"");
+    }
+
+    @Test
     void namespaceKeyModelAndPeriodDayCombine() {
         var r = build(query("from", "2026-03-01", "to", "2026-03-31", "period", "day", "groupBy", "model,namespace,key"));
         assertThat(r.rows()).extracting(ChargebackExport.Row::period, ChargebackExport.Row::dimensions).containsExactly(

@@ -92,6 +92,45 @@ class ChargebackLedgerTest {
     }
 
     @Test
+    void tenThousandClientChosenTagSetsKeepTheDaysRowsAtTheCapAndSpendStillReconcilesPerKey() throws Exception {
+        TestClock clock = new TestClock();
+        clock.now = Instant.parse("2026-03-14T10:00:00Z");
+        ChargebackLedger ledger = new ChargebackLedger(clock);
+        ledger.maxRowsPerDay(100);
+        Snapshot s = snapshot(null, ALICE, BOB);
+        long alice = 0;
+        long bob = 0;
+        for (int i = 0; i < 10_000; i++) {
+            boolean a = i % 2 == 0;
+            ledger.count(s, a ? ALICE : BOB, "gpt", List.of("t" + i), true, 1, 2, 3 + i % 5);
+            if (a) {
+                alice += 3 + i % 5;
+            } else {
+                bob += 3 + i % 5;
+            }
+        }
+        ledger.count(s, ALICE, "claude", List.of(), true, 1, 1, 1_000); // an untagged row past the cap is still its own
+        alice += 1_000;
+        assertThat(ledger.rowCount()).as("the cap, the two keys' (other) rows and the untagged one").isEqualTo(103);
+        var byKey = export(ledger, "2026-03-14", "2026-03-14", "key,model");
+        assertThat(byKey.rows()).extracting(ChargebackExport.Row::dimensions, ChargebackExport.Row::spendMicros).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(List.of("team-a/alice", "claude"), 1_000L),
+                org.assertj.core.groups.Tuple.tuple(List.of("team-a/alice", "gpt"), alice - 1_000),
+                org.assertj.core.groups.Tuple.tuple(List.of("team-b/bob", "gpt"), bob));
+        assertThat(byKey.requests()).isEqualTo(10_001);
+        var byTag = export(ledger, "2026-03-14", "2026-03-14", "tag");
+        assertThat(byTag.spendMicros()).isEqualTo(alice + bob);
+        assertThat(byTag.rows()).hasSize(100 + 2).extracting(r -> r.dimensions().get(0))
+                .contains(ChargebackExport.OTHER, ChargebackExport.UNTAGGED).doesNotContain("t9999");
+        assertThat(byTag.rows().stream().mapToLong(ChargebackExport.Row::requests).sum()).isEqualTo(10_001);
+        // a new day has its own room
+        clock.now = Instant.parse("2026-03-15T10:00:00Z");
+        ledger.count(s, BOB, "gpt", List.of("fresh"), true, 1, 1, 1);
+        assertThat(export(ledger, "2026-03-15", "2026-03-15", "tag").rows()).extracting(r -> r.dimensions().get(0))
+                .containsExactly("fresh");
+    }
+
+    @Test
     void aDeletedKeysRowsKeepItsAttributesAndAServedKeyShowsItsCurrentOnes() throws Exception {
         ChargebackLedger ledger = new ChargebackLedger(Clock.systemUTC());
         ledger.count(snapshot(null, ALICE, BOB), ALICE, "gpt", List.of(), true, 1, 1, 100);
@@ -192,5 +231,88 @@ class ChargebackLedgerTest {
         } finally {
             vertx.close();
         }
+    }
+
+    @Test
+    void aRedisThatNeverAnswersFailsEachFlushWithinTheTimeoutAndOldDaysArePrunedAllTheSame() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+                RedisServer redis = RedisServer.start()) {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(silent.accept()); // accepts, never answers
+                    }
+                } catch (java.io.IOException closed) {
+                    // the test is over
+                }
+            }, "silent-redis");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            SharedStore store = new SharedStore(vertx);
+            TestClock clock = new TestClock();
+            clock.now = Instant.parse("2026-03-14T10:00:00Z");
+            AtomicReference<RedisAPI> client = new AtomicReference<>(
+                    store.redis("redis://127.0.0.1:" + silent.getLocalPort(), null));
+            ChargebackLedger ledger = new ChargebackLedger(clock, 2, x -> client.get(), null);
+            ledger.redisTimeoutMillis(300);
+            Snapshot s = snapshot(redis.url(), ALICE);
+            ledger.count(s, ALICE, "gpt", List.of(), true, 1, 2, 100);
+            assertThat(failure(ledger.flush())).as("the flush gave up").isNotNull();
+            ledger.count(s, ALICE, "gpt", List.of(), true, 1, 2, 20);
+            assertThat(failure(ledger.flush())).as("the next flush ran (not skipped behind a hung one) and gave up").isNotNull();
+            LocalDate day = LocalDate.parse("2026-03-14");
+            assertThat(failure(ledger.figures(day, day))).as("an export gives up too (a 503)").isNotNull();
+            // two days later the 14th is beyond the two days' retention: dropped from memory though no flush worked
+            clock.now = Instant.parse("2026-03-16T10:00:00Z");
+            ledger.count(s, ALICE, "gpt", List.of(), true, 1, 1, 5);
+            assertThat(ledger.rowCount()).isEqualTo(2);
+            assertThat(failure(ledger.flush())).isNotNull();
+            assertThat(ledger.rowCount()).as("the 14th pruned after a failed flush").isEqualTo(1);
+            // Redis answers again: the batch it never confirmed arrives, once, then the rest of the days still kept
+            client.set(store.redis(redis.url(), null));
+            await(ledger.flush());
+            RedisAPI api = store.redis(redis.url(), null);
+            assertThat(await(api.hget("tollgate:ns/gw:chargeback:2026-03-14", "team-a/alice|gpt||spend")).toLong())
+                    .as("the first batch; the 14th's later 20 went with the day, beyond the retention").isEqualTo(100);
+            assertThat(await(api.hget("tollgate:ns/gw:chargeback:2026-03-16", "team-a/alice|gpt||spend")).toLong()).isEqualTo(5);
+        } finally {
+            for (java.net.Socket socket : held) {
+                socket.close();
+            }
+            vertx.close();
+        }
+    }
+
+    @Test
+    void aFlushThatTimedOutButDidArriveIsNotCountedTwiceWhenSentAgain() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try (RedisServer redis = RedisServer.start()) {
+            SharedStore store = new SharedStore(vertx);
+            RedisAPI api = store.redis(redis.url(), null);
+            ChargebackLedger ledger = new ChargebackLedger(Clock.systemUTC(), 400, x -> store.redis(redis.url(), null), null);
+            ledger.redisTimeoutMillis(300);
+            Snapshot s = snapshot(redis.url(), ALICE);
+            ledger.count(s, ALICE, "gpt", List.of("prod"), true, 10, 20, 1_000);
+            await(api.client(List.of("PAUSE", "1500", "ALL"))); // Redis holds every command for 1.5 s, then runs them
+            assertThat(failure(ledger.flush())).as("timed out while Redis was paused").isNotNull();
+            ledger.count(s, ALICE, "gpt", List.of("prod"), true, 1, 2, 3);
+            Thread.sleep(2_500); // the paused flush has run by now: Redis holds its figures
+            await(ledger.flush()); // sends that batch again (skipped: Redis took it), then the new request
+            await(ledger.flush());
+            String today = LocalDate.now(ZoneOffset.UTC).toString();
+            assertThat(await(api.hget("tollgate:ns/gw:chargeback:" + today, "team-a/alice|gpt|prod|spend")).toLong())
+                    .as("the timed-out batch counted once").isEqualTo(1_003);
+            assertThat(await(api.hget("tollgate:ns/gw:chargeback:" + today, "team-a/alice|gpt|prod|req")).toLong()).isEqualTo(2);
+            var r = export(ledger, today, today, "key");
+            assertThat(r.spendMicros()).isEqualTo(1_003);
+        } finally {
+            vertx.close();
+        }
+    }
+
+    static Throwable failure(Future<?> f) throws Exception {
+        return f.toCompletionStage().toCompletableFuture().handle((v, t) -> t).get(10, TimeUnit.SECONDS);
     }
 }

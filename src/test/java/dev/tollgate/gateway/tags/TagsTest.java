@@ -84,6 +84,24 @@ class TagsTest {
     }
 
     @Test
+    void nullTagsAreNoTagsAndAreStillStrippedFromTheBody() {
+        for (String body : List.of("{" + HELLO + ",\"metadata\":{\"tags\":null}}", "{" + HELLO + ",\"tags\":null}",
+                "{" + HELLO + ",\"tags\":null,\"metadata\":{\"tags\":null,\"user\":\"u1\"}}")) {
+            RequestContext c = ctx(PLAIN, null, body, null);
+            JsonNode sent = Json.parse(Tags.apply(c, Buffer.buffer(body)).getBytes());
+            assertThat(c.tags).as(body).isNullOrEmpty();
+            assertThat(sent.has("tags")).as(body).isFalse();
+            assertThat(sent.path("metadata").path("tags").isMissingNode()).as(body).isTrue();
+            assertThat(sent.path("model").asText()).as(body).isEqualTo("m");
+        }
+        String withHeader = "{" + HELLO + ",\"metadata\":{\"tags\":null}}";
+        RequestContext h = ctx(TAGGED, "env-prod", withHeader, null);
+        JsonNode sent = Json.parse(Tags.apply(h, Buffer.buffer(withHeader)).getBytes());
+        assertThat(h.tags).containsExactly("env-prod", "team:a");
+        assertThat(sent.has("metadata")).isFalse();
+    }
+
+    @Test
     void headerOnlyTagsLeaveTheBodyAsItWas() {
         Buffer raw = Buffer.buffer("{" + HELLO + "}");
         RequestContext c = ctx(TAGGED, "env-prod", raw.toString(), null);
