@@ -51,9 +51,11 @@ public final class PromptStage {
      * the client's own {@code messages} (which may then be absent), the version's model and parameters applied (a
      * request value replaces one only when the version lists it in {@code overridable}; otherwise setting it is a
      * 400), and the {@code prompt_*} fields removed; {@code ctx.prompt} set. Throws {@link dev.tollgate.gateway.GatewayException}: 400 (bad fields, variables), 403
-     * ({@code prompt_not_allowed}), 404 ({@code prompt_not_found}, unknown version or label), each with its param.
+     * ({@code prompt_not_allowed}), 404 ({@code prompt_not_found}, unknown version or label), 413
+     * ({@code request_too_large}, param {@code prompt_variables}: the rendered body would pass {@code maxBodyBytes},
+     * the gateway's {@code tollgate.gateway.max-body-bytes}; rendering stops as soon as it passes), each with its param.
      */
-    public static Buffer apply(RequestContext ctx, Buffer raw) {
+    public static Buffer apply(RequestContext ctx, Buffer raw, long maxBodyBytes) {
         ObjectNode body = ctx.body.tree();
         String id = promptId(ctx, body.get("prompt_id"));
         GatewayConfig.Prompt prompt = ctx.snapshot.prompt(id);
@@ -72,11 +74,24 @@ public final class PromptStage {
         ArrayNode messages;
         try {
             Map<String, String> values = PromptTemplates.values(version, variables(raw, body));
-            messages = PromptTemplates.messages(version, values);
+            messages = PromptTemplates.messages(version, values, maxBodyBytes);
         } catch (PromptTemplates.Invalid e) {
             throw error(400, "invalid_prompt_variables", e.param(), e.getMessage());
+        } catch (PromptTemplates.TooLarge e) {
+            throw tooLarge(id, version, maxBodyBytes);
         }
-        return Buffer.buffer(Json.writeBytes(render(body, version, messages, id)));
+        byte[] out = Json.writeBytes(render(body, version, messages, id));
+        if (out.length > maxBodyBytes) {
+            throw tooLarge(id, version, maxBodyBytes);
+        }
+        return Buffer.buffer(out);
+    }
+
+    /** The 413 of a prompt whose rendered body would pass the gateway's body limit. */
+    private static GatewayException tooLarge(String id, GatewayConfig.PromptVersion version, long maxBodyBytes) {
+        return error(413, "request_too_large", "prompt_variables", "the request the prompt " + id + "@"
+                + version.version() + " renders is larger than this gateway's limit of " + maxBodyBytes
+                + " bytes (tollgate.gateway.max-body-bytes): send shorter prompt_variables (or fewer messages)");
     }
 
     /** The request body the version makes of {@code body}: its messages first, its model and parameters, no prompt_*. */

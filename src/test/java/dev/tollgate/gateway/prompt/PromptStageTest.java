@@ -26,6 +26,8 @@ import org.junit.jupiter.api.Test;
 /** The prompt stage on a snapshot built from a GatewayConfig: resolution, permission, rendering and its errors. */
 class PromptStageTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The gateway's default tollgate.gateway.max-body-bytes. */
+    private static final long MAX_BODY = 10L * 1024 * 1024;
 
     private static GatewayConfig.PromptVersion version(int n, String model, String parameters, List<String> overridable,
             String system) {
@@ -86,7 +88,7 @@ class PromptStageTest {
     }
 
     private JsonNode apply(RequestContext ctx, String body) throws Exception {
-        return JSON.readTree(PromptStage.apply(ctx, Buffer.buffer(body)).getBytes());
+        return JSON.readTree(PromptStage.apply(ctx, Buffer.buffer(body), MAX_BODY).getBytes());
     }
 
     private JsonNode apply(GatewayConfig.Key key, String body) throws Exception {
@@ -224,6 +226,45 @@ class PromptStageTest {
     void anEmptyMessagesArrayGetsThePromptsMessages() throws Exception {
         JsonNode out = apply(APP, "{\"messages\":[],\"prompt_id\":\"support\",\"prompt_variables\":{\"customer\":\"A\"}}");
         assertThat(out.get("messages")).hasSize(2);
+    }
+
+    /** team-a/huge: one message using {{customer}} 1,000 times. */
+    static final GatewayConfig.Prompt HUGE = new GatewayConfig.Prompt("team-a/huge", List.of(
+            new GatewayConfig.PromptVersion(1, "sha256:h", "m", null, List.of(new GatewayConfig.Variable("customer", null)),
+                    List.of(new GatewayConfig.Message("user", "{{customer}}".repeat(1000))), null)),
+            null, List.of("team-a/app"));
+
+    @Test
+    void aPromptThatWouldRenderPastTheBodyLimitIsA413() {
+        RequestContext ctx = ctxWith(List.of(HUGE), APP);
+        String body = "{\"prompt_id\":\"huge\",\"prompt_variables\":{\"customer\":\"" + "x".repeat(100_000) + "\"}}";
+        ctx.body = JsonBody.parse(Buffer.buffer(body));
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> PromptStage.apply(ctx, Buffer.buffer(body), MAX_BODY));
+        assertThat(t).isInstanceOf(GatewayException.class);
+        ApiError e = ((GatewayException) t).error();
+        expect(e, 413, "request_too_large", "prompt_variables");
+        assertThat(e.message()).contains("team-a/huge@1").contains(MAX_BODY + " bytes")
+                .contains("tollgate.gateway.max-body-bytes");
+        assertThat(headers).containsEntry("x-tollgate-prompt", "team-a/huge@1");
+    }
+
+    @Test
+    void theRenderedBodyIsCheckedAgainstTheLimitToo() throws Exception {
+        // the messages fit in 120 characters, the JSON body they make (roles, quotes, the model, the parameters) does not
+        String body = "{\"prompt_id\":\"support\",\"prompt_variables\":{\"customer\":\"Ada\"}}";
+        int size = PromptStage.apply(ctx(APP, body), Buffer.buffer(body), MAX_BODY).length();
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> PromptStage.apply(ctx(APP, body),
+                Buffer.buffer(body), size - 1));
+        assertThat(t).isInstanceOf(GatewayException.class);
+        expect(((GatewayException) t).error(), 413, "request_too_large", "prompt_variables");
+        assertThat(PromptStage.apply(ctx(APP, body), Buffer.buffer(body), size).length()).isEqualTo(size);
+    }
+
+    private RequestContext ctxWith(List<GatewayConfig.Prompt> prompts, GatewayConfig.Key key) {
+        RequestContext base = ctx(key, "{}");
+        RequestContext ctx = new RequestContext(base.rc, "req-1", WireFormat.OPENAI, Operation.CHAT, snapshot(prompts));
+        ctx.key = key;
+        return ctx;
     }
 
     @Test
