@@ -13,6 +13,7 @@ import dev.tollgate.api.v1alpha1.PromptSpec;
 import dev.tollgate.api.v1alpha1.PromptVariable;
 import dev.tollgate.api.v1alpha1.PromptVersionSpec;
 import dev.tollgate.api.v1alpha1.VirtualKey;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -98,13 +99,26 @@ public final class Prompts {
             List<GatewayConfig.PromptVersion> versions = s.getVersions().stream()
                     .sorted(Comparator.comparing(PromptVersionSpec::getVersion)).map(Prompts::version).toList();
             String ns = p.getMetadata().getNamespace();
-            List<String> keys = servedKeys.stream()
+            // who may use it, without listing every key of a namespace (10k keys would pass a ConfigMap's 1 MiB):
+            // the namespaces, and the key ids only when spec.keys has a label selector over the keys
+            LabelSelector nsSelector = s.getKeys() == null ? null : s.getKeys().getNamespaceSelector();
+            List<String> namespaces = nsSelector == null ? List.of(ns)
+                    : empty(nsSelector) ? null
+                    : servedKeys.stream().map(k -> k.getMetadata().getNamespace()).distinct()
+                            .filter(n -> Selectors.matches(nsSelector, namespaceLabels.apply(n))).sorted().toList();
+            List<String> keys = s.getKeys() == null || empty(s.getKeys().getSelector()) ? null : servedKeys.stream()
                     .filter(k -> Selectors.admits(s.getKeys(), ns, k.getMetadata().getNamespace(),
                             k.getMetadata().getLabels(), namespaceLabels))
                     .map(Renderer::id).sorted().distinct().toList();
-            out.add(new GatewayConfig.Prompt(Renderer.id(p), versions, new TreeMap<>(s.getLabels()), keys));
+            out.add(new GatewayConfig.Prompt(Renderer.id(p), versions, new TreeMap<>(s.getLabels()), keys, namespaces));
         }
         return new Rendered(out.isEmpty() ? null : List.copyOf(out), List.copyOf(problems));
+    }
+
+    /** Whether a label selector selects everything: none, or one without labels or expressions. */
+    static boolean empty(LabelSelector selector) {
+        return selector == null || ((selector.getMatchLabels() == null || selector.getMatchLabels().isEmpty())
+                && (selector.getMatchExpressions() == null || selector.getMatchExpressions().isEmpty()));
     }
 
     /**

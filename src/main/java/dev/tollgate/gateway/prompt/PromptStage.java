@@ -63,7 +63,7 @@ public final class PromptStage {
             throw error(404, "prompt_not_found", "prompt_id", "there is no Prompt '" + id + "' on this gateway: "
                     + "prompt_id is the Prompt's name (looked up in your key's namespace) or <namespace>/<name>");
         }
-        if (!prompt.keys().contains(ctx.key.id())) {
+        if (!prompt.allows(ctx.key.id())) {
             throw error(403, "prompt_not_allowed", "prompt_id", "your key (VirtualKey " + ctx.key.id()
                     + ") may not use the Prompt '" + id + "': the Prompt's spec.keys decides which keys may");
         }

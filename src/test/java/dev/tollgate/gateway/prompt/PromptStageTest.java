@@ -268,6 +268,35 @@ class PromptStageTest {
     }
 
     @Test
+    void aPromptWithoutAKeyListAllowsEveryKeyOfItsNamespaces() throws Exception {
+        GatewayConfig.PromptVersion v = version(1, "m", null, null, "hi {{tone}}");
+        GatewayConfig.Prompt ownNamespace = new GatewayConfig.Prompt("team-a/own", List.of(v), null, null,
+                List.of("team-a"));
+        GatewayConfig.Prompt everyNamespace = new GatewayConfig.Prompt("team-a/all", List.of(v), null, null, null);
+        GatewayConfig.Prompt listed = new GatewayConfig.Prompt("team-a/listed", List.of(v), null,
+                List.of("team-b/partner", "team-a/app"), List.of("team-a", "team-b"));
+        assertThat(ownNamespace.allows("team-a/app")).isTrue();
+        assertThat(ownNamespace.allows("team-a/other")).isTrue();
+        assertThat(ownNamespace.allows("team-b/partner")).isFalse();
+        assertThat(ownNamespace.allows("team-ab/x")).isFalse();
+        assertThat(everyNamespace.allows("team-b/partner")).isTrue();
+        assertThat(listed.allows("team-a/app")).isTrue();
+        assertThat(listed.allows("team-b/partner")).isTrue();
+        assertThat(listed.allows("team-a/other")).isFalse();
+        assertThat(listed.keys()).containsExactly("team-a/app", "team-b/partner"); // sorted once, for binary search
+
+        String vars = ",\"prompt_variables\":{\"customer\":\"A\"}}";
+        RequestContext other = ctxWith(List.of(ownNamespace, everyNamespace), OTHER);
+        other.body = JsonBody.parse(Buffer.buffer("{\"prompt_id\":\"own\"" + vars));
+        assertThat(JSON.readTree(PromptStage.apply(other, Buffer.buffer("{\"prompt_id\":\"own\"" + vars), MAX_BODY)
+                .getBytes()).get("model").asText()).isEqualTo("m");
+        RequestContext partner = ctxWith(List.of(ownNamespace, everyNamespace), PARTNER);
+        partner.body = JsonBody.parse(Buffer.buffer("{\"prompt_id\":\"team-a/all\"" + vars));
+        assertThat(PromptStage.apply(partner, Buffer.buffer("{\"prompt_id\":\"team-a/all\"" + vars), MAX_BODY)
+                .length()).isPositive();
+    }
+
+    @Test
     void theSnapshotFindsPromptsById() {
         assertThat(snapshot.prompt("team-a/support")).isSameAs(SUPPORT);
         assertThat(snapshot.prompt("team-a/missing")).isNull();
