@@ -58,6 +58,11 @@ public final class Prompts {
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant");
     /** Request fields a prompt neither sets in parameters nor lets a request override. */
     private static final Set<String> NOT_PARAMETERS = Set.of("messages", "stream", "stream_options");
+    /**
+     * Request fields that are the caller's, not the template's: metadata (LiteLLM's metadata.tags decide a request's
+     * tags), tags and user. A version setting one would refuse every caller that sends it (parameter_fixed_by_prompt).
+     */
+    private static final Set<String> CALLERS = Set.of("metadata", "tags", "user");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Prompts() {}
@@ -216,8 +221,10 @@ public final class Prompts {
             for (String n : names) {
                 if (!settable(n)) {
                     return Optional.of(field + ".parameters." + n + " is not a parameter a prompt may set"
-                            + ("model".equals(n) ? ": use " + field + ".model" : " (messages, stream and prompt_* "
-                                    + "belong to the request)"));
+                            + ("model".equals(n) ? ": use " + field + ".model"
+                                    : CALLERS.contains(n) ? " (metadata, tags and user are the caller's: its tags and "
+                                            + "who it is for, which a prompt would otherwise refuse)"
+                                    : " (messages, stream and prompt_* belong to the request)"));
                 }
             }
         }
@@ -232,7 +239,8 @@ public final class Prompts {
     }
 
     private static boolean settable(String parameter) {
-        return !parameter.equals("model") && !NOT_PARAMETERS.contains(parameter) && !parameter.startsWith("prompt_");
+        return !parameter.equals("model") && !NOT_PARAMETERS.contains(parameter) && !CALLERS.contains(parameter)
+                && !parameter.startsWith("prompt_");
     }
 
     /** A version as the gateway serves it, with its {@link #hash}. The version must have passed {@link #problem}. */

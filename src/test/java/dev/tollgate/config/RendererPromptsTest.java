@@ -303,6 +303,11 @@ class RendererPromptsTest {
         cases.put("""
                 versions: [{version: 1, messages: [{role: system, content: a}], parameters: {model: gpt-4o}}]
                 """, new String[] {Prompts.INVALID_PARAMETERS, "parameters.model is not a parameter a prompt may set: use"});
+        for (String callers : List.of("metadata: {tags: [x]}", "tags: [x]", "user: bob")) {
+            cases.put("versions: [{version: 1, messages: [{role: system, content: a}], parameters: {" + callers + "}}]\n",
+                    new String[] {Prompts.INVALID_PARAMETERS, "parameters." + callers.substring(0, callers.indexOf(':'))
+                            + " is not a parameter a prompt may set (metadata, tags and user are the caller's"});
+        }
         cases.put("""
                 versions: [{version: 1, messages: [{role: system, content: a}], parameters: [1, 2]}]
                 """, new String[] {Prompts.INVALID_PARAMETERS, "parameters must be an object"});
