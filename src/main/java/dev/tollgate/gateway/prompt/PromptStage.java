@@ -34,6 +34,10 @@ import java.util.TreeMap;
  * sets without listing it in {@code overridable} is refused (400 {@code parameter_fixed_by_prompt}); parameters the
  * version does not set are the client's.
  *
+ * <p>Who may: the keys the Prompt allows ({@link GatewayConfig.Prompt#allows}). A key of the Prompt's own namespace
+ * it does not allow gets 403 {@code prompt_not_allowed}; a key of another namespace gets the 404 {@code prompt_not_found}
+ * of a Prompt that does not exist, word for word, so other namespaces cannot probe which Prompts there are.
+ *
  * <p>Once the version is known, the answer (success or error) carries {@code x-tollgate-prompt: <id>@<version>} and
  * {@code ctx.prompt} is set, so a request refused for its variables still counts against the version it asked for.
  */
@@ -59,7 +63,8 @@ public final class PromptStage {
         ObjectNode body = ctx.body.tree();
         String id = promptId(ctx, body.get("prompt_id"));
         GatewayConfig.Prompt prompt = ctx.snapshot.prompt(id);
-        if (prompt == null) {
+        if (prompt == null || (!prompt.allows(ctx.key.id()) && !namespace(ctx.key.id()).equals(namespace(id)))) {
+            // a key of another namespace may not tell a Prompt it may not use from one that does not exist
             throw error(404, "prompt_not_found", "prompt_id", "there is no Prompt '" + id + "' on this gateway: "
                     + "prompt_id is the Prompt's name (looked up in your key's namespace) or <namespace>/<name>");
         }
@@ -162,9 +167,13 @@ public final class PromptStage {
         if (name.indexOf('/') >= 0) {
             return name;
         }
-        String keyId = ctx.key.id();
-        int slash = keyId.indexOf('/');
-        return (slash < 0 ? "default" : keyId.substring(0, slash)) + "/" + name;
+        return namespace(ctx.key.id()) + "/" + name;
+    }
+
+    /** The namespace of a key or Prompt id: the part before '/' ({@code default} without one). */
+    static String namespace(String id) {
+        int slash = id.indexOf('/');
+        return slash < 0 ? "default" : id.substring(0, slash);
     }
 
     /** The version the request asks for (see the class comment). */

@@ -200,6 +200,20 @@ class PromptStageTest {
     }
 
     @Test
+    void aKeyOfAnotherNamespaceCannotTellAPromptItMayNotUseFromAnAbsentOne() {
+        // team-a/nolabel allows team-a/app only; team-b/partner gets what an absent Prompt gets, word for word
+        String vars = ",\"prompt_variables\":{\"customer\":\"A\"}}";
+        ApiError hidden = refused(PARTNER, "{\"prompt_id\":\"team-a/nolabel\"" + vars);
+        ApiError absent = refused(PARTNER, "{\"prompt_id\":\"team-a/nothere\"" + vars);
+        expect(hidden, 404, "prompt_not_found", "prompt_id");
+        assertThat(hidden.message()).isEqualTo(absent.message().replace("team-a/nothere", "team-a/nolabel"));
+        assertThat(hidden.toOpenAiBody().toString()).isEqualTo(absent.toOpenAiBody().toString().replace("team-a/nothere", "team-a/nolabel"));
+        assertThat(headers).doesNotContainKey("x-tollgate-prompt");
+        // a key of the Prompt's own namespace its spec.keys does not select still learns why
+        expect(refused(OTHER, "{\"prompt_id\":\"nolabel\"" + vars), 403, "prompt_not_allowed", "prompt_id");
+    }
+
+    @Test
     void aVariablesErrorStillNamesTheVersion() {
         refused(APP, "{\"prompt_id\":\"support\",\"prompt_label\":\"canary\"}");
         assertThat(headers).containsEntry("x-tollgate-prompt", "team-a/support@3");
