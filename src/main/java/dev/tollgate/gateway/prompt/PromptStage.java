@@ -39,7 +39,9 @@ import java.util.TreeMap;
  * of a Prompt that does not exist, word for word, so other namespaces cannot probe which Prompts there are.
  *
  * <p>Once the version is known, the answer (success or error) carries {@code x-tollgate-prompt: <id>@<version>} and
- * {@code ctx.prompt} is set, so a request refused for its variables still counts against the version it asked for.
+ * {@code ctx.prompt} is set, so a request refused for its variables (or its size) names the version in its answer,
+ * callbacks and traces; it is not counted in the version's usage (only requests that reached an upstream or the cache
+ * are).
  */
 public final class PromptStage {
     /** The label a request that names neither a version nor a label gets, when the Prompt has it. */
