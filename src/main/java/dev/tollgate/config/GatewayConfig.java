@@ -606,17 +606,42 @@ public record GatewayConfig(
     /**
      * A Prompt: versioned templates a client calls by {@code prompt_id} on /v1/chat/completions.
      *
-     * @param id       {@code <namespace>/<name>}
-     * @param versions every published version, ascending
-     * @param labels   label -> version (each pointing at a version in {@code versions})
-     * @param keys     ids of the keys that may use it, sorted (the Prompt's {@code spec.keys} resolved by the renderer)
+     * @param id         {@code <namespace>/<name>}
+     * @param versions   every published version, ascending
+     * @param labels     label -> version (each pointing at a version in {@code versions})
+     * @param keys       ids of the keys that may use it, sorted, when its {@code spec.keys} has a label
+     *                   {@code selector} (those of the served keys it selects); null when it has none (or an empty
+     *                   one): then any key of a namespace in {@code namespaces} may
+     * @param namespaces the namespaces whose keys may use it, sorted (its {@code spec.keys.namespaceSelector}: absent,
+     *                   the Prompt's own namespace; a label selector, the served namespaces it matches); null when
+     *                   every namespace may ({@code namespaceSelector: {}})
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Prompt(String id, List<PromptVersion> versions, Map<String, Integer> labels, List<String> keys) {
+    public record Prompt(String id, List<PromptVersion> versions, Map<String, Integer> labels, List<String> keys,
+            List<String> namespaces) {
         public Prompt {
             versions = versions == null ? List.of() : List.copyOf(versions);
             labels = labels == null ? Map.of() : Map.copyOf(labels);
-            keys = keys == null ? List.of() : List.copyOf(keys);
+            // sorted once, when the config is read: allows() looks a key up by binary search, not by a scan
+            keys = keys == null ? null : keys.stream().sorted().distinct().toList();
+            namespaces = namespaces == null ? null : namespaces.stream().sorted().distinct().toList();
+        }
+
+        /** A Prompt its listed keys may use, whatever their namespace (tests, and renders that name keys). */
+        public Prompt(String id, List<PromptVersion> versions, Map<String, Integer> labels, List<String> keys) {
+            this(id, versions, labels, keys == null ? List.of() : keys, null);
+        }
+
+        /** Whether the key {@code keyId} ({@code <namespace>/<name>}) may use the Prompt. */
+        public boolean allows(String keyId) {
+            if (namespaces != null) {
+                int slash = keyId.indexOf('/');
+                String ns = slash < 0 ? "default" : keyId.substring(0, slash);
+                if (java.util.Collections.binarySearch(namespaces, ns) < 0) {
+                    return false;
+                }
+            }
+            return keys == null || java.util.Collections.binarySearch(keys, keyId) >= 0;
         }
     }
 

@@ -102,13 +102,42 @@ public final class PromptTemplates {
         return values;
     }
 
+    /**
+     * Why a request's prompt was not rendered: its text would pass the budget (the gateway's largest request body), so
+     * rendering stopped there; {@link #budget()} is that budget, in characters.
+     */
+    public static final class TooLarge extends RuntimeException {
+        private final long budget;
+
+        public TooLarge(long budget) {
+            super("the rendered prompt is larger than " + budget + " characters", null, false, false);
+            this.budget = budget;
+        }
+
+        public long budget() {
+            return budget;
+        }
+    }
+
     /** {@code version}'s messages with every placeholder replaced: {@code [{"role": …, "content": …}, …]}. */
     public static ArrayNode messages(GatewayConfig.PromptVersion version, Map<String, String> values) {
+        return messages(version, values, Long.MAX_VALUE);
+    }
+
+    /**
+     * {@code version}'s messages with every placeholder replaced, their contents together at most {@code budget}
+     * characters: rendering stops (throws {@link TooLarge}) as soon as they pass it, so a template that uses a large
+     * value many times never builds more than {@code budget} characters.
+     */
+    public static ArrayNode messages(GatewayConfig.PromptVersion version, Map<String, String> values, long budget) {
         ArrayNode out = JsonNodeFactory.instance.arrayNode(version.messages().size());
+        long left = budget;
         for (GatewayConfig.Message m : version.messages()) {
+            String content = render(m.content(), values, left, budget);
+            left -= content == null ? 0 : content.length();
             ObjectNode o = out.addObject();
             o.put("role", m.role());
-            o.put("content", render(m.content(), values));
+            o.put("content", content);
         }
         return out;
     }
@@ -118,22 +147,44 @@ public final class PromptTemplates {
      * and a placeholder without a value stays as written.
      */
     public static String render(String text, Map<String, String> values) {
-        if (text == null || text.indexOf("{{") < 0) {
+        return render(text, values, Long.MAX_VALUE, Long.MAX_VALUE);
+    }
+
+    /**
+     * {@link #render(String, Map)}, throwing {@link TooLarge} (reporting {@code budget}) as soon as the result would
+     * pass {@code left} characters.
+     */
+    public static String render(String text, Map<String, String> values, long left, long budget) {
+        if (text == null) {
+            return null;
+        }
+        if (text.indexOf("{{") < 0) {
+            if (text.length() > left) {
+                throw new TooLarge(budget);
+            }
             return text;
         }
         Matcher m = PLACEHOLDER.matcher(text);
         StringBuilder sb = null;
         int last = 0;
+        long size = 0; // the characters the result holds so far (the literal text and the values before m)
         while (m.find()) {
             String value = values.get(m.group(1));
             if (value == null) {
                 continue;
             }
+            size += (m.start() - last) + (long) value.length();
+            if (size > left) {
+                throw new TooLarge(budget);
+            }
             if (sb == null) {
-                sb = new StringBuilder(text.length() + 64);
+                sb = new StringBuilder((int) Math.min(Integer.MAX_VALUE - 8, Math.min(left, text.length() + 64L)));
             }
             sb.append(text, last, m.start()).append(value);
             last = m.end();
+        }
+        if (size + (text.length() - last) > left) {
+            throw new TooLarge(budget);
         }
         return sb == null ? text : sb.append(text, last, text.length()).toString();
     }

@@ -13,6 +13,7 @@ import dev.tollgate.api.v1alpha1.PromptSpec;
 import dev.tollgate.api.v1alpha1.PromptVariable;
 import dev.tollgate.api.v1alpha1.PromptVersionSpec;
 import dev.tollgate.api.v1alpha1.VirtualKey;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -57,6 +58,11 @@ public final class Prompts {
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant");
     /** Request fields a prompt neither sets in parameters nor lets a request override. */
     private static final Set<String> NOT_PARAMETERS = Set.of("messages", "stream", "stream_options");
+    /**
+     * Request fields that are the caller's, not the template's: metadata (LiteLLM's metadata.tags decide a request's
+     * tags), tags and user. A version setting one would refuse every caller that sends it (parameter_fixed_by_prompt).
+     */
+    private static final Set<String> CALLERS = Set.of("metadata", "tags", "user");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Prompts() {}
@@ -98,13 +104,26 @@ public final class Prompts {
             List<GatewayConfig.PromptVersion> versions = s.getVersions().stream()
                     .sorted(Comparator.comparing(PromptVersionSpec::getVersion)).map(Prompts::version).toList();
             String ns = p.getMetadata().getNamespace();
-            List<String> keys = servedKeys.stream()
+            // who may use it, without listing every key of a namespace (10k keys would pass a ConfigMap's 1 MiB):
+            // the namespaces, and the key ids only when spec.keys has a label selector over the keys
+            LabelSelector nsSelector = s.getKeys() == null ? null : s.getKeys().getNamespaceSelector();
+            List<String> namespaces = nsSelector == null ? List.of(ns)
+                    : empty(nsSelector) ? null
+                    : servedKeys.stream().map(k -> k.getMetadata().getNamespace()).distinct()
+                            .filter(n -> Selectors.matches(nsSelector, namespaceLabels.apply(n))).sorted().toList();
+            List<String> keys = s.getKeys() == null || empty(s.getKeys().getSelector()) ? null : servedKeys.stream()
                     .filter(k -> Selectors.admits(s.getKeys(), ns, k.getMetadata().getNamespace(),
                             k.getMetadata().getLabels(), namespaceLabels))
                     .map(Renderer::id).sorted().distinct().toList();
-            out.add(new GatewayConfig.Prompt(Renderer.id(p), versions, new TreeMap<>(s.getLabels()), keys));
+            out.add(new GatewayConfig.Prompt(Renderer.id(p), versions, new TreeMap<>(s.getLabels()), keys, namespaces));
         }
         return new Rendered(out.isEmpty() ? null : List.copyOf(out), List.copyOf(problems));
+    }
+
+    /** Whether a label selector selects everything: none, or one without labels or expressions. */
+    static boolean empty(LabelSelector selector) {
+        return selector == null || ((selector.getMatchLabels() == null || selector.getMatchLabels().isEmpty())
+                && (selector.getMatchExpressions() == null || selector.getMatchExpressions().isEmpty()));
     }
 
     /**
@@ -202,8 +221,10 @@ public final class Prompts {
             for (String n : names) {
                 if (!settable(n)) {
                     return Optional.of(field + ".parameters." + n + " is not a parameter a prompt may set"
-                            + ("model".equals(n) ? ": use " + field + ".model" : " (messages, stream and prompt_* "
-                                    + "belong to the request)"));
+                            + ("model".equals(n) ? ": use " + field + ".model"
+                                    : CALLERS.contains(n) ? " (metadata, tags and user are the caller's: its tags and "
+                                            + "who it is for, which a prompt would otherwise refuse)"
+                                    : " (messages, stream and prompt_* belong to the request)"));
                 }
             }
         }
@@ -218,7 +239,8 @@ public final class Prompts {
     }
 
     private static boolean settable(String parameter) {
-        return !parameter.equals("model") && !NOT_PARAMETERS.contains(parameter) && !parameter.startsWith("prompt_");
+        return !parameter.equals("model") && !NOT_PARAMETERS.contains(parameter) && !CALLERS.contains(parameter)
+                && !parameter.startsWith("prompt_");
     }
 
     /** A version as the gateway serves it, with its {@link #hash}. The version must have passed {@link #problem}. */

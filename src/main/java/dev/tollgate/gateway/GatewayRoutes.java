@@ -396,7 +396,7 @@ public class GatewayRoutes {
             ctx.key = Auth.authenticate(rc.request(), ingress == WireFormat.ANTHROPIC, snapshot, clock.instant());
             ctx.body = body(raw, ingress, op);
             if (op == Operation.CHAT && ingress == WireFormat.OPENAI && ctx.body.has("prompt_id")) {
-                raw = PromptStage.apply(ctx, raw); // the prompt's messages, model and parameters: the body from here on
+                raw = PromptStage.apply(ctx, raw, maxBodyBytes); // the prompt's messages, model and parameters: the body from here on
                 ctx.body = body(raw, ingress, op);
             }
             raw = Tags.apply(ctx, raw); // the request's tags, refused when the key does not allow them

@@ -120,6 +120,39 @@ class PromptTemplatesTest {
         assertThat(m.get(0).get("content").asText()).isEqualTo("Be friendly to {{tone}} $1 \\.");
     }
 
+    @Test
+    void aTemplateThatWouldPassTheBudgetIsRefusedBeforeItIsBuilt() {
+        // 1,000 uses of a 100 KB value would be 100 MB; the budget (the gateway's 10 MiB body limit) stops it early
+        String template = "{{x}} ".repeat(1000);
+        GatewayConfig.PromptVersion big = version(List.of(new GatewayConfig.Variable("x", null)), template);
+        String value = "v".repeat(100_000);
+        int[] lookups = {0};
+        Map<String, String> values = new HashMap<>() {
+            @Override
+            public String get(Object key) {
+                lookups[0]++;
+                return value;
+            }
+        };
+        long budget = 10L * 1024 * 1024;
+        assertThatThrownBy(() -> PromptTemplates.messages(big, values, budget))
+                .isInstanceOf(PromptTemplates.TooLarge.class)
+                .extracting(e -> ((PromptTemplates.TooLarge) e).budget()).isEqualTo(budget);
+        // it stopped at the value that passed the budget: 104 values (and the blanks between) fit in 10 MiB, the 105th not
+        assertThat(lookups[0]).isEqualTo(105);
+    }
+
+    @Test
+    void theBudgetCountsEveryMessageAndTheLiteralText() {
+        GatewayConfig.PromptVersion two = version(List.of(new GatewayConfig.Variable("x", null)), "ab{{x}}", "cd{{x}}ef");
+        Map<String, String> values = Map.of("x", "123");
+        assertThat(PromptTemplates.messages(two, values, 12).toString())
+                .isEqualTo("[{\"role\":\"system\",\"content\":\"ab123\"},{\"role\":\"user\",\"content\":\"cd123ef\"}]");
+        assertThatThrownBy(() -> PromptTemplates.messages(two, values, 11)).isInstanceOf(PromptTemplates.TooLarge.class);
+        GatewayConfig.PromptVersion plain = version(List.of(), "no placeholders here");
+        assertThatThrownBy(() -> PromptTemplates.messages(plain, Map.of(), 5)).isInstanceOf(PromptTemplates.TooLarge.class);
+    }
+
     // ---- properties ----------------------------------------------------------------------------------------------
 
     @Property(tries = 300)

@@ -116,7 +116,12 @@ class RendererPromptsTest {
         assertThat(p.id()).isEqualTo("team-a/support");
         assertThat(p.versions()).extracting(GatewayConfig.PromptVersion::version).containsExactly(1, 2);
         assertThat(p.labels()).isEqualTo(Map.of("production", 1, "staging", 2));
-        assertThat(p.keys()).containsExactly("team-a/k1", "team-a/k2"); // not team-b's: absent keys = its namespace
+        // absent spec.keys: any key of its namespace, named by the namespace (not a list of every key in it)
+        assertThat(p.keys()).isNull();
+        assertThat(p.namespaces()).containsExactly("team-a");
+        assertThat(p.allows("team-a/k1")).isTrue();
+        assertThat(p.allows("team-b/other")).isFalse();
+        assertThat(ConfigCodec.toJson(p)).doesNotContain("team-a/k1").doesNotContain("\"keys\"").contains("\"namespaces\":[\"team-a\"]");
         GatewayConfig.PromptVersion v2 = p.versions().get(1);
         assertThat(v2.model()).isEqualTo("mock-gpt");
         assertThat(v2.parameters().toString()).isEqualTo("{\"max_tokens\":300,\"temperature\":0.2}");
@@ -192,13 +197,39 @@ class RendererPromptsTest {
                 """);
         nsLabels.put("team-b", Map.of("team", "true", "kubernetes.io/metadata.name", "team-b"));
 
-        Map<String, List<String>> byId = new HashMap<>();
-        render().config().prompts().forEach(p -> byId.put(p.id(), p.keys()));
-        assertThat(render().config().prompts()).extracting(GatewayConfig.Prompt::id)
-                .containsExactly("team-a/everyone-prod", "team-a/own-prod", "team-a/team-b-only");
-        assertThat(byId.get("team-a/own-prod")).containsExactly("team-a/prod");
-        assertThat(byId.get("team-a/everyone-prod")).containsExactly("team-a/prod", "team-b/prod");
-        assertThat(byId.get("team-a/team-b-only")).containsExactly("team-b/prod");
+        prompt("team-a", "everyone", """
+                keys: {namespaceSelector: {}, selector: {}}
+                versions: [{version: 1, messages: [{role: system, content: hi}]}]
+                """);
+        prompt("team-a", "teams", """
+                keys: {namespaceSelector: {matchLabels: {team: "true"}}}
+                versions: [{version: 1, messages: [{role: system, content: hi}]}]
+                """);
+
+        Map<String, GatewayConfig.Prompt> byId = new HashMap<>();
+        render().config().prompts().forEach(p -> byId.put(p.id(), p));
+        assertThat(render().config().prompts()).extracting(GatewayConfig.Prompt::id).containsExactly(
+                "team-a/everyone", "team-a/everyone-prod", "team-a/own-prod", "team-a/team-b-only", "team-a/teams");
+        // a label selector over the keys: the ids of the served keys it selects, in the namespaces allowed
+        assertThat(byId.get("team-a/own-prod").keys()).containsExactly("team-a/prod");
+        assertThat(byId.get("team-a/own-prod").namespaces()).containsExactly("team-a");
+        assertThat(byId.get("team-a/everyone-prod").keys()).containsExactly("team-a/prod", "team-b/prod");
+        assertThat(byId.get("team-a/everyone-prod").namespaces()).isNull();
+        // no label selector (or an empty one): no key list, the namespaces only
+        assertThat(byId.get("team-a/team-b-only").keys()).isNull();
+        assertThat(byId.get("team-a/team-b-only").namespaces()).containsExactly("team-b");
+        assertThat(byId.get("team-a/everyone").keys()).isNull();
+        assertThat(byId.get("team-a/everyone").namespaces()).isNull();
+        assertThat(byId.get("team-a/teams").keys()).isNull();
+        assertThat(byId.get("team-a/teams").namespaces()).containsExactly("team-a", "team-b");
+        Map<String, List<String>> allowed = new HashMap<>();
+        byId.forEach((id, p) -> allowed.put(id, java.util.stream.Stream.of("team-a/prod", "team-a/dev", "team-b/prod")
+                .filter(p::allows).toList()));
+        assertThat(allowed).isEqualTo(Map.of("team-a/own-prod", List.of("team-a/prod"),
+                "team-a/everyone-prod", List.of("team-a/prod", "team-b/prod"),
+                "team-a/team-b-only", List.of("team-b/prod"),
+                "team-a/everyone", List.of("team-a/prod", "team-a/dev", "team-b/prod"),
+                "team-a/teams", List.of("team-a/prod", "team-a/dev", "team-b/prod")));
     }
 
     @Test
@@ -209,7 +240,8 @@ class RendererPromptsTest {
         prompt("team-a", "theirs", "versions: [{version: 1, messages: [{role: system, content: '{{undeclared}}'}]}]");
         RenderResult r = render();
         assertThat(r.config().prompts()).extracting(GatewayConfig.Prompt::id).containsExactly("platform/mine");
-        assertThat(r.config().prompts().get(0).keys()).containsExactly("platform/k");
+        assertThat(r.config().prompts().get(0).keys()).isNull();
+        assertThat(r.config().prompts().get(0).namespaces()).containsExactly("platform");
         assertThat(r.problems()).isEmpty(); // a Prompt the gateway does not serve is not its problem
     }
 
@@ -271,6 +303,11 @@ class RendererPromptsTest {
         cases.put("""
                 versions: [{version: 1, messages: [{role: system, content: a}], parameters: {model: gpt-4o}}]
                 """, new String[] {Prompts.INVALID_PARAMETERS, "parameters.model is not a parameter a prompt may set: use"});
+        for (String callers : List.of("metadata: {tags: [x]}", "tags: [x]", "user: bob")) {
+            cases.put("versions: [{version: 1, messages: [{role: system, content: a}], parameters: {" + callers + "}}]\n",
+                    new String[] {Prompts.INVALID_PARAMETERS, "parameters." + callers.substring(0, callers.indexOf(':'))
+                            + " is not a parameter a prompt may set (metadata, tags and user are the caller's"});
+        }
         cases.put("""
                 versions: [{version: 1, messages: [{role: system, content: a}], parameters: [1, 2]}]
                 """, new String[] {Prompts.INVALID_PARAMETERS, "parameters must be an object"});

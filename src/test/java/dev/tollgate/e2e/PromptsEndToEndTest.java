@@ -58,13 +58,15 @@ class PromptsEndToEndTest {
     static final String PARTNER = "sk-tg-prompts-team-b-partner-01234567";
     static final String OPENAI_KEY = "sk-upstream-prompts-openai";
     static FakeOpenAi openai;
+    static final int MAX_BODY = 20_000;
 
     public static class Prompts implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             openai = FakeOpenAi.start(OPENAI_KEY);
             Path folder = StandaloneFolder.create("tollgate-prompts", manifests());
-            return StandaloneFolder.serve(folder);
+            // a small body limit, so a prompt can render past it from a request within it
+            return StandaloneFolder.serve(folder, "tollgate.gateway.max-body-bytes", String.valueOf(MAX_BODY));
         }
     }
 
@@ -357,6 +359,22 @@ class PromptsEndToEndTest {
         HttpResponse<String> fixed = ask(APP, "{\"prompt_id\":\"support\",\"temperature\":1" + vars + "}");
         expect(fixed, 400, "parameter_fixed_by_prompt", "temperature");
         assertThat(fixed.headers().firstValue("x-tollgate-prompt")).hasValue("team-a/support@2");
+        assertThat(openai.requests()).isEmpty();
+    }
+
+    @Test
+    void aPromptThatRendersPastTheBodyLimitIsA413AndReachesNoUpstream() throws Exception {
+        String head = "{\"prompt_id\":\"support\",\"prompt_variables\":{\"customer\":\"";
+        String tail = "\"}}";
+        String body = head + "x".repeat(MAX_BODY - head.length() - tail.length()) + tail; // exactly the limit
+        assertThat(body.length()).isEqualTo(MAX_BODY);
+        HttpResponse<String> r = ask(APP, body);
+        JsonNode error = Json.parse(r.body()).path("error");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(413);
+        assertThat(error.path("code").asText()).isEqualTo("request_too_large");
+        assertThat(error.path("param").asText()).isEqualTo("prompt_variables");
+        assertThat(error.path("message").asText()).contains("team-a/support@2").contains(MAX_BODY + " bytes");
+        assertThat(r.headers().firstValue("x-tollgate-prompt")).hasValue("team-a/support@2");
         assertThat(openai.requests()).isEmpty();
     }
 

@@ -107,7 +107,9 @@ class PromptOperatorTest {
                 .create();
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(promptIds()).containsExactly(TEAM + "/support"));
         JsonNode support = prompt(TEAM + "/support");
-        assertThat(support.path("keys").toString()).isEqualTo("[\"" + TEAM + "/app\"]");
+        // no spec.keys: every key of its namespace, named by the namespace (no list of keys)
+        assertThat(support.has("keys")).isFalse();
+        assertThat(support.path("namespaces").toString()).isEqualTo("[\"" + TEAM + "\"]");
         assertThat(support.path("labels").toString()).isEqualTo("{\"production\":1}");
         assertThat(support.at("/versions/0/hash").asText()).matches("sha256:[0-9a-f]{64}");
         String v1Hash = support.at("/versions/0/hash").asText();

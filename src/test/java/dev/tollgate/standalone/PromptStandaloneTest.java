@@ -78,7 +78,9 @@ class PromptStandaloneTest {
         assertThat(holder.current()).as("a config is served").isNotNull();
         assertThat(holder.current().config().prompts()).singleElement().satisfies(p -> {
             assertThat(p.id()).isEqualTo("default/support");
-            assertThat(p.keys()).containsExactly("default/app");
+            assertThat(p.keys()).isNull(); // no spec.keys: every key of its namespace, named by the namespace
+            assertThat(p.namespaces()).containsExactly("default");
+            assertThat(p.allows("default/app")).isTrue();
             assertThat(p.labels()).containsEntry("production", 1);
             assertThat(p.versions()).extracting(GatewayConfig.PromptVersion::version).containsExactly(1);
         });

@@ -414,7 +414,8 @@ class SamplesTest {
                 .containsExactly("team-support/batch", "team-support/helpdesk");
         assertThat(r.config().prompts()).singleElement().satisfies(p -> {
             assertThat(p.id()).isEqualTo("team-support/support-answer");
-            assertThat(p.keys()).containsExactly("team-support/helpdesk");
+            assertThat(p.keys()).containsExactly("team-support/helpdesk"); // spec.keys has a label selector
+            assertThat(p.namespaces()).containsExactly("team-support");
             assertThat(p.labels()).isEqualTo(Map.of("production", 1, "staging", 2));
             assertThat(p.versions()).extracting(GatewayConfig.PromptVersion::version).containsExactly(1, 2);
             assertThat(p.versions().get(1).variables()).extracting(GatewayConfig.Variable::name).containsExactly("customer", "tone");

@@ -34,8 +34,14 @@ import java.util.TreeMap;
  * sets without listing it in {@code overridable} is refused (400 {@code parameter_fixed_by_prompt}); parameters the
  * version does not set are the client's.
  *
+ * <p>Who may: the keys the Prompt allows ({@link GatewayConfig.Prompt#allows}). A key of the Prompt's own namespace
+ * it does not allow gets 403 {@code prompt_not_allowed}; a key of another namespace gets the 404 {@code prompt_not_found}
+ * of a Prompt that does not exist, word for word, so other namespaces cannot probe which Prompts there are.
+ *
  * <p>Once the version is known, the answer (success or error) carries {@code x-tollgate-prompt: <id>@<version>} and
- * {@code ctx.prompt} is set, so a request refused for its variables still counts against the version it asked for.
+ * {@code ctx.prompt} is set, so a request refused for its variables (or its size) names the version in its answer,
+ * callbacks and traces; it is not counted in the version's usage (only requests that reached an upstream or the cache
+ * are).
  */
 public final class PromptStage {
     /** The label a request that names neither a version nor a label gets, when the Prompt has it. */
@@ -51,17 +57,20 @@ public final class PromptStage {
      * the client's own {@code messages} (which may then be absent), the version's model and parameters applied (a
      * request value replaces one only when the version lists it in {@code overridable}; otherwise setting it is a
      * 400), and the {@code prompt_*} fields removed; {@code ctx.prompt} set. Throws {@link dev.tollgate.gateway.GatewayException}: 400 (bad fields, variables), 403
-     * ({@code prompt_not_allowed}), 404 ({@code prompt_not_found}, unknown version or label), each with its param.
+     * ({@code prompt_not_allowed}), 404 ({@code prompt_not_found}, unknown version or label), 413
+     * ({@code request_too_large}, param {@code prompt_variables}: the rendered body would pass {@code maxBodyBytes},
+     * the gateway's {@code tollgate.gateway.max-body-bytes}; rendering stops as soon as it passes), each with its param.
      */
-    public static Buffer apply(RequestContext ctx, Buffer raw) {
+    public static Buffer apply(RequestContext ctx, Buffer raw, long maxBodyBytes) {
         ObjectNode body = ctx.body.tree();
         String id = promptId(ctx, body.get("prompt_id"));
         GatewayConfig.Prompt prompt = ctx.snapshot.prompt(id);
-        if (prompt == null) {
+        if (prompt == null || (!prompt.allows(ctx.key.id()) && !namespace(ctx.key.id()).equals(namespace(id)))) {
+            // a key of another namespace may not tell a Prompt it may not use from one that does not exist
             throw error(404, "prompt_not_found", "prompt_id", "there is no Prompt '" + id + "' on this gateway: "
                     + "prompt_id is the Prompt's name (looked up in your key's namespace) or <namespace>/<name>");
         }
-        if (!prompt.keys().contains(ctx.key.id())) {
+        if (!prompt.allows(ctx.key.id())) {
             throw error(403, "prompt_not_allowed", "prompt_id", "your key (VirtualKey " + ctx.key.id()
                     + ") may not use the Prompt '" + id + "': the Prompt's spec.keys decides which keys may");
         }
@@ -72,11 +81,24 @@ public final class PromptStage {
         ArrayNode messages;
         try {
             Map<String, String> values = PromptTemplates.values(version, variables(raw, body));
-            messages = PromptTemplates.messages(version, values);
+            messages = PromptTemplates.messages(version, values, maxBodyBytes);
         } catch (PromptTemplates.Invalid e) {
             throw error(400, "invalid_prompt_variables", e.param(), e.getMessage());
+        } catch (PromptTemplates.TooLarge e) {
+            throw tooLarge(id, version, maxBodyBytes);
         }
-        return Buffer.buffer(Json.writeBytes(render(body, version, messages, id)));
+        byte[] out = Json.writeBytes(render(body, version, messages, id));
+        if (out.length > maxBodyBytes) {
+            throw tooLarge(id, version, maxBodyBytes);
+        }
+        return Buffer.buffer(out);
+    }
+
+    /** The 413 of a prompt whose rendered body would pass the gateway's body limit. */
+    private static GatewayException tooLarge(String id, GatewayConfig.PromptVersion version, long maxBodyBytes) {
+        return error(413, "request_too_large", "prompt_variables", "the request the prompt " + id + "@"
+                + version.version() + " renders is larger than this gateway's limit of " + maxBodyBytes
+                + " bytes (tollgate.gateway.max-body-bytes): send shorter prompt_variables (or fewer messages)");
     }
 
     /** The request body the version makes of {@code body}: its messages first, its model and parameters, no prompt_*. */
@@ -147,9 +169,13 @@ public final class PromptStage {
         if (name.indexOf('/') >= 0) {
             return name;
         }
-        String keyId = ctx.key.id();
-        int slash = keyId.indexOf('/');
-        return (slash < 0 ? "default" : keyId.substring(0, slash)) + "/" + name;
+        return namespace(ctx.key.id()) + "/" + name;
+    }
+
+    /** The namespace of a key or Prompt id: the part before '/' ({@code default} without one). */
+    static String namespace(String id) {
+        int slash = id.indexOf('/');
+        return slash < 0 ? "default" : id.substring(0, slash);
     }
 
     /** The version the request asks for (see the class comment). */

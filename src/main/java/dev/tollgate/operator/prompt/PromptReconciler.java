@@ -118,6 +118,12 @@ public class PromptReconciler implements Reconciler<Prompt> {
         if (usage != null && control.isPatchStatus()) {
             usage.folded(KIND, id, folded);
         }
+        if (usage != null) {
+            // a deleted pod's figures of versions since removed from the spec: nothing will write them, let go
+            Set<String> keys = new HashSet<>();
+            versions(p).forEach(v -> keys.add(id + "@" + v));
+            usage.promptVersionsGone(id, keys);
+        }
         return control;
     }
 

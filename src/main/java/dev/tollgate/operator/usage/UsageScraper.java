@@ -517,6 +517,36 @@ public class UsageScraper {
         return new Settled(out, finals);
     }
 
+    /**
+     * Lets go of a deleted pod's final figures for the Prompt {@code id} when they are all of versions its spec no
+     * longer has ({@code versionKeys}: the spec's {@code <id>@<version>}): no status write folds them (a version removed
+     * from the spec loses its usage), so they would keep the pod's report pending until it expires. Figures of a
+     * version still in the spec stay pending, for {@link #settle} and {@link #folded}.
+     */
+    public void promptVersionsGone(String id, java.util.Set<String> versionKeys) {
+        String pendingKey = "prompts|" + id;
+        for (var it = retired.entrySet().iterator(); it.hasNext(); ) {
+            Retired r = it.next().getValue();
+            if (!r.pending().contains(pendingKey)) {
+                continue;
+            }
+            Map<String, UsageReport.Counters> prompts = r.report().report().prompts();
+            boolean live = prompts != null && prompts.keySet().stream()
+                    .anyMatch(v -> promptId(v).equals(id) && versionKeys.contains(v));
+            if (!live) {
+                r.pending().remove(pendingKey);
+                if (r.pending().isEmpty()) {
+                    it.remove();
+                }
+            }
+        }
+    }
+
+    /** Whether a deleted pod's final figures for {@code section|id} still wait for a status write (tests). */
+    boolean pending(String section, String id) {
+        return retired.values().stream().anyMatch(r -> r.pending().contains(section + "|" + id));
+    }
+
     private void fire(String section, String id) {
         int slash = id.indexOf('/');
         if (slash < 0) {

@@ -26,6 +26,8 @@ import org.junit.jupiter.api.Test;
 /** The prompt stage on a snapshot built from a GatewayConfig: resolution, permission, rendering and its errors. */
 class PromptStageTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The gateway's default tollgate.gateway.max-body-bytes. */
+    private static final long MAX_BODY = 10L * 1024 * 1024;
 
     private static GatewayConfig.PromptVersion version(int n, String model, String parameters, List<String> overridable,
             String system) {
@@ -86,7 +88,7 @@ class PromptStageTest {
     }
 
     private JsonNode apply(RequestContext ctx, String body) throws Exception {
-        return JSON.readTree(PromptStage.apply(ctx, Buffer.buffer(body)).getBytes());
+        return JSON.readTree(PromptStage.apply(ctx, Buffer.buffer(body), MAX_BODY).getBytes());
     }
 
     private JsonNode apply(GatewayConfig.Key key, String body) throws Exception {
@@ -198,6 +200,20 @@ class PromptStageTest {
     }
 
     @Test
+    void aKeyOfAnotherNamespaceCannotTellAPromptItMayNotUseFromAnAbsentOne() {
+        // team-a/nolabel allows team-a/app only; team-b/partner gets what an absent Prompt gets, word for word
+        String vars = ",\"prompt_variables\":{\"customer\":\"A\"}}";
+        ApiError hidden = refused(PARTNER, "{\"prompt_id\":\"team-a/nolabel\"" + vars);
+        ApiError absent = refused(PARTNER, "{\"prompt_id\":\"team-a/nothere\"" + vars);
+        expect(hidden, 404, "prompt_not_found", "prompt_id");
+        assertThat(hidden.message()).isEqualTo(absent.message().replace("team-a/nothere", "team-a/nolabel"));
+        assertThat(hidden.toOpenAiBody().toString()).isEqualTo(absent.toOpenAiBody().toString().replace("team-a/nothere", "team-a/nolabel"));
+        assertThat(headers).doesNotContainKey("x-tollgate-prompt");
+        // a key of the Prompt's own namespace its spec.keys does not select still learns why
+        expect(refused(OTHER, "{\"prompt_id\":\"nolabel\"" + vars), 403, "prompt_not_allowed", "prompt_id");
+    }
+
+    @Test
     void aVariablesErrorStillNamesTheVersion() {
         refused(APP, "{\"prompt_id\":\"support\",\"prompt_label\":\"canary\"}");
         assertThat(headers).containsEntry("x-tollgate-prompt", "team-a/support@3");
@@ -224,6 +240,74 @@ class PromptStageTest {
     void anEmptyMessagesArrayGetsThePromptsMessages() throws Exception {
         JsonNode out = apply(APP, "{\"messages\":[],\"prompt_id\":\"support\",\"prompt_variables\":{\"customer\":\"A\"}}");
         assertThat(out.get("messages")).hasSize(2);
+    }
+
+    /** team-a/huge: one message using {{customer}} 1,000 times. */
+    static final GatewayConfig.Prompt HUGE = new GatewayConfig.Prompt("team-a/huge", List.of(
+            new GatewayConfig.PromptVersion(1, "sha256:h", "m", null, List.of(new GatewayConfig.Variable("customer", null)),
+                    List.of(new GatewayConfig.Message("user", "{{customer}}".repeat(1000))), null)),
+            null, List.of("team-a/app"));
+
+    @Test
+    void aPromptThatWouldRenderPastTheBodyLimitIsA413() {
+        RequestContext ctx = ctxWith(List.of(HUGE), APP);
+        String body = "{\"prompt_id\":\"huge\",\"prompt_variables\":{\"customer\":\"" + "x".repeat(100_000) + "\"}}";
+        ctx.body = JsonBody.parse(Buffer.buffer(body));
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> PromptStage.apply(ctx, Buffer.buffer(body), MAX_BODY));
+        assertThat(t).isInstanceOf(GatewayException.class);
+        ApiError e = ((GatewayException) t).error();
+        expect(e, 413, "request_too_large", "prompt_variables");
+        assertThat(e.message()).contains("team-a/huge@1").contains(MAX_BODY + " bytes")
+                .contains("tollgate.gateway.max-body-bytes");
+        assertThat(headers).containsEntry("x-tollgate-prompt", "team-a/huge@1");
+    }
+
+    @Test
+    void theRenderedBodyIsCheckedAgainstTheLimitToo() throws Exception {
+        // the messages fit in 120 characters, the JSON body they make (roles, quotes, the model, the parameters) does not
+        String body = "{\"prompt_id\":\"support\",\"prompt_variables\":{\"customer\":\"Ada\"}}";
+        int size = PromptStage.apply(ctx(APP, body), Buffer.buffer(body), MAX_BODY).length();
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> PromptStage.apply(ctx(APP, body),
+                Buffer.buffer(body), size - 1));
+        assertThat(t).isInstanceOf(GatewayException.class);
+        expect(((GatewayException) t).error(), 413, "request_too_large", "prompt_variables");
+        assertThat(PromptStage.apply(ctx(APP, body), Buffer.buffer(body), size).length()).isEqualTo(size);
+    }
+
+    private RequestContext ctxWith(List<GatewayConfig.Prompt> prompts, GatewayConfig.Key key) {
+        RequestContext base = ctx(key, "{}");
+        RequestContext ctx = new RequestContext(base.rc, "req-1", WireFormat.OPENAI, Operation.CHAT, snapshot(prompts));
+        ctx.key = key;
+        return ctx;
+    }
+
+    @Test
+    void aPromptWithoutAKeyListAllowsEveryKeyOfItsNamespaces() throws Exception {
+        GatewayConfig.PromptVersion v = version(1, "m", null, null, "hi {{tone}}");
+        GatewayConfig.Prompt ownNamespace = new GatewayConfig.Prompt("team-a/own", List.of(v), null, null,
+                List.of("team-a"));
+        GatewayConfig.Prompt everyNamespace = new GatewayConfig.Prompt("team-a/all", List.of(v), null, null, null);
+        GatewayConfig.Prompt listed = new GatewayConfig.Prompt("team-a/listed", List.of(v), null,
+                List.of("team-b/partner", "team-a/app"), List.of("team-a", "team-b"));
+        assertThat(ownNamespace.allows("team-a/app")).isTrue();
+        assertThat(ownNamespace.allows("team-a/other")).isTrue();
+        assertThat(ownNamespace.allows("team-b/partner")).isFalse();
+        assertThat(ownNamespace.allows("team-ab/x")).isFalse();
+        assertThat(everyNamespace.allows("team-b/partner")).isTrue();
+        assertThat(listed.allows("team-a/app")).isTrue();
+        assertThat(listed.allows("team-b/partner")).isTrue();
+        assertThat(listed.allows("team-a/other")).isFalse();
+        assertThat(listed.keys()).containsExactly("team-a/app", "team-b/partner"); // sorted once, for binary search
+
+        String vars = ",\"prompt_variables\":{\"customer\":\"A\"}}";
+        RequestContext other = ctxWith(List.of(ownNamespace, everyNamespace), OTHER);
+        other.body = JsonBody.parse(Buffer.buffer("{\"prompt_id\":\"own\"" + vars));
+        assertThat(JSON.readTree(PromptStage.apply(other, Buffer.buffer("{\"prompt_id\":\"own\"" + vars), MAX_BODY)
+                .getBytes()).get("model").asText()).isEqualTo("m");
+        RequestContext partner = ctxWith(List.of(ownNamespace, everyNamespace), PARTNER);
+        partner.body = JsonBody.parse(Buffer.buffer("{\"prompt_id\":\"team-a/all\"" + vars));
+        assertThat(PromptStage.apply(partner, Buffer.buffer("{\"prompt_id\":\"team-a/all\"" + vars), MAX_BODY)
+                .length()).isPositive();
     }
 
     @Test
